@@ -1,1 +1,140 @@
+//! senco: track SENCO training evidence against learning outcomes.
+//!
+//! The pipeline, one module per stage, each handing plain data to the next:
+//!
+//! 1. [`framework`]: load the outcome framework (built-in JSON or a file).
+//! 2. [`discover`] and [`evidence`]: find the evidence files and parse each one
+//!    (front matter in [`frontmatter`], tags and words from the Markdown).
+//! 3. [`coverage`]: which outcomes are evidenced and which are missing.
+//! 4. [`report`]: tell the trainee (text or JSON).
+//!
+//! The `senco` binary is a thin face over [`check_portfolio`] and friends; tests and
+//! benchmarks call the library directly.
 
+pub mod coverage;
+pub mod deadline;
+pub mod diagnostic;
+pub mod discover;
+pub mod evidence;
+pub mod framework;
+pub mod frontmatter;
+pub mod markdown;
+pub mod portfolio;
+pub mod report;
+pub mod scaffold;
+pub mod suggest;
+
+use coverage::Coverage;
+use diagnostic::{Diagnostic, Severity};
+use evidence::Evidence;
+use framework::Framework;
+use portfolio::Portfolio;
+use rayon::prelude::*;
+use std::fmt;
+use std::path::Path;
+
+/// A problem that stops senco from doing its job at all (exit code 2): no portfolio.toml,
+/// an unreadable folder, a broken framework. Problems in evidence are [`Diagnostic`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FatalError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl FatalError {
+    pub fn new(message: impl Into<String>) -> Self {
+        FatalError {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for FatalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\nhelp: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FatalError {}
+
+/// Everything `senco check` learns about a portfolio.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub portfolio: Portfolio,
+    pub framework: Framework,
+    /// Sorted by path.
+    pub evidence: Vec<Evidence>,
+    pub coverage: Coverage,
+    /// Sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Check {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+
+    pub fn deadline(&self) -> Option<deadline::Deadline> {
+        self.portfolio
+            .appointed
+            .map(|date| deadline::deadline(date, &self.framework.id))
+    }
+}
+
+/// Loads the portfolio at `root` and its framework.
+pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
+    let portfolio = Portfolio::load(root)?;
+    let framework =
+        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
+            message: format!("portfolio.toml: {}", e.message),
+            help: e.help,
+        })?;
+    Ok((portfolio, framework))
+}
+
+/// Runs the whole check pipeline on the portfolio at `root`.
+pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    check_loaded(portfolio, framework)
+}
+
+/// Runs discovery, parsing and coverage for an already loaded portfolio.
+pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
+    let (found, mut diagnostics) = discover::discover(&portfolio)?;
+    let parsed: Vec<(Evidence, Vec<Diagnostic>)> = found
+        .par_iter()
+        .map(|f| evidence::load(&f.path, &f.rel, &framework))
+        .collect();
+    let mut evidence = Vec::with_capacity(parsed.len());
+    for (file, file_diagnostics) in parsed {
+        evidence.push(file);
+        diagnostics.extend(file_diagnostics);
+    }
+    diagnostics.extend(coverage::parent_tag_hints(&framework, &evidence));
+    let coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    diagnostic::sort_diagnostics(&mut diagnostics);
+    Ok(Check {
+        portfolio,
+        framework,
+        evidence,
+        coverage,
+        diagnostics,
+    })
+}

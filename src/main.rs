@@ -1,1 +1,7 @@
-fn main(){}
+//! The `senco` command line: a thin face over the `senco` library.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::run());
+}

@@ -1,0 +1,288 @@
+//! Flags and subcommands. Each subcommand parses its flags, calls the library, prints,
+//! and returns an exit code: 0 all well, 1 problems found, 2 could not run.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use senco::FatalError;
+use senco::framework::Framework;
+use senco::report;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit codes, as documented in the guide.
+pub const OK: i32 = 0;
+pub const PROBLEMS: i32 = 1;
+pub const CANNOT_RUN: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "senco",
+    version,
+    about = "Track SENCO training evidence against learning outcomes",
+    long_about = "senco checks a SENCO trainee's portfolio of Markdown evidence against the \
+NASENCO learning outcomes (2014) or the NPQ for SENCOs areas: what is evidenced, what is \
+missing, and what in the files is wrong.\n\nExit codes: 0 no errors; 1 errors found (or, with \
+--strict, an uncovered indicator); 2 senco could not run.",
+    after_help = "Start with `senco init my-portfolio`, then `senco check my-portfolio`."
+)]
+struct Cli {
+    /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a portfolio: coverage of the outcomes, and problems in the evidence files.
+    ///
+    /// Prints coverage per part and outcome, the indicators not yet covered, then every
+    /// problem found with its file, line and column. Exit code 1 when any error is found.
+    Check(CheckArgs),
+    /// Print the outcomes of a framework, or find outcomes by their wording.
+    Outcomes(OutcomesArgs),
+    /// Start a portfolio: write portfolio.toml, two example evidence files and a README.
+    ///
+    /// Never overwrites: refuses if any of those files already exist.
+    Init {
+        /// Folder to create the portfolio in (default: the current folder).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Start a new piece of evidence: evidence/YYYY-MM-DD-title.md with front matter.
+    ///
+    /// Checks the outcome ids first and never overwrites a file.
+    New(NewArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The portfolio folder, holding portfolio.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format: human-readable text or one JSON object (documented in the guide).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also fail (exit code 1) when any indicator is not yet covered.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Args)]
+struct OutcomesArgs {
+    /// A built-in framework id (nasenco-2014, npq-senco-2023) or the path of a framework file.
+    /// Default: the framework of the portfolio in the current folder, else nasenco-2014.
+    #[arg(long, value_name = "ID|PATH")]
+    framework: Option<String>,
+    /// Output format: an indented tree as text, or the framework as JSON.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Show only outcomes whose wording contains all of these words.
+    #[arg(long, value_name = "WORDS", num_args = 1..)]
+    search: Option<Vec<String>>,
+}
+
+#[derive(Args)]
+struct NewArgs {
+    /// The title of the evidence; the file name is made from it.
+    title: String,
+    /// The kind of evidence: reflection, observation, case-study, meeting, cpd, artefact,
+    /// assignment or other.
+    #[arg(long = "type", value_name = "TYPE", default_value = "reflection")]
+    kind: String,
+    /// Outcome ids this evidence shows, comma-separated (e.g. A1.2,B5.1).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    outcomes: Vec<String>,
+    /// Reflective model whose headings structure the file (reflections default to gibbs).
+    #[arg(long, value_enum)]
+    model: Option<senco::scaffold::Model>,
+    /// The portfolio folder (default: the nearest folder upwards holding portfolio.toml).
+    #[arg(long, value_name = "PATH")]
+    portfolio: Option<PathBuf>,
+    /// The evidence date, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let choice = match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Outcomes(args) => outcomes(&args),
+        Command::Init { dir } => init(&dir),
+        Command::New(args) => new(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Fatal(error)) => {
+            let _ = report::write_fatal(&mut anstream::stderr(), &error);
+            CANNOT_RUN
+        }
+        // A closed pipe (`senco check | head`) is not an error.
+        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => OK,
+        Err(Failure::Io(e)) => {
+            let _ = writeln!(anstream::stderr(), "error: cannot write output: {e}");
+            CANNOT_RUN
+        }
+    }
+}
+
+enum Failure {
+    Fatal(FatalError),
+    Io(std::io::Error),
+}
+
+impl From<FatalError> for Failure {
+    fn from(e: FatalError) -> Self {
+        Failure::Fatal(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<i32, Failure> {
+    let check = senco::check_portfolio(&args.path)?;
+    let mut out = anstream::stdout().lock();
+    match args.format {
+        Format::Json => report::write_json(&mut out, &check)?,
+        Format::Text => report::write_text(&mut out, &check)?,
+    }
+    out.flush()?;
+    let gaps = check
+        .coverage
+        .uncovered_leaves(&check.framework)
+        .next()
+        .is_some();
+    Ok(if check.has_errors() || (args.strict && gaps) {
+        PROBLEMS
+    } else {
+        OK
+    })
+}
+
+fn outcomes(args: &OutcomesArgs) -> Result<i32, Failure> {
+    let framework = match &args.framework {
+        Some(spec) => Framework::resolve(spec, Path::new("."))?,
+        None => match senco::portfolio::Portfolio::load(Path::new(".")) {
+            Ok(p) => Framework::resolve(&p.framework, &p.root)?,
+            Err(_) => Framework::builtin("nasenco-2014")?,
+        },
+    };
+    let mut out = anstream::stdout().lock();
+    if let Some(words) = &args.search {
+        let hits = framework.search(&words.join(" "));
+        match args.format {
+            Format::Json => {
+                let items: Vec<serde_json::Value> = hits
+                    .iter()
+                    .map(|&h| {
+                        let n = framework.node(h);
+                        serde_json::json!({"id": n.id, "kind": n.kind.as_str(), "title": n.title})
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &items).map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            }
+            Format::Text => {
+                for &h in &hits {
+                    let n = framework.node(h);
+                    writeln!(out, "{:<7} {}", n.id, n.title)?;
+                }
+            }
+        }
+        if hits.is_empty() {
+            writeln!(
+                anstream::stderr(),
+                "no outcome of {} mentions `{}`",
+                framework.id,
+                words.join(" ")
+            )?;
+            return Ok(PROBLEMS);
+        }
+        return Ok(OK);
+    }
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, framework.to_file())
+                .map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Text => report::write_outcomes(&mut out, &framework)?,
+    }
+    Ok(OK)
+}
+
+fn init(dir: &Path) -> Result<i32, Failure> {
+    let written = senco::scaffold::init(dir)?;
+    let mut out = anstream::stdout().lock();
+    for path in &written {
+        writeln!(out, "created {}", path.display())?;
+    }
+    writeln!(out, "\nNext: `senco check {}`", dir.display())?;
+    Ok(OK)
+}
+
+/// The nearest folder at or above the current one holding portfolio.toml.
+fn find_portfolio() -> Result<PathBuf, FatalError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
+    cwd.ancestors()
+        .find(|dir| dir.join(senco::portfolio::CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            FatalError::new("no portfolio.toml in this folder or any folder above it")
+                .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
+        })
+}
+
+fn new(args: &NewArgs) -> Result<i32, Failure> {
+    let root = match &args.portfolio {
+        Some(p) => p.clone(),
+        None => find_portfolio()?,
+    };
+    let (portfolio, framework) = senco::load_portfolio(&root)?;
+    let date = match &args.date {
+        Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
+            FatalError::new(format!("`{d}` is not a date"))
+                .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
+        })?,
+        None => jiff::Zoned::now().date(),
+    };
+    let evidence_dir = portfolio
+        .evidence_dirs
+        .first()
+        .map_or("evidence", String::as_str);
+    let new = senco::scaffold::NewEvidence {
+        title: &args.title,
+        kind: &args.kind,
+        outcomes: &args.outcomes,
+        model: args.model,
+        date,
+    };
+    let path = senco::scaffold::new_evidence(&portfolio.root, evidence_dir, &framework, &new)?;
+    writeln!(anstream::stdout(), "created {}", path.display())?;
+    Ok(OK)
+}

@@ -1,0 +1,137 @@
+//! Stage 3: which outcomes the evidence covers.
+//!
+//! A node's evidence is the set of distinct non-draft files that tag it directly (front
+//! matter or inline). A leaf is covered when it has at least `min_evidence` files; a node
+//! with children is covered when all its children are. A tag on a node that has children
+//! is listed as that node's evidence but covers none of its children.
+
+use crate::diagnostic::Diagnostic;
+use crate::evidence::Evidence;
+use crate::framework::{Framework, NodeId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeCoverage {
+    pub covered: bool,
+    /// Indices into the evidence list, sorted by path, distinct.
+    pub evidence: Vec<usize>,
+    /// Leaves under this node (the node itself for a leaf), and how many are covered.
+    pub leaves_total: usize,
+    pub leaves_covered: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// One entry per framework node, in framework order.
+    pub nodes: Vec<NodeCoverage>,
+    pub min_evidence: usize,
+}
+
+impl Coverage {
+    pub fn node(&self, id: NodeId) -> &NodeCoverage {
+        &self.nodes[id]
+    }
+
+    pub fn leaves_total(&self, framework: &Framework) -> usize {
+        framework.roots().map(|r| self.nodes[r].leaves_total).sum()
+    }
+
+    pub fn leaves_covered(&self, framework: &Framework) -> usize {
+        framework
+            .roots()
+            .map(|r| self.nodes[r].leaves_covered)
+            .sum()
+    }
+
+    pub fn uncovered_leaves<'a>(
+        &'a self,
+        framework: &'a Framework,
+    ) -> impl Iterator<Item = NodeId> + 'a {
+        framework.leaves().filter(|&l| !self.nodes[l].covered)
+    }
+}
+
+/// Computes coverage. `evidence` must be sorted by path (as discovery returns it).
+pub fn analyse(framework: &Framework, evidence: &[Evidence], min_evidence: usize) -> Coverage {
+    let mut nodes: Vec<NodeCoverage> = framework
+        .nodes
+        .iter()
+        .map(|_| NodeCoverage {
+            covered: false,
+            evidence: Vec::new(),
+            leaves_total: 0,
+            leaves_covered: 0,
+        })
+        .collect();
+    for (index, file) in evidence.iter().enumerate() {
+        if file.draft {
+            continue;
+        }
+        for node in file.outcome_nodes() {
+            nodes[node].evidence.push(index);
+        }
+    }
+    // Children come after their parents in framework order, so one backward pass settles
+    // every node after all of its children.
+    for id in (0..framework.nodes.len()).rev() {
+        let node = framework.node(id);
+        if node.is_leaf() {
+            let covered = nodes[id].evidence.len() >= min_evidence;
+            nodes[id].covered = covered;
+            nodes[id].leaves_total = 1;
+            nodes[id].leaves_covered = usize::from(covered);
+        } else {
+            let (total, covered, all) =
+                node.children
+                    .iter()
+                    .fold((0, 0, true), |(t, c, all), &child| {
+                        let n = &nodes[child];
+                        (t + n.leaves_total, c + n.leaves_covered, all && n.covered)
+                    });
+            nodes[id].leaves_total = total;
+            nodes[id].leaves_covered = covered;
+            nodes[id].covered = all;
+        }
+    }
+    Coverage {
+        nodes,
+        min_evidence,
+    }
+}
+
+/// The hint for tags on an outcome that has indicators: once per outcome, at its first use.
+pub fn parent_tag_hints(framework: &Framework, evidence: &[Evidence]) -> Vec<Diagnostic> {
+    let mut hinted = vec![false; framework.nodes.len()];
+    let mut hints = Vec::new();
+    for file in evidence {
+        for tag in &file.tags {
+            let node = framework.node(tag.node);
+            if node.is_leaf() || hinted[tag.node] {
+                continue;
+            }
+            hinted[tag.node] = true;
+            let children: Vec<&str> = node
+                .children
+                .iter()
+                .map(|&c| framework.node(c).id.as_str())
+                .collect();
+            let choices = match children.as_slice() {
+                [first, .., last] if children.len() > 3 => format!("`{first}` to `{last}`"),
+                _ => children
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            hints.push(
+                Diagnostic::hint(
+                    "outcome-not-indicator",
+                    format!("`{}` is an outcome with indicators: this tag covers none of them", node.id),
+                )
+                .in_file(file.path.clone())
+                .at_line_col(tag.line, tag.column)
+                .with_help(format!("tag the indicators this evidence shows instead, from {choices}; `senco outcomes` shows their wording")),
+            );
+        }
+    }
+    hints
+}

@@ -1,0 +1,119 @@
+//! The statutory deadline: regulation 49 of the SEND Regulations 2014, as amended by the
+//! SEND (Amendment) Regulations 2024 (SI 2024/535).
+//!
+//! A person who becomes a SENCO after 1 September 2009, and has not been a SENCO for more
+//! than twelve months in total before, must hold the relevant qualification by the third
+//! anniversary of becoming SENCO (reg 49(4)). The relevant qualification is NASENCO for a
+//! course started before 1 September 2024 and completed before 1 September 2027, and the
+//! NPQ for SENCOs for a course started on or after 1 September 2024 (reg 49(7)).
+//! This is senco's reading of the law, not legal advice; the guide says so.
+
+use jiff::civil::{Date, date};
+use serde::Serialize;
+
+/// Reg 49(4) applies to those who become SENCO *after* this date.
+pub const DUTY_START: Date = date(2009, 9, 1);
+/// Courses starting on or after this date lead to the NPQ for SENCOs (reg 49(7)(b)).
+pub const NPQ_START: Date = date(2024, 9, 1);
+/// A NASENCO course must be completed before this date (reg 49(7)(a)).
+pub const NASENCO_END: Date = date(2027, 9, 1);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub appointed: String,
+    /// The third anniversary of appointment; `None` when the duty does not apply.
+    pub deadline: Option<String>,
+    /// Which qualification applies, in words.
+    pub qualification: String,
+    /// What the trainee should know, in words.
+    pub note: String,
+}
+
+/// Works out the deadline for a SENCO appointed on `appointed`, whose portfolio follows
+/// the framework `framework_id`.
+pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
+    let nasenco = framework_id.starts_with("nasenco");
+    if appointed <= DUTY_START {
+        return Deadline {
+            appointed: appointed.to_string(),
+            deadline: None,
+            qualification: "none required by regulation 49(4)".into(),
+            note: "regulation 49(4) applies to SENCOs appointed after 1 September 2009, so no qualification deadline follows from this date".into(),
+        };
+    }
+    let third = third_anniversary(appointed);
+    let (qualification, note) = if appointed >= NPQ_START {
+        let note = if nasenco {
+            "appointed on or after 1 September 2024: a course you start now leads to the NPQ for SENCOs; NASENCO counts only if your course started before 1 September 2024 and ends before 1 September 2027"
+        } else {
+            "complete the NPQ for SENCOs by the deadline"
+        };
+        ("NPQ for SENCOs".to_string(), note.to_string())
+    } else if nasenco {
+        // Appointed before 1 September 2024, so the third anniversary falls before
+        // 1 September 2027 and the deadline is the binding date.
+        (
+            "NASENCO (course started before 1 September 2024)".to_string(),
+            "a NASENCO course must also be completed before 1 September 2027".to_string(),
+        )
+    } else {
+        (
+            "NPQ for SENCOs, or NASENCO if your course started before 1 September 2024 and is completed before 1 September 2027".to_string(),
+            "complete the qualification by the deadline".to_string(),
+        )
+    };
+    Deadline {
+        appointed: appointed.to_string(),
+        deadline: Some(third.to_string()),
+        qualification,
+        note,
+    }
+}
+
+/// The third anniversary; 29 February falls back to 28 February, as jiff clamps.
+pub fn third_anniversary(appointed: Date) -> Date {
+    appointed
+        .checked_add(jiff::Span::new().years(3))
+        .unwrap_or(appointed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duty_starts_after_1_september_2009() {
+        assert!(
+            deadline(date(2009, 9, 1), "nasenco-2014")
+                .deadline
+                .is_none()
+        );
+        assert_eq!(
+            deadline(date(2009, 9, 2), "nasenco-2014")
+                .deadline
+                .as_deref(),
+            Some("2012-09-02")
+        );
+    }
+
+    #[test]
+    fn nasenco_must_end_before_september_2027() {
+        let d = deadline(date(2024, 8, 1), "nasenco-2014");
+        assert_eq!(d.deadline.as_deref(), Some("2027-08-01"));
+        assert!(d.note.contains("before 1 September 2027"));
+        let late = deadline(date(2024, 8, 31), "nasenco-2014");
+        assert_eq!(late.deadline.as_deref(), Some("2027-08-31"));
+    }
+
+    #[test]
+    fn appointments_from_september_2024_lead_to_the_npq() {
+        let d = deadline(date(2024, 9, 1), "npq-senco-2023");
+        assert_eq!(d.qualification, "NPQ for SENCOs");
+        assert_eq!(d.deadline.as_deref(), Some("2027-09-01"));
+    }
+
+    #[test]
+    fn leap_day_anniversary() {
+        assert_eq!(third_anniversary(date(2024, 2, 29)), date(2027, 2, 28));
+    }
+}

@@ -1,0 +1,648 @@
+//! Stage 2b: parse one evidence file into an [`Evidence`] record and its diagnostics.
+//!
+//! The record keeps what later stages need (metadata, tags with their passages, word
+//! count) and not the body itself, so a cohort of thousands of files is never held in
+//! memory at once; the renderer reads a body again when it writes that file's page.
+
+use crate::diagnostic::{Diagnostic, SourceText};
+use crate::framework::{Framework, NodeId, looks_like_id};
+use crate::frontmatter::{self, Format, Split};
+use crate::markdown;
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag as MdTag, TagEnd};
+use serde::Serialize;
+use serde_json::Value;
+use std::ops::Range;
+
+/// The kinds of evidence a portfolio can hold (front matter `type`).
+pub const TYPES: &[&str] = &[
+    "reflection",
+    "observation",
+    "case-study",
+    "meeting",
+    "cpd",
+    "artefact",
+    "assignment",
+    "other",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagSource {
+    FrontMatter,
+    Inline,
+}
+
+/// One outcome tag in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub node: NodeId,
+    pub source: TagSource,
+    pub line: usize,
+    pub column: usize,
+    /// For inline tags: their position among the file's inline tags (0-based), which
+    /// names the anchor `tag-N` in the built page.
+    pub inline_index: Option<usize>,
+    /// The Markdown source of the block the tag sits in (inline tags only).
+    pub passage: Option<String>,
+}
+
+/// A link to another evidence file written as `[[name]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WikiLink {
+    pub target: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// Relative to the portfolio folder, `/`-separated.
+    pub path: String,
+    pub title: String,
+    pub date: Option<jiff::civil::Date>,
+    pub kind: Option<String>,
+    pub draft: bool,
+    pub words: usize,
+    pub tags: Vec<Tag>,
+    pub wiki_links: Vec<WikiLink>,
+    /// Whether the file could be read as text at all.
+    pub readable: bool,
+}
+
+impl Evidence {
+    /// Distinct outcome nodes this file tags, in framework order.
+    pub fn outcome_nodes(&self) -> Vec<NodeId> {
+        let mut nodes: Vec<NodeId> = self.tags.iter().map(|t| t.node).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes
+    }
+}
+
+/// Reads and parses one evidence file. Never fails: what is wrong becomes diagnostics.
+pub fn load(
+    path: &std::path::Path,
+    rel: &str,
+    framework: &Framework,
+) -> (Evidence, Vec<Diagnostic>) {
+    match std::fs::read(path) {
+        Ok(bytes) => parse_bytes(&bytes, rel, framework),
+        Err(e) => {
+            let mut evidence = empty_evidence(rel);
+            evidence.readable = false;
+            let diagnostic = Diagnostic::error("unreadable", format!("cannot read file: {e}"))
+                .in_file(rel)
+                .with_help("check the file still exists and that you may read it");
+            (evidence, vec![diagnostic])
+        }
+    }
+}
+
+fn empty_evidence(rel: &str) -> Evidence {
+    Evidence {
+        path: rel.to_string(),
+        title: title_from_path(rel),
+        date: None,
+        kind: None,
+        draft: false,
+        words: 0,
+        tags: Vec::new(),
+        wiki_links: Vec::new(),
+        readable: true,
+    }
+}
+
+/// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
+pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut evidence = empty_evidence(rel);
+    if let Some(problem) = binary_content(bytes) {
+        evidence.readable = false;
+        diagnostics.push(problem.in_file(rel).at_line_col(1, 1));
+        return (evidence, diagnostics);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(bytes);
+            let valid = &bytes[..e.valid_up_to()];
+            let line = memchr::memchr_iter(b'\n', valid).count() + 1;
+            let line_start = memchr::memrchr(b'\n', valid).map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
+            diagnostics.push(
+                Diagnostic::error("invalid-utf8", "file is not valid UTF-8 text")
+                    .in_file(rel)
+                    .at_line_col(line, column)
+                    .with_help("re-save the file with UTF-8 encoding (in Word: Save As, Plain Text, Unicode (UTF-8)); the rest of the file was still checked"),
+            );
+            lossy
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parse_text(text, &mut evidence, &mut diagnostics, framework);
+    for d in &mut diagnostics {
+        d.file.get_or_insert_with(|| rel.to_string());
+    }
+    (evidence, diagnostics)
+}
+
+/// Recognises content that is not text at all: UTF-16, images and other binaries.
+fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if utf16 {
+        return Some(
+            Diagnostic::error("invalid-utf8", "file is UTF-16 encoded, not UTF-8")
+                .with_help("re-save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)"),
+        );
+    }
+    let known = [
+        (&b"\x89PNG"[..], "a PNG image"),
+        (&b"\xFF\xD8\xFF"[..], "a JPEG image"),
+        (&b"%PDF"[..], "a PDF document"),
+        (&b"PK\x03\x04"[..], "a Word document or zip archive"),
+        (&b"GIF8"[..], "a GIF image"),
+    ];
+    if let Some((_, what)) = known.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return Some(
+            Diagnostic::error("not-text", format!("file is {what}, not Markdown text"))
+                .with_help("keep images and documents as attachments beside your evidence and link to them; evidence files are text"),
+        );
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if memchr::memchr(0, head).is_some() {
+        return Some(
+            Diagnostic::error("not-text", "file contains binary data, not Markdown text")
+                .with_help("evidence files must be plain text; was a document renamed to .md?"),
+        );
+    }
+    None
+}
+
+fn parse_text(
+    text: &str,
+    evidence: &mut Evidence,
+    diagnostics: &mut Vec<Diagnostic>,
+    framework: &Framework,
+) {
+    let source = SourceText::new(text);
+    let mut titled = false;
+    let body = match frontmatter::split(text) {
+        Split::None => 0..text.len(),
+        Split::Unclosed { format } => {
+            diagnostics.push(
+                Diagnostic::error(
+                    "front-matter-unclosed",
+                    format!("front matter opened with `{}` is never closed", format.fence()),
+                )
+                .at(&source, 0..3)
+                .with_help(format!(
+                    "add a line with just `{}` after the last key, or remove the opening `{}` if this is not front matter",
+                    format.fence(),
+                    format.fence()
+                )),
+            );
+            0..text.len()
+        }
+        Split::Found {
+            format,
+            matter,
+            body,
+        } => {
+            titled = read_front_matter(&source, format, matter, evidence, diagnostics, framework);
+            body
+        }
+    };
+    let body_text = &text[body.clone()];
+    if body_text.trim().is_empty() {
+        let message = if body.start == 0 {
+            "evidence file is empty"
+        } else {
+            "evidence has front matter but no text"
+        };
+        diagnostics.push(
+            Diagnostic::warning("empty-evidence", message)
+                .at(&source, body.start..body.start)
+                .with_help("write the evidence below the front matter, or delete the file"),
+        );
+    }
+    if let Some(heading) = scan_body(&source, body, evidence, diagnostics, framework)
+        && !titled
+    {
+        evidence.title = heading;
+    }
+}
+
+fn read_front_matter(
+    source: &SourceText<'_>,
+    format: Format,
+    matter: Range<usize>,
+    evidence: &mut Evidence,
+    diagnostics: &mut Vec<Diagnostic>,
+    framework: &Framework,
+) -> bool {
+    let matter_text = &source.text()[matter.clone()];
+    let keys = match frontmatter::parse(format, matter_text) {
+        Ok(keys) => keys,
+        Err(err) => {
+            let offset = match (err.offset, err.line_col) {
+                (Some(offset), _) => matter.start + offset,
+                (None, Some((line, column))) => {
+                    let (first_line, _) = source.line_col(matter.start);
+                    source
+                        .offset_of(first_line + line - 1, column)
+                        .unwrap_or(matter.start)
+                }
+                (None, None) => matter.start,
+            };
+            let language = match format {
+                Format::Yaml => "YAML",
+                Format::Toml => "TOML",
+            };
+            let tabs = matter_text.contains('\t') && format == Format::Yaml;
+            let help = if tabs {
+                "YAML does not allow tabs for indentation: use spaces".to_string()
+            } else {
+                format!(
+                    "front matter is {language}; e.g. `outcomes: [A1.2, B5.1]` — fix the syntax, the rest of the file was still checked"
+                )
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    "front-matter-syntax",
+                    format!("malformed {language} front matter: {}", err.message),
+                )
+                .at(source, offset..offset + 1)
+                .with_help(help),
+            );
+            return false;
+        }
+    };
+    let mut titled = false;
+    let at_key = |key: &str| -> Range<usize> {
+        frontmatter::locate_key(matter_text, key).map_or(matter.start..matter.start, |o| {
+            matter.start + o..matter.start + o + key.len()
+        })
+    };
+    if let Some(title) = keys.get("title") {
+        match scalar_text(title) {
+            Some(t) if !t.trim().is_empty() => {
+                evidence.title = t.trim().to_string();
+                titled = true;
+            }
+            _ => diagnostics.push(
+                Diagnostic::warning(
+                    "bad-title",
+                    format!(
+                        "`title` should be text, not {}",
+                        frontmatter::describe(title)
+                    ),
+                )
+                .at(source, at_key("title"))
+                .with_help("write e.g. `title: Observing a reading intervention`"),
+            ),
+        }
+    }
+    if let Some(date) = keys.get("date") {
+        match scalar_text(date).as_deref().map(parse_date) {
+            Some(Ok(d)) => evidence.date = Some(d),
+            Some(Err(())) | None => {
+                let written = scalar_text(date).unwrap_or_default();
+                let range = frontmatter::locate_token(
+                    matter_text,
+                    at_key("date").start - matter.start,
+                    &written,
+                )
+                .map_or_else(
+                    || at_key("date"),
+                    |o| matter.start + o..matter.start + o + written.len(),
+                );
+                diagnostics.push(
+                    Diagnostic::error(
+                        "bad-date",
+                        format!(
+                            "`date` must be a calendar date written YYYY-MM-DD, not `{written}`"
+                        ),
+                    )
+                    .at(source, range)
+                    .with_help("write e.g. `date: 2025-03-14`"),
+                );
+            }
+        }
+    }
+    if let Some(kind) = keys.get("type") {
+        let written = scalar_text(kind).unwrap_or_default();
+        let normal = written.trim().to_lowercase().replace([' ', '_'], "-");
+        if TYPES.contains(&normal.as_str()) {
+            evidence.kind = Some(normal);
+        } else {
+            let range = frontmatter::locate_token(
+                matter_text,
+                at_key("type").start - matter.start,
+                written.trim(),
+            )
+            .map_or_else(
+                || at_key("type"),
+                |o| matter.start + o..matter.start + o + written.trim().len(),
+            );
+            let mut help = format!("valid types: {}", TYPES.join(", "));
+            if let Some(best) = crate::suggest::closest(&normal, TYPES.iter().copied()) {
+                help = format!("did you mean `{best}`? {help}");
+            }
+            diagnostics.push(
+                Diagnostic::warning(
+                    "unknown-type",
+                    format!("unknown evidence type `{}`", written.trim()),
+                )
+                .at(source, range)
+                .with_help(help),
+            );
+        }
+    }
+    if let Some(draft) = keys.get("draft") {
+        match draft {
+            Value::Bool(b) => evidence.draft = *b,
+            Value::String(s) if matches!(s.to_lowercase().as_str(), "true" | "yes") => {
+                evidence.draft = true
+            }
+            Value::String(s) if matches!(s.to_lowercase().as_str(), "false" | "no") => {}
+            other => diagnostics.push(
+                Diagnostic::warning(
+                    "bad-draft",
+                    format!(
+                        "`draft` should be true or false, not {}",
+                        frontmatter::describe(other)
+                    ),
+                )
+                .at(source, at_key("draft"))
+                .with_help("write `draft: true` to leave this file out of coverage"),
+            ),
+        }
+    }
+    if let Some(outcomes) = keys.get("outcomes") {
+        read_outcomes(
+            source,
+            matter_text,
+            matter.start,
+            at_key("outcomes"),
+            outcomes,
+            evidence,
+            diagnostics,
+            framework,
+        );
+    }
+    titled
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_outcomes(
+    source: &SourceText<'_>,
+    matter_text: &str,
+    matter_start: usize,
+    key: Range<usize>,
+    value: &Value,
+    evidence: &mut Evidence,
+    diagnostics: &mut Vec<Diagnostic>,
+    framework: &Framework,
+) {
+    let ids: Vec<String> = match value {
+        Value::Null => Vec::new(),
+        Value::String(s) => s
+            .split([',', ';'])
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        Value::Array(items) => {
+            let mut ids = Vec::new();
+            for item in items {
+                match scalar_text(item) {
+                    Some(id) if !matches!(item, Value::Bool(_)) => ids.push(id.trim().to_string()),
+                    _ => diagnostics.push(
+                        Diagnostic::error(
+                            "bad-outcomes",
+                            format!(
+                                "each outcome in `outcomes` must be an id like `A1.2`, not {}",
+                                frontmatter::describe(item)
+                            ),
+                        )
+                        .at(source, key.clone())
+                        .with_help(nested_list_help(item)),
+                    ),
+                }
+            }
+            ids
+        }
+        other => {
+            diagnostics.push(
+                Diagnostic::error("bad-outcomes", format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
+                    .at(source, key.clone())
+                    .with_help(match other {
+                        Value::Number(n) => format!("write `outcomes: [\"{n}\"]` or use the full id, e.g. `outcomes: [B5.2]`"),
+                        _ => "write e.g. `outcomes: [A1.2, B5.1]`".to_string(),
+                    }),
+            );
+            Vec::new()
+        }
+    };
+    let mut search_from = key.end - matter_start;
+    let mut seen: Vec<NodeId> = Vec::new();
+    for id in ids {
+        let found = frontmatter::locate_token(matter_text, search_from, &id);
+        let range = found.map_or_else(
+            || key.clone(),
+            |o| matter_start + o..matter_start + o + id.len(),
+        );
+        if let Some(o) = found {
+            search_from = o + id.len();
+        }
+        match framework.find(&id) {
+            Some(node) => {
+                if seen.contains(&node) {
+                    diagnostics.push(
+                        Diagnostic::hint(
+                            "duplicate-tag",
+                            format!("`{id}` is listed more than once in `outcomes`"),
+                        )
+                        .at(source, range)
+                        .with_help("each file counts once towards an outcome; remove the repeat"),
+                    );
+                    continue;
+                }
+                seen.push(node);
+                let (line, column) = source.line_col(range.start);
+                evidence.tags.push(Tag {
+                    node,
+                    source: TagSource::FrontMatter,
+                    line,
+                    column,
+                    inline_index: None,
+                    passage: None,
+                });
+            }
+            None => diagnostics.push(unknown_outcome(&id, framework).at(source, range)),
+        }
+    }
+}
+
+fn nested_list_help(item: &Value) -> String {
+    match item {
+        Value::Array(_) => "write the ids in one flat list, e.g. `outcomes: [A1.1, A1.2]`; `[[A1.1]]` is for tags inside the text".to_string(),
+        _ => "write e.g. `outcomes: [A1.2, B5.1]`".to_string(),
+    }
+}
+
+pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        "unknown-outcome",
+        format!("unknown outcome `{id}` in framework {}", framework.id),
+    );
+    d = match framework.suggest(id) {
+        Some(best) => d.with_help(format!("did you mean `{best}`? `senco outcomes` lists every id")),
+        None => d.with_help("`senco outcomes` lists every id; `senco outcomes --search WORDS` finds one by its wording"),
+    };
+    d
+}
+
+/// Text of a scalar value, as written (numbers included: `5.2` may be an alias).
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
+    let t = text.trim();
+    let shape = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shape {
+        return Err(());
+    }
+    t.parse::<jiff::civil::Date>().map_err(|_| ())
+}
+
+fn title_from_path(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    stem.replace(['-', '_'], " ").trim().to_string()
+}
+
+/// Walks the Markdown body: inline tags with the blocks they sit in, links to other
+/// evidence and the word count. Returns the first level-one heading, a fallback title.
+fn scan_body(
+    source: &SourceText<'_>,
+    body: Range<usize>,
+    evidence: &mut Evidence,
+    diagnostics: &mut Vec<Diagnostic>,
+    framework: &Framework,
+) -> Option<String> {
+    let text = &source.text()[body.clone()];
+    let base = body.start;
+    let mut blocks: Vec<Range<usize>> = Vec::new();
+    let mut quote_depth = 0usize;
+    let mut in_code = false;
+    let mut in_references = false;
+    let mut heading: Option<(HeadingLevel, String)> = None;
+    let mut first_heading: Option<String> = None;
+    let mut in_tag_link = false;
+    let mut inline_count = 0usize;
+    let mut inline_seen: Vec<(NodeId, usize)> = Vec::new();
+    let mut words = 0usize;
+    for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(MdTag::Paragraph | MdTag::Item | MdTag::TableRow | MdTag::TableHead) => {
+                blocks.push(range)
+            }
+            Event::Start(MdTag::Heading { level, .. }) => {
+                blocks.push(range);
+                heading = Some((level, String::new()));
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => {
+                blocks.pop();
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                blocks.pop();
+                if let Some((level, heading_text)) = heading.take() {
+                    if level <= HeadingLevel::H2 {
+                        in_references = markdown::is_references_heading(&heading_text);
+                    }
+                    if level == HeadingLevel::H1 && first_heading.is_none() {
+                        first_heading = Some(heading_text.trim().to_string());
+                    }
+                }
+            }
+            Event::Start(MdTag::BlockQuote(_)) => quote_depth += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
+            Event::Start(MdTag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Start(MdTag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                ..
+            }) => {
+                let target = dest_url.trim();
+                let at = base + range.start;
+                let (line, column) = source.line_col(at);
+                if let Some(node) = framework.find(target) {
+                    let passage = blocks.last().map(|b| text[b.clone()].trim().to_string());
+                    if let Some((_, first_line)) = inline_seen.iter().find(|(n, _)| *n == node) {
+                        diagnostics.push(
+                            Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))
+                                .at(source, at..base + range.end)
+                                .with_help("each file counts once towards an outcome; a second tag only marks another passage"),
+                        );
+                    } else {
+                        inline_seen.push((node, line));
+                    }
+                    evidence.tags.push(Tag {
+                        node,
+                        source: TagSource::Inline,
+                        line,
+                        column,
+                        inline_index: Some(inline_count),
+                        passage,
+                    });
+                    inline_count += 1;
+                    in_tag_link = !has_pothole;
+                } else if looks_like_id(target) {
+                    diagnostics
+                        .push(unknown_outcome(target, framework).at(source, at..base + range.end));
+                    in_tag_link = !has_pothole;
+                } else {
+                    evidence.wiki_links.push(WikiLink {
+                        target: target.to_string(),
+                        line,
+                        column,
+                    });
+                }
+            }
+            Event::End(TagEnd::Link) => in_tag_link = false,
+            Event::Text(t) => {
+                if let Some((_, heading_text)) = heading.as_mut() {
+                    heading_text.push_str(&t);
+                }
+                if !in_tag_link && !in_code && quote_depth == 0 && !in_references {
+                    words += markdown::count_words(&t);
+                }
+            }
+            Event::Code(t) => {
+                if let Some((_, heading_text)) = heading.as_mut() {
+                    heading_text.push_str(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+    evidence.words = words;
+    first_heading.filter(|h| !h.is_empty())
+}

@@ -1,0 +1,403 @@
+//! Stage 1: outcome frameworks.
+//!
+//! A framework is a tree of parts, outcomes and indicators kept as JSON under `outcomes/`.
+//! The built-in ones are embedded in the binary; a portfolio may name its own file by path.
+//! The tree is flattened in framework (pre-)order so later stages can keep per-node data in
+//! plain vectors indexed by [`NodeId`].
+
+use crate::FatalError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Frameworks shipped inside the binary: `(id, JSON text)`.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "nasenco-2014",
+        include_str!("../outcomes/nasenco-2014.json"),
+    ),
+    (
+        "npq-senco-2023",
+        include_str!("../outcomes/npq-senco-2023.json"),
+    ),
+];
+
+/// Short names accepted for the built-in frameworks.
+const BUILTIN_SHORT_NAMES: &[(&str, &str)] =
+    &[("nasenco", "nasenco-2014"), ("npq-senco", "npq-senco-2023")];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    Part,
+    Outcome,
+    Indicator,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Part => "part",
+            NodeKind::Outcome => "outcome",
+            NodeKind::Indicator => "indicator",
+        }
+    }
+}
+
+/// Index of a node in [`Framework::nodes`].
+pub type NodeId = usize;
+
+/// The JSON shape of a framework file, documented in the guide's frameworks page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkFile {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    pub description: String,
+    pub nodes: Vec<NodeFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFile {
+    pub id: String,
+    pub kind: NodeKind,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<NodeFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub id: String,
+    pub kind: NodeKind,
+    /// The official wording: a part's heading, an outcome's stem, an indicator's text.
+    pub title: String,
+    /// A framing sentence, e.g. "The Award should enable SENCOs to:".
+    pub text: Option<String>,
+    pub description: Option<String>,
+    pub aliases: Vec<String>,
+    pub parent: Option<NodeId>,
+    pub children: Vec<NodeId>,
+    pub depth: usize,
+}
+
+impl Node {
+    pub fn is_leaf(&self) -> bool {
+        self.children.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Framework {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub source: String,
+    pub source_url: Option<String>,
+    pub description: String,
+    /// Every node in framework order (a parent before its children).
+    pub nodes: Vec<Node>,
+    /// Upper-cased ids and aliases to nodes.
+    lookup: HashMap<String, NodeId>,
+    file: FrameworkFile,
+}
+
+impl Framework {
+    /// Loads a framework named by a portfolio: a built-in id (or short name), or a path to
+    /// a JSON file, relative to `base`.
+    pub fn resolve(spec: &str, base: &Path) -> Result<Framework, FatalError> {
+        if let Some(json) = builtin_json(spec) {
+            return Framework::from_json(json, &format!("built-in framework `{spec}`"));
+        }
+        let path = base.join(spec);
+        if spec.ends_with(".json") || path.is_file() {
+            return Framework::from_path(&path);
+        }
+        let mut err = FatalError::new(format!("unknown framework `{spec}`"));
+        let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
+        err = match crate::suggest::closest(spec, ids.iter().copied()) {
+            Some(best) => err.with_help(format!(
+                "did you mean `{best}`? Built-in frameworks: {}; or give the path of a framework JSON file",
+                ids.join(", ")
+            )),
+            None => err.with_help(format!(
+                "built-in frameworks: {}; or give the path of a framework JSON file",
+                ids.join(", ")
+            )),
+        };
+        Err(err)
+    }
+
+    pub fn builtin(id: &str) -> Result<Framework, FatalError> {
+        let json = builtin_json(id)
+            .ok_or_else(|| FatalError::new(format!("unknown built-in framework `{id}`")))?;
+        Framework::from_json(json, &format!("built-in framework `{id}`"))
+    }
+
+    pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
+        let json = std::fs::read_to_string(path).map_err(|e| {
+            FatalError::new(format!(
+                "cannot read framework file {}: {e}",
+                path.display()
+            ))
+        })?;
+        Framework::from_json(&json, &path.display().to_string())
+    }
+
+    /// Parses and validates framework JSON; `origin` names it in error messages.
+    pub fn from_json(json: &str, origin: &str) -> Result<Framework, FatalError> {
+        let file: FrameworkFile = serde_json::from_str(json).map_err(|e| {
+            FatalError::new(format!(
+                "{origin}:{}:{}: invalid framework JSON: {e}",
+                e.line(),
+                e.column()
+            ))
+            .with_help("see the guide's page on frameworks for the file format")
+        })?;
+        Framework::from_file(file, origin)
+    }
+
+    fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
+        let invalid = |msg: String| FatalError::new(format!("{origin}: {msg}"));
+        for (field, value) in [
+            ("id", &file.id),
+            ("title", &file.title),
+            ("version", &file.version),
+        ] {
+            if value.trim().is_empty() {
+                return Err(invalid(format!("the framework's `{field}` is empty")));
+            }
+        }
+        if file.nodes.is_empty() {
+            return Err(invalid("the framework has no nodes".into()));
+        }
+        let mut framework = Framework {
+            id: file.id.clone(),
+            title: file.title.clone(),
+            version: file.version.clone(),
+            source: file.source.clone(),
+            source_url: file.source_url.clone(),
+            description: file.description.clone(),
+            nodes: Vec::new(),
+            lookup: HashMap::new(),
+            file: file.clone(),
+        };
+        for node in &file.nodes {
+            framework.add_node(node, None, 0).map_err(invalid)?;
+        }
+        Ok(framework)
+    }
+
+    fn add_node(
+        &mut self,
+        node: &NodeFile,
+        parent: Option<NodeId>,
+        depth: usize,
+    ) -> Result<(), String> {
+        let id = node.id.trim();
+        if id.is_empty() {
+            return Err(format!("a {} has an empty id", node.kind.as_str()));
+        }
+        if !id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return Err(format!(
+                "id `{id}` may only contain letters, digits, `.`, `-` and `_`"
+            ));
+        }
+        if node.title.trim().is_empty() {
+            return Err(format!("`{id}` has empty text (its `title`)"));
+        }
+        let index = self.nodes.len();
+        for name in std::iter::once(id).chain(node.aliases.iter().map(|a| a.trim())) {
+            if name.is_empty() {
+                return Err(format!("`{id}` has an empty alias"));
+            }
+            if let Some(&other) = self.lookup.get(&name.to_uppercase()) {
+                return Err(format!(
+                    "duplicate id `{name}`: used by `{}` and `{id}`",
+                    self.nodes[other].id
+                ));
+            }
+            self.lookup.insert(name.to_uppercase(), index);
+        }
+        self.nodes.push(Node {
+            id: id.to_string(),
+            kind: node.kind,
+            title: node.title.trim().to_string(),
+            text: node.text.clone(),
+            description: node.description.clone(),
+            aliases: node.aliases.clone(),
+            parent,
+            children: Vec::new(),
+            depth,
+        });
+        if let Some(p) = parent {
+            self.nodes[p].children.push(index);
+        }
+        for child in &node.children {
+            self.add_node(child, Some(index), depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// Finds a node by id or alias, ignoring case and surrounding spaces.
+    pub fn find(&self, id: &str) -> Option<NodeId> {
+        self.lookup.get(&id.trim().to_uppercase()).copied()
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+
+    pub fn leaves(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes.len()).filter(|&i| self.nodes[i].is_leaf())
+    }
+
+    /// Top-level nodes, in order.
+    pub fn roots(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.nodes.len()).filter(|&i| self.nodes[i].parent.is_none())
+    }
+
+    /// Leaves under (or equal to) a node.
+    pub fn leaves_under(&self, id: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            let node = &self.nodes[n];
+            if node.is_leaf() {
+                out.push(n);
+            } else {
+                stack.extend(node.children.iter().rev());
+            }
+        }
+        out
+    }
+
+    /// The file form, as loaded (for `senco outcomes --format json`).
+    pub fn to_file(&self) -> &FrameworkFile {
+        &self.file
+    }
+
+    /// The "did you mean" for an id that is not in the framework.
+    pub fn suggest(&self, unknown: &str) -> Option<String> {
+        let ids = self.nodes.iter().map(|n| n.id.as_str());
+        crate::suggest::closest_id(unknown, ids).map(str::to_string)
+    }
+
+    /// Nodes whose wording contains every word of `query` (case-insensitive), best first:
+    /// leaves before their parents, then framework order.
+    pub fn search(&self, query: &str) -> Vec<NodeId> {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let mut hits: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|&i| {
+                let node = &self.nodes[i];
+                let mut haystack = format!("{} {}", node.id, node.title);
+                if let Some(text) = &node.text {
+                    haystack.push(' ');
+                    haystack.push_str(text);
+                }
+                let haystack = haystack.to_lowercase();
+                words.iter().all(|w| haystack.contains(w.as_str()))
+            })
+            .collect();
+        hits.sort_by_key(|&i| (!self.nodes[i].is_leaf(), i));
+        hits
+    }
+}
+
+fn builtin_json(spec: &str) -> Option<&'static str> {
+    let spec = spec.trim().to_lowercase();
+    let id = BUILTIN_SHORT_NAMES
+        .iter()
+        .find(|(short, _)| *short == spec)
+        .map_or(spec.as_str(), |(_, id)| id);
+    BUILTIN
+        .iter()
+        .find(|(bid, _)| *bid == id)
+        .map(|(_, json)| *json)
+}
+
+/// Does `text` look like an outcome id (so `[[A1.9]]` is a mistyped tag, not a page link)?
+pub fn looks_like_id(text: &str) -> bool {
+    let t = text.trim();
+    let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let rest = &t[letters..];
+    letters <= 4
+        && !rest.is_empty()
+        && rest.starts_with(|c: char| c.is_ascii_digit())
+        && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !rest.ends_with('.')
+        || (letters == 1 && rest.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_load_and_resolve_aliases() {
+        let f = Framework::builtin("nasenco-2014").expect("nasenco loads");
+        let b52 = f.find("5.2").expect("alias 5.2");
+        assert_eq!(f.node(b52).id, "B5.2");
+        assert_eq!(f.find("b5.2"), Some(b52));
+        assert_eq!(f.leaves().count(), 49);
+        let npq = Framework::builtin("npq-senco").expect("npq loads");
+        assert_eq!(npq.leaves().count(), 8);
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let json = r#"{"id":"x","title":"X","version":"1","source":"s","description":"d",
+            "nodes":[{"id":"A","kind":"outcome","title":"a"},{"id":"a","kind":"outcome","title":"b"}]}"#;
+        let err = Framework::from_json(json, "x.json").expect_err("duplicate");
+        assert!(err.message.contains("duplicate id `a`"), "{}", err.message);
+    }
+
+    #[test]
+    fn bad_json_reports_line() {
+        let err =
+            Framework::from_json("{\n  \"id\": \"x\",\n  oops\n}", "f.json").expect_err("bad");
+        assert!(err.message.starts_with("f.json:3:"), "{}", err.message);
+    }
+
+    #[test]
+    fn empty_text_is_rejected() {
+        let json = r#"{"id":"x","title":"X","version":"1","source":"s","description":"d",
+            "nodes":[{"id":"A","kind":"outcome","title":"  "}]}"#;
+        let err = Framework::from_json(json, "x.json").expect_err("empty");
+        assert!(err.message.contains("empty text"), "{}", err.message);
+    }
+
+    #[test]
+    fn search_finds_data_protection() {
+        let f = Framework::builtin("nasenco-2014").expect("loads");
+        let hits = f.search("data protection");
+        assert_eq!(f.node(hits[0]).id, "A1.7");
+    }
+
+    #[test]
+    fn id_shapes() {
+        for id in ["A1.9", "a1.2", "5.2", "NPQ9", "C", "B10"] {
+            assert!(looks_like_id(id), "{id}");
+        }
+        for text in ["my-reflection", "week 1 notes", "A1.", "reflection2"] {
+            assert!(!looks_like_id(text), "{text}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The portfolio: a folder with `portfolio.toml`, the trainee's own settings.
+
+use crate::FatalError;
+use crate::diagnostic::SourceText;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "portfolio.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    portfolio: PortfolioSection,
+    #[serde(default)]
+    rules: Rules,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortfolioSection {
+    title: Option<String>,
+    trainee: Option<String>,
+    framework: String,
+    #[serde(default = "default_evidence")]
+    evidence: Vec<String>,
+    appointed: Option<toml::value::Datetime>,
+}
+
+fn default_evidence() -> Vec<String> {
+    vec!["evidence".to_string()]
+}
+
+/// `[rules]`: what counts as enough.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// How many distinct evidence files a leaf needs to be covered.
+    #[serde(default = "default_min_evidence")]
+    pub min_evidence: usize,
+}
+
+fn default_min_evidence() -> usize {
+    1
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            min_evidence: default_min_evidence(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Portfolio {
+    /// The portfolio folder as given.
+    pub root: PathBuf,
+    pub title: String,
+    pub trainee: Option<String>,
+    /// A built-in framework id or a path relative to `root`.
+    pub framework: String,
+    /// Evidence folders relative to `root`.
+    pub evidence_dirs: Vec<String>,
+    pub appointed: Option<jiff::civil::Date>,
+    pub rules: Rules,
+}
+
+impl Portfolio {
+    /// Reads `portfolio.toml` in `root`. Errors are fatal: without settings nothing can be
+    /// checked. They name the file, line and column, and what to write instead.
+    pub fn load(root: &Path) -> Result<Portfolio, FatalError> {
+        let config_path = root.join(CONFIG_FILE);
+        if !root.is_dir() {
+            return Err(
+                FatalError::new(format!("{} is not a folder", root.display())).with_help(
+                    "give the path of a portfolio folder, the one holding portfolio.toml",
+                ),
+            );
+        }
+        let text = match std::fs::read(&config_path) {
+            Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+                FatalError::new(format!("{} is not valid UTF-8", config_path.display()))
+                    .with_help("re-save it as UTF-8")
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FatalError::new(format!(
+                    "no {CONFIG_FILE} in {}",
+                    root.display()
+                ))
+                .with_help("run `senco init` to start a portfolio, or point senco at the folder holding portfolio.toml"));
+            }
+            Err(e) => {
+                return Err(FatalError::new(format!(
+                    "cannot read {}: {e}",
+                    config_path.display()
+                )));
+            }
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let config: ConfigFile = toml::from_str(text).map_err(|e| {
+            let source = SourceText::new(text);
+            let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));
+            let message = e.message().trim_end().to_string();
+            let help = if message.contains("missing field `portfolio`") {
+                "portfolio.toml needs a [portfolio] table with at least `framework = \"nasenco-2014\"`"
+            } else if message.contains("missing field `framework`") {
+                "add `framework = \"nasenco-2014\"` (or \"npq-senco-2023\", or the path of a framework JSON file)"
+            } else {
+                "see the guide's page on writing evidence for every key portfolio.toml accepts"
+            };
+            FatalError::new(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
+        })?;
+        let section = config.portfolio;
+        let appointed = match section.appointed {
+            None => None,
+            Some(dt) => Some(toml_date(&dt).ok_or_else(|| {
+                FatalError::new(format!(
+                    "{}: `appointed` must be a date like 2024-09-01, not `{dt}`",
+                    config_path.display()
+                ))
+            })?),
+        };
+        if config.rules.min_evidence == 0 {
+            return Err(FatalError::new(format!(
+                "{}: `rules.min_evidence` must be at least 1",
+                config_path.display()
+            )));
+        }
+        for dir in &section.evidence {
+            check_inside(dir).map_err(|why| {
+                FatalError::new(format!(
+                    "{}: evidence folder `{dir}` {why}",
+                    config_path.display()
+                ))
+                .with_help(
+                    "evidence folders are paths inside the portfolio folder, like \"evidence\"",
+                )
+            })?;
+        }
+        let title = section
+            .title
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| folder_name(root));
+        Ok(Portfolio {
+            root: root.to_path_buf(),
+            title,
+            trainee: section.trainee.filter(|t| !t.trim().is_empty()),
+            framework: section.framework,
+            evidence_dirs: section.evidence,
+            appointed,
+            rules: config.rules,
+        })
+    }
+}
+
+fn folder_name(root: &Path) -> String {
+    std::fs::canonicalize(root)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "Portfolio".to_string())
+}
+
+/// Rejects paths that would leave the portfolio folder.
+fn check_inside(dir: &str) -> Result<(), &'static str> {
+    let path = Path::new(dir);
+    if path.is_absolute() {
+        return Err("is an absolute path");
+    }
+    if path
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err("leaves the portfolio folder");
+    }
+    Ok(())
+}
+
+fn toml_date(dt: &toml::value::Datetime) -> Option<jiff::civil::Date> {
+    let date = dt.date.as_ref()?;
+    if dt.time.is_some() {
+        return None;
+    }
+    jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8).ok()
+}

@@ -1,0 +1,386 @@
+//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object.
+
+use crate::Check;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::framework::{Framework, NodeKind};
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+use std::io::{self, Write};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const GREEN: Style = AnsiColor::Green.on_default();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const CYAN: Style = AnsiColor::Cyan.on_default().bold();
+
+/// `--format json` output of `senco check`; the guide documents every field.
+#[derive(Debug, Serialize)]
+pub struct CheckJson<'a> {
+    pub framework: &'a str,
+    pub framework_title: &'a str,
+    pub portfolio: PortfolioJson<'a>,
+    pub deadline: Option<crate::deadline::Deadline>,
+    pub items: Vec<ItemJson<'a>>,
+    pub evidence: Vec<EvidenceJson<'a>>,
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: Summary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PortfolioJson<'a> {
+    pub title: &'a str,
+    pub trainee: Option<&'a str>,
+    pub min_evidence: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemJson<'a> {
+    pub id: &'a str,
+    pub kind: &'static str,
+    pub title: &'a str,
+    pub parent: Option<&'a str>,
+    pub covered: bool,
+    pub evidence: Vec<&'a str>,
+    pub indicators_total: usize,
+    pub indicators_covered: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EvidenceJson<'a> {
+    pub path: &'a str,
+    pub title: &'a str,
+    #[serde(rename = "type")]
+    pub kind: Option<&'a str>,
+    pub date: Option<String>,
+    pub draft: bool,
+    pub words: usize,
+    pub outcomes: Vec<&'a str>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub evidence_files: usize,
+    pub drafts: usize,
+    pub indicators: usize,
+    pub indicators_covered: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub hints: usize,
+}
+
+pub fn summary(check: &Check) -> Summary {
+    Summary {
+        evidence_files: check.evidence.len(),
+        drafts: check.evidence.iter().filter(|e| e.draft).count(),
+        indicators: check.coverage.leaves_total(&check.framework),
+        indicators_covered: check.coverage.leaves_covered(&check.framework),
+        errors: check.count(Severity::Error),
+        warnings: check.count(Severity::Warning),
+        hints: check.count(Severity::Hint),
+    }
+}
+
+pub fn to_json(check: &Check) -> CheckJson<'_> {
+    let fw = &check.framework;
+    let items = fw
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(id, node)| {
+            let cov = check.coverage.node(id);
+            ItemJson {
+                id: &node.id,
+                kind: node.kind.as_str(),
+                title: &node.title,
+                parent: node.parent.map(|p| fw.node(p).id.as_str()),
+                covered: cov.covered,
+                evidence: cov
+                    .evidence
+                    .iter()
+                    .map(|&e| check.evidence[e].path.as_str())
+                    .collect(),
+                indicators_total: cov.leaves_total,
+                indicators_covered: cov.leaves_covered,
+            }
+        })
+        .collect();
+    let evidence = check
+        .evidence
+        .iter()
+        .map(|e| EvidenceJson {
+            path: &e.path,
+            title: &e.title,
+            kind: e.kind.as_deref(),
+            date: e.date.map(|d| d.to_string()),
+            draft: e.draft,
+            words: e.words,
+            outcomes: e
+                .outcome_nodes()
+                .into_iter()
+                .map(|n| fw.node(n).id.as_str())
+                .collect(),
+        })
+        .collect();
+    CheckJson {
+        framework: &fw.id,
+        framework_title: &fw.title,
+        portfolio: PortfolioJson {
+            title: &check.portfolio.title,
+            trainee: check.portfolio.trainee.as_deref(),
+            min_evidence: check.portfolio.rules.min_evidence,
+        },
+        deadline: check.deadline(),
+        items,
+        evidence,
+        diagnostics: &check.diagnostics,
+        summary: summary(check),
+    }
+}
+
+pub fn write_json(out: &mut dyn Write, check: &Check) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_json(check))?;
+    writeln!(out)
+}
+
+/// A text bar like `[######--------]`, so coverage reads without colour.
+pub fn bar(covered: usize, total: usize, width: usize) -> String {
+    let filled = (covered * width).checked_div(total).unwrap_or(0);
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
+}
+
+fn percent(covered: usize, total: usize) -> usize {
+    (covered * 100).checked_div(total).unwrap_or(0)
+}
+
+/// Human report: coverage per part and outcome, what is missing, then the diagnostics.
+pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
+    let fw = &check.framework;
+    let p = &check.portfolio;
+    writeln!(out, "{BOLD}{}{BOLD:#}", p.title)?;
+    if let Some(trainee) = &p.trainee {
+        writeln!(out, "Trainee:   {trainee}")?;
+    }
+    writeln!(out, "Framework: {} ({}, {})", fw.title, fw.id, fw.version)?;
+    let s = summary(check);
+    let drafts = if s.drafts > 0 {
+        format!(" ({} draft, not counted)", s.drafts)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "Evidence:  {} file{}{drafts}",
+        s.evidence_files,
+        plural(s.evidence_files)
+    )?;
+    if let Some(d) = check.deadline() {
+        match &d.deadline {
+            Some(date) => writeln!(
+                out,
+                "Deadline:  {date} (third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           qualification: {}; {}",
+                d.appointed, d.qualification, d.note
+            )?,
+            None => writeln!(out, "Deadline:  none ({})", d.note)?,
+        }
+    }
+    writeln!(out)?;
+    write_tree(out, check)?;
+    let uncovered: Vec<usize> = check.coverage.uncovered_leaves(fw).collect();
+    if !uncovered.is_empty() {
+        writeln!(out)?;
+        let noun = leaf_noun(fw);
+        writeln!(
+            out,
+            "{BOLD}Not yet covered ({} {noun}{}):{BOLD:#}",
+            uncovered.len(),
+            plural(uncovered.len())
+        )?;
+        for id in uncovered {
+            let node = fw.node(id);
+            let have = check.coverage.node(id).evidence.len();
+            let need = if check.coverage.min_evidence > 1 {
+                format!(
+                    " {DIM}({have} of {} files){DIM:#}",
+                    check.coverage.min_evidence
+                )
+            } else {
+                String::new()
+            };
+            writeln!(out, "  {RED}✗{RED:#} {:<7} {}{need}", node.id, node.title)?;
+        }
+    }
+    if !check.diagnostics.is_empty() {
+        writeln!(out)?;
+        for d in &check.diagnostics {
+            write_diagnostic(out, d)?;
+        }
+    }
+    writeln!(out)?;
+    let noun = leaf_noun(fw);
+    writeln!(
+        out,
+        "{BOLD}{} of {} {noun}s covered{BOLD:#}; {} error{}, {} warning{}, {} hint{}",
+        s.indicators_covered,
+        s.indicators,
+        s.errors,
+        plural(s.errors),
+        s.warnings,
+        plural(s.warnings),
+        s.hints,
+        plural(s.hints)
+    )
+}
+
+fn leaf_noun(fw: &Framework) -> &'static str {
+    if fw.leaves().all(|l| fw.node(l).kind == NodeKind::Indicator) {
+        "indicator"
+    } else {
+        "item"
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {
+    let fw = &check.framework;
+    for (id, node) in fw.nodes.iter().enumerate() {
+        // Parts and outcomes; indicators are summarised by their parent's count.
+        if node.kind == NodeKind::Indicator && node.parent.is_some() {
+            continue;
+        }
+        let cov = check.coverage.node(id);
+        let indent = "  ".repeat(node.depth);
+        let label = match node.kind {
+            NodeKind::Part => format!("Part {}  {}", node.id, node.title),
+            _ => format!("{}  {}", node.id, node.title),
+        };
+        let width = 58usize.saturating_sub(indent.len());
+        let label = truncate(&label, width);
+        let mark = if cov.covered {
+            format!("{GREEN}✓{GREEN:#}")
+        } else {
+            " ".to_string()
+        };
+        let style = if node.kind == NodeKind::Part {
+            BOLD
+        } else {
+            Style::new()
+        };
+        writeln!(
+            out,
+            "{mark} {indent}{style}{label:<width$}{style:#} {:>3}/{:<3} {} {:>3}%",
+            cov.leaves_covered,
+            cov.leaves_total,
+            bar(cov.leaves_covered, cov.leaves_total, 10),
+            percent(cov.leaves_covered, cov.leaves_total),
+        )?;
+    }
+    Ok(())
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Writes one diagnostic like rustc: `file:line:col`, the source line, a caret, a help line.
+pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let level = match d.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Hint => Level::NOTE.with_name("hint"),
+    };
+    let location = match (&d.file, d.line, d.column) {
+        (Some(file), Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        (Some(file), Some(line), None) => format!("{file}:{line}"),
+        (Some(file), None, _) => file.clone(),
+        (None, _, _) => String::new(),
+    };
+    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let mut report: Vec<Group<'_>> = Vec::new();
+    match (&d.excerpt, d.line) {
+        (Some(excerpt), Some(line)) => {
+            let end = excerpt
+                .end
+                .max(excerpt.start + 1)
+                .min(excerpt.text.len().max(excerpt.start));
+            // The renderer appends `:line:col` to the path itself.
+            let file = d.file.as_deref().unwrap_or("");
+            let mut snippet = Snippet::source(excerpt.text.as_str())
+                .line_start(line)
+                .path(file);
+            if excerpt.start <= excerpt.text.len() {
+                snippet = snippet.annotation(
+                    AnnotationKind::Primary.span(excerpt.start..end.max(excerpt.start)),
+                );
+            }
+            report.push(title.element(snippet));
+        }
+        _ if !location.is_empty() => {
+            report.push(title.element(annotate_snippets::Origin::path(location.as_str())));
+        }
+        _ => report.push(Group::with_title(title)),
+    }
+    if let Some(help) = &d.help {
+        report.push(Group::with_title(
+            Level::HELP.secondary_title(help.as_str()),
+        ));
+    }
+    let rendered = Renderer::styled().render(&report);
+    writeln!(out, "{rendered}")?;
+    Ok(())
+}
+
+/// Writes a fatal error (exit code 2) the same way.
+pub fn write_fatal(out: &mut dyn Write, error: &crate::FatalError) -> io::Result<()> {
+    writeln!(out, "{RED}error{RED:#}{BOLD}: {}{BOLD:#}", error.message)?;
+    if let Some(help) = &error.help {
+        writeln!(out, "  {CYAN}help{CYAN:#}: {help}")?;
+    }
+    Ok(())
+}
+
+/// Writes the framework tree for `senco outcomes`.
+pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
+    writeln!(
+        out,
+        "{BOLD}{}{BOLD:#} ({}, {})",
+        fw.title, fw.id, fw.version
+    )?;
+    writeln!(out, "{DIM}{}{DIM:#}", fw.source)?;
+    for node in &fw.nodes {
+        let indent = "  ".repeat(node.depth);
+        match node.kind {
+            NodeKind::Part => {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "{indent}{BOLD}Part {}: {}{BOLD:#}",
+                    node.id, node.title
+                )?;
+                if let Some(text) = &node.text {
+                    writeln!(out, "{indent}{DIM}{text}{DIM:#}")?;
+                }
+            }
+            _ => {
+                let aliases = if node.aliases.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {DIM}(also {}){DIM:#}", node.aliases.join(", "))
+                };
+                writeln!(
+                    out,
+                    "{indent}{CYAN}{}{CYAN:#}  {}{aliases}",
+                    node.id, node.title
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! `senco init` and `senco new`: lay down a starter portfolio, start a piece of evidence.
+//! Both refuse to overwrite anything.
+
+use crate::FatalError;
+use crate::framework::Framework;
+use include_dir::{Dir, DirEntry, include_dir};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The starter portfolio (also the bundled sample), embedded in the binary.
+pub static TEMPLATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/portfolio-template");
+
+/// Folders of the template that are not part of a new portfolio: the built-in theme
+/// lives there so providers can copy it, but laying it down would freeze a trainee's
+/// portfolio on today's theme.
+const NOT_INITIALISED: &[&str] = &["theme"];
+
+/// Writes the starter portfolio into `dir` (created if missing). Returns the files written.
+pub fn init(dir: &Path) -> Result<Vec<PathBuf>, FatalError> {
+    let mut files = Vec::new();
+    collect(&TEMPLATE, &mut files);
+    files.retain(|f| {
+        !NOT_INITIALISED
+            .iter()
+            .any(|skip| f.path().starts_with(skip))
+    });
+    let clashes: Vec<String> = files
+        .iter()
+        .filter(|f| dir.join(f.path()).exists())
+        .map(|f| f.path().display().to_string())
+        .collect();
+    if !clashes.is_empty() {
+        return Err(FatalError::new(format!(
+            "{} already has {}; senco init never overwrites",
+            dir.display(),
+            clashes.join(", ")
+        ))
+        .with_help("choose an empty folder, e.g. `senco init my-portfolio`"));
+    }
+    let mut written = Vec::new();
+    for file in files {
+        let target = dir.join(file.path());
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        write_new(&target, file.contents())?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
+fn collect<'a>(dir: &'a Dir<'a>, out: &mut Vec<&'a include_dir::File<'a>>) {
+    for entry in dir.entries() {
+        match entry {
+            DirEntry::Dir(d) => collect(d, out),
+            DirEntry::File(f) => out.push(f),
+        }
+    }
+}
+
+/// Creates `path` with `contents`, failing if it exists (no race: `create_new`).
+fn write_new(path: &Path, contents: &[u8]) -> Result<(), FatalError> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                FatalError::new(format!(
+                    "{} already exists; senco never overwrites",
+                    path.display()
+                ))
+                .with_help("choose another title, or edit the existing file")
+            } else {
+                FatalError::new(format!("cannot create {}: {e}", path.display()))
+            }
+        })?;
+    file.write_all(contents)
+        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Reflective models offered by `senco new --model`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Model {
+    /// Gibbs (1988): Description, Feelings, Evaluation, Analysis, Conclusion, Action plan
+    Gibbs,
+    /// Rolfe et al. (2001): What?, So what?, Now what?
+    Rolfe,
+    /// Kolb (1984): the four stages of the experiential learning cycle
+    Kolb,
+}
+
+impl Model {
+    pub fn headings(self) -> &'static [&'static str] {
+        match self {
+            Model::Gibbs => &[
+                "Description",
+                "Feelings",
+                "Evaluation",
+                "Analysis",
+                "Conclusion",
+                "Action plan",
+            ],
+            Model::Rolfe => &["What?", "So what?", "Now what?"],
+            Model::Kolb => &[
+                "Concrete experience",
+                "Reflective observation",
+                "Abstract conceptualisation",
+                "Active experimentation",
+            ],
+        }
+    }
+}
+
+/// What `senco new` is asked to create.
+pub struct NewEvidence<'a> {
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub outcomes: &'a [String],
+    pub model: Option<Model>,
+    pub date: jiff::civil::Date,
+}
+
+/// Creates a new evidence file in the portfolio's first evidence folder.
+pub fn new_evidence(
+    root: &Path,
+    evidence_dir: &str,
+    framework: &Framework,
+    new: &NewEvidence<'_>,
+) -> Result<PathBuf, FatalError> {
+    let kind = new.kind.trim().to_lowercase();
+    if !crate::evidence::TYPES.contains(&kind.as_str()) {
+        let mut err = FatalError::new(format!("unknown evidence type `{}`", new.kind));
+        let valid = crate::evidence::TYPES.join(", ");
+        err = match crate::suggest::closest(&kind, crate::evidence::TYPES.iter().copied()) {
+            Some(best) => err.with_help(format!("did you mean `{best}`? valid types: {valid}")),
+            None => err.with_help(format!("valid types: {valid}")),
+        };
+        return Err(err);
+    }
+    let mut ids = Vec::new();
+    for id in new
+        .outcomes
+        .iter()
+        .flat_map(|o| o.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match framework.find(id) {
+            Some(node) => ids.push(framework.node(node).id.clone()),
+            None => {
+                let d = crate::evidence::unknown_outcome(id, framework);
+                return Err(FatalError {
+                    message: d.message,
+                    help: d.help,
+                });
+            }
+        }
+    }
+    let slug = slug(new.title);
+    let dir = root.join(evidence_dir);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", dir.display())))?;
+    let path = dir.join(format!("{}-{slug}.md", new.date));
+    let model = new.model.or((kind == "reflection").then_some(Model::Gibbs));
+    write_new(&path, evidence_text(new, &kind, &ids, model).as_bytes())?;
+    Ok(path)
+}
+
+fn evidence_text(
+    new: &NewEvidence<'_>,
+    kind: &str,
+    ids: &[String],
+    model: Option<Model>,
+) -> String {
+    // A JSON string is a valid YAML double-quoted scalar, so any title is safe here.
+    let title = serde_json::to_string(new.title.trim()).unwrap_or_else(|_| "\"Untitled\"".into());
+    let mut text = format!(
+        "---\ntitle: {title}\ndate: {}\ntype: {kind}\noutcomes: [{}]\n---\n\n# {}\n\n",
+        new.date,
+        ids.join(", "),
+        new.title.trim()
+    );
+    text.push_str("<!-- Use pseudonyms (Child A, TA 1): never a pupil's name or identifier. Tag the passage that shows an outcome by writing its id in double brackets, e.g. [[A1.2]]. -->\n\n");
+    if let Some(model) = model {
+        for heading in model.headings() {
+            text.push_str(&format!("## {heading}\n\n\n"));
+        }
+    }
+    text
+}
+
+/// A file-name slug: lower case, letters and digits (Welsh and other accents kept),
+/// words joined by `-`, at most 60 characters.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.chars().count() >= 60 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "evidence".to_string()
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            slug("Meeting with Child A's parents!"),
+            "meeting-with-child-a-s-parents"
+        );
+        assert_eq!(slug("Cyfarfod â'r ŵyl"), "cyfarfod-â-r-ŵyl");
+        assert_eq!(slug("???"), "evidence");
+    }
+}
