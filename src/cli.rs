@@ -62,6 +62,12 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Build the HTML portfolio for assessors: a static site that works offline.
+    ///
+    /// Writes to a temporary folder and replaces the output only when the build is
+    /// complete. Problems in evidence do not stop the build: they are listed on a page of
+    /// their own and here, and the exit code is 1 as in `check`.
+    Build(BuildArgs),
     /// Start a new piece of evidence: evidence/YYYY-MM-DD-title.md with front matter.
     ///
     /// Checks the outcome ids first and never overwrites a file.
@@ -79,6 +85,19 @@ struct CheckArgs {
     /// Also fail (exit code 1) when any indicator is not yet covered.
     #[arg(long)]
     strict: bool,
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// The portfolio folder, holding portfolio.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output folder (default: `site` inside the portfolio). Never inside an evidence folder.
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace the output folder even if senco did not create it.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -128,6 +147,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Outcomes(args) => outcomes(&args),
+        Command::Build(args) => build(&args),
         Command::Init { dir } => init(&dir),
         Command::New(args) => new(&args),
     };
@@ -181,6 +201,26 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     } else {
         OK
     })
+}
+
+fn build(args: &BuildArgs) -> Result<i32, Failure> {
+    let check = senco::check_portfolio(&args.path)?;
+    let out = args.out.clone().unwrap_or_else(|| senco::render::default_out(&args.path));
+    let built = senco::render::build(&check, &senco::render::BuildOptions { out, force: args.force })?;
+    let mut err = anstream::stderr().lock();
+    for d in &built.diagnostics {
+        report::write_diagnostic(&mut err, d)?;
+    }
+    let index = built.out.join("index.html");
+    writeln!(
+        anstream::stdout(),
+        "built {} pages into {}
+open {} in a browser",
+        built.pages,
+        built.out.display(),
+        index.display()
+    )?;
+    Ok(if built.has_errors() { PROBLEMS } else { OK })
 }
 
 fn outcomes(args: &OutcomesArgs) -> Result<i32, Failure> {

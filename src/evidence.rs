@@ -65,6 +65,9 @@ pub struct Evidence {
     pub words: usize,
     pub tags: Vec<Tag>,
     pub wiki_links: Vec<WikiLink>,
+    /// The Markdown source of the first top-level paragraph: the passage quoted for
+    /// front-matter tags.
+    pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
 }
@@ -108,6 +111,7 @@ fn empty_evidence(rel: &str) -> Evidence {
         words: 0,
         tags: Vec::new(),
         wiki_links: Vec::new(),
+        opening: None,
         readable: true,
     }
 }
@@ -531,6 +535,18 @@ fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
     t.parse::<jiff::civil::Date>().map_err(|_| ())
 }
 
+/// Passages longer than this are cut: an assessor needs the context, not a whole chapter,
+/// and a pasted 10 MB paragraph must not be copied into every outcome page.
+const MAX_PASSAGE_BYTES: usize = 4000;
+
+fn cap(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let end = crate::diagnostic::floor_char_boundary(text, max);
+    format!("{}…", &text[..end])
+}
+
 fn title_from_path(rel: &str) -> String {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
@@ -594,7 +610,7 @@ fn scan_body(
                 let at = base + range.start;
                 let (line, column) = source.line_col(at);
                 if let Some(node) = framework.find(target) {
-                    let passage = blocks.last().map(|b| text[b.clone()].trim().to_string());
+                    let passage = blocks.last().map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES));
                     if let Some((_, first_line)) = inline_seen.iter().find(|(n, _)| *n == node) {
                         diagnostics.push(
                             Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))

@@ -20,6 +20,7 @@ pub mod framework;
 pub mod frontmatter;
 pub mod markdown;
 pub mod portfolio;
+pub mod render;
 pub mod report;
 pub mod scaffold;
 pub mod suggest;
