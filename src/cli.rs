@@ -205,8 +205,17 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
 
 fn build(args: &BuildArgs) -> Result<i32, Failure> {
     let check = senco::check_portfolio(&args.path)?;
-    let out = args.out.clone().unwrap_or_else(|| senco::render::default_out(&args.path));
-    let built = senco::render::build(&check, &senco::render::BuildOptions { out, force: args.force })?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| senco::render::default_out(&args.path));
+    let built = senco::render::build(
+        &check,
+        &senco::render::BuildOptions {
+            out,
+            force: args.force,
+        },
+    )?;
     let mut err = anstream::stderr().lock();
     for d in &built.diagnostics {
         report::write_diagnostic(&mut err, d)?;

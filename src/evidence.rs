@@ -610,7 +610,9 @@ fn scan_body(
                 let at = base + range.start;
                 let (line, column) = source.line_col(at);
                 if let Some(node) = framework.find(target) {
-                    let passage = blocks.last().map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES));
+                    let passage = blocks
+                        .last()
+                        .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES));
                     if let Some((_, first_line)) = inline_seen.iter().find(|(n, _)| *n == node) {
                         diagnostics.push(
                             Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))

@@ -67,21 +67,30 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let mut used_ids: BTreeSet<String> = BTreeSet::new();
     // For each open link: whether it was written (true) or refused and written as a span.
     let mut open_links: Vec<bool> = Vec::new();
-    let line_of = |offset: usize| cx.first_line + markdown[..offset.min(markdown.len())].matches('\n').count();
+    let line_of = |offset: usize| {
+        cx.first_line + markdown[..offset.min(markdown.len())].matches('\n').count()
+    };
 
-    for (event, range) in Parser::new_ext(&markdown, crate::markdown::options()).into_offset_iter() {
+    for (event, range) in Parser::new_ext(&markdown, crate::markdown::options()).into_offset_iter()
+    {
         if skip_link_text > 0 {
             match &event {
                 Event::Start(Tag::Link { .. }) => skip_link_text += 1,
                 Event::End(TagEnd::Link) => {
                     skip_link_text -= 1;
                     if skip_link_text == 0 {
-                        events.push(Event::Html(CowStr::from(format!("{MARK}{}{MARK}", badges.len() - 1))));
+                        events.push(Event::Html(CowStr::from(format!(
+                            "{MARK}{}{MARK}",
+                            badges.len() - 1
+                        ))));
                     }
                 }
                 Event::Text(t) => {
                     if let Some(b) = badges.last_mut() {
-                        b.html = b.html.replace("{text}", &format!(" <span class=\"tag-text\">{}</span>{{text}}", escape(t)));
+                        b.html = b.html.replace(
+                            "{text}",
+                            &format!(" <span class=\"tag-text\">{}</span>{{text}}", escape(t)),
+                        );
                     }
                 }
                 _ => {}
@@ -89,15 +98,27 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             continue;
         }
         match event {
-            Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                title,
+                id,
+            }) => {
                 let target = dest_url.trim().to_string();
                 if let Some(node) = cx.framework.find(&target) {
                     let node = cx.framework.node(node);
-                    let anchor = if cx.anchors { format!(" id=\"tag-{inline_index}\"") } else { String::new() };
+                    let anchor = if cx.anchors {
+                        format!(" id=\"tag-{inline_index}\"")
+                    } else {
+                        String::new()
+                    };
                     inline_index += 1;
                     let mut html = format!(
                         "<a class=\"tag\"{anchor} href=\"{up}outcomes/{}\" title=\"{}\"><span class=\"tag-id\">{}</span>{{text}}</a>",
-                        attr(&crate::render::site::encode_path(&format!("{}.html", node.id))),
+                        attr(&crate::render::site::encode_path(&format!(
+                            "{}.html",
+                            node.id
+                        ))),
                         attr(&node.title),
                         escape(&node.id)
                     );
@@ -109,14 +130,24 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     continue;
                 }
                 if crate::framework::looks_like_id(&target) {
-                    badges.push(Badge { html: format!("<span class=\"tag tag-unknown\">[[{}]]</span>{{text}}", escape(&target)) });
+                    badges.push(Badge {
+                        html: format!(
+                            "<span class=\"tag tag-unknown\">[[{}]]</span>{{text}}",
+                            escape(&target)
+                        ),
+                    });
                     skip_link_text = 1;
                     continue;
                 }
                 match cx.site.wiki_target(&target) {
                     Some(page) => {
                         let href = format!("{up}{}", crate::render::site::encode_path(page));
-                        events.push(Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: href.into(), title, id }));
+                        events.push(Event::Start(Tag::Link {
+                            link_type: LinkType::Inline,
+                            dest_url: href.into(),
+                            title,
+                            id,
+                        }));
                         open_links.push(true);
                     }
                     None => {
@@ -133,11 +164,21 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     }
                 }
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let href = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out);
                 let written = href.is_some();
                 if let Some(href) = href {
-                    events.push(Event::Start(Tag::Link { link_type, dest_url: href.into(), title, id }));
+                    events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: href.into(),
+                        title,
+                        id,
+                    }));
                 }
                 open_links.push(written);
             }
@@ -146,14 +187,35 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     events.push(Event::End(TagEnd::Link));
                 }
             }
-            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-                let src = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out).unwrap_or_default();
-                events.push(Event::Start(Tag::Image { link_type, dest_url: src.into(), title, id }));
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let src = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out)
+                    .unwrap_or_default();
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: src.into(),
+                    title,
+                    id,
+                }));
             }
-            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
                 let level = demote(level);
                 heading = Some((events.len(), level));
-                events.push(Event::Start(Tag::Heading { level, id, classes, attrs }));
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }));
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((start, level)) = heading.take() {
@@ -167,10 +229,18 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     }
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
                         let base = id.as_deref().map_or_else(|| slugify(&text), slugify);
-                        let mut unique = if base.is_empty() { "section".to_string() } else { base.clone() };
+                        let mut unique = if base.is_empty() {
+                            "section".to_string()
+                        } else {
+                            base.clone()
+                        };
                         let mut n = 1;
-                        while used_ids.contains(&unique) || unique.starts_with("tag-") || unique == "opening" {
-                            unique = format!("{}-{n}", if base.is_empty() { "section" } else { &base });
+                        while used_ids.contains(&unique)
+                            || unique.starts_with("tag-")
+                            || unique == "opening"
+                        {
+                            unique =
+                                format!("{}-{n}", if base.is_empty() { "section" } else { &base });
                             n += 1;
                         }
                         used_ids.insert(unique.clone());
@@ -182,7 +252,10 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             Event::TaskListMarker(done) => {
                 let label = if done { "done" } else { "not done" };
                 let checked = if done { " checked" } else { "" };
-                events.push(Event::Html(format!("<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> ").into()));
+                events.push(Event::Html(
+                    format!("<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> ")
+                        .into(),
+                ));
             }
             other => events.push(other),
         }
@@ -193,7 +266,6 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     out.html = finish(&clean, &badges);
     out
 }
-
 
 fn demote(level: HeadingLevel) -> HeadingLevel {
     match level {
@@ -230,7 +302,13 @@ pub fn slugify(text: &str) -> String {
 
 /// Decides what a Markdown link or image points at. Returns the href to write, or
 /// `None` when the link is refused (and says why in a diagnostic).
-fn resolve_link(dest: &str, cx: &Context<'_>, up: &str, line: usize, out: &mut Rendered) -> Option<String> {
+fn resolve_link(
+    dest: &str,
+    cx: &Context<'_>,
+    up: &str,
+    line: usize,
+    out: &mut Rendered,
+) -> Option<String> {
     let dest = dest.trim();
     if dest.is_empty() {
         return None;
@@ -241,7 +319,9 @@ fn resolve_link(dest: &str, cx: &Context<'_>, up: &str, line: usize, out: &mut R
     let lower = dest.to_ascii_lowercase();
     if let Some((scheme, _)) = lower.split_once(':')
         && !scheme.contains('/')
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
     {
         // External links are kept for the assessor to follow; ammonia drops every scheme
         // but http, https and mailto.
@@ -255,7 +335,10 @@ fn resolve_link(dest: &str, cx: &Context<'_>, up: &str, line: usize, out: &mut R
     let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
         if cx.report {
             out.diagnostics.push(
-                Diagnostic::warning(code, message).in_file(cx.source).at_line_col(line, 1).with_help(help.to_string()),
+                Diagnostic::warning(code, message)
+                    .in_file(cx.source)
+                    .at_line_col(line, 1)
+                    .with_help(help.to_string()),
             );
         }
     };
@@ -279,13 +362,18 @@ fn resolve_link(dest: &str, cx: &Context<'_>, up: &str, line: usize, out: &mut R
     match cx.site.attachment_state(&target) {
         crate::render::site::Attachment::Inside => {
             out.attachments.insert(target.clone());
-            Some(format!("{up}files/{}", crate::render::site::encode_path(&target)))
+            Some(format!(
+                "{up}files/{}",
+                crate::render::site::encode_path(&target)
+            ))
         }
         crate::render::site::Attachment::Escapes => {
             report(
                 out,
                 "link-outside-portfolio",
-                format!("`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"),
+                format!(
+                    "`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"
+                ),
                 "copy the file into the portfolio instead of linking to it",
             );
             None
@@ -305,7 +393,8 @@ fn resolve_link(dest: &str, cx: &Context<'_>, up: &str, line: usize, out: &mut R
 /// Joins a relative link to the folder of `source`, normalising `.` and `..`.
 /// `None` when the result would leave the portfolio (or the link is absolute).
 fn join_inside(source: &str, link: &str) -> Option<String> {
-    if link.starts_with('/') || link.starts_with('\\') || link.contains('\\') || link.contains('\0') {
+    if link.starts_with('/') || link.starts_with('\\') || link.contains('\\') || link.contains('\0')
+    {
         return None;
     }
     let mut parts: Vec<&str> = source.split('/').collect();
@@ -352,8 +441,11 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
         .add_tag_attributes("td", ["align", "style"])
         .add_tag_attributes("th", ["align", "style", "scope"])
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative { depth })));
-    b.rm_clean_content_tags(["style"]).add_clean_content_tags(["style", "svg", "math"]);
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative {
+            depth,
+        })));
+    b.rm_clean_content_tags(["style"])
+        .add_clean_content_tags(["style", "svg", "math"]);
     b.rm_tags(["style"]);
     b
 }
@@ -369,26 +461,33 @@ impl ammonia::UrlRelativeEvaluate<'static> for SiteRelative {
     }
 }
 
-/// Does a relative URL written on a page `depth` folders deep stay inside the site?
+/// Is a relative URL on a page `depth` folders deep one that senco wrote: a fragment, or a
+/// path from the site root into its own folders? Relative URLs in raw HTML from evidence
+/// are not resolved against the portfolio (only Markdown links are), so any other one
+/// could only dangle or climb out of the site: it is dropped.
 fn stays_in_site(url: &str, depth: usize) -> bool {
-    if url.starts_with('/') || url.starts_with('\\') || url.contains('\\') {
-        return false;
+    const OWN: &[&str] = &[
+        "outcomes/",
+        "evidence/",
+        "files/",
+        "assets/",
+        "index.html",
+        "matrix.html",
+        "gaps.html",
+        "diagnostics.html",
+    ];
+    if url.starts_with('#') {
+        return true;
     }
     let path = url.split(['#', '?']).next().unwrap_or("");
-    let mut level = depth as isize;
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                level -= 1;
-                if level < 0 {
-                    return false;
-                }
-            }
-            _ => level += 1,
-        }
-    }
-    true
+    let Some(from_root) = path.strip_prefix("../".repeat(depth).as_str()) else {
+        return false;
+    };
+    OWN.iter().any(|own| from_root.starts_with(own))
+        && !from_root
+            .split('/')
+            .any(|segment| segment == ".." || segment == ".")
+        && !from_root.contains('\\')
 }
 
 /// Puts the badges in and gives images without a text alternative an empty one, so a
@@ -401,7 +500,11 @@ fn finish(clean: &str, badges: &[Badge]) -> String {
         let after = &rest[start + MARK.len_utf8()..];
         match after.find(MARK) {
             Some(end) => {
-                if let Some(badge) = after[..end].parse::<usize>().ok().and_then(|i| badges.get(i)) {
+                if let Some(badge) = after[..end]
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| badges.get(i))
+                {
                     html.push_str(&badge.html.replace("{text}", ""));
                 }
                 rest = &after[end + MARK.len_utf8()..];
@@ -461,23 +564,37 @@ mod tests {
 
     #[test]
     fn joins_stay_inside() {
-        assert_eq!(join_inside("evidence/a.md", "img/x.png").as_deref(), Some("evidence/img/x.png"));
-        assert_eq!(join_inside("evidence/a.md", "../notes/b.md").as_deref(), Some("notes/b.md"));
+        assert_eq!(
+            join_inside("evidence/a.md", "img/x.png").as_deref(),
+            Some("evidence/img/x.png")
+        );
+        assert_eq!(
+            join_inside("evidence/a.md", "../notes/b.md").as_deref(),
+            Some("notes/b.md")
+        );
         assert_eq!(join_inside("evidence/a.md", "../../etc/passwd"), None);
         assert_eq!(join_inside("evidence/a.md", "/etc/passwd"), None);
     }
 
     #[test]
-    fn relative_urls_must_stay_in_site() {
+    fn relative_urls_must_be_senco_s_own() {
         assert!(stays_in_site("../outcomes/A1.html#x", 1));
+        assert!(stays_in_site("#tag-1", 1));
         assert!(!stays_in_site("../../etc/passwd", 1));
+        assert!(!stays_in_site("../files/../../x", 1));
         assert!(!stays_in_site("/etc/passwd", 1));
-        assert!(stays_in_site("x.png", 0));
+        assert!(!stays_in_site("x.png", 0));
     }
 
     #[test]
     fn missing_alt_is_added() {
-        assert_eq!(add_missing_alt("<p><img src=\"x\"></p>"), "<p><img alt=\"\" src=\"x\"></p>");
-        assert_eq!(add_missing_alt("<img alt=\"a\" src=\"x\">"), "<img alt=\"a\" src=\"x\">");
+        assert_eq!(
+            add_missing_alt("<p><img src=\"x\"></p>"),
+            "<p><img alt=\"\" src=\"x\"></p>"
+        );
+        assert_eq!(
+            add_missing_alt("<img alt=\"a\" src=\"x\">"),
+            "<img alt=\"a\" src=\"x\">"
+        );
     }
 }

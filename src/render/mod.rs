@@ -36,7 +36,9 @@ pub struct Built {
 
 impl Built {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 }
 
@@ -48,7 +50,12 @@ pub fn default_out(root: &Path) -> PathBuf {
 /// Builds the site for a checked portfolio.
 pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError> {
     let root = &check.portfolio.root;
-    output::check_target(root, &check.portfolio.evidence_dirs, &options.out, options.force)?;
+    output::check_target(
+        root,
+        &check.portfolio.evidence_dirs,
+        &options.out,
+        options.force,
+    )?;
     let theme_dir = root.join("theme");
     let theme = theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))?;
     let site = site::SiteMap::new(root, &check.portfolio.evidence_dirs, &check.evidence);
@@ -57,7 +64,11 @@ pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError>
     match result {
         Ok((pages, diagnostics)) => {
             staging.commit()?;
-            Ok(Built { out: options.out.clone(), pages, diagnostics })
+            Ok(Built {
+                out: options.out.clone(),
+                pages,
+                diagnostics,
+            })
         }
         Err(e) => {
             staging.abandon();
@@ -75,15 +86,17 @@ fn write_site(
     let mut common = pages::Common::new(check);
     // Evidence pages: each file read again and rendered on its own, so bodies never
     // pile up in memory.
-    let evidence_results: Vec<Result<(BTreeSet<String>, Vec<Diagnostic>), FatalError>> = (0..check.evidence.len())
-        .into_par_iter()
-        .map(|i| {
-            let page = site.evidence_page(i);
-            let (html, attachments, diagnostics) = pages::evidence_page(check, &common, theme, site, i)?;
-            output::write_file(dir, page, html.as_bytes())?;
-            Ok((attachments, diagnostics))
-        })
-        .collect();
+    let evidence_results: Vec<Result<(BTreeSet<String>, Vec<Diagnostic>), FatalError>> =
+        (0..check.evidence.len())
+            .into_par_iter()
+            .map(|i| {
+                let page = site.evidence_page(i);
+                let (html, attachments, diagnostics) =
+                    pages::evidence_page(check, &common, theme, site, i)?;
+                output::write_file(dir, page, html.as_bytes())?;
+                Ok((attachments, diagnostics))
+            })
+            .collect();
     let mut attachments = BTreeSet::new();
     let mut diagnostics = check.diagnostics.clone();
     for result in evidence_results {
@@ -109,9 +122,21 @@ fn write_site(
         attachments.extend(result?);
     }
     let mut count = check.evidence.len() + fw.nodes.len();
-    output::write_file(dir, "index.html", pages::index_page(check, &common, theme, site)?.as_bytes())?;
-    output::write_file(dir, "matrix.html", pages::matrix_page(check, &common, theme, site)?.as_bytes())?;
-    output::write_file(dir, "gaps.html", pages::gaps_page(check, &common, theme)?.as_bytes())?;
+    output::write_file(
+        dir,
+        "index.html",
+        pages::index_page(check, &common, theme, site)?.as_bytes(),
+    )?;
+    output::write_file(
+        dir,
+        "matrix.html",
+        pages::matrix_page(check, &common, theme, site)?.as_bytes(),
+    )?;
+    output::write_file(
+        dir,
+        "gaps.html",
+        pages::gaps_page(check, &common, theme)?.as_bytes(),
+    )?;
     count += 3;
     if !diagnostics.is_empty() {
         let html = pages::diagnostics_page(&common, theme, site, &diagnostics)?;

@@ -10,7 +10,12 @@ pub const MARKER_TEXT: &str = "This folder was built by senco and is replaced on
 
 /// Refuses targets that would destroy something: the portfolio itself, a folder holding
 /// it, an evidence folder or anything in one, or a folder senco did not create.
-pub fn check_target(root: &Path, evidence_dirs: &[String], out: &Path, force: bool) -> Result<(), FatalError> {
+pub fn check_target(
+    root: &Path,
+    evidence_dirs: &[String],
+    out: &Path,
+    force: bool,
+) -> Result<(), FatalError> {
     let canon_root = std::fs::canonicalize(root)
         .map_err(|e| FatalError::new(format!("cannot open {}: {e}", root.display())))?;
     let canon_out = canonical_target(out)?;
@@ -33,9 +38,14 @@ pub fn check_target(root: &Path, evidence_dirs: &[String], out: &Path, force: bo
     }
     if out.exists() {
         if !out.is_dir() {
-            return Err(FatalError::new(format!("{} exists and is not a folder", out.display())));
+            return Err(FatalError::new(format!(
+                "{} exists and is not a folder",
+                out.display()
+            )));
         }
-        let empty = std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
         if !empty && !out.join(MARKER).is_file() && !force {
             return Err(FatalError::new(format!(
                 "refusing to replace {}: senco did not build it",
@@ -86,16 +96,24 @@ pub struct Staging {
 
 impl Staging {
     pub fn create(target: &Path) -> Result<Staging, FatalError> {
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)
             .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
-        let name = target.file_name().map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        let name = target
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
         remove_leftovers(parent, &name);
         let temp = parent.join(format!(".{name}.senco-tmp-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&temp);
         std::fs::create_dir(&temp)
             .map_err(|e| FatalError::new(format!("cannot create {}: {e}", temp.display())))?;
-        Ok(Staging { target: target.to_path_buf(), temp })
+        Ok(Staging {
+            target: target.to_path_buf(),
+            temp,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -105,18 +123,27 @@ impl Staging {
     /// Replaces the target with the finished build.
     pub fn commit(self) -> Result<(), FatalError> {
         let parent = self.temp.parent().unwrap_or(Path::new("."));
-        let name = self.target.file_name().map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        let name = self
+            .target
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
         let old = parent.join(format!(".{name}.senco-old-{}", std::process::id()));
         if self.target.exists() {
             std::fs::rename(&self.target, &old).map_err(|e| {
-                FatalError::new(format!("cannot move the previous build {} aside: {e}", self.target.display()))
+                FatalError::new(format!(
+                    "cannot move the previous build {} aside: {e}",
+                    self.target.display()
+                ))
             })?;
         }
         if let Err(e) = std::fs::rename(&self.temp, &self.target) {
             // Put the previous build back: never leave the assessor with nothing.
             let _ = std::fs::rename(&old, &self.target);
             let _ = std::fs::remove_dir_all(&self.temp);
-            return Err(FatalError::new(format!("cannot move the new build into {}: {e}", self.target.display())));
+            return Err(FatalError::new(format!(
+                "cannot move the new build into {}: {e}",
+                self.target.display()
+            )));
         }
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
@@ -130,7 +157,9 @@ impl Staging {
 /// Removes temporary folders left by builds that were killed.
 fn remove_leftovers(parent: &Path, name: &str) {
     let prefixes = [format!(".{name}.senco-tmp-"), format!(".{name}.senco-old-")];
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
@@ -146,7 +175,8 @@ pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), FatalError>
         std::fs::create_dir_all(parent)
             .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
     }
-    std::fs::write(&path, bytes).map_err(|e| FatalError::new(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(&path, bytes)
+        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", path.display())))
 }
 
 pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {

@@ -61,12 +61,17 @@ struct Page<'a, T: Serialize> {
     data: T,
 }
 
-fn render<T: Serialize>(theme: &Theme, template: &str, page: &Page<'_, T>) -> Result<String, FatalError> {
+fn render<T: Serialize>(
+    theme: &Theme,
+    template: &str,
+    page: &Page<'_, T>,
+) -> Result<String, FatalError> {
     let context = tera::Context::from_serialize(page)
         .map_err(|e| FatalError::new(format!("cannot prepare page data for {template}: {e}")))?;
     theme.tera.render(template, &context).map_err(|e| {
-        FatalError::new(format!("theme template {template} failed: {e}"))
-            .with_help("fix the template in your theme/ folder, or remove it to use the built-in one")
+        FatalError::new(format!("theme template {template} failed: {e}")).with_help(
+            "fix the template in your theme/ folder, or remove it to use the built-in one",
+        )
     })
 }
 
@@ -79,7 +84,11 @@ struct OutcomeLink {
 
 fn outcome_link(fw: &Framework, node: usize, up: &str) -> OutcomeLink {
     let n = fw.node(node);
-    OutcomeLink { id: n.id.clone(), title: n.title.clone(), href: format!("{up}{}", encode_path(&outcome_path(fw, node))) }
+    OutcomeLink {
+        id: n.id.clone(),
+        title: n.title.clone(),
+        href: format!("{up}{}", encode_path(&outcome_path(fw, node))),
+    }
 }
 
 // ---------------------------------------------------------------- evidence pages
@@ -129,11 +138,25 @@ pub fn evidence_page(
         kind: e.kind.clone(),
         words: e.words,
         draft: e.draft,
-        outcomes: e.outcome_nodes().into_iter().map(|n| outcome_link(&check.framework, n, &up)).collect(),
+        outcomes: e
+            .outcome_nodes()
+            .into_iter()
+            .map(|n| outcome_link(&check.framework, n, &up))
+            .collect(),
         body_html: rendered.html,
         readable: e.readable,
     };
-    let html = render(theme, "evidence.html", &Page { site: common, root: up, nav: "evidence", page_title: e.title.clone(), data })?;
+    let html = render(
+        theme,
+        "evidence.html",
+        &Page {
+            site: common,
+            root: up,
+            nav: "evidence",
+            page_title: e.title.clone(),
+            data,
+        },
+    )?;
     Ok((html, rendered.attachments, rendered.diagnostics))
 }
 
@@ -143,7 +166,10 @@ fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
     let Ok(bytes) = std::fs::read(site.root().join(rel)) else {
         return (String::new(), 1);
     };
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+    if bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    {
         return (String::new(), 1);
     }
     let text = String::from_utf8_lossy(&bytes);
@@ -204,7 +230,13 @@ struct OutcomeData {
 }
 
 /// Renders the page of one framework node, quoting every tagged passage.
-pub fn outcome_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap, node: usize) -> Result<(String, BTreeSet<String>), FatalError> {
+pub fn outcome_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+    node: usize,
+) -> Result<(String, BTreeSet<String>), FatalError> {
     let fw = &check.framework;
     let n = fw.node(node);
     let page = outcome_path(fw, node);
@@ -223,7 +255,13 @@ pub fn outcome_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMa
         .map(|&c| {
             let link = outcome_link(fw, c, &up);
             let ccov = check.coverage.node(c);
-            ChildStatus { id: link.id, title: link.title, href: link.href, covered: ccov.covered, count: ccov.evidence.len() }
+            ChildStatus {
+                id: link.id,
+                title: link.title,
+                href: link.href,
+                covered: ccov.covered,
+                count: ccov.evidence.len(),
+            }
         })
         .collect();
     let mut attachments = BTreeSet::new();
@@ -244,10 +282,23 @@ pub fn outcome_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMa
             };
             let rendered = html::render(
                 markdown,
-                &HtmlContext { framework: fw, site, source: &e.path, page: &page, anchors: false, report: false, title: None, first_line: tag.line },
+                &HtmlContext {
+                    framework: fw,
+                    site,
+                    source: &e.path,
+                    page: &page,
+                    anchors: false,
+                    report: false,
+                    title: None,
+                    first_line: tag.line,
+                },
             );
             attachments.extend(rendered.attachments);
-            quotes.push(Quote { html: rendered.html, href: format!("{href}#{anchor}"), line: tag.line });
+            quotes.push(Quote {
+                html: rendered.html,
+                href: format!("{href}#{anchor}"),
+                line: tag.line,
+            });
         }
         evidence.push(EvidenceForOutcome {
             title: e.title.clone(),
@@ -274,10 +325,19 @@ pub fn outcome_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMa
         children,
         evidence,
     };
-    let html = render(theme, "outcome.html", &Page { site: common, root: up, nav: "outcomes", page_title: format!("{} {}", n.id, short(&n.title)), data })?;
+    let html = render(
+        theme,
+        "outcome.html",
+        &Page {
+            site: common,
+            root: up,
+            nav: "outcomes",
+            page_title: format!("{} {}", n.id, short(&n.title)),
+            data,
+        },
+    )?;
     Ok((html, attachments))
 }
-
 
 fn short(text: &str) -> String {
     let t = text.trim_end_matches([';', ':', '.', ',']);
@@ -363,7 +423,12 @@ fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
     }
 }
 
-pub fn index_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap) -> Result<String, FatalError> {
+pub fn index_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+) -> Result<String, FatalError> {
     let fw = &check.framework;
     let roots: Vec<usize> = fw.roots().collect();
     let grouped = roots.iter().any(|&r| !fw.node(r).is_leaf());
@@ -373,12 +438,21 @@ pub fn index_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap)
             .map(|&r| {
                 let n = fw.node(r);
                 let c = check.coverage.node(r);
-                let label = if n.kind == NodeKind::Part { format!("Part {}: {}", n.id, n.title) } else { format!("{} {}", n.id, short(&n.title)) };
+                let label = if n.kind == NodeKind::Part {
+                    format!("Part {}: {}", n.id, n.title)
+                } else {
+                    format!("{} {}", n.id, short(&n.title))
+                };
                 chart(&n.id, label, c.leaves_covered, c.leaves_total)
             })
             .collect()
     } else {
-        vec![chart("all", format!("All {}s", common.leaf_noun), check.coverage.leaves_covered(fw), check.coverage.leaves_total(fw))]
+        vec![chart(
+            "all",
+            format!("All {}s", common.leaf_noun),
+            check.coverage.leaves_covered(fw),
+            check.coverage.leaves_total(fw),
+        )]
     };
     let evidence = check
         .evidence
@@ -407,7 +481,17 @@ pub fn index_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap)
         errors: check.count(Severity::Error),
         warnings: check.count(Severity::Warning),
     };
-    render(theme, "index.html", &Page { site: common, root: String::new(), nav: "index", page_title: "Overview".into(), data })
+    render(
+        theme,
+        "index.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "index",
+            page_title: "Overview".into(),
+            data,
+        },
+    )
 }
 
 fn chart(id: &str, label: String, covered: usize, total: usize) -> Chart {
@@ -450,24 +534,42 @@ struct MatrixData {
     rows: Vec<Row>,
 }
 
-pub fn matrix_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap) -> Result<String, FatalError> {
+pub fn matrix_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+) -> Result<String, FatalError> {
     let fw = &check.framework;
     let leaves: Vec<usize> = fw.leaves().collect();
     let leaf_header = |l: usize| {
         let n = fw.node(l);
-        Header { label: n.id.clone(), title: n.title.clone(), href: encode_path(&outcome_path(fw, l)) }
+        Header {
+            label: n.id.clone(),
+            title: n.title.clone(),
+            href: encode_path(&outcome_path(fw, l)),
+        }
     };
     let evidence_header = |i: usize| {
         let e = &check.evidence[i];
-        Header { label: e.title.clone(), title: e.path.clone(), href: encode_path(site.evidence_page(i)) }
+        Header {
+            label: e.title.clone(),
+            title: e.path.clone(),
+            href: encode_path(site.evidence_page(i)),
+        }
     };
     // The link in a cell goes to the tagged passage when there is one.
     let cell = |leaf: usize, i: usize| -> Cell {
         let e = &check.evidence[i];
         match e.tags.iter().find(|t| t.node == leaf) {
-            None => Cell { href: None, label: String::new() },
+            None => Cell {
+                href: None,
+                label: String::new(),
+            },
             Some(tag) => {
-                let anchor = tag.inline_index.map_or_else(|| "opening".to_string(), |k| format!("tag-{k}"));
+                let anchor = tag
+                    .inline_index
+                    .map_or_else(|| "opening".to_string(), |k| format!("tag-{k}"));
                 let draft = if e.draft { " (draft)" } else { "" };
                 Cell {
                     href: Some(format!("{}#{anchor}", encode_path(site.evidence_page(i)))),
@@ -482,7 +584,10 @@ pub fn matrix_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap
             orientation: "evidence-down",
             columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
             rows: (0..check.evidence.len())
-                .map(|i| Row { header: evidence_header(i), cells: leaves.iter().map(|&l| cell(l, i)).collect() })
+                .map(|i| Row {
+                    header: evidence_header(i),
+                    cells: leaves.iter().map(|&l| cell(l, i)).collect(),
+                })
                 .collect(),
         }
     } else {
@@ -491,11 +596,24 @@ pub fn matrix_page(check: &Check, common: &Common, theme: &Theme, site: &SiteMap
             columns: (0..check.evidence.len()).map(evidence_header).collect(),
             rows: leaves
                 .iter()
-                .map(|&l| Row { header: leaf_header(l), cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect() })
+                .map(|&l| Row {
+                    header: leaf_header(l),
+                    cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
+                })
                 .collect(),
         }
     };
-    render(theme, "matrix.html", &Page { site: common, root: String::new(), nav: "matrix", page_title: "Coverage matrix".into(), data })
+    render(
+        theme,
+        "matrix.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "matrix",
+            page_title: "Coverage matrix".into(),
+            data,
+        },
+    )
 }
 
 // ---------------------------------------------------------------- gaps
@@ -521,15 +639,38 @@ pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String
         count += 1;
         let n = fw.node(leaf);
         let link = outcome_link(fw, leaf, "");
-        let item = ChildStatus { id: link.id, title: link.title, href: link.href, covered: false, count: check.coverage.node(leaf).evidence.len() };
+        let item = ChildStatus {
+            id: link.id,
+            title: link.title,
+            href: link.href,
+            covered: false,
+            count: check.coverage.node(leaf).evidence.len(),
+        };
         let parent_id = n.parent.map(|p| fw.node(p).id.clone());
         match groups.last_mut() {
             Some(g) if g.parent.as_ref().map(|p| &p.id) == parent_id.as_ref() => g.items.push(item),
-            _ => groups.push(GapGroup { parent: n.parent.map(|p| outcome_link(fw, p, "")), items: vec![item] }),
+            _ => groups.push(GapGroup {
+                parent: n.parent.map(|p| outcome_link(fw, p, "")),
+                items: vec![item],
+            }),
         }
     }
-    let data = GapsData { count, needed: check.coverage.min_evidence, groups };
-    render(theme, "gaps.html", &Page { site: common, root: String::new(), nav: "gaps", page_title: "Still to evidence".into(), data })
+    let data = GapsData {
+        count,
+        needed: check.coverage.min_evidence,
+        groups,
+    };
+    render(
+        theme,
+        "gaps.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "gaps",
+            page_title: "Still to evidence".into(),
+            data,
+        },
+    )
 }
 
 // ---------------------------------------------------------------- diagnostics
@@ -554,7 +695,12 @@ struct DiagnosticsData {
     rows: Vec<DiagnosticRow>,
 }
 
-pub fn diagnostics_page(common: &Common, theme: &Theme, site: &SiteMap, diagnostics: &[Diagnostic]) -> Result<String, FatalError> {
+pub fn diagnostics_page(
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+    diagnostics: &[Diagnostic],
+) -> Result<String, FatalError> {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
     let rows = diagnostics
         .iter()
@@ -562,13 +708,32 @@ pub fn diagnostics_page(common: &Common, theme: &Theme, site: &SiteMap, diagnost
             severity: d.severity,
             code: d.code,
             file: d.file.clone(),
-            href: d.file.as_deref().and_then(|f| site.page_for_source(f)).map(encode_path),
+            href: d
+                .file
+                .as_deref()
+                .and_then(|f| site.page_for_source(f))
+                .map(encode_path),
             line: d.line,
             column: d.column,
             message: d.message.clone(),
             help: d.help.clone(),
         })
         .collect();
-    let data = DiagnosticsData { errors: count(Severity::Error), warnings: count(Severity::Warning), hints: count(Severity::Hint), rows };
-    render(theme, "diagnostics.html", &Page { site: common, root: String::new(), nav: "diagnostics", page_title: "Problems found".into(), data })
+    let data = DiagnosticsData {
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        hints: count(Severity::Hint),
+        rows,
+    };
+    render(
+        theme,
+        "diagnostics.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "diagnostics",
+            page_title: "Problems found".into(),
+            data,
+        },
+    )
 }

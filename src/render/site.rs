@@ -35,7 +35,10 @@ impl SiteMap {
         let mut by_source = HashMap::new();
         let mut by_name = HashMap::new();
         for (i, e) in evidence.iter().enumerate() {
-            let inner = strip.as_deref().and_then(|s| e.path.strip_prefix(s)).unwrap_or(&e.path);
+            let inner = strip
+                .as_deref()
+                .and_then(|s| e.path.strip_prefix(s))
+                .unwrap_or(&e.path);
             let stem = inner.rsplit_once('.').map_or(inner, |(s, _)| s);
             let mut page = format!("evidence/{stem}.html");
             if taken.contains_key(&page) {
@@ -46,12 +49,21 @@ impl SiteMap {
             pages.push(page);
             by_source.insert(e.path.clone(), i);
             let name = e.path.rsplit('/').next().unwrap_or(&e.path);
-            let name_stem = name.rsplit_once('.').map_or(name, |(s, _)| s).to_lowercase();
+            let name_stem = name
+                .rsplit_once('.')
+                .map_or(name, |(s, _)| s)
+                .to_lowercase();
             by_name.entry(name_stem).or_insert(i);
             by_name.entry(stem.to_lowercase()).or_insert(i);
             by_name.entry(e.title.to_lowercase()).or_insert(i);
         }
-        SiteMap { root: root.to_path_buf(), canonical_root, pages, by_source, by_name }
+        SiteMap {
+            root: root.to_path_buf(),
+            canonical_root,
+            pages,
+            by_source,
+            by_name,
+        }
     }
 
     pub fn evidence_page(&self, index: usize) -> &str {
@@ -64,7 +76,11 @@ impl SiteMap {
 
     /// The page a `[[name]]` link names: a file name without extension, a path, or a title.
     pub fn wiki_target(&self, name: &str) -> Option<&str> {
-        let key = name.trim().trim_end_matches(".md").trim_end_matches(".markdown").to_lowercase();
+        let key = name
+            .trim()
+            .trim_end_matches(".md")
+            .trim_end_matches(".markdown")
+            .to_lowercase();
         self.by_name.get(&key).map(|&i| self.pages[i].as_str())
     }
 

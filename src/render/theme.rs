@@ -22,7 +22,9 @@ pub struct Theme {
 }
 
 fn embedded(name: &str) -> Option<&'static [u8]> {
-    crate::scaffold::TEMPLATE.get_file(format!("theme/{name}")).map(|f| f.contents())
+    crate::scaffold::TEMPLATE
+        .get_file(format!("theme/{name}"))
+        .map(|f| f.contents())
 }
 
 /// Loads the theme, preferring files in `override_dir` when it exists.
@@ -31,8 +33,9 @@ pub fn load(override_dir: Option<&Path>) -> Result<Theme, FatalError> {
         if let Some(dir) = override_dir {
             let path = dir.join(name);
             if path.exists() {
-                return std::fs::read(&path)
-                    .map_err(|e| FatalError::new(format!("cannot read theme file {}: {e}", path.display())));
+                return std::fs::read(&path).map_err(|e| {
+                    FatalError::new(format!("cannot read theme file {}: {e}", path.display()))
+                });
             }
         }
         embedded(name)
