@@ -68,6 +68,18 @@ enum Command {
     /// complete. Problems in evidence do not stop the build: they are listed on a page of
     /// their own and here, and the exit code is 1 as in `check`.
     Build(BuildArgs),
+    /// Build, serve on 127.0.0.1, rebuild when files change and reload open pages.
+    ///
+    /// For the trainee's live preview. The reload script exists only while serving,
+    /// never in built output.
+    Serve {
+        /// The portfolio folder, holding portfolio.toml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Port to listen on (default: any free port; the URL is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Start a new piece of evidence: evidence/YYYY-MM-DD-title.md with front matter.
     ///
     /// Checks the outcome ids first and never overwrites a file.
@@ -149,6 +161,11 @@ pub fn run() -> i32 {
         Command::Outcomes(args) => outcomes(&args),
         Command::Build(args) => build(&args),
         Command::Init { dir } => init(&dir),
+        Command::Serve { path, port } => {
+            senco::serve::serve(senco::serve::ServeOptions { root: path, port })
+                .map(|()| OK)
+                .map_err(Failure::from)
+        }
         Command::New(args) => new(&args),
     };
     match result {

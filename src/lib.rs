@@ -23,6 +23,7 @@ pub mod portfolio;
 pub mod render;
 pub mod report;
 pub mod scaffold;
+pub mod serve;
 pub mod suggest;
 
 use coverage::Coverage;

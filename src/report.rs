@@ -177,7 +177,7 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
         match &d.deadline {
             Some(date) => writeln!(
                 out,
-                "Deadline:  {date} (third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           qualification: {}; {}",
+                "Deadline:  {date} (third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           Qualification: {}. {}.",
                 d.appointed, d.qualification, d.note
             )?,
             None => writeln!(out, "Deadline:  none ({})", d.note)?,

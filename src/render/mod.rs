@@ -77,6 +77,9 @@ pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError>
     }
 }
 
+/// What an evidence page needs besides its HTML: attachments to copy, link problems.
+type PageExtras = (BTreeSet<String>, Vec<Diagnostic>);
+
 fn write_site(
     check: &Check,
     theme: &theme::Theme,
@@ -86,7 +89,7 @@ fn write_site(
     let mut common = pages::Common::new(check);
     // Evidence pages: each file read again and rendered on its own, so bodies never
     // pile up in memory.
-    let evidence_results: Vec<Result<(BTreeSet<String>, Vec<Diagnostic>), FatalError>> =
+    let evidence_results: Vec<Result<PageExtras, FatalError>> =
         (0..check.evidence.len())
             .into_par_iter()
             .map(|i| {
