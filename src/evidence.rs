@@ -129,17 +129,22 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(e) => {
             let lossy = String::from_utf8_lossy(bytes);
-            let valid = &bytes[..e.valid_up_to()];
-            let line = memchr::memchr_iter(b'\n', valid).count() + 1;
-            let line_start = memchr::memrchr(b'\n', valid).map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count()
-                + 1;
+            // The lossy text matches the bytes up to the first bad one, which it shows as
+            // U+FFFD; a BOM is not a column an editor shows.
+            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let at = e.valid_up_to() - bom.min(e.valid_up_to());
+            let shown = &lossy[bom..];
             diagnostics.push(
                 Diagnostic::error("invalid-utf8", "file is not valid UTF-8 text")
                     .in_file(rel)
-                    .at_line_col(line, column)
+                    .at(
+                        &SourceText::new(shown),
+                        at..at + char::REPLACEMENT_CHARACTER.len_utf8(),
+                    )
                     .with_help("re-save the file with UTF-8 encoding (in Word: Save As, Plain Text, Unicode (UTF-8)); the rest of the file was still checked"),
             );
             lossy
@@ -269,8 +274,12 @@ fn read_front_matter(
             let help = if tabs {
                 "YAML does not allow tabs for indentation: use spaces".to_string()
             } else {
+                let example = match format {
+                    Format::Yaml => "outcomes: [A1.2, B5.1]",
+                    Format::Toml => "outcomes = [\"A1.2\", \"B5.1\"]",
+                };
                 format!(
-                    "front matter is {language}; e.g. `outcomes: [A1.2, B5.1]` — fix the syntax, the rest of the file was still checked"
+                    "front matter is {language}; e.g. `{example}` — fix the syntax, the rest of the file was still checked"
                 )
             };
             diagnostics.push(
@@ -413,6 +422,7 @@ fn read_outcomes(
 ) {
     let ids: Vec<String> = match value {
         Value::Null => Vec::new(),
+        Value::Number(n) => vec![n.to_string()],
         Value::String(s) => s
             .split([',', ';'])
             .map(|p| p.trim().to_string())
@@ -442,10 +452,7 @@ fn read_outcomes(
             diagnostics.push(
                 Diagnostic::error("bad-outcomes", format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
                     .at(source, key.clone())
-                    .with_help(match other {
-                        Value::Number(n) => format!("write `outcomes: [\"{n}\"]` or use the full id, e.g. `outcomes: [B5.2]`"),
-                        _ => "write e.g. `outcomes: [A1.2, B5.1]`".to_string(),
-                    }),
+                    .with_help("write e.g. `outcomes: [A1.2, B5.1]`"),
             );
             Vec::new()
         }
@@ -484,6 +491,9 @@ fn read_outcomes(
                     inline_index: None,
                     passage: None,
                 });
+                if !framework.node(node).is_leaf() {
+                    diagnostics.push(outcome_not_indicator(node, framework).at(source, range));
+                }
             }
             None => diagnostics.push(unknown_outcome(&id, framework).at(source, range)),
         }
@@ -507,6 +517,34 @@ pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
         None => d.with_help("`senco outcomes` lists every id; `senco outcomes --search WORDS` finds one by its wording"),
     };
     d
+}
+
+/// The hint for a tag on an outcome that has indicators. Every such tag gets one here,
+/// positioned with its source line; [`crate::coverage::keep_first_parent_tag_hints`] then
+/// keeps only the first per outcome across the portfolio.
+pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
+    let outcome = framework.node(node);
+    let children: Vec<&str> = outcome
+        .children
+        .iter()
+        .map(|&c| framework.node(c).id.as_str())
+        .collect();
+    let choices = match children.as_slice() {
+        [first, .., last] if children.len() > 3 => format!("`{first}` to `{last}`"),
+        _ => children
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    Diagnostic::hint(
+        "outcome-not-indicator",
+        format!(
+            "`{}` is an outcome with indicators: this tag covers none of them",
+            outcome.id
+        ),
+    )
+    .with_help(format!("tag the indicators this evidence shows instead, from {choices}; `senco outcomes` shows their wording"))
 }
 
 /// Text of a scalar value, as written (numbers included: `5.2` may be an alias).
@@ -630,6 +668,11 @@ fn scan_body(
                         inline_index: Some(inline_count),
                         passage,
                     });
+                    if !framework.node(node).is_leaf() {
+                        diagnostics.push(
+                            outcome_not_indicator(node, framework).at(source, at..base + range.end),
+                        );
+                    }
                     inline_count += 1;
                     in_tag_link = !has_pothole;
                 } else if looks_like_id(target) {

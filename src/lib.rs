@@ -129,9 +129,9 @@ pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check,
         evidence.push(file);
         diagnostics.extend(file_diagnostics);
     }
-    diagnostics.extend(coverage::parent_tag_hints(&framework, &evidence));
     let coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
     diagnostic::sort_diagnostics(&mut diagnostics);
+    coverage::keep_first_parent_tag_hints(&mut diagnostics);
     Ok(Check {
         portfolio,
         framework,
