@@ -614,9 +614,13 @@ fn scan_body(
     let mut words = 0usize;
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         match event {
-            Event::Start(MdTag::Paragraph | MdTag::Item | MdTag::TableRow | MdTag::TableHead) => {
-                blocks.push(range)
+            Event::Start(MdTag::Paragraph) => {
+                if evidence.opening.is_none() && blocks.is_empty() && quote_depth == 0 {
+                    evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
+                }
+                blocks.push(range);
             }
+            Event::Start(MdTag::Item | MdTag::TableRow | MdTag::TableHead) => blocks.push(range),
             Event::Start(MdTag::Heading { level, .. }) => {
                 blocks.push(range);
                 heading = Some((level, String::new()));
