@@ -411,14 +411,17 @@ fn join_inside(source: &str, link: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes in a URL path; malformed escapes are kept as written.
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // `get` rather than slicing: the two bytes after `%` may split a character.
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -584,6 +587,13 @@ mod tests {
         assert!(!stays_in_site("../files/../../x", 1));
         assert!(!stays_in_site("/etc/passwd", 1));
         assert!(!stays_in_site("x.png", 0));
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_characters() {
+        assert_eq!(percent_decode("a%20b"), "a b");
+        assert_eq!(percent_decode("%aé"), "%aé");
+        assert_eq!(percent_decode("%"), "%");
     }
 
     #[test]
