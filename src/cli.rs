@@ -84,6 +84,63 @@ enum Command {
     ///
     /// Checks the outcome ids first and never overwrites a file.
     New(NewArgs),
+    /// Look for identifiers in evidence: pupil numbers, NHS numbers, dates of birth, emails,
+    /// phone numbers, postcodes and real names from .senco/pseudonyms.toml.
+    ///
+    /// Prints only privacy findings (the same ones `senco check` reports), then the
+    /// findings silenced by `<!-- senco: allow CODE -->` markers. Exit code 1 when any is
+    /// an error.
+    Privacy {
+        /// The portfolio folder, holding portfolio.toml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Replace real names in evidence with their pseudonyms from .senco/pseudonyms.toml.
+    ///
+    /// Shows the changes as a diff and asks before rewriting; each original is kept in
+    /// .senco/backup/. Without a terminal to ask on, pass --yes.
+    Pseudonymise(PseudonymiseArgs),
+    /// Make an assessment pack (zip) of one or more portfolios, with a manifest of hashes.
+    ///
+    /// Refuses when the privacy lint finds errors, unless --allow-findings. Same input,
+    /// same bytes: the zip is reproducible.
+    Pack(PackArgs),
+    /// Check a pack against its manifest: missing, extra and changed files.
+    ///
+    /// Exit code 0 intact, 1 any difference, 2 not a readable pack.
+    Verify {
+        /// The pack (zip) to check.
+        pack: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct PseudonymiseArgs {
+    /// The portfolio folder, holding portfolio.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Rewrite without asking (after printing the diff).
+    #[arg(long)]
+    yes: bool,
+}
+
+#[derive(Args)]
+struct PackArgs {
+    /// Portfolio folders: one trainee, or a whole cohort.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The zip file to write.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Name folders by candidate number and remove each trainee's name from every file.
+    #[arg(long)]
+    anonymise: bool,
+    /// Pack even when the privacy lint finds errors; the cover sheet then says so.
+    #[arg(long)]
+    allow_findings: bool,
+    /// Candidate number of the first portfolio; the others count up from it in the order given.
+    #[arg(long, value_name = "N")]
+    candidate: Option<String>,
 }
 
 #[derive(Args)]
@@ -167,6 +224,10 @@ pub fn run() -> i32 {
                 .map_err(Failure::from)
         }
         Command::New(args) => new(&args),
+        Command::Privacy { path } => privacy(&path),
+        Command::Pseudonymise(args) => pseudonymise(&args),
+        Command::Pack(args) => pack(&args),
+        Command::Verify { pack } => verify(&pack),
     };
     match result {
         Ok(code) => code,
@@ -351,4 +412,189 @@ fn new(args: &NewArgs) -> Result<i32, Failure> {
     let path = senco::scaffold::new_evidence(&portfolio.root, evidence_dir, &framework, &new)?;
     writeln!(anstream::stdout(), "created {}", path.display())?;
     Ok(OK)
+}
+
+fn privacy(path: &Path) -> Result<i32, Failure> {
+    let portfolio = senco::portfolio::Portfolio::load(path)?;
+    let scan = senco::privacy::scan_portfolio(&portfolio)?;
+    let mut out = anstream::stdout().lock();
+    for d in &scan.findings {
+        report::write_diagnostic(&mut out, d)?;
+    }
+    if !scan.silenced.is_empty() {
+        writeln!(out, "silenced by allow markers:")?;
+        for d in &scan.silenced {
+            writeln!(
+                out,
+                "  {}:{}:{}: {} [{}]",
+                d.file.as_deref().unwrap_or(""),
+                d.line.unwrap_or(0),
+                d.column.unwrap_or(0),
+                d.message,
+                d.code
+            )?;
+        }
+    }
+    let count = |severity| {
+        scan.findings
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let errors = count(senco::diagnostic::Severity::Error);
+    writeln!(
+        out,
+        "privacy: {errors} error{}, {} warning{}, {} silenced",
+        if errors == 1 { "" } else { "s" },
+        count(senco::diagnostic::Severity::Warning),
+        if count(senco::diagnostic::Severity::Warning) == 1 {
+            ""
+        } else {
+            "s"
+        },
+        scan.silenced.len()
+    )?;
+    out.flush()?;
+    Ok(if errors > 0 { PROBLEMS } else { OK })
+}
+
+fn pseudonymise(args: &PseudonymiseArgs) -> Result<i32, Failure> {
+    use std::io::IsTerminal;
+    let portfolio = senco::portfolio::Portfolio::load(&args.path)?;
+    let plan = senco::pseudonymise::plan(&portfolio)?;
+    let mut out = anstream::stdout().lock();
+    for (rel, why) in &plan.skipped {
+        writeln!(anstream::stderr(), "warning: {rel} left alone: {why}")?;
+    }
+    if plan.rewrites.is_empty() {
+        writeln!(
+            out,
+            "no real names found in the evidence; nothing to change"
+        )?;
+        return Ok(OK);
+    }
+    for rewrite in &plan.rewrites {
+        write!(out, "{}", rewrite.diff())?;
+    }
+    let names: usize = plan.rewrites.iter().map(|r| r.replacements).sum();
+    let files = plan.rewrites.len();
+    let question = format!(
+        "replace {names} name{} in {files} file{}",
+        if names == 1 { "" } else { "s" },
+        if files == 1 { "" } else { "s" }
+    );
+    out.flush()?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(FatalError::new(format!(
+                "not rewriting: no terminal to ask on ({question} shown above)"
+            ))
+            .with_help("run again with --yes to rewrite; each original is kept in .senco/backup/")
+            .into());
+        }
+        write!(out, "{question}? [y/N] ")?;
+        out.flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+            writeln!(out, "nothing changed")?;
+            return Ok(OK);
+        }
+    }
+    let backups = senco::pseudonymise::apply(&portfolio.root, &plan.rewrites)?;
+    for (rewrite, backup) in plan.rewrites.iter().zip(&backups) {
+        writeln!(
+            out,
+            "rewrote {} (original kept in {})",
+            rewrite.rel,
+            backup.display()
+        )?;
+    }
+    Ok(OK)
+}
+
+fn pack(args: &PackArgs) -> Result<i32, Failure> {
+    let options = senco::pack::PackOptions {
+        anonymise: args.anonymise,
+        allow_findings: args.allow_findings,
+        first_candidate: args.candidate.clone(),
+    };
+    let pack = match senco::pack::prepare(&args.paths, &options) {
+        Ok(pack) => pack,
+        Err(senco::pack::PackError::Fatal(e)) => return Err(e.into()),
+        Err(senco::pack::PackError::Refused(refusals)) => {
+            let mut err = anstream::stderr().lock();
+            for (root, findings) in &refusals {
+                writeln!(err, "in {}:", root.display())?;
+                for d in findings {
+                    report::write_diagnostic(&mut err, d)?;
+                }
+            }
+            let total: usize = refusals.iter().map(|(_, f)| f.len()).sum();
+            report::write_fatal(
+                &mut err,
+                &FatalError::new(format!(
+                    "no pack written: the privacy lint found {total} error{} listed above",
+                    if total == 1 { "" } else { "s" }
+                ))
+                .with_help("fix them (`senco pseudonymise` replaces real names), or pack with --allow-findings, which the cover sheet records"),
+            )?;
+            return Ok(PROBLEMS);
+        }
+    };
+    let written = senco::pack::write(&pack, &args.output)?;
+    writeln!(
+        anstream::stdout(),
+        "wrote {} ({} files, {} bytes)
+SHA-256 {}",
+        args.output.display(),
+        written.files,
+        written.bytes,
+        written.sha256
+    )?;
+    Ok(OK)
+}
+
+fn verify(path: &Path) -> Result<i32, Failure> {
+    use senco::pack::verify::Layout;
+    let result = senco::pack::verify::verify(path)?;
+    let mut out = anstream::stdout().lock();
+    for name in &result.missing {
+        writeln!(out, "missing: {name}")?;
+    }
+    for name in &result.extra {
+        writeln!(out, "extra:   {name}")?;
+    }
+    for (name, why) in &result.changed {
+        writeln!(out, "changed: {name}: {why}")?;
+    }
+    match &result.layout {
+        Layout::Differs => writeln!(
+            out,
+            "changed: the zip's headers (dates, permissions or comments) differ from what senco wrote"
+        )?,
+        Layout::Skipped(version) => writeln!(
+            out,
+            "note: made by senco {version}; only the files' contents were checked"
+        )?,
+        Layout::Same | Layout::NotChecked => {}
+    }
+    let files = result.manifest.files.len();
+    if result.intact() {
+        writeln!(
+            out,
+            "intact: all {files} files match manifest.json
+SHA-256 {}",
+            result.sha256
+        )?;
+        Ok(OK)
+    } else {
+        writeln!(
+            out,
+            "NOT intact: this pack differs from its manifest
+SHA-256 {}",
+            result.sha256
+        )?;
+        Ok(PROBLEMS)
+    }
 }

@@ -90,15 +90,18 @@ pub fn load(
 ) -> (Evidence, Vec<Diagnostic>) {
     match std::fs::read(path) {
         Ok(bytes) => parse_bytes(&bytes, rel, framework),
-        Err(e) => {
-            let mut evidence = empty_evidence(rel);
-            evidence.readable = false;
-            let diagnostic = Diagnostic::error("unreadable", format!("cannot read file: {e}"))
-                .in_file(rel)
-                .with_help("check the file still exists and that you may read it");
-            (evidence, vec![diagnostic])
-        }
+        Err(e) => unreadable(rel, &e),
     }
+}
+
+/// The record and diagnostic for a file that could not be read.
+pub fn unreadable(rel: &str, error: &std::io::Error) -> (Evidence, Vec<Diagnostic>) {
+    let mut evidence = empty_evidence(rel);
+    evidence.readable = false;
+    let diagnostic = Diagnostic::error("unreadable", format!("cannot read file: {error}"))
+        .in_file(rel)
+        .with_help("check the file still exists and that you may read it");
+    (evidence, vec![diagnostic])
 }
 
 fn empty_evidence(rel: &str) -> Evidence {
@@ -612,6 +615,9 @@ fn scan_body(
     let mut inline_count = 0usize;
     let mut inline_seen: Vec<(NodeId, usize)> = Vec::new();
     let mut words = 0usize;
+    // Words of a level 1-2 heading wait until it ends: the heading itself belongs to the
+    // section it opens, which may be the References.
+    let mut heading_words = 0usize;
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         match event {
             Event::Start(MdTag::Paragraph) => {
@@ -633,6 +639,10 @@ fn scan_body(
                 if let Some((level, heading_text)) = heading.take() {
                     if level <= HeadingLevel::H2 {
                         in_references = markdown::is_references_heading(&heading_text);
+                        if !in_references {
+                            words += heading_words;
+                        }
+                        heading_words = 0;
                     }
                     if level == HeadingLevel::H1 && first_heading.is_none() {
                         first_heading = Some(heading_text.trim().to_string());
@@ -696,7 +706,12 @@ fn scan_body(
                 if let Some((_, heading_text)) = heading.as_mut() {
                     heading_text.push_str(&t);
                 }
-                if !in_tag_link && !in_code && quote_depth == 0 && !in_references {
+                let top_heading = heading
+                    .as_ref()
+                    .is_some_and(|(l, _)| *l <= HeadingLevel::H2);
+                if top_heading && !in_tag_link && quote_depth == 0 {
+                    heading_words += markdown::count_words(&t);
+                } else if !in_tag_link && !in_code && quote_depth == 0 && !in_references {
                     words += markdown::count_words(&t);
                 }
             }

@@ -11,6 +11,7 @@
 //! The `senco` binary is a thin face over [`check_portfolio`] and friends; tests and
 //! benchmarks call the library directly.
 
+pub mod atomic;
 pub mod coverage;
 pub mod deadline;
 pub mod diagnostic;
@@ -19,12 +20,16 @@ pub mod evidence;
 pub mod framework;
 pub mod frontmatter;
 pub mod markdown;
+pub mod pack;
 pub mod portfolio;
+pub mod privacy;
+pub mod pseudonymise;
 pub mod render;
 pub mod report;
 pub mod scaffold;
 pub mod serve;
 pub mod suggest;
+pub mod words;
 
 use coverage::Coverage;
 use diagnostic::{Diagnostic, Severity};
@@ -79,6 +84,8 @@ pub struct Check {
     pub coverage: Coverage,
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// Privacy findings silenced by `<!-- senco: allow ... -->` markers, sorted.
+    pub silenced: Vec<Diagnostic>,
 }
 
 impl Check {
@@ -120,23 +127,50 @@ pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
 /// Runs discovery, parsing and coverage for an already loaded portfolio.
 pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
     let (found, mut diagnostics) = discover::discover(&portfolio)?;
-    let parsed: Vec<(Evidence, Vec<Diagnostic>)> = found
+    let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
+    diagnostics.extend(name_problems);
+    let parsed: Vec<(Evidence, Vec<Diagnostic>, privacy::Scan)> = found
         .par_iter()
-        .map(|f| evidence::load(&f.path, &f.rel, &framework))
+        .map(|f| load_and_scan(f, &framework, &names))
         .collect();
     let mut evidence = Vec::with_capacity(parsed.len());
-    for (file, file_diagnostics) in parsed {
+    let mut silenced = Vec::new();
+    for (file, file_diagnostics, scan) in parsed {
         evidence.push(file);
         diagnostics.extend(file_diagnostics);
+        diagnostics.extend(scan.findings);
+        silenced.extend(scan.silenced);
     }
+    diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
     let coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
     diagnostic::sort_diagnostics(&mut diagnostics);
     coverage::keep_first_parent_tag_hints(&mut diagnostics);
+    diagnostic::sort_diagnostics(&mut silenced);
     Ok(Check {
         portfolio,
         framework,
         evidence,
         coverage,
         diagnostics,
+        silenced,
     })
+}
+
+/// Reads an evidence file once, for both the parser and the privacy lint.
+fn load_and_scan(
+    found: &discover::Found,
+    framework: &Framework,
+    names: &privacy::Pseudonyms,
+) -> (Evidence, Vec<Diagnostic>, privacy::Scan) {
+    match std::fs::read(&found.path) {
+        Ok(bytes) => {
+            let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);
+            let scan = privacy::scan_bytes(&bytes, &found.rel, names);
+            (file, diagnostics, scan)
+        }
+        Err(e) => {
+            let (file, diagnostics) = evidence::unreadable(&found.rel, &e);
+            (file, diagnostics, privacy::Scan::default())
+        }
+    }
 }

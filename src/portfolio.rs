@@ -37,6 +37,9 @@ pub struct Rules {
     /// How many distinct evidence files a leaf needs to be covered.
     #[serde(default = "default_min_evidence")]
     pub min_evidence: usize,
+    /// Word limits by evidence type, e.g. `word_limits = { assignment = 4000 }`.
+    #[serde(default)]
+    pub word_limits: std::collections::BTreeMap<String, usize>,
 }
 
 fn default_min_evidence() -> usize {
@@ -47,6 +50,7 @@ impl Default for Rules {
     fn default() -> Self {
         Rules {
             min_evidence: default_min_evidence(),
+            word_limits: Default::default(),
         }
     }
 }
@@ -126,6 +130,12 @@ impl Portfolio {
                 config_path.display()
             )));
         }
+        crate::words::check_limits(&config.rules.word_limits).map_err(|why| {
+            FatalError::new(format!("{}: {why}", config_path.display())).with_help(format!(
+                "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
+                crate::evidence::TYPES.join(", ")
+            ))
+        })?;
         for dir in &section.evidence {
             check_inside(dir).map_err(|why| {
                 FatalError::new(format!(

@@ -1,0 +1,429 @@
+//! `senco pack`: an assessment pack for one trainee or a cohort, as a reproducible zip.
+//!
+//! Three steps, so other stages can add their own files in between:
+//!
+//! 1. [`prepare`] checks every portfolio, refuses when the privacy lint finds errors
+//!    (unless allowed), and makes each trainee's [`TraineePart`] with its first entries
+//!    (`cover.html`, `coverage.json`). Anything else a trainee's folder should hold (the
+//!    built HTML portfolio, a single-file version) is pushed onto
+//!    [`TraineePart::entries`] as more `(path, bytes)` [`Entry`] values; files for the
+//!    whole pack go in [`Pack::shared`].
+//! 2. [`assemble`] turns the pack into its final entries: trainee folders prefixed, the
+//!    trainee's name scrubbed from every entry with `--anonymise` (and checked absent),
+//!    and `manifest.json` listing every file's SHA-256 and size.
+//! 3. [`write_zip`] writes them with fixed timestamps and permissions in sorted order, so
+//!    the same input gives the same bytes; [`write`] does it atomically to a path.
+//!
+//! [`verify`] reads a pack back and checks it against its manifest.
+
+pub mod cover;
+pub mod manifest;
+pub mod verify;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::privacy::is_privacy_code;
+use crate::{Check, FatalError};
+use std::io::{Seek, Write};
+use std::path::{Path, PathBuf};
+
+pub use manifest::Manifest;
+
+/// Name of the manifest at the root of every pack.
+pub const MANIFEST: &str = "manifest.json";
+
+/// One file in the pack: a `/`-separated path and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Entry {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Entry {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PackOptions {
+    /// Name folders by candidate number and remove the trainee's name from every file.
+    pub anonymise: bool,
+    /// Pack even when the privacy lint finds errors; the cover sheet says so.
+    pub allow_findings: bool,
+    /// Candidate number of the first portfolio; the next ones count up from it.
+    pub first_candidate: Option<String>,
+}
+
+/// One trainee's share of the pack.
+#[derive(Debug, Clone)]
+pub struct TraineePart {
+    /// Folder in the zip holding this trainee's files.
+    pub folder: String,
+    pub candidate: Option<String>,
+    pub check: Check,
+    pub git_commit: Option<String>,
+    /// Privacy errors packed anyway because of `--allow-findings`.
+    pub allowed_findings: Vec<Diagnostic>,
+    /// Privacy warnings not silenced (packed: they are not errors).
+    pub privacy_warnings: Vec<Diagnostic>,
+    /// Files in this trainee's folder, paths relative to it.
+    pub entries: Vec<Entry>,
+}
+
+impl TraineePart {
+    /// The name to remove from every entry with `--anonymise`.
+    fn trainee_name(&self) -> Option<&str> {
+        self.check.portfolio.trainee.as_deref()
+    }
+
+    /// What replaces the trainee's name in an anonymised pack.
+    fn stand_in(&self) -> String {
+        match &self.candidate {
+            Some(n) => format!("Candidate {n}"),
+            None => "the candidate".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub anonymise: bool,
+    pub trainees: Vec<TraineePart>,
+    /// Files at the root of the pack (beside `manifest.json`).
+    pub shared: Vec<Entry>,
+}
+
+/// Why [`prepare`] made no pack.
+#[derive(Debug)]
+pub enum PackError {
+    /// Could not run at all (exit 2).
+    Fatal(FatalError),
+    /// The privacy lint found errors (exit 1): for each portfolio folder, its errors.
+    Refused(Vec<(PathBuf, Vec<Diagnostic>)>),
+}
+
+impl From<FatalError> for PackError {
+    fn from(e: FatalError) -> Self {
+        PackError::Fatal(e)
+    }
+}
+
+/// Checks each portfolio and makes the pack's parts, refusing on privacy errors.
+pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackError> {
+    if roots.is_empty() {
+        return Err(FatalError::new("no portfolio to pack")
+            .with_help("give one or more portfolio folders: `senco pack PATH... -o pack.zip`")
+            .into());
+    }
+    let candidates = candidate_numbers(options, roots.len())?;
+    let mut refused = Vec::new();
+    let mut trainees = Vec::new();
+    let mut folders: Vec<String> = Vec::new();
+    for (root, candidate) in roots.iter().zip(candidates) {
+        let check = crate::check_portfolio(root)?;
+        if options.anonymise && check.portfolio.trainee.is_none() {
+            return Err(FatalError::new(format!(
+                "{}: --anonymise needs the trainee's name to remove it",
+                root.join(crate::portfolio::CONFIG_FILE).display()
+            ))
+            .with_help("add `trainee = \"Your Name\"` under [portfolio] in portfolio.toml")
+            .into());
+        }
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check
+            .diagnostics
+            .iter()
+            .filter(|d| is_privacy_code(d.code) && d.severity != Severity::Hint)
+            .cloned()
+            .partition(|d| d.severity == Severity::Error);
+        if !errors.is_empty() && !options.allow_findings {
+            refused.push((root.clone(), errors));
+            continue;
+        }
+        let folder = unique_folder(
+            &mut folders,
+            folder_name(&check, candidate.as_deref(), options.anonymise),
+        );
+        let mut part = TraineePart {
+            folder,
+            candidate,
+            git_commit: manifest::git_commit(root),
+            check,
+            allowed_findings: errors,
+            privacy_warnings: warnings,
+            entries: Vec::new(),
+        };
+        part.entries = first_entries(&part, options.anonymise)?;
+        trainees.push(part);
+    }
+    if !refused.is_empty() {
+        return Err(PackError::Refused(refused));
+    }
+    let shared = vec![Entry::new(
+        "index.html",
+        cover::index_html(&trainees, options.anonymise),
+    )];
+    Ok(Pack {
+        anonymise: options.anonymise,
+        trainees,
+        shared,
+    })
+}
+
+/// `cover.html` and `coverage.json` of one trainee.
+fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, FatalError> {
+    let mut check = part.check.clone();
+    if anonymise {
+        check.portfolio.trainee = None;
+    }
+    let mut json = serde_json::to_vec_pretty(&crate::report::to_json(&check))
+        .map_err(|e| FatalError::new(format!("cannot write coverage.json: {e}")))?;
+    json.push(b'\n');
+    Ok(vec![
+        Entry::new("cover.html", cover::cover_html(part, anonymise)),
+        Entry::new("coverage.json", json),
+    ])
+}
+
+/// Candidate numbers for `count` portfolios: the first as given, the next counting up with
+/// the same number of digits (`0041`, `0042`…). With `--anonymise` and no number given,
+/// `0001` upwards.
+fn candidate_numbers(
+    options: &PackOptions,
+    count: usize,
+) -> Result<Vec<Option<String>>, FatalError> {
+    let first = match (&options.first_candidate, options.anonymise) {
+        (Some(n), _) => n.trim().to_string(),
+        (None, true) => "0001".to_string(),
+        (None, false) => return Ok(vec![None; count]),
+    };
+    if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) || first.len() > 18 {
+        return Err(
+            FatalError::new(format!("candidate number `{first}` is not a number"))
+                .with_help("give the first candidate number as digits, e.g. `--candidate 1001`"),
+        );
+    }
+    let start: u64 = first
+        .parse()
+        .map_err(|_| FatalError::new("candidate number too large"))?;
+    let width = first.len();
+    Ok((0..count as u64)
+        .map(|i| Some(format!("{:0width$}", start + i)))
+        .collect())
+}
+
+fn folder_name(check: &Check, candidate: Option<&str>, anonymise: bool) -> String {
+    if anonymise {
+        return format!("candidate-{}", candidate.unwrap_or("0"));
+    }
+    let name = check
+        .portfolio
+        .trainee
+        .as_deref()
+        .unwrap_or(&check.portfolio.title);
+    let slug = slug(name);
+    if slug.is_empty() {
+        "portfolio".to_string()
+    } else {
+        slug
+    }
+}
+
+fn unique_folder(taken: &mut Vec<String>, wanted: String) -> String {
+    let mut name = wanted.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{wanted}-{n}");
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// Lower-case letters and digits, other runs turned into single hyphens.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// The pack's final entries, sorted by path, `manifest.json` included.
+pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
+    let mut entries: Vec<Entry> = pack.shared.clone();
+    let mut scrubbers = Vec::new();
+    for part in &pack.trainees {
+        for entry in &part.entries {
+            entries.push(Entry::new(
+                format!("{}/{}", part.folder, entry.path),
+                entry.bytes.clone(),
+            ));
+        }
+        if pack.anonymise
+            && let Some(name) = part.trainee_name()
+        {
+            scrubbers.push(Scrubber::new(name, part.stand_in())?);
+        }
+    }
+    for entry in &mut entries {
+        check_entry_path(&entry.path)?;
+        for scrubber in &scrubbers {
+            scrubber.scrub(entry)?;
+        }
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(pair) = entries.windows(2).find(|w| w[0].path == w[1].path) {
+        return Err(FatalError::new(format!(
+            "two files in the pack are both named `{}`",
+            pair[0].path
+        )));
+    }
+    let manifest = manifest::Manifest::new(pack, &entries);
+    // The manifest holds no names, but goes through the same scrub and check as the rest.
+    let mut manifest_entry = Entry::new(MANIFEST, manifest.to_bytes()?);
+    for scrubber in &scrubbers {
+        scrubber.scrub(&mut manifest_entry)?;
+    }
+    entries.push(manifest_entry);
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    for scrubber in &scrubbers {
+        for entry in &entries {
+            scrubber.assert_absent(entry)?;
+        }
+    }
+    Ok(entries)
+}
+
+/// Entry paths are relative, `/`-separated, and never reach into `.senco/`.
+fn check_entry_path(path: &str) -> Result<(), FatalError> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    if bad {
+        return Err(FatalError::new(format!(
+            "`{path}` is not a valid path inside a pack"
+        )));
+    }
+    if path.split('/').any(|part| part == ".senco") {
+        return Err(FatalError::new(format!(
+            "`{path}` is inside `.senco/`, which is private and never packed"
+        )));
+    }
+    Ok(())
+}
+
+/// Removes one trainee's name from entries of an anonymised pack.
+struct Scrubber {
+    /// The full name, any case, as a whole word; then each part of it as written.
+    pattern: regex::bytes::Regex,
+    stand_in: String,
+}
+
+impl Scrubber {
+    fn new(name: &str, stand_in: String) -> Result<Scrubber, FatalError> {
+        let full = name
+            .split_whitespace()
+            .map(regex::escape)
+            .collect::<Vec<_>>()
+            .join(r"\s+");
+        // Each part of the name alone ("Jo", "Example") as written and in capitals; not
+        // in lower case, where a name like "Will" is an ordinary word.
+        let mut parts: Vec<String> = name
+            .split(|c: char| c.is_whitespace() || c == '-')
+            .filter(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+            .flat_map(|p| [p.to_string(), p.to_uppercase()])
+            .collect();
+        parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        parts.dedup();
+        let mut alternatives = vec![format!("(?i:{full})")];
+        alternatives.extend(parts.iter().map(|p| regex::escape(p)));
+        let pattern = format!(r"\b(?:{})\b", alternatives.join("|"));
+        let pattern = regex::bytes::Regex::new(&pattern)
+            .map_err(|e| FatalError::new(format!("cannot search for the trainee's name: {e}")))?;
+        Ok(Scrubber { pattern, stand_in })
+    }
+
+    fn scrub(&self, entry: &mut Entry) -> Result<(), FatalError> {
+        let path = self
+            .pattern
+            .replace_all(entry.path.as_bytes(), slug(&self.stand_in).as_bytes());
+        entry.path = String::from_utf8_lossy(&path).into_owned();
+        if !self.pattern.is_match(&entry.bytes) {
+            return Ok(());
+        }
+        if std::str::from_utf8(&entry.bytes).is_err() {
+            return Err(FatalError::new(format!(
+                "{} holds the trainee's name in binary data, which senco cannot remove safely",
+                entry.path
+            ))
+            .with_help("remove the name from that file, or pack without --anonymise"));
+        }
+        let replaced = self
+            .pattern
+            .replace_all(&entry.bytes, self.stand_in.as_bytes());
+        entry.bytes = replaced.into_owned();
+        Ok(())
+    }
+
+    fn assert_absent(&self, entry: &Entry) -> Result<(), FatalError> {
+        if self.pattern.is_match(entry.path.as_bytes()) || self.pattern.is_match(&entry.bytes) {
+            return Err(FatalError::new(format!(
+                "the trainee's name is still in {} after anonymising; no pack was written",
+                entry.path
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Writes entries as a zip: sorted by path, deflated, every entry dated 1980-01-01 with
+/// permissions 0644, so the same entries always give the same bytes.
+pub fn write_zip<W: Write + Seek>(out: W, entries: &[Entry]) -> zip::result::ZipResult<W> {
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let options = zip::write::SimpleFileOptions::DEFAULT
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(6))
+        .unix_permissions(0o644);
+    let mut zip = zip::ZipWriter::new(out);
+    for entry in sorted {
+        zip.start_file(entry.path.as_str(), options)?;
+        zip.write_all(&entry.bytes)?;
+    }
+    zip.finish()
+}
+
+/// What [`write`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub files: usize,
+    pub bytes: u64,
+    /// SHA-256 of the whole zip, for the provider's records.
+    pub sha256: String,
+}
+
+/// Assembles the pack and writes it to `out` (a temporary file beside it, then renamed).
+pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
+    let entries = assemble(pack)?;
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    write_zip(&mut buffer, &entries)
+        .map_err(|e| FatalError::new(format!("cannot build the zip: {e}")))?;
+    let bytes = buffer.into_inner();
+    crate::atomic::write(out, &bytes)
+        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", out.display())))?;
+    Ok(Written {
+        files: entries.len(),
+        bytes: bytes.len() as u64,
+        sha256: manifest::sha256_hex(&bytes),
+    })
+}

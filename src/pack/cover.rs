@@ -1,0 +1,256 @@
+//! The cover sheet of each trainee's folder and the pack's index page: plain, valid,
+//! accessible HTML (language, headings in order, captioned tables with header scopes),
+//! every piece of text escaped.
+
+use super::TraineePart;
+use crate::diagnostic::Diagnostic;
+use crate::framework::NodeKind;
+use std::fmt::Write;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;max-width:60rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}\
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-align:top}\
+caption{font-weight:bold;text-align:left}dt{font-weight:bold}.num{text-align:right}.line{display:inline-block;min-width:18rem;border-bottom:1px solid #1a1a1a}";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// Who the sheet is about, as printed: the candidate number, and the name unless anonymised.
+fn identity(part: &TraineePart, anonymise: bool) -> String {
+    match (
+        &part.candidate,
+        part.check.portfolio.trainee.as_deref(),
+        anonymise,
+    ) {
+        (Some(n), _, true) | (Some(n), None, false) => format!("Candidate {n}"),
+        (Some(n), Some(name), false) => format!("{name} (candidate {n})"),
+        (None, Some(name), false) => name.to_string(),
+        (None, _, _) => "Candidate".to_string(),
+    }
+}
+
+/// `cover.html`: candidate, framework, coverage, privacy findings, word counts and the
+/// declaration of authenticity to sign.
+pub fn cover_html(part: &TraineePart, anonymise: bool) -> String {
+    let check = &part.check;
+    let fw = &check.framework;
+    let summary = crate::report::summary(check);
+    let mut b = String::new();
+    let who = identity(part, anonymise);
+    let _ = writeln!(b, "<h1>Cover sheet: {}</h1>", escape(&who));
+    b.push_str("<dl>\n");
+    let mut row = |term: &str, value: &str| {
+        let _ = writeln!(b, "<dt>{}</dt><dd>{}</dd>", escape(term), escape(value));
+    };
+    if let Some(n) = &part.candidate {
+        row("Candidate number", n);
+    }
+    if !anonymise && let Some(name) = &check.portfolio.trainee {
+        row("Trainee", name);
+    }
+    row("Portfolio", &check.portfolio.title);
+    row(
+        "Framework",
+        &format!("{} ({}, version {})", fw.title, fw.id, fw.version),
+    );
+    row(
+        "Evidence files",
+        &format!(
+            "{} ({} draft, not counted)",
+            summary.evidence_files, summary.drafts
+        ),
+    );
+    row(
+        "Git commit",
+        part.git_commit.as_deref().unwrap_or("not a git repository"),
+    );
+    row("Made with", &format!("senco {}", env!("CARGO_PKG_VERSION")));
+    b.push_str("</dl>\n");
+    coverage_section(&mut b, part);
+    privacy_section(&mut b, part);
+    words_section(&mut b, part);
+    declaration_section(&mut b, part, &who);
+    page(&format!("Cover sheet: {who}"), &b)
+}
+
+fn coverage_section(b: &mut String, part: &TraineePart) {
+    let check = &part.check;
+    let fw = &check.framework;
+    let summary = crate::report::summary(check);
+    let _ = writeln!(
+        b,
+        "<h2>Coverage</h2>\n<p>{} of {} indicators covered; {} error{}, {} warning{} from <code>senco check</code> (listed in coverage.json).</p>",
+        summary.indicators_covered,
+        summary.indicators,
+        summary.errors,
+        if summary.errors == 1 { "" } else { "s" },
+        summary.warnings,
+        if summary.warnings == 1 { "" } else { "s" },
+    );
+    b.push_str("<table>\n<caption>Coverage by part and outcome</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Covered</th></tr></thead>\n<tbody>\n");
+    for (id, node) in fw.nodes.iter().enumerate() {
+        if node.kind == NodeKind::Indicator && node.parent.is_some() {
+            continue;
+        }
+        let cov = check.coverage.node(id);
+        let _ = writeln!(
+            b,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} of {}</td><td>{}</td></tr>",
+            escape(&node.id),
+            escape(&node.title),
+            cov.leaves_covered,
+            cov.leaves_total,
+            if cov.covered { "yes" } else { "no" }
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+}
+
+fn findings_table(b: &mut String, caption: &str, findings: &[(&str, &Diagnostic)]) {
+    let _ = writeln!(
+        b,
+        "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">File</th><th scope=\"col\">Line</th><th scope=\"col\">Check</th><th scope=\"col\">Finding</th><th scope=\"col\">Status</th></tr></thead>\n<tbody>",
+        escape(caption)
+    );
+    for (status, d) in findings {
+        let at = match (d.line, d.column) {
+            (Some(l), Some(c)) => format!("{l}:{c}"),
+            (Some(l), None) => l.to_string(),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(d.file.as_deref().unwrap_or("")),
+            escape(&at),
+            escape(d.code),
+            escape(&d.message),
+            escape(status)
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+}
+
+fn privacy_section(b: &mut String, part: &TraineePart) {
+    b.push_str("<h2>Privacy</h2>\n");
+    let allowed = part.allowed_findings.len();
+    let silenced = part.check.silenced.len();
+    let warnings = part.privacy_warnings.len();
+    if allowed > 0 {
+        let _ = writeln!(
+            b,
+            "<p><strong>Packed with --allow-findings:</strong> the privacy lint found {allowed} error{} that {} not fixed.</p>",
+            if allowed == 1 { "" } else { "s" },
+            if allowed == 1 { "was" } else { "were" }
+        );
+    } else {
+        b.push_str("<p>The privacy lint found no errors (no verified pupil numbers, no listed real names).</p>\n");
+    }
+    let _ = writeln!(
+        b,
+        "<p>{warnings} privacy warning{} outstanding; {silenced} finding{} silenced by the trainee with an allow marker.</p>",
+        if warnings == 1 { "" } else { "s" },
+        if silenced == 1 { "" } else { "s" }
+    );
+    let mut rows: Vec<(&str, &Diagnostic)> = Vec::new();
+    rows.extend(part.allowed_findings.iter().map(|d| ("error, allowed", d)));
+    rows.extend(part.privacy_warnings.iter().map(|d| ("warning", d)));
+    rows.extend(part.check.silenced.iter().map(|d| ("silenced", d)));
+    if !rows.is_empty() {
+        rows.sort_by(|a, b| a.1.sort_key().cmp(&b.1.sort_key()));
+        findings_table(b, "Privacy findings", &rows);
+    }
+}
+
+fn words_section(b: &mut String, part: &TraineePart) {
+    let table = crate::words::table(&part.check.portfolio.rules, &part.check.evidence);
+    let limit = |l: Option<usize>| l.map_or_else(|| "none".to_string(), |l| l.to_string());
+    let _ = writeln!(
+        b,
+        "<h2>Word counts</h2>\n<p>{} words in all. Front matter, code, block quotes and References sections are not counted.</p>",
+        table.total
+    );
+    b.push_str("<table>\n<caption>Words by type of evidence</caption>\n<thead><tr><th scope=\"col\">Type</th><th scope=\"col\">Files</th><th scope=\"col\">Words</th><th scope=\"col\">Limit per file</th><th scope=\"col\">Files over the limit</th></tr></thead>\n<tbody>\n");
+    for t in &table.types {
+        let _ = writeln!(
+            b,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&t.kind),
+            t.files,
+            t.words,
+            limit(t.limit),
+            t.over_limit
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+    b.push_str("<table>\n<caption>Words by evidence file</caption>\n<thead><tr><th scope=\"col\">File</th><th scope=\"col\">Title</th><th scope=\"col\">Type</th><th scope=\"col\">Words</th><th scope=\"col\">Limit</th></tr></thead>\n<tbody>\n");
+    for f in &table.files {
+        let over = if f.over_limit { " (over)" } else { "" };
+        let _ = writeln!(
+            b,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td class=\"num\">{}{over}</td><td class=\"num\">{}</td></tr>",
+            escape(&f.path),
+            escape(&f.title),
+            escape(&f.kind),
+            f.words,
+            limit(f.limit)
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+}
+
+fn declaration_section(b: &mut String, part: &TraineePart, who: &str) {
+    let fw = &part.check.framework;
+    let _ = writeln!(
+        b,
+        "<h2>Declaration of authenticity</h2>\n<p>I, {}, confirm that the evidence in this portfolio for {} is my own work, that the work of others is acknowledged, and that children, families and colleagues are referred to by pseudonyms only.</p>\n<p>Signed: <span class=\"line\" role=\"presentation\"></span></p>\n<p>Date: <span class=\"line\" role=\"presentation\"></span></p>",
+        escape(who),
+        escape(&fw.title)
+    );
+}
+
+/// `index.html` at the root of the pack: one row per trainee, linking to their cover sheet.
+pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
+    let mut b = String::new();
+    let _ = writeln!(
+        b,
+        "<h1>Assessment pack</h1>\n<p>{} portfolio{}. Check this pack is unchanged with <code>senco verify</code>.</p>",
+        parts.len(),
+        if parts.len() == 1 { "" } else { "s" }
+    );
+    b.push_str("<table>\n<caption>Portfolios in this pack</caption>\n<thead><tr><th scope=\"col\">Candidate</th><th scope=\"col\">Framework</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Privacy findings allowed</th></tr></thead>\n<tbody>\n");
+    for part in parts {
+        let summary = crate::report::summary(&part.check);
+        let _ = writeln!(
+            b,
+            "<tr><th scope=\"row\"><a href=\"{}/cover.html\">{}</a></th><td>{}</td><td class=\"num\">{} of {}</td><td class=\"num\">{}</td></tr>",
+            escape(&part.folder),
+            escape(&identity(part, anonymise)),
+            escape(&part.check.framework.id),
+            summary.indicators_covered,
+            summary.indicators,
+            part.allowed_findings.len()
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+    page("Assessment pack", &b)
+}

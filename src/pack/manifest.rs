@@ -1,0 +1,156 @@
+//! `manifest.json`: what a pack holds, so it can be verified later.
+
+use super::{Entry, MANIFEST, Pack};
+use crate::FatalError;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Identifies the manifest format; bumped if its meaning changes.
+pub const FORMAT: &str = "senco-pack/1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub tool: Tool,
+    pub anonymised: bool,
+    pub portfolios: Vec<PortfolioRecord>,
+    /// Every file of the pack except `manifest.json`, sorted by path.
+    pub files: Vec<FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortfolioRecord {
+    pub folder: String,
+    pub candidate: Option<String>,
+    pub framework: FrameworkRecord,
+    /// The commit checked out when the pack was made, if the portfolio is a git repository.
+    pub git_commit: Option<String>,
+    /// Privacy errors packed with `--allow-findings`.
+    pub findings_allowed: usize,
+    /// Privacy findings silenced by allow markers.
+    pub findings_silenced: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrameworkRecord {
+    pub id: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl Manifest {
+    /// The manifest of `entries` (which must not include the manifest itself).
+    pub fn new(pack: &Pack, entries: &[Entry]) -> Manifest {
+        let mut files: Vec<FileRecord> = entries
+            .iter()
+            .filter(|e| e.path != MANIFEST)
+            .map(|e| FileRecord {
+                path: e.path.clone(),
+                sha256: sha256_hex(&e.bytes),
+                size: e.bytes.len() as u64,
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Manifest {
+            format: FORMAT.to_string(),
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME").to_string(),
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            },
+            anonymised: pack.anonymise,
+            portfolios: pack
+                .trainees
+                .iter()
+                .map(|t| PortfolioRecord {
+                    folder: t.folder.clone(),
+                    candidate: t.candidate.clone(),
+                    framework: FrameworkRecord {
+                        id: t.check.framework.id.clone(),
+                        version: t.check.framework.version.clone(),
+                    },
+                    git_commit: t.git_commit.clone(),
+                    findings_allowed: t.allowed_findings.len(),
+                    findings_silenced: t.check.silenced.len(),
+                })
+                .collect(),
+            files,
+        }
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| FatalError::new(format!("cannot write {MANIFEST}: {e}")))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The commit checked out in the git repository holding `root`, read from `.git` directly
+/// (HEAD, loose refs, packed-refs; worktrees too), without running git.
+pub fn git_commit(root: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(root).ok()?;
+    for dir in root.ancestors() {
+        let dot_git = dir.join(".git");
+        if dot_git.is_dir() {
+            return head_commit(&dot_git);
+        }
+        if dot_git.is_file() {
+            // A worktree or submodule: `.git` is a file saying `gitdir: PATH`.
+            let text = std::fs::read_to_string(&dot_git).ok()?;
+            let git_dir = dir.join(text.strip_prefix("gitdir:")?.trim());
+            return head_commit(&git_dir);
+        }
+    }
+    None
+}
+
+fn head_commit(git_dir: &Path) -> Option<String> {
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    let Some(reference) = head.strip_prefix("ref:") else {
+        return is_object_id(head).then(|| head.to_string());
+    };
+    let reference = reference.trim();
+    // Worktrees keep their HEAD apart but share refs with the main repository.
+    let common = std::fs::read_to_string(git_dir.join("commondir"))
+        .map(|c| git_dir.join(c.trim()))
+        .unwrap_or_else(|_| git_dir.to_path_buf());
+    for dir in [git_dir, common.as_path()] {
+        if let Ok(id) = std::fs::read_to_string(dir.join(reference)) {
+            let id = id.trim();
+            if is_object_id(id) {
+                return Some(id.to_string());
+            }
+        }
+    }
+    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    packed.lines().find_map(|line| {
+        let (id, name) = line.split_once(' ')?;
+        (name.trim() == reference && is_object_id(id)).then(|| id.to_string())
+    })
+}
+
+fn is_object_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}

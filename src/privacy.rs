@@ -1,0 +1,836 @@
+//! The privacy lint: identifiers of children and adults that slipped into evidence.
+//!
+//! Evidence about pupils must be pseudonymised ("Child A", "TA 1"). [`scan_text`] looks
+//! for Unique Pupil Numbers, NHS numbers, dates of birth, email addresses, UK phone
+//! numbers, UK postcodes and the real names listed in the portfolio's private
+//! `.senco/pseudonyms.toml` ([`Pseudonyms`]). A line ending with a visible marker such as
+//! `<!-- senco: allow postcode -->` silences that check on that line; silenced findings
+//! are kept apart in [`Scan::silenced`] so reports and packs can still list them.
+//!
+//! Messages never quote the identifier found: they are written into coverage JSON and
+//! cover sheets, and must not carry the identifier there. The terminal shows it in the
+//! source excerpt under the message.
+
+use crate::diagnostic::{Diagnostic, SourceText};
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::LazyLock;
+
+/// The private file mapping real names to pseudonyms, relative to the portfolio folder.
+pub const PSEUDONYMS_FILE: &str = ".senco/pseudonyms.toml";
+
+/// Every finding code the lint reports, as accepted by `<!-- senco: allow CODE -->`.
+pub const CODES: &[&str] = &[
+    "upn",
+    "possible-upn",
+    "nhs-number",
+    "date-of-birth",
+    "email",
+    "phone-number",
+    "postcode",
+    "real-name",
+];
+
+/// Codes of diagnostics that belong to the privacy lint: its findings plus problems with
+/// the pseudonyms file and the allow markers.
+pub fn is_privacy_code(code: &str) -> bool {
+    CODES.contains(&code) || code == "pseudonyms-file" || code == "unknown-allow"
+}
+
+/// What the lint found in one file or a whole portfolio.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scan {
+    /// Findings to act on, plus problems with allow markers.
+    pub findings: Vec<Diagnostic>,
+    /// Findings on lines carrying an allow marker for them.
+    pub silenced: Vec<Diagnostic>,
+}
+
+impl Scan {
+    pub fn extend(&mut self, other: Scan) {
+        self.findings.extend(other.findings);
+        self.silenced.extend(other.silenced);
+    }
+
+    pub fn sort(&mut self) {
+        crate::diagnostic::sort_diagnostics(&mut self.findings);
+        crate::diagnostic::sort_diagnostics(&mut self.silenced);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pseudonyms
+// ---------------------------------------------------------------------------------------
+
+/// Whose name an entry of the pseudonyms file is; only the wording of messages depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NameGroup {
+    Pupil,
+    Staff,
+    School,
+    Other,
+}
+
+impl NameGroup {
+    fn describe(self) -> &'static str {
+        match self {
+            NameGroup::Pupil => "a pupil's real name",
+            NameGroup::Staff => "a member of staff's real name",
+            NameGroup::School => "the real name of a school",
+            NameGroup::Other => "a real name",
+        }
+    }
+}
+
+/// One name to look for: a real name or one of its aliases, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameEntry {
+    pub name: String,
+    pub pseudonym: String,
+    pub group: NameGroup,
+}
+
+/// The real names of a portfolio and their pseudonyms, ready to search for.
+#[derive(Debug, Clone, Default)]
+pub struct Pseudonyms {
+    entries: Vec<NameEntry>,
+    matcher: Option<AhoCorasick>,
+    /// For each pattern of `matcher`, the entry it spells (patterns are case variants).
+    pattern_entry: Vec<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PseudonymsToml {
+    #[serde(default, alias = "pupil")]
+    pupils: BTreeMap<String, PseudonymValue>,
+    #[serde(default)]
+    staff: BTreeMap<String, PseudonymValue>,
+    #[serde(default, alias = "schools")]
+    school: BTreeMap<String, PseudonymValue>,
+    #[serde(default)]
+    names: BTreeMap<String, PseudonymValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum PseudonymValue {
+    Plain(String),
+    Full {
+        pseudonym: String,
+        #[serde(default)]
+        aliases: Vec<String>,
+    },
+}
+
+const PSEUDONYMS_HELP: &str = "each line maps a real name to its pseudonym, e.g. `\"Alex Example\" = \"Child A\"` under `[pupils]`, `[staff]`, `[school]` or `[names]`; add other spellings with `\"Alex Example\" = { pseudonym = \"Child A\", aliases = [\"Alex\"] }`";
+
+impl Pseudonyms {
+    /// Builds the matcher from entries (real name or alias, pseudonym, group).
+    pub fn new(entries: Vec<NameEntry>) -> Pseudonyms {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_entry = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            // The matcher folds ASCII case only; lower- and upper-case spellings cover
+            // names like "Zoë" written "ZOË".
+            let mut variants = vec![
+                entry.name.clone(),
+                entry.name.to_lowercase(),
+                entry.name.to_uppercase(),
+            ];
+            variants.sort();
+            variants.dedup();
+            for variant in variants {
+                patterns.push(variant);
+                pattern_entry.push(index);
+            }
+        }
+        let matcher = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .ok()
+        };
+        Pseudonyms {
+            entries,
+            matcher,
+            pattern_entry,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entries(&self) -> &[NameEntry] {
+        &self.entries
+    }
+
+    /// Reads `.senco/pseudonyms.toml` under `root`. A missing file means no names; a
+    /// broken one is an error diagnostic (and no names), so the rest is still checked.
+    pub fn load(root: &Path) -> (Pseudonyms, Vec<Diagnostic>) {
+        let path = root.join(PSEUDONYMS_FILE);
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Self::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)),
+                Err(_) => (
+                    Pseudonyms::default(),
+                    vec![
+                        Diagnostic::error("pseudonyms-file", "file is not valid UTF-8 text")
+                            .in_file(PSEUDONYMS_FILE)
+                            .with_help(
+                                "re-save it as UTF-8; until then real names are not checked",
+                            ),
+                    ],
+                ),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                (Pseudonyms::default(), Vec::new())
+            }
+            Err(e) => (
+                Pseudonyms::default(),
+                vec![
+                    Diagnostic::error("pseudonyms-file", format!("cannot read file: {e}"))
+                        .in_file(PSEUDONYMS_FILE)
+                        .with_help("until it can be read, real names are not checked"),
+                ],
+            ),
+        }
+    }
+
+    /// Parses the text of a pseudonyms file.
+    pub fn parse(text: &str) -> (Pseudonyms, Vec<Diagnostic>) {
+        let source = SourceText::new(text);
+        let parsed: PseudonymsToml = match toml::from_str(text) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let range = e.span().unwrap_or(0..0);
+                let diagnostic = Diagnostic::error(
+                    "pseudonyms-file",
+                    format!(
+                        "{}; real names are not checked until it is fixed",
+                        e.message().trim_end()
+                    ),
+                )
+                .in_file(PSEUDONYMS_FILE)
+                .at(&source, range)
+                .with_help(PSEUDONYMS_HELP);
+                return (Pseudonyms::default(), vec![diagnostic]);
+            }
+        };
+        let mut diagnostics = Vec::new();
+        let mut entries: Vec<NameEntry> = Vec::new();
+        let groups = [
+            (NameGroup::Pupil, parsed.pupils),
+            (NameGroup::Staff, parsed.staff),
+            (NameGroup::School, parsed.school),
+            (NameGroup::Other, parsed.names),
+        ];
+        for (group, table) in groups {
+            for (real, value) in table {
+                let (pseudonym, aliases) = match value {
+                    PseudonymValue::Plain(p) => (p, Vec::new()),
+                    PseudonymValue::Full { pseudonym, aliases } => (pseudonym, aliases),
+                };
+                let pseudonym = normalise_spaces(&pseudonym);
+                let at = locate_name(text, &real);
+                let problem = |message: String| {
+                    Diagnostic::error("pseudonyms-file", message)
+                        .in_file(PSEUDONYMS_FILE)
+                        .at(&source, at.clone())
+                        .with_help(PSEUDONYMS_HELP)
+                };
+                if pseudonym.is_empty() {
+                    diagnostics.push(problem(
+                        "a real name is mapped to an empty pseudonym".into(),
+                    ));
+                    continue;
+                }
+                for name in std::iter::once(&real).chain(aliases.iter()) {
+                    let name = normalise_spaces(name);
+                    if !name.chars().any(char::is_alphanumeric) {
+                        diagnostics.push(problem(
+                            "a name (or alias) with no letters cannot be searched for".into(),
+                        ));
+                        continue;
+                    }
+                    if contains_word(&pseudonym, &name) {
+                        diagnostics.push(problem(format!(
+                            "the pseudonym `{pseudonym}` contains the real name it replaces"
+                        )));
+                        continue;
+                    }
+                    if entries
+                        .iter()
+                        .any(|e| e.name.to_lowercase() == name.to_lowercase())
+                    {
+                        diagnostics.push(
+                            Diagnostic::warning(
+                                "pseudonyms-file",
+                                "a name is listed twice; the first entry is used",
+                            )
+                            .in_file(PSEUDONYMS_FILE)
+                            .at(&source, at.clone())
+                            .with_help("keep one entry per real name"),
+                        );
+                        continue;
+                    }
+                    entries.push(NameEntry {
+                        name,
+                        pseudonym: pseudonym.clone(),
+                        group,
+                    });
+                }
+            }
+        }
+        (Pseudonyms::new(entries), diagnostics)
+    }
+
+    /// Whole-word, case-insensitive occurrences of the names in `text`, leftmost first,
+    /// the longest winning where names overlap ("Sam Smith" over "Sam").
+    pub fn find(&self, text: &str) -> Vec<(Range<usize>, &NameEntry)> {
+        self.find_indexed(text)
+            .into_iter()
+            .map(|(range, index)| (range, &self.entries[index]))
+            .collect()
+    }
+
+    fn find_indexed(&self, text: &str) -> Vec<(Range<usize>, usize)> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        // A name broken across a line ("Alex\nExample") is still the name: search a copy
+        // where line breaks and tabs are spaces. Same length, so offsets carry over.
+        let haystack: Vec<u8> = text
+            .bytes()
+            .map(|b| {
+                if matches!(b, b'\n' | b'\r' | b'\t') {
+                    b' '
+                } else {
+                    b
+                }
+            })
+            .collect();
+        let mut hits: Vec<(Range<usize>, usize)> = matcher
+            .find_overlapping_iter(&haystack)
+            .filter(|m| is_whole_word(text, m.start(), m.end()))
+            .map(|m| {
+                (
+                    m.start()..m.end(),
+                    self.pattern_entry[m.pattern().as_usize()],
+                )
+            })
+            .collect();
+        hits.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
+        let mut chosen: Vec<(Range<usize>, usize)> = Vec::new();
+        for (range, entry) in hits {
+            if chosen
+                .last()
+                .is_some_and(|(last, _)| range.start < last.end)
+            {
+                continue;
+            }
+            chosen.push((range, entry));
+        }
+        chosen
+    }
+
+    /// `text` with every real name replaced by its pseudonym.
+    pub fn replace(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut from = 0;
+        for (range, entry) in self.find(text) {
+            out.push_str(&text[from..range.start]);
+            out.push_str(&entry.pseudonym);
+            from = range.end;
+        }
+        out.push_str(&text[from..]);
+        out
+    }
+}
+
+fn normalise_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Where a key of the pseudonyms file is written, for pointing diagnostics at it.
+fn locate_name(text: &str, name: &str) -> Range<usize> {
+    text.find(&format!("\"{name}\""))
+        .or_else(|| text.find(&format!("'{name}'")))
+        .map_or(0..0, |i| i + 1..i + 1 + name.len())
+}
+
+fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
+    if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return false;
+    }
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    let lower = haystack.to_lowercase();
+    let word = word.to_lowercase();
+    lower
+        .match_indices(&word)
+        .any(|(i, m)| is_whole_word(&lower, i, i + m.len()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Detectors
+// ---------------------------------------------------------------------------------------
+
+/// The UPN check-letter alphabet: A-Z without I, O and S.
+const UPN_ALPHABET: &[u8; 23] = b"ABCDEFGHJKLMNPQRTUVWXYZ";
+
+/// The check letter a UPN with these last 12 characters must start with, or `None` when
+/// a character is not a digit or an alphabet letter (DfE UPN guide, Annex A).
+pub fn upn_check_letter(rest: &str) -> Option<char> {
+    if rest.len() != 12 {
+        return None;
+    }
+    let mut sum = 0usize;
+    for (i, c) in rest.bytes().enumerate() {
+        let value = match c {
+            b'0'..=b'9' => usize::from(c - b'0'),
+            _ => UPN_ALPHABET.iter().position(|&l| l == c)?,
+        };
+        sum += value * (i + 2);
+    }
+    Some(char::from(UPN_ALPHABET[sum % 23]))
+}
+
+/// Does this 13-character token carry a verified UPN check letter?
+pub fn is_valid_upn(token: &str) -> bool {
+    token.len() == 13
+        && token.is_ascii()
+        && upn_check_letter(&token[1..]).is_some_and(|c| token.starts_with(c))
+}
+
+/// Is this a valid NHS number (10 digits, spaces or hyphens allowed between groups)?
+pub fn is_valid_nhs_number(text: &str) -> bool {
+    let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 10 || digits.iter().all(|&d| d == digits[0]) {
+        return false;
+    }
+    let sum: u32 = digits[..9]
+        .iter()
+        .zip((2..=10).rev())
+        .map(|(d, w)| d * w)
+        .sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return false,
+        c => c,
+    };
+    check == digits[9]
+}
+
+static UPN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[A-HJ-NP-RT-Z][0-9]{11}[0-9A-HJ-NP-RT-Z]\b").expect("UPN pattern compiles")
+});
+
+static NHS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}\b").expect("NHS pattern compiles")
+});
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+        .expect("email pattern compiles")
+});
+
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+44[ -]?(?:\(0\)[ -]?)?|\b0044[ -]?|\(0|\b0)[1237](?:\)?[ -]?[0-9]){8,9}\b")
+        .expect("phone pattern compiles")
+});
+
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\b(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}",
+        r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])",
+        r" ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
+    ))
+    .expect("postcode pattern compiles")
+});
+
+static BIRTH_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:d\.o\.b\b\.?|dob\b|date\s+of\s+birth\b|birth\s*date\b|birthday\b|born\b)")
+        .expect("birth pattern compiles")
+});
+
+const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(
+        r"(?i)\b(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-](?:[0-9]{{4}}|[0-9]{{2}})|[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\.?,?\s+[0-9]{{4}}|{MONTH}\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?,?\s+[0-9]{{4}}|{MONTH}\s+[0-9]{{4}})\b"
+    );
+    Regex::new(&pattern).expect("date pattern compiles")
+});
+
+static ALLOW_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<!--\s*senco:\s*(allow-privacy|allow\s+[a-z0-9,\s-]*?)\s*-->")
+        .expect("allow pattern compiles")
+});
+
+/// How far apart (in characters, same line) a date and a word like "born" may be.
+const BIRTH_WINDOW: usize = 40;
+
+/// A number is not an identifier when an ISBN label stands just before it.
+const ISBN_WINDOW: usize = 25;
+
+struct Hit {
+    code: &'static str,
+    range: Range<usize>,
+    name: Option<usize>,
+}
+
+/// Scans a file's bytes, as read from disk. Binary content is not scanned (the evidence
+/// parser reports it); invalid UTF-8 is scanned as lossily decoded text.
+pub fn scan_bytes(bytes: &[u8], rel: &str, names: &Pseudonyms) -> Scan {
+    let head = &bytes[..bytes.len().min(8192)];
+    if bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || memchr::memchr(0, head).is_some()
+    {
+        return Scan::default();
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    scan_text(text, rel, names)
+}
+
+/// Scans one file's text; `rel` names the file in the findings.
+pub fn scan_text(text: &str, rel: &str, names: &Pseudonyms) -> Scan {
+    let source = SourceText::new(text);
+    let mut hits = Vec::new();
+    detect(text, names, &mut hits);
+    let mut scan = Scan::default();
+    let allowed = allow_markers(&source, rel, &mut scan.findings);
+    for hit in hits {
+        let (line, _) = source.line_col(hit.range.start);
+        let silenced = allowed
+            .get(&line)
+            .is_some_and(|allow| allow.covers(hit.code));
+        let diagnostic = describe(&hit, names).in_file(rel).at(&source, hit.range);
+        if silenced {
+            scan.silenced.push(diagnostic);
+        } else {
+            scan.findings.push(diagnostic);
+        }
+    }
+    // A real name in the file's own name travels into links and page titles.
+    for (_, entry) in names.find(rel) {
+        scan.findings.push(
+            Diagnostic::error(
+                "real-name",
+                format!("the file name contains {}", entry.group.describe()),
+            )
+            .in_file(rel)
+            .with_help(format!(
+                "rename the file, writing `{}` instead",
+                entry.pseudonym
+            )),
+        );
+    }
+    scan.sort();
+    scan
+}
+
+/// Runs every detector whose cheap pre-condition holds.
+fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
+    let bytes = text.as_bytes();
+    let mut digits = 0usize;
+    let mut run = 0usize;
+    let mut longest_run = 0usize;
+    for &b in bytes {
+        if b.is_ascii_digit() {
+            digits += 1;
+            run += 1;
+            longest_run = longest_run.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    if longest_run >= 11 {
+        push_matches(hits, &UPN, text, |m| {
+            Some(if is_valid_upn(m.as_str()) {
+                "upn"
+            } else {
+                "possible-upn"
+            })
+        });
+    }
+    if digits >= 10 {
+        push_matches(hits, &NHS, text, |m| {
+            (is_valid_nhs_number(m.as_str()) && !isbn_before(text, m.start()))
+                .then_some("nhs-number")
+        });
+        push_matches(hits, &PHONE, text, |m| {
+            (is_uk_phone(m.as_str()) && !isbn_before(text, m.start())).then_some("phone-number")
+        });
+    }
+    if memchr::memchr(b'@', bytes).is_some() {
+        push_matches(hits, &EMAIL, text, |_| Some("email"));
+    }
+    if digits > 0 {
+        push_matches(hits, &POSTCODE, text, |_| Some("postcode"));
+        birth_dates(text, hits);
+    }
+    for (range, index) in names.find_indexed(text) {
+        hits.push(Hit {
+            code: "real-name",
+            range,
+            name: Some(index),
+        });
+    }
+}
+
+/// Adds a hit for each match of `regex` that `classify` gives a code.
+fn push_matches(
+    hits: &mut Vec<Hit>,
+    regex: &Regex,
+    text: &str,
+    classify: impl Fn(&regex::Match<'_>) -> Option<&'static str>,
+) {
+    for m in regex.find_iter(text) {
+        if let Some(code) = classify(&m) {
+            hits.push(Hit {
+                code,
+                range: m.range(),
+                name: None,
+            });
+        }
+    }
+}
+
+/// Dates within [`BIRTH_WINDOW`] characters of "DOB", "born" and the like, same line.
+fn birth_dates(text: &str, hits: &mut Vec<Hit>) {
+    let mut done_lines: Vec<usize> = Vec::new();
+    for word in BIRTH_WORD.find_iter(text) {
+        let line_start =
+            memchr::memrchr(b'\n', &text.as_bytes()[..word.start()]).map_or(0, |i| i + 1);
+        if done_lines.contains(&line_start) {
+            continue;
+        }
+        done_lines.push(line_start);
+        let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
+            .map_or(text.len(), |i| line_start + i);
+        let line = &text[line_start..line_end];
+        let words: Vec<Range<usize>> = BIRTH_WORD.find_iter(line).map(|m| m.range()).collect();
+        for date in DATE.find_iter(line) {
+            let near = words.iter().any(|w| {
+                let gap = if w.end <= date.start() {
+                    &line[w.end..date.start()]
+                } else if date.end() <= w.start {
+                    &line[date.end()..w.start]
+                } else {
+                    ""
+                };
+                gap.chars().count() <= BIRTH_WINDOW && !ends_clause(gap)
+            });
+            if near {
+                hits.push(Hit {
+                    code: "date-of-birth",
+                    range: line_start + date.start()..line_start + date.end(),
+                    name: None,
+                });
+            }
+        }
+    }
+}
+
+/// Does the text between a birth word and a date close the clause ("a born storyteller;
+/// we met on 12/03/2024")? Then the date is about something else.
+fn ends_clause(gap: &str) -> bool {
+    gap.contains(';') || [". ", "! ", "? "].iter().any(|end| gap.contains(end))
+}
+
+/// Does the matched number read as a UK mobile, geographic or 03 number?
+fn is_uk_phone(matched: &str) -> bool {
+    let (international, rest) = match matched
+        .strip_prefix("+44")
+        .or_else(|| matched.strip_prefix("0044"))
+    {
+        Some(rest) => (true, rest.trim_start_matches([' ', '-'])),
+        None => (false, matched),
+    };
+    let rest = rest.strip_prefix("(0)").unwrap_or(rest);
+    // Real numbers are written in groups of two or more digits; "0 1 2 3 4 5 6 7 8 9"
+    // (a rating scale) is not a phone number.
+    if rest
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|group| group.len() == 1)
+    {
+        return false;
+    }
+    let mut digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    if international && !digits.starts_with('0') {
+        digits.insert(0, '0');
+    }
+    match digits.get(..2) {
+        Some("07" | "02" | "03") => digits.len() == 11,
+        Some("01") => digits.len() == 10 || digits.len() == 11,
+        _ => false,
+    }
+}
+
+fn isbn_before(text: &str, start: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..start]).map_or(0, |i| i + 1);
+    let before: String = text[line_start..start]
+        .chars()
+        .rev()
+        .take(ISBN_WINDOW)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    before.to_ascii_lowercase().contains("isbn")
+}
+
+fn describe(hit: &Hit, names: &Pseudonyms) -> Diagnostic {
+    let marker = |code: &str| {
+        format!("if this is a false alarm, end the line with `<!-- senco: allow {code} -->`")
+    };
+    match hit.code {
+        "upn" => Diagnostic::error("upn", "a Unique Pupil Number (its check letter verifies)")
+            .with_help("UPNs are confidential and must never appear in a portfolio: delete it"),
+        "possible-upn" => Diagnostic::warning(
+            "possible-upn",
+            "looks like a Unique Pupil Number (13 characters), though its check letter does not verify",
+        )
+        .with_help(format!("delete it if it is a pupil number; {}", marker("possible-upn"))),
+        "nhs-number" => Diagnostic::warning("nhs-number", "an NHS number (its check digit verifies)")
+            .with_help(format!("delete it: an assessor never needs a child's NHS number; {}", marker("nhs-number"))),
+        "date-of-birth" => Diagnostic::warning("date-of-birth", "a date of birth")
+            .with_help(format!("give the child's age or year group instead, e.g. `Child A (Year 4)`; {}", marker("date-of-birth"))),
+        "email" => Diagnostic::warning("email", "an email address")
+            .with_help(format!("write the role instead, e.g. `the class teacher`; {}", marker("email"))),
+        "phone-number" => Diagnostic::warning("phone-number", "a UK phone number")
+            .with_help(format!("delete it or name the service instead; {}", marker("phone-number"))),
+        "postcode" => Diagnostic::warning("postcode", "a UK postcode")
+            .with_help(format!("delete it; describe the area in general terms if it matters; {}", marker("postcode"))),
+        _ => {
+            let entry = hit.name.and_then(|i| names.entries.get(i));
+            let (what, pseudonym) = entry.map_or(("a real name", "its pseudonym"), |e| {
+                (e.group.describe(), e.pseudonym.as_str())
+            });
+            Diagnostic::error("real-name", format!("{what} (listed in {PSEUDONYMS_FILE})"))
+                .with_help(format!("use `{pseudonym}` instead; `senco pseudonymise` can rewrite every file for you"))
+        }
+    }
+}
+
+/// What an allow marker lets through.
+enum Allow {
+    Everything,
+    Codes(Vec<String>),
+}
+
+impl Allow {
+    fn covers(&self, code: &str) -> bool {
+        match self {
+            Allow::Everything => true,
+            Allow::Codes(codes) => codes.iter().any(|c| c == code),
+        }
+    }
+}
+
+/// Allow markers by 1-based line; unknown codes in a marker become warnings.
+fn allow_markers(
+    source: &SourceText<'_>,
+    rel: &str,
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<usize, Allow> {
+    let mut markers = BTreeMap::new();
+    let text = source.text();
+    if memchr::memmem::find(text.as_bytes(), b"senco:").is_none() {
+        return markers;
+    }
+    for caps in ALLOW_MARKER.captures_iter(text) {
+        let (Some(whole), Some(body)) = (caps.get(0), caps.get(1)) else {
+            continue;
+        };
+        let (line, _) = source.line_col(whole.start());
+        let allow = if body.as_str() == "allow-privacy" {
+            Allow::Everything
+        } else {
+            let listed = body.as_str().trim_start_matches("allow");
+            let mut codes = Vec::new();
+            for code in listed
+                .split([',', ' ', '\n', '\t'])
+                .filter(|c| !c.is_empty())
+            {
+                if CODES.contains(&code) {
+                    codes.push(code.to_string());
+                } else {
+                    let mut help = format!("privacy checks: {}", CODES.join(", "));
+                    if let Some(best) = crate::suggest::closest(code, CODES.iter().copied()) {
+                        help = format!("did you mean `{best}`? {help}");
+                    }
+                    problems.push(
+                        Diagnostic::warning(
+                            "unknown-allow",
+                            format!("unknown privacy check `{code}` in allow marker"),
+                        )
+                        .in_file(rel)
+                        .at(source, whole.range())
+                        .with_help(help),
+                    );
+                }
+            }
+            Allow::Codes(codes)
+        };
+        match (markers.get_mut(&line), allow) {
+            (Some(Allow::Codes(existing)), Allow::Codes(more)) => existing.extend(more),
+            (Some(existing), allow @ Allow::Everything) => *existing = allow,
+            (Some(Allow::Everything), _) => {}
+            (None, allow) => {
+                markers.insert(line, allow);
+            }
+        }
+    }
+    markers
+}
+
+/// The privacy lint over a whole portfolio, for `senco privacy`: every evidence file,
+/// plus the pseudonyms file's own problems.
+pub fn scan_portfolio(portfolio: &crate::portfolio::Portfolio) -> Result<Scan, crate::FatalError> {
+    use rayon::prelude::*;
+    let (names, problems) = Pseudonyms::load(&portfolio.root);
+    // Files discovery could not read were not scanned: say so.
+    let (found, unread) = crate::discover::discover(portfolio)?;
+    let scans: Vec<Scan> = found
+        .par_iter()
+        .map(|f| match std::fs::read(&f.path) {
+            Ok(bytes) => scan_bytes(&bytes, &f.rel, &names),
+            Err(e) => Scan {
+                findings: vec![
+                    Diagnostic::error("unreadable", format!("cannot read file: {e}"))
+                        .in_file(f.rel.clone()),
+                ],
+                silenced: Vec::new(),
+            },
+        })
+        .collect();
+    let mut scan = Scan {
+        findings: problems,
+        silenced: Vec::new(),
+    };
+    scan.findings.extend(unread);
+    for s in scans {
+        scan.extend(s);
+    }
+    scan.sort();
+    Ok(scan)
+}

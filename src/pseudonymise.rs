@@ -1,0 +1,168 @@
+//! `senco pseudonymise`: replace real names in evidence with their pseudonyms.
+//!
+//! The only command that changes a trainee's evidence, and only when asked. It plans the
+//! rewrite first ([`plan`]) so the caller can show a diff ([`Rewrite::diff`]) and ask;
+//! [`apply`] then backs up each original under `.senco/backup/` (same relative path;
+//! `.1`, `.2`… when an earlier backup of that file already holds other text) before the
+//! new text is written atomically.
+
+use crate::FatalError;
+use crate::portfolio::Portfolio;
+use crate::privacy::Pseudonyms;
+use std::path::{Path, PathBuf};
+
+/// Where backups go, relative to the portfolio folder. Inside `.senco/`, which is private
+/// and never packed: the originals hold the real names.
+pub const BACKUP_DIR: &str = ".senco/backup";
+
+/// One file to rewrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// Relative to the portfolio folder, `/`-separated.
+    pub rel: String,
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+    /// How many names are replaced.
+    pub replacements: usize,
+}
+
+impl Rewrite {
+    /// A unified diff of the change, with file names `a/REL` and `b/REL`.
+    pub fn diff(&self) -> String {
+        similar::TextDiff::from_lines(&self.before, &self.after)
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("a/{}", self.rel), &format!("b/{}", self.rel))
+            .to_string()
+    }
+}
+
+/// What [`plan`] found: files to rewrite, and files it had to leave alone.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub rewrites: Vec<Rewrite>,
+    /// (relative path, why) for files that could not be rewritten.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Works out the rewrite of every evidence file without touching any.
+pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
+    let (names, problems) = Pseudonyms::load(&portfolio.root);
+    if let Some(problem) = problems
+        .iter()
+        .find(|d| d.severity == crate::diagnostic::Severity::Error)
+    {
+        let at = problem.line.map(|l| format!(":{l}")).unwrap_or_default();
+        return Err(FatalError::new(format!(
+            "{}{at}: {}",
+            crate::privacy::PSEUDONYMS_FILE,
+            problem.message
+        ))
+        .with_help(problem.help.clone().unwrap_or_default()));
+    }
+    if names.is_empty() {
+        return Err(FatalError::new(format!(
+            "no names to replace: {} is missing or empty",
+            crate::privacy::PSEUDONYMS_FILE
+        ))
+        .with_help("create it with lines like `\"Alex Example\" = \"Child A\"` under `[pupils]`; the guide's privacy page explains the format"));
+    }
+    let (found, unread) = crate::discover::discover(portfolio)?;
+    let mut result = Plan::default();
+    for problem in unread {
+        let file = problem.file.clone().unwrap_or_default();
+        result.skipped.push((file, problem.message));
+    }
+    for file in found {
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                result.skipped.push((file.rel, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let Ok(before) = String::from_utf8(bytes) else {
+            result.skipped.push((
+                file.rel,
+                "not valid UTF-8; re-save it as UTF-8 first".into(),
+            ));
+            continue;
+        };
+        let replacements = names.find(&before).len();
+        if replacements == 0 {
+            continue;
+        }
+        let after = names.replace(&before);
+        result.rewrites.push(Rewrite {
+            rel: file.rel,
+            path: file.path,
+            before,
+            after,
+            replacements,
+        });
+    }
+    Ok(result)
+}
+
+/// Backs up and rewrites each file. Returns the backup paths, in the order of `rewrites`.
+/// A file changed on disk since [`plan`] read it is not touched.
+pub fn apply(root: &Path, rewrites: &[Rewrite]) -> Result<Vec<PathBuf>, FatalError> {
+    let mut backups = Vec::new();
+    for rewrite in rewrites {
+        let current = std::fs::read(&rewrite.path)
+            .map_err(|e| FatalError::new(format!("cannot read {}: {e}", rewrite.rel)))?;
+        if current != rewrite.before.as_bytes() {
+            return Err(FatalError::new(format!(
+                "{} changed while senco was working; it was not rewritten",
+                rewrite.rel
+            ))
+            .with_help("run `senco pseudonymise` again"));
+        }
+        let backup = backup_path(root, &rewrite.rel, &current)?;
+        if let Some(parent) = backup.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        crate::atomic::write(&backup, &current).map_err(|e| {
+            FatalError::new(format!("cannot write backup {}: {e}", backup.display()))
+                .with_help("nothing was rewritten for this file")
+        })?;
+        crate::atomic::write(&rewrite.path, rewrite.after.as_bytes()).map_err(|e| {
+            FatalError::new(format!("cannot rewrite {}: {e}", rewrite.rel))
+                .with_help(format!("the original is safe in {}", backup.display()))
+        })?;
+        backups.push(backup);
+    }
+    Ok(backups)
+}
+
+/// `.senco/backup/REL`, or the first of `REL.1`, `REL.2`… that is free or already holds
+/// exactly these bytes, so no earlier backup is ever overwritten.
+fn backup_path(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, FatalError> {
+    let base = root.join(BACKUP_DIR).join(rel);
+    for n in 0..10_000 {
+        let candidate = if n == 0 {
+            base.clone()
+        } else {
+            let mut name = base.clone().into_os_string();
+            name.push(format!(".{n}"));
+            PathBuf::from(name)
+        };
+        match std::fs::read(&candidate) {
+            Ok(existing) if existing == bytes => return Ok(candidate),
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(candidate),
+            Err(e) => {
+                return Err(FatalError::new(format!(
+                    "cannot read {}: {e}",
+                    candidate.display()
+                )));
+            }
+        }
+    }
+    Err(
+        FatalError::new(format!("too many backups of {rel} in {BACKUP_DIR}"))
+            .with_help("move old backups somewhere safe"),
+    )
+}

@@ -1,0 +1,132 @@
+//! Word counts and word limits.
+//!
+//! Each file's count comes from the evidence parser ([`crate::evidence::Evidence::words`]):
+//! front matter, code, block quotes and a `## References` section do not count. Limits
+//! are set per evidence type in `[rules] word_limits`; files over their limit get a
+//! `word-limit` warning and the pack shows a table per file and per type.
+
+use crate::diagnostic::Diagnostic;
+use crate::evidence::{Evidence, TYPES};
+use crate::portfolio::Rules;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The row name for evidence without a `type`.
+pub const UNTYPED: &str = "(no type)";
+
+/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
+pub fn check_limits(limits: &BTreeMap<String, usize>) -> Result<(), String> {
+    for (kind, &limit) in limits {
+        if !TYPES.contains(&kind.as_str()) {
+            let guess = crate::suggest::closest(kind, TYPES.iter().copied())
+                .map(|best| format!(" (did you mean `{best}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
+            ));
+        }
+        if limit == 0 {
+            return Err(format!(
+                "`rules.word_limits.{kind}` must be at least 1 word"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A `word-limit` warning for each file over the limit for its type.
+pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {
+    evidence
+        .iter()
+        .filter_map(|file| {
+            let kind = file.kind.as_deref()?;
+            let limit = *rules.word_limits.get(kind)?;
+            (file.words > limit).then(|| {
+                Diagnostic::warning(
+                    "word-limit",
+                    format!(
+                        "{} words, over the {limit}-word limit for {kind} evidence",
+                        file.words
+                    ),
+                )
+                .in_file(file.path.clone())
+                .with_help(format!(
+                    "cut {} words; front matter, code, block quotes and the References section do not count",
+                    file.words - limit
+                ))
+            })
+        })
+        .collect()
+}
+
+/// One evidence file's words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileWords {
+    pub path: String,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub words: usize,
+    pub limit: Option<usize>,
+    pub over_limit: bool,
+}
+
+/// Words per evidence type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeWords {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub files: usize,
+    pub words: usize,
+    pub limit: Option<usize>,
+    /// Files of this type over the limit.
+    pub over_limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WordTable {
+    /// Sorted by path.
+    pub files: Vec<FileWords>,
+    /// In the order of [`TYPES`], untyped evidence last; types with no files left out.
+    pub types: Vec<TypeWords>,
+    pub total: usize,
+}
+
+/// The word table of a portfolio, drafts included (they are still the trainee's words).
+pub fn table(rules: &Rules, evidence: &[Evidence]) -> WordTable {
+    let mut files: Vec<FileWords> = evidence
+        .iter()
+        .map(|e| {
+            let kind = e.kind.clone().unwrap_or_else(|| UNTYPED.to_string());
+            let limit = rules.word_limits.get(&kind).copied();
+            FileWords {
+                path: e.path.clone(),
+                title: e.title.clone(),
+                over_limit: limit.is_some_and(|l| e.words > l),
+                kind,
+                words: e.words,
+                limit,
+            }
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let order = TYPES.iter().copied().chain(std::iter::once(UNTYPED));
+    let types = order
+        .filter_map(|kind| {
+            let of_kind: Vec<&FileWords> = files.iter().filter(|f| f.kind == kind).collect();
+            (!of_kind.is_empty()).then(|| TypeWords {
+                kind: kind.to_string(),
+                files: of_kind.len(),
+                words: of_kind.iter().map(|f| f.words).sum(),
+                limit: rules.word_limits.get(kind).copied(),
+                over_limit: of_kind.iter().filter(|f| f.over_limit).count(),
+            })
+        })
+        .collect();
+    let total = files.iter().map(|f| f.words).sum();
+    WordTable {
+        files,
+        types,
+        total,
+    }
+}
