@@ -181,10 +181,44 @@ fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, Fata
     let mut json = serde_json::to_vec_pretty(&crate::report::to_json(&check))
         .map_err(|e| FatalError::new(format!("cannot write coverage.json: {e}")))?;
     json.push(b'\n');
-    Ok(vec![
+    let mut entries = vec![
         Entry::new("cover.html", cover::cover_html(part, anonymise)),
         Entry::new("coverage.json", json),
-    ])
+    ];
+    entries.extend(html_entries(&check)?);
+    Ok(entries)
+}
+
+/// The built HTML portfolio under `site/`, and the same portfolio as one self-contained
+/// file, `portfolio.html`, whose non-image attachments link into `site/files/`.
+fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
+    let work = tempfile::tempdir()
+        .map_err(|e| FatalError::new(format!("cannot create a temporary folder: {e}")))?;
+    let out = work.path().join("site");
+    crate::render::build(
+        check,
+        &crate::render::BuildOptions {
+            out: out.clone(),
+            force: true,
+        },
+    )?;
+    let mut entries = Vec::new();
+    for entry in walkdir::WalkDir::new(&out).sort_by_file_name() {
+        let entry =
+            entry.map_err(|e| FatalError::new(format!("cannot read the built site: {e}")))?;
+        if !entry.file_type().is_file() || entry.file_name() == crate::render::output::MARKER {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| FatalError::new(format!("cannot read {}: {e}", entry.path().display())))?;
+        let rel = crate::discover::relative(&out, entry.path());
+        entries.push(Entry::new(format!("site/{rel}"), bytes));
+    }
+    let theme_dir = check.portfolio.root.join("theme");
+    let theme = crate::render::theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))?;
+    let single = crate::render::single::render(check, &theme, "site/")?;
+    entries.push(Entry::new("portfolio.html", single));
+    Ok(entries)
 }
 
 /// Candidate numbers for `count` portfolios: the first as given, the next counting up with

@@ -347,17 +347,86 @@ fn built_portfolio_passes_browser_and_axe() {
         problems.join("\n")
     );
 
+    run_site_checks(
+        &site,
+        &[("START_OUTCOME", "A1.2"), ("AXE_PAGES", AXE_PAGES)],
+    );
+}
+
+/// Runs `tests/browser/site.mjs` on `dir` with extra settings; fails with its output.
+fn run_site_checks(dir: &Path, settings: &[(&str, &str)]) {
+    let browser_dir = manifest_dir().join("tests/browser");
     let node = Command::new("node")
         .arg(browser_dir.join("site.mjs"))
         .current_dir(&browser_dir)
-        .env("SITE_DIR", &site)
-        .env("START_OUTCOME", "A1.2")
-        .env("AXE_PAGES", AXE_PAGES)
+        .env("SITE_DIR", dir)
+        .envs(settings.iter().copied())
         .output()
         .expect("run node (is Node.js installed?)");
     assert!(
         node.status.success(),
         "browser checks failed\n{}",
         show(&node)
+    );
+}
+
+/// Issue 5: the single-file HTML in a pack works offline (the harness blocks every
+/// request that is not file://) and passes axe.
+#[test]
+fn single_file_portfolio_in_a_pack_passes_browser_and_axe() {
+    let root = manifest_dir();
+    if !require_tool(
+        Path::new(CHROMIUM),
+        "Chromium",
+        "apt-get install chromium fonts-dejavu-core",
+    ) || !require_tool(
+        &root.join("tests/browser/node_modules/playwright-core"),
+        "playwright-core",
+        "run `npm ci` in tests/browser",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let portfolio = tmp.path().join("portfolio");
+    copy_dir(&root.join(FIXTURE), &portfolio);
+    let zip_path = tmp.path().join("pack.zip");
+    let pack = Command::new(env!("CARGO_BIN_EXE_senco"))
+        .arg("pack")
+        .arg(&portfolio)
+        .arg("-o")
+        .arg(&zip_path)
+        .arg("--anonymise")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run senco");
+    assert_eq!(
+        pack.status.code(),
+        Some(0),
+        "senco pack failed\n{}",
+        show(&pack)
+    );
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip_path).unwrap()).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .collect();
+    let name = names
+        .into_iter()
+        .find(|n| n.ends_with("/portfolio.html"))
+        .expect("the pack holds a portfolio.html");
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(&name).unwrap(), &mut html).unwrap();
+    let problems = active_markup(&html);
+    assert!(
+        problems.is_empty(),
+        "active markup in {name}:\n{}",
+        problems.join("\n")
+    );
+    let single = tmp.path().join("single");
+    fs::create_dir_all(&single).unwrap();
+    fs::write(single.join("portfolio.html"), html).unwrap();
+    run_site_checks(
+        &single,
+        &[("PAGES_ONLY", "1"), ("AXE_PAGES", "portfolio.html")],
     );
 }

@@ -9,6 +9,7 @@
 pub mod html;
 pub mod output;
 pub mod pages;
+pub mod single;
 pub mod site;
 pub mod theme;
 

@@ -162,7 +162,7 @@ pub fn evidence_page(
 
 /// The Markdown body of an evidence file and the line it starts on. Unreadable or
 /// non-text files give an empty body: the check already reported them.
-fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
+pub(crate) fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
     let Ok(bytes) = std::fs::read(site.root().join(rel)) else {
         return (String::new(), 1);
     };
@@ -351,18 +351,18 @@ fn short(text: &str) -> String {
 // ---------------------------------------------------------------- index
 
 #[derive(Serialize)]
-struct TreeNode {
+pub(crate) struct TreeNode {
     id: String,
     kind: &'static str,
     title: String,
-    href: String,
+    pub(crate) href: String,
     covered: bool,
     leaf: bool,
     count: usize,
     leaves_covered: usize,
     leaves_total: usize,
     percent: usize,
-    children: Vec<TreeNode>,
+    pub(crate) children: Vec<TreeNode>,
 }
 
 #[derive(Serialize)]
@@ -404,7 +404,7 @@ fn percent(covered: usize, total: usize) -> usize {
     (covered * 100).checked_div(total).unwrap_or(0)
 }
 
-fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
+pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
     let fw = &check.framework;
     let n = fw.node(node);
     let cov = check.coverage.node(node);

@@ -14,6 +14,7 @@ pub const TEMPLATES: &[&str] = &[
     "matrix.html",
     "gaps.html",
     "diagnostics.html",
+    "single.html",
 ];
 
 pub struct Theme {

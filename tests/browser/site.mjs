@@ -84,15 +84,19 @@ function readConfig() {
   const siteDir = process.env.SITE_DIR;
   assert.ok(siteDir, 'SITE_DIR is not set (absolute path to a built site)');
   assert.ok(path.isAbsolute(siteDir), `SITE_DIR must be absolute, got ${siteDir}`);
+  // PAGES_ONLY=1: no index-to-passage walk, only the pages in AXE_PAGES (e.g. the
+  // single-file portfolio of a pack, which has no index.html beside it).
+  const pagesOnly = process.env.PAGES_ONLY === '1';
   assert.ok(
-    fs.existsSync(path.join(siteDir, 'index.html')),
+    pagesOnly || fs.existsSync(path.join(siteDir, 'index.html')),
     `no index.html in SITE_DIR ${siteDir}`,
   );
+  assert.ok(!pagesOnly || process.env.AXE_PAGES, 'PAGES_ONLY=1 needs AXE_PAGES');
   const startOutcome = process.env.START_OUTCOME?.trim() || null;
   const axePages = process.env.AXE_PAGES
     ? process.env.AXE_PAGES.split(',').map((p) => p.trim()).filter(Boolean)
     : null;
-  return { siteDir: path.resolve(siteDir), startOutcome, axePages };
+  return { siteDir: path.resolve(siteDir), startOutcome, axePages, pagesOnly };
 }
 
 // ---------------------------------------------------------------- recording
@@ -335,7 +339,7 @@ async function main() {
     const page = context.pages()[0] ?? (await context.newPage());
 
     const visited = new Set();
-    await walk(page, config, visited);
+    if (!config.pagesOnly) await walk(page, config, visited);
     await axePages(page, config, visited);
     reportRecorded(log);
   } catch (err) {
