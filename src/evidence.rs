@@ -574,8 +574,22 @@ fn scan_body(
     let mut inline_count = 0usize;
     let mut inline_seen: Vec<(NodeId, usize)> = Vec::new();
     let mut words = 0usize;
+    let mut in_footnote = false;
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         match event {
+            // Front-matter tags quote the first paragraph that stands on its own: not one
+            // inside a list, quotation or footnote.
+            Event::Start(MdTag::Paragraph)
+                if evidence.opening.is_none()
+                    && blocks.is_empty()
+                    && quote_depth == 0
+                    && !in_footnote =>
+            {
+                evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
+                blocks.push(range);
+            }
+            Event::Start(MdTag::FootnoteDefinition(_)) => in_footnote = true,
+            Event::End(TagEnd::FootnoteDefinition) => in_footnote = false,
             Event::Start(MdTag::Paragraph | MdTag::Item | MdTag::TableRow | MdTag::TableHead) => {
                 blocks.push(range)
             }

@@ -243,31 +243,11 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
 
 /// The request path as a relative file path, or `None` if it tries to climb out.
 fn safe_relative(path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(path);
+    let decoded = crate::render::site::percent_decode(path);
     let rel = Path::new(decoded.trim_start_matches('/'));
     rel.components()
         .all(|c| matches!(c, Component::Normal(_)))
         .then(|| rel.to_path_buf())
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn inject_reload(bytes: Vec<u8>) -> Vec<u8> {

@@ -89,17 +89,16 @@ fn write_site(
     let mut common = pages::Common::new(check);
     // Evidence pages: each file read again and rendered on its own, so bodies never
     // pile up in memory.
-    let evidence_results: Vec<Result<PageExtras, FatalError>> =
-        (0..check.evidence.len())
-            .into_par_iter()
-            .map(|i| {
-                let page = site.evidence_page(i);
-                let (html, attachments, diagnostics) =
-                    pages::evidence_page(check, &common, theme, site, i)?;
-                output::write_file(dir, page, html.as_bytes())?;
-                Ok((attachments, diagnostics))
-            })
-            .collect();
+    let evidence_results: Vec<Result<PageExtras, FatalError>> = (0..check.evidence.len())
+        .into_par_iter()
+        .map(|i| {
+            let page = site.evidence_page(i);
+            let (html, attachments, diagnostics) =
+                pages::evidence_page(check, &common, theme, site, i)?;
+            output::write_file(dir, page, html.as_bytes())?;
+            Ok((attachments, diagnostics))
+        })
+        .collect();
     let mut attachments = BTreeSet::new();
     let mut diagnostics = check.diagnostics.clone();
     for result in evidence_results {
