@@ -222,8 +222,9 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
     let mut server = server;
     #[cfg(unix)]
     {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &server.child.id().to_string()])
+        // The shell's own `kill`: a slim image may have no /usr/bin/kill.
+        let status = std::process::Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", server.child.id())])
             .status()
             .unwrap();
         assert!(status.success());
