@@ -618,15 +618,25 @@ fn scan_body(
     // Words of a level 1-2 heading wait until it ends: the heading itself belongs to the
     // section it opens, which may be the References.
     let mut heading_words = 0usize;
+    let mut in_footnote = false;
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         match event {
-            Event::Start(MdTag::Paragraph) => {
-                if evidence.opening.is_none() && blocks.is_empty() && quote_depth == 0 {
-                    evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
-                }
+            // Front-matter tags quote the first paragraph that stands on its own: not one
+            // inside a list, quotation or footnote.
+            Event::Start(MdTag::Paragraph)
+                if evidence.opening.is_none()
+                    && blocks.is_empty()
+                    && quote_depth == 0
+                    && !in_footnote =>
+            {
+                evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
                 blocks.push(range);
             }
-            Event::Start(MdTag::Item | MdTag::TableRow | MdTag::TableHead) => blocks.push(range),
+            Event::Start(MdTag::FootnoteDefinition(_)) => in_footnote = true,
+            Event::End(TagEnd::FootnoteDefinition) => in_footnote = false,
+            Event::Start(MdTag::Paragraph | MdTag::Item | MdTag::TableRow | MdTag::TableHead) => {
+                blocks.push(range)
+            }
             Event::Start(MdTag::Heading { level, .. }) => {
                 blocks.push(range);
                 heading = Some((level, String::new()));

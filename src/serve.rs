@@ -243,7 +243,7 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
 
 /// The request path as a relative file path, or `None` if it tries to climb out.
 fn safe_relative(path: &str) -> Option<PathBuf> {
-    let decoded = crate::render::html::percent_decode(path);
+    let decoded = crate::render::site::percent_decode(path);
     let rel = Path::new(decoded.trim_start_matches('/'));
     rel.components()
         .all(|c| matches!(c, Component::Normal(_)))

@@ -6,18 +6,17 @@
 //! test is skipped locally, but fails under CI (where `CI` is set), so a broken
 //! CI image can never pass silently. `.ci/run` installs both.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use support::{URL_ATTRS, copy_dir, manifest_dir, show};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const FIXTURE: &str = "tests/fixtures/xss-portfolio";
 const AXE_PAGES: &str = "index.html,matrix.html,gaps.html,diagnostics.html,\
                          outcomes/A1.html,outcomes/A1.2.html,evidence/hostile.html";
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Is `path` there? If not: panic under CI, otherwise say why we skip.
 fn require_tool(path: &Path, what: &str, fix: &str) -> bool {
@@ -32,19 +31,6 @@ fn require_tool(path: &Path, what: &str, fix: &str) -> bool {
     false
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -55,31 +41,6 @@ fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
-
-fn show(output: &Output) -> String {
-    format!(
-        "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-// ------------------------------------------------------------ static HTML scan
-
-/// Attributes whose value is fetched or navigated to.
-const URL_ATTRS: &[&str] = &[
-    "href",
-    "src",
-    "srcset",
-    "action",
-    "formaction",
-    "poster",
-    "data",
-    "xlink:href",
-    "background",
-    "cite",
-];
 
 /// Tags that run or embed something; none belongs in a portfolio.
 const ACTIVE_TAGS: &[&str] = &["script", "iframe", "frame", "object", "embed"];

@@ -235,10 +235,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                             base.clone()
                         };
                         let mut n = 1;
-                        while used_ids.contains(&unique)
-                            || unique.starts_with("tag-")
-                            || unique == "opening"
-                        {
+                        while used_ids.contains(&unique) || is_reserved_id(&unique) {
                             unique =
                                 format!("{}-{n}", if base.is_empty() { "section" } else { &base });
                             n += 1;
@@ -287,6 +284,15 @@ fn plain_text(events: &[Event<'_>]) -> String {
     s
 }
 
+/// Ids the evidence page itself uses: the landmark, the opening, the tag badges (`tag-N`,
+/// which passage links point at) and the built-in theme's section headings. Evidence may
+/// not take them, or a link meant for senco's anchor would land on the evidence's.
+const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
+
+fn is_reserved_id(id: &str) -> bool {
+    RESERVED_IDS.contains(&id) || id.starts_with("tag-")
+}
+
 /// A heading id: lower-case words joined by `-`.
 pub fn slugify(text: &str) -> String {
     let mut out = String::new();
@@ -331,7 +337,8 @@ fn resolve_link(
         Some((p, f)) => (p, Some(f)),
         None => (dest, None),
     };
-    let path_part = percent_decode(path_part.split('?').next().unwrap_or(path_part));
+    let path_part =
+        crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
     let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
         if cx.report {
             out.diagnostics.push(
@@ -411,28 +418,6 @@ fn join_inside(source: &str, link: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// Decodes `%XX` escapes in a URL path; malformed escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // `get` rather than slicing: the two bytes after `%` may split a character.
-        if bytes[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The ammonia configuration for evidence. `depth` is how many folders deep the page is,
 /// so relative URLs that climb out of the site can be refused.
 fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
@@ -443,10 +428,16 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
         .add_tag_attributes("a", ["title"])
         .add_tag_attributes("td", ["align", "style"])
         .add_tag_attributes("th", ["align", "style", "scope"])
+        // Table alignment arrives as `style="text-align: …"`; any other property could
+        // fetch a URL (`background: url(…)`) when the assessor opens the page.
+        .filter_style_properties(["text-align"].into_iter().collect())
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative {
             depth,
-        })));
+        })))
+        .attribute_filter(|_, attribute, value| {
+            (attribute != "id" || !is_reserved_id(value)).then_some(Cow::Borrowed(value))
+        });
     b.rm_clean_content_tags(["style"])
         .add_clean_content_tags(["style", "svg", "math"]);
     b.rm_tags(["style"]);
@@ -587,13 +578,6 @@ mod tests {
         assert!(!stays_in_site("../files/../../x", 1));
         assert!(!stays_in_site("/etc/passwd", 1));
         assert!(!stays_in_site("x.png", 0));
-    }
-
-    #[test]
-    fn percent_decoding_never_splits_characters() {
-        assert_eq!(percent_decode("a%20b"), "a b");
-        assert_eq!(percent_decode("%aé"), "%aé");
-        assert_eq!(percent_decode("%"), "%");
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub(crate) fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
 
 #[derive(Serialize)]
 struct Quote {
-    html: String,
+    passage_html: String,
     href: String,
     line: usize,
 }
@@ -295,7 +295,7 @@ pub fn outcome_page(
             );
             attachments.extend(rendered.attachments);
             quotes.push(Quote {
-                html: rendered.html,
+                passage_html: rendered.html,
                 href: format!("{href}#{anchor}"),
                 line: tag.line,
             });

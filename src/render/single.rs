@@ -128,15 +128,13 @@ fn localise(html: &str, prefix: &str, root: &std::path::Path, attachments_prefix
     while let Some(at) = rest.find(['i', 'h', 's']) {
         let (head, tail) = rest.split_at(at);
         out.push_str(head);
-        let rewritten = if let Some(v) = tail.strip_prefix("id=\"") {
-            Some(("id=\"", v, Kind::Id))
-        } else if let Some(v) = tail.strip_prefix("href=\"") {
-            Some(("href=\"", v, Kind::Href))
-        } else if let Some(v) = tail.strip_prefix("src=\"") {
-            Some(("src=\"", v, Kind::Src))
-        } else {
-            None
-        };
+        let rewritten = [
+            ("id=\"", Kind::Id),
+            ("href=\"", Kind::Href),
+            ("src=\"", Kind::Src),
+        ]
+        .into_iter()
+        .find_map(|(attr, kind)| tail.strip_prefix(attr).map(|v| (attr, v, kind)));
         let Some((attr, value_and_rest, kind)) = rewritten else {
             out.push_str(&tail[..1]);
             rest = &tail[1..];
@@ -170,7 +168,7 @@ fn local_href(value: &str, prefix: &str, attachments_prefix: &str) -> String {
         .split_once('#')
         .map_or((value, None), |(p, f)| (p, Some(f)));
     if path.starts_with("outcomes/") || path.starts_with("evidence/") {
-        let target = anchor_for(&html::percent_decode(path));
+        let target = anchor_for(&super::site::percent_decode(path));
         return match fragment {
             Some(f) if path.starts_with("evidence/") => format!("#{target}-{f}"),
             _ => format!("#{target}"),
@@ -183,7 +181,7 @@ fn local_href(value: &str, prefix: &str, attachments_prefix: &str) -> String {
 }
 
 fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
-    let rel = html::percent_decode(src.strip_prefix("files/")?);
+    let rel = super::site::percent_decode(src.strip_prefix("files/")?);
     let mime = match rel.rsplit('.').next()?.to_ascii_lowercase().as_str() {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
