@@ -5,12 +5,16 @@
 //! 1. [`framework`]: load the outcome framework (built-in JSON or a file).
 //! 2. [`discover`] and [`evidence`]: find the evidence files and parse each one
 //!    (front matter in [`frontmatter`], tags and words from the Markdown).
-//! 3. [`coverage`]: which outcomes are evidenced and which are missing.
+//! 3. [`coverage`]: which outcomes are evidenced and which are missing; [`judgement`]:
+//!    which are assessed, by the tutors' judgement files.
 //! 4. [`report`]: tell the trainee (text or JSON).
 //!
 //! The `senco` binary is a thin face over [`check_portfolio`] and friends; tests and
 //! benchmarks call the library directly.
 
+pub mod atomic;
+pub mod cohort;
+pub mod cohort_report;
 pub mod coverage;
 pub mod deadline;
 pub mod diagnostic;
@@ -18,9 +22,11 @@ pub mod discover;
 pub mod evidence;
 pub mod framework;
 pub mod frontmatter;
+pub mod judgement;
 pub mod markdown;
 pub mod portfolio;
 pub mod report;
+pub mod review;
 pub mod scaffold;
 pub mod suggest;
 
@@ -77,6 +83,16 @@ pub struct Check {
     pub coverage: Coverage,
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// Assessor judgements, sorted by date then file, superseded ones included.
+    pub judgements: Vec<judgement::Judgement>,
+    pub assessment: judgement::Assessment,
+}
+
+/// Settings of one check that are not the trainee's (so not in portfolio.toml).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Where the judgement files are; default `feedback/` in the portfolio.
+    pub feedback: Option<std::path::PathBuf>,
 }
 
 impl Check {
@@ -117,6 +133,21 @@ pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
 
 /// Runs discovery, parsing and coverage for an already loaded portfolio.
 pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
+    check_loaded_with(portfolio, framework, &CheckOptions::default())
+}
+
+/// [`check_portfolio`] with options.
+pub fn check_portfolio_with(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    check_loaded_with(portfolio, framework, options)
+}
+
+/// [`check_loaded`] with options.
+pub fn check_loaded_with(
+    portfolio: Portfolio,
+    framework: Framework,
+    options: &CheckOptions,
+) -> Result<Check, FatalError> {
     let (found, mut diagnostics) = discover::discover(&portfolio)?;
     let parsed: Vec<(Evidence, Vec<Diagnostic>)> = found
         .par_iter()
@@ -128,7 +159,18 @@ pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check,
         diagnostics.extend(file_diagnostics);
     }
     diagnostics.extend(coverage::parent_tag_hints(&framework, &evidence));
-    let coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    let feedback = options
+        .feedback
+        .clone()
+        .unwrap_or_else(|| portfolio.root.join(judgement::FEEDBACK_DIR));
+    let (judgements, judgement_diagnostics) =
+        judgement::load(&feedback, &portfolio.root, &framework, &evidence);
+    diagnostics.extend(judgement_diagnostics);
+    let assessment = judgement::assess(&framework, &evidence, &judgements);
+    if portfolio.rules.require_assessed {
+        coverage.restrict(&framework, |leaf| assessment.node(leaf).assessed);
+    }
     diagnostic::sort_diagnostics(&mut diagnostics);
     Ok(Check {
         portfolio,
@@ -136,5 +178,7 @@ pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check,
         evidence,
         coverage,
         diagnostics,
+        judgements,
+        assessment,
     })
 }

@@ -37,6 +37,10 @@ pub struct Rules {
     /// How many distinct evidence files a leaf needs to be covered.
     #[serde(default = "default_min_evidence")]
     pub min_evidence: usize,
+    /// An indicator counts as covered only if a current `meets` judgement also applies
+    /// to it (see [`crate::judgement`]).
+    #[serde(default)]
+    pub require_assessed: bool,
 }
 
 fn default_min_evidence() -> usize {
@@ -47,6 +51,7 @@ impl Default for Rules {
     fn default() -> Self {
         Rules {
             min_evidence: default_min_evidence(),
+            require_assessed: false,
         }
     }
 }
