@@ -62,6 +62,24 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Build the HTML portfolio for assessors: a static site that works offline.
+    ///
+    /// Writes to a temporary folder and replaces the output only when the build is
+    /// complete. Problems in evidence do not stop the build: they are listed on a page of
+    /// their own and here, and the exit code is 1 as in `check`.
+    Build(BuildArgs),
+    /// Build, serve on 127.0.0.1, rebuild when files change and reload open pages.
+    ///
+    /// For the trainee's live preview. The reload script exists only while serving,
+    /// never in built output.
+    Serve {
+        /// The portfolio folder, holding portfolio.toml.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Port to listen on (default: any free port; the URL is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Start a new piece of evidence: evidence/YYYY-MM-DD-title.md with front matter.
     ///
     /// Checks the outcome ids first and never overwrites a file.
@@ -155,6 +173,19 @@ struct CheckArgs {
 }
 
 #[derive(Args)]
+struct BuildArgs {
+    /// The portfolio folder, holding portfolio.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output folder (default: `site` inside the portfolio). Never inside an evidence folder.
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace the output folder even if senco did not create it.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
 struct OutcomesArgs {
     /// A built-in framework id (nasenco-2014, npq-senco-2023) or the path of a framework file.
     /// Default: the framework of the portfolio in the current folder, else nasenco-2014.
@@ -201,7 +232,13 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Check(args) => check(&args),
         Command::Outcomes(args) => outcomes(&args),
+        Command::Build(args) => build(&args),
         Command::Init { dir } => init(&dir),
+        Command::Serve { path, port } => {
+            senco::serve::serve(senco::serve::ServeOptions { root: path, port })
+                .map(|()| OK)
+                .map_err(Failure::from)
+        }
         Command::New(args) => new(&args),
         Command::Review(args) => review(&args),
         Command::Cohort(args) => cohort(&args),
@@ -268,6 +305,35 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     } else {
         OK
     })
+}
+
+fn build(args: &BuildArgs) -> Result<i32, Failure> {
+    let check = senco::check_portfolio(&args.path)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| senco::render::default_out(&args.path));
+    let built = senco::render::build(
+        &check,
+        &senco::render::BuildOptions {
+            out,
+            force: args.force,
+        },
+    )?;
+    let mut err = anstream::stderr().lock();
+    for d in &built.diagnostics {
+        report::write_diagnostic(&mut err, d)?;
+    }
+    let index = built.out.join("index.html");
+    writeln!(
+        anstream::stdout(),
+        "built {} pages into {}
+open {} in a browser",
+        built.pages,
+        built.out.display(),
+        index.display()
+    )?;
+    Ok(if built.has_errors() { PROBLEMS } else { OK })
 }
 
 fn outcomes(args: &OutcomesArgs) -> Result<i32, Failure> {

@@ -117,40 +117,9 @@ fn settle(
     }
 }
 
-/// The hint for tags on an outcome that has indicators: once per outcome, at its first use.
-pub fn parent_tag_hints(framework: &Framework, evidence: &[Evidence]) -> Vec<Diagnostic> {
-    let mut hinted = vec![false; framework.nodes.len()];
-    let mut hints = Vec::new();
-    for file in evidence {
-        for tag in &file.tags {
-            let node = framework.node(tag.node);
-            if node.is_leaf() || hinted[tag.node] {
-                continue;
-            }
-            hinted[tag.node] = true;
-            let children: Vec<&str> = node
-                .children
-                .iter()
-                .map(|&c| framework.node(c).id.as_str())
-                .collect();
-            let choices = match children.as_slice() {
-                [first, .., last] if children.len() > 3 => format!("`{first}` to `{last}`"),
-                _ => children
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            };
-            hints.push(
-                Diagnostic::hint(
-                    "outcome-not-indicator",
-                    format!("`{}` is an outcome with indicators: this tag covers none of them", node.id),
-                )
-                .in_file(file.path.clone())
-                .at_line_col(tag.line, tag.column)
-                .with_help(format!("tag the indicators this evidence shows instead, from {choices}; `senco outcomes` shows their wording")),
-            );
-        }
-    }
-    hints
+/// The hint for tags on an outcome that has indicators is given once per outcome, at its
+/// first use: `diagnostics` must already be in reporting order.
+pub fn keep_first_parent_tag_hints(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::BTreeSet::new();
+    diagnostics.retain(|d| d.code != "outcome-not-indicator" || seen.insert(d.message.clone()));
 }

@@ -38,15 +38,15 @@ pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
             appointed: appointed.to_string(),
             deadline: None,
             qualification: "none required by regulation 49(4)".into(),
-            note: "regulation 49(4) applies to SENCOs appointed after 1 September 2009, so no qualification deadline follows from this date".into(),
+            note: "Regulation 49(4) applies to SENCOs appointed after 1 September 2009, so no qualification deadline follows from this date".into(),
         };
     }
     let third = third_anniversary(appointed);
     let (qualification, note) = if appointed >= NPQ_START {
         let note = if nasenco {
-            "appointed on or after 1 September 2024: a course you start now leads to the NPQ for SENCOs; NASENCO counts only if your course started before 1 September 2024 and ends before 1 September 2027"
+            "Appointed on or after 1 September 2024: a course you start now leads to the NPQ for SENCOs; NASENCO counts only if your course started before 1 September 2024 and ends before 1 September 2027"
         } else {
-            "complete the NPQ for SENCOs by the deadline"
+            "Complete the NPQ for SENCOs by the deadline"
         };
         ("NPQ for SENCOs".to_string(), note.to_string())
     } else if nasenco {
@@ -54,12 +54,12 @@ pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
         // 1 September 2027 and the deadline is the binding date.
         (
             "NASENCO (course started before 1 September 2024)".to_string(),
-            "a NASENCO course must also be completed before 1 September 2027".to_string(),
+            "A NASENCO course must also be completed before 1 September 2027".to_string(),
         )
     } else {
         (
             "NPQ for SENCOs, or NASENCO if your course started before 1 September 2024 and is completed before 1 September 2027".to_string(),
-            "complete the qualification by the deadline".to_string(),
+            "Complete the qualification by the deadline".to_string(),
         )
     };
     Deadline {

@@ -65,6 +65,9 @@ pub struct Evidence {
     pub words: usize,
     pub tags: Vec<Tag>,
     pub wiki_links: Vec<WikiLink>,
+    /// The Markdown source of the first top-level paragraph: the passage quoted for
+    /// front-matter tags.
+    pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
 }
@@ -108,6 +111,7 @@ fn empty_evidence(rel: &str) -> Evidence {
         words: 0,
         tags: Vec::new(),
         wiki_links: Vec::new(),
+        opening: None,
         readable: true,
     }
 }
@@ -125,17 +129,22 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(e) => {
             let lossy = String::from_utf8_lossy(bytes);
-            let valid = &bytes[..e.valid_up_to()];
-            let line = memchr::memchr_iter(b'\n', valid).count() + 1;
-            let line_start = memchr::memrchr(b'\n', valid).map_or(0, |i| i + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count()
-                + 1;
+            // The lossy text matches the bytes up to the first bad one, which it shows as
+            // U+FFFD; a BOM is not a column an editor shows.
+            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let at = e.valid_up_to() - bom.min(e.valid_up_to());
+            let shown = &lossy[bom..];
             diagnostics.push(
                 Diagnostic::error("invalid-utf8", "file is not valid UTF-8 text")
                     .in_file(rel)
-                    .at_line_col(line, column)
+                    .at(
+                        &SourceText::new(shown),
+                        at..at + char::REPLACEMENT_CHARACTER.len_utf8(),
+                    )
                     .with_help("re-save the file with UTF-8 encoding (in Word: Save As, Plain Text, Unicode (UTF-8)); the rest of the file was still checked"),
             );
             lossy
@@ -256,8 +265,12 @@ fn read_front_matter(
             let help = if tabs {
                 "YAML does not allow tabs for indentation: use spaces".to_string()
             } else {
+                let example = match format {
+                    Format::Yaml => "outcomes: [A1.2, B5.1]",
+                    Format::Toml => "outcomes = [\"A1.2\", \"B5.1\"]",
+                };
                 format!(
-                    "front matter is {language}; e.g. `outcomes: [A1.2, B5.1]` — fix the syntax, the rest of the file was still checked"
+                    "front matter is {language}; e.g. `{example}` — fix the syntax, the rest of the file was still checked"
                 )
             };
             diagnostics.push(
@@ -400,6 +413,7 @@ fn read_outcomes(
 ) {
     let ids: Vec<String> = match value {
         Value::Null => Vec::new(),
+        Value::Number(n) => vec![n.to_string()],
         Value::String(s) => s
             .split([',', ';'])
             .map(|p| p.trim().to_string())
@@ -429,10 +443,7 @@ fn read_outcomes(
             diagnostics.push(
                 Diagnostic::error("bad-outcomes", format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
                     .at(source, key.clone())
-                    .with_help(match other {
-                        Value::Number(n) => format!("write `outcomes: [\"{n}\"]` or use the full id, e.g. `outcomes: [B5.2]`"),
-                        _ => "write e.g. `outcomes: [A1.2, B5.1]`".to_string(),
-                    }),
+                    .with_help("write e.g. `outcomes: [A1.2, B5.1]`"),
             );
             Vec::new()
         }
@@ -471,6 +482,9 @@ fn read_outcomes(
                     inline_index: None,
                     passage: None,
                 });
+                if !framework.node(node).is_leaf() {
+                    diagnostics.push(outcome_not_indicator(node, framework).at(source, range));
+                }
             }
             None => diagnostics.push(unknown_outcome(&id, framework).at(source, range)),
         }
@@ -494,6 +508,34 @@ pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
         None => d.with_help("`senco outcomes` lists every id; `senco outcomes --search WORDS` finds one by its wording"),
     };
     d
+}
+
+/// The hint for a tag on an outcome that has indicators. Every such tag gets one here,
+/// positioned with its source line; [`crate::coverage::keep_first_parent_tag_hints`] then
+/// keeps only the first per outcome across the portfolio.
+pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
+    let outcome = framework.node(node);
+    let children: Vec<&str> = outcome
+        .children
+        .iter()
+        .map(|&c| framework.node(c).id.as_str())
+        .collect();
+    let choices = match children.as_slice() {
+        [first, .., last] if children.len() > 3 => format!("`{first}` to `{last}`"),
+        _ => children
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    Diagnostic::hint(
+        "outcome-not-indicator",
+        format!(
+            "`{}` is an outcome with indicators: this tag covers none of them",
+            outcome.id
+        ),
+    )
+    .with_help(format!("tag the indicators this evidence shows instead, from {choices}; `senco outcomes` shows their wording"))
 }
 
 /// Text of a scalar value, as written (numbers included: `5.2` may be an alias).
@@ -520,6 +562,18 @@ pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
         return Err(());
     }
     t.parse::<jiff::civil::Date>().map_err(|_| ())
+}
+
+/// Passages longer than this are cut: an assessor needs the context, not a whole chapter,
+/// and a pasted 10 MB paragraph must not be copied into every outcome page.
+const MAX_PASSAGE_BYTES: usize = 4000;
+
+fn cap(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let end = crate::diagnostic::floor_char_boundary(text, max);
+    format!("{}…", &text[..end])
 }
 
 fn title_from_path(rel: &str) -> String {
@@ -551,9 +605,13 @@ fn scan_body(
     let mut words = 0usize;
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         match event {
-            Event::Start(MdTag::Paragraph | MdTag::Item | MdTag::TableRow | MdTag::TableHead) => {
-                blocks.push(range)
+            Event::Start(MdTag::Paragraph) => {
+                if evidence.opening.is_none() && blocks.is_empty() && quote_depth == 0 {
+                    evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
+                }
+                blocks.push(range);
             }
+            Event::Start(MdTag::Item | MdTag::TableRow | MdTag::TableHead) => blocks.push(range),
             Event::Start(MdTag::Heading { level, .. }) => {
                 blocks.push(range);
                 heading = Some((level, String::new()));
@@ -585,7 +643,9 @@ fn scan_body(
                 let at = base + range.start;
                 let (line, column) = source.line_col(at);
                 if let Some(node) = framework.find(target) {
-                    let passage = blocks.last().map(|b| text[b.clone()].trim().to_string());
+                    let passage = blocks
+                        .last()
+                        .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES));
                     if let Some((_, first_line)) = inline_seen.iter().find(|(n, _)| *n == node) {
                         diagnostics.push(
                             Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))
@@ -603,6 +663,11 @@ fn scan_body(
                         inline_index: Some(inline_count),
                         passage,
                     });
+                    if !framework.node(node).is_leaf() {
+                        diagnostics.push(
+                            outcome_not_indicator(node, framework).at(source, at..base + range.end),
+                        );
+                    }
                     inline_count += 1;
                     in_tag_link = !has_pothole;
                 } else if looks_like_id(target) {

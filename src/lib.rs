@@ -25,9 +25,11 @@ pub mod frontmatter;
 pub mod judgement;
 pub mod markdown;
 pub mod portfolio;
+pub mod render;
 pub mod report;
 pub mod review;
 pub mod scaffold;
+pub mod serve;
 pub mod suggest;
 
 use coverage::Coverage;
@@ -158,7 +160,6 @@ pub fn check_loaded_with(
         evidence.push(file);
         diagnostics.extend(file_diagnostics);
     }
-    diagnostics.extend(coverage::parent_tag_hints(&framework, &evidence));
     let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
     let feedback = options
         .feedback
@@ -172,6 +173,7 @@ pub fn check_loaded_with(
         coverage.restrict(&framework, |leaf| assessment.node(leaf).assessed);
     }
     diagnostic::sort_diagnostics(&mut diagnostics);
+    coverage::keep_first_parent_tag_hints(&mut diagnostics);
     Ok(Check {
         portfolio,
         framework,

@@ -24,6 +24,7 @@ pub struct CheckJson<'a> {
     pub evidence: Vec<EvidenceJson<'a>>,
     pub diagnostics: &'a [Diagnostic],
     pub summary: Summary,
+    pub assessment: AssessmentSummary,
     /// Every judgement file read, superseded ones included, by date then file.
     pub judgements: &'a [crate::judgement::Judgement],
 }
@@ -85,10 +86,25 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub hints: usize,
+}
+
+/// The assessed axis in numbers, beside [`Summary`].
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct AssessmentSummary {
+    pub require_assessed: bool,
     pub indicators_assessed: usize,
     /// Judgements in force (not superseded), and how many of those are stale.
     pub judgements: usize,
     pub judgements_stale: usize,
+}
+
+pub fn assessment_summary(check: &Check) -> AssessmentSummary {
+    AssessmentSummary {
+        require_assessed: check.portfolio.rules.require_assessed,
+        indicators_assessed: check.assessment.leaves_assessed(&check.framework),
+        judgements: check.judgements.iter().filter(|j| !j.superseded).count(),
+        judgements_stale: stale(check).count(),
+    }
 }
 
 pub fn summary(check: &Check) -> Summary {
@@ -100,9 +116,6 @@ pub fn summary(check: &Check) -> Summary {
         errors: check.count(Severity::Error),
         warnings: check.count(Severity::Warning),
         hints: check.count(Severity::Hint),
-        indicators_assessed: check.assessment.leaves_assessed(&check.framework),
-        judgements: check.judgements.iter().filter(|j| !j.superseded).count(),
-        judgements_stale: stale(check).count(),
     }
 }
 
@@ -187,6 +200,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         evidence,
         diagnostics: &check.diagnostics,
         summary: summary(check),
+        assessment: assessment_summary(check),
         judgements: &check.judgements,
     }
 }
@@ -231,7 +245,7 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
         match &d.deadline {
             Some(date) => writeln!(
                 out,
-                "Deadline:  {date} (third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           qualification: {}; {}",
+                "Deadline:  {date} (third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           Qualification: {}. {}.",
                 d.appointed, d.qualification, d.note
             )?,
             None => writeln!(out, "Deadline:  none ({})", d.note)?,
@@ -273,7 +287,10 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     writeln!(out)?;
     let noun = leaf_noun(fw);
     let assessed = if shows_assessed(check) {
-        format!(", {} assessed", s.indicators_assessed)
+        format!(
+            ", {} assessed",
+            check.assessment.leaves_assessed(&check.framework)
+        )
     } else {
         String::new()
     };

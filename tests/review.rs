@@ -232,7 +232,7 @@ fn review_writes_new_files_and_never_overwrites() {
     assert!(outcome.contains("feedback/2025-01-02-b5-2.md"), "{outcome}");
     let json = check_json(root);
     assert_eq!(
-        json["summary"]["judgements"], 2,
+        json["assessment"]["judgements"], 2,
         "the -2 file supersedes the first"
     );
     assert_eq!(json["judgements"].as_array().expect("list").len(), 3);
@@ -284,7 +284,7 @@ fn an_edit_makes_a_judgement_stale_until_reconfirmed() {
     assert_eq!(item(&json, "B9.4")["assessed"], true);
     assert_eq!(item(&json, "B9.4")["judgements"][0]["state"], "current");
     // The file tags B9.4, B9.5 and, inline, A1.3.
-    assert_eq!(json["summary"]["indicators_assessed"], 3);
+    assert_eq!(json["assessment"]["indicators_assessed"], 3);
 
     let mut text = fs::read_to_string(root.join(PROVISION_MAP)).expect("read");
     text.push_str("\nA later paragraph.\n");
@@ -292,7 +292,7 @@ fn an_edit_makes_a_judgement_stale_until_reconfirmed() {
     let json = check_json(root);
     assert_eq!(item(&json, "B9.4")["assessed"], false);
     assert_eq!(item(&json, "B9.4")["judgements"][0]["state"], "stale");
-    assert_eq!(json["summary"]["judgements_stale"], 1);
+    assert_eq!(json["assessment"]["judgements_stale"], 1);
     let stale: Vec<_> = json["diagnostics"]
         .as_array()
         .expect("diagnostics")
@@ -316,7 +316,7 @@ fn an_edit_makes_a_judgement_stale_until_reconfirmed() {
     review(root, &["--evidence", PROVISION_MAP, "--judgement", "meets"]);
     let json = check_json(root);
     assert_eq!(item(&json, "B9.4")["assessed"], true);
-    assert_eq!(json["summary"]["judgements_stale"], 0);
+    assert_eq!(json["assessment"]["judgements_stale"], 0);
     assert!(
         !json["diagnostics"].to_string().contains("stale-judgement"),
         "the superseded stale judgement is not reported"
@@ -363,7 +363,7 @@ fn require_assessed_counts_only_assessed_indicators() {
     review(root, &["--outcome", "A2", "--judgement", "meets"]);
     let json = check_json(root);
     assert_eq!(json["summary"]["indicators_covered"], 3);
-    assert_eq!(json["summary"]["indicators_assessed"], 3 + 5);
+    assert_eq!(json["assessment"]["indicators_assessed"], 3 + 5);
     assert_eq!(item(&json, "B9.4")["covered"], true);
     assert_eq!(item(&json, "A2.1")["assessed"], true);
     assert_eq!(item(&json, "A2.1")["covered"], false);

@@ -1,0 +1,610 @@
+//! Evidence Markdown to safe HTML.
+//!
+//! Evidence is untrusted input to an assessor's browser. It is rendered with
+//! pulldown-cmark, with outcome tags turned into badges and links checked against the
+//! portfolio folder, and the result is sanitised by ammonia: no script, no event
+//! handlers, no `javascript:` or `data:` URLs, no iframes, no relative URL that climbs
+//! out of the built site. Tag badges are inserted after sanitising, through placeholders
+//! that evidence text cannot forge.
+
+use crate::diagnostic::Diagnostic;
+use crate::framework::Framework;
+use crate::render::site::SiteMap;
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// Marks a badge placeholder in the HTML handed to the sanitiser. A private-use
+/// character, removed from evidence text before rendering.
+const MARK: char = '\u{E000}';
+
+/// What rendering one piece of Markdown produced besides the HTML.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// Files inside the portfolio the HTML links to, relative to the portfolio, to copy.
+    pub attachments: BTreeSet<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Where the Markdown comes from and where its HTML goes.
+pub struct Context<'a> {
+    pub framework: &'a Framework,
+    pub site: &'a SiteMap,
+    /// The evidence file's path relative to the portfolio (links resolve from its folder).
+    pub source: &'a str,
+    /// The page's path relative to the site root (links are written relative to it).
+    pub page: &'a str,
+    /// Whether tag badges carry `id="tag-N"` anchors (only on the evidence page itself).
+    pub anchors: bool,
+    /// Whether to report link problems (once, on the evidence page; not for quotes).
+    pub report: bool,
+    /// Drop the first level-one heading when it repeats this title.
+    pub title: Option<&'a str>,
+    /// 1-based line of the Markdown's first line in the file, for diagnostics.
+    pub first_line: usize,
+}
+
+struct Badge {
+    html: String,
+}
+
+pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
+    let markdown: Cow<'_, str> = if markdown.contains(MARK) {
+        Cow::Owned(markdown.replace(MARK, ""))
+    } else {
+        Cow::Borrowed(markdown)
+    };
+    let mut out = Rendered::default();
+    let mut badges: Vec<Badge> = Vec::new();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let up = cx.site.up(cx.page);
+    let mut inline_index = 0usize;
+    let mut skip_link_text = 0usize;
+    let mut heading: Option<(usize, HeadingLevel)> = None;
+    let mut dropped_title = cx.title.is_none();
+    let mut used_ids: BTreeSet<String> = BTreeSet::new();
+    // For each open link: whether it was written (true) or refused and written as a span.
+    let mut open_links: Vec<bool> = Vec::new();
+    let line_of = |offset: usize| {
+        cx.first_line + markdown[..offset.min(markdown.len())].matches('\n').count()
+    };
+
+    for (event, range) in Parser::new_ext(&markdown, crate::markdown::options()).into_offset_iter()
+    {
+        if skip_link_text > 0 {
+            match &event {
+                Event::Start(Tag::Link { .. }) => skip_link_text += 1,
+                Event::End(TagEnd::Link) => {
+                    skip_link_text -= 1;
+                    if skip_link_text == 0 {
+                        events.push(Event::Html(CowStr::from(format!(
+                            "{MARK}{}{MARK}",
+                            badges.len() - 1
+                        ))));
+                    }
+                }
+                Event::Text(t) => {
+                    if let Some(b) = badges.last_mut() {
+                        b.html = b.html.replace(
+                            "{text}",
+                            &format!(" <span class=\"tag-text\">{}</span>{{text}}", escape(t)),
+                        );
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                title,
+                id,
+            }) => {
+                let target = dest_url.trim().to_string();
+                if let Some(node) = cx.framework.find(&target) {
+                    let node = cx.framework.node(node);
+                    let anchor = if cx.anchors {
+                        format!(" id=\"tag-{inline_index}\"")
+                    } else {
+                        String::new()
+                    };
+                    inline_index += 1;
+                    let mut html = format!(
+                        "<a class=\"tag\"{anchor} href=\"{up}outcomes/{}\" title=\"{}\"><span class=\"tag-id\">{}</span>{{text}}</a>",
+                        attr(&crate::render::site::encode_path(&format!(
+                            "{}.html",
+                            node.id
+                        ))),
+                        attr(&node.title),
+                        escape(&node.id)
+                    );
+                    if !has_pothole {
+                        html = html.replace("{text}", "");
+                    }
+                    badges.push(Badge { html });
+                    skip_link_text = 1;
+                    continue;
+                }
+                if crate::framework::looks_like_id(&target) {
+                    badges.push(Badge {
+                        html: format!(
+                            "<span class=\"tag tag-unknown\">[[{}]]</span>{{text}}",
+                            escape(&target)
+                        ),
+                    });
+                    skip_link_text = 1;
+                    continue;
+                }
+                match cx.site.wiki_target(&target) {
+                    Some(page) => {
+                        let href = format!("{up}{}", crate::render::site::encode_path(page));
+                        events.push(Event::Start(Tag::Link {
+                            link_type: LinkType::Inline,
+                            dest_url: href.into(),
+                            title,
+                            id,
+                        }));
+                        open_links.push(true);
+                    }
+                    None => {
+                        if cx.report {
+                            out.diagnostics.push(
+                                Diagnostic::warning("broken-link", format!("`[[{target}]]` names no evidence file in this portfolio"))
+                                    .in_file(cx.source)
+                                    .at_line_col(line_of(range.start), 1)
+                                    .with_help("write the file's name without `.md`, e.g. `[[2024-03-12-reflection]]`"),
+                            );
+                        }
+                        // Refused: the link text stays, as plain text.
+                        open_links.push(false);
+                    }
+                }
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let href = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out);
+                let written = href.is_some();
+                if let Some(href) = href {
+                    events.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: href.into(),
+                        title,
+                        id,
+                    }));
+                }
+                open_links.push(written);
+            }
+            Event::End(TagEnd::Link) => {
+                if open_links.pop().unwrap_or(true) {
+                    events.push(Event::End(TagEnd::Link));
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let src = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out)
+                    .unwrap_or_default();
+                events.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: src.into(),
+                    title,
+                    id,
+                }));
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let level = demote(level);
+                heading = Some((events.len(), level));
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((start, level)) = heading.take() {
+                    let text = plain_text(&events[start + 1..]);
+                    if !dropped_title && level == HeadingLevel::H2 {
+                        dropped_title = true;
+                        if cx.title.is_some_and(|t| t.trim() == text.trim()) {
+                            events.truncate(start);
+                            continue;
+                        }
+                    }
+                    if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
+                        let base = id.as_deref().map_or_else(|| slugify(&text), slugify);
+                        let mut unique = if base.is_empty() {
+                            "section".to_string()
+                        } else {
+                            base.clone()
+                        };
+                        let mut n = 1;
+                        while used_ids.contains(&unique)
+                            || unique.starts_with("tag-")
+                            || unique == "opening"
+                        {
+                            unique =
+                                format!("{}-{n}", if base.is_empty() { "section" } else { &base });
+                            n += 1;
+                        }
+                        used_ids.insert(unique.clone());
+                        *id = Some(unique.into());
+                    }
+                    events.push(Event::End(TagEnd::Heading(level)));
+                }
+            }
+            Event::TaskListMarker(done) => {
+                let label = if done { "done" } else { "not done" };
+                let checked = if done { " checked" } else { "" };
+                events.push(Event::Html(
+                    format!("<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> ")
+                        .into(),
+                ));
+            }
+            other => events.push(other),
+        }
+    }
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut raw, events.into_iter());
+    let clean = sanitiser(cx.site.depth(cx.page)).clean(&raw).to_string();
+    out.html = finish(&clean, &badges);
+    out
+}
+
+fn demote(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
+    }
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        if let Event::Text(t) | Event::Code(t) = e {
+            s.push_str(t);
+        }
+    }
+    s
+}
+
+/// A heading id: lower-case words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Decides what a Markdown link or image points at. Returns the href to write, or
+/// `None` when the link is refused (and says why in a diagnostic).
+fn resolve_link(
+    dest: &str,
+    cx: &Context<'_>,
+    up: &str,
+    line: usize,
+    out: &mut Rendered,
+) -> Option<String> {
+    let dest = dest.trim();
+    if dest.is_empty() {
+        return None;
+    }
+    if dest.starts_with('#') {
+        return Some(dest.to_string());
+    }
+    let lower = dest.to_ascii_lowercase();
+    if let Some((scheme, _)) = lower.split_once(':')
+        && !scheme.contains('/')
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+    {
+        // External links are kept for the assessor to follow; ammonia drops every scheme
+        // but http, https and mailto.
+        return matches!(scheme, "http" | "https" | "mailto").then(|| dest.to_string());
+    }
+    let (path_part, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (dest, None),
+    };
+    let path_part = percent_decode(path_part.split('?').next().unwrap_or(path_part));
+    let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
+        if cx.report {
+            out.diagnostics.push(
+                Diagnostic::warning(code, message)
+                    .in_file(cx.source)
+                    .at_line_col(line, 1)
+                    .with_help(help.to_string()),
+            );
+        }
+    };
+    let Some(target) = join_inside(cx.source, &path_part) else {
+        report(
+            out,
+            "link-outside-portfolio",
+            format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),
+            "copy the file into the portfolio (e.g. beside this evidence) and link to the copy",
+        );
+        return None;
+    };
+    if let Some(page) = cx.site.page_for_source(&target) {
+        let mut href = format!("{up}{}", crate::render::site::encode_path(page));
+        if let Some(f) = fragment {
+            href.push('#');
+            href.push_str(f);
+        }
+        return Some(href);
+    }
+    match cx.site.attachment_state(&target) {
+        crate::render::site::Attachment::Inside => {
+            out.attachments.insert(target.clone());
+            Some(format!(
+                "{up}files/{}",
+                crate::render::site::encode_path(&target)
+            ))
+        }
+        crate::render::site::Attachment::Escapes => {
+            report(
+                out,
+                "link-outside-portfolio",
+                format!(
+                    "`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"
+                ),
+                "copy the file into the portfolio instead of linking to it",
+            );
+            None
+        }
+        crate::render::site::Attachment::Missing => {
+            report(
+                out,
+                "broken-link",
+                format!("`{dest}` does not exist in the portfolio"),
+                "check the file name and folder; paths are relative to this evidence file",
+            );
+            None
+        }
+    }
+}
+
+/// Joins a relative link to the folder of `source`, normalising `.` and `..`.
+/// `None` when the result would leave the portfolio (or the link is absolute).
+fn join_inside(source: &str, link: &str) -> Option<String> {
+    if link.starts_with('/') || link.starts_with('\\') || link.contains('\\') || link.contains('\0')
+    {
+        return None;
+    }
+    let mut parts: Vec<&str> = source.split('/').collect();
+    parts.pop();
+    for segment in link.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Decodes `%XX` escapes in a URL path; malformed escapes are kept as written.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // `get` rather than slicing: the two bytes after `%` may split a character.
+        if bytes[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The ammonia configuration for evidence. `depth` is how many folders deep the page is,
+/// so relative URLs that climb out of the site can be refused.
+fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["input", "section"])
+        .add_generic_attributes(["id", "class"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
+        .add_tag_attributes("a", ["title"])
+        .add_tag_attributes("td", ["align", "style"])
+        .add_tag_attributes("th", ["align", "style", "scope"])
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative {
+            depth,
+        })));
+    b.rm_clean_content_tags(["style"])
+        .add_clean_content_tags(["style", "svg", "math"]);
+    b.rm_tags(["style"]);
+    b
+}
+
+/// Keeps relative URLs that stay inside the built site, drops the rest.
+struct SiteRelative {
+    depth: usize,
+}
+
+impl ammonia::UrlRelativeEvaluate<'static> for SiteRelative {
+    fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
+        stays_in_site(url, self.depth).then_some(Cow::Borrowed(url))
+    }
+}
+
+/// Is a relative URL on a page `depth` folders deep one that senco wrote: a fragment, or a
+/// path from the site root into its own folders? Relative URLs in raw HTML from evidence
+/// are not resolved against the portfolio (only Markdown links are), so any other one
+/// could only dangle or climb out of the site: it is dropped.
+fn stays_in_site(url: &str, depth: usize) -> bool {
+    const OWN: &[&str] = &[
+        "outcomes/",
+        "evidence/",
+        "files/",
+        "assets/",
+        "index.html",
+        "matrix.html",
+        "gaps.html",
+        "diagnostics.html",
+    ];
+    if url.starts_with('#') {
+        return true;
+    }
+    let path = url.split(['#', '?']).next().unwrap_or("");
+    let Some(from_root) = path.strip_prefix("../".repeat(depth).as_str()) else {
+        return false;
+    };
+    OWN.iter().any(|own| from_root.starts_with(own))
+        && !from_root
+            .split('/')
+            .any(|segment| segment == ".." || segment == ".")
+        && !from_root.contains('\\')
+}
+
+/// Puts the badges in and gives images without a text alternative an empty one, so a
+/// raw `<img>` in evidence cannot make the page fail WCAG 1.1.1 silently.
+fn finish(clean: &str, badges: &[Badge]) -> String {
+    let mut html = String::with_capacity(clean.len() + badges.len() * 80);
+    let mut rest = clean;
+    while let Some(start) = rest.find(MARK) {
+        html.push_str(&rest[..start]);
+        let after = &rest[start + MARK.len_utf8()..];
+        match after.find(MARK) {
+            Some(end) => {
+                if let Some(badge) = after[..end]
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| badges.get(i))
+                {
+                    html.push_str(&badge.html.replace("{text}", ""));
+                }
+                rest = &after[end + MARK.len_utf8()..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    html.push_str(rest);
+    if html.contains("<img") {
+        html = add_missing_alt(&html);
+    }
+    html
+}
+
+fn add_missing_alt(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut rest = html;
+    while let Some(start) = rest.find("<img") {
+        out.push_str(&rest[..start]);
+        let tag_end = rest[start..].find('>').map_or(rest.len(), |e| start + e);
+        let tag = &rest[start..tag_end];
+        if tag.contains(" alt=") {
+            out.push_str(tag);
+        } else {
+            let _ = write!(out, "<img alt=\"\"{}", &tag[4..]);
+        }
+        rest = &rest[tag_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn attr(text: &str) -> String {
+    escape(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_stay_inside() {
+        assert_eq!(
+            join_inside("evidence/a.md", "img/x.png").as_deref(),
+            Some("evidence/img/x.png")
+        );
+        assert_eq!(
+            join_inside("evidence/a.md", "../notes/b.md").as_deref(),
+            Some("notes/b.md")
+        );
+        assert_eq!(join_inside("evidence/a.md", "../../etc/passwd"), None);
+        assert_eq!(join_inside("evidence/a.md", "/etc/passwd"), None);
+    }
+
+    #[test]
+    fn relative_urls_must_be_senco_s_own() {
+        assert!(stays_in_site("../outcomes/A1.html#x", 1));
+        assert!(stays_in_site("#tag-1", 1));
+        assert!(!stays_in_site("../../etc/passwd", 1));
+        assert!(!stays_in_site("../files/../../x", 1));
+        assert!(!stays_in_site("/etc/passwd", 1));
+        assert!(!stays_in_site("x.png", 0));
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_characters() {
+        assert_eq!(percent_decode("a%20b"), "a b");
+        assert_eq!(percent_decode("%aé"), "%aé");
+        assert_eq!(percent_decode("%"), "%");
+    }
+
+    #[test]
+    fn missing_alt_is_added() {
+        assert_eq!(
+            add_missing_alt("<p><img src=\"x\"></p>"),
+            "<p><img alt=\"\" src=\"x\"></p>"
+        );
+        assert_eq!(
+            add_missing_alt("<img alt=\"a\" src=\"x\">"),
+            "<img alt=\"a\" src=\"x\">"
+        );
+    }
+}

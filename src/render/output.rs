@@ -1,0 +1,191 @@
+//! Writing a site safely: into a temporary folder beside the target, swapped into place
+//! only when complete. Refuses to write over folders senco did not create.
+
+use crate::FatalError;
+use std::path::{Path, PathBuf};
+
+/// The file that marks a folder as a senco-built site.
+pub const MARKER: &str = ".senco-site";
+pub const MARKER_TEXT: &str = "This folder was built by senco and is replaced on every build.\n";
+
+/// Refuses targets that would destroy something: the portfolio itself, a folder holding
+/// it, an evidence folder or anything in one, or a folder senco did not create.
+pub fn check_target(
+    root: &Path,
+    evidence_dirs: &[String],
+    out: &Path,
+    force: bool,
+) -> Result<(), FatalError> {
+    let canon_root = std::fs::canonicalize(root)
+        .map_err(|e| FatalError::new(format!("cannot open {}: {e}", root.display())))?;
+    let canon_out = canonical_target(out)?;
+    if canon_root.starts_with(&canon_out) {
+        return Err(FatalError::new(format!(
+            "refusing to build into {}: it holds the portfolio itself",
+            out.display()
+        ))
+        .with_help("choose an output folder of its own, e.g. `-o site`"));
+    }
+    for dir in evidence_dirs {
+        let evidence = canon_root.join(dir);
+        if canon_out.starts_with(&evidence) {
+            return Err(FatalError::new(format!(
+                "refusing to build into {}: it is inside the evidence folder `{dir}`",
+                out.display()
+            ))
+            .with_help("choose an output folder outside your evidence, e.g. `-o site`"));
+        }
+    }
+    if out.exists() {
+        if !out.is_dir() {
+            return Err(FatalError::new(format!(
+                "{} exists and is not a folder",
+                out.display()
+            )));
+        }
+        let empty = std::fs::read_dir(out)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty && !out.join(MARKER).is_file() && !force {
+            return Err(FatalError::new(format!(
+                "refusing to replace {}: senco did not build it",
+                out.display()
+            ))
+            .with_help("choose another output folder, or pass --force to replace it"));
+        }
+    }
+    Ok(())
+}
+
+/// The canonical form of a path that may not exist yet.
+fn canonical_target(out: &Path) -> Result<PathBuf, FatalError> {
+    let absolute = if out.is_absolute() {
+        out.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?
+            .join(out)
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut canon = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
+    for name in rest.into_iter().rev() {
+        if name == ".." {
+            canon.pop();
+        } else if name != "." {
+            canon.push(name);
+        }
+    }
+    Ok(canon)
+}
+
+/// A temporary folder beside the target; [`Staging::commit`] moves it into place.
+pub struct Staging {
+    target: PathBuf,
+    temp: PathBuf,
+}
+
+impl Staging {
+    pub fn create(target: &Path) -> Result<Staging, FatalError> {
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+        let name = target
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        remove_leftovers(parent, &name);
+        let temp = parent.join(format!(".{name}.senco-tmp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&temp);
+        std::fs::create_dir(&temp)
+            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", temp.display())))?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            temp,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Replaces the target with the finished build.
+    pub fn commit(self) -> Result<(), FatalError> {
+        let parent = self.temp.parent().unwrap_or(Path::new("."));
+        let name = self
+            .target
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        let old = parent.join(format!(".{name}.senco-old-{}", std::process::id()));
+        if self.target.exists() {
+            std::fs::rename(&self.target, &old).map_err(|e| {
+                FatalError::new(format!(
+                    "cannot move the previous build {} aside: {e}",
+                    self.target.display()
+                ))
+            })?;
+        }
+        if let Err(e) = std::fs::rename(&self.temp, &self.target) {
+            // Put the previous build back: never leave the assessor with nothing.
+            let _ = std::fs::rename(&old, &self.target);
+            let _ = std::fs::remove_dir_all(&self.temp);
+            return Err(FatalError::new(format!(
+                "cannot move the new build into {}: {e}",
+                self.target.display()
+            )));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    }
+
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.temp);
+    }
+}
+
+/// Removes temporary folders left by builds that were killed.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let prefixes = [format!(".{name}.senco-tmp-"), format!(".{name}.senco-old-")];
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Writes `bytes` to `dir/rel`, creating folders as needed.
+pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), FatalError> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(&path, bytes)
+        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", path.display())))
+}
+
+pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::copy(from, &path)
+        .map(|_| ())
+        .map_err(|e| FatalError::new(format!("cannot copy {} into the site: {e}", from.display())))
+}

@@ -1,0 +1,739 @@
+//! The data each page template receives, and rendering one page.
+//!
+//! Templates see plain serialisable structs (documented in the guide's theming page);
+//! every string in them is escaped by Tera except the `*_html` fields, which are
+//! sanitised Markdown.
+
+use super::html::{self, Context as HtmlContext};
+use super::site::{SiteMap, encode_path, outcome_path};
+use super::theme::Theme;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::evidence::TagSource;
+use crate::framework::{Framework, NodeKind};
+use crate::frontmatter::{self, Split};
+use crate::{Check, FatalError};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// What every page shows: the portfolio, the framework, the tool.
+#[derive(Debug, Serialize)]
+pub struct Common {
+    pub title: String,
+    pub trainee: Option<String>,
+    pub framework_id: String,
+    pub framework_title: String,
+    pub framework_version: String,
+    pub framework_source: String,
+    pub generator: String,
+    pub has_diagnostics: bool,
+    pub deadline: Option<crate::deadline::Deadline>,
+    pub leaf_noun: &'static str,
+}
+
+impl Common {
+    pub fn new(check: &Check) -> Common {
+        let fw = &check.framework;
+        let all_indicators = fw.leaves().all(|l| fw.node(l).kind == NodeKind::Indicator);
+        Common {
+            title: check.portfolio.title.clone(),
+            trainee: check.portfolio.trainee.clone(),
+            framework_id: fw.id.clone(),
+            framework_title: fw.title.clone(),
+            framework_version: fw.version.clone(),
+            framework_source: fw.source.clone(),
+            generator: format!("senco {}", env!("CARGO_PKG_VERSION")),
+            has_diagnostics: !check.diagnostics.is_empty(),
+            deadline: check.deadline(),
+            leaf_noun: if all_indicators { "indicator" } else { "area" },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Page<'a, T: Serialize> {
+    site: &'a Common,
+    /// Relative prefix back to the site root.
+    root: String,
+    /// Which navigation entry is current.
+    nav: &'static str,
+    page_title: String,
+    #[serde(flatten)]
+    data: T,
+}
+
+fn render<T: Serialize>(
+    theme: &Theme,
+    template: &str,
+    page: &Page<'_, T>,
+) -> Result<String, FatalError> {
+    let context = tera::Context::from_serialize(page)
+        .map_err(|e| FatalError::new(format!("cannot prepare page data for {template}: {e}")))?;
+    theme.tera.render(template, &context).map_err(|e| {
+        FatalError::new(format!("theme template {template} failed: {e}")).with_help(
+            "fix the template in your theme/ folder, or remove it to use the built-in one",
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct OutcomeLink {
+    id: String,
+    title: String,
+    href: String,
+}
+
+fn outcome_link(fw: &Framework, node: usize, up: &str) -> OutcomeLink {
+    let n = fw.node(node);
+    OutcomeLink {
+        id: n.id.clone(),
+        title: n.title.clone(),
+        href: format!("{up}{}", encode_path(&outcome_path(fw, node))),
+    }
+}
+
+// ---------------------------------------------------------------- evidence pages
+
+#[derive(Serialize)]
+struct EvidenceData {
+    path: String,
+    title: String,
+    date: Option<String>,
+    kind: Option<String>,
+    words: usize,
+    draft: bool,
+    outcomes: Vec<OutcomeLink>,
+    body_html: String,
+    readable: bool,
+}
+
+/// Renders one evidence page; returns the HTML, the attachments it links, and link problems.
+pub fn evidence_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+    index: usize,
+) -> Result<(String, BTreeSet<String>, Vec<Diagnostic>), FatalError> {
+    let e = &check.evidence[index];
+    let page = site.evidence_page(index);
+    let up = site.up(page);
+    let (body, first_line) = read_body(site, &e.path);
+    let rendered = html::render(
+        &body,
+        &HtmlContext {
+            framework: &check.framework,
+            site,
+            source: &e.path,
+            page,
+            anchors: true,
+            report: true,
+            title: Some(&e.title),
+            first_line,
+        },
+    );
+    let data = EvidenceData {
+        path: e.path.clone(),
+        title: e.title.clone(),
+        date: e.date.map(|d| d.to_string()),
+        kind: e.kind.clone(),
+        words: e.words,
+        draft: e.draft,
+        outcomes: e
+            .outcome_nodes()
+            .into_iter()
+            .map(|n| outcome_link(&check.framework, n, &up))
+            .collect(),
+        body_html: rendered.html,
+        readable: e.readable,
+    };
+    let html = render(
+        theme,
+        "evidence.html",
+        &Page {
+            site: common,
+            root: up,
+            nav: "evidence",
+            page_title: e.title.clone(),
+            data,
+        },
+    )?;
+    Ok((html, rendered.attachments, rendered.diagnostics))
+}
+
+/// The Markdown body of an evidence file and the line it starts on. Unreadable or
+/// non-text files give an empty body: the check already reported them.
+fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
+    let Ok(bytes) = std::fs::read(site.root().join(rel)) else {
+        return (String::new(), 1);
+    };
+    if bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    {
+        return (String::new(), 1);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    match frontmatter::split(text) {
+        Split::Found { body, .. } => {
+            let first_line = text[..body.start].matches('\n').count() + 1;
+            (text[body].to_string(), first_line)
+        }
+        _ => (text.to_string(), 1),
+    }
+}
+
+// ---------------------------------------------------------------- outcome pages
+
+#[derive(Serialize)]
+struct Quote {
+    html: String,
+    href: String,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct EvidenceForOutcome {
+    title: String,
+    href: String,
+    date: Option<String>,
+    kind: Option<String>,
+    draft: bool,
+    quotes: Vec<Quote>,
+}
+
+#[derive(Serialize)]
+struct ChildStatus {
+    id: String,
+    title: String,
+    href: String,
+    covered: bool,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct OutcomeData {
+    id: String,
+    kind: &'static str,
+    title: String,
+    text: Option<String>,
+    description: Option<String>,
+    breadcrumb: Vec<OutcomeLink>,
+    covered: bool,
+    count: usize,
+    needed: usize,
+    is_leaf: bool,
+    leaves_covered: usize,
+    leaves_total: usize,
+    children: Vec<ChildStatus>,
+    evidence: Vec<EvidenceForOutcome>,
+}
+
+/// Renders the page of one framework node, quoting every tagged passage.
+pub fn outcome_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+    node: usize,
+) -> Result<(String, BTreeSet<String>), FatalError> {
+    let fw = &check.framework;
+    let n = fw.node(node);
+    let page = outcome_path(fw, node);
+    let up = site.up(&page);
+    let cov = check.coverage.node(node);
+    let mut breadcrumb = Vec::new();
+    let mut parent = n.parent;
+    while let Some(p) = parent {
+        breadcrumb.push(outcome_link(fw, p, &up));
+        parent = fw.node(p).parent;
+    }
+    breadcrumb.reverse();
+    let children = n
+        .children
+        .iter()
+        .map(|&c| {
+            let link = outcome_link(fw, c, &up);
+            let ccov = check.coverage.node(c);
+            ChildStatus {
+                id: link.id,
+                title: link.title,
+                href: link.href,
+                covered: ccov.covered,
+                count: ccov.evidence.len(),
+            }
+        })
+        .collect();
+    let mut attachments = BTreeSet::new();
+    let mut evidence = Vec::new();
+    // Drafts are quoted too (marked as drafts) so the trainee sees them; they do not count.
+    for (i, e) in check.evidence.iter().enumerate() {
+        let tags: Vec<_> = e.tags.iter().filter(|t| t.node == node).collect();
+        if tags.is_empty() {
+            continue;
+        }
+        let evidence_page = site.evidence_page(i);
+        let href = format!("{up}{}", encode_path(evidence_page));
+        let mut quotes = Vec::new();
+        for tag in tags {
+            let (markdown, anchor) = match (tag.source, &tag.passage, tag.inline_index) {
+                (TagSource::Inline, Some(p), Some(k)) => (p.as_str(), format!("tag-{k}")),
+                _ => (e.opening.as_deref().unwrap_or(""), "opening".to_string()),
+            };
+            let rendered = html::render(
+                markdown,
+                &HtmlContext {
+                    framework: fw,
+                    site,
+                    source: &e.path,
+                    page: &page,
+                    anchors: false,
+                    report: false,
+                    title: None,
+                    first_line: tag.line,
+                },
+            );
+            attachments.extend(rendered.attachments);
+            quotes.push(Quote {
+                html: rendered.html,
+                href: format!("{href}#{anchor}"),
+                line: tag.line,
+            });
+        }
+        evidence.push(EvidenceForOutcome {
+            title: e.title.clone(),
+            href,
+            date: e.date.map(|d| d.to_string()),
+            kind: e.kind.clone(),
+            draft: e.draft,
+            quotes,
+        });
+    }
+    let data = OutcomeData {
+        id: n.id.clone(),
+        kind: n.kind.as_str(),
+        title: n.title.clone(),
+        text: n.text.clone(),
+        description: n.description.clone(),
+        breadcrumb,
+        covered: cov.covered,
+        count: cov.evidence.len(),
+        needed: check.coverage.min_evidence,
+        is_leaf: n.is_leaf(),
+        leaves_covered: cov.leaves_covered,
+        leaves_total: cov.leaves_total,
+        children,
+        evidence,
+    };
+    let html = render(
+        theme,
+        "outcome.html",
+        &Page {
+            site: common,
+            root: up,
+            nav: "outcomes",
+            page_title: format!("{} {}", n.id, short(&n.title)),
+            data,
+        },
+    )?;
+    Ok((html, attachments))
+}
+
+fn short(text: &str) -> String {
+    let t = text.trim_end_matches([';', ':', '.', ',']);
+    if t.chars().count() <= 70 {
+        return t.to_string();
+    }
+    let cut: String = t.chars().take(69).collect();
+    format!("{}…", cut.trim_end())
+}
+
+// ---------------------------------------------------------------- index
+
+#[derive(Serialize)]
+struct TreeNode {
+    id: String,
+    kind: &'static str,
+    title: String,
+    href: String,
+    covered: bool,
+    leaf: bool,
+    count: usize,
+    leaves_covered: usize,
+    leaves_total: usize,
+    percent: usize,
+    children: Vec<TreeNode>,
+}
+
+#[derive(Serialize)]
+struct Chart {
+    id: String,
+    label: String,
+    covered: usize,
+    total: usize,
+    percent: usize,
+    /// Width of the covered bar out of 300 SVG units.
+    width: usize,
+}
+
+#[derive(Serialize)]
+struct EvidenceRow {
+    title: String,
+    href: String,
+    date: Option<String>,
+    kind: Option<String>,
+    words: usize,
+    draft: bool,
+    outcomes: usize,
+}
+
+#[derive(Serialize)]
+struct IndexData {
+    covered: usize,
+    total: usize,
+    percent: usize,
+    evidence_count: usize,
+    charts: Vec<Chart>,
+    tree: Vec<TreeNode>,
+    evidence: Vec<EvidenceRow>,
+    errors: usize,
+    warnings: usize,
+}
+
+fn percent(covered: usize, total: usize) -> usize {
+    (covered * 100).checked_div(total).unwrap_or(0)
+}
+
+fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
+    let fw = &check.framework;
+    let n = fw.node(node);
+    let cov = check.coverage.node(node);
+    TreeNode {
+        id: n.id.clone(),
+        kind: n.kind.as_str(),
+        title: n.title.clone(),
+        href: format!("{up}{}", encode_path(&outcome_path(fw, node))),
+        covered: cov.covered,
+        leaf: n.is_leaf(),
+        count: cov.evidence.len(),
+        leaves_covered: cov.leaves_covered,
+        leaves_total: cov.leaves_total,
+        percent: percent(cov.leaves_covered, cov.leaves_total),
+        children: n.children.iter().map(|&c| tree(check, c, up)).collect(),
+    }
+}
+
+pub fn index_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+) -> Result<String, FatalError> {
+    let fw = &check.framework;
+    let roots: Vec<usize> = fw.roots().collect();
+    let grouped = roots.iter().any(|&r| !fw.node(r).is_leaf());
+    let charts = if grouped {
+        roots
+            .iter()
+            .map(|&r| {
+                let n = fw.node(r);
+                let c = check.coverage.node(r);
+                let label = if n.kind == NodeKind::Part {
+                    format!("Part {}: {}", n.id, n.title)
+                } else {
+                    format!("{} {}", n.id, short(&n.title))
+                };
+                chart(&n.id, label, c.leaves_covered, c.leaves_total)
+            })
+            .collect()
+    } else {
+        vec![chart(
+            "all",
+            format!("All {}s", common.leaf_noun),
+            check.coverage.leaves_covered(fw),
+            check.coverage.leaves_total(fw),
+        )]
+    };
+    let evidence = check
+        .evidence
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EvidenceRow {
+            title: e.title.clone(),
+            href: encode_path(site.evidence_page(i)),
+            date: e.date.map(|d| d.to_string()),
+            kind: e.kind.clone(),
+            words: e.words,
+            draft: e.draft,
+            outcomes: e.outcome_nodes().len(),
+        })
+        .collect();
+    let covered = check.coverage.leaves_covered(fw);
+    let total = check.coverage.leaves_total(fw);
+    let data = IndexData {
+        covered,
+        total,
+        percent: percent(covered, total),
+        evidence_count: check.evidence.len(),
+        charts,
+        tree: roots.iter().map(|&r| tree(check, r, "")).collect(),
+        evidence,
+        errors: check.count(Severity::Error),
+        warnings: check.count(Severity::Warning),
+    };
+    render(
+        theme,
+        "index.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "index",
+            page_title: "Overview".into(),
+            data,
+        },
+    )
+}
+
+fn chart(id: &str, label: String, covered: usize, total: usize) -> Chart {
+    Chart {
+        id: html::slugify(id),
+        label,
+        covered,
+        total,
+        percent: percent(covered, total),
+        width: (covered * 300).checked_div(total).unwrap_or(0),
+    }
+}
+
+// ---------------------------------------------------------------- matrix
+
+#[derive(Serialize)]
+struct Header {
+    label: String,
+    title: String,
+    href: String,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    href: Option<String>,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct Row {
+    header: Header,
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct MatrixData {
+    /// `indicators-down` or `evidence-down`.
+    orientation: &'static str,
+    columns: Vec<Header>,
+    rows: Vec<Row>,
+}
+
+pub fn matrix_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+) -> Result<String, FatalError> {
+    let fw = &check.framework;
+    let leaves: Vec<usize> = fw.leaves().collect();
+    let leaf_header = |l: usize| {
+        let n = fw.node(l);
+        Header {
+            label: n.id.clone(),
+            title: n.title.clone(),
+            href: encode_path(&outcome_path(fw, l)),
+        }
+    };
+    let evidence_header = |i: usize| {
+        let e = &check.evidence[i];
+        Header {
+            label: e.title.clone(),
+            title: e.path.clone(),
+            href: encode_path(site.evidence_page(i)),
+        }
+    };
+    // The link in a cell goes to the tagged passage when there is one.
+    let cell = |leaf: usize, i: usize| -> Cell {
+        let e = &check.evidence[i];
+        match e.tags.iter().find(|t| t.node == leaf) {
+            None => Cell {
+                href: None,
+                label: String::new(),
+            },
+            Some(tag) => {
+                let anchor = tag
+                    .inline_index
+                    .map_or_else(|| "opening".to_string(), |k| format!("tag-{k}"));
+                let draft = if e.draft { " (draft)" } else { "" };
+                Cell {
+                    href: Some(format!("{}#{anchor}", encode_path(site.evidence_page(i)))),
+                    label: format!("{} evidenced in {}{draft}", fw.node(leaf).id, e.title),
+                }
+            }
+        }
+    };
+    let evidence_down = check.evidence.len() > leaves.len();
+    let data = if evidence_down {
+        MatrixData {
+            orientation: "evidence-down",
+            columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
+            rows: (0..check.evidence.len())
+                .map(|i| Row {
+                    header: evidence_header(i),
+                    cells: leaves.iter().map(|&l| cell(l, i)).collect(),
+                })
+                .collect(),
+        }
+    } else {
+        MatrixData {
+            orientation: "indicators-down",
+            columns: (0..check.evidence.len()).map(evidence_header).collect(),
+            rows: leaves
+                .iter()
+                .map(|&l| Row {
+                    header: leaf_header(l),
+                    cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
+                })
+                .collect(),
+        }
+    };
+    render(
+        theme,
+        "matrix.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "matrix",
+            page_title: "Coverage matrix".into(),
+            data,
+        },
+    )
+}
+
+// ---------------------------------------------------------------- gaps
+
+#[derive(Serialize)]
+struct GapGroup {
+    parent: Option<OutcomeLink>,
+    items: Vec<ChildStatus>,
+}
+
+#[derive(Serialize)]
+struct GapsData {
+    count: usize,
+    needed: usize,
+    groups: Vec<GapGroup>,
+}
+
+pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String, FatalError> {
+    let fw = &check.framework;
+    let mut groups: Vec<GapGroup> = Vec::new();
+    let mut count = 0;
+    for leaf in check.coverage.uncovered_leaves(fw) {
+        count += 1;
+        let n = fw.node(leaf);
+        let link = outcome_link(fw, leaf, "");
+        let item = ChildStatus {
+            id: link.id,
+            title: link.title,
+            href: link.href,
+            covered: false,
+            count: check.coverage.node(leaf).evidence.len(),
+        };
+        let parent_id = n.parent.map(|p| fw.node(p).id.clone());
+        match groups.last_mut() {
+            Some(g) if g.parent.as_ref().map(|p| &p.id) == parent_id.as_ref() => g.items.push(item),
+            _ => groups.push(GapGroup {
+                parent: n.parent.map(|p| outcome_link(fw, p, "")),
+                items: vec![item],
+            }),
+        }
+    }
+    let data = GapsData {
+        count,
+        needed: check.coverage.min_evidence,
+        groups,
+    };
+    render(
+        theme,
+        "gaps.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "gaps",
+            page_title: "Still to evidence".into(),
+            data,
+        },
+    )
+}
+
+// ---------------------------------------------------------------- diagnostics
+
+#[derive(Serialize)]
+struct DiagnosticRow {
+    severity: Severity,
+    code: &'static str,
+    file: Option<String>,
+    href: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: String,
+    help: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DiagnosticsData {
+    errors: usize,
+    warnings: usize,
+    hints: usize,
+    rows: Vec<DiagnosticRow>,
+}
+
+pub fn diagnostics_page(
+    common: &Common,
+    theme: &Theme,
+    site: &SiteMap,
+    diagnostics: &[Diagnostic],
+) -> Result<String, FatalError> {
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let rows = diagnostics
+        .iter()
+        .map(|d| DiagnosticRow {
+            severity: d.severity,
+            code: d.code,
+            file: d.file.clone(),
+            href: d
+                .file
+                .as_deref()
+                .and_then(|f| site.page_for_source(f))
+                .map(encode_path),
+            line: d.line,
+            column: d.column,
+            message: d.message.clone(),
+            help: d.help.clone(),
+        })
+        .collect();
+    let data = DiagnosticsData {
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        hints: count(Severity::Hint),
+        rows,
+    };
+    render(
+        theme,
+        "diagnostics.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "diagnostics",
+            page_title: "Problems found".into(),
+            data,
+        },
+    )
+}

@@ -1,0 +1,130 @@
+//! Where everything goes in the built site, and what links may point at.
+
+use crate::evidence::Evidence;
+use crate::framework::Framework;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub struct SiteMap {
+    root: PathBuf,
+    canonical_root: PathBuf,
+    /// Page path (relative to the site root) of each evidence file, by index.
+    pages: Vec<String>,
+    by_source: HashMap<String, usize>,
+    /// Lower-cased file stems and paths without extension, for `[[name]]` links.
+    by_name: HashMap<String, usize>,
+}
+
+pub enum Attachment {
+    Inside,
+    Escapes,
+    Missing,
+}
+
+impl SiteMap {
+    pub fn new(root: &Path, evidence_dirs: &[String], evidence: &[Evidence]) -> SiteMap {
+        let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        // With one evidence folder its name is left out of page paths:
+        // evidence/x.md -> evidence/x.html rather than evidence/evidence/x.html.
+        let strip = match evidence_dirs {
+            [only] => Some(format!("{}/", only.trim_matches('/'))),
+            _ => None,
+        };
+        let mut pages = Vec::with_capacity(evidence.len());
+        let mut taken: HashMap<String, usize> = HashMap::new();
+        let mut by_source = HashMap::new();
+        let mut by_name = HashMap::new();
+        for (i, e) in evidence.iter().enumerate() {
+            let inner = strip
+                .as_deref()
+                .and_then(|s| e.path.strip_prefix(s))
+                .unwrap_or(&e.path);
+            let stem = inner.rsplit_once('.').map_or(inner, |(s, _)| s);
+            let mut page = format!("evidence/{stem}.html");
+            if taken.contains_key(&page) {
+                // x.md and x.markdown side by side: keep the extension in the second.
+                page = format!("evidence/{inner}.html");
+            }
+            taken.insert(page.clone(), i);
+            pages.push(page);
+            by_source.insert(e.path.clone(), i);
+            let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+            let name_stem = name
+                .rsplit_once('.')
+                .map_or(name, |(s, _)| s)
+                .to_lowercase();
+            by_name.entry(name_stem).or_insert(i);
+            by_name.entry(stem.to_lowercase()).or_insert(i);
+            by_name.entry(e.title.to_lowercase()).or_insert(i);
+        }
+        SiteMap {
+            root: root.to_path_buf(),
+            canonical_root,
+            pages,
+            by_source,
+            by_name,
+        }
+    }
+
+    pub fn evidence_page(&self, index: usize) -> &str {
+        &self.pages[index]
+    }
+
+    pub fn page_for_source(&self, rel: &str) -> Option<&str> {
+        self.by_source.get(rel).map(|&i| self.pages[i].as_str())
+    }
+
+    /// The page a `[[name]]` link names: a file name without extension, a path, or a title.
+    pub fn wiki_target(&self, name: &str) -> Option<&str> {
+        let key = name
+            .trim()
+            .trim_end_matches(".md")
+            .trim_end_matches(".markdown")
+            .to_lowercase();
+        self.by_name.get(&key).map(|&i| self.pages[i].as_str())
+    }
+
+    pub fn attachment_state(&self, rel: &str) -> Attachment {
+        let path = self.root.join(rel);
+        match std::fs::canonicalize(&path) {
+            Ok(real) if !real.starts_with(&self.canonical_root) => Attachment::Escapes,
+            Ok(real) if real.is_file() && !is_hidden_path(rel) => Attachment::Inside,
+            _ => Attachment::Missing,
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// How many folders deep a page is.
+    pub fn depth(&self, page: &str) -> usize {
+        page.matches('/').count()
+    }
+
+    /// The relative prefix from a page back to the site root: `""`, `"../"`, ….
+    pub fn up(&self, page: &str) -> String {
+        "../".repeat(self.depth(page))
+    }
+}
+
+fn is_hidden_path(rel: &str) -> bool {
+    rel.split('/').any(|s| s.starts_with('.'))
+}
+
+pub fn outcome_path(framework: &Framework, node: usize) -> String {
+    format!("outcomes/{}.html", framework.node(node).id)
+}
+
+/// Percent-encodes a relative path for an href (keeps `/`, letters, digits, `-._~`).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,320 @@
+//! `senco serve`: build, serve on 127.0.0.1, rebuild on change, reload open pages.
+//!
+//! Each rebuild goes into a fresh generation folder and the server switches to it only
+//! when it is complete, so no request ever sees a half-written build. The reload script
+//! is added to pages as they are served; it never exists in built output.
+
+use crate::render::{self, BuildOptions};
+use crate::{FatalError, check_portfolio};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify_debouncer_full::notify::RecursiveMode;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+const EVENTS_PATH: &str = "/__senco/events";
+const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub port: u16,
+}
+
+/// What the server shows now.
+#[derive(Clone)]
+enum Current {
+    Site(PathBuf),
+    Failed(String),
+}
+
+struct Shared {
+    root: PathBuf,
+    work: PathBuf,
+    generation: AtomicU64,
+    current: RwLock<Current>,
+    reload: broadcast::Sender<u64>,
+}
+
+impl Shared {
+    /// Builds a new generation and switches to it. Problems in evidence still give a
+    /// site (with its problems page); only a fatal error shows the error page.
+    fn rebuild(&self) -> Result<usize, FatalError> {
+        let n = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let out = self.work.join(format!("gen-{n}"));
+        let result = check_portfolio(&self.root).and_then(|check| {
+            render::build(
+                &check,
+                &BuildOptions {
+                    out: out.clone(),
+                    force: true,
+                },
+            )
+        });
+        let (next, outcome) = match result {
+            Ok(built) => (Current::Site(out), Ok(built.pages)),
+            Err(e) => (Current::Failed(e.to_string()), Err(e)),
+        };
+        let previous = match self.current.write() {
+            Ok(mut current) => std::mem::replace(&mut *current, next),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), next),
+        };
+        // The generation before the previous one can no longer be in use.
+        if let Current::Site(old) = previous
+            && let Some(name) = old.file_name().and_then(|n| n.to_str())
+            && let Some(k) = name
+                .strip_prefix("gen-")
+                .and_then(|k| k.parse::<u64>().ok())
+            && k + 1 < n
+        {
+            let _ = std::fs::remove_dir_all(self.work.join(format!("gen-{}", k.saturating_sub(1))));
+        }
+        for k in 1..n.saturating_sub(1) {
+            let _ = std::fs::remove_dir_all(self.work.join(format!("gen-{k}")));
+        }
+        let _ = self.reload.send(n);
+        outcome
+    }
+}
+
+/// Serves the portfolio until interrupted.
+pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
+    let root = options.root.clone();
+    let work = std::env::temp_dir().join(format!("senco-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&work)
+        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", work.display())))?;
+    let (reload, _) = broadcast::channel(16);
+    let shared = Arc::new(Shared {
+        root: root.clone(),
+        work: work.clone(),
+        generation: AtomicU64::new(0),
+        current: RwLock::new(Current::Failed("building…".into())),
+        reload,
+    });
+    // A portfolio that cannot be read at all is an error now, not a page.
+    crate::load_portfolio(&root)?;
+    if let Err(e) = shared.rebuild() {
+        eprintln!("error: {e}");
+    }
+    let watcher_shared = Arc::clone(&shared);
+    let canonical_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+    let default_site = canonical_root.join("site");
+    let mut debouncer = notify_debouncer_full::new_debouncer(
+        Duration::from_millis(200),
+        None,
+        move |result: notify_debouncer_full::DebounceEventResult| {
+            let Ok(events) = result else { return };
+            // Reading files while building raises access events: only changes count.
+            let relevant = events
+                .iter()
+                .filter(|e| !e.kind.is_access() && !e.kind.is_other())
+                .flat_map(|e| e.paths.iter())
+                .any(|p| watched(p, &canonical_root, &default_site));
+            if relevant {
+                match watcher_shared.rebuild() {
+                    Ok(pages) => eprintln!("rebuilt {pages} pages"),
+                    Err(e) => eprintln!("error: {e}"),
+                }
+            }
+        },
+    )
+    .map_err(|e| FatalError::new(format!("cannot watch {}: {e}", root.display())))?;
+    debouncer
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| FatalError::new(format!("cannot watch {}: {e}", root.display())))?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| FatalError::new(format!("cannot start the server: {e}")))?;
+    let result = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .map_err(|e| {
+                FatalError::new(format!("cannot listen on 127.0.0.1:{}: {e}", options.port))
+                    .with_help("choose another port with --port")
+            })?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| FatalError::new(e.to_string()))?;
+        println!(
+            "serving {} at http://{address}/ (Ctrl-C to stop)",
+            root.display()
+        );
+        let app = Router::new()
+            .route(EVENTS_PATH, get(events))
+            .fallback(get(page))
+            .with_state(Arc::clone(&shared));
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| FatalError::new(format!("server stopped: {e}")))
+    });
+    drop(debouncer);
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+/// Ctrl-C, or SIGTERM from a process manager: either way the work folder is removed.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Changes worth a rebuild: not in hidden folders (.git, .obsidian), not the output.
+fn watched(path: &Path, root: &Path, site: &Path) -> bool {
+    if path.starts_with(site) {
+        return false;
+    }
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    !rel.components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+}
+
+async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let stream = BroadcastStream::new(shared.reload.subscribe())
+        .filter_map(|n| n.ok())
+        .map(|n| Ok::<_, std::convert::Infallible>(Event::default().data(n.to_string())));
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
+    let current = match shared.current.read() {
+        Ok(c) => c.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    let dir = match current {
+        Current::Site(dir) => dir,
+        Current::Failed(message) => return error_page(&message),
+    };
+    let Some(rel) = safe_relative(uri.path()) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mut path = dir.join(&rel);
+    if path.is_dir() {
+        path = path.join("index.html");
+    }
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => {
+            let kind = content_type(&path);
+            let body = if kind.starts_with("text/html") {
+                inject_reload(bytes)
+            } else {
+                bytes
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// The request path as a relative file path, or `None` if it tries to climb out.
+fn safe_relative(path: &str) -> Option<PathBuf> {
+    let decoded = crate::render::html::percent_decode(path);
+    let rel = Path::new(decoded.trim_start_matches('/'));
+    rel.components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then(|| rel.to_path_buf())
+}
+
+fn inject_reload(bytes: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&bytes);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{RELOAD_SCRIPT}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{RELOAD_SCRIPT}").into_bytes(),
+    }
+}
+
+fn error_page(message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>senco: build failed</title></head>\
+<body><main><h1>The portfolio could not be built</h1><pre>{}</pre><p>Fix the problem and save: this page reloads by itself.</p></main>{RELOAD_SCRIPT}</body></html>",
+        crate::render::html::escape(message)
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("svg") => "image/svg+xml",
+        Some("webp") => "image/webp",
+        Some("pdf") => "application/pdf",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_paths_cannot_climb_out() {
+        assert_eq!(
+            safe_relative("/outcomes/A1.2.html"),
+            Some(PathBuf::from("outcomes/A1.2.html"))
+        );
+        assert_eq!(safe_relative("/../etc/passwd"), None);
+        assert_eq!(safe_relative("/evidence/%2e%2e/%2e%2e/x"), None);
+    }
+
+    #[test]
+    fn reload_script_goes_before_body_end() {
+        let out = String::from_utf8(inject_reload(
+            b"<html><body><p>x</p></body></html>".to_vec(),
+        ))
+        .unwrap_or_default();
+        assert!(out.contains("</p><script>"), "{out}");
+    }
+}

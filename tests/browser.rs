@@ -1,0 +1,363 @@
+//! Builds the hostile-input fixture with `senco build` and checks the site in
+//! a real browser (Chromium through playwright-core, plus axe-core), after a
+//! static scan of the HTML for anything executable.
+//!
+//! Needs Debian's Chromium and `npm ci` in `tests/browser/`. Without them the
+//! test is skipped locally, but fails under CI (where `CI` is set), so a broken
+//! CI image can never pass silently. `.ci/run` installs both.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const FIXTURE: &str = "tests/fixtures/xss-portfolio";
+const AXE_PAGES: &str = "index.html,matrix.html,gaps.html,diagnostics.html,\
+                         outcomes/A1.html,outcomes/A1.2.html,evidence/hostile.html";
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Is `path` there? If not: panic under CI, otherwise say why we skip.
+fn require_tool(path: &Path, what: &str, fix: &str) -> bool {
+    if path.exists() {
+        return true;
+    }
+    let reason = format!("{what} not found at {} ({fix})", path.display());
+    if std::env::var_os("CI").is_some() {
+        panic!("browser test cannot run under CI: {reason}");
+    }
+    eprintln!("skipping browser test: {reason}");
+    false
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            html_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+fn show(output: &Output) -> String {
+    format!(
+        "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+// ------------------------------------------------------------ static HTML scan
+
+/// Attributes whose value is fetched or navigated to.
+const URL_ATTRS: &[&str] = &[
+    "href",
+    "src",
+    "srcset",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "xlink:href",
+    "background",
+    "cite",
+];
+
+/// Tags that run or embed something; none belongs in a portfolio.
+const ACTIVE_TAGS: &[&str] = &["script", "iframe", "frame", "object", "embed"];
+
+/// One start tag: its name and its attributes (values with entities decoded).
+struct Tag {
+    name: String,
+    attrs: Vec<(String, String)>,
+}
+
+/// The start tags of an HTML document, skipping comments, doctypes and text.
+///
+/// Only markup is examined, never text: the diagnostics page may well quote
+/// the hostile source (`&lt;img onerror=...`), which is escaped and harmless.
+fn start_tags(html: &str) -> Vec<Tag> {
+    let bytes = html.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    while let Some(off) = html[i..].find('<') {
+        i += off + 1;
+        let rest = &html[i..];
+        if rest.starts_with("!--") {
+            i += rest.find("-->").map_or(rest.len(), |e| e + 3);
+            continue;
+        }
+        let Some(&first) = bytes.get(i) else { break };
+        if first == b'!' || first == b'?' || first == b'/' {
+            i += rest.find('>').map_or(rest.len(), |e| e + 1);
+            continue;
+        }
+        if !first.is_ascii_alphabetic() {
+            continue; // a bare '<' in text or CSS
+        }
+        let (tag, len) = parse_tag(rest);
+        tags.push(tag);
+        i += len;
+    }
+    tags
+}
+
+/// Parse `name attr="v" attr2=v2 attr3>`; returns the tag and the bytes used.
+fn parse_tag(s: &str) -> (Tag, usize) {
+    let b = s.as_bytes();
+    let is_name_end = |c: u8| c.is_ascii_whitespace() || c == b'>' || c == b'/' || c == b'=';
+    let mut i = 0;
+    while i < b.len() && !is_name_end(b[i]) {
+        i += 1;
+    }
+    let name = s[..i].to_ascii_lowercase();
+    let mut attrs = Vec::new();
+    loop {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        if i >= b.len() || b[i] == b'>' {
+            return (Tag { name, attrs }, (i + 1).min(b.len()));
+        }
+        let start = i;
+        while i < b.len() && !is_name_end(b[i]) {
+            i += 1;
+        }
+        let attr = s[start..i].to_ascii_lowercase();
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = String::new();
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            let vstart;
+            if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+                let quote = b[i];
+                vstart = i + 1;
+                i = vstart;
+                while i < b.len() && b[i] != quote {
+                    i += 1;
+                }
+                value = decode_entities(&s[vstart..i]);
+                i += 1;
+            } else {
+                vstart = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                    i += 1;
+                }
+                value = decode_entities(&s[vstart..i]);
+            }
+        }
+        if attr.is_empty() {
+            i += 1; // stray character; move on rather than loop
+        } else {
+            attrs.push((attr, value));
+        }
+    }
+}
+
+/// Enough entity decoding to see through `jav&#x61;script&colon;` tricks.
+fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let end = rest.find(';').filter(|&e| e <= 12);
+        let decoded = end.and_then(|e| {
+            let body = &rest[1..e];
+            let code = if let Some(hex) = body.strip_prefix("#x").or(body.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = body.strip_prefix('#') {
+                dec.parse().ok()
+            } else {
+                match body {
+                    "amp" => Some('&' as u32),
+                    "lt" => Some('<' as u32),
+                    "gt" => Some('>' as u32),
+                    "quot" => Some('"' as u32),
+                    "apos" => Some('\'' as u32),
+                    "colon" => Some(':' as u32),
+                    "tab" | "Tab" => Some('\t' as u32),
+                    "newline" | "NewLine" => Some('\n' as u32),
+                    _ => None,
+                }
+            };
+            code.and_then(char::from_u32).map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, used)) => {
+                out.push(c);
+                rest = &rest[used..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Everything executable or escaping in one page's markup.
+fn active_markup(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    // Text is escaped (`&lt;script`), so these never occur in safe output.
+    for needle in ["<script", "<iframe"] {
+        if lower.contains(needle) {
+            found.push(format!("contains `{needle}`"));
+        }
+    }
+    for tag in start_tags(html) {
+        if ACTIVE_TAGS.contains(&tag.name.as_str()) {
+            found.push(format!("<{}> element", tag.name));
+        }
+        for (attr, value) in &tag.attrs {
+            // Browsers ignore whitespace and control characters in a scheme.
+            let squashed: String = value
+                .chars()
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let what = || format!("<{} {attr}={value:?}>", tag.name);
+            if attr.starts_with("on") {
+                found.push(format!("event handler {}", what()));
+            }
+            if squashed.contains("javascript:") || squashed.contains("vbscript:") {
+                found.push(format!("script URL {}", what()));
+            }
+            if URL_ATTRS.contains(&attr.as_str()) {
+                if squashed.starts_with("data:") {
+                    found.push(format!("data URL {}", what()));
+                }
+                if squashed.contains("etc/passwd") {
+                    found.push(format!("link out of the portfolio {}", what()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn active_markup_scan_sees_through_escaping() {
+    let safe = r#"<!doctype html><p title="a > b">&lt;img src=x onerror=alert(1)&gt;
+        javascript: is only text here</p><a href="../evidence/x.html#tag-1">x</a>
+        <!-- <img onerror=x> in a comment --><style>p < q {}</style>"#;
+    assert_eq!(active_markup(safe), Vec::<String>::new());
+
+    for hostile in [
+        "<SCRIPT>x</SCRIPT>",
+        "<img src=x OnError=alert(1)>",
+        "<body onload='x'>",
+        r#"<a href="jav&#x61;script&colon;alert(1)">x</a>"#,
+        r#"<a href=" java	script:alert(1)">x</a>"#,
+        r#"<a href="data:text/html,x">x</a>"#,
+        r#"<img src="/etc/passwd" alt="">"#,
+        r#"<a href="../../etc/passwd">x</a>"#,
+        "<iframe src=https://example.com></iframe>",
+        "<svg><script>x</script></svg>",
+    ] {
+        assert!(!active_markup(hostile).is_empty(), "not caught: {hostile}");
+    }
+}
+
+// ------------------------------------------------------------ the browser test
+
+#[test]
+fn built_portfolio_passes_browser_and_axe() {
+    let root = manifest_dir();
+    let browser_dir = root.join("tests/browser");
+    if !require_tool(
+        Path::new(CHROMIUM),
+        "Chromium",
+        "apt-get install chromium fonts-dejavu-core",
+    ) || !require_tool(
+        &browser_dir.join("node_modules/playwright-core"),
+        "playwright-core",
+        "run `npm ci` in tests/browser",
+    ) {
+        return;
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let portfolio = tmp.path().join("portfolio");
+    let site = tmp.path().join("site");
+    copy_dir(&root.join(FIXTURE), &portfolio);
+
+    // Exit 1 means "built, with diagnostics": the fixture is meant to have some.
+    let build = Command::new(env!("CARGO_BIN_EXE_senco"))
+        .arg("build")
+        .arg(&portfolio)
+        .arg("-o")
+        .arg(&site)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run senco");
+    assert!(
+        matches!(build.status.code(), Some(0 | 1)),
+        "senco build failed\n{}",
+        show(&build)
+    );
+
+    assert!(
+        site.join("index.html").is_file(),
+        "senco build wrote no {}\n{}",
+        site.join("index.html").display(),
+        show(&build)
+    );
+    let mut pages = Vec::new();
+    html_files(&site, &mut pages);
+    let mut problems = Vec::new();
+    for page in &pages {
+        let html = fs::read_to_string(page).unwrap();
+        let rel = page.strip_prefix(&site).unwrap().display().to_string();
+        problems.extend(
+            active_markup(&html)
+                .into_iter()
+                .map(|p| format!("{rel}: {p}")),
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "active markup in the built site:\n{}",
+        problems.join("\n")
+    );
+
+    let node = Command::new("node")
+        .arg(browser_dir.join("site.mjs"))
+        .current_dir(&browser_dir)
+        .env("SITE_DIR", &site)
+        .env("START_OUTCOME", "A1.2")
+        .env("AXE_PAGES", AXE_PAGES)
+        .output()
+        .expect("run node (is Node.js installed?)");
+    assert!(
+        node.status.success(),
+        "browser checks failed\n{}",
+        show(&node)
+    );
+}
