@@ -143,6 +143,7 @@ enum CohortFormat {
 struct CohortArgs {
     /// Folder of portfolios (one per subfolder), or holding cohort.toml.
     dir: PathBuf,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = CohortFormat::Text)]
     format: CohortFormat,
     /// Same as --format csv-long.

@@ -424,6 +424,14 @@ fn read_one(
         at_risk: Vec::new(),
         error: None,
     };
+    if let Some(dir) = member.feedback.as_ref().filter(|d| !d.is_dir()) {
+        // Reading on without it would show every judgement as missing, silently.
+        row.error = Some(format!(
+            "feedback folder {} does not exist (check `feedback` in {COHORT_FILE})",
+            dir.display()
+        ));
+        return (row, None);
+    }
     let options = CheckOptions {
         feedback: member.feedback.clone(),
     };

@@ -212,17 +212,18 @@ fn names_that_look_like_formulas_are_defused() {
     senco::scaffold::init(&root).expect("init");
     fs::write(
         dir.path().join("cohort.toml"),
-        "[[trainee]]\npath = \"p\"\nname = \"=HYPERLINK(\\\"x\\\")\"\ncandidate = 104233\n\n[[trainee]]\npath = \"missing\"\nname = \"Ffion Hâf\"\n",
+        "[[trainee]]\npath = \"p\"\nname = \"=HYPERLINK(\\\"x\\\")\"\ncandidate = 104233\n\n[[trainee]]\npath = \"missing\"\nname = \"Ffion Hâf\"\n\n[[trainee]]\npath = \"p\"\nname = \"Owain\"\nfeedback = \"marking/owain\"\n",
     )
     .expect("write");
     let (code, out) = run_cohort(dir.path(), &["--format", "csv"]);
     assert_eq!(code, 1);
     let rows = parse_csv(&out);
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), 4);
     assert_eq!(&rows[1][0], "'=HYPERLINK(\"x\")");
     assert_eq!(&rows[1][1], "104233");
     assert_eq!(&rows[2][0], "Ffion Hâf");
     assert!(rows[2][12].contains("not a folder"), "{:?}", rows[2]);
+    assert!(rows[3][12].contains("feedback folder"), "{:?}", rows[3]);
 }
 
 #[test]
