@@ -33,6 +33,39 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     Ok(())
 }
 
+/// Creates `path` with `bytes`, atomically, never replacing a file that exists.
+/// Returns `Ok(false)` (and writes nothing) when `path` is already there.
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, crate::FatalError> {
+    let cannot =
+        |e: io::Error| crate::FatalError::new(format!("cannot write {}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".")
+        .suffix(".senco-tmp")
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    temp.as_file_mut()
+        .write_all(bytes)
+        .and_then(|()| temp.as_file_mut().sync_all())
+        .map_err(cannot)?;
+    let permissions = default_permissions(temp.as_file()).map_err(cannot)?;
+    std::fs::set_permissions(temp.path(), permissions).map_err(cannot)?;
+    match temp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(cannot(e.error)),
+    }
+}
+
+/// [`write`], reporting failure as a [`crate::FatalError`] naming the file.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), crate::FatalError> {
+    write(path, bytes)
+        .map_err(|e| crate::FatalError::new(format!("cannot write {}: {e}", path.display())))
+}
+
 #[cfg(unix)]
 fn default_permissions(_: &File) -> io::Result<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
@@ -60,6 +93,17 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
+    }
+
+    #[test]
+    fn new_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.md");
+        assert!(write_new(&target, b"one").unwrap());
+        assert!(!write_new(&target, b"two").unwrap());
+        assert_eq!(std::fs::read(&target).unwrap(), b"one");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary files left behind");
     }
 
     #[test]

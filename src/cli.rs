@@ -112,6 +112,77 @@ enum Command {
         /// The pack (zip) to check.
         pack: PathBuf,
     },
+    /// Record an assessor's judgement on a piece of evidence or an outcome.
+    ///
+    /// Writes a new file in the portfolio's feedback/ folder (never overwriting), with the
+    /// SHA-256 of the evidence as it is now: if the trainee edits the file afterwards, the
+    /// judgement shows as stale until it is re-confirmed by running this again.
+    Review(ReviewArgs),
+    /// Show a cohort of portfolios at a glance: coverage per trainee, stale judgements,
+    /// deadlines, who is at risk and what to teach next.
+    ///
+    /// DIR holds one portfolio per subfolder, or a cohort.toml listing them. Exit code 1
+    /// when any portfolio could not be read.
+    Cohort(CohortArgs),
+}
+
+#[derive(Args)]
+struct ReviewArgs {
+    /// The portfolio folder, holding portfolio.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The evidence file judged, relative to the portfolio (e.g. evidence/x.md).
+    #[arg(long, value_name = "FILE")]
+    evidence: Option<String>,
+    /// The outcome or indicator judged (e.g. B5.2); without it, a judgement on evidence
+    /// applies to every outcome the file tags.
+    #[arg(long, value_name = "ID")]
+    outcome: Option<String>,
+    /// meets, partially-meets, does-not-meet, or ready (the trainee asks for assessment).
+    #[arg(long, value_name = "JUDGEMENT")]
+    judgement: String,
+    /// The assessor's name (default: the SENCO_ASSESSOR environment variable).
+    #[arg(long, value_name = "NAME")]
+    assessor: Option<String>,
+    /// Comments, written as the body of the judgement file (Markdown).
+    #[arg(long, value_name = "TEXT")]
+    comment: Option<String>,
+    /// Folder for judgement files (default: feedback/ in the portfolio).
+    #[arg(long, value_name = "DIR")]
+    feedback: Option<PathBuf>,
+    /// The date of the judgement, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CohortFormat {
+    Text,
+    Json,
+    /// One row per trainee, one column per indicator (UTF-8 with BOM, for Excel).
+    Csv,
+    /// One row per trainee and indicator.
+    CsvLong,
+    /// An Excel workbook with coloured marks; needs -o FILE.
+    Xlsx,
+}
+
+#[derive(Args)]
+struct CohortArgs {
+    /// Folder of portfolios (one per subfolder), or holding cohort.toml.
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CohortFormat::Text)]
+    format: CohortFormat,
+    /// Same as --format csv-long.
+    #[arg(long, conflicts_with = "format")]
+    csv_long: bool,
+    /// Write to FILE (replaced in one step) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The date deadlines and risks are judged against, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
 }
 
 #[derive(Args)]
@@ -154,6 +225,9 @@ struct CheckArgs {
     /// Also fail (exit code 1) when any indicator is not yet covered.
     #[arg(long)]
     strict: bool,
+    /// Folder of judgement files (default: feedback/ in the portfolio).
+    #[arg(long, value_name = "DIR")]
+    feedback: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -228,6 +302,8 @@ pub fn run() -> i32 {
         Command::Pseudonymise(args) => pseudonymise(&args),
         Command::Pack(args) => pack(&args),
         Command::Verify { pack } => verify(&pack),
+        Command::Review(args) => review(&args),
+        Command::Cohort(args) => cohort(&args),
     };
     match result {
         Ok(code) => code,
@@ -262,7 +338,19 @@ impl From<std::io::Error> for Failure {
 }
 
 fn check(args: &CheckArgs) -> Result<i32, Failure> {
-    let check = senco::check_portfolio(&args.path)?;
+    let options = senco::CheckOptions {
+        feedback: match &args.feedback {
+            Some(dir) if !dir.is_dir() => {
+                return Err(FatalError::new(format!(
+                    "feedback folder {} does not exist",
+                    dir.display()
+                ))
+                .into());
+            }
+            other => other.clone(),
+        },
+    };
+    let check = senco::check_portfolio_with(&args.path, &options)?;
     let mut out = anstream::stdout().lock();
     match args.format {
         Format::Json => report::write_json(&mut out, &check)?,
@@ -391,13 +479,7 @@ fn new(args: &NewArgs) -> Result<i32, Failure> {
         None => find_portfolio()?,
     };
     let (portfolio, framework) = senco::load_portfolio(&root)?;
-    let date = match &args.date {
-        Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
-            FatalError::new(format!("`{d}` is not a date"))
-                .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
-        })?,
-        None => jiff::Zoned::now().date(),
-    };
+    let date = date_or_today(args.date.as_deref())?;
     let evidence_dir = portfolio
         .evidence_dirs
         .first()
@@ -597,4 +679,106 @@ SHA-256 {}",
         )?;
         Ok(PROBLEMS)
     }
+}
+
+fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError> {
+    match written {
+        Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
+            FatalError::new(format!("`{d}` is not a date"))
+                .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
+        }),
+        None => Ok(jiff::Zoned::now().date()),
+    }
+}
+
+fn review(args: &ReviewArgs) -> Result<i32, Failure> {
+    use senco::judgement::Verdict;
+    let verdict = Verdict::parse(&args.judgement).ok_or_else(|| {
+        FatalError::new(format!("unknown judgement `{}`", args.judgement))
+            .with_help("a judgement is one of meets, partially-meets, does-not-meet, ready")
+    })?;
+    let assessor = match &args.assessor {
+        Some(name) => name.clone(),
+        None => std::env::var("SENCO_ASSESSOR").map_err(|_| {
+            FatalError::new("who is the assessor?").with_help(
+                "give --assessor \"Your Name\", or set SENCO_ASSESSOR once in your shell",
+            )
+        })?,
+    };
+    let (portfolio, framework) = senco::load_portfolio(&args.path)?;
+    let feedback = args
+        .feedback
+        .clone()
+        .unwrap_or_else(|| portfolio.root.join(senco::judgement::FEEDBACK_DIR));
+    let review = senco::review::Review {
+        evidence: args.evidence.as_deref(),
+        outcome: args.outcome.as_deref(),
+        verdict,
+        assessor: &assessor,
+        comment: args.comment.as_deref(),
+        date: date_or_today(args.date.as_deref())?,
+    };
+    let written = senco::review::write(&portfolio, &framework, &feedback, &review)?;
+    let mut out = anstream::stdout().lock();
+    writeln!(out, "created {}", written.path.display())?;
+    for note in &written.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    Ok(OK)
+}
+
+fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use senco::cohort_report as cr;
+    let format = if args.csv_long {
+        CohortFormat::CsvLong
+    } else {
+        args.format
+    };
+    if format == CohortFormat::Xlsx && args.output.is_none() {
+        return Err(FatalError::new("an .xlsx workbook needs a file to go to")
+            .with_help("add -o cohort.xlsx")
+            .into());
+    }
+    let today = date_or_today(args.today.as_deref())?;
+    let (members, skipped) = senco::cohort::members(&args.dir)?;
+    // indicatif draws nothing when stderr is not a terminal.
+    let bar =
+        ProgressBar::with_draw_target(Some(members.len() as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
+        bar.set_style(style);
+    }
+    let cohort = senco::cohort::read(&members, skipped, today, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let mut bytes = Vec::new();
+    match format {
+        CohortFormat::Text => cr::write_text(&mut bytes, &cohort)?,
+        CohortFormat::Json => cr::write_json(&mut bytes, &cohort)?,
+        CohortFormat::Csv => cr::write_csv(&mut bytes, &cohort)?,
+        CohortFormat::CsvLong => cr::write_csv_long(&mut bytes, &cohort)?,
+        CohortFormat::Xlsx => {
+            bytes = cr::xlsx_bytes(&cohort)
+                .map_err(|e| FatalError::new(format!("cannot make the workbook: {e}")))?;
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            if format == CohortFormat::Text {
+                let plain = anstream::adapter::strip_bytes(&bytes).into_vec();
+                bytes = plain;
+            }
+            senco::atomic::write_replace(path, &bytes)?;
+            writeln!(anstream::stderr(), "wrote {}", path.display())?;
+        }
+        None => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(if cohort.summary.broken > 0 {
+        PROBLEMS
+    } else {
+        OK
+    })
 }

@@ -70,12 +70,35 @@ pub fn analyse(framework: &Framework, evidence: &[Evidence], min_evidence: usize
             nodes[node].evidence.push(index);
         }
     }
+    settle(framework, &mut nodes, |_, n| {
+        n.evidence.len() >= min_evidence
+    });
+    Coverage {
+        nodes,
+        min_evidence,
+    }
+}
+
+impl Coverage {
+    /// Keeps a leaf covered only if `keep(leaf)` also holds, e.g. only when assessed
+    /// (`[rules] require_assessed`), and settles the counts of the nodes above again.
+    pub fn restrict(&mut self, framework: &Framework, keep: impl Fn(NodeId) -> bool) {
+        settle(framework, &mut self.nodes, |id, n| n.covered && keep(id));
+    }
+}
+
+/// Sets each leaf's `covered` by `leaf_covered` and every other node's from its children.
+fn settle(
+    framework: &Framework,
+    nodes: &mut [NodeCoverage],
+    leaf_covered: impl Fn(NodeId, &NodeCoverage) -> bool,
+) {
     // Children come after their parents in framework order, so one backward pass settles
     // every node after all of its children.
     for id in (0..framework.nodes.len()).rev() {
         let node = framework.node(id);
         if node.is_leaf() {
-            let covered = nodes[id].evidence.len() >= min_evidence;
+            let covered = leaf_covered(id, &nodes[id]);
             nodes[id].covered = covered;
             nodes[id].leaves_total = 1;
             nodes[id].leaves_covered = usize::from(covered);
@@ -91,10 +114,6 @@ pub fn analyse(framework: &Framework, evidence: &[Evidence], min_evidence: usize
             nodes[id].leaves_covered = covered;
             nodes[id].covered = all;
         }
-    }
-    Coverage {
-        nodes,
-        min_evidence,
     }
 }
 

@@ -259,16 +259,7 @@ fn read_front_matter(
     let keys = match frontmatter::parse(format, matter_text) {
         Ok(keys) => keys,
         Err(err) => {
-            let offset = match (err.offset, err.line_col) {
-                (Some(offset), _) => matter.start + offset,
-                (None, Some((line, column))) => {
-                    let (first_line, _) = source.line_col(matter.start);
-                    source
-                        .offset_of(first_line + line - 1, column)
-                        .unwrap_or(matter.start)
-                }
-                (None, None) => matter.start,
-            };
+            let offset = frontmatter::error_offset(source, matter.start, &err);
             let language = match format {
                 Format::Yaml => "YAML",
                 Format::Toml => "TOML",
@@ -551,7 +542,7 @@ pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic 
 }
 
 /// Text of a scalar value, as written (numbers included: `5.2` may be an alias).
-fn scalar_text(value: &Value) -> Option<String> {
+pub(crate) fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -560,7 +551,7 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
-fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
+pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
     let t = text.trim();
     let shape = t.len() == 10
         && t.bytes().enumerate().all(|(i, b)| {

@@ -87,6 +87,25 @@ pub struct ParseError {
     pub line_col: Option<(usize, usize)>,
 }
 
+/// Where in the whole file (byte offset) a parse error of the front matter starting at
+/// byte `matter_start` lies.
+pub fn error_offset(
+    source: &crate::diagnostic::SourceText<'_>,
+    matter_start: usize,
+    err: &ParseError,
+) -> usize {
+    match (err.offset, err.line_col) {
+        (Some(offset), _) => matter_start + offset,
+        (None, Some((line, column))) => {
+            let (first_line, _) = source.line_col(matter_start);
+            source
+                .offset_of(first_line + line - 1, column)
+                .unwrap_or(matter_start)
+        }
+        (None, None) => matter_start,
+    }
+}
+
 /// YAML documents are parsed with hard limits, so an alias bomb or a huge document costs
 /// bounded time and memory.
 fn yaml_options() -> serde_saphyr::Options {

@@ -5,13 +5,16 @@
 //! 1. [`framework`]: load the outcome framework (built-in JSON or a file).
 //! 2. [`discover`] and [`evidence`]: find the evidence files and parse each one
 //!    (front matter in [`frontmatter`], tags and words from the Markdown).
-//! 3. [`coverage`]: which outcomes are evidenced and which are missing.
+//! 3. [`coverage`]: which outcomes are evidenced and which are missing; [`judgement`]:
+//!    which are assessed, by the tutors' judgement files.
 //! 4. [`report`]: tell the trainee (text or JSON).
 //!
 //! The `senco` binary is a thin face over [`check_portfolio`] and friends; tests and
 //! benchmarks call the library directly.
 
 pub mod atomic;
+pub mod cohort;
+pub mod cohort_report;
 pub mod coverage;
 pub mod deadline;
 pub mod diagnostic;
@@ -19,6 +22,7 @@ pub mod discover;
 pub mod evidence;
 pub mod framework;
 pub mod frontmatter;
+pub mod judgement;
 pub mod markdown;
 pub mod pack;
 pub mod portfolio;
@@ -26,6 +30,7 @@ pub mod privacy;
 pub mod pseudonymise;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod scaffold;
 pub mod serve;
 pub mod suggest;
@@ -86,6 +91,16 @@ pub struct Check {
     pub diagnostics: Vec<Diagnostic>,
     /// Privacy findings silenced by `<!-- senco: allow ... -->` markers, sorted.
     pub silenced: Vec<Diagnostic>,
+    /// Assessor judgements, sorted by date then file, superseded ones included.
+    pub judgements: Vec<judgement::Judgement>,
+    pub assessment: judgement::Assessment,
+}
+
+/// Settings of one check that are not the trainee's (so not in portfolio.toml).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Where the judgement files are; default `feedback/` in the portfolio.
+    pub feedback: Option<std::path::PathBuf>,
 }
 
 impl Check {
@@ -126,6 +141,21 @@ pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
 
 /// Runs discovery, parsing and coverage for an already loaded portfolio.
 pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
+    check_loaded_with(portfolio, framework, &CheckOptions::default())
+}
+
+/// [`check_portfolio`] with options.
+pub fn check_portfolio_with(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    check_loaded_with(portfolio, framework, options)
+}
+
+/// [`check_loaded`] with options.
+pub fn check_loaded_with(
+    portfolio: Portfolio,
+    framework: Framework,
+    options: &CheckOptions,
+) -> Result<Check, FatalError> {
     let (found, mut diagnostics) = discover::discover(&portfolio)?;
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
     diagnostics.extend(name_problems);
@@ -142,7 +172,18 @@ pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check,
         silenced.extend(scan.silenced);
     }
     diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
-    let coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    let feedback = options
+        .feedback
+        .clone()
+        .unwrap_or_else(|| portfolio.root.join(judgement::FEEDBACK_DIR));
+    let (judgements, judgement_diagnostics) =
+        judgement::load(&feedback, &portfolio.root, &framework, &evidence);
+    diagnostics.extend(judgement_diagnostics);
+    let assessment = judgement::assess(&framework, &evidence, &judgements);
+    if portfolio.rules.require_assessed {
+        coverage.restrict(&framework, |leaf| assessment.node(leaf).assessed);
+    }
     diagnostic::sort_diagnostics(&mut diagnostics);
     coverage::keep_first_parent_tag_hints(&mut diagnostics);
     diagnostic::sort_diagnostics(&mut silenced);
@@ -153,6 +194,8 @@ pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check,
         coverage,
         diagnostics,
         silenced,
+        judgements,
+        assessment,
     })
 }
 

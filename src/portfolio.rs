@@ -40,6 +40,10 @@ pub struct Rules {
     /// Word limits by evidence type, e.g. `word_limits = { assignment = 4000 }`.
     #[serde(default)]
     pub word_limits: std::collections::BTreeMap<String, usize>,
+    /// An indicator counts as covered only if a current `meets` judgement also applies
+    /// to it (see [`crate::judgement`]).
+    #[serde(default)]
+    pub require_assessed: bool,
 }
 
 fn default_min_evidence() -> usize {
@@ -51,6 +55,7 @@ impl Default for Rules {
         Rules {
             min_evidence: default_min_evidence(),
             word_limits: Default::default(),
+            require_assessed: false,
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct CheckJson<'a> {
     pub evidence: Vec<EvidenceJson<'a>>,
     pub diagnostics: &'a [Diagnostic],
     pub summary: Summary,
+    pub assessment: AssessmentSummary,
+    /// Every judgement file read, superseded ones included, by date then file.
+    pub judgements: &'a [crate::judgement::Judgement],
 }
 
 #[derive(Debug, Serialize)]
@@ -43,6 +46,23 @@ pub struct ItemJson<'a> {
     pub evidence: Vec<&'a str>,
     pub indicators_total: usize,
     pub indicators_covered: usize,
+    /// A current `meets` judgement applies (to every indicator under it, for a parent).
+    pub assessed: bool,
+    pub indicators_assessed: usize,
+    /// The latest judgements that apply to this item.
+    pub judgements: Vec<JudgementRefJson<'a>>,
+}
+
+/// A judgement as listed under an item.
+#[derive(Debug, Serialize)]
+pub struct JudgementRefJson<'a> {
+    pub file: &'a str,
+    pub evidence: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub judgement: crate::judgement::Verdict,
+    pub assessor: &'a str,
+    pub date: String,
+    pub state: crate::judgement::State,
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +88,25 @@ pub struct Summary {
     pub hints: usize,
 }
 
+/// The assessed axis in numbers, beside [`Summary`].
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct AssessmentSummary {
+    pub require_assessed: bool,
+    pub indicators_assessed: usize,
+    /// Judgements in force (not superseded), and how many of those are stale.
+    pub judgements: usize,
+    pub judgements_stale: usize,
+}
+
+pub fn assessment_summary(check: &Check) -> AssessmentSummary {
+    AssessmentSummary {
+        require_assessed: check.portfolio.rules.require_assessed,
+        indicators_assessed: check.assessment.leaves_assessed(&check.framework),
+        judgements: check.judgements.iter().filter(|j| !j.superseded).count(),
+        judgements_stale: stale(check).count(),
+    }
+}
+
 pub fn summary(check: &Check) -> Summary {
     Summary {
         evidence_files: check.evidence.len(),
@@ -80,6 +119,14 @@ pub fn summary(check: &Check) -> Summary {
     }
 }
 
+/// Judgements in force that are stale.
+pub fn stale(check: &Check) -> impl Iterator<Item = &crate::judgement::Judgement> {
+    check
+        .judgements
+        .iter()
+        .filter(|j| !j.superseded && j.state == crate::judgement::State::Stale)
+}
+
 pub fn to_json(check: &Check) -> CheckJson<'_> {
     let fw = &check.framework;
     let items = fw
@@ -88,6 +135,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         .enumerate()
         .map(|(id, node)| {
             let cov = check.coverage.node(id);
+            let assessed = check.assessment.node(id);
             ItemJson {
                 id: &node.id,
                 kind: node.kind.as_str(),
@@ -101,6 +149,24 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
                     .collect(),
                 indicators_total: cov.leaves_total,
                 indicators_covered: cov.leaves_covered,
+                assessed: assessed.assessed,
+                indicators_assessed: assessed.leaves_assessed,
+                judgements: assessed
+                    .judgements
+                    .iter()
+                    .map(|&j| {
+                        let j = &check.judgements[j];
+                        JudgementRefJson {
+                            file: &j.file,
+                            evidence: j.evidence.as_deref(),
+                            outcome: j.outcome.as_deref(),
+                            judgement: j.judgement,
+                            assessor: &j.assessor,
+                            date: j.date.to_string(),
+                            state: j.state,
+                        }
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -134,6 +200,8 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         evidence,
         diagnostics: &check.diagnostics,
         summary: summary(check),
+        assessment: assessment_summary(check),
+        judgements: &check.judgements,
     }
 }
 
@@ -185,6 +253,7 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     }
     writeln!(out)?;
     write_tree(out, check)?;
+    write_stale(out, check)?;
     let uncovered: Vec<usize> = check.coverage.uncovered_leaves(fw).collect();
     if !uncovered.is_empty() {
         writeln!(out)?;
@@ -217,9 +286,17 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     }
     writeln!(out)?;
     let noun = leaf_noun(fw);
+    let assessed = if shows_assessed(check) {
+        format!(
+            ", {} assessed",
+            check.assessment.leaves_assessed(&check.framework)
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{BOLD}{} of {} {noun}s covered{BOLD:#}; {} error{}, {} warning{}, {} hint{}",
+        "{BOLD}{} of {} {noun}s covered{assessed}{BOLD:#}; {} error{}, {} warning{}, {} hint{}",
         s.indicators_covered,
         s.indicators,
         s.errors,
@@ -229,6 +306,42 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
         s.hints,
         plural(s.hints)
     )
+}
+
+/// The assessed axis is shown once a portfolio has judgements or requires them, so a
+/// trainee's report stays as it was until a tutor is involved.
+fn shows_assessed(check: &Check) -> bool {
+    !check.judgements.is_empty() || check.portfolio.rules.require_assessed
+}
+
+/// Lists the judgements that no longer count because the evidence changed or went.
+fn write_stale(out: &mut dyn Write, check: &Check) -> io::Result<()> {
+    let stale: Vec<_> = stale(check).collect();
+    if stale.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{BOLD}Stale judgements ({}): the evidence changed since it was judged{BOLD:#}",
+        stale.len()
+    )?;
+    for j in stale {
+        let why = match j.stale_reason {
+            Some(crate::judgement::StaleReason::Missing) => "file gone",
+            _ => "file changed",
+        };
+        writeln!(
+            out,
+            "  {RED}!{RED:#} {}  {} by {}, {} {DIM}({why}; {}){DIM:#}",
+            j.subject(),
+            j.judgement,
+            j.assessor,
+            j.date,
+            j.file
+        )?;
+    }
+    Ok(())
 }
 
 fn leaf_noun(fw: &Framework) -> &'static str {
@@ -245,6 +358,7 @@ fn plural(n: usize) -> &'static str {
 
 fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     let fw = &check.framework;
+    let show_assessed = shows_assessed(check);
     for (id, node) in fw.nodes.iter().enumerate() {
         // Parts and outcomes; indicators are summarised by their parent's count.
         if node.kind == NodeKind::Indicator && node.parent.is_some() {
@@ -268,9 +382,18 @@ fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {
         } else {
             Style::new()
         };
+        let assessed = if show_assessed {
+            format!(
+                "  assessed {:>3}/{}",
+                check.assessment.node(id).leaves_assessed,
+                cov.leaves_total
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{mark} {indent}{style}{label:<width$}{style:#} {:>3}/{:<3} {} {:>3}%",
+            "{mark} {indent}{style}{label:<width$}{style:#} {:>3}/{:<3} {} {:>3}%{assessed}",
             cov.leaves_covered,
             cov.leaves_total,
             bar(cov.leaves_covered, cov.leaves_total, 10),

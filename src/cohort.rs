@@ -1,0 +1,646 @@
+//! `senco cohort`: many portfolios at a glance, for a tutor.
+//!
+//! A cohort is a folder whose subfolders are portfolios, or a folder with `cohort.toml`
+//! listing them. Every portfolio is checked in parallel and reduced at once to a [`Row`]
+//! (counts and one mark per indicator), so a cohort of a thousand never holds a
+//! thousand [`crate::Check`]s. One broken portfolio becomes a row that says what is wrong.
+//!
+//! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
+//! [`crate::cohort_report`] and any HTML renderer read the same struct.
+
+use crate::judgement::State;
+use crate::{CheckOptions, FatalError};
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub const COHORT_FILE: &str = "cohort.toml";
+
+/// How close a deadline must be, in months, for low coverage to put a trainee at risk.
+pub const RISK_MONTHS: i8 = 6;
+
+/// How many indicators the summary names as "teach next".
+pub const TEACH_NEXT: usize = 5;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CohortFile {
+    #[serde(default)]
+    trainee: Vec<TraineeEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TraineeEntry {
+    path: String,
+    name: Option<String>,
+    candidate: Option<Candidate>,
+    feedback: Option<String>,
+}
+
+/// Candidate numbers are often written bare (`candidate = 104233`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Candidate {
+    Text(String),
+    Number(i64),
+}
+
+/// One portfolio of the cohort, before it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub root: PathBuf,
+    /// The path as shown: relative to the cohort folder when inside it.
+    pub label: String,
+    pub name: Option<String>,
+    pub candidate: Option<String>,
+    /// Judgement folder, when not the portfolio's own `feedback/`.
+    pub feedback: Option<PathBuf>,
+}
+
+/// A subfolder of the cohort folder that is not a portfolio, named so nothing is
+/// dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Finds the cohort's portfolios: listed in `cohort.toml`, else every subfolder holding
+/// `portfolio.toml`, by folder name.
+pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
+    if !dir.is_dir() {
+        return Err(
+            FatalError::new(format!("{} is not a folder", dir.display()))
+                .with_help("give the folder holding the trainees' portfolios"),
+        );
+    }
+    let listing = dir.join(COHORT_FILE);
+    if listing.is_file() {
+        return Ok((listed(dir, &listing)?, Vec::new()));
+    }
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", dir.display())))?;
+    let mut folders: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir() && !crate::discover::is_hidden(&e.file_name()))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    folders.sort();
+    let mut members = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, path) in folders {
+        if path.join(crate::portfolio::CONFIG_FILE).is_file() {
+            members.push(Member {
+                root: path,
+                label: name,
+                name: None,
+                candidate: None,
+                feedback: None,
+            });
+        } else {
+            skipped.push(Skipped {
+                path: name,
+                reason: format!("no {}", crate::portfolio::CONFIG_FILE),
+            });
+        }
+    }
+    if members.is_empty() {
+        return Err(FatalError::new(format!(
+            "no portfolios in {}: no subfolder holds {}",
+            dir.display(),
+            crate::portfolio::CONFIG_FILE
+        ))
+        .with_help(format!(
+            "put each trainee's portfolio in its own subfolder, or list them in {COHORT_FILE} as [[trainee]] path = \"...\""
+        )));
+    }
+    Ok((members, skipped))
+}
+
+fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
+    let text = std::fs::read_to_string(listing)
+        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", listing.display())))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let file: CohortFile = toml::from_str(text).map_err(|e| {
+        let source = crate::diagnostic::SourceText::new(text);
+        let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));
+        FatalError::new(format!(
+            "{}:{line}:{column}: {}",
+            listing.display(),
+            e.message().trim_end()
+        ))
+        .with_help("each trainee is a [[trainee]] table with `path`, and optionally `name`, `candidate` and `feedback`")
+    })?;
+    if file.trainee.is_empty() {
+        return Err(
+            FatalError::new(format!("{} lists no trainees", listing.display()))
+                .with_help("add a [[trainee]] table with `path = \"folder\"` for each portfolio"),
+        );
+    }
+    Ok(file
+        .trainee
+        .into_iter()
+        .map(|t| Member {
+            root: dir.join(&t.path),
+            label: t.path,
+            name: t.name.filter(|n| !n.trim().is_empty()),
+            candidate: t.candidate.map(|c| match c {
+                Candidate::Text(s) => s,
+                Candidate::Number(n) => n.to_string(),
+            }),
+            feedback: t.feedback.map(|f| dir.join(f)),
+        })
+        .collect())
+}
+
+/// An indicator's state for one trainee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    /// Neither covered nor assessed.
+    None,
+    /// Covered by the portfolio's rules, not (yet) assessed.
+    Covered,
+    /// Covered and assessed.
+    Assessed,
+    /// A current `meets` judgement, but not enough evidence to be covered.
+    AssessedOnly,
+}
+
+impl Mark {
+    pub fn new(covered: bool, assessed: bool) -> Mark {
+        match (covered, assessed) {
+            (false, false) => Mark::None,
+            (true, false) => Mark::Covered,
+            (true, true) => Mark::Assessed,
+            (false, true) => Mark::AssessedOnly,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::None => "none",
+            Mark::Covered => "covered",
+            Mark::Assessed => "assessed",
+            Mark::AssessedOnly => "assessed-only",
+        }
+    }
+
+    pub fn covered(self) -> bool {
+        matches!(self, Mark::Covered | Mark::Assessed)
+    }
+
+    pub fn assessed(self) -> bool {
+        matches!(self, Mark::Assessed | Mark::AssessedOnly)
+    }
+}
+
+/// Covered, assessed and total indicators of one part (a top-level node).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartCount {
+    pub id: String,
+    pub covered: usize,
+    pub assessed: usize,
+    pub total: usize,
+}
+
+/// One trainee, reduced to what the cohort views show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// From cohort.toml, else the portfolio's `trainee`, else the folder name.
+    pub name: String,
+    pub candidate: Option<String>,
+    /// The portfolio folder, relative to the cohort folder when inside it.
+    pub path: String,
+    /// Framework id; an index into [`Cohort::frameworks`] is `framework_index`.
+    pub framework: Option<String>,
+    pub framework_index: Option<usize>,
+    pub parts: Vec<PartCount>,
+    /// One mark per indicator, in the order of the framework's `indicators`.
+    pub indicators: Vec<Mark>,
+    pub covered: usize,
+    pub assessed: usize,
+    pub total: usize,
+    pub evidence_files: usize,
+    /// Judgements in force that are stale.
+    pub stale: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub appointed: Option<String>,
+    pub deadline: Option<String>,
+    /// Why the trainee is at risk, in words; empty when not.
+    pub at_risk: Vec<String>,
+    /// Why the portfolio could not be read at all.
+    pub error: Option<String>,
+}
+
+impl Row {
+    pub fn percent(&self) -> usize {
+        (self.covered * 100).checked_div(self.total).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrameworkInfo {
+    pub id: String,
+    pub title: String,
+    pub parts: Vec<NodeInfo>,
+    pub indicators: Vec<IndicatorInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeInfo {
+    pub id: String,
+    pub title: String,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorInfo {
+    pub id: String,
+    pub title: String,
+    /// The id of the part it belongs to.
+    pub part: String,
+    /// How many readable portfolios of this framework cover it, and assess it.
+    pub covered_by: usize,
+    pub assessed_by: usize,
+}
+
+/// An indicator few trainees have covered: what to teach next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeachNext {
+    pub framework: String,
+    pub id: String,
+    pub title: String,
+    pub covered_by: usize,
+    /// Readable portfolios following this framework.
+    pub of: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub trainees: usize,
+    /// Portfolios that could not be read.
+    pub broken: usize,
+    pub at_risk: usize,
+    pub stale_judgements: usize,
+    pub teach_next: Vec<TeachNext>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cohort {
+    #[serde(serialize_with = "as_text")]
+    pub today: Date,
+    pub frameworks: Vec<FrameworkInfo>,
+    pub trainees: Vec<Row>,
+    pub skipped: Vec<Skipped>,
+    pub summary: Summary,
+}
+
+fn as_text<S: serde::Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(date)
+}
+
+/// Reads every member in parallel, calling `progress` after each one.
+pub fn read(
+    members: &[Member],
+    skipped: Vec<Skipped>,
+    today: Date,
+    progress: &(dyn Fn() + Sync),
+) -> Cohort {
+    let frameworks: Mutex<BTreeMap<(String, String), FrameworkInfo>> = Mutex::new(BTreeMap::new());
+    let mut trainees: Vec<(Row, Option<(String, String)>)> = members
+        .par_iter()
+        .map(|member| {
+            let row = read_one(member, today, &frameworks);
+            progress();
+            row
+        })
+        .collect();
+    // Frameworks are numbered by id (and shape), not by which portfolio was read first.
+    let frameworks = frameworks.into_inner().unwrap_or_else(|e| e.into_inner());
+    let keys: Vec<(String, String)> = frameworks.keys().cloned().collect();
+    let mut frameworks: Vec<FrameworkInfo> = frameworks.into_values().collect();
+    for (row, key) in &mut trainees {
+        row.framework_index = key
+            .as_ref()
+            .and_then(|k| keys.iter().position(|other| other == k));
+    }
+    let trainees: Vec<Row> = trainees.into_iter().map(|(row, _)| row).collect();
+    for (index, fw) in frameworks.iter_mut().enumerate() {
+        for row in trainees
+            .iter()
+            .filter(|r| r.framework_index == Some(index) && r.error.is_none())
+        {
+            for (info, mark) in fw.indicators.iter_mut().zip(&row.indicators) {
+                info.covered_by += usize::from(mark.covered());
+                info.assessed_by += usize::from(mark.assessed());
+            }
+        }
+    }
+    let summary = summarise(&frameworks, &trainees);
+    Cohort {
+        today,
+        frameworks,
+        trainees,
+        skipped,
+        summary,
+    }
+}
+
+fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
+    let mut candidates: Vec<(usize, usize, usize, TeachNext)> = Vec::new();
+    for (index, fw) in frameworks.iter().enumerate() {
+        let of = trainees
+            .iter()
+            .filter(|r| r.framework_index == Some(index) && r.error.is_none())
+            .count();
+        for (order, info) in fw.indicators.iter().enumerate() {
+            candidates.push((
+                info.covered_by,
+                index,
+                order,
+                TeachNext {
+                    framework: fw.id.clone(),
+                    id: info.id.clone(),
+                    title: info.title.clone(),
+                    covered_by: info.covered_by,
+                    of,
+                },
+            ));
+        }
+    }
+    // Fewest trainees first, by share so a small second framework is not always first.
+    candidates.sort_by(|a, b| {
+        let share = |c: &(usize, usize, usize, TeachNext)| {
+            (c.0 as u128 * 1_000_000) / (c.3.of.max(1) as u128)
+        };
+        (share(a), a.1, a.2).cmp(&(share(b), b.1, b.2))
+    });
+    Summary {
+        trainees: trainees.len(),
+        broken: trainees.iter().filter(|r| r.error.is_some()).count(),
+        at_risk: trainees.iter().filter(|r| !r.at_risk.is_empty()).count(),
+        stale_judgements: trainees.iter().map(|r| r.stale).sum(),
+        teach_next: candidates
+            .into_iter()
+            .take(TEACH_NEXT)
+            .map(|(_, _, _, t)| t)
+            .collect(),
+    }
+}
+
+type Frameworks = Mutex<BTreeMap<(String, String), FrameworkInfo>>;
+
+fn read_one(
+    member: &Member,
+    today: Date,
+    frameworks: &Frameworks,
+) -> (Row, Option<(String, String)>) {
+    let mut row = Row {
+        name: member
+            .name
+            .clone()
+            .unwrap_or_else(|| folder_name(&member.label)),
+        candidate: member.candidate.clone(),
+        path: member.label.clone(),
+        framework: None,
+        framework_index: None,
+        parts: Vec::new(),
+        indicators: Vec::new(),
+        covered: 0,
+        assessed: 0,
+        total: 0,
+        evidence_files: 0,
+        stale: 0,
+        errors: 0,
+        warnings: 0,
+        appointed: None,
+        deadline: None,
+        at_risk: Vec::new(),
+        error: None,
+    };
+    if let Some(dir) = member.feedback.as_ref().filter(|d| !d.is_dir()) {
+        // Reading on without it would show every judgement as missing, silently.
+        row.error = Some(format!(
+            "feedback folder {} does not exist (check `feedback` in {COHORT_FILE})",
+            dir.display()
+        ));
+        return (row, None);
+    }
+    let options = CheckOptions {
+        feedback: member.feedback.clone(),
+    };
+    let check = match crate::check_portfolio_with(&member.root, &options) {
+        Ok(check) => check,
+        Err(e) => {
+            row.error = Some(match e.help {
+                Some(help) => format!("{} ({help})", e.message),
+                None => e.message,
+            });
+            return (row, None);
+        }
+    };
+    let fw = &check.framework;
+    if member.name.is_none()
+        && let Some(trainee) = &check.portfolio.trainee
+    {
+        row.name = trainee.clone();
+    }
+    let leaves: Vec<usize> = fw.leaves().collect();
+    let key = (
+        fw.id.clone(),
+        leaves
+            .iter()
+            .map(|&l| fw.node(l).id.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    {
+        let mut known = frameworks.lock().unwrap_or_else(|e| e.into_inner());
+        known
+            .entry(key.clone())
+            .or_insert_with(|| framework_info(fw));
+    }
+    row.framework = Some(fw.id.clone());
+    row.parts = fw
+        .roots()
+        .map(|r| PartCount {
+            id: fw.node(r).id.clone(),
+            covered: check.coverage.node(r).leaves_covered,
+            assessed: check.assessment.node(r).leaves_assessed,
+            total: check.coverage.node(r).leaves_total,
+        })
+        .collect();
+    row.indicators = leaves
+        .iter()
+        .map(|&l| {
+            Mark::new(
+                check.coverage.node(l).covered,
+                check.assessment.node(l).assessed,
+            )
+        })
+        .collect();
+    row.covered = check.coverage.leaves_covered(fw);
+    row.assessed = check.assessment.leaves_assessed(fw);
+    row.total = check.coverage.leaves_total(fw);
+    row.evidence_files = check.evidence.len();
+    row.stale = check
+        .judgements
+        .iter()
+        .filter(|j| !j.superseded && j.state == State::Stale)
+        .count();
+    row.errors = check.count(crate::diagnostic::Severity::Error);
+    row.warnings = check.count(crate::diagnostic::Severity::Warning);
+    if let Some(d) = check.deadline() {
+        row.appointed = Some(d.appointed);
+        row.deadline = d.deadline;
+    }
+    row.at_risk = risks(&row, today);
+    (row, Some(key))
+}
+
+fn framework_info(fw: &crate::framework::Framework) -> FrameworkInfo {
+    let parts = fw
+        .roots()
+        .map(|r| NodeInfo {
+            id: fw.node(r).id.clone(),
+            title: fw.node(r).title.clone(),
+            total: fw.leaves_under(r).len(),
+        })
+        .collect();
+    let indicators = fw
+        .leaves()
+        .map(|l| {
+            let mut root = l;
+            while let Some(parent) = fw.node(root).parent {
+                root = parent;
+            }
+            IndicatorInfo {
+                id: fw.node(l).id.clone(),
+                title: fw.node(l).title.clone(),
+                part: fw.node(root).id.clone(),
+                covered_by: 0,
+                assessed_by: 0,
+            }
+        })
+        .collect();
+    FrameworkInfo {
+        id: fw.id.clone(),
+        title: fw.title.clone(),
+        parts,
+        indicators,
+    }
+}
+
+fn folder_name(label: &str) -> String {
+    let trimmed = label.trim_end_matches(['/', '\\']);
+    trimmed
+        .rsplit(['/', '\\'])
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or(label)
+        .to_string()
+}
+
+/// Why a trainee is at risk on `today`: a deadline within [`RISK_MONTHS`] months (or
+/// passed) with under half the indicators covered, or a NASENCO portfolio still
+/// incomplete on or after 1 September 2027, when a NASENCO course can no longer end in
+/// time (SEND Regulations 2014, reg 49(7)(a)).
+pub fn risks(row: &Row, today: Date) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let complete = row.total > 0 && row.covered == row.total;
+    let under_half = row.covered * 2 < row.total;
+    if let Some(deadline) = row.deadline.as_deref().and_then(|d| d.parse::<Date>().ok()) {
+        let soon = today
+            .checked_add(jiff::Span::new().months(RISK_MONTHS))
+            .unwrap_or(today);
+        if deadline < today && !complete {
+            reasons.push(format!(
+                "deadline {deadline} has passed with {} of {} covered",
+                row.covered, row.total
+            ));
+        } else if deadline <= soon && under_half {
+            reasons.push(format!(
+                "deadline {deadline} is within {RISK_MONTHS} months and only {} of {} are covered",
+                row.covered, row.total
+            ));
+        }
+    }
+    let nasenco = row
+        .framework
+        .as_deref()
+        .is_some_and(|f| f.starts_with("nasenco"));
+    if nasenco && today >= crate::deadline::NASENCO_END && !complete {
+        reasons.push(
+            "NASENCO portfolio incomplete on or after 1 September 2027: a NASENCO course no longer counts; the NPQ for SENCOs is needed".to_string(),
+        );
+    }
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn row(covered: usize, deadline: Option<&str>, framework: &str) -> Row {
+        Row {
+            name: "Child A's tutor".into(),
+            candidate: None,
+            path: "a".into(),
+            framework: Some(framework.into()),
+            framework_index: Some(0),
+            parts: Vec::new(),
+            indicators: Vec::new(),
+            covered,
+            assessed: 0,
+            total: 49,
+            evidence_files: 0,
+            stale: 0,
+            errors: 0,
+            warnings: 0,
+            appointed: None,
+            deadline: deadline.map(str::to_string),
+            at_risk: Vec::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn risk_needs_a_near_deadline_and_low_coverage() {
+        let today = date(2026, 1, 1);
+        assert_eq!(
+            risks(&row(10, Some("2026-06-30"), "npq-senco-2023"), today).len(),
+            1
+        );
+        assert!(risks(&row(10, Some("2026-07-02"), "npq-senco-2023"), today).is_empty());
+        assert!(risks(&row(25, Some("2026-06-30"), "npq-senco-2023"), today).is_empty());
+        assert_eq!(
+            risks(&row(48, Some("2025-12-31"), "npq-senco-2023"), today).len(),
+            1
+        );
+        assert!(risks(&row(10, None, "npq-senco-2023"), today).is_empty());
+    }
+
+    #[test]
+    fn nasenco_after_august_2027_is_at_risk_until_complete() {
+        assert!(risks(&row(48, None, "nasenco-2014"), date(2027, 8, 31)).is_empty());
+        assert_eq!(
+            risks(&row(48, None, "nasenco-2014"), date(2027, 9, 1)).len(),
+            1
+        );
+        assert!(risks(&row(49, None, "nasenco-2014"), date(2027, 9, 1)).is_empty());
+        assert!(risks(&row(48, None, "npq-senco-2023"), date(2027, 9, 1)).is_empty());
+    }
+
+    #[test]
+    fn folder_names() {
+        assert_eq!(folder_name("cohort/siân/"), "siân");
+        assert_eq!(folder_name("zoe"), "zoe");
+    }
+}

@@ -1,0 +1,456 @@
+//! Writing a [`Cohort`]: a terminal table, CSV (wide and long), an `.xlsx` workbook and
+//! JSON. Every writer reads the same plain data; none looks at a portfolio again.
+
+use crate::cohort::{Cohort, Mark, Row};
+use anstyle::{AnsiColor, Style};
+use std::io::{self, Write};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const RED: Style = AnsiColor::Red.on_default().bold();
+
+/// Marks as written in CSV and spreadsheet cells: text, so they read without colour.
+pub fn cell_mark(mark: Mark) -> &'static str {
+    match mark {
+        Mark::None => "",
+        other => other.as_str(),
+    }
+}
+
+pub fn write_json(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, cohort)?;
+    writeln!(out)
+}
+
+/// One indicator column of the wide formats.
+struct Column {
+    framework: usize,
+    /// Position in the framework's indicator list (and in each row's marks).
+    index: usize,
+    header: String,
+}
+
+fn indicator_columns(cohort: &Cohort) -> Vec<Column> {
+    let several = cohort.frameworks.len() > 1;
+    cohort
+        .frameworks
+        .iter()
+        .enumerate()
+        .flat_map(|(f, fw)| {
+            fw.indicators
+                .iter()
+                .enumerate()
+                .map(move |(i, ind)| Column {
+                    framework: f,
+                    index: i,
+                    header: if several {
+                        format!("{}/{}", fw.id, ind.id)
+                    } else {
+                        ind.id.clone()
+                    },
+                })
+        })
+        .collect()
+}
+
+fn mark_at(row: &Row, column: &Column) -> Option<Mark> {
+    (row.framework_index == Some(column.framework))
+        .then(|| row.indicators.get(column.index).copied())
+        .flatten()
+}
+
+const WIDE_HEADERS: [&str; 13] = [
+    "Trainee",
+    "Candidate",
+    "Portfolio",
+    "Framework",
+    "Covered",
+    "Assessed",
+    "Total",
+    "Percent covered",
+    "Stale judgements",
+    "Deadline",
+    "At risk",
+    "Errors",
+    "Could not read",
+];
+
+/// The cells of a trainee's row before the indicator marks.
+fn wide_cells(row: &Row) -> [String; 13] {
+    let readable = row.error.is_none();
+    let count = |n: usize| {
+        if readable {
+            n.to_string()
+        } else {
+            String::new()
+        }
+    };
+    [
+        row.name.clone(),
+        row.candidate.clone().unwrap_or_default(),
+        row.path.clone(),
+        row.framework.clone().unwrap_or_default(),
+        count(row.covered),
+        count(row.assessed),
+        count(row.total),
+        count(row.percent()),
+        count(row.stale),
+        row.deadline.clone().unwrap_or_default(),
+        row.at_risk.join("; "),
+        count(row.errors),
+        row.error.clone().unwrap_or_default(),
+    ]
+}
+
+/// A spreadsheet reads a cell starting with `=`, `+`, `-` or `@` as a formula; a name or
+/// message must never run as one, so such text is prefixed with `'`.
+pub fn defuse(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+fn csv_writer(out: &mut dyn Write) -> io::Result<csv::Writer<&mut dyn Write>> {
+    // The byte-order mark makes Excel read the file as UTF-8, so "Siân" stays "Siân".
+    out.write_all(b"\xEF\xBB\xBF")?;
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out))
+}
+
+/// CSV with one row per trainee and one column per indicator.
+pub fn write_csv(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+    let columns = indicator_columns(cohort);
+    let mut w = csv_writer(out)?;
+    let mut header: Vec<String> = WIDE_HEADERS.iter().map(|h| h.to_string()).collect();
+    header.extend(columns.iter().map(|c| c.header.clone()));
+    w.write_record(&header)?;
+    for row in &cohort.trainees {
+        let mut record: Vec<String> = wide_cells(row).iter().map(|c| defuse(c)).collect();
+        record.extend(
+            columns
+                .iter()
+                .map(|c| mark_at(row, c).map_or("", cell_mark).to_string()),
+        );
+        w.write_record(&record)?;
+    }
+    w.flush()
+}
+
+/// CSV with one row per trainee and indicator; a portfolio that could not be read has
+/// one row saying why.
+pub fn write_csv_long(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+    let mut w = csv_writer(out)?;
+    w.write_record([
+        "Trainee",
+        "Candidate",
+        "Portfolio",
+        "Framework",
+        "Part",
+        "Indicator",
+        "Covered",
+        "Assessed",
+        "Mark",
+        "Could not read",
+    ])?;
+    for row in &cohort.trainees {
+        let who = [
+            defuse(&row.name),
+            defuse(row.candidate.as_deref().unwrap_or("")),
+            defuse(&row.path),
+            row.framework.clone().unwrap_or_default(),
+        ];
+        let fw = row.framework_index.and_then(|f| cohort.frameworks.get(f));
+        match (fw, &row.error) {
+            (Some(fw), None) => {
+                for (info, mark) in fw.indicators.iter().zip(&row.indicators) {
+                    let mut record = who.to_vec();
+                    record.extend([
+                        info.part.clone(),
+                        info.id.clone(),
+                        u8::from(mark.covered()).to_string(),
+                        u8::from(mark.assessed()).to_string(),
+                        cell_mark(*mark).to_string(),
+                        String::new(),
+                    ]);
+                    w.write_record(&record)?;
+                }
+            }
+            _ => {
+                let mut record = who.to_vec();
+                record.extend(["", "", "", "", ""].map(String::from));
+                record.push(defuse(row.error.as_deref().unwrap_or("")));
+                w.write_record(&record)?;
+            }
+        }
+    }
+    w.flush()
+}
+
+/// The `.xlsx` workbook: a "Coverage" sheet with the same matrix as the wide CSV, marks
+/// coloured by conditional formats (the text stays, so colour is never the only signal),
+/// and an "Indicators" sheet counting trainees per indicator.
+pub fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{
+        Color, ConditionalFormatBlank, ConditionalFormatCell, ConditionalFormatCellRule,
+        DocProperties, ExcelDateTime, Format, FormatAlign, Workbook,
+    };
+    let mut book = Workbook::new();
+    // A fixed creation date (the cohort's "today") keeps the file byte-identical.
+    let created = ExcelDateTime::from_ymd(
+        cohort.today.year() as u16,
+        cohort.today.month() as u8,
+        cohort.today.day() as u8,
+    )?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_title("senco cohort coverage")
+            .set_creation_datetime(&created),
+    );
+    let bold = Format::new().set_bold();
+    let header_turned = Format::new()
+        .set_bold()
+        .set_rotation(90)
+        .set_align(FormatAlign::Center);
+    let green = Format::new()
+        .set_background_color(Color::RGB(0xC6EFCE))
+        .set_font_color(Color::RGB(0x006100));
+    let amber = Format::new()
+        .set_background_color(Color::RGB(0xFFEB9C))
+        .set_font_color(Color::RGB(0x9C5700));
+    let blue = Format::new()
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_font_color(Color::RGB(0x1F4E79));
+    let red = Format::new()
+        .set_background_color(Color::RGB(0xFFC7CE))
+        .set_font_color(Color::RGB(0x9C0006));
+
+    let columns = indicator_columns(cohort);
+    let sheet = book.add_worksheet();
+    sheet.set_name("Coverage")?;
+    for (c, h) in WIDE_HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    let first_mark = WIDE_HEADERS.len() as u16;
+    for (i, column) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, first_mark + i as u16, &column.header, &header_turned)?;
+    }
+    for (r, row) in cohort.trainees.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in wide_cells(row).iter().enumerate() {
+            let c = c as u16;
+            // Counts go in as numbers so they sort and sum.
+            match cell.parse::<f64>() {
+                Ok(n) if (4..=8).contains(&c) || c == 11 => sheet.write_number(r, c, n)?,
+                _ if cell.is_empty() => sheet,
+                _ => sheet.write_string(r, c, cell)?,
+            };
+        }
+        for (i, column) in columns.iter().enumerate() {
+            if let Some(mark) = mark_at(row, column).filter(|m| *m != Mark::None) {
+                sheet.write_string(r, first_mark + i as u16, cell_mark(mark))?;
+            }
+        }
+    }
+    let last_row = cohort.trainees.len() as u32;
+    if last_row > 0 && !columns.is_empty() {
+        let last_col = first_mark + columns.len() as u16 - 1;
+        for (text, format) in [
+            ("assessed", &green),
+            ("covered", &amber),
+            ("assessed-only", &blue),
+        ] {
+            let rule = ConditionalFormatCell::new()
+                .set_rule(ConditionalFormatCellRule::EqualTo(text))
+                .set_format(format);
+            sheet.add_conditional_format(1, first_mark, last_row, last_col, &rule)?;
+        }
+    }
+    if last_row > 0 {
+        // "At risk" and "Could not read" hold reasons in words; red marks them as well.
+        for col in [10u16, 12] {
+            let rule = ConditionalFormatBlank::new().invert().set_format(&red);
+            sheet.add_conditional_format(1, col, last_row, col, &rule)?;
+        }
+    }
+    sheet.set_column_width(0, 24)?;
+    sheet.set_column_width(2, 18)?;
+    sheet.set_column_width(10, 30)?;
+    sheet.set_column_width(12, 30)?;
+    if !columns.is_empty() {
+        let last_col = first_mark + columns.len() as u16 - 1;
+        sheet.set_column_range_width(first_mark, last_col, 9)?;
+    }
+    sheet.set_freeze_panes(1, 1)?;
+    sheet.autofilter(0, 0, last_row, first_mark + columns.len() as u16 - 1)?;
+
+    let sheet = book.add_worksheet();
+    sheet.set_name("Indicators")?;
+    let headers = [
+        "Framework",
+        "Part",
+        "Indicator",
+        "Wording",
+        "Covered by",
+        "Assessed by",
+        "Trainees",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    let mut r = 1u32;
+    for (f, fw) in cohort.frameworks.iter().enumerate() {
+        let of = cohort
+            .trainees
+            .iter()
+            .filter(|t| t.framework_index == Some(f) && t.error.is_none())
+            .count();
+        for info in &fw.indicators {
+            sheet.write_string(r, 0, &fw.id)?;
+            sheet.write_string(r, 1, &info.part)?;
+            sheet.write_string(r, 2, &info.id)?;
+            sheet.write_string(r, 3, &info.title)?;
+            sheet.write_number(r, 4, info.covered_by as f64)?;
+            sheet.write_number(r, 5, info.assessed_by as f64)?;
+            sheet.write_number(r, 6, of as f64)?;
+            r += 1;
+        }
+    }
+    sheet.set_column_width(3, 70)?;
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, r.saturating_sub(1).max(1), 6)?;
+    book.save_to_buffer()
+}
+
+/// Part columns of the terminal table: every part id, in framework order.
+fn part_columns(cohort: &Cohort) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for fw in &cohort.frameworks {
+        for p in &fw.parts {
+            if !parts.contains(&p.id) {
+                parts.push(p.id.clone());
+            }
+        }
+    }
+    parts
+}
+
+/// Longest text first, as the terminal shows it.
+fn width(texts: impl Iterator<Item = usize>, at_least: usize) -> usize {
+    texts.max().unwrap_or(0).max(at_least)
+}
+
+/// The terminal table: trainee by part (covered/total), assessed, stale judgements and
+/// deadline; then who is at risk, what to teach next and what could not be read.
+pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+    let s = &cohort.summary;
+    let broken = if s.broken > 0 {
+        format!(", {} could not be read", s.broken)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{BOLD}Cohort of {} trainee{}{broken}{BOLD:#} (today {})",
+        s.trainees,
+        if s.trainees == 1 { "" } else { "s" },
+        cohort.today
+    )?;
+    writeln!(out)?;
+    let parts = part_columns(cohort);
+    // Many parts (mixed frameworks, NPQ areas) would not fit: show totals only then.
+    let parts: &[String] = if parts.len() > 6 { &[] } else { &parts };
+    let name_w = width(cohort.trainees.iter().map(|r| r.name.chars().count()), 7).min(32);
+    let mut header = format!("{:<name_w$}", "Trainee");
+    for p in parts {
+        header.push_str(&format!("  {:>7}", format!("Part {p}")));
+    }
+    header.push_str(&format!(
+        "  {:>9}  {:>8}  {:>5}  {:<10}",
+        "Covered", "Assessed", "Stale", "Deadline"
+    ));
+    writeln!(out, "{BOLD}{}{BOLD:#}", header.trim_end())?;
+    for row in &cohort.trainees {
+        let name: String = row.name.chars().take(name_w).collect();
+        let mut line = format!("{name:<name_w$}");
+        if let Some(error) = &row.error {
+            let first = error.lines().next().unwrap_or(error);
+            writeln!(out, "{line}  {RED}could not read:{RED:#} {first}")?;
+            continue;
+        }
+        for p in parts {
+            let cell = row
+                .parts
+                .iter()
+                .find(|c| &c.id == p)
+                .map_or_else(|| "-".to_string(), |c| format!("{}/{}", c.covered, c.total));
+            line.push_str(&format!("  {cell:>7}"));
+        }
+        let total = format!("{}/{}", row.covered, row.total);
+        line.push_str(&format!(
+            "  {total:>9}  {:>8}  {:>5}  {:<10}",
+            row.assessed,
+            row.stale,
+            row.deadline.as_deref().unwrap_or("-")
+        ));
+        let line = line.trim_end().to_string();
+        if row.at_risk.is_empty() {
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(out, "{line}  {RED}at risk{RED:#}")?;
+        }
+    }
+    let at_risk: Vec<&Row> = cohort
+        .trainees
+        .iter()
+        .filter(|r| !r.at_risk.is_empty())
+        .collect();
+    if !at_risk.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}At risk ({}):{BOLD:#}", at_risk.len())?;
+        for row in at_risk {
+            for reason in &row.at_risk {
+                writeln!(out, "  {RED}!{RED:#} {}: {reason}", row.name)?;
+            }
+        }
+    }
+    if !s.teach_next.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{BOLD}Covered by the fewest trainees (teach next):{BOLD:#}"
+        )?;
+        for t in &s.teach_next {
+            let title: String = t.title.chars().take(60).collect();
+            let cut = if title.len() < t.title.len() {
+                "…"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "  {:<7} {:>3} of {:<3} {title}{cut}",
+                t.id, t.covered_by, t.of
+            )?;
+        }
+    }
+    if !cohort.skipped.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{DIM}Not portfolios, skipped:{DIM:#}")?;
+        for skipped in &cohort.skipped {
+            writeln!(out, "  {DIM}{}: {}{DIM:#}", skipped.path, skipped.reason)?;
+        }
+    }
+    if s.stale_judgements > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} stale judgement{}: run `senco check` on a portfolio to see which.",
+            s.stale_judgements,
+            if s.stale_judgements == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! `senco review`: write a judgement file for a tutor, recording the SHA-256 of the
+//! evidence as it is now. Re-confirming after the trainee edits is the same command
+//! again: the newer judgement replaces the stale one.
+
+use crate::FatalError;
+use crate::framework::Framework;
+use crate::judgement::{Verdict, normalise_path, sha256_hex};
+use crate::portfolio::Portfolio;
+use std::path::{Path, PathBuf};
+
+/// What the tutor judged.
+#[derive(Debug, Clone)]
+pub struct Review<'a> {
+    /// Evidence path, relative to the portfolio or to the current folder.
+    pub evidence: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub verdict: Verdict,
+    pub assessor: &'a str,
+    pub comment: Option<&'a str>,
+    pub date: jiff::civil::Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub path: PathBuf,
+    /// Things the tutor may want to know, e.g. the evidence does not tag the outcome.
+    pub notes: Vec<String>,
+}
+
+/// Checks the review against the portfolio and writes a new judgement file into
+/// `feedback_dir`, never replacing one.
+pub fn write(
+    portfolio: &Portfolio,
+    framework: &Framework,
+    feedback_dir: &Path,
+    review: &Review<'_>,
+) -> Result<Written, FatalError> {
+    if review.evidence.is_none() && review.outcome.is_none() {
+        return Err(FatalError::new("say what is judged")
+            .with_help("give --evidence evidence/FILE.md, --outcome ID, or both"));
+    }
+    let assessor = review.assessor.trim();
+    if assessor.is_empty() {
+        return Err(FatalError::new("the assessor's name is empty")
+            .with_help("give --assessor NAME or set SENCO_ASSESSOR"));
+    }
+    let outcome = match review.outcome {
+        None => None,
+        Some(id) => match framework.find(id) {
+            Some(node) => Some(node),
+            None => {
+                let d = crate::evidence::unknown_outcome(id, framework);
+                return Err(FatalError {
+                    message: d.message,
+                    help: d.help,
+                });
+            }
+        },
+    };
+    let mut notes = Vec::new();
+    let evidence = match review.evidence {
+        None => None,
+        Some(written) => {
+            let rel = evidence_path(portfolio, written)?;
+            let bytes = std::fs::read(portfolio.root.join(&rel))
+                .map_err(|e| FatalError::new(format!("cannot read {rel}: {e}")))?;
+            if let Some(node) = outcome {
+                let (parsed, _) = crate::evidence::parse_bytes(&bytes, &rel, framework);
+                let tags = parsed.outcome_nodes();
+                let under = framework.leaves_under(node);
+                if !tags.contains(&node) && !under.iter().any(|l| tags.contains(l)) {
+                    notes.push(format!(
+                        "{rel} does not tag {}; the judgement still counts for it",
+                        framework.node(node).id
+                    ));
+                }
+            }
+            Some((rel, sha256_hex(&bytes)))
+        }
+    };
+    let outcome_id = outcome.map(|n| framework.node(n).id.as_str());
+    let text = judgement_text(evidence.as_ref(), outcome_id, review, assessor);
+    std::fs::create_dir_all(feedback_dir)
+        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", feedback_dir.display())))?;
+    let mut stem = review.date.to_string();
+    if let Some((rel, _)) = &evidence {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let name = name.rsplit_once('.').map_or(name, |(s, _)| s);
+        // Evidence made by `senco new` starts with its own date; once is enough.
+        let name = name.get(11..).filter(|_| looks_dated(name)).unwrap_or(name);
+        stem.push('-');
+        stem.push_str(&crate::scaffold::slug(name));
+    }
+    if let Some(id) = outcome_id {
+        stem.push('-');
+        stem.push_str(&crate::scaffold::slug(id));
+    }
+    for n in 1..1000 {
+        let name = if n == 1 {
+            format!("{stem}.md")
+        } else {
+            format!("{stem}-{n}.md")
+        };
+        let path = feedback_dir.join(name);
+        if crate::atomic::write_new(&path, text.as_bytes())? {
+            return Ok(Written { path, notes });
+        }
+    }
+    Err(FatalError::new(format!(
+        "too many judgement files named {stem}-N.md in {}",
+        feedback_dir.display()
+    )))
+}
+
+/// `2025-01-10-…`
+fn looks_dated(name: &str) -> bool {
+    name.len() > 11 && name[..10].parse::<jiff::civil::Date>().is_ok() && &name[10..11] == "-"
+}
+
+/// Finds the evidence file a tutor named: relative to the portfolio, or a path from the
+/// current folder that lies inside the portfolio.
+fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalError> {
+    let (found, _) = crate::discover::discover(portfolio)?;
+    let normal = normalise_path(written);
+    if found.iter().any(|f| f.rel == normal) {
+        return Ok(normal);
+    }
+    if let (Ok(full), Ok(root)) = (
+        std::fs::canonicalize(written),
+        std::fs::canonicalize(&portfolio.root),
+    ) && let Ok(rel) = full.strip_prefix(&root)
+    {
+        let rel = crate::discover::relative(Path::new(""), rel);
+        if found.iter().any(|f| f.rel == rel) {
+            return Ok(rel);
+        }
+    }
+    let mut err = FatalError::new(format!(
+        "`{written}` is not an evidence file of the portfolio in {}",
+        portfolio.root.display()
+    ));
+    err = match crate::suggest::closest(&normal, found.iter().map(|f| f.rel.as_str())) {
+        Some(best) => err.with_help(format!("did you mean `{best}`?")),
+        None => err.with_help(format!(
+            "give the path relative to the portfolio folder, e.g. `{}`",
+            found
+                .first()
+                .map_or("evidence/2025-01-10-provision-map.md", |f| f.rel.as_str())
+        )),
+    };
+    Err(err)
+}
+
+fn judgement_text(
+    evidence: Option<&(String, String)>,
+    outcome: Option<&str>,
+    review: &Review<'_>,
+    assessor: &str,
+) -> String {
+    // A JSON string is a valid YAML double-quoted scalar, so any path or name is safe.
+    let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut text = String::from("---\n");
+    if let Some((rel, _)) = evidence {
+        text.push_str(&format!("evidence: {}\n", quote(rel)));
+    }
+    if let Some(id) = outcome {
+        text.push_str(&format!("outcome: {id}\n"));
+    }
+    text.push_str(&format!("judgement: {}\n", review.verdict));
+    text.push_str(&format!("assessor: {}\n", quote(assessor)));
+    text.push_str(&format!("date: {}\n", review.date));
+    if let Some((_, hash)) = evidence {
+        text.push_str(&format!("sha256: \"{hash}\"\n"));
+    }
+    text.push_str("---\n");
+    if let Some(comment) = review.comment.map(str::trim).filter(|c| !c.is_empty()) {
+        text.push('\n');
+        text.push_str(comment);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dated_names() {
+        assert!(looks_dated("2025-01-10-provision-map"));
+        assert!(!looks_dated("provision-map"));
+        assert!(!looks_dated("2025-01-10"));
+    }
+}
