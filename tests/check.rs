@@ -1009,7 +1009,7 @@ fn portfolio_toml_problems_stop_the_check() {
     let dir = portfolio(&format!("{NASENCO}\n[rules]\nmin_evidnce = 2\n"));
     let err = cannot_run(dir.path());
     assert!(
-        err.contains("unknown field `min_evidnce`, expected `min_evidence`"),
+        err.contains("unknown field `min_evidnce`, expected one of `min_evidence`"),
         "{err}"
     );
 
