@@ -259,7 +259,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     }
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, events.into_iter());
-    let clean = sanitiser(cx.site.depth(cx.page)).clean(&raw).to_string();
+    let clean = sanitise(&raw, cx.site.depth(cx.page));
     out.html = finish(&clean, &badges);
     out
 }
@@ -416,6 +416,25 @@ fn join_inside(source: &str, link: &str) -> Option<String> {
         }
     }
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+thread_local! {
+    /// Sanitisers by page depth, made once per thread: setting one up allocates every
+    /// allow-list, which cost more than cleaning a short quoted passage.
+    static SANITISERS: std::cell::RefCell<Vec<Option<ammonia::Builder<'static>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn sanitise(raw: &str, depth: usize) -> String {
+    SANITISERS.with_borrow_mut(|by_depth| {
+        if by_depth.len() <= depth {
+            by_depth.resize_with(depth + 1, || None);
+        }
+        by_depth[depth]
+            .get_or_insert_with(|| sanitiser(depth))
+            .clean(raw)
+            .to_string()
+    })
 }
 
 /// The ammonia configuration for evidence. `depth` is how many folders deep the page is,
