@@ -165,6 +165,8 @@ enum CohortFormat {
     CsvLong,
     /// An Excel workbook with coloured marks; needs -o FILE.
     Xlsx,
+    /// A dashboard (static HTML) with each trainee's built portfolio; needs -o DIR.
+    Html,
 }
 
 #[derive(Args)]
@@ -183,6 +185,9 @@ struct CohortArgs {
     /// The date deadlines and risks are judged against, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// With --format html: replace the output folder even if senco did not create it.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -735,6 +740,11 @@ fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
     } else {
         args.format
     };
+    if format == CohortFormat::Html && args.output.is_none() {
+        return Err(FatalError::new("a dashboard needs a folder to go to")
+            .with_help("add -o DIR, e.g. -o cohort-site")
+            .into());
+    }
     if format == CohortFormat::Xlsx && args.output.is_none() {
         return Err(FatalError::new("an .xlsx workbook needs a file to go to")
             .with_help("add -o cohort.xlsx")
@@ -750,8 +760,24 @@ fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
     }
     let cohort = senco::cohort::read(&members, skipped, today, &|| bar.inc(1));
     bar.finish_and_clear();
+    if let (CohortFormat::Html, Some(out)) = (format, &args.output) {
+        let theme = senco::render::theme::load(None)?;
+        let pages = senco::render::dashboard::build(&cohort, &args.dir, &theme, out, args.force)?;
+        writeln!(
+            anstream::stdout(),
+            "built {pages} pages into {}\nopen {} in a browser",
+            out.display(),
+            out.join("index.html").display()
+        )?;
+        return Ok(if cohort.summary.broken > 0 {
+            PROBLEMS
+        } else {
+            OK
+        });
+    }
     let mut bytes = Vec::new();
     match format {
+        CohortFormat::Html => {}
         CohortFormat::Text => cr::write_text(&mut bytes, &cohort)?,
         CohortFormat::Json => cr::write_json(&mut bytes, &cohort)?,
         CohortFormat::Csv => cr::write_csv(&mut bytes, &cohort)?,

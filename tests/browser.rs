@@ -391,3 +391,79 @@ fn single_file_portfolio_in_a_pack_passes_browser_and_axe() {
         &[("PAGES_ONLY", "1"), ("AXE_PAGES", "portfolio.html")],
     );
 }
+
+/// Issue 4: the cohort dashboard passes the same Chromium + axe checks as a portfolio,
+/// and links each readable trainee to their own built portfolio.
+#[test]
+fn cohort_dashboard_passes_browser_and_axe() {
+    let root = manifest_dir();
+    if !require_tool(
+        Path::new(CHROMIUM),
+        "Chromium",
+        "apt-get install chromium fonts-dejavu-core",
+    ) || !require_tool(
+        &root.join("tests/browser/node_modules/playwright-core"),
+        "playwright-core",
+        "run `npm ci` in tests/browser",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("dashboard");
+    let run = Command::new(env!("CARGO_BIN_EXE_senco"))
+        .args([
+            "cohort",
+            "tests/fixtures/cohort",
+            "--format",
+            "html",
+            "--today",
+            "2026-11-22",
+            "-o",
+        ])
+        .arg(&site)
+        .current_dir(&root)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run senco");
+    // 1: the fixture cohort holds a broken portfolio on purpose.
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "senco cohort failed\n{}",
+        show(&run)
+    );
+    let index = fs::read_to_string(site.join("index.html")).unwrap();
+    for trainee in ["Siân Prys-Jones", "Zoë Ellis"] {
+        assert!(
+            index.contains(trainee),
+            "{trainee} missing from the dashboard"
+        );
+    }
+    assert!(
+        index.contains("could not be read"),
+        "the broken portfolio has a row saying so"
+    );
+    let linked = index.matches("href=\"portfolios/").count();
+    assert_eq!(linked, 3, "each readable trainee links to their portfolio");
+    let mut pages = Vec::new();
+    html_files(&site, &mut pages);
+    for page in &pages {
+        let problems = active_markup(&fs::read_to_string(page).unwrap());
+        assert!(
+            problems.is_empty(),
+            "{}: {}",
+            page.display(),
+            problems.join("\n")
+        );
+    }
+    run_site_checks(
+        &site,
+        &[
+            ("PAGES_ONLY", "1"),
+            (
+                "AXE_PAGES",
+                "index.html,by-coverage.html,by-deadline.html,matrix.html",
+            ),
+        ],
+    );
+}

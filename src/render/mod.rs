@@ -6,6 +6,7 @@
 //! the previous site only when everything was written: a failed build leaves the last
 //! good one intact.
 
+pub mod dashboard;
 pub mod html;
 pub mod output;
 pub mod pages;

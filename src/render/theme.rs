@@ -15,6 +15,7 @@ pub const TEMPLATES: &[&str] = &[
     "gaps.html",
     "diagnostics.html",
     "single.html",
+    "cohort.html",
 ];
 
 pub struct Theme {

@@ -1,0 +1,251 @@
+//! The cohort dashboard (`senco cohort DIR --format html -o OUT`): a tutor's view of every
+//! trainee at once, with each trainee's own built portfolio beside it.
+//!
+//! Four static pages from one template, so nothing needs JavaScript: trainees by name, by
+//! coverage (lowest first) and by deadline (soonest first), and a heat-map matrix of
+//! trainees against indicators that states every cell in words as well as colour.
+
+use super::output::{self, Staging};
+use super::theme::Theme;
+use crate::FatalError;
+use crate::cohort::{Cohort, Mark, Row};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Serialize)]
+struct TraineeRow<'a> {
+    name: &'a str,
+    candidate: Option<&'a str>,
+    href: Option<String>,
+    percent: usize,
+    covered: usize,
+    assessed: usize,
+    total: usize,
+    stale: usize,
+    errors: usize,
+    deadline: Option<&'a str>,
+    at_risk: &'a [String],
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Cell {
+    class: &'static str,
+    symbol: &'static str,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct MatrixRow<'a> {
+    name: &'a str,
+    href: Option<String>,
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct Matrix<'a> {
+    id: &'a str,
+    title: &'a str,
+    indicators: &'a [crate::cohort::IndicatorInfo],
+    rows: Vec<MatrixRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    generator: String,
+    today: String,
+    view: &'static str,
+    page_title: &'static str,
+    cohort: &'a Cohort,
+    rows: Vec<TraineeRow<'a>>,
+    matrices: Vec<Matrix<'a>>,
+}
+
+/// Where each trainee's portfolio is built inside the dashboard, by trainee index.
+fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
+    let mut taken = Vec::new();
+    cohort
+        .trainees
+        .iter()
+        .map(|row| {
+            row.error.is_none().then(|| {
+                let base = match crate::pack::slug(&row.name) {
+                    s if s.is_empty() => "trainee".to_string(),
+                    s => s,
+                };
+                let mut name = base.clone();
+                let mut n = 2;
+                while taken.contains(&name) {
+                    name = format!("{base}-{n}");
+                    n += 1;
+                }
+                taken.push(name.clone());
+                format!("portfolios/{name}")
+            })
+        })
+        .collect()
+}
+
+/// Builds the dashboard and every readable trainee's portfolio into `out`, replacing it
+/// only when everything was written. Returns the number of pages written.
+pub fn build(
+    cohort: &Cohort,
+    cohort_dir: &Path,
+    theme: &Theme,
+    out: &Path,
+    force: bool,
+) -> Result<usize, FatalError> {
+    output::check_target(cohort_dir, &[], out, force)?;
+    let staging = Staging::create(out)?;
+    match write(cohort, cohort_dir, theme, staging.path()) {
+        Ok(pages) => {
+            staging.commit()?;
+            Ok(pages)
+        }
+        Err(e) => {
+            staging.abandon();
+            Err(e)
+        }
+    }
+}
+
+fn write(
+    cohort: &Cohort,
+    cohort_dir: &Path,
+    theme: &Theme,
+    dir: &Path,
+) -> Result<usize, FatalError> {
+    let dirs = portfolio_dirs(cohort);
+    let mut pages = 0;
+    for (row, site) in cohort.trainees.iter().zip(&dirs) {
+        let Some(site) = site else { continue };
+        // Row paths are relative to the cohort folder (an absolute one replaces it).
+        let check = crate::check_portfolio(&cohort_dir.join(&row.path))?;
+        let built = super::build(
+            &check,
+            &super::BuildOptions {
+                out: dir.join(site),
+                force: true,
+            },
+        )?;
+        pages += built.pages;
+    }
+    let hrefs: Vec<Option<String>> = dirs
+        .iter()
+        .map(|d| {
+            d.as_ref()
+                .map(|d| super::site::encode_path(&format!("{d}/index.html")))
+        })
+        .collect();
+    let rows: Vec<TraineeRow<'_>> = cohort
+        .trainees
+        .iter()
+        .zip(&hrefs)
+        .map(|(r, h)| trainee_row(r, h.clone()))
+        .collect();
+    let views: [(&str, &str, &str); 4] = [
+        ("index.html", "name", "Cohort overview"),
+        ("by-coverage.html", "coverage", "Trainees by coverage"),
+        ("by-deadline.html", "deadline", "Trainees by deadline"),
+        ("matrix.html", "matrix", "Cohort matrix"),
+    ];
+    for (file, view, page_title) in views {
+        let mut ordered: Vec<&TraineeRow<'_>> = rows.iter().collect();
+        match view {
+            "coverage" => ordered.sort_by_key(|r| (r.error.is_none(), r.percent, r.name)),
+            // No deadline sorts last; ISO dates sort as text.
+            "deadline" => ordered.sort_by_key(|r| (r.deadline.is_none(), r.deadline, r.name)),
+            _ => {}
+        }
+        let page = Page {
+            generator: format!("senco {}", env!("CARGO_PKG_VERSION")),
+            today: cohort.today.to_string(),
+            view,
+            page_title,
+            cohort,
+            rows: ordered
+                .into_iter()
+                .map(|r| TraineeRow {
+                    href: r.href.clone(),
+                    ..*r
+                })
+                .collect(),
+            matrices: if view == "matrix" {
+                matrices(cohort, &hrefs)
+            } else {
+                Vec::new()
+            },
+        };
+        let context = tera::Context::from_serialize(&page)
+            .map_err(|e| FatalError::new(format!("cannot prepare the dashboard: {e}")))?;
+        let html = theme
+            .tera
+            .render("cohort.html", &context)
+            .map_err(|e| FatalError::new(format!("theme template cohort.html failed: {e}")))?;
+        output::write_file(dir, file, html.as_bytes())?;
+        pages += 1;
+    }
+    output::write_file(dir, "assets/senco.css", &theme.css)?;
+    output::write_file(dir, output::MARKER, output::MARKER_TEXT.as_bytes())?;
+    Ok(pages)
+}
+
+fn trainee_row(r: &Row, href: Option<String>) -> TraineeRow<'_> {
+    TraineeRow {
+        name: &r.name,
+        candidate: r.candidate.as_deref(),
+        href,
+        percent: r.percent(),
+        covered: r.covered,
+        assessed: r.assessed,
+        total: r.total,
+        stale: r.stale,
+        errors: r.errors,
+        deadline: r.deadline.as_deref(),
+        at_risk: &r.at_risk,
+        error: r.error.as_deref(),
+    }
+}
+
+fn matrices<'a>(cohort: &'a Cohort, hrefs: &[Option<String>]) -> Vec<Matrix<'a>> {
+    cohort
+        .frameworks
+        .iter()
+        .enumerate()
+        .map(|(fi, fw)| Matrix {
+            id: &fw.id,
+            title: &fw.title,
+            indicators: &fw.indicators,
+            rows: cohort
+                .trainees
+                .iter()
+                .zip(hrefs)
+                .filter(|(r, _)| r.framework_index == Some(fi))
+                .map(|(r, href)| MatrixRow {
+                    name: &r.name,
+                    href: href.clone(),
+                    cells: r
+                        .indicators
+                        .iter()
+                        .zip(&fw.indicators)
+                        .map(|(mark, ind)| {
+                            let (class, symbol, words) = match mark {
+                                Mark::None => ("mark-none", "", "not covered"),
+                                Mark::Covered => ("mark-covered", "✓", "covered"),
+                                Mark::Assessed => ("mark-assessed", "★", "covered and assessed"),
+                                Mark::AssessedOnly => {
+                                    ("mark-assessed-only", "☆", "assessed, evidence short")
+                                }
+                            };
+                            Cell {
+                                class,
+                                symbol,
+                                label: format!("{}: {words}", ind.id),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
