@@ -1,5 +1,7 @@
 //! `senco pack`, `senco verify` and `senco pseudonymise`, through the library and the CLI.
 
+mod support;
+
 use assert_cmd::Command;
 use senco::pack::verify::{Layout, verify_bytes};
 use senco::pack::{Entry, PackOptions};
@@ -584,4 +586,61 @@ fn privacy_command_prints_findings_and_silenced() {
         .code(1)
         .stdout(predicates::str::contains("warning[phone-number]"))
         .stdout(predicates::str::contains("evidence/x.md:2:1"));
+}
+
+#[test]
+fn a_cohort_pack_index_carries_the_cohort_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = portfolio(&dir.path().join("a"), TRAINEE);
+    let second = portfolio(&dir.path().join("b"), "Sam Second");
+    let out = dir.path().join("pack.zip");
+    let bytes = make_pack(&[first, second], &anonymised("41"), &out);
+    let entries = entries_of(&bytes);
+    let index = entries.iter().find(|e| e.path == "index.html").unwrap();
+    let index = String::from_utf8(index.bytes.clone()).unwrap();
+    assert!(index.contains("<h2>Cohort matrix</h2>"), "{index}");
+    for candidate in ["Candidate 41", "Candidate 42"] {
+        assert!(
+            index.contains(&format!("<tr><th scope=\"row\">{candidate}</th>")),
+            "{candidate} row missing"
+        );
+    }
+    // One cell per indicator for each candidate, stated in words.
+    assert_eq!(
+        index
+            .matches("<span class=\"visually-hidden\">A1.1: ")
+            .count(),
+        2
+    );
+    assert!(!index.contains(TRAINEE) && !index.contains("Sam Second"));
+}
+
+#[test]
+fn cover_sheets_list_judgements_and_their_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sian");
+    support::copy_dir(
+        &support::manifest_dir().join("tests/fixtures/cohort/sian"),
+        &root,
+    );
+    let bytes = make_pack(
+        &[root],
+        &PackOptions::default(),
+        &dir.path().join("pack.zip"),
+    );
+    let entries = entries_of(&bytes);
+    let cover = entries
+        .iter()
+        .find(|e| e.path.ends_with("/cover.html"))
+        .unwrap();
+    let cover = String::from_utf8(cover.bytes.clone()).unwrap();
+    assert!(cover.contains("<h2>Assessor judgements</h2>"));
+    assert!(
+        cover.contains("<td>current</td>"),
+        "a current judgement is listed"
+    );
+    assert!(
+        cover.contains("stale: the evidence changed"),
+        "the fixture's stale judgement is listed"
+    );
 }

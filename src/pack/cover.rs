@@ -25,7 +25,8 @@ pub fn escape(text: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;max-width:60rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-align:top}\
-caption{font-weight:bold;text-align:left}dt{font-weight:bold}.num{text-align:right}.line{display:inline-block;min-width:18rem;border-bottom:1px solid #1a1a1a}";
+caption{font-weight:bold;text-align:left}dt{font-weight:bold}.num{text-align:right}.line{display:inline-block;min-width:18rem;border-bottom:1px solid #1a1a1a}\
+.scroll{overflow:auto}.visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -88,6 +89,7 @@ pub fn cover_html(part: &TraineePart, anonymise: bool) -> String {
     coverage_section(&mut b, part);
     privacy_section(&mut b, part);
     words_section(&mut b, part);
+    judgements_section(&mut b, part);
     declaration_section(&mut b, part, &who);
     page(&format!("Cover sheet: {who}"), &b)
 }
@@ -218,6 +220,42 @@ fn words_section(b: &mut String, part: &TraineePart) {
     b.push_str("</tbody>\n</table>\n");
 }
 
+/// Assessor judgements with their state: a stale one means the evidence changed after
+/// it was judged, which a moderator must see.
+fn judgements_section(b: &mut String, part: &TraineePart) {
+    let judgements: Vec<_> = part
+        .check
+        .judgements
+        .iter()
+        .filter(|j| !j.superseded)
+        .collect();
+    b.push_str("<h2>Assessor judgements</h2>\n");
+    if judgements.is_empty() {
+        b.push_str("<p>No judgements recorded.</p>\n");
+        return;
+    }
+    b.push_str("<table>\n<caption>Current judgements and their state</caption>\n<thead><tr><th scope=\"col\">Evidence</th><th scope=\"col\">Outcome</th><th scope=\"col\">Judgement</th><th scope=\"col\">Assessor</th><th scope=\"col\">Date</th><th scope=\"col\">State</th></tr></thead>\n<tbody>\n");
+    for j in judgements {
+        let state = match j.state {
+            crate::judgement::State::Current => "current".to_string(),
+            crate::judgement::State::Stale => {
+                "stale: the evidence changed after this judgement".to_string()
+            }
+        };
+        let _ = writeln!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(j.evidence.as_deref().unwrap_or("–")),
+            escape(j.outcome.as_deref().unwrap_or("–")),
+            escape(j.judgement.as_str()),
+            escape(&j.assessor),
+            j.date,
+            escape(&state)
+        );
+    }
+    b.push_str("</tbody>\n</table>\n");
+}
+
 fn declaration_section(b: &mut String, part: &TraineePart, who: &str) {
     let fw = &part.check.framework;
     let _ = writeln!(
@@ -252,5 +290,64 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
         );
     }
     b.push_str("</tbody>\n</table>\n");
+    if parts.len() > 1 {
+        cohort_matrix(&mut b, parts, anonymise);
+    }
     page("Assessment pack", &b)
+}
+
+/// The cohort matrix of a pack: for each framework in it, trainees against indicators,
+/// each cell a symbol and words (covered, assessed), so it reads without colour.
+fn cohort_matrix(b: &mut String, parts: &[TraineePart], anonymise: bool) {
+    let mut frameworks: Vec<&crate::framework::Framework> = Vec::new();
+    for part in parts {
+        if !frameworks.iter().any(|f| f.id == part.check.framework.id) {
+            frameworks.push(&part.check.framework);
+        }
+    }
+    b.push_str("<h2>Cohort matrix</h2>\n<p>✓ covered, ★ covered and assessed by a current judgement; blank: not covered.</p>\n");
+    for fw in frameworks {
+        let leaves: Vec<usize> = fw.leaves().collect();
+        let _ = writeln!(
+            b,
+            "<div class=\"scroll\" role=\"region\" aria-label=\"{} matrix\" tabindex=\"0\"><table>\n<caption>Candidates against indicators, {}</caption>\n<thead><tr><th scope=\"col\">Candidate</th>",
+            escape(&fw.id),
+            escape(&fw.title)
+        );
+        for &leaf in &leaves {
+            let n = fw.node(leaf);
+            let _ = write!(
+                b,
+                "<th scope=\"col\"><abbr title=\"{}\">{}</abbr></th>",
+                escape(&n.title),
+                escape(&n.id)
+            );
+        }
+        b.push_str("</tr></thead>\n<tbody>\n");
+        for part in parts.iter().filter(|p| p.check.framework.id == fw.id) {
+            let _ = write!(
+                b,
+                "<tr><th scope=\"row\">{}</th>",
+                escape(&identity(part, anonymise))
+            );
+            for &leaf in &leaves {
+                let covered = part.check.coverage.node(leaf).covered;
+                let assessed = part.check.assessment.node(leaf).assessed;
+                let (symbol, words) = match (covered, assessed) {
+                    (true, true) => ("★", "covered and assessed"),
+                    (true, false) => ("✓", "covered"),
+                    (false, true) => ("☆", "assessed, evidence short"),
+                    (false, false) => ("", "not covered"),
+                };
+                let id = &fw.node(leaf).id;
+                let _ = write!(
+                    b,
+                    "<td><span aria-hidden=\"true\">{symbol}</span><span class=\"visually-hidden\">{}: {words}</span></td>",
+                    escape(id)
+                );
+            }
+            b.push_str("</tr>\n");
+        }
+        b.push_str("</tbody>\n</table></div>\n");
+    }
 }
