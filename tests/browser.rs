@@ -251,16 +251,7 @@ fn active_markup_scan_sees_through_escaping() {
 #[test]
 fn built_portfolio_passes_browser_and_axe() {
     let root = manifest_dir();
-    let browser_dir = root.join("tests/browser");
-    if !require_tool(
-        Path::new(CHROMIUM),
-        "Chromium",
-        "apt-get install chromium fonts-dejavu-core",
-    ) || !require_tool(
-        &browser_dir.join("node_modules/playwright-core"),
-        "playwright-core",
-        "run `npm ci` in tests/browser",
-    ) {
+    if !browser_tools_present() {
         return;
     }
 
@@ -314,6 +305,19 @@ fn built_portfolio_passes_browser_and_axe() {
     );
 }
 
+/// Chromium and playwright-core are there (else: skip locally, fail in CI).
+fn browser_tools_present() -> bool {
+    require_tool(
+        Path::new(CHROMIUM),
+        "Chromium",
+        "apt-get install chromium fonts-dejavu-core",
+    ) && require_tool(
+        &manifest_dir().join("tests/browser/node_modules/playwright-core"),
+        "playwright-core",
+        "run `npm ci` in tests/browser",
+    )
+}
+
 /// Runs `tests/browser/site.mjs` on `dir` with extra settings; fails with its output.
 fn run_site_checks(dir: &Path, settings: &[(&str, &str)]) {
     let browser_dir = manifest_dir().join("tests/browser");
@@ -336,15 +340,7 @@ fn run_site_checks(dir: &Path, settings: &[(&str, &str)]) {
 #[test]
 fn single_file_portfolio_in_a_pack_passes_browser_and_axe() {
     let root = manifest_dir();
-    if !require_tool(
-        Path::new(CHROMIUM),
-        "Chromium",
-        "apt-get install chromium fonts-dejavu-core",
-    ) || !require_tool(
-        &root.join("tests/browser/node_modules/playwright-core"),
-        "playwright-core",
-        "run `npm ci` in tests/browser",
-    ) {
+    if !browser_tools_present() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -397,15 +393,7 @@ fn single_file_portfolio_in_a_pack_passes_browser_and_axe() {
 #[test]
 fn cohort_dashboard_passes_browser_and_axe() {
     let root = manifest_dir();
-    if !require_tool(
-        Path::new(CHROMIUM),
-        "Chromium",
-        "apt-get install chromium fonts-dejavu-core",
-    ) || !require_tool(
-        &root.join("tests/browser/node_modules/playwright-core"),
-        "playwright-core",
-        "run `npm ci` in tests/browser",
-    ) {
+    if !browser_tools_present() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
