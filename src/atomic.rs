@@ -13,6 +13,22 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Creates `path` atomically from what `fill` writes into the temporary file.
 pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+    let temp = filled_temp(path, fill)?;
+    // An existing file keeps its permissions.
+    if let Ok(existing) = std::fs::metadata(path) {
+        std::fs::set_permissions(temp.path(), existing.permissions())?;
+    }
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A temporary file beside `path` (so the final move is a rename on one file system),
+/// hidden from senco's own discovery, filled, synced and given ordinary permissions (a
+/// temporary file starts private, 0600).
+fn filled_temp(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -23,14 +39,8 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
         .tempfile_in(dir)?;
     fill(temp.as_file_mut())?;
     temp.as_file_mut().sync_all()?;
-    // The temporary file is private (0600); the result should look like any other file.
-    let permissions = match std::fs::metadata(path) {
-        Ok(existing) => existing.permissions(),
-        Err(_) => default_permissions(temp.as_file())?,
-    };
-    std::fs::set_permissions(temp.path(), permissions)?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    std::fs::set_permissions(temp.path(), default_permissions(temp.as_file())?)?;
+    Ok(temp)
 }
 
 /// Creates `path` with `bytes`, atomically, never replacing a file that exists.
@@ -38,21 +48,7 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, crate::FatalError> {
     let cannot =
         |e: io::Error| crate::FatalError::new(format!("cannot write {}: {e}", path.display()));
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".")
-        .suffix(".senco-tmp")
-        .tempfile_in(dir)
-        .map_err(cannot)?;
-    temp.as_file_mut()
-        .write_all(bytes)
-        .and_then(|()| temp.as_file_mut().sync_all())
-        .map_err(cannot)?;
-    let permissions = default_permissions(temp.as_file()).map_err(cannot)?;
-    std::fs::set_permissions(temp.path(), permissions).map_err(cannot)?;
+    let temp = filled_temp(path, |file| file.write_all(bytes)).map_err(cannot)?;
     match temp.persist_noclobber(path) {
         Ok(_) => Ok(true),
         Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
