@@ -117,20 +117,7 @@ pub fn evidence_page(
     let e = &check.evidence[index];
     let page = site.evidence_page(index);
     let up = site.up(page);
-    let (body, first_line) = read_body(site, &e.path);
-    let rendered = html::render(
-        &body,
-        &HtmlContext {
-            framework: &check.framework,
-            site,
-            source: &e.path,
-            page,
-            anchors: true,
-            report: true,
-            title: Some(&e.title),
-            first_line,
-        },
-    );
+    let rendered = evidence_body(check, site, index, page, true);
     let data = EvidenceData {
         path: e.path.clone(),
         title: e.title.clone(),
@@ -160,9 +147,36 @@ pub fn evidence_page(
     Ok((html, rendered.attachments, rendered.diagnostics))
 }
 
+/// An evidence file's body, read again from disk and rendered for `page` with its tag
+/// anchors: the one place the site and the single-file portfolio get evidence HTML from.
+/// `report` asks for link problems (once per build, not for every copy).
+pub(crate) fn evidence_body(
+    check: &Check,
+    site: &SiteMap,
+    index: usize,
+    page: &str,
+    report: bool,
+) -> html::Rendered {
+    let e = &check.evidence[index];
+    let (body, first_line) = read_body(site, &e.path);
+    html::render(
+        &body,
+        &HtmlContext {
+            framework: &check.framework,
+            site,
+            source: &e.path,
+            page,
+            anchors: true,
+            report,
+            title: Some(&e.title),
+            first_line,
+        },
+    )
+}
+
 /// The Markdown body of an evidence file and the line it starts on. Unreadable or
 /// non-text files give an empty body: the check already reported them.
-pub(crate) fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
+fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
     let Ok(bytes) = std::fs::read(site.root().join(rel)) else {
         return (String::new(), 1);
     };

@@ -2,7 +2,7 @@
 //! document: the stylesheet and images inlined, every link an in-page anchor, nothing
 //! fetched from anywhere. Built from the same sanitised evidence HTML as the site.
 
-use super::html::{self, Context as HtmlContext};
+use super::html;
 use super::pages::{Common, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
@@ -58,20 +58,7 @@ pub fn render(
     let mut evidence = Vec::with_capacity(check.evidence.len());
     for (i, e) in check.evidence.iter().enumerate() {
         let anchor = anchor_for(site.evidence_page(i));
-        let (body, first_line) = super::pages::read_body(&site, &e.path);
-        let rendered = html::render(
-            &body,
-            &HtmlContext {
-                framework: fw,
-                site: &site,
-                source: &e.path,
-                page,
-                anchors: true,
-                report: false,
-                title: Some(&e.title),
-                first_line,
-            },
-        );
+        let rendered = super::pages::evidence_body(check, &site, i, page, false);
         let body_html = localise(&rendered.html, &anchor, root, attachments_prefix);
         evidence.push(Section {
             anchor,
