@@ -319,6 +319,26 @@ impl Located<'_> {
 
 const WRITE_ONE: &str = "a judgement file starts with front matter such as\n  ---\n  evidence: evidence/2025-01-10-provision-map.md\n  outcome: B9.4\n  judgement: meets\n  assessor: Dr A Tutor\n  date: 2025-02-01\n  sha256: <SHA-256 of the evidence file>\n  ---\n`senco review` writes one for you";
 
+/// Parses and checks one judgement file's bytes, as [`load`] does for each file it finds
+/// (but without settling it against other judgements). `file` names it in diagnostics.
+pub fn parse_file(
+    bytes: &[u8],
+    file: &str,
+    root: &Path,
+    framework: &Framework,
+    evidence: &[Evidence],
+) -> (Option<Judgement>, Vec<Diagnostic>) {
+    parse(
+        bytes,
+        file,
+        &Context {
+            root,
+            framework,
+            evidence,
+        },
+    )
+}
+
 /// Parses and checks one judgement file. `None` when it is too broken to count.
 fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();

@@ -429,9 +429,15 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
     let mut report: Vec<Group<'_>> = Vec::new();
     match (&d.excerpt, d.line) {
         (Some(excerpt), Some(line)) => {
+            // An empty range still underlines one character (a whole one: the text may
+            // be any script).
+            let one_char = excerpt
+                .text
+                .get(excerpt.start..)
+                .and_then(|rest| rest.chars().next());
             let end = excerpt
                 .end
-                .max(excerpt.start + 1)
+                .max(excerpt.start + one_char.map_or(0, char::len_utf8))
                 .min(excerpt.text.len().max(excerpt.start));
             // The renderer appends `:line:col` to the path itself.
             let file = d.file.as_deref().unwrap_or("");
@@ -506,4 +512,26 @@ pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceText;
+
+    /// Found by the judgement fuzzer: an empty range at a four-byte character.
+    #[test]
+    fn an_empty_range_at_a_wide_character_underlines_the_character() {
+        let text = "\u{14400}";
+        let d = Diagnostic::error("x", "message")
+            .in_file("f.md")
+            .at(&SourceText::new(text), 0..0);
+        let mut out = Vec::new();
+        write_diagnostic(&mut out, &d).unwrap_or_default();
+        let out = String::from_utf8_lossy(&out);
+        assert!(
+            out.contains("f.md:1:1") && out.contains('\u{14400}'),
+            "{out}"
+        );
+    }
 }
