@@ -59,6 +59,8 @@ const PIECES: &[&str] = &[
     "<iframe src=x></iframe>",
     "<style>*{}</style>",
     "<p style=\"x\">",
+    "| l | r |\n|:--|--:|\n| a | b |\n",
+    "<table><tr><td style=\"background:url(javascript:alert(1));text-align:right\">x</td></tr></table>",
     "<!-- [[A1.2]] -->",
     "<details><summary>s</summary>[[A1.2]]</details>",
     "\u{E000}0\u{E000}",
