@@ -1,10 +1,12 @@
 //! Writing files so that a reader never sees half of one: write a temporary file beside
 //! the target, then rename it into place. An interrupted run leaves the old file intact
-//! (and at worst a `*.senco-tmp*` file, which `.gitignore` already ignores).
+//! and at worst a `*.senco-tmp*` file (which `.gitignore` already ignores) named after
+//! its process, which the next write to the same file removes once that process is gone.
 
+use crate::FatalError;
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` atomically. An existing file keeps its permissions.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -33,9 +35,13 @@ fn filled_temp(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let prefix = temp_prefix(&name);
+    remove_leftovers(dir, &prefix);
     let mut temp = tempfile::Builder::new()
-        .prefix(".")
-        .suffix(".senco-tmp")
+        .prefix(&format!("{prefix}{}-", std::process::id()))
         .tempfile_in(dir)?;
     fill(temp.as_file_mut())?;
     temp.as_file_mut().sync_all()?;
@@ -45,9 +51,8 @@ fn filled_temp(
 
 /// Creates `path` with `bytes`, atomically, never replacing a file that exists.
 /// Returns `Ok(false)` (and writes nothing) when `path` is already there.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, crate::FatalError> {
-    let cannot =
-        |e: io::Error| crate::FatalError::new(format!("cannot write {}: {e}", path.display()));
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, FatalError> {
+    let cannot = |e: io::Error| write_error(format!("cannot write {}", path.display()), path, &e);
     let temp = filled_temp(path, |file| file.write_all(bytes)).map_err(cannot)?;
     match temp.persist_noclobber(path) {
         Ok(_) => Ok(true),
@@ -56,10 +61,102 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, crate::FatalError> {
     }
 }
 
-/// [`write`], reporting failure as a [`crate::FatalError`] naming the file.
-pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), crate::FatalError> {
+/// [`write`], reporting failure as a [`FatalError`] naming the file.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), FatalError> {
     write(path, bytes)
-        .map_err(|e| crate::FatalError::new(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| write_error(format!("cannot write {}", path.display()), path, &e))
+}
+
+/// The error of a write that replaces nothing until it is complete: `WHAT: why`, and when
+/// the disk is full, which disk and what to do, since "os error 28" says neither.
+/// `path` is where the write went; the help names the folder outside any temporary one.
+pub fn write_error(what: impl std::fmt::Display, path: &Path, error: &io::Error) -> FatalError {
+    let full = match error.kind() {
+        io::ErrorKind::StorageFull => "no space left on the disk",
+        io::ErrorKind::QuotaExceeded => "the disk quota is used up",
+        _ => return FatalError::new(format!("{what}: {error}")),
+    };
+    // A file in a staging folder: name the folder the user chose, not the staging one.
+    let dir = path
+        .ancestors()
+        .skip(1)
+        .find(|dir| {
+            !dir.components()
+                .any(|c| c.as_os_str().to_string_lossy().contains(TEMP_MARK))
+        })
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    FatalError::new(format!("{what}: {full}")).with_help(format!(
+        "free some space on the disk holding {} and run again; nothing was replaced",
+        dir.display()
+    ))
+}
+
+/// What names every temporary file and folder senco writes beside a target.
+const TEMP_MARK: &str = ".senco-tmp-";
+
+/// The start of the name of a temporary file or folder standing in for `name` while it is
+/// written: `.NAME.senco-tmp-`, followed by the id of the process writing it.
+pub fn temp_prefix(name: &str) -> String {
+    format!(".{name}{TEMP_MARK}")
+}
+
+/// Entries of `dir` named `prefix` then a process id (then anything), whose process has
+/// ended: left by a run that was killed. A live process's are kept, so a run never pulls
+/// a folder from under another one writing beside it.
+pub fn leftovers(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+                return false;
+            };
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            rest[..digits].parse::<u32>().is_ok_and(|pid| !running(pid))
+        })
+        .map(|entry| entry.path())
+        .collect();
+    found.sort();
+    found
+}
+
+/// Removes the [`leftovers`] of killed runs, files and folders alike.
+pub fn remove_leftovers(dir: &Path, prefix: &str) {
+    for path in leftovers(dir, prefix) {
+        // Best effort: what cannot be removed now is tried again on the next run.
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+}
+
+/// Whether process `pid` is still running. Signal 0 checks without sending anything;
+/// a process of another user answers "not permitted", which means it is there.
+#[cfg(unix)]
+fn running(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return false;
+    };
+    match rustix::process::test_kill_process(pid) {
+        Ok(()) => true,
+        Err(e) => e == rustix::io::Errno::PERM,
+    }
+}
+
+/// Elsewhere there is no cheap check: only this process counts as running, so
+/// leftovers are always removed (and a concurrent run into the same target may fail).
+#[cfg(not(unix))]
+fn running(pid: u32) -> bool {
+    pid == std::process::id()
 }
 
 #[cfg(unix)]
@@ -100,6 +197,56 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"one");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary files left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_leftovers_of_ended_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let ended_pid = ended.id();
+        ended.wait().unwrap();
+        let alive_pid = std::os::unix::process::parent_id();
+        let prefix = temp_prefix("site");
+        for name in [
+            format!("{prefix}{ended_pid}"),
+            format!("{prefix}{alive_pid}"),
+            format!("{prefix}{ended_pid}-a1b2"),
+            format!("{prefix}not-a-pid"),
+            "site".to_string(),
+        ] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        std::fs::write(dir.path().join(format!("{prefix}{ended_pid}-file")), "x").unwrap();
+        remove_leftovers(dir.path(), &prefix);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                format!("{prefix}{alive_pid}"),
+                format!("{prefix}not-a-pid"),
+                "site".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_full_disk_says_which_disk_and_what_to_do() {
+        let error = io::Error::from(io::ErrorKind::StorageFull);
+        let path = Path::new("/media/usb/.site.senco-tmp-42/outcomes/A1.1.html");
+        let fatal = write_error(format!("cannot write {}", path.display()), path, &error);
+        assert_eq!(
+            fatal.to_string(),
+            "cannot write /media/usb/.site.senco-tmp-42/outcomes/A1.1.html: no space left on \
+             the disk\nhelp: free some space on the disk holding /media/usb and run again; \
+             nothing was replaced"
+        );
+        let other = write_error("cannot write x", path, &io::Error::other("boom"));
+        assert_eq!(other.to_string(), "cannot write x: boom");
     }
 
     #[test]

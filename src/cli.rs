@@ -375,13 +375,12 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
 }
 
 fn build(args: &BuildArgs) -> Result<i32, Failure> {
-    let check = senco::check_portfolio(&args.path)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| senco::render::default_out(&args.path));
-    let built = senco::render::build(
-        &check,
+    let (_, built) = senco::render::check_and_build(
+        || senco::check_portfolio(&args.path),
         &senco::render::BuildOptions {
             out,
             force: args.force,

@@ -70,6 +70,10 @@ pub struct Evidence {
     pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
+    /// The [`fingerprint`] of the bytes read, `None` when the file could not be read: a
+    /// page rendered later from the file read again tells by it that the file changed in
+    /// between, and would mix two versions of it.
+    pub fingerprint: Option<u64>,
 }
 
 impl Evidence {
@@ -116,13 +120,24 @@ fn empty_evidence(rel: &str) -> Evidence {
         wiki_links: Vec::new(),
         opening: None,
         readable: true,
+        fingerprint: None,
     }
+}
+
+/// A fingerprint of a file's bytes, to tell whether it changed between two reads in one
+/// run (not stable across versions of senco, so never stored).
+pub fn fingerprint(bytes: &[u8]) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
 pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
+    evidence.fingerprint = Some(fingerprint(bytes));
     if let Some(problem) = binary_content(bytes) {
         evidence.readable = false;
         diagnostics.push(problem.in_file(rel).at_line_col(1, 1));

@@ -189,11 +189,26 @@ fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, Fata
     Ok(entries)
 }
 
+/// The start of the name of the folder in the system's temporary folder where a pack
+/// builds each portfolio's site.
+const WORK_PREFIX: &str = "senco-pack-";
+
 /// The built HTML portfolio under `site/`, and the same portfolio as one self-contained
 /// file, `portfolio.html`, whose non-image attachments link into `site/files/`.
 fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
-    let work = tempfile::tempdir()
-        .map_err(|e| FatalError::new(format!("cannot create a temporary folder: {e}")))?;
+    // Named after this process, so the next pack removes what a killed one left.
+    let temp = std::env::temp_dir();
+    crate::atomic::remove_leftovers(&temp, WORK_PREFIX);
+    let work = tempfile::Builder::new()
+        .prefix(&format!("{WORK_PREFIX}{}-", std::process::id()))
+        .tempdir_in(&temp)
+        .map_err(|e| {
+            crate::atomic::write_error(
+                format!("cannot create a temporary folder in {}", temp.display()),
+                &temp.join(WORK_PREFIX),
+                &e,
+            )
+        })?;
     let out = work.path().join("site");
     crate::render::build(
         check,
@@ -453,8 +468,9 @@ pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
     write_zip(&mut buffer, &entries)
         .map_err(|e| FatalError::new(format!("cannot build the zip: {e}")))?;
     let bytes = buffer.into_inner();
-    crate::atomic::write(out, &bytes)
-        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", out.display())))?;
+    crate::atomic::write(out, &bytes).map_err(|e| {
+        crate::atomic::write_error(format!("cannot write {}", out.display()), out, &e)
+    })?;
     Ok(Written {
         files: entries.len(),
         bytes: bytes.len() as u64,

@@ -50,15 +50,14 @@ impl Shared {
     fn rebuild(&self) -> Result<usize, FatalError> {
         let n = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let out = self.work.join(format!("gen-{n}"));
-        let result = check_portfolio(&self.root).and_then(|check| {
-            render::build(
-                &check,
-                &BuildOptions {
-                    out: out.clone(),
-                    force: true,
-                },
-            )
-        });
+        let result = render::check_and_build(
+            || check_portfolio(&self.root),
+            &BuildOptions {
+                out: out.clone(),
+                force: true,
+            },
+        )
+        .map(|(_, built)| built);
         let (next, outcome) = match result {
             Ok(built) => (Current::Site(out), Ok(built.pages)),
             Err(e) => (Current::Failed(e.to_string()), Err(e)),
@@ -88,6 +87,8 @@ impl Shared {
 /// Serves the portfolio until interrupted.
 pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
     let root = options.root.clone();
+    // A server killed without the chance to clean up left its folder: remove it now.
+    crate::atomic::remove_leftovers(&std::env::temp_dir(), "senco-serve-");
     let work = std::env::temp_dir().join(format!("senco-serve-{}", std::process::id()));
     std::fs::create_dir_all(&work)
         .map_err(|e| FatalError::new(format!("cannot create {}: {e}", work.display())))?;

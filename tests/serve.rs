@@ -3,149 +3,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-use support::{copy_of, senco};
-
-/// How long a rebuild may take to show before the test gives up.
-const REBUILD_WAIT: Duration = Duration::from_secs(10);
-
-/// The server process; killed if the test fails before it is stopped.
-struct Server {
-    child: Child,
-    port: u16,
-    stderr: mpsc::Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(root: &std::path::Path) -> Server {
-        let mut child = senco()
-            .arg("serve")
-            .arg(root)
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (line_tx, line_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = line_tx.send(line);
-            }
-        });
-        let (err_tx, err_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = err_tx.send(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            port: 0,
-            stderr: err_rx,
-        };
-        let line = line_rx
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("no URL printed; stderr: {}", server.stderr_text()));
-        // `serving PATH at http://127.0.0.1:PORT/ (Ctrl-C to stop)`
-        assert!(line.starts_with("serving "), "{line}");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line}"));
-        let port = url
-            .strip_prefix("http://127.0.0.1:")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("not a loopback URL: {url}"));
-        server.port = port.parse().unwrap();
-        server
-    }
-
-    fn stderr_text(&self) -> String {
-        self.stderr.try_iter().collect::<Vec<_>>().join("\n")
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        get(self.port, path)
-    }
-
-    /// Fetches `path` until `ready` holds for the body, or fails after [`REBUILD_WAIT`].
-    fn wait_for(&self, path: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let (_, body) = self.get(path);
-            if ready(&body) {
-                return body;
-            }
-            assert!(
-                start.elapsed() < REBUILD_WAIT,
-                "{path} never showed {what}; last body:\n{body}\nstderr:\n{}",
-                self.stderr_text()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 GET: the path is sent exactly as given, `..` and all.
-fn get(port: u16, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("no header end in {response:?}"));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line in {head:?}"));
-    let chunked = head.lines().any(|l| {
-        l.to_ascii_lowercase()
-            .starts_with("transfer-encoding: chunked")
-    });
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    (status, body)
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut body = String::new();
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        body.push_str(&after[..size]);
-        rest = &after[size + 2..];
-    }
-    body
-}
+use support::{REBUILD_WAIT, Server, copy_of};
 
 #[test]
 fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
@@ -222,6 +80,7 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
     let mut server = server;
     #[cfg(unix)]
     {
+        use std::time::{Duration, Instant};
         // The shell's own `kill`: a slim image may have no /usr/bin/kill.
         let status = std::process::Command::new("sh")
             .args(["-c", &format!("kill -TERM {}", server.child.id())])

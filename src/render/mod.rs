@@ -79,6 +79,38 @@ pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError>
     }
 }
 
+/// How many times [`check_and_build`] checks and builds a portfolio whose files keep
+/// changing under it before it gives up.
+const ATTEMPTS: usize = 5;
+
+/// Checks the portfolio with `check` and builds it. When the build failed and an evidence
+/// file changed since the check (an editor saving it mid-build: its page would mix two
+/// versions), checks and builds again.
+pub fn check_and_build(
+    check: impl Fn() -> Result<Check, FatalError>,
+    options: &BuildOptions,
+) -> Result<(Check, Built), FatalError> {
+    let mut attempt = 1;
+    loop {
+        let checked = check()?;
+        match build(&checked, options) {
+            Ok(built) => return Ok((checked, built)),
+            Err(_) if attempt < ATTEMPTS && changed_since(&checked) => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether any evidence file differs now from what the check read.
+fn changed_since(check: &Check) -> bool {
+    check.evidence.iter().any(|e| {
+        std::fs::read(check.portfolio.root.join(&e.path))
+            .ok()
+            .map(|bytes| crate::evidence::fingerprint(&bytes))
+            != e.fingerprint
+    })
+}
+
 /// What an evidence page needs besides its HTML: attachments to copy, link problems.
 type PageExtras = (BTreeSet<String>, Vec<Diagnostic>);
 

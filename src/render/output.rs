@@ -1,7 +1,7 @@
 //! Writing a site safely: into a temporary folder beside the target, swapped into place
 //! only when complete. Refuses to write over folders senco did not create.
 
-use crate::FatalError;
+use crate::{FatalError, atomic};
 use std::path::{Path, PathBuf};
 
 /// The file that marks a folder as a senco-built site.
@@ -89,6 +89,14 @@ fn canonical_target(out: &Path) -> Result<PathBuf, FatalError> {
 }
 
 /// A temporary folder beside the target; [`Staging::commit`] moves it into place.
+///
+/// A run killed at any moment leaves the target as it was or as the new build, never a
+/// mix, and never missing for good: on Linux the commit swaps the two folders in one
+/// step (`renameat2` with `RENAME_EXCHANGE`). Elsewhere (or on a file system without the
+/// swap) the previous build is first moved aside as `.NAME.senco-old-PID`, so a kill
+/// between the two renames leaves no target for a moment; the next run puts that
+/// previous build back before it starts. Either way the next run removes what a killed
+/// one left (`.NAME.senco-tmp-PID`), keeping the folders of runs still going.
 pub struct Staging {
     target: PathBuf,
     temp: PathBuf,
@@ -102,14 +110,19 @@ impl Staging {
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)
             .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
-        let name = target
-            .file_name()
-            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-        remove_leftovers(parent, &name);
-        let temp = parent.join(format!(".{name}.senco-tmp-{}", std::process::id()));
+        let name = folder_name(target);
+        restore_previous(parent, &name, target);
+        atomic::remove_leftovers(parent, &atomic::temp_prefix(&name));
+        atomic::remove_leftovers(parent, &old_prefix(&name));
+        let temp = parent.join(format!(
+            "{}{}",
+            atomic::temp_prefix(&name),
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&temp);
-        std::fs::create_dir(&temp)
-            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", temp.display())))?;
+        std::fs::create_dir(&temp).map_err(|e| {
+            atomic::write_error(format!("cannot create {}", temp.display()), &temp, &e)
+        })?;
         Ok(Staging {
             target: target.to_path_buf(),
             temp,
@@ -122,12 +135,17 @@ impl Staging {
 
     /// Replaces the target with the finished build.
     pub fn commit(self) -> Result<(), FatalError> {
+        if self.target.exists() && exchange(&self.temp, &self.target).is_ok() {
+            // The staging folder now holds the previous build.
+            let _ = std::fs::remove_dir_all(&self.temp);
+            return Ok(());
+        }
         let parent = self.temp.parent().unwrap_or(Path::new("."));
-        let name = self
-            .target
-            .file_name()
-            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-        let old = parent.join(format!(".{name}.senco-old-{}", std::process::id()));
+        let old = parent.join(format!(
+            "{}{}",
+            old_prefix(&folder_name(&self.target)),
+            std::process::id()
+        ));
         if self.target.exists() {
             std::fs::rename(&self.target, &old).map_err(|e| {
                 FatalError::new(format!(
@@ -154,38 +172,97 @@ impl Staging {
     }
 }
 
-/// Removes temporary folders left by builds that were killed.
-fn remove_leftovers(parent: &Path, name: &str) {
-    let prefixes = [format!(".{name}.senco-tmp-"), format!(".{name}.senco-old-")];
-    let Ok(entries) = std::fs::read_dir(parent) else {
+fn folder_name(target: &Path) -> String {
+    target
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The start of the name the previous build has while the new one is moved in.
+fn old_prefix(name: &str) -> String {
+    format!(".{name}.senco-old-")
+}
+
+/// A run killed between moving the previous build aside and moving the new one in left
+/// no target: put the previous build back, so it is never lost.
+fn restore_previous(parent: &Path, name: &str, target: &Path) {
+    if target.symlink_metadata().is_ok() {
         return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        if prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
     }
+    if let Some(previous) = atomic::leftovers(parent, &old_prefix(name)).first() {
+        let _ = std::fs::rename(previous, target);
+    }
+}
+
+/// Swaps two folders in one step.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Writes `bytes` to `dir/rel`, creating folders as needed.
 pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), FatalError> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            atomic::write_error(format!("cannot create {}", parent.display()), parent, &e)
+        })?;
     }
     std::fs::write(&path, bytes)
-        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| atomic::write_error(format!("cannot write {}", path.display()), &path, &e))
 }
 
 pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            atomic::write_error(format!("cannot create {}", parent.display()), parent, &e)
+        })?;
     }
-    std::fs::copy(from, &path)
-        .map(|_| ())
-        .map_err(|e| FatalError::new(format!("cannot copy {} into the site: {e}", from.display())))
+    std::fs::copy(from, &path).map(|_| ()).map_err(|e| {
+        atomic::write_error(
+            format!("cannot copy {} into the site", from.display()),
+            &path,
+            &e,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_killed_between_its_two_renames_gets_the_previous_site_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("site");
+        // The previous site moved aside by a process that has ended, the new one not in.
+        let ended = u32::MAX;
+        let aside = dir.path().join(format!("{}{ended}", old_prefix("site")));
+        std::fs::create_dir(&aside).unwrap();
+        std::fs::write(aside.join("index.html"), "previous").unwrap();
+        let staging = Staging::create(&target).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.join("index.html")).unwrap(),
+            "previous"
+        );
+        assert!(!aside.exists());
+        std::fs::write(staging.path().join("index.html"), "new").unwrap();
+        staging.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.join("index.html")).unwrap(),
+            "new"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["site"]);
+    }
 }

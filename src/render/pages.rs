@@ -8,7 +8,7 @@ use super::html::{self, Context as HtmlContext};
 use super::site::{SiteMap, encode_path, outcome_path};
 use super::theme::Theme;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::evidence::TagSource;
+use crate::evidence::{self, TagSource};
 use crate::framework::{Framework, NodeKind};
 use crate::frontmatter::{self, Split};
 use crate::{Check, FatalError};
@@ -117,7 +117,7 @@ pub fn evidence_page(
     let e = &check.evidence[index];
     let page = site.evidence_page(index);
     let up = site.up(page);
-    let rendered = evidence_body(check, site, index, page, true);
+    let rendered = evidence_body(check, site, index, page, true)?;
     let data = EvidenceData {
         path: e.path.clone(),
         title: e.title.clone(),
@@ -149,17 +149,27 @@ pub fn evidence_page(
 
 /// An evidence file's body, read again from disk and rendered for `page` with its tag
 /// anchors: the one place the site and the single-file portfolio get evidence HTML from.
-/// `report` asks for link problems (once per build, not for every copy).
+/// `report` asks for link problems (once per build, not for every copy). Fails if the
+/// file changed since the check read it (an editor saving it mid-build): its title,
+/// tags and anchors come from the check, and the page would mix two versions.
 pub(crate) fn evidence_body(
     check: &Check,
     site: &SiteMap,
     index: usize,
     page: &str,
     report: bool,
-) -> html::Rendered {
+) -> Result<html::Rendered, FatalError> {
     let e = &check.evidence[index];
-    let (body, first_line) = read_body(site, &e.path);
-    html::render(
+    let bytes = std::fs::read(site.root().join(&e.path)).ok();
+    if bytes.as_deref().map(evidence::fingerprint) != e.fingerprint {
+        return Err(FatalError::new(format!(
+            "{} changed while senco was reading it: the pages would mix two versions of it",
+            e.path
+        ))
+        .with_help("run the command again once the file is saved"));
+    }
+    let (body, first_line) = body_of(bytes.as_deref().unwrap_or_default());
+    Ok(html::render(
         &body,
         &HtmlContext {
             framework: &check.framework,
@@ -171,22 +181,19 @@ pub(crate) fn evidence_body(
             title: Some(&e.title),
             first_line,
         },
-    )
+    ))
 }
 
 /// The Markdown body of an evidence file and the line it starts on. Unreadable or
 /// non-text files give an empty body: the check already reported them.
-fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
-    let Ok(bytes) = std::fs::read(site.root().join(rel)) else {
-        return (String::new(), 1);
-    };
+fn body_of(bytes: &[u8]) -> (String, usize) {
     if bytes.starts_with(&[0xFF, 0xFE])
         || bytes.starts_with(&[0xFE, 0xFF])
         || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
     {
         return (String::new(), 1);
     }
-    let text = String::from_utf8_lossy(&bytes);
+    let text = String::from_utf8_lossy(bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     match frontmatter::split(text) {
         Split::Found { body, .. } => {

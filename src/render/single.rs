@@ -58,7 +58,7 @@ pub fn render(
     let mut evidence = Vec::with_capacity(check.evidence.len());
     for (i, e) in check.evidence.iter().enumerate() {
         let anchor = anchor_for(site.evidence_page(i));
-        let rendered = super::pages::evidence_body(check, &site, i, page, false);
+        let rendered = super::pages::evidence_body(check, &site, i, page, false)?;
         let body_html = localise(&rendered.html, &anchor, root, attachments_prefix);
         evidence.push(Section {
             anchor,

@@ -4,8 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// Attributes whose value is fetched or navigated to.
 pub const URL_ATTRS: &[&str] = &[
@@ -94,4 +98,205 @@ pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     walk(dir, dir, &mut out);
     out
+}
+
+/// How long a rebuild may take to show before a test gives up.
+pub const REBUILD_WAIT: Duration = Duration::from_secs(10);
+
+/// A `senco serve` process on a free port; killed if the test fails before it is stopped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn start(root: &Path) -> Server {
+        let mut child = senco()
+            .arg("serve")
+            .arg(root)
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (line_tx, line_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = line_tx.send(line);
+            }
+        });
+        let (err_tx, err_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = err_tx.send(line);
+            }
+        });
+        let mut server = Server {
+            child,
+            port: 0,
+            stderr: err_rx,
+        };
+        let line = line_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no URL printed; stderr: {}", server.stderr_text()));
+        // `serving PATH at http://127.0.0.1:PORT/ (Ctrl-C to stop)`
+        assert!(line.starts_with("serving "), "{line}");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line}"));
+        let port = url
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("not a loopback URL: {url}"));
+        server.port = port.parse().unwrap();
+        server
+    }
+
+    /// What the server printed on stderr since the last call.
+    pub fn stderr_text(&self) -> String {
+        self.stderr.try_iter().collect::<Vec<_>>().join("\n")
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String) {
+        get(self.port, path)
+    }
+
+    /// Fetches `path` until `ready` holds for the body, or fails after [`REBUILD_WAIT`].
+    pub fn wait_for(&self, path: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let (_, body) = self.get(path);
+            if ready(&body) {
+                return body;
+            }
+            assert!(
+                start.elapsed() < REBUILD_WAIT,
+                "{path} never showed {what}; last body:\n{body}\nstderr:\n{}",
+                self.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// One GET on a fresh connection: the path is sent exactly as given, `..` and all.
+pub fn get(port: u16, path: &str) -> (u16, String) {
+    let response = Http::connect(port)
+        .and_then(|mut http| http.get(path))
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    (
+        response.status,
+        String::from_utf8_lossy(&response.body).into_owned(),
+    )
+}
+
+/// An HTTP/1.1 response, its body complete.
+pub struct Response {
+    pub status: u16,
+    /// The status line and headers.
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+/// A minimal keep-alive HTTP/1.1 client on a plain TCP socket: requests go one after
+/// another on the same connection, and a short body is an error, not a shorter page.
+pub struct Http {
+    reader: BufReader<TcpStream>,
+    port: u16,
+}
+
+impl Http {
+    pub fn connect(port: u16) -> io::Result<Http> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        stream.set_nodelay(true)?;
+        Ok(Http {
+            reader: BufReader::new(stream),
+            port,
+        })
+    }
+
+    pub fn get(&mut self, path: &str) -> io::Result<Response> {
+        // One write: a request in pieces waits on the server's delayed ACK (40 ms).
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            self.port
+        );
+        self.reader.get_mut().write_all(request.as_bytes())?;
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(invalid(format!(
+                    "connection closed in the headers: {head:?}"
+                )));
+            }
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| invalid(format!("bad status line in {head:?}")))?;
+        let header = |name: &str| {
+            head.lines().find_map(|l| {
+                let (key, value) = l.split_once(':')?;
+                key.eq_ignore_ascii_case(name)
+                    .then(|| value.trim().to_string())
+            })
+        };
+        let body = if let Some(length) = header("content-length") {
+            let length: usize = length
+                .parse()
+                .map_err(|_| invalid(format!("bad content-length in {head:?}")))?;
+            let mut body = vec![0; length];
+            self.reader.read_exact(&mut body)?;
+            body
+        } else if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            self.dechunk()?
+        } else {
+            let mut body = Vec::new();
+            self.reader.read_to_end(&mut body)?;
+            body
+        };
+        Ok(Response { status, head, body })
+    }
+
+    fn dechunk(&mut self) -> io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let mut size = String::new();
+            self.reader.read_line(&mut size)?;
+            let size = usize::from_str_radix(size.trim(), 16)
+                .map_err(|_| invalid(format!("bad chunk size {size:?}")))?;
+            let start = body.len();
+            body.resize(start + size + 2, 0);
+            self.reader.read_exact(&mut body[start..])?;
+            if body.split_off(start + size) != b"\r\n" {
+                return Err(invalid("chunk not followed by CRLF".into()));
+            }
+            if size == 0 {
+                return Ok(body);
+            }
+        }
+    }
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
