@@ -48,7 +48,7 @@ impl NodeKind {
 pub type NodeId = usize;
 
 /// The JSON shape of a framework file, documented in the guide's frameworks page.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkFile {
     pub id: String,
@@ -61,7 +61,7 @@ pub struct FrameworkFile {
     pub nodes: Vec<NodeFile>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeFile {
     pub id: String,
@@ -98,7 +98,7 @@ impl Node {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Framework {
     pub id: String,
     pub title: String,

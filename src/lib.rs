@@ -33,6 +33,7 @@ pub mod report;
 pub mod review;
 pub mod scaffold;
 pub mod serve;
+pub mod snapshot;
 pub mod suggest;
 pub mod words;
 
@@ -156,13 +157,113 @@ pub fn check_loaded_with(
     framework: Framework,
     options: &CheckOptions,
 ) -> Result<Check, FatalError> {
-    let (found, mut diagnostics) = discover::discover(&portfolio)?;
+    let (found, diagnostics) = discover::discover(&portfolio)?;
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
-    diagnostics.extend(name_problems);
-    let parsed: Vec<(Evidence, Vec<Diagnostic>, privacy::Scan)> = found
+    let parsed: Vec<Parsed> = found
         .par_iter()
         .map(|f| load_and_scan(f, &framework, &names))
         .collect();
+    Ok(check_parsed(
+        portfolio,
+        framework,
+        options,
+        diagnostics,
+        name_problems,
+        parsed,
+    ))
+}
+
+/// One evidence file read: its record, its diagnostics, what the privacy lint found.
+type Parsed = (Evidence, Vec<Diagnostic>, privacy::Scan);
+
+/// What a check keeps so that the next one re-parses only the files that changed.
+pub struct Memo {
+    snapshot: snapshot::Snapshot,
+    framework: Framework,
+    /// By evidence path.
+    parsed: std::collections::HashMap<String, Parsed>,
+}
+
+/// What changed since the check a [`Memo`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// Anything that can touch every page: the settings, the framework, the theme, the
+    /// pseudonyms, an attachment, a file added or removed. Nothing was reused.
+    All,
+    /// Only these evidence files (by path), each re-parsed.
+    Evidence(std::collections::BTreeSet<String>),
+}
+
+/// [`check_portfolio_with`], re-parsing only the evidence files that changed since the
+/// check `previous` came from (when nothing else did). Gives the same [`Check`] as a
+/// fresh one, the memo for the next time, and what changed.
+pub fn recheck(
+    root: &Path,
+    options: &CheckOptions,
+    previous: Option<&Memo>,
+) -> Result<(Check, Memo, Changes), FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    let (found, diagnostics) = discover::discover(&portfolio)?;
+    // Stamped before anything is read: a file written after its stamp shows as changed.
+    let snapshot = snapshot::Snapshot::take(&portfolio.root, &found, previous.map(|m| &m.snapshot));
+    let changes = match previous {
+        Some(memo) if memo.framework == framework => {
+            let changed = snapshot.changed_since(&memo.snapshot);
+            let evidence_only = changed.iter().all(|rel| {
+                memo.parsed.contains_key(rel)
+                    && found.binary_search_by(|f| f.rel.as_str().cmp(rel)).is_ok()
+            });
+            if evidence_only {
+                Changes::Evidence(changed)
+            } else {
+                Changes::All
+            }
+        }
+        _ => Changes::All,
+    };
+    let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
+    let parsed: Vec<Parsed> = found
+        .par_iter()
+        .map(|f| match (&changes, previous) {
+            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => memo
+                .parsed
+                .get(&f.rel)
+                .cloned()
+                .unwrap_or_else(|| load_and_scan(f, &framework, &names)),
+            _ => load_and_scan(f, &framework, &names),
+        })
+        .collect();
+    let memo = Memo {
+        snapshot,
+        framework: framework.clone(),
+        parsed: found
+            .iter()
+            .map(|f| f.rel.clone())
+            .zip(parsed.iter().cloned())
+            .collect(),
+    };
+    let check = check_parsed(
+        portfolio,
+        framework,
+        options,
+        diagnostics,
+        name_problems,
+        parsed,
+    );
+    Ok((check, memo, changes))
+}
+
+/// The rest of a check once every evidence file is parsed: coverage, judgements,
+/// portfolio-wide diagnostics. Cheap next to parsing.
+fn check_parsed(
+    portfolio: Portfolio,
+    framework: Framework,
+    options: &CheckOptions,
+    mut diagnostics: Vec<Diagnostic>,
+    name_problems: Vec<Diagnostic>,
+    parsed: Vec<Parsed>,
+) -> Check {
+    diagnostics.extend(name_problems);
     let mut evidence = Vec::with_capacity(parsed.len());
     let mut silenced = Vec::new();
     for (file, file_diagnostics, scan) in parsed {
@@ -187,7 +288,7 @@ pub fn check_loaded_with(
     diagnostic::sort_diagnostics(&mut diagnostics);
     coverage::keep_first_parent_tag_hints(&mut diagnostics);
     diagnostic::sort_diagnostics(&mut silenced);
-    Ok(Check {
+    Check {
         portfolio,
         framework,
         evidence,
@@ -196,7 +297,7 @@ pub fn check_loaded_with(
         silenced,
         judgements,
         assessment,
-    })
+    }
 }
 
 /// Reads an evidence file once, for both the parser and the privacy lint.
@@ -204,7 +305,7 @@ fn load_and_scan(
     found: &discover::Found,
     framework: &Framework,
     names: &privacy::Pseudonyms,
-) -> (Evidence, Vec<Diagnostic>, privacy::Scan) {
+) -> Parsed {
     match std::fs::read(&found.path) {
         Ok(bytes) => {
             let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);

@@ -4,8 +4,8 @@
 //! when it is complete, so no request ever sees a half-written build. The reload script
 //! is added to pages as they are served; it never exists in built output.
 
-use crate::render::{self, BuildOptions};
-use crate::{FatalError, check_portfolio};
+use crate::render::{self, BuildOptions, Built, Generation};
+use crate::{CheckOptions, FatalError, Memo};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -15,11 +15,17 @@ use axum::routing::get;
 use notify_debouncer_full::notify::RecursiveMode;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
+
+/// How long the watcher waits for a burst of file events to end before rebuilding. An
+/// editor's save is a few events within a few milliseconds; this is part of the time
+/// from saving to seeing the page, so kept short. A burst that outlasts it costs one
+/// more (incremental) rebuild, no more.
+const DEBOUNCE: Duration = Duration::from_millis(25);
 
 const EVENTS_PATH: &str = "/__senco/events";
 const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
@@ -36,37 +42,91 @@ enum Current {
     Failed(String),
 }
 
+/// Builds a portfolio again and again, each time into a new folder, re-parsing and
+/// re-rendering only what changed since the last build and hard-linking the other pages
+/// from it. The output is the same, byte for byte, as a fresh `senco build`.
+#[derive(Default)]
+pub struct Rebuilder {
+    /// The last successful build: the check's memo and the pages, whose folder must
+    /// still exist, unchanged, for the next build to link from.
+    last: Option<(Memo, Generation)>,
+}
+
+impl Rebuilder {
+    pub fn new() -> Rebuilder {
+        Rebuilder::default()
+    }
+
+    /// Checks and builds the portfolio at `root` into `out`, a folder that does not
+    /// exist yet or that senco built.
+    pub fn build(&mut self, root: &Path, out: &Path) -> Result<Built, FatalError> {
+        // Taken, not borrowed: after a failure the next build starts afresh.
+        let last = self.last.take();
+        let (memo, generation) = match &last {
+            Some((memo, generation)) => (Some(memo), Some(generation)),
+            None => (None, None),
+        };
+        let options = BuildOptions {
+            out: out.to_path_buf(),
+            force: true,
+        };
+        // As `render::check_and_build` does: a file saved mid-build fails the build,
+        // which is then worth running again.
+        let mut attempt = 1;
+        let (built, memo, generation) = loop {
+            let (check, memo, changes) = crate::recheck(root, &CheckOptions::default(), memo)?;
+            let read = render::Read::of(&check);
+            match render::rebuild(check, &changes, generation, &options) {
+                Ok((built, generation)) => break (built, memo, generation),
+                Err(_) if attempt < render::ATTEMPTS && read.changed() => attempt += 1,
+                Err(e) => return Err(e),
+            }
+        };
+        self.last = Some((memo, generation));
+        // Freeing thousands of records takes milliseconds the new page need not wait for.
+        std::thread::spawn(move || drop(last));
+        Ok(built)
+    }
+}
+
 struct Shared {
     root: PathBuf,
     work: PathBuf,
     generation: AtomicU64,
     current: RwLock<Current>,
+    rebuilder: Mutex<Rebuilder>,
     reload: broadcast::Sender<u64>,
 }
 
 impl Shared {
-    /// Builds a new generation and switches to it. Problems in evidence still give a
-    /// site (with its problems page); only a fatal error shows the error page.
-    fn rebuild(&self) -> Result<usize, FatalError> {
+    /// Builds a new generation, switches to it, and tells `report` how it went. Problems
+    /// in evidence still give a site (with its problems page); only a fatal error shows
+    /// the error page. Old generations are removed after `report`: deleting thousands of
+    /// files is not part of the time from a save to the new page.
+    fn rebuild(&self, report: impl FnOnce(Result<Built, FatalError>)) {
         let n = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let out = self.work.join(format!("gen-{n}"));
-        let result = render::check_and_build(
-            || check_portfolio(&self.root),
-            &BuildOptions {
-                out: out.clone(),
-                force: true,
-            },
-        )
-        .map(|(_, built)| built);
-        let (next, outcome) = match result {
-            Ok(built) => (Current::Site(out), Ok(built.pages)),
-            Err(e) => (Current::Failed(e.to_string()), Err(e)),
+        let result = match self.rebuilder.lock() {
+            Ok(mut rebuilder) => rebuilder.build(&self.root, &out),
+            Err(poisoned) => {
+                // A panic mid-build: start afresh rather than trust what it left.
+                let mut rebuilder = poisoned.into_inner();
+                *rebuilder = Rebuilder::new();
+                rebuilder.build(&self.root, &out)
+            }
+        };
+        let next = match &result {
+            Ok(_) => Current::Site(out),
+            Err(e) => Current::Failed(e.to_string()),
         };
         let previous = match self.current.write() {
             Ok(mut current) => std::mem::replace(&mut *current, next),
             Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), next),
         };
-        // The generation before the previous one can no longer be in use.
+        let _ = self.reload.send(n);
+        report(result);
+        // The generation before the previous one can no longer be in use; the previous
+        // one may be, and the next build links its unchanged pages from this one.
         if let Current::Site(old) = previous
             && let Some(name) = old.file_name().and_then(|n| n.to_str())
             && let Some(k) = name
@@ -79,8 +139,6 @@ impl Shared {
         for k in 1..n.saturating_sub(1) {
             let _ = std::fs::remove_dir_all(self.work.join(format!("gen-{k}")));
         }
-        let _ = self.reload.send(n);
-        outcome
     }
 }
 
@@ -98,18 +156,21 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
         work: work.clone(),
         generation: AtomicU64::new(0),
         current: RwLock::new(Current::Failed("building…".into())),
+        rebuilder: Mutex::new(Rebuilder::new()),
         reload,
     });
     // A portfolio that cannot be read at all is an error now, not a page.
     crate::load_portfolio(&root)?;
-    if let Err(e) = shared.rebuild() {
-        eprintln!("error: {e}");
-    }
+    shared.rebuild(|result| {
+        if let Err(e) = result {
+            eprintln!("error: {e}");
+        }
+    });
     let watcher_shared = Arc::clone(&shared);
     let canonical_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
     let default_site = canonical_root.join("site");
     let mut debouncer = notify_debouncer_full::new_debouncer(
-        Duration::from_millis(200),
+        DEBOUNCE,
         None,
         move |result: notify_debouncer_full::DebounceEventResult| {
             let Ok(events) = result else { return };
@@ -120,10 +181,16 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
                 .flat_map(|e| e.paths.iter())
                 .any(|p| watched(p, &canonical_root, &default_site));
             if relevant {
-                match watcher_shared.rebuild() {
-                    Ok(pages) => eprintln!("rebuilt {pages} pages"),
+                let start = Instant::now();
+                watcher_shared.rebuild(|result| match result {
+                    Ok(built) => eprintln!(
+                        "rebuilt {} of {} pages in {} ms",
+                        built.rendered,
+                        built.pages,
+                        start.elapsed().as_millis()
+                    ),
                     Err(e) => eprintln!("error: {e}"),
-                }
+                });
             }
         },
     )
@@ -188,14 +255,17 @@ async fn shutdown_signal() {
     }
 }
 
-/// Changes worth a rebuild: not in hidden folders (.git, .obsidian), not the output.
+/// Changes worth a rebuild: not in hidden folders (.git, .obsidian) but `.senco/`, which
+/// holds the pseudonyms the privacy lint checks against; not the output.
 fn watched(path: &Path, root: &Path, site: &Path) -> bool {
     if path.starts_with(site) {
         return false;
     }
     let rel = path.strip_prefix(root).unwrap_or(path);
-    !rel.components()
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+    !rel.components().enumerate().any(|(depth, c)| {
+        let name = c.as_os_str().to_string_lossy();
+        name.starts_with('.') && !(depth == 0 && name == ".senco")
+    })
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
@@ -308,6 +378,16 @@ mod tests {
         );
         assert_eq!(safe_relative("/../etc/passwd"), None);
         assert_eq!(safe_relative("/evidence/%2e%2e/%2e%2e/x"), None);
+    }
+
+    #[test]
+    fn hidden_folders_but_senco_are_not_watched() {
+        let (root, site) = (Path::new("/p"), Path::new("/p/site"));
+        assert!(watched(Path::new("/p/evidence/a.md"), root, site));
+        assert!(watched(Path::new("/p/.senco/pseudonyms.toml"), root, site));
+        assert!(!watched(Path::new("/p/.git/index"), root, site));
+        assert!(!watched(Path::new("/p/evidence/.obsidian/x"), root, site));
+        assert!(!watched(Path::new("/p/site/index.html"), root, site));
     }
 
     #[test]

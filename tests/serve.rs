@@ -58,6 +58,25 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
     server.wait_for(page, "the edit", |body| {
         body.contains("strategies with the class team and TA 3.")
     });
+    let (status, body) =
+        server.get("/evidence/2024-05-20-meeting-with-the-educational-psychologist.html");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("strategies with the class team and TA 3."),
+        "{body}"
+    );
+    // Only the pages the edit touches were rendered again: `rebuilt N of M pages in T ms`.
+    let log = server.stderr_text();
+    let partial = log.lines().any(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["rebuilt", n, "of", m, "pages", "in", _, "ms"] => {
+                n.parse::<usize>().unwrap() < m.parse::<usize>().unwrap()
+            }
+            _ => false,
+        }
+    });
+    assert!(partial, "no incremental rebuild in the log:\n{log}");
 
     // A broken portfolio.toml shows the error in the page, and the server stays up.
     let config = root.join("portfolio.toml");

@@ -9,7 +9,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::framework::Framework;
-use crate::render::site::SiteMap;
+use crate::render::site::{self, SiteMap};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -19,13 +19,31 @@ use std::fmt::Write as _;
 /// character, removed from evidence text before rendering.
 const MARK: char = '\u{E000}';
 
-/// What rendering one piece of Markdown produced besides the HTML.
+/// What rendering one piece of Markdown produced.
 #[derive(Debug, Default)]
 pub struct Rendered {
     pub html: String,
+    pub links: Links,
+}
+
+/// What rendered Markdown links to, found while rendering it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links {
     /// Files inside the portfolio the HTML links to, relative to the portfolio, to copy.
     pub attachments: BTreeSet<String>,
+    /// The `[[name]]` links resolved by name, as [`site::wiki_key`]s: the HTML changes
+    /// when one of these names comes to mean another file (a title was edited).
+    pub names: BTreeSet<String>,
+    /// Link problems, when asked for.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Links {
+    pub fn extend(&mut self, other: Links) {
+        self.attachments.extend(other.attachments);
+        self.names.extend(other.names);
+        self.diagnostics.extend(other.diagnostics);
+    }
 }
 
 /// Where the Markdown comes from and where its HTML goes.
@@ -139,6 +157,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
+                out.links.names.insert(site::wiki_key(&target));
                 match cx.site.wiki_target(&target) {
                     Some(page) => {
                         let href = format!("{up}{}", crate::render::site::encode_path(page));
@@ -152,7 +171,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     }
                     None => {
                         if cx.report {
-                            out.diagnostics.push(
+                            out.links.diagnostics.push(
                                 Diagnostic::warning("broken-link", format!("`[[{target}]]` names no evidence file in this portfolio"))
                                     .in_file(cx.source)
                                     .at_line_col(line_of(range.start), 1)
@@ -341,7 +360,7 @@ fn resolve_link(
         crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
     let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
         if cx.report {
-            out.diagnostics.push(
+            out.links.diagnostics.push(
                 Diagnostic::warning(code, message)
                     .in_file(cx.source)
                     .at_line_col(line, 1)
@@ -368,7 +387,7 @@ fn resolve_link(
     }
     match cx.site.attachment_state(&target) {
         crate::render::site::Attachment::Inside => {
-            out.attachments.insert(target.clone());
+            out.links.attachments.insert(target.clone());
             Some(format!(
                 "{up}files/{}",
                 crate::render::site::encode_path(&target)

@@ -4,7 +4,8 @@
 //! theme into a static site that works offline from `file://`. Pages are rendered in
 //! parallel and written straight to a temporary folder beside the target, which replaces
 //! the previous site only when everything was written: a failed build leaves the last
-//! good one intact.
+//! good one intact. For `senco serve`, [`rebuild`] renders only the pages a change can
+//! touch and hard-links the others from the previous build.
 
 pub mod dashboard;
 pub mod html;
@@ -15,10 +16,12 @@ pub mod site;
 pub mod theme;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::{Check, FatalError};
+use crate::{Changes, Check, FatalError};
+use html::Links;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -32,6 +35,8 @@ pub struct BuildOptions {
 pub struct Built {
     pub out: PathBuf,
     pub pages: usize,
+    /// Pages rendered by this build; the others were linked from the previous one.
+    pub rendered: usize,
     /// The check's diagnostics plus the link problems found while rendering, sorted.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -51,26 +56,99 @@ pub fn default_out(root: &Path) -> PathBuf {
 
 /// Builds the site for a checked portfolio.
 pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError> {
-    let root = &check.portfolio.root;
+    let theme = load_theme(&check.portfolio.root)?;
+    let site = site::SiteMap::new(
+        &check.portfolio.root,
+        &check.portfolio.evidence_dirs,
+        &check.evidence,
+    );
+    Ok(write_staged(check, &theme, &site, options, None)?.0)
+}
+
+/// A finished build, kept so that the next one renders only the pages a change can
+/// touch and hard-links the others from this one's folder. That folder must stay as it
+/// was written: files in it are shared with later builds.
+pub struct Generation {
+    out: PathBuf,
+    check: Check,
+    theme: Arc<theme::Theme>,
+    site: site::SiteMap,
+    /// What each evidence page links to, by evidence index.
+    evidence: Vec<Links>,
+    /// What each outcome page links to, by framework node.
+    outcomes: Vec<Links>,
+    attachments: BTreeSet<String>,
+    /// Whether the pages after the evidence pages link to the problems page.
+    has_diagnostics: bool,
+    /// What the problems page lists.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// [`build`], reusing what it can of `previous`: `changes` must say what changed since
+/// the check `previous` was built from ([`crate::recheck`] tells). The result is the same,
+/// byte for byte, as a fresh build of `check`.
+pub fn rebuild(
+    check: Check,
+    changes: &Changes,
+    previous: Option<&Generation>,
+    options: &BuildOptions,
+) -> Result<(Built, Generation), FatalError> {
+    let theme = match (changes, previous) {
+        // The theme folder is among the files that did not change.
+        (Changes::Evidence(_), Some(p)) => Arc::clone(&p.theme),
+        _ => Arc::new(load_theme(&check.portfolio.root)?),
+    };
+    let site = site::SiteMap::new(
+        &check.portfolio.root,
+        &check.portfolio.evidence_dirs,
+        &check.evidence,
+    );
+    let reuse = previous.and_then(|p| plan(p, &check, changes, &site));
+    let (built, written) = write_staged(&check, &theme, &site, options, reuse.as_ref())?;
+    let generation = Generation {
+        out: options.out.clone(),
+        check,
+        theme,
+        site,
+        evidence: written.evidence,
+        outcomes: written.outcomes,
+        attachments: written.attachments,
+        has_diagnostics: written.has_diagnostics,
+        diagnostics: built.diagnostics.clone(),
+    };
+    Ok((built, generation))
+}
+
+fn load_theme(root: &Path) -> Result<theme::Theme, FatalError> {
+    let theme_dir = root.join("theme");
+    theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))
+}
+
+/// Writes the site into a temporary folder and swaps it in when complete.
+fn write_staged(
+    check: &Check,
+    theme: &theme::Theme,
+    site: &site::SiteMap,
+    options: &BuildOptions,
+    reuse: Option<&Reuse<'_>>,
+) -> Result<(Built, Written), FatalError> {
     output::check_target(
-        root,
+        &check.portfolio.root,
         &check.portfolio.evidence_dirs,
         &options.out,
         options.force,
     )?;
-    let theme_dir = root.join("theme");
-    let theme = theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))?;
-    let site = site::SiteMap::new(root, &check.portfolio.evidence_dirs, &check.evidence);
     let staging = output::Staging::create(&options.out)?;
-    let result = write_site(check, &theme, &site, staging.path());
-    match result {
-        Ok((pages, diagnostics)) => {
+    match write_site(check, theme, site, staging.path(), reuse) {
+        Ok(mut written) => {
             staging.commit()?;
-            Ok(Built {
+            let built = Built {
                 out: options.out.clone(),
-                pages,
-                diagnostics,
-            })
+                pages: written.pages,
+                rendered: written.rendered,
+                diagnostics: std::mem::take(&mut written.diagnostics),
+            };
+            Ok((built, written))
         }
         Err(e) => {
             staging.abandon();
@@ -81,7 +159,7 @@ pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError>
 
 /// How many times [`check_and_build`] checks and builds a portfolio whose files keep
 /// changing under it before it gives up.
-const ATTEMPTS: usize = 5;
+pub const ATTEMPTS: usize = 5;
 
 /// Checks the portfolio with `check` and builds it. When the build failed and an evidence
 /// file changed since the check (an editor saving it mid-build: its page would mix two
@@ -95,67 +173,199 @@ pub fn check_and_build(
         let checked = check()?;
         match build(&checked, options) {
             Ok(built) => return Ok((checked, built)),
-            Err(_) if attempt < ATTEMPTS && changed_since(&checked) => attempt += 1,
+            Err(_) if attempt < ATTEMPTS && Read::of(&checked).changed() => attempt += 1,
             Err(e) => return Err(e),
         }
     }
 }
 
-/// Whether any evidence file differs now from what the check read.
-fn changed_since(check: &Check) -> bool {
-    check.evidence.iter().any(|e| {
-        std::fs::read(check.portfolio.root.join(&e.path))
-            .ok()
-            .map(|bytes| crate::evidence::fingerprint(&bytes))
-            != e.fingerprint
+/// What a check read: each evidence file with the fingerprint of its bytes. A build
+/// whose files changed under it fails, and is worth running again.
+pub struct Read {
+    root: PathBuf,
+    files: Vec<(String, Option<u64>)>,
+}
+
+impl Read {
+    pub fn of(check: &Check) -> Read {
+        Read {
+            root: check.portfolio.root.clone(),
+            files: check
+                .evidence
+                .iter()
+                .map(|e| (e.path.clone(), e.fingerprint))
+                .collect(),
+        }
+    }
+
+    /// Whether any evidence file differs now from what the check read.
+    pub fn changed(&self) -> bool {
+        self.files.iter().any(|(path, fingerprint)| {
+            std::fs::read(self.root.join(path))
+                .ok()
+                .map(|bytes| crate::evidence::fingerprint(&bytes))
+                != *fingerprint
+        })
+    }
+}
+/// Which pages of a previous build are still right, so are linked rather than rendered.
+struct Reuse<'a> {
+    previous: &'a Generation,
+    /// By evidence index.
+    evidence: Vec<bool>,
+    /// By framework node.
+    outcomes: Vec<bool>,
+    matrix: bool,
+}
+
+/// Works out which pages of `previous` a build of `check` can keep, or `None` when
+/// every page may differ. Every page depends on the framework, the theme, the site-wide
+/// data in [`pages::Common`] and the page paths; beyond that, an evidence page on its
+/// own file; an outcome page on its node's and children's coverage and on each file that
+/// tags it (title, date, type, draft, tags and their passages); both on what the
+/// `[[name]]` links in them resolve to (names include titles); the matrix on each file's
+/// title, draft and tags; the problems page on the problems (compared once the link
+/// problems are known). The overview and gaps pages depend on nearly everything and are
+/// always rendered.
+fn plan<'a>(
+    previous: &'a Generation,
+    check: &Check,
+    changes: &Changes,
+    site: &site::SiteMap,
+) -> Option<Reuse<'a>> {
+    let Changes::Evidence(changed) = changes else {
+        return None;
+    };
+    let old = &previous.check;
+    let fw = &check.framework;
+    let renamed = site.renamed(&previous.site)?;
+    if !previous.out.join(output::MARKER).is_file()
+        || old.framework != *fw
+        || old.coverage.min_evidence != check.coverage.min_evidence
+        || pages::Common::new(old) != pages::Common::new(check)
+    {
+        return None;
+    }
+    // The same page paths, so the same files in the same order.
+    let dirty: Vec<usize> = (0..check.evidence.len())
+        .filter(|&i| changed.contains(&check.evidence[i].path))
+        .collect();
+    let mut outcomes: Vec<bool> = previous
+        .outcomes
+        .iter()
+        .map(|links| links.names.is_disjoint(&renamed))
+        .collect();
+    for node in 0..fw.nodes.len() {
+        if old.coverage.node(node) != check.coverage.node(node) {
+            outcomes[node] = false;
+            if let Some(parent) = fw.node(node).parent {
+                outcomes[parent] = false;
+            }
+        }
+    }
+    let mut matrix = true;
+    for &i in &dirty {
+        let (before, after) = (&old.evidence[i], &check.evidence[i]);
+        for tag in before.tags.iter().chain(&after.tags) {
+            outcomes[tag.node] = false;
+        }
+        let cells = |e: &crate::evidence::Evidence| -> Vec<(usize, Option<usize>)> {
+            e.tags.iter().map(|t| (t.node, t.inline_index)).collect()
+        };
+        if before.title != after.title
+            || before.draft != after.draft
+            || cells(before) != cells(after)
+        {
+            matrix = false;
+        }
+    }
+    let mut evidence: Vec<bool> = previous
+        .evidence
+        .iter()
+        .map(|links| links.names.is_disjoint(&renamed))
+        .collect();
+    for &i in &dirty {
+        evidence[i] = false;
+    }
+    Some(Reuse {
+        previous,
+        evidence,
+        outcomes,
+        matrix,
     })
 }
 
-/// What an evidence page needs besides its HTML: attachments to copy, link problems.
-type PageExtras = (BTreeSet<String>, Vec<Diagnostic>);
+/// What writing a site produced, kept for the next incremental build.
+struct Written {
+    pages: usize,
+    rendered: usize,
+    diagnostics: Vec<Diagnostic>,
+    evidence: Vec<Links>,
+    outcomes: Vec<Links>,
+    attachments: BTreeSet<String>,
+    has_diagnostics: bool,
+}
 
 fn write_site(
     check: &Check,
     theme: &theme::Theme,
     site: &site::SiteMap,
     dir: &Path,
-) -> Result<(usize, Vec<Diagnostic>), FatalError> {
+    reuse: Option<&Reuse<'_>>,
+) -> Result<Written, FatalError> {
     let mut common = pages::Common::new(check);
+    let mut rendered = 0;
     // Evidence pages: each file read again and rendered on its own, so bodies never
     // pile up in memory.
-    let evidence_results: Vec<Result<PageExtras, FatalError>> = (0..check.evidence.len())
+    let evidence_results: Vec<Result<(Links, bool), FatalError>> = (0..check.evidence.len())
         .into_par_iter()
         .map(|i| {
             let page = site.evidence_page(i);
-            let (html, attachments, diagnostics) =
-                pages::evidence_page(check, &common, theme, site, i)?;
+            if let Some(r) = reuse.filter(|r| r.evidence[i]) {
+                output::link_file(&r.previous.out, dir, page)?;
+                return Ok((r.previous.evidence[i].clone(), false));
+            }
+            let (html, links) = pages::evidence_page(check, &common, theme, site, i)?;
             output::write_file(dir, page, html.as_bytes())?;
-            Ok((attachments, diagnostics))
+            Ok((links, true))
         })
         .collect();
     let mut attachments = BTreeSet::new();
     let mut diagnostics = check.diagnostics.clone();
+    let mut evidence_links = Vec::with_capacity(evidence_results.len());
     for result in evidence_results {
-        let (a, d) = result?;
-        attachments.extend(a);
-        diagnostics.extend(d);
+        let (links, fresh) = result?;
+        attachments.extend(links.attachments.iter().cloned());
+        diagnostics.extend(links.diagnostics.iter().cloned());
+        evidence_links.push(links);
+        rendered += usize::from(fresh);
     }
     crate::diagnostic::sort_diagnostics(&mut diagnostics);
     // Link problems are only known now; pages from here on link to them.
     common.has_diagnostics = !diagnostics.is_empty();
     let common = common;
+    // A problems link that came or went touches every page from here on.
+    let rest = reuse.filter(|r| r.previous.has_diagnostics == common.has_diagnostics);
     let fw = &check.framework;
-    let outcome_results: Vec<Result<BTreeSet<String>, FatalError>> = (0..fw.nodes.len())
+    let outcome_results: Vec<Result<(Links, bool), FatalError>> = (0..fw.nodes.len())
         .into_par_iter()
         .map(|node| {
             let page = site::outcome_path(fw, node);
-            let (html, attachments) = pages::outcome_page(check, &common, theme, site, node)?;
+            if let Some(r) = rest.filter(|r| r.outcomes[node]) {
+                output::link_file(&r.previous.out, dir, &page)?;
+                return Ok((r.previous.outcomes[node].clone(), false));
+            }
+            let (html, links) = pages::outcome_page(check, &common, theme, site, node)?;
             output::write_file(dir, &page, html.as_bytes())?;
-            Ok(attachments)
+            Ok((links, true))
         })
         .collect();
+    let mut outcome_links = Vec::with_capacity(outcome_results.len());
     for result in outcome_results {
-        attachments.extend(result?);
+        let (links, fresh) = result?;
+        attachments.extend(links.attachments.iter().cloned());
+        outcome_links.push(links);
+        rendered += usize::from(fresh);
     }
     let mut count = check.evidence.len() + fw.nodes.len();
     output::write_file(
@@ -163,26 +373,53 @@ fn write_site(
         "index.html",
         pages::index_page(check, &common, theme, site)?.as_bytes(),
     )?;
-    output::write_file(
-        dir,
-        "matrix.html",
-        pages::matrix_page(check, &common, theme, site)?.as_bytes(),
-    )?;
+    match rest.filter(|r| r.matrix) {
+        Some(r) => output::link_file(&r.previous.out, dir, "matrix.html")?,
+        None => {
+            output::write_file(
+                dir,
+                "matrix.html",
+                pages::matrix_page(check, &common, theme, site)?.as_bytes(),
+            )?;
+            rendered += 1;
+        }
+    }
     output::write_file(
         dir,
         "gaps.html",
         pages::gaps_page(check, &common, theme)?.as_bytes(),
     )?;
     count += 3;
+    rendered += 2;
     if !diagnostics.is_empty() {
-        let html = pages::diagnostics_page(&common, theme, site, &diagnostics)?;
-        output::write_file(dir, "diagnostics.html", html.as_bytes())?;
+        match rest.filter(|r| r.previous.diagnostics == diagnostics) {
+            Some(r) => output::link_file(&r.previous.out, dir, "diagnostics.html")?,
+            None => {
+                let html = pages::diagnostics_page(&common, theme, site, &diagnostics)?;
+                output::write_file(dir, "diagnostics.html", html.as_bytes())?;
+                rendered += 1;
+            }
+        }
         count += 1;
     }
     output::write_file(dir, "assets/senco.css", &theme.css)?;
+    // Attachments did not change when only evidence did.
+    let previous_attachments = reuse.map(|r| (&r.previous.out, &r.previous.attachments));
     for rel in &attachments {
-        output::copy_file(&site.root().join(rel), dir, &format!("files/{rel}"))?;
+        let file = format!("files/{rel}");
+        match previous_attachments {
+            Some((out, kept)) if kept.contains(rel) => output::link_file(out, dir, &file)?,
+            _ => output::copy_file(&site.root().join(rel), dir, &file)?,
+        }
     }
     output::write_file(dir, output::MARKER, output::MARKER_TEXT.as_bytes())?;
-    Ok((count, diagnostics))
+    Ok(Written {
+        pages: count,
+        rendered,
+        diagnostics,
+        evidence: evidence_links,
+        outcomes: outcome_links,
+        attachments,
+        has_diagnostics: common.has_diagnostics,
+    })
 }

@@ -209,29 +209,50 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 /// Writes `bytes` to `dir/rel`, creating folders as needed.
 pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), FatalError> {
     let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            atomic::write_error(format!("cannot create {}", parent.display()), parent, &e)
-        })?;
-    }
-    std::fs::write(&path, bytes)
+    in_folder(&path, || std::fs::write(&path, bytes))?
         .map_err(|e| atomic::write_error(format!("cannot write {}", path.display()), &path, &e))
+}
+
+/// Puts `from_dir/rel` at `dir/rel` as a hard link: the two builds then share the file,
+/// which neither changes again. Copies it where links are not possible.
+pub fn link_file(from_dir: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
+    let path = dir.join(rel);
+    let from = from_dir.join(rel);
+    match in_folder(&path, || std::fs::hard_link(&from, &path))? {
+        Ok(()) => Ok(()),
+        Err(_) => copy_file(&from, dir, rel),
+    }
 }
 
 pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
     let path = dir.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            atomic::write_error(format!("cannot create {}", parent.display()), parent, &e)
-        })?;
-    }
-    std::fs::copy(from, &path).map(|_| ()).map_err(|e| {
+    in_folder(&path, || std::fs::copy(from, &path).map(|_| ()))?.map_err(|e| {
         atomic::write_error(
             format!("cannot copy {} into the site", from.display()),
             &path,
             &e,
         )
     })
+}
+
+/// Runs `make`, which creates `path`; if it fails for want of the folder, creates the
+/// folder and runs it again. Trying first saves two system calls per file in a folder
+/// that exists, most of a hard link's cost. The outer error is the folder's.
+fn in_folder(
+    path: &Path,
+    make: impl Fn() -> std::io::Result<()>,
+) -> Result<std::io::Result<()>, FatalError> {
+    match make() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    atomic::write_error(format!("cannot create {}", parent.display()), parent, &e)
+                })?;
+            }
+            Ok(make())
+        }
+        result => Ok(result),
+    }
 }
 
 #[cfg(test)]

@@ -13,10 +13,9 @@ use crate::framework::{Framework, NodeKind};
 use crate::frontmatter::{self, Split};
 use crate::{Check, FatalError};
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 /// What every page shows: the portfolio, the framework, the tool.
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct Common {
     pub title: String,
     pub trainee: Option<String>,
@@ -106,14 +105,14 @@ struct EvidenceData {
     readable: bool,
 }
 
-/// Renders one evidence page; returns the HTML, the attachments it links, and link problems.
+/// Renders one evidence page; returns the HTML and what it links to, link problems included.
 pub fn evidence_page(
     check: &Check,
     common: &Common,
     theme: &Theme,
     site: &SiteMap,
     index: usize,
-) -> Result<(String, BTreeSet<String>, Vec<Diagnostic>), FatalError> {
+) -> Result<(String, html::Links), FatalError> {
     let e = &check.evidence[index];
     let page = site.evidence_page(index);
     let up = site.up(page);
@@ -144,7 +143,7 @@ pub fn evidence_page(
             data,
         },
     )?;
-    Ok((html, rendered.attachments, rendered.diagnostics))
+    Ok((html, rendered.links))
 }
 
 /// An evidence file's body, read again from disk and rendered for `page` with its tag
@@ -250,14 +249,15 @@ struct OutcomeData {
     evidence: Vec<EvidenceForOutcome>,
 }
 
-/// Renders the page of one framework node, quoting every tagged passage.
+/// Renders the page of one framework node, quoting every tagged passage; returns the
+/// HTML and what the passages link to.
 pub fn outcome_page(
     check: &Check,
     common: &Common,
     theme: &Theme,
     site: &SiteMap,
     node: usize,
-) -> Result<(String, BTreeSet<String>), FatalError> {
+) -> Result<(String, html::Links), FatalError> {
     let fw = &check.framework;
     let n = fw.node(node);
     let page = outcome_path(fw, node);
@@ -285,7 +285,7 @@ pub fn outcome_page(
             }
         })
         .collect();
-    let mut attachments = BTreeSet::new();
+    let mut links = html::Links::default();
     let mut evidence = Vec::new();
     // Drafts are quoted too (marked as drafts) so the trainee sees them; they do not count.
     for (i, e) in check.evidence.iter().enumerate() {
@@ -314,7 +314,7 @@ pub fn outcome_page(
                     first_line: tag.line,
                 },
             );
-            attachments.extend(rendered.attachments);
+            links.extend(rendered.links);
             quotes.push(Quote {
                 passage_html: rendered.html,
                 href: format!("{href}#{anchor}"),
@@ -357,7 +357,7 @@ pub fn outcome_page(
             data,
         },
     )?;
-    Ok((html, attachments))
+    Ok((html, links))
 }
 
 fn short(text: &str) -> String {

@@ -2,7 +2,7 @@
 
 use crate::evidence::Evidence;
 use crate::framework::Framework;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 pub struct SiteMap {
@@ -76,12 +76,32 @@ impl SiteMap {
 
     /// The page a `[[name]]` link names: a file name without extension, a path, or a title.
     pub fn wiki_target(&self, name: &str) -> Option<&str> {
-        let key = name
-            .trim()
-            .trim_end_matches(".md")
-            .trim_end_matches(".markdown")
-            .to_lowercase();
-        self.by_name.get(&key).map(|&i| self.pages[i].as_str())
+        self.by_name
+            .get(&wiki_key(name))
+            .map(|&i| self.pages[i].as_str())
+    }
+
+    /// The `[[name]]` keys that name another file (or none, or one now) in `self` than
+    /// in `before`; `None` when the two differ in more than names (other files, other
+    /// page paths), so that any link may point elsewhere.
+    pub fn renamed(&self, before: &SiteMap) -> Option<BTreeSet<String>> {
+        if self.root != before.root
+            || self.pages != before.pages
+            || self.by_source != before.by_source
+        {
+            return None;
+        }
+        let differs = |a: &HashMap<String, usize>, b: &HashMap<String, usize>| {
+            a.iter()
+                .filter(|(k, v)| b.get(*k) != Some(*v))
+                .map(|(k, _)| k.clone())
+                .collect::<Vec<_>>()
+        };
+        let mut keys: BTreeSet<String> = differs(&self.by_name, &before.by_name)
+            .into_iter()
+            .collect();
+        keys.extend(differs(&before.by_name, &self.by_name));
+        Some(keys)
     }
 
     pub fn attachment_state(&self, rel: &str) -> Attachment {
@@ -106,6 +126,15 @@ impl SiteMap {
     pub fn up(&self, page: &str) -> String {
         "../".repeat(self.depth(page))
     }
+}
+
+/// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
+/// title, in lower case.
+pub fn wiki_key(name: &str) -> String {
+    name.trim()
+        .trim_end_matches(".md")
+        .trim_end_matches(".markdown")
+        .to_lowercase()
 }
 
 fn is_hidden_path(rel: &str) -> bool {

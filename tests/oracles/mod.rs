@@ -152,7 +152,7 @@ pub fn render(data: &[u8]) {
         };
         let rendered = html::render(&text, &cx);
         html_is_safe(&rendered.html, 1);
-        diagnostics_are_sound(&rendered.diagnostics, &text);
+        diagnostics_are_sound(&rendered.links.diagnostics, &text);
     }
 }
 
