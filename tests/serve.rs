@@ -78,6 +78,23 @@ impl Server {
         self.stderr.try_iter().collect::<Vec<_>>().join("\n")
     }
 
+    /// Reads stderr until a line satisfies `ready`, or fails after [`REBUILD_WAIT`].
+    fn wait_for_line(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            match self.stderr.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) if ready(&line) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => assert!(
+                    start.elapsed() < REBUILD_WAIT,
+                    "stderr never showed {what}:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    }
+
     fn get(&self, path: &str) -> (u16, String) {
         get(self.port, path)
     }
@@ -208,8 +225,7 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
         "{body}"
     );
     // Only the pages the edit touches were rendered again: `rebuilt N of M pages in T ms`.
-    let log = server.stderr_text();
-    let partial = log.lines().any(|line| {
+    server.wait_for_line("an incremental rebuild", |line| {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["rebuilt", n, "of", m, "pages", "in", _, "ms"] => {
@@ -218,7 +234,6 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
             _ => false,
         }
     });
-    assert!(partial, "no incremental rebuild in the log:\n{log}");
 
     // A broken portfolio.toml shows the error in the page, and the server stays up.
     let config = root.join("portfolio.toml");
