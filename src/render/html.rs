@@ -31,7 +31,7 @@ pub struct Rendered {
 pub struct Links {
     /// Files inside the portfolio the HTML links to, relative to the portfolio, to copy.
     pub attachments: BTreeSet<String>,
-    /// The `[[name]]` links resolved by name, as [`site::wiki_key`]s: the HTML changes
+    /// The `[[name]]` links looked up by name, as [`site::wiki_key`]s: the HTML changes
     /// when one of these names comes to mean another file (a title was edited).
     pub names: BTreeSet<String>,
     /// Link problems, when asked for.

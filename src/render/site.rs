@@ -81,9 +81,9 @@ impl SiteMap {
             .map(|&i| self.pages[i].as_str())
     }
 
-    /// The `[[name]]` keys that name another file (or none, or one now) in `self` than
-    /// in `before`; `None` when the two differ in more than names (other files, other
-    /// page paths), so that any link may point elsewhere.
+    /// The `[[name]]` keys that lead to another file in `self` than in `before`, or to a
+    /// file in only one of them; `None` when the two differ in more than names (other
+    /// files, other page paths), so that any link may lead elsewhere.
     pub fn renamed(&self, before: &SiteMap) -> Option<BTreeSet<String>> {
         if self.root != before.root
             || self.pages != before.pages
@@ -91,17 +91,19 @@ impl SiteMap {
         {
             return None;
         }
-        let differs = |a: &HashMap<String, usize>, b: &HashMap<String, usize>| {
+        fn moved<'a>(
+            a: &'a HashMap<String, usize>,
+            b: &'a HashMap<String, usize>,
+        ) -> impl Iterator<Item = String> + 'a {
             a.iter()
                 .filter(|(k, v)| b.get(*k) != Some(*v))
                 .map(|(k, _)| k.clone())
-                .collect::<Vec<_>>()
-        };
-        let mut keys: BTreeSet<String> = differs(&self.by_name, &before.by_name)
-            .into_iter()
-            .collect();
-        keys.extend(differs(&before.by_name, &self.by_name));
-        Some(keys)
+        }
+        Some(
+            moved(&self.by_name, &before.by_name)
+                .chain(moved(&before.by_name, &self.by_name))
+                .collect(),
+        )
     }
 
     pub fn attachment_state(&self, rel: &str) -> Attachment {

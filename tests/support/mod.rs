@@ -164,6 +164,23 @@ impl Server {
         server
     }
 
+    /// Reads stderr until a line satisfies `ready`, or fails after [`REBUILD_WAIT`].
+    pub fn wait_for_line(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            match self.stderr.recv_timeout(Duration::from_millis(100)) {
+                Ok(line) if ready(&line) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => assert!(
+                    start.elapsed() < REBUILD_WAIT,
+                    "stderr never showed {what}:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    }
+
     /// What the server printed on stderr since the last call.
     pub fn stderr_text(&self) -> String {
         self.stderr.try_iter().collect::<Vec<_>>().join("\n")
