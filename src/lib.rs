@@ -205,7 +205,7 @@ fn load_and_scan(
     framework: &Framework,
     names: &privacy::Pseudonyms,
 ) -> (Evidence, Vec<Diagnostic>, privacy::Scan) {
-    match std::fs::read(&found.path) {
+    match evidence::read_file(&found.path) {
         Ok(bytes) => {
             let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);
             let scan = privacy::scan_bytes(&bytes, &found.rel, names);

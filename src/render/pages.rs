@@ -158,7 +158,24 @@ pub(crate) fn evidence_body(
     report: bool,
 ) -> html::Rendered {
     let e = &check.evidence[index];
-    let (body, first_line) = read_body(site, &e.path);
+    let (body, first_line) = match read_body(site, &e.path) {
+        Ok(body) => body,
+        Err(error) => {
+            // The check read it a moment ago: it was removed or changed meanwhile.
+            let mut rendered = html::Rendered::default();
+            if report && e.readable {
+                rendered.diagnostics.push(
+                    Diagnostic::error(
+                        "unreadable",
+                        format!("cannot read file again to build its page: {error}"),
+                    )
+                    .in_file(&e.path)
+                    .with_help("check the file still exists, then build again"),
+                );
+            }
+            return rendered;
+        }
+    };
     html::render(
         &body,
         &HtmlContext {
@@ -174,27 +191,25 @@ pub(crate) fn evidence_body(
     )
 }
 
-/// The Markdown body of an evidence file and the line it starts on. Unreadable or
-/// non-text files give an empty body: the check already reported them.
-fn read_body(site: &SiteMap, rel: &str) -> (String, usize) {
-    let Ok(bytes) = std::fs::read(site.root().join(rel)) else {
-        return (String::new(), 1);
-    };
+/// The Markdown body of an evidence file and the line it starts on. Non-text files give
+/// an empty body: the check already reported them.
+fn read_body(site: &SiteMap, rel: &str) -> std::io::Result<(String, usize)> {
+    let bytes = crate::evidence::read_file(&site.root().join(rel))?;
     if bytes.starts_with(&[0xFF, 0xFE])
         || bytes.starts_with(&[0xFE, 0xFF])
         || memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
     {
-        return (String::new(), 1);
+        return Ok((String::new(), 1));
     }
     let text = String::from_utf8_lossy(&bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    match frontmatter::split(text) {
+    Ok(match frontmatter::split(text) {
         Split::Found { body, .. } => {
             let first_line = text[..body.start].matches('\n').count() + 1;
             (text[body].to_string(), first_line)
         }
         _ => (text.to_string(), 1),
-    }
+    })
 }
 
 // ---------------------------------------------------------------- outcome pages
