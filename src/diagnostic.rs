@@ -115,6 +115,49 @@ impl Diagnostic {
     }
 }
 
+/// At most this many diagnostics of one code are listed for one file. A pasted line of a
+/// million unknown tags would otherwise cost a million suggestions, excerpts and lines
+/// of output; a hundred say as much.
+pub const MAX_PER_CODE: usize = 100;
+
+/// Counts one file's diagnostics by code, so that a file with a million problems costs
+/// no more than one with a hundred: ask [`PerFile::admit`] before building a diagnostic
+/// that repeats with the input, and add [`PerFile::summary`] when the file is done.
+#[derive(Debug, Default)]
+pub struct PerFile {
+    seen: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl PerFile {
+    /// Whether another diagnostic of `code` should be built and listed. Counts it either way.
+    pub fn admit(&mut self, code: &'static str) -> bool {
+        let n = self.seen.entry(code).or_default();
+        *n += 1;
+        *n <= MAX_PER_CODE
+    }
+
+    /// A hint for each code that went over the limit, saying how many were left out.
+    pub fn summary(&self, file: &str) -> Vec<Diagnostic> {
+        self.seen
+            .iter()
+            .filter(|(_, n)| **n > MAX_PER_CODE)
+            .map(|(code, n)| {
+                Diagnostic::hint(
+                    "more-problems",
+                    format!(
+                        "{} more `{code}` problems in this file are not listed",
+                        n - MAX_PER_CODE
+                    ),
+                )
+                .in_file(file)
+                .with_help(format!(
+                    "only the first {MAX_PER_CODE} of each kind are shown; fix those and check again"
+                ))
+            })
+            .collect()
+    }
+}
+
 /// Sorts diagnostics into their reporting order and drops exact repeats.
 pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -125,7 +168,17 @@ pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
 pub struct SourceText<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// The last position asked for, (offset, line index, column): callers mostly walk
+    /// forward through a file, and counting on from here keeps a line of a million
+    /// tags linear rather than quadratic.
+    cursor: std::cell::Cell<(usize, usize, usize)>,
+    /// Characters before each [`CHECKPOINT`]-th byte (rounded down to a character),
+    /// built on first need, so a column far into a long line is counted from nearby.
+    checkpoints: std::cell::OnceCell<Vec<(usize, usize)>>,
 }
+
+/// Spacing of [`SourceText`]'s character-count checkpoints, in bytes.
+const CHECKPOINT: usize = 4096;
 
 /// Lines longer than this are cut around the underlined part in excerpts, so a pasted
 /// 10 MB line cannot flood the terminal.
@@ -135,7 +188,12 @@ impl<'a> SourceText<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceText { text, line_starts }
+        SourceText {
+            text,
+            line_starts,
+            cursor: std::cell::Cell::new((0, 0, 1)),
+            checkpoints: std::cell::OnceCell::new(),
+        }
     }
 
     pub fn text(&self) -> &'a str {
@@ -152,9 +210,47 @@ impl<'a> SourceText<'a> {
     /// 1-based line and character column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let (last, last_index, last_column) = self.cursor.get();
         let index = self.line_index(offset);
-        let start = self.line_starts[index];
-        (index + 1, self.text[start..offset].chars().count() + 1)
+        let column = if index == last_index && offset >= last {
+            last_column + self.text[last..offset].chars().count()
+        } else {
+            self.chars_between(self.line_starts[index], offset) + 1
+        };
+        self.cursor.set((offset, index, column));
+        (index + 1, column)
+    }
+
+    /// 1-based line of a byte offset (clamped to the text).
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_index(offset.min(self.text.len())) + 1
+    }
+
+    /// Characters between two char boundaries `from <= to`.
+    fn chars_between(&self, from: usize, to: usize) -> usize {
+        if to - from <= 2 * CHECKPOINT {
+            return self.text[from..to].chars().count();
+        }
+        self.chars_before(to) - self.chars_before(from)
+    }
+
+    fn chars_before(&self, offset: usize) -> usize {
+        let checkpoints = self.checkpoints.get_or_init(|| {
+            let mut marks = Vec::with_capacity(self.text.len() / CHECKPOINT + 1);
+            let (mut at, mut chars) = (0, 0);
+            while at < self.text.len() {
+                marks.push((at, chars));
+                // A character is at most 4 bytes, so this always moves on.
+                let next = floor_char_boundary(self.text, at + CHECKPOINT);
+                chars += self.text[at..next].chars().count();
+                at = next;
+            }
+            marks.push((at, chars));
+            marks
+        });
+        let i = checkpoints.partition_point(|&(at, _)| at <= offset) - 1;
+        let (at, chars) = checkpoints[i];
+        chars + self.text[at..offset].chars().count()
     }
 
     /// Byte offset where 1-based `line` starts, if the text has that line.
@@ -192,10 +288,13 @@ impl<'a> SourceText<'a> {
         }
         let from = floor_char_boundary(line, rel_start.saturating_sub(60));
         let to = floor_char_boundary(line, (rel_end + 60).min(line.len()).max(from));
+        // An ellipsis marks each end that was cut.
+        let before = if from > 0 { "…" } else { "" };
+        let after = if to < line.len() { "…" } else { "" };
         Some(Excerpt {
-            text: line[from..to].to_string(),
-            start: rel_start - from,
-            end: rel_end.min(to) - from,
+            text: format!("{before}{}{after}", &line[from..to]),
+            start: before.len() + rel_start - from,
+            end: before.len() + rel_end.min(to) - from,
         })
     }
 }
@@ -224,11 +323,37 @@ mod tests {
     }
 
     #[test]
+    fn columns_far_into_long_lines_count_characters_in_any_order() {
+        let line = "ŵ😀a".repeat(5000);
+        let text = format!("first\n{line}\nlast");
+        let src = SourceText::new(&text);
+        let reference = |offset: usize| {
+            let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            (
+                text[..offset].matches('\n').count() + 1,
+                text[start..offset].chars().count() + 1,
+            )
+        };
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(997).collect();
+        offsets.extend(offsets.clone().into_iter().rev());
+        offsets.push(text.len());
+        for offset in offsets {
+            assert_eq!(src.line_col(offset), reference(offset), "offset {offset}");
+            assert_eq!(src.line_of(offset), reference(offset).0);
+        }
+    }
+
+    #[test]
     fn long_lines_are_cut_around_the_span() {
         let line = format!("{}A1.9{}", "x".repeat(1000), "y".repeat(1000));
         let src = SourceText::new(&line);
         let e = src.excerpt(1000..1004).expect("excerpt");
         assert!(e.text.len() < 200);
         assert_eq!(&e.text[e.start..e.end], "A1.9");
+        assert!(
+            e.text.starts_with("…x") && e.text.ends_with("y…"),
+            "{}",
+            e.text
+        );
     }
 }

@@ -81,28 +81,32 @@ pub fn discover(portfolio: &Portfolio) -> Result<(Vec<Found>, Vec<Diagnostic>), 
                     let rel = err
                         .path()
                         .map_or_else(|| dir.clone(), |p| relative(root, p));
-                    let message = if err.loop_ancestor().is_some() {
-                        "symbolic link loop; not followed".to_string()
-                    } else {
-                        let cause = err
-                            .io_error()
-                            .map_or_else(|| err.to_string(), |e| e.to_string());
-                        format!("cannot read: {cause}")
-                    };
+                    let (message, help) = walk_problem(&err);
                     diagnostics.push(
                         Diagnostic::error("unreadable", message)
                             .in_file(rel)
-                            .with_help("fix the file's permissions or remove the link"),
+                            .with_help(help),
                     );
                     continue;
                 }
             };
             let path = entry.path();
-            if entry.file_type().is_file() && is_evidence_name(path) {
+            let kind = entry.file_type();
+            if kind.is_file() && is_evidence_name(path) {
                 found.push(Found {
                     path: path.to_path_buf(),
                     rel: relative(root, path),
                 });
+            } else if !kind.is_file() && !kind.is_dir() && is_evidence_name(path) {
+                // Reading a named pipe would wait for a writer forever.
+                diagnostics.push(
+                    Diagnostic::error(
+                        "unreadable",
+                        "not a regular file (a named pipe, socket or device); not read",
+                    )
+                    .in_file(relative(root, path))
+                    .with_help("remove it, or save the evidence as an ordinary file"),
+                );
             }
         }
         for rel in escaping.into_inner() {
@@ -119,6 +123,41 @@ pub fn discover(portfolio: &Portfolio) -> Result<(Vec<Found>, Vec<Diagnostic>), 
     found.sort_by(|a, b| a.rel.cmp(&b.rel));
     found.dedup_by(|a, b| a.rel == b.rel);
     Ok((found, diagnostics))
+}
+
+/// What went wrong walking the evidence folders, in words: the message and the help.
+fn walk_problem(err: &walkdir::Error) -> (String, &'static str) {
+    if err.loop_ancestor().is_some() {
+        return (
+            "symbolic link loop: it leads back to a folder that holds it; not followed".into(),
+            "remove the link",
+        );
+    }
+    let link = err.path().and_then(|p| std::fs::read_link(p).ok());
+    let io = err.io_error();
+    match (link, io.map(std::io::Error::kind)) {
+        (Some(target), Some(std::io::ErrorKind::NotFound)) => (
+            format!(
+                "symbolic link to `{}`, which does not exist; not followed",
+                target.display()
+            ),
+            "remove the link, or point it at a file inside the portfolio",
+        ),
+        (Some(_), Some(std::io::ErrorKind::PermissionDenied)) | (None, _) => (
+            format!(
+                "cannot read: {}",
+                io.map_or_else(|| err.to_string(), std::io::Error::to_string)
+            ),
+            "fix the file's permissions or remove the link",
+        ),
+        (Some(target), _) => (
+            format!(
+                "symbolic link loop: the link points to `{}`, which leads back to it; not followed",
+                target.display()
+            ),
+            "remove the link, or point it at a file inside the portfolio",
+        ),
+    }
 }
 
 /// Does a link resolve to somewhere inside the portfolio? A dangling link does not.

@@ -4,7 +4,7 @@
 //! count) and not the body itself, so a cohort of thousands of files is never held in
 //! memory at once; the renderer reads a body again when it writes that file's page.
 
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::framework::{Framework, NodeId, looks_like_id};
 use crate::frontmatter::{self, Format, Split};
 use crate::markdown;
@@ -92,20 +92,57 @@ pub fn load(
     rel: &str,
     framework: &Framework,
 ) -> (Evidence, Vec<Diagnostic>) {
-    match std::fs::read(path) {
+    match read_file(path) {
         Ok(bytes) => parse_bytes(&bytes, rel, framework),
         Err(e) => unreadable(rel, &e),
     }
+}
+
+/// Evidence files larger than this are not read. Written evidence is kilobytes; a file
+/// this size is a video or a document saved as `.md`, or pasted data, and parsing
+/// Markdown takes many times a file's size in memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads an evidence file, refusing one larger than [`MAX_FILE_BYTES`] (with
+/// [`std::io::ErrorKind::FileTooLarge`]) before reading any of it.
+pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = |size: u64| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "file is {} MB; senco reads evidence files of up to {} MB",
+                size.div_ceil(1 << 20),
+                MAX_FILE_BYTES >> 20
+            ),
+        )
+    };
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // The file may grow while it is read.
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// The record and diagnostic for a file that could not be read.
 pub fn unreadable(rel: &str, error: &std::io::Error) -> (Evidence, Vec<Diagnostic>) {
     let mut evidence = empty_evidence(rel);
     evidence.readable = false;
-    let diagnostic = Diagnostic::error("unreadable", format!("cannot read file: {error}"))
-        .in_file(rel)
-        .with_help("check the file still exists and that you may read it");
-    (evidence, vec![diagnostic])
+    let diagnostic = if error.kind() == std::io::ErrorKind::FileTooLarge {
+        Diagnostic::error("too-large", error.to_string())
+            .with_help("evidence files are text; keep videos, images and documents beside your evidence as attachments and link to them")
+    } else {
+        Diagnostic::error("unreadable", format!("cannot read file: {error}"))
+            .with_help("check the file still exists and that you may read it")
+    };
+    (evidence, vec![diagnostic.in_file(rel)])
 }
 
 fn empty_evidence(rel: &str) -> Evidence {
@@ -215,6 +252,7 @@ fn parse_text(
     framework: &Framework,
 ) {
     let source = SourceText::new(text);
+    let mut limit = PerFile::default();
     let mut titled = false;
     let body = match frontmatter::split(text) {
         Split::None => 0..text.len(),
@@ -238,7 +276,15 @@ fn parse_text(
             matter,
             body,
         } => {
-            titled = read_front_matter(&source, format, matter, evidence, diagnostics, framework);
+            titled = read_front_matter(
+                &source,
+                format,
+                matter,
+                evidence,
+                diagnostics,
+                &mut limit,
+                framework,
+            );
             body
         }
     };
@@ -255,11 +301,12 @@ fn parse_text(
                 .with_help("write the evidence below the front matter, or delete the file"),
         );
     }
-    if let Some(heading) = scan_body(&source, body, evidence, diagnostics, framework)
+    if let Some(heading) = scan_body(&source, body, evidence, diagnostics, &mut limit, framework)
         && !titled
     {
         evidence.title = heading;
     }
+    diagnostics.extend(limit.summary(&evidence.path));
 }
 
 fn read_front_matter(
@@ -268,20 +315,30 @@ fn read_front_matter(
     matter: Range<usize>,
     evidence: &mut Evidence,
     diagnostics: &mut Vec<Diagnostic>,
+    limit: &mut PerFile,
     framework: &Framework,
 ) -> bool {
     let matter_text = &source.text()[matter.clone()];
     let keys = match frontmatter::parse(format, matter_text) {
         Ok(keys) => keys,
         Err(err) => {
-            let offset = frontmatter::error_offset(source, matter.start, &err);
             let language = match format {
                 Format::Yaml => "YAML",
                 Format::Toml => "TOML",
             };
-            let tabs = matter_text.contains('\t') && format == Format::Yaml;
-            let help = if tabs {
+            // The parser notices a tab only after it; point at the tab itself.
+            let tab = match format {
+                Format::Yaml => frontmatter::indentation_tab(matter_text),
+                Format::Toml => None,
+            };
+            let offset = tab.map_or_else(
+                || frontmatter::error_offset(source, matter.start, &err),
+                |t| matter.start + t,
+            );
+            let help = if tab.is_some() || (matter_text.contains('\t') && format == Format::Yaml) {
                 "YAML does not allow tabs for indentation: use spaces".to_string()
+            } else if let Some(help) = err.help {
+                help.to_string()
             } else {
                 let example = match format {
                     Format::Yaml => "outcomes: [A1.2, B5.1]",
@@ -291,13 +348,18 @@ fn read_front_matter(
                     "front matter is {language}; e.g. `{example}` — fix the syntax, the rest of the file was still checked"
                 )
             };
-            diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-syntax",
-                    format!("malformed {language} front matter: {}", err.message),
+            let message = if err.too_big {
+                format!(
+                    "{language} front matter is too big to read: {}",
+                    err.message
                 )
-                .at(source, offset..offset + 1)
-                .with_help(help),
+            } else {
+                format!("malformed {language} front matter: {}", err.message)
+            };
+            diagnostics.push(
+                Diagnostic::error("front-matter-syntax", message)
+                    .at(source, offset..offset + 1)
+                    .with_help(help),
             );
             return false;
         }
@@ -311,7 +373,7 @@ fn read_front_matter(
     if let Some(title) = keys.get("title") {
         match scalar_text(title) {
             Some(t) if !t.trim().is_empty() => {
-                evidence.title = t.trim().to_string();
+                evidence.title = cap(t.trim(), MAX_TITLE_BYTES);
                 titled = true;
             }
             _ => diagnostics.push(
@@ -412,6 +474,7 @@ fn read_front_matter(
             outcomes,
             evidence,
             diagnostics,
+            limit,
             framework,
         );
     }
@@ -427,6 +490,7 @@ fn read_outcomes(
     value: &Value,
     evidence: &mut Evidence,
     diagnostics: &mut Vec<Diagnostic>,
+    limit: &mut PerFile,
     framework: &Framework,
 ) {
     let ids: Vec<String> = match value {
@@ -442,6 +506,7 @@ fn read_outcomes(
             for item in items {
                 match scalar_text(item) {
                     Some(id) if !matches!(item, Value::Bool(_)) => ids.push(id.trim().to_string()),
+                    _ if !limit.admit("bad-outcomes") => {}
                     _ => diagnostics.push(
                         Diagnostic::error(
                             "bad-outcomes",
@@ -469,6 +534,16 @@ fn read_outcomes(
     let mut search_from = key.end - matter_start;
     let mut seen: Vec<NodeId> = Vec::new();
     for id in ids {
+        let node = framework.find(&id);
+        // Finding an id in the text costs a search: only for tags and listed problems.
+        let wanted = match node {
+            Some(node) if seen.contains(&node) => limit.admit("duplicate-tag"),
+            Some(_) => true,
+            None => limit.admit("unknown-outcome"),
+        };
+        if !wanted {
+            continue;
+        }
         let found = frontmatter::locate_token(matter_text, search_from, &id);
         let range = found.map_or_else(
             || key.clone(),
@@ -477,34 +552,33 @@ fn read_outcomes(
         if let Some(o) = found {
             search_from = o + id.len();
         }
-        match framework.find(&id) {
-            Some(node) => {
-                if seen.contains(&node) {
-                    diagnostics.push(
-                        Diagnostic::hint(
-                            "duplicate-tag",
-                            format!("`{id}` is listed more than once in `outcomes`"),
-                        )
-                        .at(source, range)
-                        .with_help("each file counts once towards an outcome; remove the repeat"),
-                    );
-                    continue;
-                }
-                seen.push(node);
-                let (line, column) = source.line_col(range.start);
-                evidence.tags.push(Tag {
-                    node,
-                    source: TagSource::FrontMatter,
-                    line,
-                    column,
-                    inline_index: None,
-                    passage: None,
-                });
-                if !framework.node(node).is_leaf() {
-                    diagnostics.push(outcome_not_indicator(node, framework).at(source, range));
-                }
-            }
-            None => diagnostics.push(unknown_outcome(&id, framework).at(source, range)),
+        let Some(node) = node else {
+            diagnostics.push(unknown_outcome(&id, framework).at(source, range));
+            continue;
+        };
+        if seen.contains(&node) {
+            diagnostics.push(
+                Diagnostic::hint(
+                    "duplicate-tag",
+                    format!("`{id}` is listed more than once in `outcomes`"),
+                )
+                .at(source, range)
+                .with_help("each file counts once towards an outcome; remove the repeat"),
+            );
+            continue;
+        }
+        seen.push(node);
+        let (line, column) = source.line_col(range.start);
+        evidence.tags.push(Tag {
+            node,
+            source: TagSource::FrontMatter,
+            line,
+            column,
+            inline_index: None,
+            passage: None,
+        });
+        if !framework.node(node).is_leaf() {
+            diagnostics.push(outcome_not_indicator(node, framework).at(source, range));
         }
     }
 }
@@ -582,6 +656,25 @@ pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
     t.parse::<jiff::civil::Date>().map_err(|_| ())
 }
 
+/// The warning for text the built page flattens; see [`markdown::Nesting`].
+fn too_deep() -> Diagnostic {
+    Diagnostic::warning(
+        "too-deep",
+        format!(
+            "quotations, lists or HTML elements nest more than {} levels deep here",
+            markdown::MAX_DEPTH
+        ),
+    )
+    .with_help("the built page shows what lies deeper without its nesting; was something pasted by mistake?")
+}
+
+/// An outcome page quotes at most this many passages from one file; further tags of the
+/// same outcome in that file are badges on its page and nothing more.
+const MAX_QUOTED_TAGS: usize = 50;
+
+/// Titles longer than this are cut: they are repeated on every page of the site.
+const MAX_TITLE_BYTES: usize = 300;
+
 /// Passages longer than this are cut: an assessor needs the context, not a whole chapter,
 /// and a pasted 10 MB paragraph must not be copied into every outcome page.
 const MAX_PASSAGE_BYTES: usize = 4000;
@@ -607,6 +700,7 @@ fn scan_body(
     body: Range<usize>,
     evidence: &mut Evidence,
     diagnostics: &mut Vec<Diagnostic>,
+    limit: &mut PerFile,
     framework: &Framework,
 ) -> Option<String> {
     let text = &source.text()[body.clone()];
@@ -619,13 +713,21 @@ fn scan_body(
     let mut first_heading: Option<String> = None;
     let mut in_tag_link = false;
     let mut inline_count = 0usize;
-    let mut inline_seen: Vec<(NodeId, usize)> = Vec::new();
+    // Each outcome tagged inline: the line of its first tag and how many tags it has.
+    let mut inline_seen: Vec<(NodeId, usize, usize)> = Vec::new();
     let mut words = 0usize;
     // Words of a level 1-2 heading wait until it ends: the heading itself belongs to the
     // section it opens, which may be the References.
     let mut heading_words = 0usize;
     let mut in_footnote = false;
+    let mut nesting = Some(markdown::Nesting::default());
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+        if let Some(n) = nesting.as_mut()
+            && n.step(&event) != markdown::Step::Keep
+        {
+            nesting = None;
+            diagnostics.push(too_deep().at(source, base + range.start..base + range.start));
+        }
         match event {
             // Front-matter tags quote the first paragraph that stands on its own: not one
             // inside a list, quotation or footnote.
@@ -661,7 +763,7 @@ fn scan_body(
                         heading_words = 0;
                     }
                     if level == HeadingLevel::H1 && first_heading.is_none() {
-                        first_heading = Some(heading_text.trim().to_string());
+                        first_heading = Some(cap(heading_text.trim(), MAX_TITLE_BYTES));
                     }
                 }
             }
@@ -676,40 +778,48 @@ fn scan_body(
             }) => {
                 let target = dest_url.trim();
                 let at = base + range.start;
-                let (line, column) = source.line_col(at);
+                let span = at..base + range.end;
                 if let Some(node) = framework.find(target) {
-                    let passage = blocks
-                        .last()
-                        .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES));
-                    if let Some((_, first_line)) = inline_seen.iter().find(|(n, _)| *n == node) {
-                        diagnostics.push(
-                            Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))
-                                .at(source, at..base + range.end)
-                                .with_help("each file counts once towards an outcome; a second tag only marks another passage"),
-                        );
+                    let index = inline_count;
+                    inline_count += 1;
+                    in_tag_link = !has_pothole;
+                    let seen = inline_seen.iter_mut().find(|(n, _, _)| *n == node);
+                    if let Some((_, first_line, count)) = seen {
+                        *count += 1;
+                        if limit.admit("duplicate-tag") {
+                            diagnostics.push(
+                                Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))
+                                    .at(source, span.clone())
+                                    .with_help("each file counts once towards an outcome; a second tag only marks another passage"),
+                            );
+                        }
+                        if *count > MAX_QUOTED_TAGS {
+                            continue;
+                        }
                     } else {
-                        inline_seen.push((node, line));
+                        inline_seen.push((node, source.line_of(at), 1));
                     }
+                    let (line, column) = source.line_col(at);
                     evidence.tags.push(Tag {
                         node,
                         source: TagSource::Inline,
                         line,
                         column,
-                        inline_index: Some(inline_count),
-                        passage,
+                        inline_index: Some(index),
+                        passage: blocks
+                            .last()
+                            .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES)),
                     });
-                    if !framework.node(node).is_leaf() {
-                        diagnostics.push(
-                            outcome_not_indicator(node, framework).at(source, at..base + range.end),
-                        );
+                    if !framework.node(node).is_leaf() && limit.admit("outcome-not-indicator") {
+                        diagnostics.push(outcome_not_indicator(node, framework).at(source, span));
                     }
-                    inline_count += 1;
-                    in_tag_link = !has_pothole;
                 } else if looks_like_id(target) {
-                    diagnostics
-                        .push(unknown_outcome(target, framework).at(source, at..base + range.end));
                     in_tag_link = !has_pothole;
+                    if limit.admit("unknown-outcome") {
+                        diagnostics.push(unknown_outcome(target, framework).at(source, span));
+                    }
                 } else {
+                    let (line, column) = source.line_col(at);
                     evidence.wiki_links.push(WikiLink {
                         target: target.to_string(),
                         line,

@@ -85,6 +85,10 @@ pub struct ParseError {
     pub offset: Option<usize>,
     /// 1-based line and column within the matter text, when the parser gave those instead.
     pub line_col: Option<(usize, usize)>,
+    /// The front matter may be well formed but is past senco's limits (see [`yaml_options`]).
+    pub too_big: bool,
+    /// What to do, when the problem calls for more than fixing the syntax.
+    pub help: Option<&'static str>,
 }
 
 /// Where in the whole file (byte offset) a parse error of the front matter starting at
@@ -111,12 +115,16 @@ pub fn error_offset(
 fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
-            max_nodes: 50_000,
-            max_depth: 64,
-            max_total_scalar_bytes: 2 * 1024 * 1024,
+            max_nodes: MAX_YAML_NODES,
+            max_depth: MAX_YAML_DEPTH,
+            max_total_scalar_bytes: MAX_SCALAR_BYTES,
         },
     }
 }
+
+const MAX_YAML_NODES: usize = 50_000;
+const MAX_YAML_DEPTH: usize = 64;
+const MAX_SCALAR_BYTES: usize = 2 * 1024 * 1024;
 
 /// Parses front matter into a table of keys. Keys other than the ones senco reads are
 /// kept (and ignored later), as Obsidian and other tools add their own.
@@ -126,22 +134,16 @@ pub fn parse(format: Format, matter: &str) -> Result<Map<String, Value>, ParseEr
             if matter.trim().is_empty() {
                 return Ok(Map::new());
             }
-            serde_saphyr::from_str_with_options::<Value>(matter, yaml_options()).map_err(|e| {
-                ParseError {
-                    message: first_line(&e.to_string()),
-                    offset: None,
-                    line_col: e
-                        .location()
-                        .filter(|l| l.line() > 0)
-                        .map(|l| (l.line() as usize, l.column().max(1) as usize)),
-                }
-            })?
+            serde_saphyr::from_str_with_options::<Value>(matter, yaml_options())
+                .map_err(|e| yaml_error(&e))?
         }
         Format::Toml => {
             let table: toml::Table = toml::from_str(matter).map_err(|e| ParseError {
                 message: e.message().trim().to_string(),
                 offset: e.span().map(|s| s.start),
                 line_col: None,
+                too_big: false,
+                help: None,
             })?;
             toml_to_json(toml::Value::Table(table))
         }
@@ -156,8 +158,91 @@ pub fn parse(format: Format, matter: &str) -> Result<Map<String, Value>, ParseEr
             ),
             offset: Some(0),
             line_col: None,
+            too_big: false,
+            help: None,
         }),
     }
+}
+
+/// A YAML error in words a trainee can act on: the parser's own message for syntax, and
+/// senco's for its limits and for a key given twice (which the parser words for
+/// programmers).
+fn yaml_error(e: &serde_saphyr::Error) -> ParseError {
+    use serde_saphyr::Error;
+    use serde_saphyr::budget::BudgetBreach;
+    let line_col = e
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l| (l.line() as usize, l.column().max(1) as usize));
+    let mut error = ParseError {
+        message: first_line(&e.to_string()),
+        offset: None,
+        line_col,
+        too_big: false,
+        help: None,
+    };
+    // The parser wraps the error that stopped it in where an alias led and a snippet.
+    let mut cause = e;
+    while let Error::AliasError { error, .. } | Error::WithSnippet { error, .. } = cause {
+        cause = error;
+    }
+    match cause {
+        Error::DuplicateMappingKey { key, .. } => {
+            error.message = match key {
+                Some(key) => format!("`{key}` is given twice"),
+                None => "a key is given twice".to_string(),
+            };
+            error.help = Some("keep one of the two lines and delete the other");
+        }
+        Error::Budget { breach, .. } => {
+            error.too_big = true;
+            (error.message, error.help) = match breach {
+                BudgetBreach::ScalarBytes { .. } => (
+                    format!("it holds more than {} MB of text", MAX_SCALAR_BYTES >> 20),
+                    Some(
+                        "front matter is for short settings such as `title` and `outcomes`; move long text below the closing `---`",
+                    ),
+                ),
+                BudgetBreach::Depth { .. } => (
+                    format!("it nests more than {MAX_YAML_DEPTH} levels deep"),
+                    Some("write `outcomes` as one flat list, e.g. `outcomes: [A1.2, B5.1]`"),
+                ),
+                BudgetBreach::Nodes { .. }
+                | BudgetBreach::Aliases { .. }
+                | BudgetBreach::AliasAnchorRatio { .. }
+                | BudgetBreach::RecordedAnchorEvents { .. }
+                | BudgetBreach::RecordedAnchorBytes { .. } => (
+                    format!(
+                        "it holds more than {MAX_YAML_NODES} values, counting each use of an alias (`*name`) in full"
+                    ),
+                    Some(
+                        "remove the aliases (`&name` and `*name`) and write the values out; front matter needs only a few settings",
+                    ),
+                ),
+                _ => (
+                    "it is too large or complex to read".to_string(),
+                    Some(
+                        "front matter is for short settings such as `title` and `outcomes`; move long text below the closing `---`",
+                    ),
+                ),
+            };
+        }
+        _ => {}
+    }
+    error
+}
+
+/// Where a tab indents a line of YAML (which YAML forbids): the byte offset of the tab.
+pub fn indentation_tab(matter: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in matter.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if let Some(tab) = line[..indent].find('\t') {
+            return Some(offset + tab);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The parser's message without its own position prefix (`error: line 1 column 8: …`),

@@ -306,7 +306,7 @@ fn load_and_scan(
     framework: &Framework,
     names: &privacy::Pseudonyms,
 ) -> Parsed {
-    match std::fs::read(&found.path) {
+    match evidence::read_file(&found.path) {
         Ok(bytes) => {
             let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);
             let scan = privacy::scan_bytes(&bytes, &found.rel, names);

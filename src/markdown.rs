@@ -1,7 +1,7 @@
 //! Markdown settings shared by every stage that reads evidence, so parsing for coverage
 //! and rendering for assessors can never disagree about what is a tag.
 
-use pulldown_cmark::Options;
+use pulldown_cmark::{Event, Options, TagEnd};
 
 /// The Markdown dialect of evidence files: CommonMark with tables, footnotes,
 /// strikethrough, task lists, heading ids and `[[wiki links]]`.
@@ -45,6 +45,193 @@ pub fn is_references_heading(text: &str) -> bool {
     matches!(t.as_str(), "references" | "reference list" | "bibliography")
 }
 
+/// How deep elements may nest in a rendered evidence page. HTML parsers, ammonia's
+/// included, look through every open element for each new block, so a page 100,000
+/// quotations deep takes hours to sanitise; no real evidence nests this deep.
+pub const MAX_DEPTH: usize = 100;
+
+/// What to do with one Markdown event so that the page stays within [`MAX_DEPTH`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Keep,
+    /// Leave out this start or end tag; its content stays, one level up.
+    Drop,
+    /// Show this raw HTML as text: its elements would go too deep.
+    Escape,
+}
+
+/// Tracks how deep a stream of Markdown events nests, raw HTML elements included, and
+/// says which events to leave out to stay within [`MAX_DEPTH`]. The check and the
+/// renderer share it, so the check warns about exactly what the page flattens.
+#[derive(Debug, Default)]
+pub struct Nesting {
+    /// Each open Markdown element: whether it is kept, and how many raw HTML elements
+    /// were open when it started (its end closes any opened inside it).
+    open: Vec<(bool, usize)>,
+    kept: usize,
+    html: RawHtml,
+}
+
+impl Nesting {
+    pub fn step(&mut self, event: &Event<'_>) -> Step {
+        match event {
+            Event::Start(_) => {
+                let keep = self.kept + self.html.depth() < MAX_DEPTH;
+                self.open.push((keep, self.html.open.len()));
+                self.kept += usize::from(keep);
+                if keep { Step::Keep } else { Step::Drop }
+            }
+            Event::End(_) => {
+                let Some((keep, html_open)) = self.open.pop() else {
+                    return Step::Keep;
+                };
+                self.html.close_to(html_open);
+                self.kept -= usize::from(keep);
+                if keep { Step::Keep } else { Step::Drop }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let before = self.html.clone();
+                if self.html.read(html, MAX_DEPTH.saturating_sub(self.kept)) {
+                    Step::Keep
+                } else {
+                    self.html = before;
+                    Step::Escape
+                }
+            }
+            _ => Step::Keep,
+        }
+    }
+}
+
+/// Whether the end of a dropped element should leave a line break, so the words of
+/// flattened paragraphs and list items do not run together.
+pub fn ends_block(end: &TagEnd) -> bool {
+    matches!(
+        end,
+        TagEnd::Paragraph
+            | TagEnd::Heading(_)
+            | TagEnd::BlockQuote(_)
+            | TagEnd::CodeBlock
+            | TagEnd::Item
+            | TagEnd::TableCell
+    )
+}
+
+/// A rough model of the elements raw HTML leaves open, erring on the deep side: tags
+/// are counted as an HTML parser would open them, closed by their own end tag or their
+/// parent's, and formatting elements (`<b>`, `<em>` …) closed by a parent's end tag
+/// stay counted, since parsers reopen them.
+#[derive(Debug, Default, Clone)]
+struct RawHtml {
+    open: Vec<Name>,
+    reopened: Vec<Name>,
+}
+
+/// A tag name, lower-cased and cut to 16 bytes: copied without allocating, as the model
+/// is saved before every piece of raw HTML.
+type Name = [u8; 16];
+
+fn name(text: &[u8]) -> Name {
+    let mut n = [0; 16];
+    for (to, from) in n.iter_mut().zip(text) {
+        *to = from.to_ascii_lowercase();
+    }
+    n
+}
+
+fn is_one_of(n: &Name, names: &[&str]) -> bool {
+    names.iter().any(|other| name(other.as_bytes()) == *n)
+}
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
+    "source", "track", "wbr",
+];
+
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// Elements a new one of the same name closes (`<p>a<p>b`), unless one of the listed
+/// containers lies between them.
+const CLOSED_BY_ANOTHER: &[(&str, &[&str])] = &[
+    ("p", &["table", "td", "th", "button"]),
+    ("li", &["ul", "ol"]),
+    ("dt", &["dl"]),
+    ("dd", &["dl"]),
+    ("tr", &["table"]),
+    ("td", &["table"]),
+    ("th", &["table"]),
+    ("option", &["select"]),
+];
+
+impl RawHtml {
+    fn depth(&self) -> usize {
+        self.open.len() + self.reopened.len()
+    }
+
+    /// Reads the tags of one piece of raw HTML; false if they would nest deeper than `room`.
+    fn read(&mut self, html: &str, room: usize) -> bool {
+        let bytes = html.as_bytes();
+        for at in memchr::memchr_iter(b'<', bytes) {
+            let rest = &bytes[at + 1..];
+            let (closing, rest) = match rest.first() {
+                Some(b'/') => (true, &rest[1..]),
+                _ => (false, rest),
+            };
+            let len = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                .count();
+            if len == 0 || !rest[0].is_ascii_alphabetic() {
+                continue;
+            }
+            let tag = name(&rest[..len]);
+            if closing {
+                self.end(&tag);
+            } else if !is_one_of(&tag, VOID) {
+                self.start(tag);
+                if self.depth() > room {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn start(&mut self, tag: Name) {
+        let closes = CLOSED_BY_ANOTHER
+            .iter()
+            .find(|(n, _)| name(n.as_bytes()) == tag);
+        if let Some((_, containers)) = closes
+            && let Some(i) = self.open.iter().rposition(|n| *n == tag)
+            && !self.open[i + 1..].iter().any(|n| is_one_of(n, containers))
+        {
+            self.close_to(i);
+        }
+        self.open.push(tag);
+    }
+
+    fn end(&mut self, tag: &Name) {
+        if let Some(i) = self.open.iter().rposition(|n| n == tag) {
+            self.close_to(i + 1);
+            self.open.pop();
+        } else if let Some(i) = self.reopened.iter().rposition(|n| n == tag) {
+            self.reopened.remove(i);
+        }
+    }
+
+    /// Closes the elements above the first `keep`, as an enclosing end tag does.
+    fn close_to(&mut self, keep: usize) {
+        if keep >= self.open.len() {
+            return;
+        }
+        let closed = self.open.split_off(keep);
+        self.reopened
+            .extend(closed.into_iter().filter(|n| is_one_of(n, FORMATTING)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +248,40 @@ mod tests {
         assert_eq!(count_words("Child A met TA 1 - twice."), 6);
         assert_eq!(count_words("  -- * 2024 \x0b x\r\n"), 2);
         assert_eq!(count_words("naïve café"), 2);
+    }
+
+    fn steps(text: &str) -> Vec<Step> {
+        let mut nesting = Nesting::default();
+        pulldown_cmark::Parser::new_ext(text, options())
+            .map(|e| nesting.step(&e))
+            .collect()
+    }
+
+    #[test]
+    fn markdown_deeper_than_the_limit_is_dropped_and_its_ends_match() {
+        let text = format!("{} deep\n", ">".repeat(MAX_DEPTH + 20));
+        let deep = steps(&text);
+        let dropped = deep.iter().filter(|s| **s == Step::Drop).count();
+        // The 20 quotations past the limit and the paragraph, each a start and an end.
+        assert_eq!(dropped, 2 * 21);
+        assert!(!deep.contains(&Step::Escape));
+        let shallow = format!("{} fine\n", ">".repeat(MAX_DEPTH - 2));
+        assert!(steps(&shallow).iter().all(|s| *s == Step::Keep));
+    }
+
+    #[test]
+    fn raw_html_counts_towards_the_depth() {
+        let deep = format!("<div>{}\n", "<div>".repeat(MAX_DEPTH + 5));
+        assert!(steps(&deep).contains(&Step::Escape));
+        let unclosed_spans = format!("x {}\n", "<span>".repeat(MAX_DEPTH + 5));
+        assert!(steps(&unclosed_spans).contains(&Step::Escape));
+        // Closed, void and self-closing elements, and `<p>` that the next `<p>` closes,
+        // leave nothing open however many there are.
+        let flat = "<div>a</div> <br> <img src=x> <p>a<p>b <li>c<li>d ".repeat(MAX_DEPTH);
+        assert!(steps(&flat).iter().all(|s| *s == Step::Keep));
+        // A formatting element closed by its parent is reopened by HTML parsers: it counts.
+        let reopened = "<div><b>x</div>\n\n".repeat(MAX_DEPTH + 5);
+        assert!(steps(&reopened).contains(&Step::Escape));
     }
 
     proptest! {

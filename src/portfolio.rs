@@ -26,6 +26,9 @@ struct PortfolioSection {
     appointed: Option<toml::value::Datetime>,
 }
 
+/// The keys of `[portfolio]`, as serde names them in its messages.
+const PORTFOLIO_KEYS: &[&str] = &["title", "trainee", "framework", "evidence", "appointed"];
+
 fn default_evidence() -> Vec<String> {
     vec!["evidence".to_string()]
 }
@@ -106,11 +109,23 @@ impl Portfolio {
             }
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        if text.trim().is_empty() {
+            return Err(
+                FatalError::new(format!("{} is empty", config_path.display())).with_help(
+                    "write `[portfolio]` and, on the next line, `framework = \"nasenco-2014\"` (or \"npq-senco-2023\")",
+                ),
+            );
+        }
         let config: ConfigFile = toml::from_str(text).map_err(|e| {
             let source = SourceText::new(text);
             let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));
             let message = e.message().trim_end().to_string();
-            let help = if message.contains("missing field `portfolio`") {
+            let misplaced = PORTFOLIO_KEYS
+                .iter()
+                .find(|key| message.starts_with(&format!("unknown field `{key}`, expected `portfolio`")));
+            let help = if let Some(key) = misplaced {
+                &format!("`{key}` belongs in the [portfolio] table: put a line `[portfolio]` above it")
+            } else if message.contains("missing field `portfolio`") {
                 "portfolio.toml needs a [portfolio] table with at least `framework = \"nasenco-2014\"`"
             } else if message.contains("missing field `framework`") {
                 "add `framework = \"nasenco-2014\"` (or \"npq-senco-2023\", or the path of a framework JSON file)"

@@ -11,7 +11,7 @@
 //! cover sheets, and must not carry the identifier there. The terminal shows it in the
 //! source excerpt under the message.
 
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Diagnostic, PerFile, SourceText};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Deserialize;
@@ -517,11 +517,21 @@ pub fn scan_text(text: &str, rel: &str, names: &Pseudonyms) -> Scan {
     detect(text, names, &mut hits);
     let mut scan = Scan::default();
     let allowed = allow_markers(&source, rel, &mut scan.findings);
+    // Silenced findings are bounded apart, so they never use up the listed ones' room.
+    let (mut listed, mut quiet) = (PerFile::default(), PerFile::default());
     for hit in hits {
-        let (line, _) = source.line_col(hit.range.start);
+        let line = source.line_of(hit.range.start);
         let silenced = allowed
             .get(&line)
             .is_some_and(|allow| allow.covers(hit.code));
+        let admitted = if silenced {
+            quiet.admit(hit.code)
+        } else {
+            listed.admit(hit.code)
+        };
+        if !admitted {
+            continue;
+        }
         let diagnostic = describe(&hit, names).in_file(rel).at(&source, hit.range);
         if silenced {
             scan.silenced.push(diagnostic);
@@ -529,6 +539,8 @@ pub fn scan_text(text: &str, rel: &str, names: &Pseudonyms) -> Scan {
             scan.findings.push(diagnostic);
         }
     }
+    scan.findings.extend(listed.summary(rel));
+    scan.silenced.extend(quiet.summary(rel));
     // A real name in the file's own name travels into links and page titles.
     for (_, entry) in names.find(rel) {
         scan.findings.push(
@@ -616,29 +628,36 @@ fn push_matches(
 
 /// Dates within [`BIRTH_WINDOW`] characters of "DOB", "born" and the like, same line.
 fn birth_dates(text: &str, hits: &mut Vec<Hit>) {
-    let mut done_lines: Vec<usize> = Vec::new();
+    // Lines are taken in order, each once: a file of 100,000 lines saying "born", or one
+    // line saying it 100,000 times, is read in one pass.
+    let mut done_until = 0;
     for word in BIRTH_WORD.find_iter(text) {
-        let line_start =
-            memchr::memrchr(b'\n', &text.as_bytes()[..word.start()]).map_or(0, |i| i + 1);
-        if done_lines.contains(&line_start) {
+        if word.start() < done_until {
             continue;
         }
-        done_lines.push(line_start);
+        let line_start = memchr::memrchr(b'\n', &text.as_bytes()[done_until..word.start()])
+            .map_or(done_until, |i| done_until + i + 1);
         let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
             .map_or(text.len(), |i| line_start + i);
+        done_until = line_end;
         let line = &text[line_start..line_end];
         let words: Vec<Range<usize>> = BIRTH_WORD.find_iter(line).map(|m| m.range()).collect();
         for date in DATE.find_iter(line) {
-            let near = words.iter().any(|w| {
-                let gap = if w.end <= date.start() {
-                    &line[w.end..date.start()]
-                } else if date.end() <= w.start {
-                    &line[date.end()..w.start]
-                } else {
-                    ""
-                };
-                gap.chars().count() <= BIRTH_WINDOW && !ends_clause(gap)
-            });
+            // The nearest words either side are the only ones that can be near enough:
+            // a farther word's gap holds the nearer one's.
+            let after = words.partition_point(|w| w.end <= date.start());
+            let near = words[after.saturating_sub(1)..(after + 1).min(words.len())]
+                .iter()
+                .any(|w| {
+                    let gap = if w.end <= date.start() {
+                        &line[w.end..date.start()]
+                    } else if date.end() <= w.start {
+                        &line[date.end()..w.start]
+                    } else {
+                        ""
+                    };
+                    gap.chars().take(BIRTH_WINDOW + 1).count() <= BIRTH_WINDOW && !ends_clause(gap)
+                });
             if near {
                 hits.push(Hit {
                     code: "date-of-birth",
@@ -686,7 +705,10 @@ fn is_uk_phone(matched: &str) -> bool {
 }
 
 fn isbn_before(text: &str, start: usize) -> bool {
-    let line_start = memchr::memrchr(b'\n', &text.as_bytes()[..start]).map_or(0, |i| i + 1);
+    // Only the window before the number matters, however long the line.
+    let from = crate::diagnostic::floor_char_boundary(text, start.saturating_sub(4 * ISBN_WINDOW));
+    let line_start =
+        memchr::memrchr(b'\n', &text.as_bytes()[from..start]).map_or(from, |i| from + i + 1);
     let before: String = text[line_start..start]
         .chars()
         .rev()
@@ -757,11 +779,12 @@ fn allow_markers(
     if memchr::memmem::find(text.as_bytes(), b"senco:").is_none() {
         return markers;
     }
+    let mut limit = PerFile::default();
     for caps in ALLOW_MARKER.captures_iter(text) {
         let (Some(whole), Some(body)) = (caps.get(0), caps.get(1)) else {
             continue;
         };
-        let (line, _) = source.line_col(whole.start());
+        let line = source.line_of(whole.start());
         let allow = if body.as_str() == "allow-privacy" {
             Allow::Everything
         } else {
@@ -773,7 +796,7 @@ fn allow_markers(
             {
                 if CODES.contains(&code) {
                     codes.push(code.to_string());
-                } else {
+                } else if limit.admit("unknown-allow") {
                     let mut help = format!("privacy checks: {}", CODES.join(", "));
                     if let Some(best) = crate::suggest::closest(code, CODES.iter().copied()) {
                         help = format!("did you mean `{best}`? {help}");
@@ -800,6 +823,7 @@ fn allow_markers(
             }
         }
     }
+    problems.extend(limit.summary(rel));
     markers
 }
 
@@ -812,13 +836,10 @@ pub fn scan_portfolio(portfolio: &crate::portfolio::Portfolio) -> Result<Scan, c
     let (found, unread) = crate::discover::discover(portfolio)?;
     let scans: Vec<Scan> = found
         .par_iter()
-        .map(|f| match std::fs::read(&f.path) {
+        .map(|f| match crate::evidence::read_file(&f.path) {
             Ok(bytes) => scan_bytes(&bytes, &f.rel, &names),
             Err(e) => Scan {
-                findings: vec![
-                    Diagnostic::error("unreadable", format!("cannot read file: {e}"))
-                        .in_file(f.rel.clone()),
-                ],
+                findings: crate::evidence::unreadable(&f.rel, &e).1,
                 silenced: Vec::new(),
             },
         })

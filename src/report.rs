@@ -461,7 +461,24 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
             Level::HELP.secondary_title(help.as_str()),
         ));
     }
-    let rendered = Renderer::styled().render(&report);
+    let mut rendered = Renderer::styled().render(&report);
+    // The renderer counts the column within the excerpt, which for a long line is cut
+    // around the problem: put back the column in the whole line.
+    if let (Some(excerpt), Some(file), Some(line), Some(column)) =
+        (&d.excerpt, &d.file, d.line, d.column)
+    {
+        let shown = excerpt.text[..excerpt.start.min(excerpt.text.len())]
+            .chars()
+            .count()
+            + 1;
+        if shown != column {
+            rendered = rendered.replacen(
+                &format!("{file}:{line}:{shown}"),
+                &format!("{file}:{line}:{column}"),
+                1,
+            );
+        }
+    }
     writeln!(out, "{rendered}")?;
     Ok(())
 }

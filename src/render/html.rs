@@ -7,8 +7,9 @@
 //! out of the built site. Tag badges are inserted after sanitising, through placeholders
 //! that evidence text cannot forge.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::framework::Framework;
+use crate::markdown::{Nesting, Step};
 use crate::render::site::{self, SiteMap};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::borrow::Cow;
@@ -24,6 +25,8 @@ const MARK: char = '\u{E000}';
 pub struct Rendered {
     pub html: String,
     pub links: Links,
+    /// Bounds the link problems reported, however many links the file holds.
+    limit: PerFile,
 }
 
 /// What rendered Markdown links to, found while rendering it.
@@ -83,11 +86,11 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let mut heading: Option<(usize, HeadingLevel)> = None;
     let mut dropped_title = cx.title.is_none();
     let mut used_ids: BTreeSet<String> = BTreeSet::new();
+    let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
     // For each open link: whether it was written (true) or refused and written as a span.
     let mut open_links: Vec<bool> = Vec::new();
-    let line_of = |offset: usize| {
-        cx.first_line + markdown[..offset.min(markdown.len())].matches('\n').count()
-    };
+    let source = SourceText::new(&markdown);
+    let line_of = |offset: usize| cx.first_line + source.line_of(offset) - 1;
 
     for (event, range) in Parser::new_ext(&markdown, crate::markdown::options()).into_offset_iter()
     {
@@ -170,7 +173,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         open_links.push(true);
                     }
                     None => {
-                        if cx.report {
+                        if cx.report && out.limit.admit("broken-link") {
                             out.links.diagnostics.push(
                                 Diagnostic::warning("broken-link", format!("`[[{target}]]` names no evidence file in this portfolio"))
                                     .in_file(cx.source)
@@ -253,12 +256,15 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         } else {
                             base.clone()
                         };
-                        let mut n = 1;
+                        let stem = if base.is_empty() { "section" } else { &base };
+                        // Counting on from the last suffix given keeps a file of 100,000
+                        // identical headings linear.
+                        let mut n = next_suffix.get(stem).copied().unwrap_or(1);
                         while used_ids.contains(&unique) || is_reserved_id(&unique) {
-                            unique =
-                                format!("{}-{n}", if base.is_empty() { "section" } else { &base });
+                            unique = format!("{stem}-{n}");
                             n += 1;
                         }
+                        next_suffix.insert(stem.to_string(), n);
                         used_ids.insert(unique.clone());
                         *id = Some(unique.into());
                     }
@@ -276,10 +282,29 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             other => events.push(other),
         }
     }
+    // Deeper structure is flattened, as the check warned (`too-deep`).
+    let mut nesting = Nesting::default();
+    let events = events
+        .into_iter()
+        .filter_map(|event| match nesting.step(&event) {
+            Step::Keep => Some(event),
+            Step::Drop => match event {
+                Event::End(end) if crate::markdown::ends_block(&end) => Some(Event::SoftBreak),
+                _ => None,
+            },
+            Step::Escape => match event {
+                Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
+                other => Some(other),
+            },
+        });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut raw, events.into_iter());
+    pulldown_cmark::html::push_html(&mut raw, events);
     let clean = sanitise(&raw, cx.site.depth(cx.page));
     out.html = finish(&clean, &badges);
+    if cx.report {
+        let more = out.limit.summary(cx.source);
+        out.links.diagnostics.extend(more);
+    }
     out
 }
 
@@ -359,7 +384,7 @@ fn resolve_link(
     let path_part =
         crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
     let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
-        if cx.report {
+        if cx.report && out.limit.admit(code) {
             out.links.diagnostics.push(
                 Diagnostic::warning(code, message)
                     .in_file(cx.source)

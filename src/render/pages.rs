@@ -159,7 +159,7 @@ pub(crate) fn evidence_body(
     report: bool,
 ) -> Result<html::Rendered, FatalError> {
     let e = &check.evidence[index];
-    let bytes = std::fs::read(site.root().join(&e.path)).ok();
+    let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
     if bytes.as_deref().map(evidence::fingerprint) != e.fingerprint {
         return Err(FatalError::new(format!(
             "{} changed while senco was reading it: the pages would mix two versions of it",
