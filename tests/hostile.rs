@@ -1296,3 +1296,19 @@ fn a_portfolio_holding_every_bad_input_at_once_still_checks_and_builds() {
         );
     }
 }
+
+/// Found by the judgement proptest: printing a diagnostic that points just before a
+/// four-byte character underlined half of it, and the text report panicked.
+#[test]
+fn a_diagnostic_at_a_four_byte_character_is_printed() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    common::write(p, "feedback/wide.md", "\u{14400}");
+    let run = senco(&["check".as_ref(), p.as_os_str()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        report.contains("feedback/wide.md:1:1") && report.contains('\u{14400}'),
+        "{report}"
+    );
+}
