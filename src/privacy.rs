@@ -176,7 +176,7 @@ impl Pseudonyms {
     /// broken one is an error diagnostic (and no names), so the rest is still checked.
     pub fn load(root: &Path) -> (Pseudonyms, Vec<Diagnostic>) {
         let path = root.join(PSEUDONYMS_FILE);
-        match std::fs::read(&path) {
+        match crate::evidence::read_file(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Self::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)),
                 Err(_) => (

@@ -75,7 +75,7 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
         result.skipped.push((file, problem.message));
     }
     for file in found {
-        let bytes = match std::fs::read(&file.path) {
+        let bytes = match crate::evidence::read_file(&file.path) {
             Ok(bytes) => bytes,
             Err(e) => {
                 result.skipped.push((file.rel, format!("cannot read: {e}")));
@@ -110,7 +110,7 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
 pub fn apply(root: &Path, rewrites: &[Rewrite]) -> Result<Vec<PathBuf>, FatalError> {
     let mut backups = Vec::new();
     for rewrite in rewrites {
-        let current = std::fs::read(&rewrite.path)
+        let current = crate::evidence::read_file(&rewrite.path)
             .map_err(|e| FatalError::new(format!("cannot read {}: {e}", rewrite.rel)))?;
         if current != rewrite.before.as_bytes() {
             return Err(FatalError::new(format!(

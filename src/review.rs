@@ -62,7 +62,7 @@ pub fn write(
         None => None,
         Some(written) => {
             let rel = evidence_path(portfolio, written)?;
-            let bytes = std::fs::read(portfolio.root.join(&rel))
+            let bytes = crate::evidence::read_file(&portfolio.root.join(&rel))
                 .map_err(|e| FatalError::new(format!("cannot read {rel}: {e}")))?;
             if let Some(node) = outcome {
                 let (parsed, _) = crate::evidence::parse_bytes(&bytes, &rel, framework);
