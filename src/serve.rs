@@ -70,18 +70,15 @@ impl Rebuilder {
             out: out.to_path_buf(),
             force: true,
         };
-        // As `render::check_and_build` does: a file saved mid-build fails the build,
-        // which is then worth running again.
-        let mut attempt = 1;
-        let (built, memo, generation) = loop {
-            let (check, memo, changes) = crate::recheck(root, &CheckOptions::default(), memo)?;
+        // A file saved mid-build fails the build, which is then worth running again.
+        let (built, memo, generation) = render::retry_while_saving(|| {
+            let (check, memo, changes) =
+                crate::recheck(root, &CheckOptions::default(), memo).map_err(|e| (e, None))?;
             let read = render::Read::of(&check);
-            match render::rebuild(check, &changes, generation, &options) {
-                Ok((built, generation)) => break (built, memo, generation),
-                Err(_) if attempt < render::ATTEMPTS && read.changed() => attempt += 1,
-                Err(e) => return Err(e),
-            }
-        };
+            render::rebuild(check, &changes, generation, &options)
+                .map(|(built, generation)| (built, memo, generation))
+                .map_err(|e| (e, Some(read)))
+        })?;
         self.last = Some((memo, generation));
         // Freeing thousands of records takes milliseconds the new page need not wait for.
         std::thread::spawn(move || drop(last));

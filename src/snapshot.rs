@@ -10,7 +10,6 @@
 use crate::discover::{self, Found};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::Hasher;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 use walkdir::WalkDir;
@@ -137,7 +136,8 @@ fn stamp(path: &Path, taken: SystemTime, before: Option<&Stamp>) -> Option<Stamp
     });
     // Read after the stat: a write in between leaves a newer content than the stamp
     // says, which the next look sees as changed rather than missing it.
-    let hash = (racy || compare).then(|| std::fs::read(path).map(|bytes| hash_bytes(&bytes)));
+    let hash = (racy || compare)
+        .then(|| std::fs::read(path).map(|bytes| crate::evidence::fingerprint(&bytes)));
     let hash = match hash {
         // Unreadable: no content to tell apart (making it readable moves its change time).
         Some(Err(_)) => Some(u64::MAX),
@@ -150,12 +150,6 @@ fn stamp(path: &Path, taken: SystemTime, before: Option<&Stamp>) -> Option<Stamp
         inode,
         hash,
     })
-}
-
-fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    hasher.write(bytes);
-    hasher.finish()
 }
 
 #[cfg(test)]

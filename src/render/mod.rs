@@ -159,7 +159,7 @@ fn write_staged(
 
 /// How many times [`check_and_build`] checks and builds a portfolio whose files keep
 /// changing under it before it gives up.
-pub const ATTEMPTS: usize = 5;
+const ATTEMPTS: usize = 5;
 
 /// Checks the portfolio with `check` and builds it. When the build failed and an evidence
 /// file changed since the check (an editor saving it mid-build: its page would mix two
@@ -168,13 +168,26 @@ pub fn check_and_build(
     check: impl Fn() -> Result<Check, FatalError>,
     options: &BuildOptions,
 ) -> Result<(Check, Built), FatalError> {
-    let mut attempt = 1;
-    loop {
-        let checked = check()?;
+    retry_while_saving(|| {
+        let checked = check().map_err(|e| (e, None))?;
         match build(&checked, options) {
-            Ok(built) => return Ok((checked, built)),
-            Err(_) if attempt < ATTEMPTS && Read::of(&checked).changed() => attempt += 1,
-            Err(e) => return Err(e),
+            Ok(built) => Ok((checked, built)),
+            Err(e) => Err((e, Some(Read::of(&checked)))),
+        }
+    })
+}
+
+/// Runs `attempt`, a check then a build, again while it fails and a file its check read
+/// (the [`Read`] it gives with its error) has changed since: up to [`ATTEMPTS`] times.
+pub fn retry_while_saving<T>(
+    mut attempt: impl FnMut() -> Result<T, (FatalError, Option<Read>)>,
+) -> Result<T, FatalError> {
+    let mut tries = 1;
+    loop {
+        match attempt() {
+            Ok(done) => return Ok(done),
+            Err((_, Some(read))) if tries < ATTEMPTS && read.changed() => tries += 1,
+            Err((e, _)) => return Err(e),
         }
     }
 }
