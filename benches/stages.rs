@@ -4,9 +4,9 @@
 //! read at compile time: realistic Markdown with YAML and TOML front matter and tags.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use senco::evidence::{self, Evidence};
-use senco::framework::Framework;
-use senco::frontmatter::{self, Split};
+use senco::check::evidence::{self, Evidence};
+use senco::check::frontmatter::{self, Split};
+use senco::model::framework::Framework;
 use senco::render::html::{self, Context};
 use senco::render::site::SiteMap;
 use std::hint::black_box;
@@ -62,7 +62,7 @@ fn coverage(c: &mut Criterion) {
     let fw = framework();
     let records = many_records(&fw);
     c.bench_function("coverage/analyse/2000-files", |b| {
-        b.iter(|| senco::coverage::analyse(&fw, black_box(&records), 1))
+        b.iter(|| senco::check::coverage::analyse(&fw, black_box(&records), 1))
     });
 }
 

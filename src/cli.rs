@@ -3,7 +3,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use senco::FatalError;
-use senco::framework::Framework;
+use senco::model::framework::Framework;
 use senco::report;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -275,7 +275,7 @@ struct NewArgs {
     outcomes: Vec<String>,
     /// Reflective model whose headings structure the file (reflections default to gibbs).
     #[arg(long, value_enum)]
-    model: Option<senco::scaffold::Model>,
+    model: Option<senco::author::scaffold::Model>,
     /// The portfolio folder (default: the nearest folder upwards holding portfolio.toml).
     #[arg(long, value_name = "PATH")]
     portfolio: Option<PathBuf>,
@@ -405,7 +405,7 @@ open {} in a browser",
 fn outcomes(args: &OutcomesArgs) -> Result<i32, Failure> {
     let framework = match &args.framework {
         Some(spec) => Framework::resolve(spec, Path::new("."))?,
-        None => match senco::portfolio::Portfolio::load(Path::new(".")) {
+        None => match senco::model::portfolio::Portfolio::load(Path::new(".")) {
             Ok(p) => Framework::resolve(&p.framework, &p.root)?,
             Err(_) => Framework::builtin("nasenco-2014")?,
         },
@@ -455,7 +455,7 @@ fn outcomes(args: &OutcomesArgs) -> Result<i32, Failure> {
 }
 
 fn init(dir: &Path) -> Result<i32, Failure> {
-    let written = senco::scaffold::init(dir)?;
+    let written = senco::author::scaffold::init(dir)?;
     let mut out = anstream::stdout().lock();
     for path in &written {
         writeln!(out, "created {}", path.display())?;
@@ -469,7 +469,7 @@ fn find_portfolio() -> Result<PathBuf, FatalError> {
     let cwd = std::env::current_dir()
         .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
     cwd.ancestors()
-        .find(|dir| dir.join(senco::portfolio::CONFIG_FILE).is_file())
+        .find(|dir| dir.join(senco::model::portfolio::CONFIG_FILE).is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| {
             FatalError::new("no portfolio.toml in this folder or any folder above it")
@@ -488,21 +488,22 @@ fn new(args: &NewArgs) -> Result<i32, Failure> {
         .evidence_dirs
         .first()
         .map_or("evidence", String::as_str);
-    let new = senco::scaffold::NewEvidence {
+    let new = senco::author::scaffold::NewEvidence {
         title: &args.title,
         kind: &args.kind,
         outcomes: &args.outcomes,
         model: args.model,
         date,
     };
-    let path = senco::scaffold::new_evidence(&portfolio.root, evidence_dir, &framework, &new)?;
+    let path =
+        senco::author::scaffold::new_evidence(&portfolio.root, evidence_dir, &framework, &new)?;
     writeln!(anstream::stdout(), "created {}", path.display())?;
     Ok(OK)
 }
 
 fn privacy(path: &Path) -> Result<i32, Failure> {
-    let portfolio = senco::portfolio::Portfolio::load(path)?;
-    let scan = senco::privacy::scan_portfolio(&portfolio)?;
+    let portfolio = senco::model::portfolio::Portfolio::load(path)?;
+    let scan = senco::check::privacy::scan_portfolio(&portfolio)?;
     let mut out = anstream::stdout().lock();
     for d in &scan.findings {
         report::write_diagnostic(&mut out, d)?;
@@ -527,13 +528,13 @@ fn privacy(path: &Path) -> Result<i32, Failure> {
             .filter(|d| d.severity == severity)
             .count()
     };
-    let errors = count(senco::diagnostic::Severity::Error);
+    let errors = count(senco::error::diagnostic::Severity::Error);
     writeln!(
         out,
         "privacy: {errors} error{}, {} warning{}, {} silenced",
         if errors == 1 { "" } else { "s" },
-        count(senco::diagnostic::Severity::Warning),
-        if count(senco::diagnostic::Severity::Warning) == 1 {
+        count(senco::error::diagnostic::Severity::Warning),
+        if count(senco::error::diagnostic::Severity::Warning) == 1 {
             ""
         } else {
             "s"
@@ -546,8 +547,8 @@ fn privacy(path: &Path) -> Result<i32, Failure> {
 
 fn pseudonymise(args: &PseudonymiseArgs) -> Result<i32, Failure> {
     use std::io::IsTerminal;
-    let portfolio = senco::portfolio::Portfolio::load(&args.path)?;
-    let plan = senco::pseudonymise::plan(&portfolio)?;
+    let portfolio = senco::model::portfolio::Portfolio::load(&args.path)?;
+    let plan = senco::author::pseudonymise::plan(&portfolio)?;
     let mut out = anstream::stdout().lock();
     for (rel, why) in &plan.skipped {
         writeln!(anstream::stderr(), "warning: {rel} left alone: {why}")?;
@@ -587,7 +588,7 @@ fn pseudonymise(args: &PseudonymiseArgs) -> Result<i32, Failure> {
             return Ok(OK);
         }
     }
-    let backups = senco::pseudonymise::apply(&portfolio.root, &plan.rewrites)?;
+    let backups = senco::author::pseudonymise::apply(&portfolio.root, &plan.rewrites)?;
     for (rewrite, backup) in plan.rewrites.iter().zip(&backups) {
         writeln!(
             out,
@@ -696,7 +697,7 @@ fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError>
 }
 
 fn review(args: &ReviewArgs) -> Result<i32, Failure> {
-    use senco::judgement::Verdict;
+    use senco::check::judgement::Verdict;
     let verdict = Verdict::parse(&args.judgement).ok_or_else(|| {
         FatalError::new(format!("unknown judgement `{}`", args.judgement))
             .with_help("a judgement is one of meets, partially-meets, does-not-meet, ready")
@@ -713,8 +714,8 @@ fn review(args: &ReviewArgs) -> Result<i32, Failure> {
     let feedback = args
         .feedback
         .clone()
-        .unwrap_or_else(|| portfolio.root.join(senco::judgement::FEEDBACK_DIR));
-    let review = senco::review::Review {
+        .unwrap_or_else(|| portfolio.root.join(senco::check::judgement::FEEDBACK_DIR));
+    let review = senco::tutor::review::Review {
         evidence: args.evidence.as_deref(),
         outcome: args.outcome.as_deref(),
         verdict,
@@ -722,7 +723,7 @@ fn review(args: &ReviewArgs) -> Result<i32, Failure> {
         comment: args.comment.as_deref(),
         date: date_or_today(args.date.as_deref())?,
     };
-    let written = senco::review::write(&portfolio, &framework, &feedback, &review)?;
+    let written = senco::tutor::review::write(&portfolio, &framework, &feedback, &review)?;
     let mut out = anstream::stdout().lock();
     writeln!(out, "created {}", written.path.display())?;
     for note in &written.notes {
@@ -733,7 +734,7 @@ fn review(args: &ReviewArgs) -> Result<i32, Failure> {
 
 fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    use senco::cohort_report as cr;
+    use senco::tutor::cohort_report as cr;
     let format = if args.csv_long {
         CohortFormat::CsvLong
     } else {
@@ -750,18 +751,18 @@ fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
             .into());
     }
     let today = date_or_today(args.today.as_deref())?;
-    let (members, skipped) = senco::cohort::members(&args.dir)?;
+    let (members, skipped) = senco::tutor::cohort::members(&args.dir)?;
     // indicatif draws nothing when stderr is not a terminal.
     let bar =
         ProgressBar::with_draw_target(Some(members.len() as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
         bar.set_style(style);
     }
-    let cohort = senco::cohort::read(&members, skipped, today, &|| bar.inc(1));
+    let cohort = senco::tutor::cohort::read(&members, skipped, today, &|| bar.inc(1));
     bar.finish_and_clear();
     if let (CohortFormat::Html, Some(out)) = (format, &args.output) {
         let theme = senco::render::theme::load(None)?;
-        let pages = senco::render::dashboard::build(&cohort, &args.dir, &theme, out, args.force)?;
+        let pages = senco::tutor::dashboard::build(&cohort, &args.dir, &theme, out, args.force)?;
         writeln!(
             anstream::stdout(),
             "built {pages} pages into {}\nopen {} in a browser",
@@ -792,7 +793,7 @@ fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
                 let plain = anstream::adapter::strip_bytes(&bytes).into_vec();
                 bytes = plain;
             }
-            senco::atomic::write_replace(path, &bytes)?;
+            senco::util::atomic::write_replace(path, &bytes)?;
             writeln!(anstream::stderr(), "wrote {}", path.display())?;
         }
         None => {

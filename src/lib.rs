@@ -1,320 +1,35 @@
 //! senco: track SENCO training evidence against learning outcomes.
 //!
-//! The pipeline, one module per stage, each handing plain data to the next:
+//! The pipeline, one folder per stage, each handing typed data to the next and importing
+//! only the stages before it (and [`util`] and [`error`], which import no stage):
 //!
-//! 1. [`framework`]: load the outcome framework (built-in JSON or a file).
-//! 2. [`discover`] and [`evidence`]: find the evidence files and parse each one
-//!    (front matter in [`frontmatter`], tags and words from the Markdown).
-//! 3. [`coverage`]: which outcomes are evidenced and which are missing; [`judgement`]:
-//!    which are assessed, by the tutors' judgement files.
-//! 4. [`report`]: tell the trainee (text or JSON).
+//! 1. [`model`]: load the outcome [`model::framework`] (built-in JSON or a file) and the
+//!    trainee's [`model::portfolio`] settings; the statutory [`model::deadline`].
+//! 2. [`check`]: discover the evidence files, parse each one, scan it for identifiers,
+//!    and work out coverage and the tutors' judgements: a [`Check`].
+//! 3. [`report`]: tell the trainee (text or JSON).
+//! 4. [`render`]: the HTML portfolio for assessors, and the single-file version.
+//! 5. [`serve`]: a live preview that re-renders what a save touched.
+//! 6. [`tutor`]: record judgements, check a cohort, report and render it.
+//! 7. [`pack`]: assessment packs for moderation, and their verification.
 //!
-//! The `senco` binary is a thin face over [`check_portfolio`] and friends; tests and
-//! benchmarks call the library directly.
+//! Beside the pipeline, [`author`] writes into a portfolio when asked (`init`, `new`,
+//! `pseudonymise`). The `senco` binary is a thin face over these; tests and benchmarks
+//! call the library directly.
 
-pub mod atomic;
-pub mod cohort;
-pub mod cohort_report;
-pub mod coverage;
-pub mod deadline;
-pub mod diagnostic;
-pub mod discover;
-pub mod evidence;
-pub mod framework;
-pub mod frontmatter;
-pub mod judgement;
-pub mod markdown;
+pub mod author;
+pub mod check;
+pub mod error;
+pub mod model;
 pub mod pack;
-pub mod portfolio;
-pub mod privacy;
-pub mod pseudonymise;
 pub mod render;
 pub mod report;
-pub mod review;
-pub mod scaffold;
 pub mod serve;
-pub mod snapshot;
-pub mod suggest;
-pub mod words;
+pub mod tutor;
+pub mod util;
 
-use coverage::Coverage;
-use diagnostic::{Diagnostic, Severity};
-use evidence::Evidence;
-use framework::Framework;
-use portfolio::Portfolio;
-use rayon::prelude::*;
-use std::fmt;
-use std::path::Path;
-
-/// A problem that stops senco from doing its job at all (exit code 2): no portfolio.toml,
-/// an unreadable folder, a broken framework. Problems in evidence are [`Diagnostic`]s.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FatalError {
-    pub message: String,
-    pub help: Option<String>,
-}
-
-impl FatalError {
-    pub fn new(message: impl Into<String>) -> Self {
-        FatalError {
-            message: message.into(),
-            help: None,
-        }
-    }
-
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-}
-
-impl fmt::Display for FatalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        if let Some(help) = &self.help {
-            write!(f, "\nhelp: {help}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for FatalError {}
-
-/// Everything `senco check` learns about a portfolio.
-#[derive(Debug, Clone)]
-pub struct Check {
-    pub portfolio: Portfolio,
-    pub framework: Framework,
-    /// Sorted by path.
-    pub evidence: Vec<Evidence>,
-    pub coverage: Coverage,
-    /// Sorted by file and position.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Privacy findings silenced by `<!-- senco: allow ... -->` markers, sorted.
-    pub silenced: Vec<Diagnostic>,
-    /// Assessor judgements, sorted by date then file, superseded ones included.
-    pub judgements: Vec<judgement::Judgement>,
-    pub assessment: judgement::Assessment,
-}
-
-/// Settings of one check that are not the trainee's (so not in portfolio.toml).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CheckOptions {
-    /// Where the judgement files are; default `feedback/` in the portfolio.
-    pub feedback: Option<std::path::PathBuf>,
-}
-
-impl Check {
-    pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
-    }
-
-    pub fn has_errors(&self) -> bool {
-        self.count(Severity::Error) > 0
-    }
-
-    pub fn deadline(&self) -> Option<deadline::Deadline> {
-        self.portfolio
-            .appointed
-            .map(|date| deadline::deadline(date, &self.framework.id))
-    }
-}
-
-/// Loads the portfolio at `root` and its framework.
-pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
-    let portfolio = Portfolio::load(root)?;
-    let framework =
-        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
-            message: format!("portfolio.toml: {}", e.message),
-            help: e.help,
-        })?;
-    Ok((portfolio, framework))
-}
-
-/// Runs the whole check pipeline on the portfolio at `root`.
-pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    check_loaded(portfolio, framework)
-}
-
-/// Runs discovery, parsing and coverage for an already loaded portfolio.
-pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
-    check_loaded_with(portfolio, framework, &CheckOptions::default())
-}
-
-/// [`check_portfolio`] with options.
-pub fn check_portfolio_with(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    check_loaded_with(portfolio, framework, options)
-}
-
-/// [`check_loaded`] with options.
-pub fn check_loaded_with(
-    portfolio: Portfolio,
-    framework: Framework,
-    options: &CheckOptions,
-) -> Result<Check, FatalError> {
-    let (found, diagnostics) = discover::discover(&portfolio)?;
-    let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
-    let parsed: Vec<Parsed> = found
-        .par_iter()
-        .map(|f| load_and_scan(f, &framework, &names))
-        .collect();
-    Ok(check_parsed(
-        portfolio,
-        framework,
-        options,
-        diagnostics,
-        name_problems,
-        parsed,
-    ))
-}
-
-/// One evidence file read: its record, its diagnostics, what the privacy lint found.
-type Parsed = (Evidence, Vec<Diagnostic>, privacy::Scan);
-
-/// What a check keeps so that the next one re-parses only the files that changed.
-pub struct Memo {
-    snapshot: snapshot::Snapshot,
-    framework: Framework,
-    /// By evidence path.
-    parsed: std::collections::HashMap<String, Parsed>,
-}
-
-/// What changed since the check a [`Memo`] came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Changes {
-    /// Anything that can touch every page: the settings, the framework, the theme, the
-    /// pseudonyms, an attachment, a file added or removed. Nothing was reused.
-    All,
-    /// Only these evidence files (by path), each re-parsed.
-    Evidence(std::collections::BTreeSet<String>),
-}
-
-/// [`check_portfolio_with`], re-parsing only the evidence files that changed since the
-/// check `previous` came from (when nothing else did). Gives the same [`Check`] as a
-/// fresh one, the memo for the next time, and what changed.
-pub fn recheck(
-    root: &Path,
-    options: &CheckOptions,
-    previous: Option<&Memo>,
-) -> Result<(Check, Memo, Changes), FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    let (found, diagnostics) = discover::discover(&portfolio)?;
-    // Stamped before anything is read: a file written after its stamp shows as changed.
-    let snapshot = snapshot::Snapshot::take(&portfolio.root, &found, previous.map(|m| &m.snapshot));
-    let changes = match previous {
-        Some(memo) if memo.framework == framework => {
-            let changed = snapshot.changed_since(&memo.snapshot);
-            let evidence_only = changed.iter().all(|rel| {
-                memo.parsed.contains_key(rel)
-                    && found.binary_search_by(|f| f.rel.as_str().cmp(rel)).is_ok()
-            });
-            if evidence_only {
-                Changes::Evidence(changed)
-            } else {
-                Changes::All
-            }
-        }
-        _ => Changes::All,
-    };
-    let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
-    let parsed: Vec<Parsed> = found
-        .par_iter()
-        .map(|f| match (&changes, previous) {
-            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => memo
-                .parsed
-                .get(&f.rel)
-                .cloned()
-                .unwrap_or_else(|| load_and_scan(f, &framework, &names)),
-            _ => load_and_scan(f, &framework, &names),
-        })
-        .collect();
-    let memo = Memo {
-        snapshot,
-        framework: framework.clone(),
-        parsed: found
-            .iter()
-            .map(|f| f.rel.clone())
-            .zip(parsed.iter().cloned())
-            .collect(),
-    };
-    let check = check_parsed(
-        portfolio,
-        framework,
-        options,
-        diagnostics,
-        name_problems,
-        parsed,
-    );
-    Ok((check, memo, changes))
-}
-
-/// The rest of a check once every evidence file is parsed: coverage, judgements,
-/// portfolio-wide diagnostics. Cheap next to parsing.
-fn check_parsed(
-    portfolio: Portfolio,
-    framework: Framework,
-    options: &CheckOptions,
-    mut diagnostics: Vec<Diagnostic>,
-    name_problems: Vec<Diagnostic>,
-    parsed: Vec<Parsed>,
-) -> Check {
-    diagnostics.extend(name_problems);
-    let mut evidence = Vec::with_capacity(parsed.len());
-    let mut silenced = Vec::new();
-    for (file, file_diagnostics, scan) in parsed {
-        evidence.push(file);
-        diagnostics.extend(file_diagnostics);
-        diagnostics.extend(scan.findings);
-        silenced.extend(scan.silenced);
-    }
-    diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
-    let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
-    let feedback = options
-        .feedback
-        .clone()
-        .unwrap_or_else(|| portfolio.root.join(judgement::FEEDBACK_DIR));
-    let (judgements, judgement_diagnostics) =
-        judgement::load(&feedback, &portfolio.root, &framework, &evidence);
-    diagnostics.extend(judgement_diagnostics);
-    let assessment = judgement::assess(&framework, &evidence, &judgements);
-    if portfolio.rules.require_assessed {
-        coverage.restrict(&framework, |leaf| assessment.node(leaf).assessed);
-    }
-    diagnostic::sort_diagnostics(&mut diagnostics);
-    coverage::keep_first_parent_tag_hints(&mut diagnostics);
-    diagnostic::sort_diagnostics(&mut silenced);
-    Check {
-        portfolio,
-        framework,
-        evidence,
-        coverage,
-        diagnostics,
-        silenced,
-        judgements,
-        assessment,
-    }
-}
-
-/// Reads an evidence file once, for both the parser and the privacy lint.
-fn load_and_scan(
-    found: &discover::Found,
-    framework: &Framework,
-    names: &privacy::Pseudonyms,
-) -> Parsed {
-    match evidence::read_file(&found.path) {
-        Ok(bytes) => {
-            let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);
-            let scan = privacy::scan_bytes(&bytes, &found.rel, names);
-            (file, diagnostics, scan)
-        }
-        Err(e) => {
-            let (file, diagnostics) = evidence::unreadable(&found.rel, &e);
-            (file, diagnostics, privacy::Scan::default())
-        }
-    }
-}
+pub use check::{Changes, Check, CheckOptions, Memo};
+pub use check::{
+    check_loaded, check_loaded_with, check_portfolio, check_portfolio_with, load_portfolio, recheck,
+};
+pub use error::FatalError;

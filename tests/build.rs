@@ -691,7 +691,7 @@ fn matrix_is_a_real_table_whose_cells_link_to_passages() {
 fn matrix_turns_round_when_evidence_outnumbers_indicators() {
     let (tmp, root) =
         new_portfolio("[portfolio]\ntitle = \"Wide\"\nframework = \"nasenco-2014\"\n");
-    let check_leaves = senco::framework::Framework::builtin("nasenco-2014")
+    let check_leaves = senco::model::framework::Framework::builtin("nasenco-2014")
         .unwrap()
         .leaves()
         .count();

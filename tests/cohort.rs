@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use senco::cohort::{self, Mark};
+use senco::tutor::cohort::{self, Mark};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -209,7 +209,7 @@ fn long_csv_has_a_row_per_trainee_and_indicator() {
 fn names_that_look_like_formulas_are_defused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("p");
-    senco::scaffold::init(&root).expect("init");
+    senco::author::scaffold::init(&root).expect("init");
     fs::write(
         dir.path().join("cohort.toml"),
         "[[trainee]]\npath = \"p\"\nname = \"=HYPERLINK(\\\"x\\\")\"\ncandidate = 104233\n\n[[trainee]]\npath = \"missing\"\nname = \"Ffion Hâf\"\n\n[[trainee]]\npath = \"p\"\nname = \"Owain\"\nfeedback = \"marking/owain\"\n",

@@ -231,7 +231,7 @@ proptest! {
 
         // No errors: every id written is valid, whatever its spelling.
         let errors: Vec<_> = check.diagnostics.iter()
-            .filter(|d| d.severity == senco::diagnostic::Severity::Error)
+            .filter(|d| d.severity == senco::error::diagnostic::Severity::Error)
             .collect();
         prop_assert!(errors.is_empty(), "{:?}", errors);
 

@@ -1051,12 +1051,12 @@ fn a_file_that_vanishes_between_finding_and_reading_is_reported() {
     let p = dir.path();
     common::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
     let (portfolio, framework) = senco::load_portfolio(p).expect("portfolio");
-    let (found, problems) = senco::discover::discover(&portfolio).expect("discover");
+    let (found, problems) = senco::check::discover::discover(&portfolio).expect("discover");
     assert!(problems.is_empty());
     std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
     let loaded: Vec<_> = found
         .iter()
-        .map(|f| senco::evidence::load(&f.path, &f.rel, &framework))
+        .map(|f| senco::check::evidence::load(&f.path, &f.rel, &framework))
         .collect();
     let (gone, diagnostics) = &loaded[0];
     assert_eq!(gone.path, "evidence/gone.md");

@@ -1,6 +1,8 @@
 //! The privacy lint's detectors, the pseudonyms file and allow markers.
 
-use senco::privacy::{Pseudonyms, is_valid_nhs_number, is_valid_upn, scan_text, upn_check_letter};
+use senco::check::privacy::{
+    Pseudonyms, is_valid_nhs_number, is_valid_upn, scan_text, upn_check_letter,
+};
 
 /// (code, matched text) of every unsilenced finding.
 fn findings_with(text: &str, names: &Pseudonyms) -> Vec<(String, String)> {
@@ -342,7 +344,7 @@ fn real_names_are_errors_with_the_pseudonym_to_use() {
     assert_eq!(scan.findings.len(), 1);
     let d = &scan.findings[0];
     assert_eq!((d.code, d.line, d.column), ("real-name", Some(1), Some(7)));
-    assert_eq!(d.severity, senco::diagnostic::Severity::Error);
+    assert_eq!(d.severity, senco::error::diagnostic::Severity::Error);
     assert!(d.help.as_deref().unwrap().contains("use `Child A` instead"));
     assert!(!d.message.contains("Alex"), "messages never quote the name");
 }
@@ -478,7 +480,7 @@ fn binary_files_are_not_scanned() {
     let mut bytes = b"SW1A 1AA".to_vec();
     bytes.push(0);
     assert_eq!(
-        senco::privacy::scan_bytes(&bytes, "x.md", &Pseudonyms::default()),
+        senco::check::privacy::scan_bytes(&bytes, "x.md", &Pseudonyms::default()),
         Default::default()
     );
 }

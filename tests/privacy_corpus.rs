@@ -2,7 +2,7 @@
 //! (tests/fixtures/privacy-corpus, answer key in answers.toml). The figures are printed
 //! and quoted in guide/privacy.md.
 
-use senco::privacy::{Pseudonyms, scan_text};
+use senco::check::privacy::{Pseudonyms, scan_text};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -2,8 +2,8 @@
 //! and `[rules] require_assessed`.
 
 use assert_cmd::Command;
-use senco::diagnostic::{Diagnostic, Severity};
-use senco::judgement::{State, Verdict};
+use senco::check::judgement::{State, Verdict};
+use senco::error::diagnostic::{Diagnostic, Severity};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 /// A copy of the starter portfolio to judge and edit.
 fn portfolio() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    senco::scaffold::init(dir.path()).expect("init");
+    senco::author::scaffold::init(dir.path()).expect("init");
     dir
 }
 
@@ -223,7 +223,7 @@ fn review_writes_new_files_and_never_overwrites() {
         fs::read_to_string(root.join("feedback/2025-01-02-reflection-on-a-provision-map.md"))
             .expect("read");
     let bytes = fs::read(root.join(PROVISION_MAP)).expect("evidence");
-    assert!(text.contains(&senco::judgement::sha256_hex(&bytes)));
+    assert!(text.contains(&senco::check::judgement::sha256_hex(&bytes)));
     assert!(text.ends_with("---\n\nClear.\n"), "{text}");
     let outcome = review(
         root,

@@ -1,9 +1,9 @@
 //! Word counts leave out front matter, code, block quotes and the References section;
 //! word limits warn in `senco check` and make the pack's table.
 
-use senco::evidence::parse_bytes;
-use senco::framework::Framework;
-use senco::portfolio::Rules;
+use senco::check::evidence::parse_bytes;
+use senco::model::framework::Framework;
+use senco::model::portfolio::Rules;
 
 fn words(text: &str) -> usize {
     let framework = Framework::builtin("nasenco-2014").unwrap();
@@ -79,7 +79,7 @@ fn word_table_groups_by_type_with_limits() {
     ];
     let mut rules = Rules::default();
     rules.word_limits.insert("assignment".into(), 100);
-    let table = senco::words::table(&rules, &evidence);
+    let table = senco::check::words::table(&rules, &evidence);
     assert_eq!(table.total, 235);
     let types: Vec<(&str, usize, usize, Option<usize>, usize)> = table
         .types
@@ -94,7 +94,7 @@ fn word_table_groups_by_type_with_limits() {
             ("(no type)", 1, 5, None, 0),
         ]
     );
-    let warnings = senco::words::limit_warnings(&rules, &evidence);
+    let warnings = senco::check::words::limit_warnings(&rules, &evidence);
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].code, "word-limit");
     assert_eq!(warnings[0].file.as_deref(), Some("evidence/a.md"));
@@ -120,7 +120,7 @@ fn unknown_types_in_word_limits_are_refused() {
         "[portfolio]\nframework = \"nasenco-2014\"\n[rules]\nword_limits = { asignment = 4000 }\n",
     )
     .unwrap();
-    let error = senco::portfolio::Portfolio::load(dir.path()).unwrap_err();
+    let error = senco::model::portfolio::Portfolio::load(dir.path()).unwrap_err();
     assert!(
         error.message.contains("did you mean `assignment`"),
         "{error}"
@@ -130,5 +130,5 @@ fn unknown_types_in_word_limits_are_refused() {
         "[portfolio]\nframework = \"nasenco-2014\"\n[rules]\nword_limits = { assignment = 0 }\n",
     )
     .unwrap();
-    assert!(senco::portfolio::Portfolio::load(dir.path()).is_err());
+    assert!(senco::model::portfolio::Portfolio::load(dir.path()).is_err());
 }

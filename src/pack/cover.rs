@@ -3,8 +3,8 @@
 //! every piece of text escaped.
 
 use super::TraineePart;
-use crate::diagnostic::Diagnostic;
-use crate::framework::NodeKind;
+use crate::error::diagnostic::Diagnostic;
+use crate::model::framework::NodeKind;
 use std::fmt::Write;
 
 pub use crate::render::html::escape;
@@ -170,7 +170,7 @@ fn privacy_section(b: &mut String, part: &TraineePart) {
 }
 
 fn words_section(b: &mut String, part: &TraineePart) {
-    let table = crate::words::table(&part.check.portfolio.rules, &part.check.evidence);
+    let table = crate::check::words::table(&part.check.portfolio.rules, &part.check.evidence);
     let limit = |l: Option<usize>| l.map_or_else(|| "none".to_string(), |l| l.to_string());
     let _ = writeln!(
         b,
@@ -223,8 +223,8 @@ fn judgements_section(b: &mut String, part: &TraineePart) {
     b.push_str("<table>\n<caption>Current judgements and their state</caption>\n<thead><tr><th scope=\"col\">Evidence</th><th scope=\"col\">Outcome</th><th scope=\"col\">Judgement</th><th scope=\"col\">Assessor</th><th scope=\"col\">Date</th><th scope=\"col\">State</th></tr></thead>\n<tbody>\n");
     for j in judgements {
         let state = match j.state {
-            crate::judgement::State::Current => "current".to_string(),
-            crate::judgement::State::Stale => {
+            crate::check::judgement::State::Current => "current".to_string(),
+            crate::check::judgement::State::Stale => {
                 "stale: the evidence changed after this judgement".to_string()
             }
         };
@@ -285,7 +285,7 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
 /// The cohort matrix of a pack: for each framework in it, trainees against indicators,
 /// each cell a symbol and words (covered, assessed), so it reads without colour.
 fn cohort_matrix(b: &mut String, parts: &[TraineePart], anonymise: bool) {
-    let mut frameworks: Vec<&crate::framework::Framework> = Vec::new();
+    let mut frameworks: Vec<&crate::model::framework::Framework> = Vec::new();
     for part in parts {
         if !frameworks.iter().any(|f| f.id == part.check.framework.id) {
             frameworks.push(&part.check.framework);

@@ -1,7 +1,7 @@
 //! `manifest.json`: what a pack holds, so it can be verified later.
 
 use super::{Entry, MANIFEST, Pack};
-use crate::FatalError;
+use crate::error::FatalError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;

@@ -9,7 +9,7 @@
 
 use super::manifest::{Manifest, sha256_hex};
 use super::{Entry, MANIFEST};
-use crate::FatalError;
+use crate::error::FatalError;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;

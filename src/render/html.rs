@@ -7,9 +7,9 @@
 //! out of the built site. Tag badges are inserted after sanitising, through placeholders
 //! that evidence text cannot forge.
 
-use crate::diagnostic::{Diagnostic, PerFile, SourceText};
-use crate::framework::Framework;
-use crate::markdown::{Nesting, Step};
+use crate::check::markdown::{Nesting, Step};
+use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::model::framework::Framework;
 use crate::render::site::{self, SiteMap};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::borrow::Cow;
@@ -92,7 +92,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let source = SourceText::new(&markdown);
     let line_of = |offset: usize| cx.first_line + source.line_of(offset) - 1;
 
-    for (event, range) in Parser::new_ext(&markdown, crate::markdown::options()).into_offset_iter()
+    for (event, range) in
+        Parser::new_ext(&markdown, crate::check::markdown::options()).into_offset_iter()
     {
         if skip_link_text > 0 {
             match &event {
@@ -150,7 +151,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
-                if crate::framework::looks_like_id(&target) {
+                if crate::model::framework::looks_like_id(&target) {
                     badges.push(Badge {
                         html: format!(
                             "<span class=\"tag tag-unknown\">[[{}]]</span>{{text}}",
@@ -289,7 +290,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
         .filter_map(|event| match nesting.step(&event) {
             Step::Keep => Some(event),
             Step::Drop => match event {
-                Event::End(end) if crate::markdown::ends_block(&end) => Some(Event::SoftBreak),
+                Event::End(end) if crate::check::markdown::ends_block(&end) => {
+                    Some(Event::SoftBreak)
+                }
                 _ => None,
             },
             Step::Escape => match event {

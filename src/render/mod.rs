@@ -7,7 +7,6 @@
 //! good one intact. For `senco serve`, [`rebuild`] renders only the pages a change can
 //! touch and hard-links the others from the previous build.
 
-pub mod dashboard;
 pub mod html;
 pub mod output;
 pub mod pages;
@@ -15,8 +14,9 @@ pub mod single;
 pub mod site;
 pub mod theme;
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::{Changes, Check, FatalError};
+use crate::check::{Changes, Check};
+use crate::error::FatalError;
+use crate::error::diagnostic::{Diagnostic, Severity};
 use html::Links;
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -85,7 +85,7 @@ pub struct Generation {
 }
 
 /// [`build`], reusing what it can of `previous`: `changes` must say what changed since
-/// the check `previous` was built from ([`crate::recheck`] tells). The result is the same,
+/// the check `previous` was built from ([`crate::check::recheck`] tells). The result is the same,
 /// byte for byte, as a fresh build of `check`.
 pub fn rebuild(
     check: Check,
@@ -216,7 +216,7 @@ impl Read {
         self.files.iter().any(|(path, fingerprint)| {
             std::fs::read(self.root.join(path))
                 .ok()
-                .map(|bytes| crate::evidence::fingerprint(&bytes))
+                .map(|bytes| crate::check::evidence::fingerprint(&bytes))
                 != *fingerprint
         })
     }
@@ -282,7 +282,7 @@ fn plan<'a>(
         for tag in before.tags.iter().chain(&after.tags) {
             outcomes[tag.node] = false;
         }
-        let cells = |e: &crate::evidence::Evidence| -> Vec<(usize, Option<usize>)> {
+        let cells = |e: &crate::check::evidence::Evidence| -> Vec<(usize, Option<usize>)> {
             e.tags.iter().map(|t| (t.node, t.inline_index)).collect()
         };
         if before.title != after.title
@@ -353,7 +353,7 @@ fn write_site(
         evidence_links.push(links);
         rendered += usize::from(fresh);
     }
-    crate::diagnostic::sort_diagnostics(&mut diagnostics);
+    crate::error::diagnostic::sort_diagnostics(&mut diagnostics);
     // Link problems are only known now; pages from here on link to them.
     common.has_diagnostics = !diagnostics.is_empty();
     let common = common;

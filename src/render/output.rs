@@ -1,7 +1,8 @@
 //! Writing a site safely: into a temporary folder beside the target, swapped into place
 //! only when complete. Refuses to write over folders senco did not create.
 
-use crate::{FatalError, atomic};
+use crate::error::FatalError;
+use crate::util::atomic;
 use std::path::{Path, PathBuf};
 
 /// The file that marks a folder as a senco-built site.

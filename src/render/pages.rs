@@ -7,11 +7,12 @@
 use super::html::{self, Context as HtmlContext};
 use super::site::{SiteMap, encode_path, outcome_path};
 use super::theme::Theme;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::evidence::{self, TagSource};
-use crate::framework::{Framework, NodeKind};
-use crate::frontmatter::{self, Split};
-use crate::{Check, FatalError};
+use crate::check::Check;
+use crate::check::evidence::{self, TagSource};
+use crate::check::frontmatter::{self, Split};
+use crate::error::FatalError;
+use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::model::framework::{Framework, NodeKind};
 use serde::Serialize;
 
 /// What every page shows: the portfolio, the framework, the tool.
@@ -25,7 +26,7 @@ pub struct Common {
     pub framework_source: String,
     pub generator: String,
     pub has_diagnostics: bool,
-    pub deadline: Option<crate::deadline::Deadline>,
+    pub deadline: Option<crate::model::deadline::Deadline>,
     pub leaf_noun: &'static str,
 }
 

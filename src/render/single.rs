@@ -6,7 +6,8 @@ use super::html;
 use super::pages::{Common, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
-use crate::{Check, FatalError};
+use crate::check::Check;
+use crate::error::FatalError;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -1,7 +1,7 @@
 //! Where everything goes in the built site, and what links may point at.
 
-use crate::evidence::Evidence;
-use crate::framework::Framework;
+use crate::check::evidence::Evidence;
+use crate::model::framework::Framework;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! `portfolio-template/theme/`. A portfolio (or a provider) may put its own `theme/`
 //! beside `portfolio.toml` to override any template or the CSS, file by file.
 
-use crate::FatalError;
+use crate::error::FatalError;
 use std::path::Path;
 
 pub const STYLESHEET: &str = "senco.css";
@@ -24,7 +24,7 @@ pub struct Theme {
 }
 
 fn embedded(name: &str) -> Option<&'static [u8]> {
-    crate::scaffold::TEMPLATE
+    crate::author::scaffold::TEMPLATE
         .get_file(format!("theme/{name}"))
         .map(|f| f.contents())
 }

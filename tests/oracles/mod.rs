@@ -8,10 +8,10 @@
 #![allow(dead_code)]
 
 use scraper::{Html, Selector};
-use senco::diagnostic::Diagnostic;
-use senco::evidence::Evidence;
-use senco::framework::Framework;
-use senco::frontmatter::{self, Format, Split};
+use senco::check::evidence::Evidence;
+use senco::check::frontmatter::{self, Format, Split};
+use senco::error::diagnostic::Diagnostic;
+use senco::model::framework::Framework;
 use senco::render::html::{self, Context};
 use senco::render::site::SiteMap;
 use std::path::{Path, PathBuf};
@@ -89,7 +89,7 @@ pub fn front_matter(data: &[u8]) {
                         "offset {offset} past the matter"
                     );
                 }
-                let source = senco::diagnostic::SourceText::new(&text);
+                let source = senco::error::diagnostic::SourceText::new(&text);
                 let at = frontmatter::error_offset(&source, 0, &e);
                 assert!(at <= text.len());
             }
@@ -105,8 +105,8 @@ pub fn front_matter(data: &[u8]) {
 /// places, passages taken from the text itself, sound diagnostics.
 pub fn evidence(data: &[u8]) -> Evidence {
     let fw = framework();
-    let (evidence, diagnostics) = senco::evidence::parse_bytes(data, "evidence/fuzz.md", fw);
-    let (again, _) = senco::evidence::parse_bytes(data, "evidence/fuzz.md", fw);
+    let (evidence, diagnostics) = senco::check::evidence::parse_bytes(data, "evidence/fuzz.md", fw);
+    let (again, _) = senco::check::evidence::parse_bytes(data, "evidence/fuzz.md", fw);
     assert_eq!(evidence, again, "parsing is not deterministic");
     let text = String::from_utf8_lossy(data);
     let mut inline = 0;
@@ -293,7 +293,7 @@ pub fn framework_json(data: &[u8]) {
 pub fn judgement(data: &[u8]) {
     static EVIDENCE: OnceLock<Vec<Evidence>> = OnceLock::new();
     let evidence = EVIDENCE.get_or_init(|| {
-        let (e, _) = senco::evidence::parse_bytes(
+        let (e, _) = senco::check::evidence::parse_bytes(
             b"---\ntitle: Provision map\noutcomes: [B9.4]\n---\nA passage. [[A1.2]]\n",
             "evidence/2025-01-10-provision-map.md",
             framework(),
@@ -301,7 +301,7 @@ pub fn judgement(data: &[u8]) {
         vec![e]
     });
     let fw = framework();
-    let (judgement, diagnostics) = senco::judgement::parse_file(
+    let (judgement, diagnostics) = senco::check::judgement::parse_file(
         data,
         "feedback/fuzz.md",
         Path::new("/portfolio"),

@@ -20,9 +20,10 @@ pub mod cover;
 pub mod manifest;
 pub mod verify;
 
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::privacy::is_privacy_code;
-use crate::{Check, FatalError};
+use crate::check::Check;
+use crate::check::privacy::is_privacy_code;
+use crate::error::FatalError;
+use crate::error::diagnostic::{Diagnostic, Severity};
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -123,11 +124,11 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
     let mut trainees = Vec::new();
     let mut folders: Vec<String> = Vec::new();
     for (root, candidate) in roots.iter().zip(candidates) {
-        let check = crate::check_portfolio(root)?;
+        let check = crate::check::check_portfolio(root)?;
         if options.anonymise && check.portfolio.trainee.is_none() {
             return Err(FatalError::new(format!(
                 "{}: --anonymise needs the trainee's name to remove it",
-                root.join(crate::portfolio::CONFIG_FILE).display()
+                root.join(crate::model::portfolio::CONFIG_FILE).display()
             ))
             .with_help("add `trainee = \"Your Name\"` under [portfolio] in portfolio.toml")
             .into());
@@ -198,12 +199,12 @@ const WORK_PREFIX: &str = "senco-pack-";
 fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
     // Named after this process, so the next pack removes what a killed one left.
     let temp = std::env::temp_dir();
-    crate::atomic::remove_leftovers(&temp, WORK_PREFIX);
+    crate::util::atomic::remove_leftovers(&temp, WORK_PREFIX);
     let work = tempfile::Builder::new()
         .prefix(&format!("{WORK_PREFIX}{}-", std::process::id()))
         .tempdir_in(&temp)
         .map_err(|e| {
-            crate::atomic::write_error(
+            crate::util::atomic::write_error(
                 format!("cannot create a temporary folder in {}", temp.display()),
                 &temp.join(WORK_PREFIX),
                 &e,
@@ -226,7 +227,7 @@ fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
         }
         let bytes = std::fs::read(entry.path())
             .map_err(|e| FatalError::new(format!("cannot read {}: {e}", entry.path().display())))?;
-        let rel = crate::discover::relative(&out, entry.path());
+        let rel = crate::check::discover::relative(&out, entry.path());
         entries.push(Entry::new(format!("site/{rel}"), bytes));
     }
     let theme_dir = check.portfolio.root.join("theme");
@@ -468,8 +469,8 @@ pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
     write_zip(&mut buffer, &entries)
         .map_err(|e| FatalError::new(format!("cannot build the zip: {e}")))?;
     let bytes = buffer.into_inner();
-    crate::atomic::write(out, &bytes).map_err(|e| {
-        crate::atomic::write_error(format!("cannot write {}", out.display()), out, &e)
+    crate::util::atomic::write(out, &bytes).map_err(|e| {
+        crate::util::atomic::write_error(format!("cannot write {}", out.display()), out, &e)
     })?;
     Ok(Written {
         files: entries.len(),

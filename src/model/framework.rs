@@ -5,7 +5,7 @@
 //! The tree is flattened in framework (pre-)order so later stages can keep per-node data in
 //! plain vectors indexed by [`NodeId`].
 
-use crate::FatalError;
+use crate::error::FatalError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,11 +14,11 @@ use std::path::Path;
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "nasenco-2014",
-        include_str!("../outcomes/nasenco-2014.json"),
+        include_str!("../../outcomes/nasenco-2014.json"),
     ),
     (
         "npq-senco-2023",
-        include_str!("../outcomes/npq-senco-2023.json"),
+        include_str!("../../outcomes/npq-senco-2023.json"),
     ),
 ];
 
@@ -126,7 +126,7 @@ impl Framework {
         }
         let mut err = FatalError::new(format!("unknown framework `{spec}`"));
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
-        err = match crate::suggest::closest(spec, ids.iter().copied()) {
+        err = match crate::util::suggest::closest(spec, ids.iter().copied()) {
             Some(best) => err.with_help(format!(
                 "did you mean `{best}`? Built-in frameworks: {}; or give the path of a framework JSON file",
                 ids.join(", ")
@@ -294,7 +294,7 @@ impl Framework {
     /// The "did you mean" for an id that is not in the framework.
     pub fn suggest(&self, unknown: &str) -> Option<String> {
         let ids = self.nodes.iter().map(|n| n.id.as_str());
-        crate::suggest::closest_id(unknown, ids).map(str::to_string)
+        crate::util::suggest::closest_id(unknown, ids).map(str::to_string)
     }
 
     /// Nodes whose wording contains every word of `query` (case-insensitive), best first:

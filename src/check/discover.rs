@@ -4,8 +4,8 @@
 //! files and folders (`.obsidian/`, `.git/`) are skipped, other files are attachments, and
 //! symbolic links are followed only while they stay inside the portfolio.
 
-use crate::diagnostic::Diagnostic;
-use crate::portfolio::Portfolio;
+use crate::error::diagnostic::Diagnostic;
+use crate::model::portfolio::Portfolio;
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -37,10 +37,12 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Finds evidence files, sorted by relative path, with diagnostics for what was skipped.
-pub fn discover(portfolio: &Portfolio) -> Result<(Vec<Found>, Vec<Diagnostic>), crate::FatalError> {
+pub fn discover(
+    portfolio: &Portfolio,
+) -> Result<(Vec<Found>, Vec<Diagnostic>), crate::error::FatalError> {
     let root = &portfolio.root;
     let canonical_root = std::fs::canonicalize(root).map_err(|e| {
-        crate::FatalError::new(format!(
+        crate::error::FatalError::new(format!(
             "cannot open portfolio folder {}: {e}",
             root.display()
         ))
@@ -50,7 +52,7 @@ pub fn discover(portfolio: &Portfolio) -> Result<(Vec<Found>, Vec<Diagnostic>), 
     for dir in &portfolio.evidence_dirs {
         let start = root.join(dir);
         if !start.is_dir() {
-            return Err(crate::FatalError::new(format!(
+            return Err(crate::error::FatalError::new(format!(
                 "evidence folder `{dir}` does not exist in {}",
                 root.display()
             ))

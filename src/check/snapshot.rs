@@ -7,7 +7,7 @@
 //! tick keeps the time, and a same-length edit the size. Such "racy" files also get a
 //! hash of their content, compared next time (the rule git uses for its index).
 
-use crate::discover::{self, Found};
+use crate::check::discover::{self, Found};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -137,7 +137,7 @@ fn stamp(path: &Path, taken: SystemTime, before: Option<&Stamp>) -> Option<Stamp
     // Read after the stat: a write in between leaves a newer content than the stamp
     // says, which the next look sees as changed rather than missing it.
     let hash = (racy || compare)
-        .then(|| std::fs::read(path).map(|bytes| crate::evidence::fingerprint(&bytes)));
+        .then(|| std::fs::read(path).map(|bytes| crate::check::evidence::fingerprint(&bytes)));
     let hash = match hash {
         // Unreadable: no content to tell apart (making it readable moves its change time).
         Some(Err(_)) => Some(u64::MAX),

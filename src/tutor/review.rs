@@ -2,10 +2,10 @@
 //! evidence as it is now. Re-confirming after the trainee edits is the same command
 //! again: the newer judgement replaces the stale one.
 
-use crate::FatalError;
-use crate::framework::Framework;
-use crate::judgement::{Verdict, normalise_path, sha256_hex};
-use crate::portfolio::Portfolio;
+use crate::check::judgement::{Verdict, normalise_path, sha256_hex};
+use crate::error::FatalError;
+use crate::model::framework::Framework;
+use crate::model::portfolio::Portfolio;
 use std::path::{Path, PathBuf};
 
 /// What the tutor judged.
@@ -49,7 +49,7 @@ pub fn write(
         Some(id) => match framework.find(id) {
             Some(node) => Some(node),
             None => {
-                let d = crate::evidence::unknown_outcome(id, framework);
+                let d = crate::check::evidence::unknown_outcome(id, framework);
                 return Err(FatalError {
                     message: d.message,
                     help: d.help,
@@ -62,10 +62,10 @@ pub fn write(
         None => None,
         Some(written) => {
             let rel = evidence_path(portfolio, written)?;
-            let bytes = crate::evidence::read_file(&portfolio.root.join(&rel))
+            let bytes = crate::check::evidence::read_file(&portfolio.root.join(&rel))
                 .map_err(|e| FatalError::new(format!("cannot read {rel}: {e}")))?;
             if let Some(node) = outcome {
-                let (parsed, _) = crate::evidence::parse_bytes(&bytes, &rel, framework);
+                let (parsed, _) = crate::check::evidence::parse_bytes(&bytes, &rel, framework);
                 let tags = parsed.outcome_nodes();
                 let under = framework.leaves_under(node);
                 if !tags.contains(&node) && !under.iter().any(|l| tags.contains(l)) {
@@ -89,11 +89,11 @@ pub fn write(
         // Evidence made by `senco new` starts with its own date; once is enough.
         let name = name.get(11..).filter(|_| looks_dated(name)).unwrap_or(name);
         stem.push('-');
-        stem.push_str(&crate::scaffold::slug(name));
+        stem.push_str(&crate::author::scaffold::slug(name));
     }
     if let Some(id) = outcome_id {
         stem.push('-');
-        stem.push_str(&crate::scaffold::slug(id));
+        stem.push_str(&crate::author::scaffold::slug(id));
     }
     for n in 1..1000 {
         let name = if n == 1 {
@@ -102,7 +102,7 @@ pub fn write(
             format!("{stem}-{n}.md")
         };
         let path = feedback_dir.join(name);
-        if crate::atomic::write_new(&path, text.as_bytes())? {
+        if crate::util::atomic::write_new(&path, text.as_bytes())? {
             return Ok(Written { path, notes });
         }
     }
@@ -120,7 +120,7 @@ fn looks_dated(name: &str) -> bool {
 /// Finds the evidence file a tutor named: relative to the portfolio, or a path from the
 /// current folder that lies inside the portfolio.
 fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalError> {
-    let (found, _) = crate::discover::discover(portfolio)?;
+    let (found, _) = crate::check::discover::discover(portfolio)?;
     let normal = normalise_path(written);
     if found.iter().any(|f| f.rel == normal) {
         return Ok(normal);
@@ -130,7 +130,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
         std::fs::canonicalize(&portfolio.root),
     ) && let Ok(rel) = full.strip_prefix(&root)
     {
-        let rel = crate::discover::relative(Path::new(""), rel);
+        let rel = crate::check::discover::relative(Path::new(""), rel);
         if found.iter().any(|f| f.rel == rel) {
             return Ok(rel);
         }
@@ -139,7 +139,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
         "`{written}` is not an evidence file of the portfolio in {}",
         portfolio.root.display()
     ));
-    err = match crate::suggest::closest(&normal, found.iter().map(|f| f.rel.as_str())) {
+    err = match crate::util::suggest::closest(&normal, found.iter().map(|f| f.rel.as_str())) {
         Some(best) => err.with_help(format!("did you mean `{best}`?")),
         None => err.with_help(format!(
             "give the path relative to the portfolio folder, e.g. `{}`",

@@ -1,13 +1,13 @@
 //! Word counts and word limits.
 //!
-//! Each file's count comes from the evidence parser ([`crate::evidence::Evidence::words`]):
+//! Each file's count comes from the evidence parser ([`crate::check::evidence::Evidence::words`]):
 //! front matter, code, block quotes and a `## References` section do not count. Limits
 //! are set per evidence type in `[rules] word_limits`; files over their limit get a
 //! `word-limit` warning and the pack shows a table per file and per type.
 
-use crate::diagnostic::Diagnostic;
-use crate::evidence::{Evidence, TYPES};
-use crate::portfolio::Rules;
+use crate::check::evidence::{Evidence, TYPES};
+use crate::error::diagnostic::Diagnostic;
+use crate::model::portfolio::Rules;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ pub const UNTYPED: &str = "(no type)";
 pub fn check_limits(limits: &BTreeMap<String, usize>) -> Result<(), String> {
     for (kind, &limit) in limits {
         if !TYPES.contains(&kind.as_str()) {
-            let guess = crate::suggest::closest(kind, TYPES.iter().copied())
+            let guess = crate::util::suggest::closest(kind, TYPES.iter().copied())
                 .map(|best| format!(" (did you mean `{best}`?)"))
                 .unwrap_or_default();
             return Err(format!(

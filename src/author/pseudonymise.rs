@@ -6,9 +6,9 @@
 //! `.1`, `.2`… when an earlier backup of that file already holds other text) before the
 //! new text is written atomically.
 
-use crate::FatalError;
-use crate::portfolio::Portfolio;
-use crate::privacy::Pseudonyms;
+use crate::check::privacy::Pseudonyms;
+use crate::error::FatalError;
+use crate::model::portfolio::Portfolio;
 use std::path::{Path, PathBuf};
 
 /// Where backups go, relative to the portfolio folder. Inside `.senco/`, which is private
@@ -51,12 +51,12 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
     let (names, problems) = Pseudonyms::load(&portfolio.root);
     if let Some(problem) = problems
         .iter()
-        .find(|d| d.severity == crate::diagnostic::Severity::Error)
+        .find(|d| d.severity == crate::error::diagnostic::Severity::Error)
     {
         let at = problem.line.map(|l| format!(":{l}")).unwrap_or_default();
         return Err(FatalError::new(format!(
             "{}{at}: {}",
-            crate::privacy::PSEUDONYMS_FILE,
+            crate::check::privacy::PSEUDONYMS_FILE,
             problem.message
         ))
         .with_help(problem.help.clone().unwrap_or_default()));
@@ -64,18 +64,18 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
     if names.is_empty() {
         return Err(FatalError::new(format!(
             "no names to replace: {} is missing or empty",
-            crate::privacy::PSEUDONYMS_FILE
+            crate::check::privacy::PSEUDONYMS_FILE
         ))
         .with_help("create it with lines like `\"Alex Example\" = \"Child A\"` under `[pupils]`; the guide's privacy page explains the format"));
     }
-    let (found, unread) = crate::discover::discover(portfolio)?;
+    let (found, unread) = crate::check::discover::discover(portfolio)?;
     let mut result = Plan::default();
     for problem in unread {
         let file = problem.file.clone().unwrap_or_default();
         result.skipped.push((file, problem.message));
     }
     for file in found {
-        let bytes = match crate::evidence::read_file(&file.path) {
+        let bytes = match crate::check::evidence::read_file(&file.path) {
             Ok(bytes) => bytes,
             Err(e) => {
                 result.skipped.push((file.rel, format!("cannot read: {e}")));
@@ -110,7 +110,7 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
 pub fn apply(root: &Path, rewrites: &[Rewrite]) -> Result<Vec<PathBuf>, FatalError> {
     let mut backups = Vec::new();
     for rewrite in rewrites {
-        let current = crate::evidence::read_file(&rewrite.path)
+        let current = crate::check::evidence::read_file(&rewrite.path)
             .map_err(|e| FatalError::new(format!("cannot read {}: {e}", rewrite.rel)))?;
         if current != rewrite.before.as_bytes() {
             return Err(FatalError::new(format!(
@@ -124,11 +124,11 @@ pub fn apply(root: &Path, rewrites: &[Rewrite]) -> Result<Vec<PathBuf>, FatalErr
             std::fs::create_dir_all(parent)
                 .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
         }
-        crate::atomic::write(&backup, &current).map_err(|e| {
+        crate::util::atomic::write(&backup, &current).map_err(|e| {
             FatalError::new(format!("cannot write backup {}: {e}", backup.display()))
                 .with_help("nothing was rewritten for this file")
         })?;
-        crate::atomic::write(&rewrite.path, rewrite.after.as_bytes()).map_err(|e| {
+        crate::util::atomic::write(&rewrite.path, rewrite.after.as_bytes()).map_err(|e| {
             FatalError::new(format!("cannot rewrite {}: {e}", rewrite.rel))
                 .with_help(format!("the original is safe in {}", backup.display()))
         })?;

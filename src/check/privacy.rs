@@ -11,7 +11,7 @@
 //! cover sheets, and must not carry the identifier there. The terminal shows it in the
 //! source excerpt under the message.
 
-use crate::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Deserialize;
@@ -57,8 +57,8 @@ impl Scan {
     }
 
     pub fn sort(&mut self) {
-        crate::diagnostic::sort_diagnostics(&mut self.findings);
-        crate::diagnostic::sort_diagnostics(&mut self.silenced);
+        crate::error::diagnostic::sort_diagnostics(&mut self.findings);
+        crate::error::diagnostic::sort_diagnostics(&mut self.silenced);
     }
 }
 
@@ -176,7 +176,7 @@ impl Pseudonyms {
     /// broken one is an error diagnostic (and no names), so the rest is still checked.
     pub fn load(root: &Path) -> (Pseudonyms, Vec<Diagnostic>) {
         let path = root.join(PSEUDONYMS_FILE);
-        match crate::evidence::read_file(&path) {
+        match crate::check::evidence::read_file(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => Self::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)),
                 Err(_) => (
@@ -706,7 +706,8 @@ fn is_uk_phone(matched: &str) -> bool {
 
 fn isbn_before(text: &str, start: usize) -> bool {
     // Only the window before the number matters, however long the line.
-    let from = crate::diagnostic::floor_char_boundary(text, start.saturating_sub(4 * ISBN_WINDOW));
+    let from =
+        crate::error::diagnostic::floor_char_boundary(text, start.saturating_sub(4 * ISBN_WINDOW));
     let line_start =
         memchr::memrchr(b'\n', &text.as_bytes()[from..start]).map_or(from, |i| from + i + 1);
     let before: String = text[line_start..start]
@@ -798,7 +799,7 @@ fn allow_markers(
                     codes.push(code.to_string());
                 } else if limit.admit("unknown-allow") {
                     let mut help = format!("privacy checks: {}", CODES.join(", "));
-                    if let Some(best) = crate::suggest::closest(code, CODES.iter().copied()) {
+                    if let Some(best) = crate::util::suggest::closest(code, CODES.iter().copied()) {
                         help = format!("did you mean `{best}`? {help}");
                     }
                     problems.push(
@@ -829,17 +830,19 @@ fn allow_markers(
 
 /// The privacy lint over a whole portfolio, for `senco privacy`: every evidence file,
 /// plus the pseudonyms file's own problems.
-pub fn scan_portfolio(portfolio: &crate::portfolio::Portfolio) -> Result<Scan, crate::FatalError> {
+pub fn scan_portfolio(
+    portfolio: &crate::model::portfolio::Portfolio,
+) -> Result<Scan, crate::error::FatalError> {
     use rayon::prelude::*;
     let (names, problems) = Pseudonyms::load(&portfolio.root);
     // Files discovery could not read were not scanned: say so.
-    let (found, unread) = crate::discover::discover(portfolio)?;
+    let (found, unread) = crate::check::discover::discover(portfolio)?;
     let scans: Vec<Scan> = found
         .par_iter()
-        .map(|f| match crate::evidence::read_file(&f.path) {
+        .map(|f| match crate::check::evidence::read_file(&f.path) {
             Ok(bytes) => scan_bytes(&bytes, &f.rel, &names),
             Err(e) => Scan {
-                findings: crate::evidence::unreadable(&f.rel, &e).1,
+                findings: crate::check::evidence::unreadable(&f.rel, &e).1,
                 silenced: Vec::new(),
             },
         })

@@ -17,10 +17,10 @@
 //! A node is *assessed* when a current `meets` judgement applies to it; an outcome or part
 //! is assessed when all of its indicators are.
 
-use crate::diagnostic::{Diagnostic, SourceText};
-use crate::evidence::{Evidence, parse_date, scalar_text, unknown_outcome};
-use crate::framework::{Framework, NodeId};
-use crate::frontmatter::{self, Split};
+use crate::check::evidence::{Evidence, parse_date, scalar_text, unknown_outcome};
+use crate::check::frontmatter::{self, Split};
+use crate::error::diagnostic::{Diagnostic, SourceText};
+use crate::model::framework::{Framework, NodeId};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -172,7 +172,7 @@ pub fn normalise_path(written: &str) -> String {
 
 /// Reads every judgement file under `dir` (recursively; hidden files skipped), checks it
 /// against the framework and the portfolio's evidence (sorted by path, as
-/// [`crate::check_loaded`] holds it), and works out which judgements are stale or
+/// [`crate::check::check_loaded`] holds it), and works out which judgements are stale or
 /// superseded. A missing folder means no judgements.
 ///
 /// Returns the valid judgements, sorted by date then file, and the diagnostics.
@@ -190,7 +190,7 @@ pub fn load(
     let walker = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !crate::discover::is_hidden(e.file_name()));
+        .filter_entry(|e| e.depth() == 0 || !crate::check::discover::is_hidden(e.file_name()));
     let context = Context {
         root,
         framework,
@@ -212,7 +212,7 @@ pub fn load(
             }
         };
         let path = entry.path();
-        if !entry.file_type().is_file() || !crate::discover::is_evidence_name(path) {
+        if !entry.file_type().is_file() || !crate::check::discover::is_evidence_name(path) {
             continue;
         }
         let file = display_path(root, path);
@@ -241,7 +241,7 @@ pub fn load(
 /// A path for messages: relative to the portfolio when inside it, else as it is.
 fn display_path(root: &Path, path: &Path) -> String {
     match path.strip_prefix(root) {
-        Ok(_) => crate::discover::relative(root, path),
+        Ok(_) => crate::check::discover::relative(root, path),
         Err(_) => path.display().to_string(),
     }
 }
@@ -476,7 +476,7 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         judgement.state = State::Stale;
         judgement.stale_reason = Some(StaleReason::Missing);
         let paths = cx.evidence.iter().map(|e| e.path.as_str());
-        let help = match crate::suggest::closest(path, paths) {
+        let help = match crate::util::suggest::closest(path, paths) {
             Some(best) => format!(
                 "did you mean `{best}`? If the trainee renamed or deleted the file, this judgement no longer applies: review the file again with `senco review`"
             ),
@@ -610,7 +610,7 @@ impl Reader<'_, '_> {
             if KEYS.contains(&key.as_str()) {
                 continue;
             }
-            let help = match crate::suggest::closest(key, KEYS.iter().copied()) {
+            let help = match crate::util::suggest::closest(key, KEYS.iter().copied()) {
                 Some(best) => format!("did you mean `{best}`? senco ignores this key"),
                 None => format!("senco reads only {}; it ignores this key", KEYS.join(", ")),
             };
@@ -675,7 +675,7 @@ impl Reader<'_, '_> {
         let names = Verdict::names();
         let normal = written.to_lowercase().replace([' ', '_'], "-");
         let choices = Verdict::ALL.map(Verdict::as_str);
-        let help = match crate::suggest::closest(&normal, choices.into_iter()) {
+        let help = match crate::util::suggest::closest(&normal, choices.into_iter()) {
             Some(best) => format!("did you mean `{best}`? A judgement is one of {names}"),
             None => format!("a judgement is one of {names}"),
         };
@@ -753,7 +753,7 @@ impl Reader<'_, '_> {
 }
 
 /// Assessed coverage per framework node, beside the claimed coverage in
-/// [`crate::coverage::Coverage`].
+/// [`crate::check::coverage::Coverage`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Assessment {
     /// One entry per framework node, in framework order.

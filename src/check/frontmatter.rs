@@ -94,7 +94,7 @@ pub struct ParseError {
 /// Where in the whole file (byte offset) a parse error of the front matter starting at
 /// byte `matter_start` lies.
 pub fn error_offset(
-    source: &crate::diagnostic::SourceText<'_>,
+    source: &crate::error::diagnostic::SourceText<'_>,
     matter_start: usize,
     err: &ParseError,
 ) -> usize {

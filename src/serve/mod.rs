@@ -4,8 +4,9 @@
 //! when it is complete, so no request ever sees a half-written build. The reload script
 //! is added to pages as they are served; it never exists in built output.
 
+use crate::check::{CheckOptions, Memo};
+use crate::error::FatalError;
 use crate::render::{self, BuildOptions, Built, Generation};
-use crate::{CheckOptions, FatalError, Memo};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -73,7 +74,8 @@ impl Rebuilder {
         // A file saved mid-build fails the build, which is then worth running again.
         let (built, memo, generation) = render::retry_while_saving(|| {
             let (check, memo, changes) =
-                crate::recheck(root, &CheckOptions::default(), memo).map_err(|e| (e, None))?;
+                crate::check::recheck(root, &CheckOptions::default(), memo)
+                    .map_err(|e| (e, None))?;
             let read = render::Read::of(&check);
             render::rebuild(check, &changes, generation, &options)
                 .map(|(built, generation)| (built, memo, generation))
@@ -143,7 +145,7 @@ impl Shared {
 pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
     let root = options.root.clone();
     // A server killed without the chance to clean up left its folder: remove it now.
-    crate::atomic::remove_leftovers(&std::env::temp_dir(), "senco-serve-");
+    crate::util::atomic::remove_leftovers(&std::env::temp_dir(), "senco-serve-");
     let work = std::env::temp_dir().join(format!("senco-serve-{}", std::process::id()));
     std::fs::create_dir_all(&work)
         .map_err(|e| FatalError::new(format!("cannot create {}: {e}", work.display())))?;
@@ -157,7 +159,7 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
         reload,
     });
     // A portfolio that cannot be read at all is an error now, not a page.
-    crate::load_portfolio(&root)?;
+    crate::check::load_portfolio(&root)?;
     shared.rebuild(|result| {
         if let Err(e) = result {
             eprintln!("error: {e}");

@@ -1,7 +1,7 @@
 //! Writing a [`Cohort`]: a terminal table, CSV (wide and long), an `.xlsx` workbook and
 //! JSON. Every writer reads the same plain data; none looks at a portfolio again.
 
-use crate::cohort::{Cohort, Mark, Row};
+use crate::tutor::cohort::{Cohort, Mark, Row};
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 

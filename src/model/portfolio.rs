@@ -1,7 +1,7 @@
 //! The portfolio: a folder with `portfolio.toml`, the trainee's own settings.
 
-use crate::FatalError;
-use crate::diagnostic::SourceText;
+use crate::error::FatalError;
+use crate::error::diagnostic::SourceText;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -44,7 +44,7 @@ pub struct Rules {
     #[serde(default)]
     pub word_limits: std::collections::BTreeMap<String, usize>,
     /// An indicator counts as covered only if a current `meets` judgement also applies
-    /// to it (see [`crate::judgement`]).
+    /// to it (see [`crate::check::judgement`]).
     #[serde(default)]
     pub require_assessed: bool,
 }
@@ -150,10 +150,10 @@ impl Portfolio {
                 config_path.display()
             )));
         }
-        crate::words::check_limits(&config.rules.word_limits).map_err(|why| {
+        crate::check::words::check_limits(&config.rules.word_limits).map_err(|why| {
             FatalError::new(format!("{}: {why}", config_path.display())).with_help(format!(
                 "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
-                crate::evidence::TYPES.join(", ")
+                crate::check::evidence::TYPES.join(", ")
             ))
         })?;
         for dir in &section.evidence {

@@ -1,8 +1,8 @@
 //! `senco init` and `senco new`: lay down a starter portfolio, start a piece of evidence.
 //! Both refuse to overwrite anything.
 
-use crate::FatalError;
-use crate::framework::Framework;
+use crate::error::FatalError;
+use crate::model::framework::Framework;
 use include_dir::{Dir, DirEntry, include_dir};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -130,10 +130,13 @@ pub fn new_evidence(
     new: &NewEvidence<'_>,
 ) -> Result<PathBuf, FatalError> {
     let kind = new.kind.trim().to_lowercase();
-    if !crate::evidence::TYPES.contains(&kind.as_str()) {
+    if !crate::check::evidence::TYPES.contains(&kind.as_str()) {
         let mut err = FatalError::new(format!("unknown evidence type `{}`", new.kind));
-        let valid = crate::evidence::TYPES.join(", ");
-        err = match crate::suggest::closest(&kind, crate::evidence::TYPES.iter().copied()) {
+        let valid = crate::check::evidence::TYPES.join(", ");
+        err = match crate::util::suggest::closest(
+            &kind,
+            crate::check::evidence::TYPES.iter().copied(),
+        ) {
             Some(best) => err.with_help(format!("did you mean `{best}`? valid types: {valid}")),
             None => err.with_help(format!("valid types: {valid}")),
         };
@@ -150,7 +153,7 @@ pub fn new_evidence(
         match framework.find(id) {
             Some(node) => ids.push(framework.node(node).id.clone()),
             None => {
-                let d = crate::evidence::unknown_outcome(id, framework);
+                let d = crate::check::evidence::unknown_outcome(id, framework);
                 return Err(FatalError {
                     message: d.message,
                     help: d.help,

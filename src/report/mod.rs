@@ -1,8 +1,8 @@
 //! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object.
 
 use crate::Check;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::framework::{Framework, NodeKind};
+use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::model::framework::{Framework, NodeKind};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -19,14 +19,14 @@ pub struct CheckJson<'a> {
     pub framework: &'a str,
     pub framework_title: &'a str,
     pub portfolio: PortfolioJson<'a>,
-    pub deadline: Option<crate::deadline::Deadline>,
+    pub deadline: Option<crate::model::deadline::Deadline>,
     pub items: Vec<ItemJson<'a>>,
     pub evidence: Vec<EvidenceJson<'a>>,
     pub diagnostics: &'a [Diagnostic],
     pub summary: Summary,
     pub assessment: AssessmentSummary,
     /// Every judgement file read, superseded ones included, by date then file.
-    pub judgements: &'a [crate::judgement::Judgement],
+    pub judgements: &'a [crate::check::judgement::Judgement],
 }
 
 #[derive(Debug, Serialize)]
@@ -59,10 +59,10 @@ pub struct JudgementRefJson<'a> {
     pub file: &'a str,
     pub evidence: Option<&'a str>,
     pub outcome: Option<&'a str>,
-    pub judgement: crate::judgement::Verdict,
+    pub judgement: crate::check::judgement::Verdict,
     pub assessor: &'a str,
     pub date: String,
-    pub state: crate::judgement::State,
+    pub state: crate::check::judgement::State,
 }
 
 #[derive(Debug, Serialize)]
@@ -120,11 +120,11 @@ pub fn summary(check: &Check) -> Summary {
 }
 
 /// Judgements in force that are stale.
-pub fn stale(check: &Check) -> impl Iterator<Item = &crate::judgement::Judgement> {
+pub fn stale(check: &Check) -> impl Iterator<Item = &crate::check::judgement::Judgement> {
     check
         .judgements
         .iter()
-        .filter(|j| !j.superseded && j.state == crate::judgement::State::Stale)
+        .filter(|j| !j.superseded && j.state == crate::check::judgement::State::Stale)
 }
 
 pub fn to_json(check: &Check) -> CheckJson<'_> {
@@ -328,7 +328,7 @@ fn write_stale(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     )?;
     for j in stale {
         let why = match j.stale_reason {
-            Some(crate::judgement::StaleReason::Missing) => "file gone",
+            Some(crate::check::judgement::StaleReason::Missing) => "file gone",
             _ => "file changed",
         };
         writeln!(
@@ -484,7 +484,7 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
 }
 
 /// Writes a fatal error (exit code 2) the same way.
-pub fn write_fatal(out: &mut dyn Write, error: &crate::FatalError) -> io::Result<()> {
+pub fn write_fatal(out: &mut dyn Write, error: &crate::error::FatalError) -> io::Result<()> {
     writeln!(out, "{RED}error{RED:#}{BOLD}: {}{BOLD:#}", error.message)?;
     if let Some(help) = &error.help {
         writeln!(out, "  {CYAN}help{CYAN:#}: {help}")?;
@@ -534,7 +534,7 @@ pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::SourceText;
+    use crate::error::diagnostic::SourceText;
 
     /// Found by the judgement fuzzer: an empty range at a four-byte character.
     #[test]

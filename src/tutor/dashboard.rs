@@ -5,10 +5,10 @@
 //! coverage (lowest first) and by deadline (soonest first), and a heat-map matrix of
 //! trainees against indicators that states every cell in words as well as colour.
 
-use super::output::{self, Staging};
-use super::theme::Theme;
-use crate::FatalError;
-use crate::cohort::{Cohort, Mark, Row};
+use crate::error::FatalError;
+use crate::render::output::{self, Staging};
+use crate::render::theme::Theme;
+use crate::tutor::cohort::{Cohort, Mark, Row};
 use serde::Serialize;
 use std::path::Path;
 
@@ -46,7 +46,7 @@ struct MatrixRow<'a> {
 struct Matrix<'a> {
     id: &'a str,
     title: &'a str,
-    indicators: &'a [crate::cohort::IndicatorInfo],
+    indicators: &'a [crate::tutor::cohort::IndicatorInfo],
     rows: Vec<MatrixRow<'a>>,
 }
 
@@ -120,10 +120,10 @@ fn write(
     for (row, site) in cohort.trainees.iter().zip(&dirs) {
         let Some(site) = site else { continue };
         // Row paths are relative to the cohort folder (an absolute one replaces it).
-        let check = crate::check_portfolio(&cohort_dir.join(&row.path))?;
-        let built = super::build(
+        let check = crate::check::check_portfolio(&cohort_dir.join(&row.path))?;
+        let built = crate::render::build(
             &check,
-            &super::BuildOptions {
+            &crate::render::BuildOptions {
                 out: dir.join(site),
                 force: true,
             },
@@ -134,7 +134,7 @@ fn write(
         .iter()
         .map(|d| {
             d.as_ref()
-                .map(|d| super::site::encode_path(&format!("{d}/index.html")))
+                .map(|d| crate::render::site::encode_path(&format!("{d}/index.html")))
         })
         .collect();
     let rows: Vec<TraineeRow<'_>> = cohort

@@ -3,7 +3,7 @@
 //! and at worst a `*.senco-tmp*` file (which `.gitignore` already ignores) named after
 //! its process, which the next write to the same file removes once that process is gone.
 
-use crate::FatalError;
+use crate::error::FatalError;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

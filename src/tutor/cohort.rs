@@ -3,13 +3,14 @@
 //! A cohort is a folder whose subfolders are portfolios, or a folder with `cohort.toml`
 //! listing them. Every portfolio is checked in parallel and reduced at once to a [`Row`]
 //! (counts and one mark per indicator), so a cohort of a thousand never holds a
-//! thousand [`crate::Check`]s. One broken portfolio becomes a row that says what is wrong.
+//! thousand [`crate::check::Check`]s. One broken portfolio becomes a row that says what is wrong.
 //!
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
-//! [`crate::cohort_report`] and any HTML renderer read the same struct.
+//! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::judgement::State;
-use crate::{CheckOptions, FatalError};
+use crate::check::CheckOptions;
+use crate::check::judgement::State;
+use crate::error::FatalError;
 use jiff::civil::Date;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -86,14 +87,14 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         .map_err(|e| FatalError::new(format!("cannot read {}: {e}", dir.display())))?;
     let mut folders: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir() && !crate::discover::is_hidden(&e.file_name()))
+        .filter(|e| e.path().is_dir() && !crate::check::discover::is_hidden(&e.file_name()))
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     folders.sort();
     let mut members = Vec::new();
     let mut skipped = Vec::new();
     for (name, path) in folders {
-        if path.join(crate::portfolio::CONFIG_FILE).is_file() {
+        if path.join(crate::model::portfolio::CONFIG_FILE).is_file() {
             members.push(Member {
                 root: path,
                 label: name,
@@ -104,7 +105,7 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         } else {
             skipped.push(Skipped {
                 path: name,
-                reason: format!("no {}", crate::portfolio::CONFIG_FILE),
+                reason: format!("no {}", crate::model::portfolio::CONFIG_FILE),
             });
         }
     }
@@ -112,7 +113,7 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         return Err(FatalError::new(format!(
             "no portfolios in {}: no subfolder holds {}",
             dir.display(),
-            crate::portfolio::CONFIG_FILE
+            crate::model::portfolio::CONFIG_FILE
         ))
         .with_help(format!(
             "put each trainee's portfolio in its own subfolder, or list them in {COHORT_FILE} as [[trainee]] path = \"...\""
@@ -126,7 +127,7 @@ fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
         .map_err(|e| FatalError::new(format!("cannot read {}: {e}", listing.display())))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let file: CohortFile = toml::from_str(text).map_err(|e| {
-        let source = crate::diagnostic::SourceText::new(text);
+        let source = crate::error::diagnostic::SourceText::new(text);
         let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));
         FatalError::new(format!(
             "{}:{line}:{column}: {}",
@@ -435,7 +436,7 @@ fn read_one(
     let options = CheckOptions {
         feedback: member.feedback.clone(),
     };
-    let check = match crate::check_portfolio_with(&member.root, &options) {
+    let check = match crate::check::check_portfolio_with(&member.root, &options) {
         Ok(check) => check,
         Err(e) => {
             row.error = Some(match e.help {
@@ -494,8 +495,8 @@ fn read_one(
         .iter()
         .filter(|j| !j.superseded && j.state == State::Stale)
         .count();
-    row.errors = check.count(crate::diagnostic::Severity::Error);
-    row.warnings = check.count(crate::diagnostic::Severity::Warning);
+    row.errors = check.count(crate::error::diagnostic::Severity::Error);
+    row.warnings = check.count(crate::error::diagnostic::Severity::Warning);
     if let Some(d) = check.deadline() {
         row.appointed = Some(d.appointed);
         row.deadline = d.deadline;
@@ -504,7 +505,7 @@ fn read_one(
     (row, Some(key))
 }
 
-fn framework_info(fw: &crate::framework::Framework) -> FrameworkInfo {
+fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
     let parts = fw
         .roots()
         .map(|r| NodeInfo {
@@ -575,7 +576,7 @@ pub fn risks(row: &Row, today: Date) -> Vec<String> {
         .framework
         .as_deref()
         .is_some_and(|f| f.starts_with("nasenco"));
-    if nasenco && today >= crate::deadline::NASENCO_END && !complete {
+    if nasenco && today >= crate::model::deadline::NASENCO_END && !complete {
         reasons.push(
             "NASENCO portfolio incomplete on or after 1 September 2027: a NASENCO course no longer counts; the NPQ for SENCOs is needed".to_string(),
         );

@@ -5,9 +5,9 @@
 //! with children is covered when all its children are. A tag on a node that has children
 //! is listed as that node's evidence but covers none of its children.
 
-use crate::diagnostic::Diagnostic;
-use crate::evidence::Evidence;
-use crate::framework::{Framework, NodeId};
+use crate::check::evidence::Evidence;
+use crate::error::diagnostic::Diagnostic;
+use crate::model::framework::{Framework, NodeId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeCoverage {

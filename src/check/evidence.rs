@@ -4,10 +4,10 @@
 //! count) and not the body itself, so a cohort of thousands of files is never held in
 //! memory at once; the renderer reads a body again when it writes that file's page.
 
-use crate::diagnostic::{Diagnostic, PerFile, SourceText};
-use crate::framework::{Framework, NodeId, looks_like_id};
-use crate::frontmatter::{self, Format, Split};
-use crate::markdown;
+use crate::check::frontmatter::{self, Format, Split};
+use crate::check::markdown;
+use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::model::framework::{Framework, NodeId, looks_like_id};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag as MdTag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
@@ -432,7 +432,7 @@ fn read_front_matter(
                 |o| matter.start + o..matter.start + o + written.trim().len(),
             );
             let mut help = format!("valid types: {}", TYPES.join(", "));
-            if let Some(best) = crate::suggest::closest(&normal, TYPES.iter().copied()) {
+            if let Some(best) = crate::util::suggest::closest(&normal, TYPES.iter().copied()) {
                 help = format!("did you mean `{best}`? {help}");
             }
             diagnostics.push(
@@ -603,7 +603,7 @@ pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
 }
 
 /// The hint for a tag on an outcome that has indicators. Every such tag gets one here,
-/// positioned with its source line; [`crate::coverage::keep_first_parent_tag_hints`] then
+/// positioned with its source line; [`crate::check::coverage::keep_first_parent_tag_hints`] then
 /// keeps only the first per outcome across the portfolio.
 pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
     let outcome = framework.node(node);
@@ -683,7 +683,7 @@ fn cap(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }
-    let end = crate::diagnostic::floor_char_boundary(text, max);
+    let end = crate::error::diagnostic::floor_char_boundary(text, max);
     format!("{}…", &text[..end])
 }
 

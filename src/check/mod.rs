@@ -1,0 +1,263 @@
+//! The check stage, in the order `senco check` runs it: [`discover`] the evidence files,
+//! parse each ([`frontmatter`], [`markdown`], [`evidence`]), scan it for identifiers
+//! ([`privacy`]), count its words ([`words`]), then work out [`coverage`] and read the
+//! tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
+
+pub mod coverage;
+pub mod discover;
+pub mod evidence;
+pub mod frontmatter;
+pub mod judgement;
+pub mod markdown;
+pub mod privacy;
+pub mod snapshot;
+pub mod words;
+
+use crate::error::FatalError;
+use crate::error::diagnostic::{self, Diagnostic, Severity};
+use crate::model::deadline;
+use crate::model::framework::Framework;
+use crate::model::portfolio::Portfolio;
+use coverage::Coverage;
+use evidence::Evidence;
+use rayon::prelude::*;
+use std::path::Path;
+
+/// Everything `senco check` learns about a portfolio.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub portfolio: Portfolio,
+    pub framework: Framework,
+    /// Sorted by path.
+    pub evidence: Vec<Evidence>,
+    pub coverage: Coverage,
+    /// Sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Privacy findings silenced by `<!-- senco: allow ... -->` markers, sorted.
+    pub silenced: Vec<Diagnostic>,
+    /// Assessor judgements, sorted by date then file, superseded ones included.
+    pub judgements: Vec<judgement::Judgement>,
+    pub assessment: judgement::Assessment,
+}
+
+/// Settings of one check that are not the trainee's (so not in portfolio.toml).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Where the judgement files are; default `feedback/` in the portfolio.
+    pub feedback: Option<std::path::PathBuf>,
+}
+
+impl Check {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+
+    pub fn deadline(&self) -> Option<deadline::Deadline> {
+        self.portfolio
+            .appointed
+            .map(|date| deadline::deadline(date, &self.framework.id))
+    }
+}
+
+/// Loads the portfolio at `root` and its framework.
+pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
+    let portfolio = Portfolio::load(root)?;
+    let framework =
+        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
+            message: format!("portfolio.toml: {}", e.message),
+            help: e.help,
+        })?;
+    Ok((portfolio, framework))
+}
+
+/// Runs the whole check pipeline on the portfolio at `root`.
+pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    check_loaded(portfolio, framework)
+}
+
+/// Runs discovery, parsing and coverage for an already loaded portfolio.
+pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
+    check_loaded_with(portfolio, framework, &CheckOptions::default())
+}
+
+/// [`check_portfolio`] with options.
+pub fn check_portfolio_with(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    check_loaded_with(portfolio, framework, options)
+}
+
+/// [`check_loaded`] with options.
+pub fn check_loaded_with(
+    portfolio: Portfolio,
+    framework: Framework,
+    options: &CheckOptions,
+) -> Result<Check, FatalError> {
+    let (found, diagnostics) = discover::discover(&portfolio)?;
+    let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
+    let parsed: Vec<Parsed> = found
+        .par_iter()
+        .map(|f| load_and_scan(f, &framework, &names))
+        .collect();
+    Ok(check_parsed(
+        portfolio,
+        framework,
+        options,
+        diagnostics,
+        name_problems,
+        parsed,
+    ))
+}
+
+/// One evidence file read: its record, its diagnostics, what the privacy lint found.
+type Parsed = (Evidence, Vec<Diagnostic>, privacy::Scan);
+
+/// What a check keeps so that the next one re-parses only the files that changed.
+pub struct Memo {
+    snapshot: snapshot::Snapshot,
+    framework: Framework,
+    /// By evidence path.
+    parsed: std::collections::HashMap<String, Parsed>,
+}
+
+/// What changed since the check a [`Memo`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changes {
+    /// Anything that can touch every page: the settings, the framework, the theme, the
+    /// pseudonyms, an attachment, a file added or removed. Nothing was reused.
+    All,
+    /// Only these evidence files (by path), each re-parsed.
+    Evidence(std::collections::BTreeSet<String>),
+}
+
+/// [`check_portfolio_with`], re-parsing only the evidence files that changed since the
+/// check `previous` came from (when nothing else did). Gives the same [`Check`] as a
+/// fresh one, the memo for the next time, and what changed.
+pub fn recheck(
+    root: &Path,
+    options: &CheckOptions,
+    previous: Option<&Memo>,
+) -> Result<(Check, Memo, Changes), FatalError> {
+    let (portfolio, framework) = load_portfolio(root)?;
+    let (found, diagnostics) = discover::discover(&portfolio)?;
+    // Stamped before anything is read: a file written after its stamp shows as changed.
+    let snapshot = snapshot::Snapshot::take(&portfolio.root, &found, previous.map(|m| &m.snapshot));
+    let changes = match previous {
+        Some(memo) if memo.framework == framework => {
+            let changed = snapshot.changed_since(&memo.snapshot);
+            let evidence_only = changed.iter().all(|rel| {
+                memo.parsed.contains_key(rel)
+                    && found.binary_search_by(|f| f.rel.as_str().cmp(rel)).is_ok()
+            });
+            if evidence_only {
+                Changes::Evidence(changed)
+            } else {
+                Changes::All
+            }
+        }
+        _ => Changes::All,
+    };
+    let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
+    let parsed: Vec<Parsed> = found
+        .par_iter()
+        .map(|f| match (&changes, previous) {
+            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => memo
+                .parsed
+                .get(&f.rel)
+                .cloned()
+                .unwrap_or_else(|| load_and_scan(f, &framework, &names)),
+            _ => load_and_scan(f, &framework, &names),
+        })
+        .collect();
+    let memo = Memo {
+        snapshot,
+        framework: framework.clone(),
+        parsed: found
+            .iter()
+            .map(|f| f.rel.clone())
+            .zip(parsed.iter().cloned())
+            .collect(),
+    };
+    let check = check_parsed(
+        portfolio,
+        framework,
+        options,
+        diagnostics,
+        name_problems,
+        parsed,
+    );
+    Ok((check, memo, changes))
+}
+
+/// The rest of a check once every evidence file is parsed: coverage, judgements,
+/// portfolio-wide diagnostics. Cheap next to parsing.
+fn check_parsed(
+    portfolio: Portfolio,
+    framework: Framework,
+    options: &CheckOptions,
+    mut diagnostics: Vec<Diagnostic>,
+    name_problems: Vec<Diagnostic>,
+    parsed: Vec<Parsed>,
+) -> Check {
+    diagnostics.extend(name_problems);
+    let mut evidence = Vec::with_capacity(parsed.len());
+    let mut silenced = Vec::new();
+    for (file, file_diagnostics, scan) in parsed {
+        evidence.push(file);
+        diagnostics.extend(file_diagnostics);
+        diagnostics.extend(scan.findings);
+        silenced.extend(scan.silenced);
+    }
+    diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
+    let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    let feedback = options
+        .feedback
+        .clone()
+        .unwrap_or_else(|| portfolio.root.join(judgement::FEEDBACK_DIR));
+    let (judgements, judgement_diagnostics) =
+        judgement::load(&feedback, &portfolio.root, &framework, &evidence);
+    diagnostics.extend(judgement_diagnostics);
+    let assessment = judgement::assess(&framework, &evidence, &judgements);
+    if portfolio.rules.require_assessed {
+        coverage.restrict(&framework, |leaf| assessment.node(leaf).assessed);
+    }
+    diagnostic::sort_diagnostics(&mut diagnostics);
+    coverage::keep_first_parent_tag_hints(&mut diagnostics);
+    diagnostic::sort_diagnostics(&mut silenced);
+    Check {
+        portfolio,
+        framework,
+        evidence,
+        coverage,
+        diagnostics,
+        silenced,
+        judgements,
+        assessment,
+    }
+}
+
+/// Reads an evidence file once, for both the parser and the privacy lint.
+fn load_and_scan(
+    found: &discover::Found,
+    framework: &Framework,
+    names: &privacy::Pseudonyms,
+) -> Parsed {
+    match evidence::read_file(&found.path) {
+        Ok(bytes) => {
+            let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);
+            let scan = privacy::scan_bytes(&bytes, &found.rel, names);
+            (file, diagnostics, scan)
+        }
+        Err(e) => {
+            let (file, diagnostics) = evidence::unreadable(&found.rel, &e);
+            (file, diagnostics, privacy::Scan::default())
+        }
+    }
+}

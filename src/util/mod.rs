@@ -1,0 +1,5 @@
+//! Helpers every stage may use, and that use no stage: atomic file writes
+//! ([`atomic`]) and did-you-mean suggestions ([`suggest`]).
+
+pub mod atomic;
+pub mod suggest;
