@@ -362,11 +362,7 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
         Format::Text => report::write_text(&mut out, &check)?,
     }
     out.flush()?;
-    let gaps = check
-        .coverage
-        .uncovered_leaves(&check.framework)
-        .next()
-        .is_some();
+    let gaps = !check.coverage.gaps(&check.framework).is_empty();
     Ok(if check.has_errors() || (args.strict && gaps) {
         PROBLEMS
     } else {
