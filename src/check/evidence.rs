@@ -6,9 +6,10 @@
 
 use crate::check::frontmatter::{self, Format, Split};
 use crate::check::markdown;
+use crate::check::obsidian;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::{Framework, NodeId, looks_like_id};
-use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag as MdTag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Tag as MdTag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
@@ -46,12 +47,37 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
-/// A link to another evidence file written as `[[name]]`.
+/// A link to another note or file written as `[[name]]`, or an embed `![[name]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WikiLink {
+    /// As written, `#heading` or `#^block` included, without the `|text`.
     pub target: String,
     pub line: usize,
     pub column: usize,
+    pub kind: LinkKind,
+}
+
+/// How a link was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[[name]]`.
+    Wiki,
+    /// `[[name]]` where the name has the shape of an outcome id the framework lacks: an
+    /// unknown outcome, unless a note has that name.
+    IdShaped,
+    /// `![[name]]`: the target is shown in the page rather than linked.
+    Embed,
+    /// `[text](path)`, to a file in the portfolio (external links are not kept).
+    Markdown,
+    /// `![alt](path)`.
+    Image,
+}
+
+/// A heading of an evidence file: its text and its id on the built page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub text: String,
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +91,12 @@ pub struct Evidence {
     pub words: usize,
     pub tags: Vec<Tag>,
     pub wiki_links: Vec<WikiLink>,
+    /// Other names of the note (`aliases:` in its front matter), for `[[links]]`.
+    pub aliases: Vec<String>,
+    /// The headings, in order, with the ids they get on the page.
+    pub headings: Vec<Heading>,
+    /// Obsidian block ids (`^id`) the file names, in order.
+    pub blocks: Vec<String>,
     /// The Markdown source of the first top-level paragraph: the passage quoted for
     /// front-matter tags.
     pub opening: Option<String>,
@@ -155,6 +187,9 @@ fn empty_evidence(rel: &str) -> Evidence {
         words: 0,
         tags: Vec::new(),
         wiki_links: Vec::new(),
+        aliases: Vec::new(),
+        headings: Vec::new(),
+        blocks: Vec::new(),
         opening: None,
         readable: true,
         fingerprint: None,
@@ -289,22 +324,30 @@ fn parse_text(
         }
     };
     let body_text = &text[body.clone()];
-    if body_text.trim().is_empty() {
-        let message = if body.start == 0 {
-            "evidence file is empty"
-        } else {
-            "evidence has front matter but no text"
-        };
-        diagnostics.push(
-            Diagnostic::warning("empty-evidence", message)
-                .at(&source, body.start..body.start)
-                .with_help("write the evidence below the front matter, or delete the file"),
-        );
-    }
-    if let Some(heading) = scan_body(&source, body, evidence, diagnostics, &mut limit, framework)
+    let empty = body_text.trim().is_empty();
+    let body_start = body.start;
+    let scanned = scan_body(&source, body, evidence, diagnostics, &mut limit, framework);
+    if let Some(heading) = scanned.first_heading
         && !titled
     {
         evidence.title = heading;
+    }
+    if empty || !scanned.has_text {
+        let message = if empty && body_start == 0 {
+            "evidence file is empty"
+        } else if empty {
+            "evidence has front matter but no text"
+        } else {
+            "evidence has headings but no text under them"
+        };
+        diagnostics.push(
+            Diagnostic::warning("empty-evidence", message)
+                .at(&source, body_start..body_start)
+                .with_help("write the evidence below the front matter and headings, or delete the file; until then it counts towards no outcome"),
+        );
+        // An unwritten file (`senco new`'s headings, or nothing at all) shows no outcome.
+        evidence.tags.clear();
+        evidence.words = 0;
     }
     diagnostics.extend(limit.summary(&evidence.path));
 }
@@ -370,6 +413,24 @@ fn read_front_matter(
             matter.start + o..matter.start + o + key.len()
         })
     };
+    // Obsidian's `aliases` (`alias` in older vaults): a list, or one name.
+    for key in ["aliases", "alias"] {
+        match keys.get(key) {
+            Some(Value::Array(items)) => evidence.aliases.extend(
+                items
+                    .iter()
+                    .filter_map(scalar_text)
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty()),
+            ),
+            Some(value) => evidence.aliases.extend(
+                scalar_text(value)
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty()),
+            ),
+            None => {}
+        }
+    }
     if let Some(title) = keys.get("title") {
         match scalar_text(title) {
             Some(t) if !t.trim().is_empty() => {
@@ -693,8 +754,16 @@ fn title_from_path(rel: &str) -> String {
     stem.replace(['-', '_'], " ").trim().to_string()
 }
 
-/// Walks the Markdown body: inline tags with the blocks they sit in, links to other
-/// evidence and the word count. Returns the first level-one heading, a fallback title.
+/// What walking a body found besides the record itself.
+struct Scanned {
+    /// The first level-one heading: a fallback title.
+    first_heading: Option<String>,
+    /// Whether the body shows anything but headings: text, an image, a table, a link.
+    has_text: bool,
+}
+
+/// Walks the Markdown body as Obsidian reads it ([`obsidian::events`]): inline tags with
+/// the blocks they sit in, links to other notes, headings, block ids and the word count.
 fn scan_body(
     source: &SourceText<'_>,
     body: Range<usize>,
@@ -702,14 +771,15 @@ fn scan_body(
     diagnostics: &mut Vec<Diagnostic>,
     limit: &mut PerFile,
     framework: &Framework,
-) -> Option<String> {
+) -> Scanned {
     let text = &source.text()[body.clone()];
     let base = body.start;
     let mut blocks: Vec<Range<usize>> = Vec::new();
     let mut quote_depth = 0usize;
     let mut in_code = false;
     let mut in_references = false;
-    let mut heading: Option<(HeadingLevel, String)> = None;
+    // The heading being read: its level, its text so far and the id written for it.
+    let mut heading: Option<(HeadingLevel, String, Option<String>)> = None;
     let mut first_heading: Option<String> = None;
     let mut in_tag_link = false;
     let mut inline_count = 0usize;
@@ -721,12 +791,85 @@ fn scan_body(
     let mut heading_words = 0usize;
     let mut in_footnote = false;
     let mut nesting = Some(markdown::Nesting::default());
-    for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+    let mut heading_ids = markdown::HeadingIds::default();
+    let mut has_text = false;
+    for (item, range) in obsidian::events(text) {
+        let event = match item {
+            obsidian::Item::Markdown(event) => event,
+            obsidian::Item::CalloutStart(callout) => {
+                has_text = true;
+                if let Some(n) = nesting.as_mut()
+                    && n.step(&Event::Start(MdTag::BlockQuote(None))) != markdown::Step::Keep
+                {
+                    nesting = None;
+                    diagnostics.push(too_deep().at(source, base + range.start..base + range.start));
+                }
+                // A callout is the trainee's own writing, set apart: its words count.
+                if quote_depth == 0 && !in_references {
+                    words += markdown::count_words(&callout.title);
+                }
+                continue;
+            }
+            obsidian::Item::CalloutEnd(_) => {
+                if let Some(n) = nesting.as_mut() {
+                    n.step(&Event::End(TagEnd::BlockQuote(None)));
+                }
+                continue;
+            }
+            obsidian::Item::Tag(_) => {
+                has_text = true;
+                if heading.is_none() && !in_code && quote_depth == 0 && !in_references {
+                    words += 1;
+                }
+                continue;
+            }
+            obsidian::Item::BlockId(id) => {
+                evidence.blocks.push(id);
+                continue;
+            }
+            obsidian::Item::Embed(embed) => {
+                has_text = true;
+                let (line, column) = source.line_col(base + range.start);
+                evidence.wiki_links.push(WikiLink {
+                    target: embed.target,
+                    line,
+                    column,
+                    kind: LinkKind::Embed,
+                });
+                continue;
+            }
+            obsidian::Item::UnclosedLink => {
+                if limit.admit("unclosed-link") {
+                    let at = base + range.start;
+                    diagnostics.push(
+                        Diagnostic::warning("unclosed-link", "`[[` is never closed with `]]`")
+                            .at(source, at..at + 2)
+                            .with_help("close the link or tag with `]]` on the same line, e.g. `[[A1.2]]`; to show the brackets themselves write `\\[\\[`"),
+                    );
+                }
+                continue;
+            }
+            obsidian::Item::HighlightStart | obsidian::Item::HighlightEnd => continue,
+        };
         if let Some(n) = nesting.as_mut()
             && n.step(&event) != markdown::Step::Keep
         {
             nesting = None;
             diagnostics.push(too_deep().at(source, base + range.start..base + range.start));
+        }
+        match &event {
+            Event::Text(_)
+            | Event::Code(_)
+            | Event::InlineMath(_)
+            | Event::DisplayMath(_)
+            | Event::FootnoteReference(_)
+            | Event::Rule
+            | Event::Start(MdTag::Image { .. } | MdTag::Table(_) | MdTag::Link { .. })
+                if heading.is_none() =>
+            {
+                has_text = true;
+            }
+            _ => {}
         }
         match event {
             // Front-matter tags quote the first paragraph that stands on its own: not one
@@ -745,16 +888,21 @@ fn scan_body(
             Event::Start(MdTag::Paragraph | MdTag::Item | MdTag::TableRow | MdTag::TableHead) => {
                 blocks.push(range)
             }
-            Event::Start(MdTag::Heading { level, .. }) => {
+            Event::Start(MdTag::Heading { level, id, .. }) => {
                 blocks.push(range);
-                heading = Some((level, String::new()));
+                heading = Some((level, String::new(), id.map(|i| i.to_string())));
             }
             Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => {
                 blocks.pop();
             }
             Event::End(TagEnd::Heading(_)) => {
                 blocks.pop();
-                if let Some((level, heading_text)) = heading.take() {
+                if let Some((level, heading_text, explicit)) = heading.take() {
+                    let id = heading_ids.assign(explicit.as_deref().unwrap_or(&heading_text));
+                    evidence.headings.push(Heading {
+                        text: heading_text.trim().to_string(),
+                        id,
+                    });
                     if level <= HeadingLevel::H2 {
                         in_references = markdown::is_references_heading(&heading_text);
                         if !in_references {
@@ -810,33 +958,68 @@ fn scan_body(
                             .last()
                             .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES)),
                     });
-                    if framework.node(node).needs_every_child()
-                        && limit.admit("outcome-not-indicator")
-                    {
+                    if !framework.node(node).is_leaf() && limit.admit("outcome-not-indicator") {
                         diagnostics.push(outcome_not_indicator(node, framework).at(source, span));
                     }
                 } else if looks_like_id(target) {
+                    // A tag of an outcome the framework lacks, unless a note has this
+                    // name: that is known only once every file is read
+                    // ([`crate::check::vault::link_diagnostics`]).
                     in_tag_link = !has_pothole;
-                    if limit.admit("unknown-outcome") {
-                        diagnostics.push(unknown_outcome(target, framework).at(source, span));
-                    }
+                    let (line, column) = source.line_col(at);
+                    evidence.wiki_links.push(WikiLink {
+                        target: target.to_string(),
+                        line,
+                        column,
+                        kind: LinkKind::IdShaped,
+                    });
                 } else {
                     let (line, column) = source.line_col(at);
                     evidence.wiki_links.push(WikiLink {
                         target: target.to_string(),
                         line,
                         column,
+                        kind: LinkKind::Wiki,
                     });
                 }
             }
+            Event::Start(
+                MdTag::Link {
+                    link_type,
+                    dest_url,
+                    ..
+                }
+                | MdTag::Image {
+                    link_type,
+                    dest_url,
+                    ..
+                },
+            ) if !matches!(
+                link_type,
+                LinkType::Email | LinkType::Autolink | LinkType::WikiLink { .. }
+            ) && !is_external(&dest_url) =>
+            {
+                let (line, column) = source.line_col(base + range.start);
+                let image = text[range.clone()].starts_with('!');
+                evidence.wiki_links.push(WikiLink {
+                    target: dest_url.trim().to_string(),
+                    line,
+                    column,
+                    kind: if image {
+                        LinkKind::Image
+                    } else {
+                        LinkKind::Markdown
+                    },
+                });
+            }
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
-                if let Some((_, heading_text)) = heading.as_mut() {
+                if let Some((_, heading_text, _)) = heading.as_mut() {
                     heading_text.push_str(&t);
                 }
                 let top_heading = heading
                     .as_ref()
-                    .is_some_and(|(l, _)| *l <= HeadingLevel::H2);
+                    .is_some_and(|(l, _, _)| *l <= HeadingLevel::H2);
                 if top_heading && !in_tag_link && quote_depth == 0 {
                     heading_words += markdown::count_words(&t);
                 } else if !in_tag_link && !in_code && quote_depth == 0 && !in_references {
@@ -844,7 +1027,7 @@ fn scan_body(
                 }
             }
             Event::Code(t) => {
-                if let Some((_, heading_text)) = heading.as_mut() {
+                if let Some((_, heading_text, _)) = heading.as_mut() {
                     heading_text.push_str(&t);
                 }
             }
@@ -852,5 +1035,21 @@ fn scan_body(
         }
     }
     evidence.words = words;
-    first_heading.filter(|h| !h.is_empty())
+    Scanned {
+        first_heading: first_heading.filter(|h| !h.is_empty()),
+        has_text,
+    }
+}
+
+/// Whether a link's destination is a URL with a scheme (`https:`, `mailto:` …) rather
+/// than a path in the portfolio.
+pub fn is_external(dest: &str) -> bool {
+    let dest = dest.trim();
+    dest.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && !scheme.contains('/')
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+    })
 }

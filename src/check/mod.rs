@@ -9,8 +9,10 @@ pub mod evidence;
 pub mod frontmatter;
 pub mod judgement;
 pub mod markdown;
+pub mod obsidian;
 pub mod privacy;
 pub mod snapshot;
+pub mod vault;
 pub mod words;
 
 use crate::error::FatalError;
@@ -38,6 +40,9 @@ pub struct Check {
     /// Assessor judgements, sorted by date then file, superseded ones included.
     pub judgements: Vec<judgement::Judgement>,
     pub assessment: judgement::Assessment,
+    /// Every note and file by the names links use, and the vault's settings: the one
+    /// place links are resolved, for the check and every page built from it.
+    pub vault: vault::Index,
 }
 
 /// Settings of one check that are not the trainee's (so not in portfolio.toml).
@@ -221,6 +226,14 @@ fn check_parsed(
         silenced.extend(scan.silenced);
     }
     diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
+    let settings = vault::Settings::load(&portfolio.root, portfolio.line_breaks);
+    let vault = vault::Index::new(settings, &evidence, &vault::list_files(&portfolio.root));
+    diagnostics.extend(vault::link_diagnostics(
+        &vault,
+        &evidence,
+        &portfolio.root,
+        &framework,
+    ));
     let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
     let feedback = options
         .feedback
@@ -245,6 +258,7 @@ fn check_parsed(
         silenced,
         judgements,
         assessment,
+        vault,
     }
 }
 

@@ -24,10 +24,28 @@ struct PortfolioSection {
     #[serde(default = "default_evidence")]
     evidence: Vec<String>,
     appointed: Option<toml::value::Datetime>,
+    line_breaks: Option<LineBreaks>,
+}
+
+/// How a single line break in evidence shows: as Obsidian shows it (a break), or as
+/// CommonMark does (the lines are joined). Unset, a vault follows its own settings and
+/// any other portfolio CommonMark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineBreaks {
+    Obsidian,
+    Commonmark,
 }
 
 /// The keys of `[portfolio]`, as serde names them in its messages.
-const PORTFOLIO_KEYS: &[&str] = &["title", "trainee", "framework", "evidence", "appointed"];
+const PORTFOLIO_KEYS: &[&str] = &[
+    "title",
+    "trainee",
+    "framework",
+    "evidence",
+    "appointed",
+    "line_breaks",
+];
 
 fn default_evidence() -> Vec<String> {
     vec!["evidence".to_string()]
@@ -74,6 +92,8 @@ pub struct Portfolio {
     /// Evidence folders relative to `root`.
     pub evidence_dirs: Vec<String>,
     pub appointed: Option<jiff::civil::Date>,
+    /// `line_breaks` in `[portfolio]`.
+    pub line_breaks: Option<LineBreaks>,
     pub rules: Rules,
 }
 
@@ -191,6 +211,7 @@ impl Portfolio {
             framework: section.framework,
             evidence_dirs: section.evidence,
             appointed,
+            line_breaks: section.line_breaks,
             rules: config.rules,
         })
     }

@@ -8,10 +8,12 @@
 //! that evidence text cannot forge.
 
 use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
+use crate::check::obsidian::{self, Callout, Embed, Fold, Item};
+use crate::check::vault::{Index, Problem, Resolved, Target};
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::Framework;
 use crate::render::site::{self, SiteMap};
-use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -59,13 +61,22 @@ pub struct Context<'a> {
     pub page: &'a str,
     /// Whether tag badges carry `id="tag-N"` anchors (only on the evidence page itself).
     pub anchors: bool,
-    /// Whether to report link problems (once, on the evidence page; not for quotes).
+    /// Whether to report what only rendering finds (once, on the evidence page; not for
+    /// quotes). Link problems are the check's ([`crate::check::vault::link_diagnostics`]).
     pub report: bool,
     /// Drop the first level-one heading when it repeats this title.
     pub title: Option<&'a str>,
     /// 1-based line of the Markdown's first line in the file, for diagnostics.
     pub first_line: usize,
+    /// The portfolio's notes and files by name: where links and embeds lead.
+    pub vault: &'a Index,
+    /// The notes whose embeds led here, outermost first: an embed of one of them, or one
+    /// more than [`MAX_EMBED_DEPTH`] deep, is a link instead.
+    pub embedding: &'a [usize],
 }
+
+/// How deep notes are embedded in notes before an embed becomes a link.
+pub const MAX_EMBED_DEPTH: usize = 3;
 
 struct Badge {
     html: String,
@@ -91,9 +102,62 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let source = SourceText::new(&markdown);
     let line_of = |offset: usize| cx.first_line + source.line_of(offset) - 1;
 
-    for (event, range) in
-        Parser::new_ext(&markdown, crate::check::markdown::options()).into_offset_iter()
-    {
+    let mut blocks_named: BTreeSet<String> = BTreeSet::new();
+    let mut in_paragraph = false;
+    let mut in_diagram = false;
+    for (item, range) in obsidian::events(&markdown) {
+        let event = match item {
+            Item::Markdown(event) => event,
+            Item::CalloutStart(callout) => {
+                events.push(Event::Html(callout_open(&callout).into()));
+                continue;
+            }
+            Item::CalloutEnd(fold) => {
+                let close = if fold == Fold::None {
+                    "</aside>\n"
+                } else {
+                    "</details>\n"
+                };
+                events.push(Event::Html(close.into()));
+                continue;
+            }
+            Item::HighlightStart => {
+                events.push(Event::InlineHtml("<mark>".into()));
+                continue;
+            }
+            Item::HighlightEnd => {
+                events.push(Event::InlineHtml("</mark>".into()));
+                continue;
+            }
+            Item::Tag(name) => {
+                events.push(Event::InlineHtml(
+                    format!("<span class=\"note-tag\">#{}</span>", escape(&name)).into(),
+                ));
+                continue;
+            }
+            Item::BlockId(id) => {
+                if cx.embedding.is_empty() && blocks_named.insert(id.clone()) {
+                    events.push(Event::InlineHtml(
+                        format!("<span id=\"^{}\"></span>", attr(&id)).into(),
+                    ));
+                }
+                continue;
+            }
+            Item::Embed(embed) => {
+                let html = embed_html(&embed, cx, &up, &mut out);
+                if embed.is_image() || !in_paragraph {
+                    events.push(Event::InlineHtml(html.into()));
+                } else {
+                    // A note shown in place is blocks: the paragraph around it is split,
+                    // and an empty part left out below.
+                    events.push(Event::End(TagEnd::Paragraph));
+                    events.push(Event::Html(html.into()));
+                    events.push(Event::Start(Tag::Paragraph));
+                }
+                continue;
+            }
+            Item::UnclosedLink => continue,
+        };
         if skip_link_text > 0 {
             match &event {
                 Event::Start(Tag::Link { .. }) => skip_link_text += 1,
@@ -150,7 +214,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
-                if crate::model::framework::looks_like_id(&target) {
+                let name = target.split('#').next().unwrap_or(&target);
+                if crate::model::framework::looks_like_id(&target) && !cx.vault.names_note(name) {
                     badges.push(Badge {
                         html: format!(
                             "<span class=\"tag tag-unknown\">[[{}]]</span>{{text}}",
@@ -161,9 +226,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     continue;
                 }
                 out.links.names.insert(site::wiki_key(&target));
-                match cx.site.wiki_target(&target) {
-                    Some(page) => {
-                        let href = format!("{up}{}", crate::render::site::encode_path(page));
+                match wiki_href(&target, cx, &up, &mut out) {
+                    Some(href) => {
                         events.push(Event::Start(Tag::Link {
                             link_type: LinkType::Inline,
                             dest_url: href.into(),
@@ -172,19 +236,24 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         }));
                         open_links.push(true);
                     }
-                    None => {
-                        if cx.report && out.limit.admit("broken-link") {
-                            out.links.diagnostics.push(
-                                Diagnostic::warning("broken-link", format!("`[[{target}]]` names no evidence file in this portfolio"))
-                                    .in_file(cx.source)
-                                    .at_line_col(line_of(range.start), 1)
-                                    .with_help("write the file's name without `.md`, e.g. `[[2024-03-12-reflection]]`"),
-                            );
-                        }
-                        // Refused: the link text stays, as plain text.
-                        open_links.push(false);
-                    }
+                    // Refused: the link text stays, as plain text (the check reported it).
+                    None => open_links.push(false),
                 }
+            }
+            Event::Start(Tag::Link {
+                link_type: LinkType::Email,
+                dest_url,
+                title,
+                id,
+            }) => {
+                // An address, not a file: the HTML writer adds `mailto:`.
+                events.push(Event::Start(Tag::Link {
+                    link_type: LinkType::Email,
+                    dest_url,
+                    title,
+                    id,
+                }));
+                open_links.push(true);
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -242,6 +311,13 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((start, level)) = heading.take() {
                     let text = plain_text(&events[start + 1..]);
+                    let written_id = match &events[start] {
+                        Event::Start(Tag::Heading { id, .. }) => id.as_deref().map(str::to_string),
+                        _ => None,
+                    };
+                    // Every heading takes its id, the dropped title too, so the ids match
+                    // the ones the check gave (links to `Note#Heading` use them).
+                    let unique = heading_ids.assign(written_id.as_deref().unwrap_or(&text));
                     if !dropped_title && level == HeadingLevel::H2 {
                         dropped_title = true;
                         if cx.title.is_some_and(|t| t.trim() == text.trim()) {
@@ -250,8 +326,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         }
                     }
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let unique = heading_ids.assign(id.as_deref().unwrap_or(&text));
-                        *id = Some(unique.into());
+                        // An embedded note's headings are the host page's text, with no
+                        // ids of their own: the host's own headings have those.
+                        *id = cx.embedding.is_empty().then(|| unique.into());
                     }
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
@@ -266,6 +343,40 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     footnote_id(&name).into(),
                 )));
             }
+            Event::SoftBreak if cx.vault.settings.hard_breaks => events.push(Event::HardBreak),
+            Event::Start(Tag::Paragraph) => {
+                in_paragraph = true;
+                events.push(Event::Start(Tag::Paragraph));
+            }
+            Event::End(TagEnd::Paragraph) => {
+                in_paragraph = false;
+                // A paragraph that held only a comment or an embed shows nothing.
+                if matches!(events.last(), Some(Event::Start(Tag::Paragraph))) {
+                    events.pop();
+                } else {
+                    events.push(Event::End(TagEnd::Paragraph));
+                }
+            }
+            Event::Start(Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(lang)))
+                if lang.trim().eq_ignore_ascii_case("mermaid") =>
+            {
+                // Diagrams are not drawn (that would take a script): their source is
+                // shown, labelled as what it is.
+                in_diagram = true;
+                events.push(Event::Html(
+                    "<figure class=\"diagram\" role=\"group\" aria-label=\"Mermaid diagram source\"><figcaption>Mermaid diagram (source)</figcaption>\n".into(),
+                ));
+                events.push(Event::Start(Tag::CodeBlock(
+                    pulldown_cmark::CodeBlockKind::Fenced(lang),
+                )));
+            }
+            Event::End(TagEnd::CodeBlock) if in_diagram => {
+                in_diagram = false;
+                events.push(Event::End(TagEnd::CodeBlock));
+                events.push(Event::Html("</figure>\n".into()));
+            }
+            Event::Html(html) => events.push(Event::Html(demote_raw_headings(html))),
+            Event::InlineHtml(html) => events.push(Event::InlineHtml(demote_raw_headings(html))),
             Event::TaskListMarker(done) => {
                 let label = if done { "done" } else { "not done" };
                 let checked = if done { " checked" } else { "" };
@@ -328,12 +439,12 @@ fn plain_text(events: &[Event<'_>]) -> String {
 pub use crate::check::markdown::slugify;
 
 /// Decides what a Markdown link or image points at. Returns the href to write, or
-/// `None` when the link is refused (and says why in a diagnostic).
+/// `None` when the link is refused (the check reported why).
 fn resolve_link(
     dest: &str,
     cx: &Context<'_>,
     up: &str,
-    line: usize,
+    _line: usize,
     out: &mut Rendered,
 ) -> Option<String> {
     let dest = dest.trim();
@@ -343,16 +454,12 @@ fn resolve_link(
     if dest.starts_with('#') {
         return Some(dest.to_string());
     }
-    let lower = dest.to_ascii_lowercase();
-    if let Some((scheme, _)) = lower.split_once(':')
-        && !scheme.contains('/')
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-    {
+    if crate::check::evidence::is_external(dest) {
         // External links are kept for the assessor to follow; ammonia drops every scheme
         // but http, https and mailto.
-        return matches!(scheme, "http" | "https" | "mailto").then(|| dest.to_string());
+        let scheme = dest.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        return matches!(scheme.as_deref(), Some("http" | "https" | "mailto"))
+            .then(|| dest.to_string());
     }
     let (path_part, fragment) = match dest.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -360,25 +467,7 @@ fn resolve_link(
     };
     let path_part =
         crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
-    let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
-        if cx.report && out.limit.admit(code) {
-            out.links.diagnostics.push(
-                Diagnostic::warning(code, message)
-                    .in_file(cx.source)
-                    .at_line_col(line, 1)
-                    .with_help(help.to_string()),
-            );
-        }
-    };
-    let Some(target) = join_inside(cx.source, &path_part) else {
-        report(
-            out,
-            "link-outside-portfolio",
-            format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),
-            "copy the file into the portfolio (e.g. beside this evidence) and link to the copy",
-        );
-        return None;
-    };
+    let target = join_inside(cx.source, &path_part)?;
     if let Some(page) = cx.site.page_for_source(&target) {
         let mut href = format!("{up}{}", crate::render::site::encode_path(page));
         if let Some(f) = fragment {
@@ -388,34 +477,295 @@ fn resolve_link(
         return Some(href);
     }
     match cx.site.attachment_state(&target) {
-        crate::render::site::Attachment::Inside => {
-            out.links.attachments.insert(target.clone());
-            Some(format!(
-                "{up}files/{}",
-                crate::render::site::encode_path(&target)
-            ))
-        }
-        crate::render::site::Attachment::Escapes => {
-            report(
-                out,
-                "link-outside-portfolio",
-                format!(
-                    "`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"
-                ),
-                "copy the file into the portfolio instead of linking to it",
-            );
-            None
-        }
+        crate::render::site::Attachment::Inside => file_href(&target, up, out),
+        crate::render::site::Attachment::Escapes => None,
+        // Obsidian finds a note or file by its name in any folder.
         crate::render::site::Attachment::Missing => {
-            report(
-                out,
-                "broken-link",
-                format!("`{dest}` does not exist in the portfolio"),
-                "check the file name and folder; paths are relative to this evidence file",
-            );
-            None
+            let fragment = fragment.map(crate::render::site::percent_decode);
+            let found = cx
+                .vault
+                .resolve_path(cx.source, &path_part, fragment.as_deref());
+            resolved_href(found, cx, up, out)
         }
     }
+}
+
+/// The href of a file that is not evidence, copied into the site; `None` if it is not
+/// inside the portfolio after all.
+fn file_href(rel: &str, up: &str, out: &mut Rendered) -> Option<String> {
+    out.links.attachments.insert(rel.to_string());
+    Some(format!(
+        "{up}files/{}",
+        crate::render::site::encode_path(rel)
+    ))
+}
+
+/// Where a `[[target]]` link leads on the site.
+fn wiki_href(target: &str, cx: &Context<'_>, up: &str, out: &mut Rendered) -> Option<String> {
+    resolved_href(cx.vault.resolve_wiki(cx.source, target), cx, up, out)
+}
+
+fn resolved_href(
+    found: Result<Resolved, Problem>,
+    cx: &Context<'_>,
+    up: &str,
+    out: &mut Rendered,
+) -> Option<String> {
+    let (index, anchor) = match found {
+        Ok(Resolved {
+            target: Target::File(f),
+            ..
+        }) => {
+            return match cx.site.attachment_state(&f) {
+                crate::render::site::Attachment::Inside => file_href(&f, up, out),
+                _ => None,
+            };
+        }
+        Ok(Resolved {
+            target: Target::Note { index, anchor },
+            ..
+        }) => (index, anchor),
+        Err(Problem::MissingAnchor { index, .. }) => (index, None),
+        Err(Problem::Missing) => return None,
+    };
+    let page = cx.site.page_for_source(cx.vault.note_path(index))?;
+    let fragment = anchor
+        .map(|a| format!("#{}", crate::render::site::encode_path(&a)))
+        .unwrap_or_default();
+    if cx.embedding.is_empty() && cx.vault.note_path(index) == cx.source && !fragment.is_empty() {
+        return Some(fragment);
+    }
+    Some(format!(
+        "{up}{}{fragment}",
+        crate::render::site::encode_path(page)
+    ))
+}
+
+/// `> [!type] Title` as an aside (a note set apart, named by its type and title), or as
+/// `<details>` when it folds; the type is always written out, not only shown by colour.
+fn callout_open(callout: &Callout) -> String {
+    let kind: String = callout
+        .kind
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let kind_label = Callout {
+        title: String::new(),
+        ..callout.clone()
+    }
+    .label();
+    let (heading, label) = if callout.title.is_empty() {
+        (
+            format!(
+                "<span class=\"callout-type\">{}</span>",
+                escape(&kind_label)
+            ),
+            kind_label.clone(),
+        )
+    } else {
+        (
+            format!(
+                "<span class=\"callout-type\">{}:</span> {}",
+                escape(&kind_label),
+                escape(&callout.title)
+            ),
+            format!("{kind_label}: {}", callout.title),
+        )
+    };
+    match callout.fold {
+        Fold::None => format!(
+            "<aside class=\"callout callout-{kind}\" aria-label=\"{}\">\n<p class=\"callout-title\">{heading}</p>\n",
+            attr(&label)
+        ),
+        Fold::Closed | Fold::Open => format!(
+            "<details class=\"callout callout-{kind}\"{}>\n<summary class=\"callout-title\">{heading}</summary>\n",
+            if callout.fold == Fold::Open {
+                " open"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// `![[target]]`: an image at its size, a note or one of its sections shown in place
+/// (as a link past [`MAX_EMBED_DEPTH`] or in a cycle), another file as a link, or the
+/// text as written when nothing has that name.
+fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, out: &mut Rendered) -> String {
+    let written = format!("![[{}]]", embed.target);
+    let as_written = || format!("<span class=\"embed-missing\">{}</span>", escape(&written));
+    let found = cx.vault.resolve_wiki(cx.source, &embed.target);
+    let (index, anchor) = match found {
+        Ok(Resolved {
+            target: Target::File(f),
+            ..
+        }) => {
+            let Some(src) = (match cx.site.attachment_state(&f) {
+                crate::render::site::Attachment::Inside => file_href(&f, up, out),
+                _ => None,
+            }) else {
+                return as_written();
+            };
+            let name = f.rsplit('/').next().unwrap_or(&f);
+            if !embed.is_image() {
+                return format!("<a href=\"{}\">{}</a>", attr(&src), escape(name));
+            }
+            let alt = embed.label.clone().unwrap_or_else(|| {
+                name.rsplit_once('.')
+                    .map_or(name, |(stem, _)| stem)
+                    .to_string()
+            });
+            let mut img = format!("<img src=\"{}\" alt=\"{}\"", attr(&src), attr(&alt));
+            if let Some(w) = embed.width {
+                let _ = write!(img, " width=\"{w}\"");
+            }
+            if let Some(h) = embed.height {
+                let _ = write!(img, " height=\"{h}\"");
+            }
+            img.push('>');
+            return img;
+        }
+        Ok(Resolved {
+            target: Target::Note { index, anchor },
+            ..
+        }) => (index, anchor),
+        Err(Problem::MissingAnchor { index, .. }) => (index, None),
+        Err(Problem::Missing) => return as_written(),
+    };
+    let path = cx.vault.note_path(index);
+    let Some(page) = cx.site.page_for_source(path) else {
+        return as_written();
+    };
+    let href = format!(
+        "{up}{}{}",
+        crate::render::site::encode_path(page),
+        anchor
+            .as_deref()
+            .map(|a| format!("#{}", crate::render::site::encode_path(a)))
+            .unwrap_or_default()
+    );
+    let name = embed.target.clone();
+    let link = format!(
+        "<a class=\"embed-link\" href=\"{}\">{}</a>",
+        attr(&href),
+        escape(&name)
+    );
+    let self_index = cx
+        .site
+        .page_for_source(cx.source)
+        .and(cx.vault.index_of(cx.source));
+    let cycle = cx.embedding.contains(&index) || self_index == Some(index);
+    if cycle || cx.embedding.len() >= MAX_EMBED_DEPTH {
+        return link;
+    }
+    let Some(text) = crate::render::pages::note_body(cx.site.root(), path) else {
+        return link;
+    };
+    let (body, first_line) = text;
+    let part = match anchor.as_deref() {
+        Some(a) => section(&body, a),
+        None => &body[..],
+    };
+    let mut chain: Vec<usize> = cx.embedding.to_vec();
+    if let Some(me) = self_index
+        && chain.is_empty()
+    {
+        chain.push(me);
+    }
+    chain.push(index);
+    let inner = render(
+        part,
+        &Context {
+            framework: cx.framework,
+            site: cx.site,
+            source: path,
+            page: cx.page,
+            anchors: false,
+            report: false,
+            title: None,
+            first_line,
+            vault: cx.vault,
+            embedding: &chain,
+        },
+    );
+    out.links.attachments.extend(inner.links.attachments);
+    out.links.names.extend(inner.links.names);
+    format!(
+        "<div class=\"embed\" role=\"group\" aria-label=\"Embedded from {}\">\n{}<p class=\"embed-source\">{link}</p></div>\n",
+        attr(&name),
+        inner.html
+    )
+}
+
+/// The part of a note an embed `#anchor` names: from the heading with that id to the next
+/// heading as high, or the block whose id it is; the whole note if there is none.
+fn section<'t>(body: &'t str, anchor: &str) -> &'t str {
+    let mut ids = HeadingIds::default();
+    let mut start: Option<(usize, HeadingLevel)> = None;
+    let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut heading: Option<(usize, HeadingLevel, String, Option<String>)> = None;
+    for (item, range) in obsidian::events(body) {
+        match item {
+            Item::BlockId(id) if anchor.strip_prefix('^') == Some(id.as_str()) => {
+                if let Some(block) = blocks.last() {
+                    return &body[block.clone()];
+                }
+            }
+            Item::Markdown(Event::Start(Tag::Paragraph | Tag::Item)) => blocks.push(range),
+            Item::Markdown(Event::End(TagEnd::Paragraph | TagEnd::Item)) => {
+                blocks.pop();
+            }
+            Item::Markdown(Event::Start(Tag::Heading { level, id, .. })) => {
+                if let Some((from, open)) = start
+                    && level <= open
+                {
+                    return &body[from..range.start];
+                }
+                heading = Some((range.start, level, String::new(), id.map(|i| i.to_string())));
+            }
+            Item::Markdown(Event::Text(t) | Event::Code(t)) => {
+                if let Some((_, _, text, _)) = heading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Item::Markdown(Event::End(TagEnd::Heading(_))) => {
+                if let Some((at, level, text, written)) = heading.take() {
+                    let id = ids.assign(written.as_deref().unwrap_or(&text));
+                    if start.is_none() && id == anchor {
+                        start = Some((at, level));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    match start {
+        Some((from, _)) => &body[from..],
+        None => body,
+    }
+}
+
+/// Raw HTML headings one level down, as Markdown ones are: the page's own title is its
+/// only `<h1>`. Reads tag names only (`<h1`, `</h1`), in raw HTML events.
+fn demote_raw_headings(html: CowStr<'_>) -> CowStr<'_> {
+    let bytes = html.as_bytes();
+    let is_heading_at = |i: usize| {
+        let rest = &bytes[i + 1..];
+        let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+        rest.len() >= 2
+            && rest[0].eq_ignore_ascii_case(&b'h')
+            && (b'1'..=b'5').contains(&rest[1])
+            && rest.get(2).is_none_or(|b| !b.is_ascii_alphanumeric())
+    };
+    if !memchr::memchr_iter(b'<', bytes).any(is_heading_at) {
+        return html;
+    }
+    let mut out = bytes.to_vec();
+    for i in memchr::memchr_iter(b'<', bytes).filter(|&i| is_heading_at(i)) {
+        let digit = if bytes[i + 1] == b'/' { i + 3 } else { i + 2 };
+        out[digit] += 1;
+    }
+    String::from_utf8(out).map_or(html, CowStr::from)
 }
 
 /// Joins a relative link to the folder of `source`, normalising `.` and `..`.
@@ -466,6 +816,10 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
         .add_generic_attributes(["id", "class"])
         .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .add_tag_attributes("a", ["title"])
+        .add_tag_attributes("aside", ["aria-label"])
+        .add_tag_attributes("details", ["open"])
+        .add_tag_attributes("div", ["role", "aria-label"])
+        .add_tag_attributes("figure", ["role", "aria-label"])
         .add_tag_attributes("td", ["align", "style"])
         .add_tag_attributes("th", ["align", "style", "scope"])
         // Table alignment arrives as `style="text-align: …"`; any other property could

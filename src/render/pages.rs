@@ -180,8 +180,17 @@ pub(crate) fn evidence_body(
             report,
             title: Some(&e.title),
             first_line,
+            vault: &check.vault,
+            embedding: &[],
         },
     ))
+}
+
+/// The Markdown body of the note at `rel` (an embed's source) and the line it starts on;
+/// `None` if it cannot be read.
+pub(crate) fn note_body(root: &std::path::Path, rel: &str) -> Option<(String, usize)> {
+    let bytes = evidence::read_file(&root.join(rel)).ok()?;
+    Some(body_of(&bytes))
 }
 
 /// The Markdown body of an evidence file and the line it starts on. Unreadable or
@@ -313,6 +322,8 @@ pub fn outcome_page(
                     report: false,
                     title: None,
                     first_line: tag.line,
+                    vault: &check.vault,
+                    embedding: &[],
                 },
             );
             links.extend(rendered.links);

@@ -2,4 +2,5 @@
 //! ([`atomic`]) and did-you-mean suggestions ([`suggest`]).
 
 pub mod atomic;
+pub mod percent;
 pub mod suggest;

@@ -139,6 +139,7 @@ pub fn render(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let root = fixture_root();
     let site = SiteMap::new(&root, &["evidence".to_string()], &[]);
+    let vault = senco::check::vault::Index::default();
     for anchors in [true, false] {
         let cx = Context {
             framework: framework(),
@@ -149,6 +150,8 @@ pub fn render(data: &[u8]) {
             report: anchors,
             title: Some("Fuzz"),
             first_line: 1,
+            vault: &vault,
+            embedding: &[],
         };
         let rendered = html::render(&text, &cx);
         html_is_safe(&rendered.html, 1);
