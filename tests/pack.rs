@@ -644,3 +644,36 @@ fn cover_sheets_list_judgements_and_their_state() {
         "the fixture's stale judgement is listed"
     );
 }
+
+#[test]
+fn pseudonymise_replaces_an_alias_with_the_surname_whole_and_lists_what_it_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = portfolio(&dir.path().join("p"), TRAINEE);
+    std::fs::write(
+        root.join(".senco/pseudonyms.toml"),
+        "[pupils]\n\"Sam Sample\" = { pseudonym = \"Child B\", aliases = [\"Sammy\", \"Sam\"] }\n",
+    )
+    .unwrap();
+    let file = root.join("evidence/2025-03-02-notes.md");
+    std::fs::write(
+        &file,
+        "---\ntype: observation\n---\nSammy Sample read. Sam Sample wrote.\nThen *Sammy* Sample drew.\n",
+    )
+    .unwrap();
+    run("pseudonymise", &root, &["--yes"])
+        .code(1)
+        .stderr(predicates::str::contains(
+            "evidence/2025-03-02-notes.md:5:7",
+        ))
+        .stderr(predicates::str::contains("not rewritten"))
+        .stdout(predicates::str::contains("edit by hand"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "---\ntype: observation\n---\nChild B read. Child B wrote.\nThen *Sammy* Sample drew.\n",
+        "no surname is left behind an alias; the name in markup is left for the author"
+    );
+    // The lint still reports the name left in place.
+    run::<&str>("privacy", &root, &[])
+        .code(1)
+        .stdout(predicates::str::contains("2025-03-02-notes.md"));
+}
