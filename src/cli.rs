@@ -652,6 +652,9 @@ fn pack(args: &PackArgs) -> Result<i32, Failure> {
         }
     };
     let written = senco::pack::write(&pack, &args.output)?;
+    for line in pack.outstanding_warnings() {
+        writeln!(anstream::stderr(), "warning: {line}")?;
+    }
     writeln!(
         anstream::stdout(),
         "wrote {} ({} files, {} bytes)

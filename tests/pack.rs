@@ -677,3 +677,45 @@ fn pseudonymise_replaces_an_alias_with_the_surname_whole_and_lists_what_it_left(
         .code(1)
         .stdout(predicates::str::contains("2025-03-02-notes.md"));
 }
+
+#[test]
+fn pack_refuses_a_verified_nhs_number_and_summarises_outstanding_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = portfolio(&dir.path().join("p"), TRAINEE);
+    let slip = root.join("evidence/2025-03-01-slip.md");
+    std::fs::write(
+        &slip,
+        "---\ntype: observation\n---\nNHS 943 476 5919 on the form.\nBorn 12/03/2015, said the form.\n",
+    )
+    .unwrap();
+    let out = dir.path().join("pack.zip");
+    let o = std::ffi::OsStr::new("-o");
+    run("pack", &root, &[o, out.as_os_str()])
+        .code(1)
+        .stderr(predicates::str::contains("error[nhs-number]"))
+        .stderr(predicates::str::contains("no pack written"));
+    assert!(!out.exists());
+
+    let allow = std::ffi::OsStr::new("--allow-findings");
+    run("pack", &root, &[o, out.as_os_str(), allow])
+        .code(0)
+        .stderr(predicates::str::contains(
+            "1 privacy warning outstanding (date-of-birth 1)",
+        ));
+    let entries = entries_of(&std::fs::read(&out).unwrap());
+    let cover = entries
+        .iter()
+        .find(|e| e.path.ends_with("cover.html"))
+        .map(|e| String::from_utf8(e.bytes.clone()).unwrap())
+        .unwrap();
+    assert!(cover.contains("Packed with --allow-findings"), "{cover}");
+    assert!(
+        cover.contains("error, allowed"),
+        "the allowed NHS number is listed"
+    );
+    assert!(!cover.contains("943 476 5919"));
+
+    // A number whose check digit fails is not an NHS number: no refusal.
+    std::fs::write(&slip, "---\ntype: observation\n---\nRef 943 476 5918.\n").unwrap();
+    run("pack", &root, &[o, out.as_os_str()]).code(0);
+}

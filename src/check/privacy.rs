@@ -733,7 +733,8 @@ fn describe(hit: &Hit, names: &Pseudonyms) -> Diagnostic {
             "looks like a Unique Pupil Number (13 characters), though its check letter does not verify",
         )
         .with_help(format!("delete it if it is a pupil number; {}", marker("possible-upn"))),
-        "nhs-number" => Diagnostic::warning("nhs-number", "an NHS number (its check digit verifies)")
+        // As identifying as a UPN: an error, so a pack refuses it unless allowed.
+        "nhs-number" => Diagnostic::error("nhs-number", "an NHS number (its check digit verifies)")
             .with_help(format!("delete it: an assessor never needs a child's NHS number; {}", marker("nhs-number"))),
         "date-of-birth" => Diagnostic::warning("date-of-birth", "a date of birth")
             .with_help(format!("give the child's age or year group instead, e.g. `Child A (Year 4)`; {}", marker("date-of-birth"))),

@@ -97,6 +97,33 @@ pub struct Pack {
     pub shared: Vec<Entry>,
 }
 
+impl Pack {
+    /// One line per portfolio with privacy warnings still outstanding (not errors, not
+    /// silenced): how many of each kind. The cover sheets list them in full.
+    pub fn outstanding_warnings(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for part in &self.trainees {
+            if part.privacy_warnings.is_empty() {
+                continue;
+            }
+            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+            for d in &part.privacy_warnings {
+                *counts.entry(d.code).or_default() += 1;
+            }
+            let kinds: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            let total = part.privacy_warnings.len();
+            lines.push(format!(
+                "{}: {total} privacy warning{} outstanding ({}), listed on its cover sheet; `senco privacy {}` shows where",
+                part.folder,
+                if total == 1 { "" } else { "s" },
+                kinds.join(", "),
+                part.check.portfolio.root.display()
+            ));
+        }
+        lines
+    }
+}
+
 /// Why [`prepare`] made no pack.
 #[derive(Debug)]
 pub enum PackError {
