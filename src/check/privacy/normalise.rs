@@ -300,18 +300,30 @@ fn named_letter(body: &str) -> Option<char> {
     letter.is_ascii_alphabetic().then_some(letter)
 }
 
-/// The end of an inline HTML tag starting at `i` (`<em>`, `</strong>`, `<span class="x">`).
+/// The end of a bare HTML tag starting at `i` (`<em>`, `</strong>`, `<br/>`): markup
+/// between the parts of a name. Tags with attributes are not skipped: their values
+/// (`href`, `alt`, `title`) are text a reader or a search meets.
 fn tag_end(raw: &str, i: usize) -> Option<usize> {
     let rest = &raw.as_bytes()[i + 1..];
     let name = rest.strip_prefix(b"/").unwrap_or(rest);
-    if !name.first().is_some_and(u8::is_ascii_alphabetic) {
+    let skipped = rest.len() - name.len();
+    let len = name
+        .iter()
+        .take(16)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    if len == 0 || !name[0].is_ascii_alphabetic() {
         return None;
     }
-    let close = rest.iter().take(256).position(|&b| b == b'>')?;
-    if rest[..close].iter().any(|&b| b == b'<' || b == b'\n') {
+    let after = &name[len..];
+    let close = if after.starts_with(b">") {
+        1
+    } else if after.starts_with(b"/>") {
+        2
+    } else {
         return None;
-    }
-    Some(i + 1 + close + 1)
+    };
+    Some(i + 1 + skipped + len + close)
 }
 
 fn is_soft(c: char) -> bool {
@@ -546,6 +558,7 @@ mod tests {
             "Siobhan&nbsp;O&#x27;Brien",
             "*Siobhan* **O'Brien**",
             "<em>Siobhan</em> O'Brien",
+            "<a href=\"https://example.org/Siobhan%20O%27Brien\">x</a>",
             "Siobhan\n    O'Brien",
             "siobhan_obrien",
             "siobhan.obrien@example.org",
@@ -611,6 +624,15 @@ mod tests {
             2
         );
         assert!(found(&[("O'Brien", CaseRule::AsWrittenOrCapitals)], "obrien").is_empty());
+        // Attribute values are text too.
+        assert_eq!(
+            found(
+                &[("O'Brien", CaseRule::AsWrittenOrCapitals)],
+                "<a href=\"/people/O%27Brien\" title=\"O&#39;Brien\">x</a>"
+            )
+            .len(),
+            2
+        );
     }
 
     #[test]
