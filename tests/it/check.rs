@@ -1018,7 +1018,7 @@ fn the_sample_portfolio_checks_cleanly() {
 
 #[test]
 fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
-    let (code, json) = check_json(&fixture("teachers-standards"));
+    let (code, json) = check_json(&own_fixture("teachers-standards"));
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["framework"], "teachers-standards-2011");
     // One bullet covers its standard; the other bullets stay uncovered themselves.
@@ -1039,7 +1039,7 @@ fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
     assert_eq!(item(&json, "TS")["covered"], false);
 
     // What is missing is named by standard, not bullet by bullet.
-    let text = check_text(&fixture("teachers-standards")).stdout;
+    let text = check_text(&own_fixture("teachers-standards")).stdout;
     let missing = text
         .split("Not yet covered")
         .nth(1)
@@ -1059,6 +1059,6 @@ fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
     let strict = run(senco()
         .arg("check")
         .arg("--strict")
-        .arg(fixture("teachers-standards")));
+        .arg(own_fixture("teachers-standards")));
     assert_eq!(strict.code, 1, "gaps fail --strict");
 }
