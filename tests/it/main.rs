@@ -13,6 +13,7 @@ mod framework_data;
 mod hostile;
 mod incremental;
 mod interrupt;
+mod obsidian;
 mod pack;
 mod privacy;
 mod review;
