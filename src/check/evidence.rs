@@ -343,11 +343,15 @@ fn parse_text(
         diagnostics.push(
             Diagnostic::warning("empty-evidence", message)
                 .at(&source, body_start..body_start)
-                .with_help("write the evidence below the front matter and headings, or delete the file; until then it counts towards no outcome"),
+                .with_help(
+                    "write the evidence below the front matter and headings, or delete the file",
+                ),
         );
-        // An unwritten file (`senco new`'s headings, or nothing at all) shows no outcome.
-        evidence.tags.clear();
-        evidence.words = 0;
+        // Headings and nothing under them (`senco new`'s scaffold): not evidence yet.
+        if !empty {
+            evidence.tags.clear();
+            evidence.words = 0;
+        }
     }
     diagnostics.extend(limit.summary(&evidence.path));
 }

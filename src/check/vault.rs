@@ -435,7 +435,7 @@ fn link_problem(
     let shown = match link.kind {
         LinkKind::Wiki | LinkKind::IdShaped => format!("[[{written}]]"),
         LinkKind::Embed => format!("![[{written}]]"),
-        LinkKind::Markdown | LinkKind::Image => format!("({written})"),
+        LinkKind::Markdown | LinkKind::Image => written.clone(),
     };
     let resolved = match link.kind {
         LinkKind::IdShaped => {
@@ -561,8 +561,10 @@ fn anchor_key(text: &str) -> String {
 }
 
 fn strip_note_ext(path: &str) -> &str {
+    // Bytes, not a slice of the text: the cut may fall inside a character (`…è.md`).
     let lower_ends = |ext: &str| {
-        path.len() > ext.len() && path[path.len() - ext.len()..].eq_ignore_ascii_case(ext)
+        path.len() > ext.len()
+            && path.as_bytes()[path.len() - ext.len()..].eq_ignore_ascii_case(ext.as_bytes())
     };
     if lower_ends(".md") {
         &path[..path.len() - 3]
@@ -688,6 +690,13 @@ mod tests {
             })
         );
         assert_eq!(ix.resolve_wiki(from, "Nobody"), Err(Problem::Missing));
+    }
+
+    #[test]
+    fn names_ending_in_a_multibyte_character_are_not_cut_inside_it() {
+        assert_eq!(strip_note_ext("Proprietà"), "Proprietà");
+        assert_eq!(strip_note_ext("Proprietà.MD"), "Proprietà");
+        assert_eq!(strip_note_ext("perché"), "perché");
     }
 
     #[test]
