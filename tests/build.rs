@@ -38,7 +38,7 @@ impl Built {
     }
 
     fn check(&self) -> senco::Check {
-        senco::check_portfolio(&self.root).unwrap()
+        senco::check(&self.root, &Default::default()).unwrap()
     }
 }
 

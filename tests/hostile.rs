@@ -1050,7 +1050,10 @@ fn a_file_that_vanishes_between_finding_and_reading_is_reported() {
     let dir = good_portfolio();
     let p = dir.path();
     common::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
-    let (portfolio, framework) = senco::load_portfolio(p).expect("portfolio");
+    let portfolio = senco::model::portfolio::Portfolio::load(p).expect("portfolio");
+    let framework =
+        senco::model::framework::Framework::resolve(&portfolio.framework, &portfolio.root)
+            .expect("framework");
     let (found, problems) = senco::check::discover::discover(&portfolio).expect("discover");
     assert!(problems.is_empty());
     std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
@@ -1079,7 +1082,7 @@ fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_c
     let dir = good_portfolio();
     let p = dir.path();
     common::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
-    let check = senco::check_portfolio(p).expect("check");
+    let check = senco::check(p, &Default::default()).expect("check");
     std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
     let out = p.join("site");
     let options = senco::render::BuildOptions {
@@ -1097,7 +1100,8 @@ fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_c
     assert!(!out.exists(), "a failed build leaves nothing in place");
     // What `senco build` does: check again, then build.
     let (check, built) =
-        senco::render::check_and_build(|| senco::check_portfolio(p), &options).expect("built");
+        senco::render::check_and_build(|| senco::check(p, &Default::default()), &options)
+            .expect("built");
     assert!(check.evidence.iter().all(|e| e.path != "evidence/gone.md"));
     assert!(
         built

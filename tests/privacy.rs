@@ -504,7 +504,7 @@ fn check_reports_privacy_findings_and_word_limits() {
         "---\ntype: assignment\noutcomes: [A1.1]\n---\nAlex Example read one two three four five six.\nSW1A 1AA <!-- senco: allow postcode -->\n",
     )
     .unwrap();
-    let check = senco::check_portfolio(root).unwrap();
+    let check = senco::check(root, &Default::default()).unwrap();
     let codes: Vec<&str> = check.diagnostics.iter().map(|d| d.code).collect();
     assert!(codes.contains(&"real-name"), "{codes:?}");
     assert!(codes.contains(&"word-limit"), "{codes:?}");

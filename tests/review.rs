@@ -78,7 +78,7 @@ fn with_code<'a>(check: &'a senco::Check, code: &str) -> Vec<&'a Diagnostic> {
 
 #[test]
 fn fixture_judgements_are_read_current_and_stale() {
-    let check = senco::check_portfolio(&fixture("sian")).expect("check");
+    let check = senco::check(&fixture("sian"), &Default::default()).expect("check");
     assert_eq!(check.judgements.len(), 2);
     let current = &check.judgements[0];
     assert_eq!(current.judgement, Verdict::Meets);
@@ -144,7 +144,7 @@ fn malformed_judgement_files_get_positioned_diagnostics() {
         "feedback/g-bad-date.md",
         "---\noutcome: B5.2\njudgement: meets\nassessor: T\ndate: 2nd Jan\nasessor: X\n---\n",
     );
-    let check = senco::check_portfolio(root).expect("check");
+    let check = senco::check(root, &Default::default()).expect("check");
     let find = |code: &str, file: &str| -> Diagnostic {
         check
             .diagnostics
@@ -333,7 +333,7 @@ fn deleted_evidence_makes_its_judgement_stale() {
     let root = dir.path();
     review(root, &["--evidence", PROVISION_MAP, "--judgement", "meets"]);
     fs::remove_file(root.join(PROVISION_MAP)).expect("delete");
-    let check = senco::check_portfolio(root).expect("check");
+    let check = senco::check(root, &Default::default()).expect("check");
     assert_eq!(check.judgements[0].state, State::Stale);
     assert_eq!(with_code(&check, "unknown-evidence").len(), 1);
 }
@@ -408,4 +408,112 @@ fn feedback_folder_outside_the_portfolio() {
         file.starts_with(tutor.path().to_str().expect("utf-8")),
         "{file}"
     );
+}
+
+#[test]
+fn build_serve_and_pack_read_judgements_from_the_feedback_folder_given() {
+    let dir = portfolio();
+    let root = dir.path();
+    let tutor = tempfile::tempdir().expect("temp dir");
+    let toml = fs::read_to_string(root.join("portfolio.toml")).expect("read");
+    fs::write(
+        root.join("portfolio.toml"),
+        toml.replace(
+            "min_evidence = 1",
+            "min_evidence = 1\nrequire_assessed = true",
+        ),
+    )
+    .expect("write");
+    let feedback = tutor.path().to_str().expect("utf-8");
+    review(
+        root,
+        &[
+            "--evidence",
+            PROVISION_MAP,
+            "--judgement",
+            "meets",
+            "--feedback",
+            feedback,
+        ],
+    );
+    let site = |extra: &[&str]| {
+        let out = tempfile::tempdir().expect("temp dir");
+        let site = out.path().join("site");
+        let run = senco()
+            .arg("build")
+            .arg(root)
+            .arg("-o")
+            .arg(&site)
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        fs::read_to_string(site.join("index.html")).expect("index")
+    };
+    let out = senco()
+        .args(["check", "--format", "json", "--feedback", feedback])
+        .arg(root)
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let covered = json["summary"]["indicators_covered"]
+        .as_u64()
+        .expect("count");
+    assert!(covered > 0);
+    assert!(site(&[]).contains("0 of 49 indicators covered"));
+    assert!(
+        site(&["--feedback", feedback]).contains(&format!("{covered} of 49 indicators covered"))
+    );
+
+    let zip = tutor.path().join("pack.zip");
+    let run = senco()
+        .arg("pack")
+        .arg(root)
+        .arg("-o")
+        .arg(&zip)
+        .args(["--allow-findings", "--feedback", feedback])
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip).expect("zip")).expect("zip");
+    let name = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with("coverage.json"))
+        .expect("coverage.json in the pack")
+        .to_string();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(&name).expect("entry"), &mut text)
+        .expect("read");
+    let coverage: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(coverage["summary"]["indicators_covered"], covered, "{name}");
+
+    // Two portfolios cannot share one feedback folder.
+    let other = portfolio();
+    senco()
+        .arg("pack")
+        .arg(root)
+        .arg(other.path())
+        .arg("-o")
+        .arg(&zip)
+        .args(["--feedback", feedback])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("several"));
+    // Serve refuses a feedback folder that does not exist, as check does.
+    senco()
+        .arg("serve")
+        .arg(root)
+        .args(["--feedback", "/no/such/folder"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
 }

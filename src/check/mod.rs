@@ -77,8 +77,9 @@ impl Check {
     }
 }
 
-/// Loads the portfolio at `root` and its framework.
-pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
+/// Loads the portfolio at `root` and its framework: the first step of every check, and
+/// all that the commands that write into a portfolio (`new`, `review`) need of it.
+pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
     let framework =
         Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
@@ -88,29 +89,11 @@ pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError>
     Ok((portfolio, framework))
 }
 
-/// Runs the whole check pipeline on the portfolio at `root`.
-pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    check_loaded(portfolio, framework)
-}
-
-/// Runs discovery, parsing and coverage for an already loaded portfolio.
-pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
-    check_loaded_with(portfolio, framework, &CheckOptions::default())
-}
-
-/// [`check_portfolio`] with options.
-pub fn check_portfolio_with(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    check_loaded_with(portfolio, framework, options)
-}
-
-/// [`check_loaded`] with options.
-pub fn check_loaded_with(
-    portfolio: Portfolio,
-    framework: Framework,
-    options: &CheckOptions,
-) -> Result<Check, FatalError> {
+/// Checks the portfolio at `root`: the whole check stage, what `senco check` prints and
+/// every later stage starts from. Problems in the evidence are diagnostics in the
+/// [`Check`]; an error means the portfolio could not be checked at all.
+pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load(root)?;
     let (found, diagnostics) = discover::discover(&portfolio)?;
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
     let parsed: Vec<Parsed> = found
@@ -148,7 +131,7 @@ pub enum Changes {
     Evidence(std::collections::BTreeSet<String>),
 }
 
-/// [`check_portfolio_with`], re-parsing only the evidence files that changed since the
+/// [`check`], re-parsing only the evidence files that changed since the
 /// check `previous` came from (when nothing else did). Gives the same [`Check`] as a
 /// fresh one, the memo for the next time, and what changed.
 pub fn recheck(
@@ -156,7 +139,7 @@ pub fn recheck(
     options: &CheckOptions,
     previous: Option<&Memo>,
 ) -> Result<(Check, Memo, Changes), FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
+    let (portfolio, framework) = load(root)?;
     let (found, diagnostics) = discover::discover(&portfolio)?;
     // Stamped before anything is read: a file written after its stamp shows as changed.
     let snapshot = snapshot::Snapshot::take(&portfolio.root, &found, previous.map(|m| &m.snapshot));

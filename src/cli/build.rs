@@ -1,6 +1,6 @@
 //! `senco build`: the HTML portfolio for assessors.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{CheckArgs, OK, Outcome, PROBLEMS};
 use senco::report;
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,15 +16,18 @@ pub struct Args {
     /// Replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
+    let options = args.check.options()?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| senco::render::default_out(&args.path));
     let (_, built) = senco::render::check_and_build(
-        || senco::check_portfolio(&args.path),
+        || senco::check(&args.path, &options),
         &senco::render::BuildOptions {
             out,
             force: args.force,

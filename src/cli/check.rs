@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let check = senco::check_portfolio_with(&args.path, &args.check.options()?)?;
+    let check = senco::check(&args.path, &args.check.options()?)?;
     let mut out = anstream::stdout().lock();
     match args.format {
         Format::Json => report::write_json(&mut out, &check)?,

@@ -1,6 +1,6 @@
 //! `senco pack`: an assessment pack (zip) of one or more portfolios.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{CheckArgs, OK, Outcome, PROBLEMS};
 use senco::pack::{PackError, PackOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,6 +22,8 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -29,6 +31,7 @@ pub fn run(args: &Args) -> Outcome {
         anonymise: args.anonymise,
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
+        check: args.check.options()?,
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,

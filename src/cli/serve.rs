@@ -1,6 +1,6 @@
 //! `senco serve`: the trainee's live preview.
 
-use super::{OK, Outcome};
+use super::{CheckArgs, OK, Outcome};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -11,12 +11,15 @@ pub struct Args {
     /// Port to listen on (default: any free port; the URL is printed).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: Args) -> Outcome {
     senco::serve::serve(senco::serve::ServeOptions {
         root: args.path,
         port: args.port,
+        check: args.check.options()?,
     })?;
     Ok(OK)
 }

@@ -56,6 +56,8 @@ pub struct PackOptions {
     pub allow_findings: bool,
     /// Candidate number of the first portfolio; the next ones count up from it.
     pub first_candidate: Option<String>,
+    /// How each portfolio is checked.
+    pub check: crate::check::CheckOptions,
 }
 
 /// One trainee's share of the pack.
@@ -141,12 +143,19 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             .with_help("give one or more portfolio folders: `senco pack PATH... -o pack.zip`")
             .into());
     }
+    if roots.len() > 1 && options.check.feedback.is_some() {
+        return Err(FatalError::new(
+            "a feedback folder holds one portfolio's judgements, and this pack has several",
+        )
+        .with_help("pack that portfolio on its own with --feedback, or leave each portfolio's judgements in its own feedback/ folder")
+        .into());
+    }
     let candidates = candidate_numbers(options, roots.len())?;
     let mut refused = Vec::new();
     let mut trainees = Vec::new();
     let mut folders: Vec<String> = Vec::new();
     for (root, candidate) in roots.iter().zip(candidates) {
-        let check = crate::check::check_portfolio(root)?;
+        let check = crate::check::check(root, &options.check)?;
         if options.anonymise && check.portfolio.trainee.is_none() {
             return Err(FatalError::new(format!(
                 "{}: --anonymise needs the trainee's name to remove it",
