@@ -5,7 +5,8 @@
 //! memory at once; the renderer reads a body again when it writes that file's page.
 
 use crate::check::frontmatter::{self, Format, Split};
-use crate::check::markdown;
+use crate::check::links::{LinkKind, LinkRef, Links};
+use crate::check::{links, markdown};
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::{Framework, NodeId, looks_like_id};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag as MdTag, TagEnd};
@@ -46,14 +47,6 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
-/// A link to another evidence file written as `[[name]]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WikiLink {
-    pub target: String,
-    pub line: usize,
-    pub column: usize,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// Relative to the portfolio folder, `/`-separated.
@@ -64,7 +57,11 @@ pub struct Evidence {
     pub draft: bool,
     pub words: usize,
     pub tags: Vec<Tag>,
-    pub wiki_links: Vec<WikiLink>,
+    /// Every link in the body as written, in order.
+    pub link_refs: Vec<LinkRef>,
+    /// What each link points at, by how it is written: filled in by the check once
+    /// every file is parsed ([`crate::check::links::resolve_all`]); empty before.
+    pub links: Links,
     /// The Markdown source of the first top-level paragraph: the passage quoted for
     /// front-matter tags.
     pub opening: Option<String>,
@@ -154,7 +151,8 @@ fn empty_evidence(rel: &str) -> Evidence {
         draft: false,
         words: 0,
         tags: Vec::new(),
-        wiki_links: Vec::new(),
+        link_refs: Vec::new(),
+        links: Links::new(),
         opening: None,
         readable: true,
         fingerprint: None,
@@ -721,6 +719,7 @@ fn scan_body(
     let mut heading_words = 0usize;
     let mut in_footnote = false;
     let mut nesting = Some(markdown::Nesting::default());
+    let mut raw_html = String::new();
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         if let Some(n) = nesting.as_mut()
             && n.step(&event) != markdown::Step::Keep
@@ -819,14 +818,24 @@ fn scan_body(
                         diagnostics.push(unknown_outcome(target, framework).at(source, span));
                     }
                 } else {
-                    let (line, column) = source.line_col(at);
-                    evidence.wiki_links.push(WikiLink {
-                        target: target.to_string(),
-                        line,
-                        column,
+                    evidence.link_refs.push(LinkRef {
+                        kind: LinkKind::Wiki,
+                        dest: target.to_string(),
+                        line: source.line_of(at),
                     });
                 }
             }
+            Event::Start(MdTag::Link { dest_url, .. }) => evidence.link_refs.push(LinkRef {
+                kind: LinkKind::Link,
+                dest: dest_url.to_string(),
+                line: source.line_of(base + range.start),
+            }),
+            Event::Start(MdTag::Image { dest_url, .. }) => evidence.link_refs.push(LinkRef {
+                kind: LinkKind::Image,
+                dest: dest_url.to_string(),
+                line: source.line_of(base + range.start),
+            }),
+            Event::Html(html) | Event::InlineHtml(html) => raw_html.push_str(&html),
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
                 if let Some((_, heading_text)) = heading.as_mut() {
@@ -850,5 +859,14 @@ fn scan_body(
         }
     }
     evidence.words = words;
+    if !raw_html.is_empty() {
+        evidence
+            .link_refs
+            .extend(links::html_urls(&raw_html).into_iter().map(|dest| LinkRef {
+                kind: LinkKind::Html,
+                dest,
+                line: 0,
+            }));
+    }
     first_heading.filter(|h| !h.is_empty())
 }

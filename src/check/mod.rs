@@ -1,13 +1,14 @@
 //! The check stage, in the order `senco check` runs it: [`discover`] the evidence files,
 //! parse each ([`frontmatter`], [`markdown`], [`evidence`]), scan it for identifiers
-//! ([`privacy`]), count its words ([`words`]), then work out [`coverage`] and read the
-//! tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
+//! ([`privacy`]), count its words ([`words`]), then resolve every link ([`links`]), work
+//! out [`coverage`] and read the tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
 
 pub mod coverage;
 pub mod discover;
 pub mod evidence;
 pub mod frontmatter;
 pub mod judgement;
+pub mod links;
 pub mod markdown;
 pub mod privacy;
 pub mod snapshot;
@@ -209,6 +210,11 @@ fn check_parsed(
         diagnostics.extend(scan.findings);
         silenced.extend(scan.silenced);
     }
+    diagnostics.extend(links::resolve_all(
+        &portfolio.root,
+        &portfolio.evidence_dirs,
+        &mut evidence,
+    ));
     diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
     let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
     let feedback = options
