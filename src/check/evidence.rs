@@ -15,16 +15,7 @@ use serde_json::Value;
 use std::ops::Range;
 
 /// The kinds of evidence a portfolio can hold (front matter `type`).
-pub const TYPES: &[&str] = &[
-    "reflection",
-    "observation",
-    "case-study",
-    "meeting",
-    "cpd",
-    "artefact",
-    "assignment",
-    "other",
-];
+pub use crate::model::portfolio::EVIDENCE_TYPES as TYPES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -719,8 +710,12 @@ fn scan_body(
     let mut heading_words = 0usize;
     let mut in_footnote = false;
     let mut nesting = Some(markdown::Nesting::default());
+    // Raw HTML as the page keeps it: HTML nested too deep is shown as text there, and
+    // parsing it here would take as long as the sanitiser once took on it (hours).
     let mut raw_html = String::new();
+    let mut page_nesting = markdown::Nesting::default();
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+        let kept = page_nesting.step(&event) == markdown::Step::Keep;
         if let Some(n) = nesting.as_mut()
             && n.step(&event) != markdown::Step::Keep
         {
@@ -837,7 +832,7 @@ fn scan_body(
                 dest: dest_url.to_string(),
                 line: source.line_of(base + range.start),
             }),
-            Event::Html(html) | Event::InlineHtml(html) => raw_html.push_str(&html),
+            Event::Html(html) | Event::InlineHtml(html) if kept => raw_html.push_str(&html),
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
                 if let Some((_, heading_text)) = heading.as_mut() {
