@@ -68,6 +68,20 @@ fn write(root: &Path, rel: &str, text: &str) {
     fs::write(path, text).expect("write");
 }
 
+/// Turns on `[rules] require_assessed`; returns portfolio.toml as it was.
+fn require_assessed(root: &Path) -> String {
+    let toml = fs::read_to_string(root.join("portfolio.toml")).expect("read");
+    fs::write(
+        root.join("portfolio.toml"),
+        toml.replace(
+            "min_evidence = 1",
+            "min_evidence = 1\nrequire_assessed = true",
+        ),
+    )
+    .expect("write");
+    toml
+}
+
 fn with_code<'a>(check: &'a senco::Check, code: &str) -> Vec<&'a Diagnostic> {
     check
         .diagnostics
@@ -347,15 +361,7 @@ fn require_assessed_counts_only_assessed_indicators() {
         .as_u64()
         .expect("count");
     assert!(claimed > 2);
-    let toml = fs::read_to_string(root.join("portfolio.toml")).expect("read");
-    fs::write(
-        root.join("portfolio.toml"),
-        toml.replace(
-            "min_evidence = 1",
-            "min_evidence = 1\nrequire_assessed = true",
-        ),
-    )
-    .expect("write");
+    let toml = require_assessed(root);
     let json = check_json(root);
     assert_eq!(json["summary"]["indicators_covered"], 0);
     review(root, &["--evidence", PROVISION_MAP, "--judgement", "meets"]);
@@ -415,15 +421,7 @@ fn build_serve_and_pack_read_judgements_from_the_feedback_folder_given() {
     let dir = portfolio();
     let root = dir.path();
     let tutor = tempfile::tempdir().expect("temp dir");
-    let toml = fs::read_to_string(root.join("portfolio.toml")).expect("read");
-    fs::write(
-        root.join("portfolio.toml"),
-        toml.replace(
-            "min_evidence = 1",
-            "min_evidence = 1\nrequire_assessed = true",
-        ),
-    )
-    .expect("write");
+    let toml = require_assessed(root);
     let feedback = tutor.path().to_str().expect("utf-8");
     review(
         root,

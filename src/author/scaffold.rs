@@ -205,27 +205,7 @@ fn evidence_text(
     text
 }
 
-/// A file-name slug: lower case, letters and digits (Welsh and other accents kept),
-/// words joined by `-`, at most 60 characters.
-pub fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.trim().chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.chars().count() >= 60 {
-            break;
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "evidence".to_string()
-    } else {
-        out
-    }
-}
+pub use crate::util::text::file_slug as slug;
 
 #[cfg(test)]
 mod tests {

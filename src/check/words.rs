@@ -9,30 +9,9 @@ use crate::check::evidence::{Evidence, TYPES};
 use crate::error::diagnostic::Diagnostic;
 use crate::model::portfolio::Rules;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The row name for evidence without a `type`.
 pub const UNTYPED: &str = "(no type)";
-
-/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
-pub fn check_limits(limits: &BTreeMap<String, usize>) -> Result<(), String> {
-    for (kind, &limit) in limits {
-        if !TYPES.contains(&kind.as_str()) {
-            let guess = crate::util::suggest::closest(kind, TYPES.iter().copied())
-                .map(|best| format!(" (did you mean `{best}`?)"))
-                .unwrap_or_default();
-            return Err(format!(
-                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
-            ));
-        }
-        if limit == 0 {
-            return Err(format!(
-                "`rules.word_limits.{kind}` must be at least 1 word"
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// A `word-limit` warning for each file over the limit for its type.
 pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {

@@ -163,10 +163,10 @@ impl Portfolio {
                 config_path.display()
             )));
         }
-        crate::check::words::check_limits(&config.rules.word_limits).map_err(|why| {
+        check_word_limits(&config.rules.word_limits).map_err(|why| {
             FatalError::new(format!("{}: {why}", config_path.display())).with_help(format!(
                 "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
-                crate::check::evidence::TYPES.join(", ")
+                EVIDENCE_TYPES.join(", ")
             ))
         })?;
         for dir in &section.evidence {
@@ -224,4 +224,36 @@ fn toml_date(dt: &toml::value::Datetime) -> Option<jiff::civil::Date> {
         return None;
     }
     jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8).ok()
+}
+
+/// The kinds of evidence a portfolio can hold (front matter `type`).
+pub const EVIDENCE_TYPES: &[&str] = &[
+    "reflection",
+    "observation",
+    "case-study",
+    "meeting",
+    "cpd",
+    "artefact",
+    "assignment",
+    "other",
+];
+
+/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
+fn check_word_limits(limits: &std::collections::BTreeMap<String, usize>) -> Result<(), String> {
+    for (kind, &limit) in limits {
+        if !EVIDENCE_TYPES.contains(&kind.as_str()) {
+            let guess = crate::util::suggest::closest(kind, EVIDENCE_TYPES.iter().copied())
+                .map(|best| format!(" (did you mean `{best}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
+            ));
+        }
+        if limit == 0 {
+            return Err(format!(
+                "`rules.word_limits.{kind}` must be at least 1 word"
+            ));
+        }
+    }
+    Ok(())
 }

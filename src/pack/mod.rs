@@ -24,6 +24,7 @@ use crate::check::Check;
 use crate::check::privacy::is_privacy_code;
 use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::util::text::slug;
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -321,19 +322,6 @@ fn unique_folder(taken: &mut Vec<String>, wanted: String) -> String {
     }
     taken.push(name.clone());
     name
-}
-
-/// Lower-case letters and digits, other runs turned into single hyphens.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
 }
 
 /// The pack's final entries, sorted by path, `manifest.json` included.

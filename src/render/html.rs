@@ -432,17 +432,7 @@ fn is_reserved_id(id: &str) -> bool {
 }
 
 /// A heading id: lower-case words joined by `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
+pub use crate::util::text::slug as slugify;
 
 /// Raw HTML `href` and `src` values, as written, and the URL each is given in an
 /// `href` and in an `src` (`None`: dropped).

@@ -71,7 +71,7 @@ fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
         .iter()
         .map(|row| {
             row.error.is_none().then(|| {
-                let base = match crate::pack::slug(&row.name) {
+                let base = match crate::util::text::slug(&row.name) {
                     s if s.is_empty() => "trainee".to_string(),
                     s => s,
                 };

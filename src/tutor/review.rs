@@ -104,11 +104,11 @@ pub fn write(
         // Evidence made by `senco new` starts with its own date; once is enough.
         let name = name.get(11..).filter(|_| looks_dated(name)).unwrap_or(name);
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(name));
+        stem.push_str(&crate::util::text::file_slug(name));
     }
     if let Some(id) = outcome_id {
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(id));
+        stem.push_str(&crate::util::text::file_slug(id));
     }
     for n in 1..1000 {
         let name = if n == 1 {
