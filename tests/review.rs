@@ -28,18 +28,25 @@ fn senco() -> Command {
     cmd
 }
 
-fn review(root: &Path, args: &[&str]) -> String {
-    let out = senco()
-        .arg("review")
-        .arg(root)
-        .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
-        .args(args)
-        .output()
-        .expect("runs");
+/// Runs `cmd`, which must succeed.
+#[track_caller]
+fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn review(root: &Path, args: &[&str]) -> String {
+    let out = succeeds(
+        senco()
+            .arg("review")
+            .arg(root)
+            .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
+            .args(args),
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
@@ -421,7 +428,7 @@ fn build_serve_and_pack_read_judgements_from_the_feedback_folder_given() {
     let dir = portfolio();
     let root = dir.path();
     let tutor = tempfile::tempdir().expect("temp dir");
-    let toml = require_assessed(root);
+    require_assessed(root);
     let feedback = tutor.path().to_str().expect("utf-8");
     review(
         root,
@@ -437,18 +444,13 @@ fn build_serve_and_pack_read_judgements_from_the_feedback_folder_given() {
     let site = |extra: &[&str]| {
         let out = tempfile::tempdir().expect("temp dir");
         let site = out.path().join("site");
-        let run = senco()
-            .arg("build")
-            .arg(root)
-            .arg("-o")
-            .arg(&site)
-            .args(extra)
-            .output()
-            .expect("runs");
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
+        succeeds(
+            senco()
+                .arg("build")
+                .arg(root)
+                .arg("-o")
+                .arg(&site)
+                .args(extra),
         );
         fs::read_to_string(site.join("index.html")).expect("index")
     };
@@ -468,19 +470,11 @@ fn build_serve_and_pack_read_judgements_from_the_feedback_folder_given() {
     );
 
     let zip = tutor.path().join("pack.zip");
-    let run = senco()
-        .arg("pack")
-        .arg(root)
-        .arg("-o")
-        .arg(&zip)
-        .args(["--allow-findings", "--feedback", feedback])
-        .output()
-        .expect("runs");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    succeeds(senco().arg("pack").arg(root).arg("-o").arg(&zip).args([
+        "--allow-findings",
+        "--feedback",
+        feedback,
+    ]));
     let mut archive = zip::ZipArchive::new(fs::File::open(&zip).expect("zip")).expect("zip");
     let name = archive
         .file_names()
