@@ -1264,12 +1264,12 @@ fn raw_html_links_resolve_as_markdown_links_do() {
     assert_none_climbs_out(&links);
     let footnotes = attrs(&single, "sup.footnote-reference a", "href");
     assert!(
-        footnotes.contains(&"#page-evidence-prose-1".to_string()),
+        footnotes.contains(&"#page-evidence-prose-fn-1".to_string()),
         "{footnotes:?}"
     );
     let definitions = attrs(&single, "div.footnote-definition", "id");
     assert!(
-        definitions.contains(&"page-evidence-prose-1".to_string()),
+        definitions.contains(&"page-evidence-prose-fn-1".to_string()),
         "{definitions:?}"
     );
 }
