@@ -1,9 +1,8 @@
 //! Property tests on stable for the stages the fuzzers in `fuzz/` hammer for hours:
 //! small hostile inputs, built from the pieces real evidence (and real attacks) are made
-//! of, checked against the same properties (`tests/oracles/mod.rs`).
+//! of, checked against the same properties (`tests/it/oracles.rs`).
 
-mod oracles;
-
+use crate::oracles;
 use proptest::prelude::*;
 
 /// Pieces of evidence files: fences, YAML and TOML, Markdown blocks, tags, raw HTML,
@@ -150,7 +149,7 @@ fn framework_json() -> impl Strategy<Value = Vec<u8>> {
         3 => whole.prop_map(String::into_bytes),
         1 => (any::<u8>(), 0usize..400).prop_map(|(b, at)| {
             // A valid framework with one byte changed.
-            let mut real = include_bytes!("../outcomes/nasenco-2014.json").to_vec();
+            let mut real = include_bytes!("../../outcomes/nasenco-2014.json").to_vec();
             let at = at * real.len() / 400;
             real[at] = b;
             real

@@ -1,5 +1,5 @@
 //! What must hold for any input at all, however broken: the properties behind the
-//! proptests in `tests/robustness.rs` and the cargo-fuzz targets in `fuzz/`, which both
+//! proptests in `tests/it/robustness.rs` and the cargo-fuzz targets in `fuzz/`, which both
 //! include this file, so the fuzzer and the normal test suite check the same things.
 //!
 //! Every function takes raw bytes, runs one stage of senco on them, and panics when a

@@ -1,63 +1,37 @@
-//! Helpers shared by the integration tests that build or serve a portfolio.
-// Each test crate uses a different subset of these.
-#![allow(dead_code)]
+//! The one harness for the integration tests (and, through `#[path]`, the machine-dependent
+//! target): the `senco` binary with a predictable environment, fixtures and copies of them,
+//! readers for `senco check --format json`, file trees, and a `senco serve` process with a
+//! small HTTP client.
 
+use assert_cmd::Command;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-/// Attributes whose value is fetched or navigated to.
-pub const URL_ATTRS: &[&str] = &[
-    "href",
-    "src",
-    "srcset",
-    "action",
-    "formaction",
-    "poster",
-    "data",
-    "xlink:href",
-    "background",
-    "cite",
-    "ping",
-];
+// ---------------------------------------------------------------------------------------
+// Running senco
+// ---------------------------------------------------------------------------------------
 
-pub fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Copies a folder recursively (files and folders only; tests add symlinks themselves).
-pub fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A fresh temporary folder holding a copy of `source` (relative to the crate) as
-/// `portfolio/`, so tests may edit it. Returns the folder and the portfolio's path.
-pub fn copy_of(source: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("portfolio");
-    copy_dir(&manifest_dir().join(source), &root);
-    (tmp, root)
-}
-
-/// The `senco` binary, with colour off so output is plain text.
-pub fn senco() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_senco"));
-    cmd.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+/// The `senco` binary as a plain process (for tests that spawn, poll or kill it), with a
+/// predictable environment: no colour, no forced colour, no assessor from the caller's shell.
+pub fn senco_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_senco"));
+    cmd.env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .env_remove("SENCO_ASSESSOR");
     cmd
+}
+
+/// The `senco` binary, environment as [`senco_process`], for `.assert()` and `.output()`.
+pub fn senco() -> Command {
+    Command::from_std(senco_process())
 }
 
 /// Exit status, stdout and stderr, for assertion messages.
@@ -68,6 +42,166 @@ pub fn show(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// What one run of the binary gave back.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let output = cmd.output().expect("senco runs");
+    Run {
+        code: output.status.code().expect("senco exits normally"),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `senco check PATH --format json`: the exit code and the parsed object.
+pub fn check_json(path: &Path) -> (i32, Value) {
+    let run = run(senco().arg("check").arg(path).args(["--format", "json"]));
+    let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check --format json printed invalid JSON ({e}):\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    (run.code, json)
+}
+
+/// `senco check PATH` as text.
+pub fn check_text(path: &Path) -> Run {
+    run(senco().arg("check").arg(path))
+}
+
+pub fn item<'a>(json: &'a Value, id: &str) -> &'a Value {
+    json["items"]
+        .as_array()
+        .expect("items is an array")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no item {id}"))
+}
+
+pub fn evidence<'a>(json: &'a Value, path: &str) -> &'a Value {
+    json["evidence"]
+        .as_array()
+        .expect("evidence is an array")
+        .iter()
+        .find(|e| e["path"] == path)
+        .unwrap_or_else(|| panic!("no evidence file {path}"))
+}
+
+pub fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("{value} is not an array"))
+        .iter()
+        .map(|v| v.as_str().expect("a string").to_string())
+        .collect()
+}
+
+pub fn evidence_paths(json: &Value) -> Vec<String> {
+    json["evidence"]
+        .as_array()
+        .expect("evidence is an array")
+        .iter()
+        .map(|e| e["path"].as_str().expect("path").to_string())
+        .collect()
+}
+
+/// Diagnostics with the given code.
+pub fn diagnostics<'a>(json: &'a Value, code: &str) -> Vec<&'a Value> {
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics is an array")
+        .iter()
+        .filter(|d| d["code"] == code)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures and files
+// ---------------------------------------------------------------------------------------
+
+/// The crate's root folder.
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture shared by several test modules: `tests/fixtures/NAME`.
+pub fn fixture(name: &str) -> PathBuf {
+    manifest_dir().join("tests/fixtures").join(name)
+}
+
+/// Copies a folder recursively (files and folders only; tests add symlinks themselves).
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create folder");
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A fresh temporary folder holding a copy of `source` (a folder, relative to the crate
+/// root) as `portfolio/`, so a test may edit it and write output beside it. Returns the
+/// temporary folder and the copy's path.
+pub fn copy_of(source: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("portfolio");
+    copy_dir(&manifest_dir().join(source), &root);
+    (tmp, root)
+}
+
+/// Writes `contents` at `root/rel`, creating folders.
+pub fn write(root: &Path, rel: &str, contents: impl AsRef<[u8]>) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create folders");
+    std::fs::write(&path, contents).expect("write file");
+}
+
+/// A minimal portfolio in a temporary folder: `portfolio.toml` with `config` and an
+/// empty `evidence/` folder.
+pub fn portfolio(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "portfolio.toml", config);
+    std::fs::create_dir_all(dir.path().join("evidence")).expect("evidence folder");
+    dir
+}
+
+pub const NASENCO: &str = "[portfolio]\ntitle = \"Test portfolio\"\nframework = \"nasenco-2014\"\n";
+
+/// Every node id of a framework file in document (pre-)order, read straight from the
+/// JSON, independently of the library.
+pub fn framework_order(json_path: &Path) -> Vec<(String, String)> {
+    fn walk(nodes: &Value, out: &mut Vec<(String, String)>) {
+        for node in nodes.as_array().expect("nodes") {
+            out.push((
+                node["id"].as_str().expect("id").to_string(),
+                node["kind"].as_str().expect("kind").to_string(),
+            ));
+            if let Some(children) = node.get("children") {
+                walk(children, out);
+            }
+        }
+    }
+    let text = std::fs::read_to_string(json_path).expect("framework file");
+    let value: Value = serde_json::from_str(&text).expect("framework JSON");
+    let mut out = Vec::new();
+    walk(&value["nodes"], &mut out);
+    out
+}
+
+pub fn nasenco_json() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("outcomes/nasenco-2014.json")
 }
 
 /// Every file under `dir` (not following symlinks), by `/`-separated relative path.
@@ -100,6 +234,49 @@ pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// The portfolio as the test last left it: every file's bytes and when it was modified,
+/// so a run that wrote a file again, even unchanged, is caught too.
+#[derive(PartialEq)]
+pub struct Input(BTreeMap<String, Vec<u8>>, BTreeMap<PathBuf, SystemTime>);
+
+impl Input {
+    pub fn of(root: &Path) -> Input {
+        fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, SystemTime>) {
+            for entry in fs::read_dir(dir).unwrap() {
+                let entry = entry.unwrap();
+                let meta = entry.metadata().unwrap();
+                if meta.is_dir() {
+                    walk(&entry.path(), out);
+                } else {
+                    out.insert(entry.path(), meta.modified().unwrap());
+                }
+            }
+        }
+        let mut modified = BTreeMap::new();
+        walk(root, &mut modified);
+        Input(files(root), modified)
+    }
+}
+
+/// Attributes whose value is fetched or navigated to.
+pub const URL_ATTRS: &[&str] = &[
+    "href",
+    "src",
+    "srcset",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "xlink:href",
+    "background",
+    "cite",
+    "ping",
+];
+
+// ---------------------------------------------------------------------------------------
+// A `senco serve` process and an HTTP client
+// ---------------------------------------------------------------------------------------
+
 /// How long a rebuild may take to show before a test gives up.
 pub const REBUILD_WAIT: Duration = Duration::from_secs(10);
 
@@ -119,7 +296,7 @@ impl Drop for Server {
 
 impl Server {
     pub fn start(root: &Path) -> Server {
-        let mut child = senco()
+        let mut child = senco_process()
             .arg("serve")
             .arg(root)
             .args(["--port", "0"])

@@ -1,4 +1,7 @@
-//! The privacy lint's detectors, the pseudonyms file and allow markers.
+//! The privacy lint's detectors, the pseudonyms file and allow markers; [`corpus`]: its
+//! recall and false alarms on a labelled corpus.
+
+mod corpus;
 
 use senco::check::privacy::{
     Pseudonyms, is_valid_nhs_number, is_valid_upn, scan_text, upn_check_letter,

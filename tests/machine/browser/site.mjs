@@ -2,7 +2,7 @@
 //
 // Usage:
 //   SITE_DIR=/abs/path/to/site [START_OUTCOME=A1.2] [AXE_PAGES=index.html,gaps.html] \
-//     node tests/browser/site.mjs
+//     node tests/machine/browser/site.mjs
 //
 // Drives Debian's Chromium (/usr/bin/chromium) through playwright-core, which
 // never downloads a browser. Walks index -> outcome page -> evidence passage

@@ -1,18 +1,17 @@
 //! Interrupted runs: `senco build` and `senco pack` killed with SIGKILL at random moments
 //! leave the previous output intact (or the complete new one, never a mix), touch no
-//! evidence, and leave nothing behind once the next run succeeds; a full disk gives a
-//! clear error and the previous output, byte for byte.
+//! evidence, and leave nothing behind once the next run succeeds; a file saved during a
+//! build is never half in it. (A full disk, which needs root for a tmpfs, is in
+//! `tests/machine/full_disk.rs`.)
 
-mod support;
-
+use crate::harness::{Input, copy_of, files, senco_process, show};
 use proptest::prelude::RngCore;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
-use support::{copy_of, files, senco, show};
+use std::time::{Duration, Instant};
 
 /// Kills that must land while senco is running, per command.
 const KILLS: usize = 50;
@@ -83,8 +82,8 @@ impl Setup {
     }
 
     /// `senco`, with its temporary folder where the test can see what is left in it.
-    fn senco(&self) -> Command {
-        let mut cmd = senco();
+    fn command(&self) -> Command {
+        let mut cmd = senco_process();
         cmd.env("TMPDIR", &self.temp_dir);
         cmd
     }
@@ -124,30 +123,6 @@ impl Setup {
             }
         }
         left
-    }
-}
-
-/// The portfolio as the test last left it: every file's bytes and when it was modified,
-/// so a run that wrote a file again, even unchanged, is caught too.
-#[derive(PartialEq)]
-struct Input(Tree, BTreeMap<PathBuf, SystemTime>);
-
-impl Input {
-    fn of(root: &Path) -> Input {
-        fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, SystemTime>) {
-            for entry in fs::read_dir(dir).unwrap() {
-                let entry = entry.unwrap();
-                let meta = entry.metadata().unwrap();
-                if meta.is_dir() {
-                    walk(&entry.path(), out);
-                } else {
-                    out.insert(entry.path(), meta.modified().unwrap());
-                }
-            }
-        }
-        let mut modified = BTreeMap::new();
-        walk(root, &mut modified);
-        Input(files(root), modified)
     }
 }
 
@@ -339,7 +314,7 @@ fn killed_builds_leave_the_previous_site_or_the_new_one_never_a_mix() {
             setup: &setup,
             name: "site",
             command: &|dir: &Path| {
-                let mut cmd = setup.senco();
+                let mut cmd = setup.command();
                 cmd.arg("build").arg(&root).arg("-o").arg(dir.join("site"));
                 cmd
             },
@@ -364,7 +339,7 @@ fn killed_packs_leave_the_previous_pack_intact_and_verified() {
             setup: &setup,
             name: "pack.zip",
             command: &|dir: &Path| {
-                let mut cmd = setup.senco();
+                let mut cmd = setup.command();
                 cmd.arg("pack")
                     .arg(&root)
                     .arg("-o")
@@ -381,7 +356,7 @@ fn killed_packs_leave_the_previous_pack_intact_and_verified() {
                 if verified.borrow().contains(&bytes) {
                     return;
                 }
-                let output = setup.senco().arg("verify").arg(path).output().unwrap();
+                let output = setup.command().arg("verify").arg(path).output().unwrap();
                 assert!(output.status.success(), "{}", show(&output));
                 verified.borrow_mut().push(bytes);
             },
@@ -397,7 +372,7 @@ fn builds_running_at_once_into_one_folder_each_leave_a_complete_site() {
     let setup = Setup::new(BUILD_COPIES);
     let site = setup.out_dir.join("site");
     let build = || {
-        let mut cmd = setup.senco();
+        let mut cmd = setup.command();
         cmd.arg("build").arg(&setup.root).arg("-o").arg(&site);
         cmd
     };
@@ -425,138 +400,6 @@ fn builds_running_at_once_into_one_folder_each_leave_a_complete_site() {
     );
     let left = setup.leftovers("site");
     assert!(left.is_empty(), "left behind: {left:?}");
-}
-
-// ---------------------------------------------------------------- a full disk
-
-/// A small tmpfs mounted for the test, unmounted when dropped (also when the test fails).
-#[cfg(target_os = "linux")]
-struct Tmpfs(PathBuf);
-
-#[cfg(target_os = "linux")]
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` on `dir`, or says why not: CI runs as root and must be
-    /// able to; elsewhere the test is skipped with the reason.
-    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
-        fs::create_dir_all(dir).unwrap();
-        let output = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir)
-            .output();
-        let failure = match output {
-            Ok(output) if output.status.success() => return Some(Tmpfs(dir.to_path_buf())),
-            Ok(output) => String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            Err(e) => format!("cannot run mount: {e}"),
-        };
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must be able to mount a small tmpfs (it runs as root): {failure}"
-        );
-        eprintln!("skipped: cannot mount a tmpfs ({failure}); run as root to test a full disk");
-        None
-    }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let unmounted = Command::new("umount")
-            .arg(&self.0)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !unmounted {
-            // Busy: detach it now; the kernel frees it when the last user goes.
-            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-        }
-    }
-}
-
-#[cfg(target_os = "linux")]
-#[track_caller]
-fn fails_for_a_full_disk(output: &std::process::Output, disk: &Path) {
-    assert_eq!(output.status.code(), Some(2), "{}", show(output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("no space left on the disk")
-            && stderr.contains(&format!(
-                "free some space on the disk holding {}",
-                disk.display()
-            )),
-        "{}",
-        show(output)
-    );
-    assert!(!stderr.contains("os error"), "{stderr}");
-}
-
-#[cfg(target_os = "linux")]
-#[test]
-fn a_full_disk_fails_clearly_and_keeps_the_previous_site_and_pack() {
-    let (tmp, root) = copy_of("portfolio-template");
-    let _ = fs::remove_dir_all(root.join("site"));
-    let disk = tmp.path().join("disk");
-    // The sample site and its pack fit in 1 MiB; either again with a 1.5 MB attachment
-    // does not.
-    let Some(_mounted) = Tmpfs::mount(&disk, "1m") else {
-        return;
-    };
-    let site = disk.join("site");
-    let pack = disk.join("pack.zip");
-    let build = || {
-        senco()
-            .arg("build")
-            .arg(&root)
-            .arg("-o")
-            .arg(&site)
-            .output()
-            .unwrap()
-    };
-    let make_pack = || {
-        senco()
-            .arg("pack")
-            .arg(&root)
-            .arg("-o")
-            .arg(&pack)
-            .output()
-            .unwrap()
-    };
-    let output = build();
-    assert!(output.status.success(), "{}", show(&output));
-    let output = make_pack();
-    assert!(output.status.success(), "{}", show(&output));
-    let site_before = files(&site);
-    let pack_before = fs::read(&pack).unwrap();
-
-    // An attachment that does not compress, linked from the evidence.
-    let mut rng = Rng::new(7);
-    let scan: Vec<u8> = (0..1_500_000 / 8)
-        .flat_map(|_| rng.next().to_le_bytes())
-        .collect();
-    fs::write(root.join("evidence/scan.pdf"), &scan).unwrap();
-    let evidence = root.join("evidence/2024-03-12-reflection-on-a-provision-map.md");
-    let mut text = fs::read_to_string(&evidence).unwrap();
-    text.push_str("\nThe signed plan is [scanned](scan.pdf).\n");
-    fs::write(&evidence, text).unwrap();
-    let input = Input::of(&root);
-
-    fails_for_a_full_disk(&build(), &disk);
-    assert!(files(&site) == site_before, "the previous site changed");
-    fails_for_a_full_disk(&make_pack(), &disk);
-    assert_eq!(
-        fs::read(&pack).unwrap(),
-        pack_before,
-        "the previous pack changed"
-    );
-    let output = senco().arg("verify").arg(&pack).output().unwrap();
-    assert!(output.status.success(), "{}", show(&output));
-
-    // Nothing half-written is left to fill the disk, and the evidence is as it was.
-    let mut names: Vec<String> = fs::read_dir(&disk)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["pack.zip", "site"]);
-    assert!(Input::of(&root) == input);
 }
 
 // ---------------------------------------------------------------- a file saved mid-build

@@ -1,11 +1,16 @@
-//! `senco check` end to end: the binary over fixture portfolios in `tests/fixtures/`,
-//! one test per point of the evidence contract (issue 2).
+//! `senco check` end to end: the binary over fixture portfolios (the shared ones in
+//! `tests/fixtures/`, this module's own in `tests/it/check/fixtures/`), one test per
+//! point of the evidence contract.
 
-mod common;
-
-use common::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// A fixture only this module uses: `tests/it/check/fixtures/NAME`.
+fn own_fixture(name: &str) -> PathBuf {
+    manifest_dir().join("tests/it/check/fixtures").join(name)
+}
 
 // ---------------------------------------------------------------------------------------
 // Discovery and front matter: the `contract` fixture
@@ -44,14 +49,14 @@ fn finds_md_and_markdown_files_in_nested_non_ascii_folders_and_nothing_else() {
 #[test]
 fn git_folders_are_skipped_too() {
     // A folder named `.git` cannot be committed as a fixture, so it is made here.
-    let dir = copy_fixture("contract");
+    let (_tmp, root) = copy_of("tests/fixtures/contract");
     write(
-        dir.path(),
+        &root,
         "evidence/.git/notes.md",
         "---\noutcomes: [B9.1]\n---\n\nNot evidence. [[B9.2]]\n",
     );
-    write(dir.path(), "evidence/sub/.git/info.md", "[[B9.3]]\n");
-    let (_, json) = check_json(dir.path());
+    write(&root, "evidence/sub/.git/info.md", "[[B9.3]]\n");
+    let (_, json) = check_json(&root);
     assert_eq!(evidence_paths(&json), CONTRACT_FILES);
     assert_eq!(item(&json, "B9.1")["evidence"], json!([]));
 }
@@ -324,7 +329,7 @@ fn a_tag_on_an_outcome_with_indicators_is_hinted_once() {
 
 #[test]
 fn min_evidence_counts_distinct_non_draft_files() {
-    let (code, json) = check_json(&fixture("min-evidence"));
+    let (code, json) = check_json(&own_fixture("min-evidence"));
     assert_eq!(code, 0);
     assert_eq!(json["portfolio"]["min_evidence"], 2);
     // A1.1: two files. A1.2: one. A1.3: one, plus a draft that does not count.
@@ -343,7 +348,7 @@ fn min_evidence_counts_distinct_non_draft_files() {
             "{id}"
         );
     }
-    let text = check_text(&fixture("min-evidence")).stdout;
+    let text = check_text(&own_fixture("min-evidence")).stdout;
     assert!(
         text.contains("A1.2    Mediation and the SEND Tribunal; (1 of 2 files)"),
         "{text}"
@@ -352,7 +357,7 @@ fn min_evidence_counts_distinct_non_draft_files() {
 
 #[test]
 fn npq_areas_are_covered_by_id_case_and_alias() {
-    let (code, json) = check_json(&fixture("npq"));
+    let (code, json) = check_json(&own_fixture("npq"));
     assert_eq!(code, 0);
     assert_eq!(json["framework"], "npq-senco-2023");
     let items = json["items"].as_array().expect("items");
@@ -364,7 +369,7 @@ fn npq_areas_are_covered_by_id_case_and_alias() {
         .collect();
     assert_eq!(covered, ["NPQ1", "NPQ2", "NPQ3", "NPQ8"]);
     assert!(items.iter().all(|i| i["kind"] == "outcome"));
-    let text = check_text(&fixture("npq")).stdout;
+    let text = check_text(&own_fixture("npq")).stdout;
     assert!(text.contains("4 of 8 items covered"), "{text}");
 }
 
@@ -1021,7 +1026,7 @@ fn the_sample_portfolio_checks_cleanly() {
 
 #[test]
 fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
-    let (code, json) = check_json(&fixture("teachers-standards"));
+    let (code, json) = check_json(&own_fixture("teachers-standards"));
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["framework"], "teachers-standards-2011");
     // One bullet covers its standard; the other bullets stay uncovered themselves.
@@ -1042,7 +1047,7 @@ fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
     assert_eq!(item(&json, "TS")["covered"], false);
 
     // What is missing is named by standard, not bullet by bullet.
-    let text = check_text(&fixture("teachers-standards")).stdout;
+    let text = check_text(&own_fixture("teachers-standards")).stdout;
     let missing = text
         .split("Not yet covered")
         .nth(1)
@@ -1062,6 +1067,6 @@ fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
     let strict = run(senco()
         .arg("check")
         .arg("--strict")
-        .arg(fixture("teachers-standards")));
+        .arg(own_fixture("teachers-standards")));
     assert_eq!(strict.code, 1, "gaps fail --strict");
 }

@@ -1,8 +1,6 @@
 //! `senco init`, `senco new` and `senco outcomes`, end to end through the binary.
 
-mod common;
-
-use common::*;
+use crate::harness::*;
 use std::path::Path;
 
 fn files_under(root: &Path) -> Vec<String> {

@@ -3,15 +3,13 @@
 //! the same, file for file and byte for byte, and the build it linked its unchanged pages
 //! from must be untouched.
 
-mod support;
-
+use crate::harness::{copy_of, files};
 use proptest::prelude::*;
 use senco::render::{self, BuildOptions, Built};
 use senco::serve::Rebuilder;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use support::{copy_of, files};
 
 const MEETING: &str = "evidence/2024-05-20-meeting-with-the-educational-psychologist.md";
 const REFLECTION: &str = "evidence/2024-03-12-reflection-on-a-provision-map.md";

@@ -1,7 +1,8 @@
 //! `senco cohort`: reading a cohort with a broken portfolio, and its text, JSON, CSV and
-//! xlsx outputs read back independently (csv and calamine crates, LibreOffice in CI).
+//! xlsx outputs read back independently (csv and calamine crates; LibreOffice opening the
+//! CSV is in the machine-dependent target, `tests/machine/libreoffice.rs`).
 
-use assert_cmd::Command;
+use crate::harness::{self, senco};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use senco::tutor::cohort::{self, Mark};
 use std::fs;
@@ -11,14 +12,9 @@ const TODAY: &str = "2026-01-15";
 /// 13 trainee columns before the 49 NASENCO indicators.
 const WIDE_COLUMNS: usize = 13 + 49;
 
+/// The fixture cohort: three trainees, a broken portfolio and a folder that is not one.
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cohort")
-}
-
-fn senco() -> Command {
-    let mut cmd = Command::cargo_bin("senco").expect("binary");
-    cmd.env("NO_COLOR", "1");
-    cmd
+    harness::fixture("cohort")
 }
 
 fn run_cohort(dir: &Path, args: &[&str]) -> (i32, Vec<u8>) {
@@ -319,79 +315,13 @@ fn xlsx_needs_an_output_file() {
         .stderr(predicates::str::contains("-o cohort.xlsx"));
 }
 
-/// The CSV must open in LibreOffice Calc. Needs `soffice` (Debian package
-/// `libreoffice-calc-nogui`): skipped with a reason locally, required when `CI` is set.
-#[test]
-fn csv_opens_in_libreoffice() {
-    let soffice = ["soffice", "libreoffice"].into_iter().find(|name| {
-        std::process::Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let Some(soffice) = soffice else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
-        );
-        eprintln!("skipped: LibreOffice (soffice) is not on PATH");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let csv_path = dir.path().join("cohort.csv");
-    let (_, out) = run_cohort(&fixture(), &["--format", "csv"]);
-    fs::write(&csv_path, out).expect("write");
-    // Convert to xlsx (UTF-8, comma-separated, quoted), then read it back with calamine.
-    let profile = format!(
-        "-env:UserInstallation=file://{}/profile",
-        dir.path().display()
-    );
-    let status = std::process::Command::new(soffice)
-        .args([
-            &profile,
-            "--headless",
-            "--infilter=CSV:44,34,76,1",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-        ])
-        .arg(dir.path())
-        .arg(&csv_path)
-        .status()
-        .expect("soffice runs");
-    assert!(status.success());
-    let mut book: Xlsx<_> = open_workbook(dir.path().join("cohort.xlsx")).expect("converted");
-    let sheet = book
-        .worksheet_range_at(0)
-        .expect("a sheet")
-        .expect("readable");
-    assert_eq!(sheet.height(), 5);
-    assert_eq!(sheet.width(), WIDE_COLUMNS);
-    let names: Vec<String> = (1..5).map(|r| cell(&sheet, r, 0)).collect();
-    assert!(names.contains(&"Siân Prys-Jones".to_string()), "{names:?}");
-    assert!(names.contains(&"Zoë Ellis".to_string()), "{names:?}");
-}
-
-/// Copies a fixture portfolio folder, files only.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let target = to.join(entry.path().strip_prefix(from).expect("inside"));
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn the_dashboard_shows_each_member_as_its_cohort_row_does() {
     // A member whose judgements live outside its portfolio (named in cohort.toml) and
     // who counts only assessed indicators: both must reach its page in the dashboard.
     let dir = tempfile::tempdir().expect("temp dir");
     let cohort_dir = dir.path().join("cohort");
-    copy_tree(&fixture().join("sian"), &cohort_dir.join("sian"));
+    harness::copy_dir(&fixture().join("sian"), &cohort_dir.join("sian"));
     fs::rename(
         cohort_dir.join("sian/feedback"),
         cohort_dir.join("sian-judgements"),

@@ -1,20 +1,12 @@
 //! `senco pack`, `senco verify` and `senco pseudonymise`, through the library and the CLI.
 
-mod support;
-
-use assert_cmd::Command;
+use crate::harness::{self, senco};
 use senco::pack::verify::{Layout, verify_bytes};
 use senco::pack::{Entry, PackOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const TRAINEE: &str = "Jo Example";
-
-fn senco() -> Command {
-    let mut cmd = Command::cargo_bin("senco").unwrap();
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 /// Runs `senco COMMAND PATH EXTRA...`.
 fn run<S: AsRef<std::ffi::OsStr>>(
@@ -620,8 +612,8 @@ fn a_cohort_pack_index_carries_the_cohort_matrix() {
 fn cover_sheets_list_judgements_and_their_state() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("sian");
-    support::copy_dir(
-        &support::manifest_dir().join("tests/fixtures/cohort/sian"),
+    harness::copy_dir(
+        &harness::manifest_dir().join("tests/fixtures/cohort/sian"),
         &root,
     );
     let bytes = make_pack(

@@ -2,33 +2,51 @@
 //! a real browser (Chromium through playwright-core, plus axe-core), after a
 //! static scan of the HTML for anything executable.
 //!
-//! Needs Debian's Chromium and `npm ci` in `tests/browser/`. Without them the
-//! test is skipped locally, but fails under CI (where `CI` is set), so a broken
-//! CI image can never pass silently. `.ci/run` installs both.
+//! Needs Debian's Chromium and `npm ci` in `tests/machine/browser/` (the Node.js side of
+//! the test lives there: `site.mjs` and its lock file). `.ci/run` installs both.
 
-mod support;
-
+use crate::harness::{URL_ATTRS, copy_dir, manifest_dir, senco, show};
+use crate::{Missing, machine_test};
+use libtest_mimic::Trial;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{URL_ATTRS, copy_dir, manifest_dir, show};
+
+pub fn tests() -> Vec<Trial> {
+    vec![
+        Trial::test("browser::active_markup_scan_sees_through_escaping", || {
+            active_markup_scan_sees_through_escaping();
+            Ok(())
+        }),
+        machine_test(
+            "browser::built_portfolio_passes_browser_and_axe",
+            built_portfolio_passes_browser_and_axe,
+        ),
+        machine_test(
+            "browser::single_file_portfolio_in_a_pack_passes_browser_and_axe",
+            single_file_portfolio_in_a_pack_passes_browser_and_axe,
+        ),
+        machine_test(
+            "browser::cohort_dashboard_passes_browser_and_axe",
+            cohort_dashboard_passes_browser_and_axe,
+        ),
+    ]
+}
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const FIXTURE: &str = "tests/fixtures/xss-portfolio";
 const AXE_PAGES: &str = "index.html,matrix.html,gaps.html,diagnostics.html,\
                          outcomes/A1.html,outcomes/A1.2.html,evidence/hostile.html";
 
-/// Is `path` there? If not: panic under CI, otherwise say why we skip.
-fn require_tool(path: &Path, what: &str, fix: &str) -> bool {
+/// Is `path` there? If not: what is missing and how to get it.
+fn require_tool(path: &Path, what: &str, fix: &str) -> Result<(), Missing> {
     if path.exists() {
-        return true;
+        return Ok(());
     }
-    let reason = format!("{what} not found at {} ({fix})", path.display());
-    if std::env::var_os("CI").is_some() {
-        panic!("browser test cannot run under CI: {reason}");
-    }
-    eprintln!("skipping browser test: {reason}");
-    false
+    Err(Missing(format!(
+        "{what} not found at {} ({fix})",
+        path.display()
+    )))
 }
 
 fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -223,7 +241,6 @@ fn active_markup(html: &str) -> Vec<String> {
     found
 }
 
-#[test]
 fn active_markup_scan_sees_through_escaping() {
     let safe = r#"<!doctype html><p title="a > b">&lt;img src=x onerror=alert(1)&gt;
         javascript: is only text here</p><a href="../evidence/x.html#tag-1">x</a>
@@ -248,12 +265,9 @@ fn active_markup_scan_sees_through_escaping() {
 
 // ------------------------------------------------------------ the browser test
 
-#[test]
-fn built_portfolio_passes_browser_and_axe() {
+fn built_portfolio_passes_browser_and_axe() -> Result<(), Missing> {
+    browser_tools()?;
     let root = manifest_dir();
-    if !browser_tools_present() {
-        return;
-    }
 
     let tmp = tempfile::tempdir().unwrap();
     let portfolio = tmp.path().join("portfolio");
@@ -261,7 +275,7 @@ fn built_portfolio_passes_browser_and_axe() {
     copy_dir(&root.join(FIXTURE), &portfolio);
 
     // Exit 1 means "built, with diagnostics": the fixture is meant to have some.
-    let build = Command::new(env!("CARGO_BIN_EXE_senco"))
+    let build = senco()
         .arg("build")
         .arg(&portfolio)
         .arg("-o")
@@ -303,24 +317,26 @@ fn built_portfolio_passes_browser_and_axe() {
         &site,
         &[("START_OUTCOME", "A1.2"), ("AXE_PAGES", AXE_PAGES)],
     );
+    Ok(())
 }
 
-/// Chromium and playwright-core are there (else: skip locally, fail in CI).
-fn browser_tools_present() -> bool {
+/// Chromium and playwright-core are there.
+fn browser_tools() -> Result<(), Missing> {
     require_tool(
         Path::new(CHROMIUM),
         "Chromium",
         "apt-get install chromium fonts-dejavu-core",
-    ) && require_tool(
-        &manifest_dir().join("tests/browser/node_modules/playwright-core"),
+    )?;
+    require_tool(
+        &manifest_dir().join("tests/machine/browser/node_modules/playwright-core"),
         "playwright-core",
-        "run `npm ci` in tests/browser",
+        "run `npm ci` in tests/machine/browser",
     )
 }
 
-/// Runs `tests/browser/site.mjs` on `dir` with extra settings; fails with its output.
+/// Runs `tests/machine/browser/site.mjs` on `dir` with extra settings; fails with its output.
 fn run_site_checks(dir: &Path, settings: &[(&str, &str)]) {
-    let browser_dir = manifest_dir().join("tests/browser");
+    let browser_dir = manifest_dir().join("tests/machine/browser");
     let node = Command::new("node")
         .arg(browser_dir.join("site.mjs"))
         .current_dir(&browser_dir)
@@ -335,19 +351,16 @@ fn run_site_checks(dir: &Path, settings: &[(&str, &str)]) {
     );
 }
 
-/// Issue 5: the single-file HTML in a pack works offline (the harness blocks every
+/// The single-file HTML in a pack works offline (the harness blocks every
 /// request that is not file://) and passes axe.
-#[test]
-fn single_file_portfolio_in_a_pack_passes_browser_and_axe() {
+fn single_file_portfolio_in_a_pack_passes_browser_and_axe() -> Result<(), Missing> {
+    browser_tools()?;
     let root = manifest_dir();
-    if !browser_tools_present() {
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let portfolio = tmp.path().join("portfolio");
     copy_dir(&root.join(FIXTURE), &portfolio);
     let zip_path = tmp.path().join("pack.zip");
-    let pack = Command::new(env!("CARGO_BIN_EXE_senco"))
+    let pack = senco()
         .arg("pack")
         .arg(&portfolio)
         .arg("-o")
@@ -386,19 +399,17 @@ fn single_file_portfolio_in_a_pack_passes_browser_and_axe() {
         &single,
         &[("PAGES_ONLY", "1"), ("AXE_PAGES", "portfolio.html")],
     );
+    Ok(())
 }
 
-/// Issue 4: the cohort dashboard passes the same Chromium + axe checks as a portfolio,
+/// The cohort dashboard passes the same Chromium + axe checks as a portfolio,
 /// and links each readable trainee to their own built portfolio.
-#[test]
-fn cohort_dashboard_passes_browser_and_axe() {
+fn cohort_dashboard_passes_browser_and_axe() -> Result<(), Missing> {
+    browser_tools()?;
     let root = manifest_dir();
-    if !browser_tools_present() {
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("dashboard");
-    let run = Command::new(env!("CARGO_BIN_EXE_senco"))
+    let run = senco()
         .args([
             "cohort",
             "tests/fixtures/cohort",
@@ -454,4 +465,5 @@ fn cohort_dashboard_passes_browser_and_axe() {
             ),
         ],
     );
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Assessor judgements: judgement files, `senco review`, staleness and re-confirmation,
 //! and `[rules] require_assessed`.
 
-use assert_cmd::Command;
+use crate::harness::{self, item, senco, write};
 use senco::check::judgement::{State, Verdict};
 use senco::error::diagnostic::{Diagnostic, Severity};
 use std::fs;
@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 
 const PROVISION_MAP: &str = "evidence/2024-03-12-reflection-on-a-provision-map.md";
 
+/// A trainee of the fixture cohort.
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/cohort")
-        .join(name)
+    harness::fixture("cohort").join(name)
 }
 
 /// A copy of the starter portfolio to judge and edit.
@@ -22,15 +21,9 @@ fn portfolio() -> tempfile::TempDir {
     dir
 }
 
-fn senco() -> Command {
-    let mut cmd = Command::cargo_bin("senco").expect("binary");
-    cmd.env("NO_COLOR", "1").env_remove("SENCO_ASSESSOR");
-    cmd
-}
-
 /// Runs `cmd`, which must succeed.
 #[track_caller]
-fn succeeds(cmd: &mut Command) -> std::process::Output {
+fn succeeds(cmd: &mut assert_cmd::Command) -> std::process::Output {
     let out = cmd.output().expect("runs");
     assert!(
         out.status.success(),
@@ -51,28 +44,9 @@ fn review(root: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
+/// `senco check ROOT --format json`, whatever its exit code.
 fn check_json(root: &Path) -> serde_json::Value {
-    let out = senco()
-        .args(["check", "--format", "json"])
-        .arg(root)
-        .output()
-        .expect("runs");
-    serde_json::from_slice(&out.stdout).expect("json")
-}
-
-fn item<'a>(json: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    json["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["id"] == id)
-        .expect("item")
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
+    harness::check_json(root).1
 }
 
 /// Turns on `[rules] require_assessed`; returns portfolio.toml as it was.
@@ -151,14 +125,14 @@ fn malformed_judgement_files_get_positioned_diagnostics() {
     write(
         root,
         "feedback/e-unknown-evidence.md",
-        &format!(
+        format!(
             "---\nevidence: evidence/2024-03-12-reflection-on-a-provison-map.md\njudgement: meets\nassessor: T\ndate: 2025-01-02\nsha256: {hash}\n---\n"
         ),
     );
     write(
         root,
         "feedback/f-missing.md",
-        &format!("---\nevidence: {PROVISION_MAP}\njudgement: meets\n---\n"),
+        format!("---\nevidence: {PROVISION_MAP}\njudgement: meets\n---\n"),
     );
     write(
         root,

@@ -2,15 +2,13 @@
 //! portfolio is edited and rebuilt. No request may fail and no page may be torn: every
 //! page is complete, and shows one generation of the input, never two.
 
-mod support;
-
+use crate::harness::{Http, Server, copy_of};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{Http, Server, copy_of};
 
 const CLIENTS: usize = 20;
 const LOAD: Duration = Duration::from_secs(30);

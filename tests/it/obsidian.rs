@@ -1,21 +1,19 @@
 //! Obsidian vaults, end to end: a fictional vault in the shape trainees keep one,
 //! checked and built by the binary, its pages read with a real HTML parser.
 
-mod support;
-
+use crate::harness::{copy_of, senco_process, show};
 use scraper::{Html, Selector};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-use support::{copy_of, senco, show};
 
-const VAULT: &str = "tests/fixtures/obsidian-vault";
+const VAULT: &str = "tests/it/obsidian/vault";
 const REFLECTION: &str = "evidence/Reflections/Week 1 reflection.html";
 
 /// Runs `senco ARGS`, killing it if it has not finished within `limit`.
 fn run_within(args: &[&std::ffi::OsStr], limit: Duration) -> Output {
-    let mut child = senco()
+    let mut child = senco_process()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -85,7 +83,7 @@ fn headings_named_like_senco_s_anchors_build_with_unique_ids() {
 fn a_killed_build_leaves_no_staging_folder_once_the_next_one_ends() {
     let (tmp, root) = copy_of(VAULT);
     let out = tmp.path().join("site");
-    let mut child = senco()
+    let mut child = senco_process()
         .arg("build")
         .arg(&root)
         .arg("-o")

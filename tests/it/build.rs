@@ -2,15 +2,13 @@
 //! pages with a real HTML parser. Expected values come from the library's own check of
 //! the same portfolio (coverage, word counts, framework wording), not from copies.
 
-mod support;
-
+use crate::harness::{URL_ATTRS, copy_of, files, manifest_dir, senco, show};
 use scraper::{ElementRef, Html, Selector};
 use senco::render::site::percent_decode;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use support::{URL_ATTRS, copy_of, files, manifest_dir, senco, show};
 
 const FIXTURE: &str = "tests/fixtures/build-portfolio";
 const XSS_FIXTURE: &str = "tests/fixtures/xss-portfolio";

@@ -1,9 +1,7 @@
 //! `senco serve`, end to end: the real binary on a copy of the sample portfolio, spoken
 //! to over HTTP/1.1 on a plain TCP socket.
 
-mod support;
-
-use support::{REBUILD_WAIT, Server, copy_of};
+use crate::harness::{REBUILD_WAIT, Server, copy_of};
 
 #[test]
 fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {

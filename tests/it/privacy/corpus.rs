@@ -1,5 +1,5 @@
 //! Recall and false alarms of the privacy lint on a labelled corpus of fictional evidence
-//! (tests/fixtures/privacy-corpus, answer key in answers.toml). The figures are printed
+//! (`tests/it/privacy/corpus/`, answer key in answers.toml). The figures are printed
 //! and quoted in guide/privacy.md.
 
 use senco::check::privacy::{Pseudonyms, scan_text};
@@ -23,7 +23,7 @@ struct Expected {
 
 #[test]
 fn corpus_recall_and_false_alarms() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/privacy-corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/privacy/corpus");
     let key: Key =
         toml::from_str(&std::fs::read_to_string(dir.join("answers.toml")).unwrap()).unwrap();
     let (names, problems) =
