@@ -57,7 +57,9 @@ fn edges() -> BTreeSet<(String, String)> {
             continue;
         };
         // The binary (cli, main.rs) reaches the library as `senco::`; lib.rs is the door.
-        if rel.components().count() < 2 || stage == "cli" {
+        let source =
+            entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rs");
+        if !source || rel.components().count() < 2 || stage == "cli" {
             continue;
         }
         let text = std::fs::read_to_string(entry.path()).expect("read");
