@@ -346,7 +346,7 @@ fn check(args: &CheckArgs) -> Result<i32, Failure> {
     let options = senco::CheckOptions {
         feedback: match &args.feedback {
             Some(dir) if !dir.is_dir() => {
-                return Err(FatalError::new(format!(
+                return Err(FatalError::not_found(format!(
                     "feedback folder {} does not exist",
                     dir.display()
                 ))
@@ -467,12 +467,12 @@ fn init(dir: &Path) -> Result<i32, Failure> {
 /// The nearest folder at or above the current one holding portfolio.toml.
 fn find_portfolio() -> Result<PathBuf, FatalError> {
     let cwd = std::env::current_dir()
-        .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
+        .map_err(|e| FatalError::io(format!("cannot read the current folder: {e}"), e))?;
     cwd.ancestors()
         .find(|dir| dir.join(senco::model::portfolio::CONFIG_FILE).is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| {
-            FatalError::new("no portfolio.toml in this folder or any folder above it")
+            FatalError::not_found("no portfolio.toml in this folder or any folder above it")
                 .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
         })
 }
@@ -573,7 +573,7 @@ fn pseudonymise(args: &PseudonymiseArgs) -> Result<i32, Failure> {
     out.flush()?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "not rewriting: no terminal to ask on ({question} shown above)"
             ))
             .with_help("run again with --yes to rewrite; each original is kept in .senco/backup/")
@@ -620,7 +620,7 @@ fn pack(args: &PackArgs) -> Result<i32, Failure> {
             let total: usize = refusals.iter().map(|(_, f)| f.len()).sum();
             report::write_fatal(
                 &mut err,
-                &FatalError::new(format!(
+                &FatalError::refused(format!(
                     "no pack written: the privacy lint found {total} error{} listed above",
                     if total == 1 { "" } else { "s" }
                 ))
@@ -689,7 +689,7 @@ SHA-256 {}",
 fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError> {
     match written {
         Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
-            FatalError::new(format!("`{d}` is not a date"))
+            FatalError::usage(format!("`{d}` is not a date"))
                 .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
         }),
         None => Ok(jiff::Zoned::now().date()),
@@ -699,13 +699,13 @@ fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError>
 fn review(args: &ReviewArgs) -> Result<i32, Failure> {
     use senco::check::judgement::Verdict;
     let verdict = Verdict::parse(&args.judgement).ok_or_else(|| {
-        FatalError::new(format!("unknown judgement `{}`", args.judgement))
+        FatalError::usage(format!("unknown judgement `{}`", args.judgement))
             .with_help("a judgement is one of meets, partially-meets, does-not-meet, ready")
     })?;
     let assessor = match &args.assessor {
         Some(name) => name.clone(),
         None => std::env::var("SENCO_ASSESSOR").map_err(|_| {
-            FatalError::new("who is the assessor?").with_help(
+            FatalError::usage("who is the assessor?").with_help(
                 "give --assessor \"Your Name\", or set SENCO_ASSESSOR once in your shell",
             )
         })?,
@@ -741,12 +741,12 @@ fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
         args.format
     };
     if format == CohortFormat::Html && args.output.is_none() {
-        return Err(FatalError::new("a dashboard needs a folder to go to")
+        return Err(FatalError::usage("a dashboard needs a folder to go to")
             .with_help("add -o DIR, e.g. -o cohort-site")
             .into());
     }
     if format == CohortFormat::Xlsx && args.output.is_none() {
-        return Err(FatalError::new("an .xlsx workbook needs a file to go to")
+        return Err(FatalError::usage("an .xlsx workbook needs a file to go to")
             .with_help("add -o cohort.xlsx")
             .into());
     }
@@ -783,8 +783,12 @@ fn cohort(args: &CohortArgs) -> Result<i32, Failure> {
         CohortFormat::Csv => cr::write_csv(&mut bytes, &cohort)?,
         CohortFormat::CsvLong => cr::write_csv_long(&mut bytes, &cohort)?,
         CohortFormat::Xlsx => {
-            bytes = cr::xlsx_bytes(&cohort)
-                .map_err(|e| FatalError::new(format!("cannot make the workbook: {e}")))?;
+            bytes = cr::xlsx_bytes(&cohort).map_err(|e| {
+                FatalError::new(
+                    senco::error::ErrorKind::Io,
+                    format!("cannot make the workbook: {e}"),
+                )
+            })?;
         }
     }
     match &args.output {

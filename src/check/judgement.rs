@@ -19,6 +19,7 @@
 
 use crate::check::evidence::{Evidence, parse_date, scalar_text, unknown_outcome};
 use crate::check::frontmatter::{self, Split};
+use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, SourceText};
 use crate::model::framework::{Framework, NodeId};
 use serde::{Serialize, Serializer};
@@ -204,7 +205,7 @@ pub fn load(
                     .path()
                     .map_or_else(|| display_path(root, dir), |p| display_path(root, p));
                 diagnostics.push(
-                    Diagnostic::error("unreadable", format!("cannot read: {err}"))
+                    Diagnostic::new(Code::Unreadable, format!("cannot read: {err}"))
                         .in_file(file)
                         .with_help("fix the folder's permissions"),
                 );
@@ -223,7 +224,7 @@ pub fn load(
                 judgements.extend(judgement);
             }
             Err(e) => diagnostics.push(
-                Diagnostic::error("unreadable", format!("cannot read judgement file: {e}"))
+                Diagnostic::new(Code::Unreadable, format!("cannot read judgement file: {e}"))
                     .in_file(file),
             ),
         }
@@ -344,7 +345,7 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
     let mut diagnostics = Vec::new();
     let Ok(text) = std::str::from_utf8(bytes) else {
         diagnostics.push(
-            Diagnostic::error("invalid-utf8", "judgement file is not valid UTF-8 text")
+            Diagnostic::new(Code::InvalidUtf8, "judgement file is not valid UTF-8 text")
                 .in_file(file)
                 .with_help("re-save it as UTF-8"),
         );
@@ -360,8 +361,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         } => (format, matter, body),
         Split::None => {
             diagnostics.push(
-                Diagnostic::error(
-                    "missing-front-matter",
+                Diagnostic::new(
+                    Code::MissingFrontMatter,
                     "judgement file has no front matter, so it judges nothing",
                 )
                 .in_file(file)
@@ -372,8 +373,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         }
         Split::Unclosed { format } => {
             diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-unclosed",
+                Diagnostic::new(
+                    Code::FrontMatterUnclosed,
                     format!(
                         "front matter opened with `{}` is never closed",
                         format.fence()
@@ -395,8 +396,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         Err(err) => {
             let offset = frontmatter::error_offset(&source, matter.start, &err);
             diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-syntax",
+                Diagnostic::new(
+                    Code::FrontMatterSyntax,
                     format!("malformed front matter: {}", err.message),
                 )
                 .in_file(file)
@@ -428,8 +429,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
     if !keys.contains_key("evidence") && !keys.contains_key("outcome") {
         reader.broken = true;
         reader.diagnostics.push(
-            Diagnostic::error(
-                "missing-field",
+            Diagnostic::new(
+                Code::MissingField,
                 "judgement names neither `evidence` nor `outcome`, so it judges nothing",
             )
             .in_file(file)
@@ -483,8 +484,8 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
             None => "if the trainee renamed or deleted the file, this judgement no longer applies: review the file again with `senco review`; `senco check --format json` lists the evidence files".to_string(),
         };
         judgement.pending.push(
-            Diagnostic::warning(
-                "unknown-evidence",
+            Diagnostic::new(
+                Code::UnknownEvidence,
                 format!(
                     "judgement `{}` by {} names `{path}`, which is not an evidence file of this portfolio",
                     judgement.judgement, judgement.assessor
@@ -506,8 +507,8 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         if !tagged && !under {
             let id = &cx.framework.node(node).id;
             judgement.pending.push(
-                Diagnostic::hint(
-                    "judged-outcome-not-tagged",
+                Diagnostic::new(
+                    Code::JudgedOutcomeNotTagged,
                     format!("`{path}` does not tag `{id}`, but this judgement is on `{id}`"),
                 )
                 .in_file(file.clone())
@@ -535,8 +536,8 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         .as_ref()
         .map_or_else(String::new, |o| format!(" --outcome {o}"));
     judgement.pending.push(
-        Diagnostic::warning(
-            "stale-judgement",
+        Diagnostic::new(
+            Code::StaleJudgement,
             format!(
                 "`{}` by {} on {} is stale: `{path}` has changed since it was judged (SHA-256 then {}…, now {}…)",
                 judgement.judgement,
@@ -566,10 +567,10 @@ struct Reader<'a, 'b> {
 }
 
 impl Reader<'_, '_> {
-    fn error(&mut self, code: &'static str, message: String, range: Range<usize>, help: String) {
+    fn error(&mut self, code: Code, message: String, range: Range<usize>, help: String) {
         self.broken = true;
         self.diagnostics.push(
-            Diagnostic::error(code, message)
+            Diagnostic::new(code, message)
                 .in_file(self.file)
                 .at(&self.at.source, range)
                 .with_help(help),
@@ -578,7 +579,7 @@ impl Reader<'_, '_> {
 
     fn missing(&mut self, key: &str, help: &str) {
         self.error(
-            "missing-field",
+            Code::MissingField,
             format!("judgement file has no `{key}`"),
             0..3,
             help.to_string(),
@@ -595,7 +596,7 @@ impl Reader<'_, '_> {
             _ => {
                 let range = self.at.key(key);
                 self.error(
-                    "bad-field",
+                    Code::BadField,
                     format!("`{key}` must be text, not {}", frontmatter::describe(value)),
                     range,
                     "see the guide's page for tutors for what each key holds".to_string(),
@@ -615,7 +616,7 @@ impl Reader<'_, '_> {
                 None => format!("senco reads only {}; it ignores this key", KEYS.join(", ")),
             };
             self.diagnostics.push(
-                Diagnostic::warning("unknown-key", format!("unknown key `{key}`"))
+                Diagnostic::new(Code::UnknownKey, format!("unknown key `{key}`"))
                     .in_file(self.file)
                     .at(&self.at.source, self.at.key(key))
                     .with_help(help),
@@ -632,7 +633,7 @@ impl Reader<'_, '_> {
         if !inside {
             let range = self.at.value("evidence", &written);
             self.error(
-                "bad-evidence-path",
+                Code::BadEvidencePath,
                 format!("`evidence` must be a path inside the portfolio, not `{written}`"),
                 range,
                 "write the path relative to the portfolio folder, e.g. `evidence/2025-01-10-provision-map.md`".to_string(),
@@ -681,7 +682,7 @@ impl Reader<'_, '_> {
         };
         let range = self.at.value("judgement", &written);
         self.error(
-            "unknown-judgement",
+            Code::UnknownJudgement,
             format!("unknown judgement `{written}`"),
             range,
             help,
@@ -712,7 +713,7 @@ impl Reader<'_, '_> {
             Err(()) => {
                 let range = self.at.value("date", &written);
                 self.error(
-                    "bad-date",
+                    Code::BadDate,
                     format!("`date` must be a calendar date written YYYY-MM-DD, not `{written}`"),
                     range,
                     "write e.g. `date: 2025-03-14`".to_string(),
@@ -742,7 +743,7 @@ impl Reader<'_, '_> {
         }
         let range = self.at.value("sha256", &written);
         self.error(
-            "bad-sha256",
+            Code::BadSha256,
             "`sha256` must be 64 hexadecimal digits".to_string(),
             range,
             "let `senco review` write the judgement: it records the evidence file's SHA-256"

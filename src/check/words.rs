@@ -6,6 +6,7 @@
 //! `word-limit` warning and the pack shows a table per file and per type.
 
 use crate::check::evidence::{Evidence, TYPES};
+use crate::error::Code;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::portfolio::Rules;
 use serde::Serialize;
@@ -42,8 +43,8 @@ pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {
             let kind = file.kind.as_deref()?;
             let limit = *rules.word_limits.get(kind)?;
             (file.words > limit).then(|| {
-                Diagnostic::warning(
-                    "word-limit",
+                Diagnostic::new(
+                    Code::WordLimit,
                     format!(
                         "{} words, over the {limit}-word limit for {kind} evidence",
                         file.words

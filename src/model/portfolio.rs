@@ -84,34 +84,34 @@ impl Portfolio {
         let config_path = root.join(CONFIG_FILE);
         if !root.is_dir() {
             return Err(
-                FatalError::new(format!("{} is not a folder", root.display())).with_help(
+                FatalError::not_found(format!("{} is not a folder", root.display())).with_help(
                     "give the path of a portfolio folder, the one holding portfolio.toml",
                 ),
             );
         }
         let text = match std::fs::read(&config_path) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                FatalError::new(format!("{} is not valid UTF-8", config_path.display()))
+                FatalError::invalid(format!("{} is not valid UTF-8", config_path.display()))
                     .with_help("re-save it as UTF-8")
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(FatalError::new(format!(
+                return Err(FatalError::not_found(format!(
                     "no {CONFIG_FILE} in {}",
                     root.display()
                 ))
                 .with_help("run `senco init` to start a portfolio, or point senco at the folder holding portfolio.toml"));
             }
             Err(e) => {
-                return Err(FatalError::new(format!(
-                    "cannot read {}: {e}",
-                    config_path.display()
-                )));
+                return Err(FatalError::io(
+                    format!("cannot read {}: {e}", config_path.display()),
+                    e,
+                ));
             }
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         if text.trim().is_empty() {
             return Err(
-                FatalError::new(format!("{} is empty", config_path.display())).with_help(
+                FatalError::invalid(format!("{} is empty", config_path.display())).with_help(
                     "write `[portfolio]` and, on the next line, `framework = \"nasenco-2014\"` (or \"npq-senco-2023\")",
                 ),
             );
@@ -132,33 +132,33 @@ impl Portfolio {
             } else {
                 "see the guide's page on writing evidence for every key portfolio.toml accepts"
             };
-            FatalError::new(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
+            FatalError::invalid(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
         })?;
         let section = config.portfolio;
         let appointed = match section.appointed {
             None => None,
             Some(dt) => Some(toml_date(&dt).ok_or_else(|| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: `appointed` must be a date like 2024-09-01, not `{dt}`",
                     config_path.display()
                 ))
             })?),
         };
         if config.rules.min_evidence == 0 {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::invalid(format!(
                 "{}: `rules.min_evidence` must be at least 1",
                 config_path.display()
             )));
         }
         crate::check::words::check_limits(&config.rules.word_limits).map_err(|why| {
-            FatalError::new(format!("{}: {why}", config_path.display())).with_help(format!(
+            FatalError::invalid(format!("{}: {why}", config_path.display())).with_help(format!(
                 "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
                 crate::check::evidence::TYPES.join(", ")
             ))
         })?;
         for dir in &section.evidence {
             check_inside(dir).map_err(|why| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: evidence folder `{dir}` {why}",
                     config_path.display()
                 ))

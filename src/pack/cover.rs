@@ -130,7 +130,7 @@ fn findings_table(b: &mut String, caption: &str, findings: &[(&str, &Diagnostic)
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(d.file.as_deref().unwrap_or("")),
             escape(&at),
-            escape(d.code),
+            escape(d.code.as_str()),
             escape(&d.message),
             escape(status)
         );

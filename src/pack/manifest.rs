@@ -92,7 +92,7 @@ impl Manifest {
 
     pub fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
         let mut bytes = serde_json::to_vec_pretty(self)
-            .map_err(|e| FatalError::new(format!("cannot write {MANIFEST}: {e}")))?;
+            .map_err(|e| FatalError::invalid(format!("cannot write {MANIFEST}: {e}")))?;
         bytes.push(b'\n');
         Ok(bytes)
     }

@@ -21,9 +21,8 @@ pub mod manifest;
 pub mod verify;
 
 use crate::check::Check;
-use crate::check::privacy::is_privacy_code;
-use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::error::{ErrorKind, FatalError};
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -115,7 +114,7 @@ impl From<FatalError> for PackError {
 /// Checks each portfolio and makes the pack's parts, refusing on privacy errors.
 pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackError> {
     if roots.is_empty() {
-        return Err(FatalError::new("no portfolio to pack")
+        return Err(FatalError::usage("no portfolio to pack")
             .with_help("give one or more portfolio folders: `senco pack PATH... -o pack.zip`")
             .into());
     }
@@ -126,7 +125,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
     for (root, candidate) in roots.iter().zip(candidates) {
         let check = crate::check::check_portfolio(root)?;
         if options.anonymise && check.portfolio.trainee.is_none() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::invalid(format!(
                 "{}: --anonymise needs the trainee's name to remove it",
                 root.join(crate::model::portfolio::CONFIG_FILE).display()
             ))
@@ -136,7 +135,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
         let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check
             .diagnostics
             .iter()
-            .filter(|d| is_privacy_code(d.code) && d.severity != Severity::Hint)
+            .filter(|d| d.code.is_privacy() && d.severity != Severity::Hint)
             .cloned()
             .partition(|d| d.severity == Severity::Error);
         if !errors.is_empty() && !options.allow_findings {
@@ -180,7 +179,7 @@ fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, Fata
         check.portfolio.trainee = None;
     }
     let mut json = serde_json::to_vec_pretty(&crate::report::to_json(&check))
-        .map_err(|e| FatalError::new(format!("cannot write coverage.json: {e}")))?;
+        .map_err(|e| FatalError::invalid(format!("cannot write coverage.json: {e}")))?;
     json.push(b'\n');
     let mut entries = vec![
         Entry::new("cover.html", cover::cover_html(part, anonymise)),
@@ -220,13 +219,15 @@ fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
     )?;
     let mut entries = Vec::new();
     for entry in walkdir::WalkDir::new(&out).sort_by_file_name() {
-        let entry =
-            entry.map_err(|e| FatalError::new(format!("cannot read the built site: {e}")))?;
+        let entry = entry.map_err(|e| {
+            FatalError::new(ErrorKind::Io, format!("cannot read the built site: {e}"))
+        })?;
         if !entry.file_type().is_file() || entry.file_name() == crate::render::output::MARKER {
             continue;
         }
-        let bytes = std::fs::read(entry.path())
-            .map_err(|e| FatalError::new(format!("cannot read {}: {e}", entry.path().display())))?;
+        let bytes = std::fs::read(entry.path()).map_err(|e| {
+            FatalError::io(format!("cannot read {}: {e}", entry.path().display()), e)
+        })?;
         let rel = crate::check::discover::relative(&out, entry.path());
         entries.push(Entry::new(format!("site/{rel}"), bytes));
     }
@@ -251,13 +252,13 @@ fn candidate_numbers(
     };
     if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) || first.len() > 18 {
         return Err(
-            FatalError::new(format!("candidate number `{first}` is not a number"))
+            FatalError::usage(format!("candidate number `{first}` is not a number"))
                 .with_help("give the first candidate number as digits, e.g. `--candidate 1001`"),
         );
     }
     let start: u64 = first
         .parse()
-        .map_err(|_| FatalError::new("candidate number too large"))?;
+        .map_err(|_| FatalError::usage("candidate number too large"))?;
     let width = first.len();
     Ok((0..count as u64)
         .map(|i| Some(format!("{:0width$}", start + i)))
@@ -330,7 +331,7 @@ pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(pair) = entries.windows(2).find(|w| w[0].path == w[1].path) {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "two files in the pack are both named `{}`",
             pair[0].path
         )));
@@ -360,12 +361,12 @@ fn check_entry_path(path: &str) -> Result<(), FatalError> {
             .split('/')
             .any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "`{path}` is not a valid path inside a pack"
         )));
     }
     if path.split('/').any(|part| part == ".senco") {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::refused(format!(
             "`{path}` is inside `.senco/`, which is private and never packed"
         )));
     }
@@ -398,8 +399,9 @@ impl Scrubber {
         let mut alternatives = vec![format!("(?i:{full})")];
         alternatives.extend(parts.iter().map(|p| regex::escape(p)));
         let pattern = format!(r"\b(?:{})\b", alternatives.join("|"));
-        let pattern = regex::bytes::Regex::new(&pattern)
-            .map_err(|e| FatalError::new(format!("cannot search for the trainee's name: {e}")))?;
+        let pattern = regex::bytes::Regex::new(&pattern).map_err(|e| {
+            FatalError::invalid(format!("cannot search for the trainee's name: {e}"))
+        })?;
         Ok(Scrubber { pattern, stand_in })
     }
 
@@ -412,7 +414,7 @@ impl Scrubber {
             return Ok(());
         }
         if std::str::from_utf8(&entry.bytes).is_err() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "{} holds the trainee's name in binary data, which senco cannot remove safely",
                 entry.path
             ))
@@ -427,7 +429,7 @@ impl Scrubber {
 
     fn assert_absent(&self, entry: &Entry) -> Result<(), FatalError> {
         if self.pattern.is_match(entry.path.as_bytes()) || self.pattern.is_match(&entry.bytes) {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "the trainee's name is still in {} after anonymising; no pack was written",
                 entry.path
             )));
@@ -467,7 +469,7 @@ pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
     let entries = assemble(pack)?;
     let mut buffer = std::io::Cursor::new(Vec::new());
     write_zip(&mut buffer, &entries)
-        .map_err(|e| FatalError::new(format!("cannot build the zip: {e}")))?;
+        .map_err(|e| FatalError::new(ErrorKind::Io, format!("cannot build the zip: {e}")))?;
     let bytes = buffer.into_inner();
     crate::util::atomic::write(out, &bytes).map_err(|e| {
         crate::util::atomic::write_error(format!("cannot write {}", out.display()), out, &e)

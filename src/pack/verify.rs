@@ -52,16 +52,13 @@ impl Verification {
 /// Checks the pack at `path`. Errors (exit 2) mean it is not a readable zip with a manifest.
 pub fn verify(path: &Path) -> Result<Verification, FatalError> {
     let bytes = std::fs::read(path)
-        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", path.display())))?;
-    verify_bytes(&bytes).map_err(|e| FatalError {
-        message: format!("{}: {}", path.display(), e.message),
-        help: e.help,
-    })
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", path.display()), e))?;
+    verify_bytes(&bytes).map_err(|e| e.prefixed(path.display()))
 }
 
 pub fn verify_bytes(bytes: &[u8]) -> Result<Verification, FatalError> {
     let not_a_pack = |why: String| {
-        FatalError::new(why)
+        FatalError::invalid(why)
             .with_help("a senco pack is a zip made by `senco pack`, with manifest.json at its root")
     };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))

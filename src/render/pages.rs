@@ -10,8 +10,8 @@ use super::theme::Theme;
 use crate::check::Check;
 use crate::check::evidence::{self, TagSource};
 use crate::check::frontmatter::{self, Split};
-use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::error::{Code, ErrorKind, FatalError};
 use crate::model::framework::{Framework, NodeKind};
 use serde::Serialize;
 
@@ -66,10 +66,11 @@ fn render<T: Serialize>(
     template: &str,
     page: &Page<'_, T>,
 ) -> Result<String, FatalError> {
-    let context = tera::Context::from_serialize(page)
-        .map_err(|e| FatalError::new(format!("cannot prepare page data for {template}: {e}")))?;
+    let context = tera::Context::from_serialize(page).map_err(|e| {
+        FatalError::invalid(format!("cannot prepare page data for {template}: {e}"))
+    })?;
     theme.tera.render(template, &context).map_err(|e| {
-        FatalError::new(format!("theme template {template} failed: {e}")).with_help(
+        FatalError::invalid(format!("theme template {template} failed: {e}")).with_help(
             "fix the template in your theme/ folder, or remove it to use the built-in one",
         )
     })
@@ -162,10 +163,13 @@ pub(crate) fn evidence_body(
     let e = &check.evidence[index];
     let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
     if bytes.as_deref().map(evidence::fingerprint) != e.fingerprint {
-        return Err(FatalError::new(format!(
-            "{} changed while senco was reading it: the pages would mix two versions of it",
-            e.path
-        ))
+        return Err(FatalError::new(
+            ErrorKind::Io,
+            format!(
+                "{} changed while senco was reading it: the pages would mix two versions of it",
+                e.path
+            ),
+        )
         .with_help("run the command again once the file is saved"));
     }
     let (body, first_line) = body_of(bytes.as_deref().unwrap_or_default());
@@ -700,7 +704,7 @@ pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String
 #[derive(Serialize)]
 struct DiagnosticRow {
     severity: Severity,
-    code: &'static str,
+    code: Code,
     file: Option<String>,
     href: Option<String>,
     line: Option<usize>,

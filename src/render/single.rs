@@ -92,12 +92,13 @@ pub fn render(
         tree,
         evidence,
     };
-    let context = tera::Context::from_serialize(&data)
-        .map_err(|e| FatalError::new(format!("cannot prepare the single-file portfolio: {e}")))?;
+    let context = tera::Context::from_serialize(&data).map_err(|e| {
+        FatalError::invalid(format!("cannot prepare the single-file portfolio: {e}"))
+    })?;
     theme
         .tera
         .render("single.html", &context)
-        .map_err(|e| FatalError::new(format!("theme template single.html failed: {e}")))
+        .map_err(|e| FatalError::invalid(format!("theme template single.html failed: {e}")))
 }
 
 fn anchor_tree(node: &mut TreeNode) {

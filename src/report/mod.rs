@@ -425,7 +425,7 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
         (Some(file), None, _) => file.clone(),
         (None, _, _) => String::new(),
     };
-    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
     let mut report: Vec<Group<'_>> = Vec::new();
     match (&d.excerpt, d.line) {
         (Some(excerpt), Some(line)) => {
@@ -540,7 +540,7 @@ mod tests {
     #[test]
     fn an_empty_range_at_a_wide_character_underlines_the_character() {
         let text = "\u{14400}";
-        let d = Diagnostic::error("x", "message")
+        let d = Diagnostic::new(crate::error::Code::UnknownOutcome, "message")
             .in_file("f.md")
             .at(&SourceText::new(text), 0..0);
         let mut out = Vec::new();

@@ -177,11 +177,11 @@ fn write(
             },
         };
         let context = tera::Context::from_serialize(&page)
-            .map_err(|e| FatalError::new(format!("cannot prepare the dashboard: {e}")))?;
+            .map_err(|e| FatalError::invalid(format!("cannot prepare the dashboard: {e}")))?;
         let html = theme
             .tera
             .render("cohort.html", &context)
-            .map_err(|e| FatalError::new(format!("theme template cohort.html failed: {e}")))?;
+            .map_err(|e| FatalError::invalid(format!("theme template cohort.html failed: {e}")))?;
         output::write_file(dir, file, html.as_bytes())?;
         pages += 1;
     }
