@@ -532,13 +532,9 @@ fn privacy(path: &Path) -> Result<i32, Failure> {
     writeln!(
         out,
         "privacy: {errors} error{}, {} warning{}, {} silenced",
-        if errors == 1 { "" } else { "s" },
+        senco::util::text::plural(errors),
         count(senco::error::diagnostic::Severity::Warning),
-        if count(senco::error::diagnostic::Severity::Warning) == 1 {
-            ""
-        } else {
-            "s"
-        },
+        senco::util::text::plural(count(senco::error::diagnostic::Severity::Warning)),
         scan.silenced.len()
     )?;
     out.flush()?;
@@ -567,8 +563,8 @@ fn pseudonymise(args: &PseudonymiseArgs) -> Result<i32, Failure> {
     let files = plan.rewrites.len();
     let question = format!(
         "replace {names} name{} in {files} file{}",
-        if names == 1 { "" } else { "s" },
-        if files == 1 { "" } else { "s" }
+        senco::util::text::plural(names),
+        senco::util::text::plural(files)
     );
     out.flush()?;
     if !args.yes {
@@ -622,7 +618,7 @@ fn pack(args: &PackArgs) -> Result<i32, Failure> {
                 &mut err,
                 &FatalError::refused(format!(
                     "no pack written: the privacy lint found {total} error{} listed above",
-                    if total == 1 { "" } else { "s" }
+                    senco::util::text::plural(total)
                 ))
                 .with_help("fix them (`senco pseudonymise` replaces real names), or pack with --allow-findings, which the cover sheet records"),
             )?;

@@ -2,6 +2,7 @@
 //! Both refuse to overwrite anything.
 
 use crate::error::FatalError;
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::Framework;
 use include_dir::{Dir, DirEntry, include_dir};
 use std::io::Write;
@@ -130,19 +131,15 @@ pub fn new_evidence(
     framework: &Framework,
     new: &NewEvidence<'_>,
 ) -> Result<PathBuf, FatalError> {
-    let kind = new.kind.trim().to_lowercase();
-    if !crate::check::evidence::TYPES.contains(&kind.as_str()) {
-        let mut err = FatalError::usage(format!("unknown evidence type `{}`", new.kind));
-        let valid = crate::check::evidence::TYPES.join(", ");
-        err = match crate::util::suggest::closest(
-            &kind,
-            crate::check::evidence::TYPES.iter().copied(),
-        ) {
+    let written = new.kind.trim().to_lowercase();
+    let Some(kind) = EvidenceType::from_name(&written) else {
+        let err = FatalError::usage(format!("unknown evidence type `{}`", new.kind));
+        let valid = EvidenceType::names();
+        return Err(match EvidenceType::suggest(&written) {
             Some(best) => err.with_help(format!("did you mean `{best}`? valid types: {valid}")),
             None => err.with_help(format!("valid types: {valid}")),
-        };
-        return Err(err);
-    }
+        });
+    };
     let mut ids = Vec::new();
     for id in new
         .outcomes
@@ -162,19 +159,21 @@ pub fn new_evidence(
             }
         }
     }
-    let slug = slug(new.title);
+    let slug = crate::util::text::file_slug(new.title);
     let dir = root.join(evidence_dir);
     std::fs::create_dir_all(&dir)
         .map_err(|e| FatalError::io(format!("cannot create {}: {e}", dir.display()), e))?;
     let path = dir.join(format!("{}-{slug}.md", new.date));
-    let model = new.model.or((kind == "reflection").then_some(Model::Gibbs));
-    write_new(&path, evidence_text(new, &kind, &ids, model).as_bytes())?;
+    let model = new
+        .model
+        .or((kind == EvidenceType::Reflection).then_some(Model::Gibbs));
+    write_new(&path, evidence_text(new, kind, &ids, model).as_bytes())?;
     Ok(path)
 }
 
 fn evidence_text(
     new: &NewEvidence<'_>,
-    kind: &str,
+    kind: EvidenceType,
     ids: &[String],
     model: Option<Model>,
 ) -> String {
@@ -193,41 +192,4 @@ fn evidence_text(
         }
     }
     text
-}
-
-/// A file-name slug: lower case, letters and digits (Welsh and other accents kept),
-/// words joined by `-`, at most 60 characters.
-pub fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.trim().chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.chars().count() >= 60 {
-            break;
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "evidence".to_string()
-    } else {
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs() {
-        assert_eq!(
-            slug("Meeting with Child A's parents!"),
-            "meeting-with-child-a-s-parents"
-        );
-        assert_eq!(slug("Cyfarfod â'r ŵyl"), "cyfarfod-â-r-ŵyl");
-        assert_eq!(slug("???"), "evidence");
-    }
 }

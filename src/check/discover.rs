@@ -18,10 +18,6 @@ pub struct Found {
     pub rel: String,
 }
 
-pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_string_lossy().starts_with('.')
-}
-
 pub fn is_evidence_name(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -68,7 +64,7 @@ pub fn discover(
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                if e.depth() > 0 && is_hidden(e.file_name()) {
+                if e.depth() > 0 && crate::util::fs::is_hidden(e.file_name()) {
                     return false;
                 }
                 if e.path_is_symlink() && !stays_inside(e.path(), &canonical_root) {

@@ -8,23 +8,12 @@ use crate::check::frontmatter::{self, Format, Split};
 use crate::check::markdown;
 use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeId, looks_like_id};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag as MdTag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
-
-/// The kinds of evidence a portfolio can hold (front matter `type`).
-pub const TYPES: &[&str] = &[
-    "reflection",
-    "observation",
-    "case-study",
-    "meeting",
-    "cpd",
-    "artefact",
-    "assignment",
-    "other",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -61,7 +50,8 @@ pub struct Evidence {
     pub path: String,
     pub title: String,
     pub date: Option<jiff::civil::Date>,
-    pub kind: Option<String>,
+    /// `None` when the file has no `type`, or one that names no [`EvidenceType`].
+    pub kind: Option<EvidenceType>,
     pub draft: bool,
     pub words: usize,
     pub tags: Vec<Tag>,
@@ -71,7 +61,7 @@ pub struct Evidence {
     pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
-    /// The [`fingerprint`] of the bytes read, `None` when the file could not be read: a
+    /// The [`crate::util::hash::fingerprint`] of the bytes read, `None` when the file could not be read: a
     /// page rendered later from the file read again tells by it that the file changed in
     /// between, and would mix two versions of it.
     pub fingerprint: Option<u64>,
@@ -162,20 +152,11 @@ fn empty_evidence(rel: &str) -> Evidence {
     }
 }
 
-/// A fingerprint of a file's bytes, to tell whether it changed between two reads in one
-/// run (not stable across versions of senco, so never stored).
-pub fn fingerprint(bytes: &[u8]) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
-}
-
 /// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
 pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
-    evidence.fingerprint = Some(fingerprint(bytes));
+    evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
     if let Some(problem) = binary_content(bytes) {
         evidence.readable = false;
         diagnostics.push(problem.in_file(rel).at_line_col(1, 1));
@@ -422,9 +403,9 @@ fn read_front_matter(
     }
     if let Some(kind) = keys.get("type") {
         let written = scalar_text(kind).unwrap_or_default();
-        let normal = written.trim().to_lowercase().replace([' ', '_'], "-");
-        if TYPES.contains(&normal.as_str()) {
-            evidence.kind = Some(normal);
+        let normal = EvidenceType::normalise(&written);
+        if let Some(kind) = EvidenceType::from_name(&normal) {
+            evidence.kind = Some(kind);
         } else {
             let range = frontmatter::locate_token(
                 matter_text,
@@ -435,8 +416,8 @@ fn read_front_matter(
                 || at_key("type"),
                 |o| matter.start + o..matter.start + o + written.trim().len(),
             );
-            let mut help = format!("valid types: {}", TYPES.join(", "));
-            if let Some(best) = crate::util::suggest::closest(&normal, TYPES.iter().copied()) {
+            let mut help = format!("valid types: {}", EvidenceType::names());
+            if let Some(best) = EvidenceType::suggest(&normal) {
                 help = format!("did you mean `{best}`? {help}");
             }
             diagnostics.push(

@@ -22,6 +22,7 @@ use crate::check::frontmatter::{self, Split};
 use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, SourceText};
 use crate::model::framework::{Framework, NodeId};
+use crate::util::hash::Sha256;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -116,8 +117,8 @@ pub struct Judgement {
     pub assessor: String,
     #[serde(serialize_with = "as_text")]
     pub date: jiff::civil::Date,
-    /// Lower-case hex SHA-256 of the evidence when it was judged.
-    pub sha256: Option<String>,
+    /// SHA-256 of the evidence when it was judged.
+    pub sha256: Option<Sha256>,
     pub state: State,
     pub stale_reason: Option<StaleReason>,
     /// A newer judgement on the same evidence and outcome replaces this one.
@@ -150,27 +151,6 @@ impl Judgement {
     }
 }
 
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    use std::fmt::Write;
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
-}
-
-/// Normalises an evidence path as written: `/` separators, no leading `./`.
-pub fn normalise_path(written: &str) -> String {
-    let mut path = written.trim().replace('\\', "/");
-    while let Some(rest) = path.strip_prefix("./") {
-        path = rest.to_string();
-    }
-    path
-}
-
 /// Reads every judgement file under `dir` (recursively; hidden files skipped), checks it
 /// against the framework and the portfolio's evidence (sorted by path, as
 /// [`crate::check::check_loaded`] holds it), and works out which judgements are stale or
@@ -191,7 +171,7 @@ pub fn load(
     let walker = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !crate::check::discover::is_hidden(e.file_name()));
+        .filter_entry(|e| e.depth() == 0 || !crate::util::fs::is_hidden(e.file_name()));
     let context = Context {
         root,
         framework,
@@ -522,11 +502,10 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
     let Some(recorded) = &judgement.sha256 else {
         return;
     };
-    let now = match std::fs::read(cx.root.join(path)) {
-        Ok(bytes) => sha256_hex(&bytes),
-        Err(_) => String::new(),
-    };
-    if &now == recorded {
+    let now = std::fs::read(cx.root.join(path))
+        .ok()
+        .map(|bytes| Sha256::of(&bytes));
+    if now.as_ref() == Some(recorded) {
         return;
     }
     judgement.state = State::Stale;
@@ -539,12 +518,11 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         Diagnostic::new(
             Code::StaleJudgement,
             format!(
-                "`{}` by {} on {} is stale: `{path}` has changed since it was judged (SHA-256 then {}…, now {}…)",
+                "`{}` by {} on {} is stale: `{path}` has changed since it was judged (SHA-256 then {recorded:.12}…, now {}…)",
                 judgement.judgement,
                 judgement.assessor,
                 judgement.date,
-                &recorded[..12],
-                now.get(..12).unwrap_or("unreadable"),
+                now.map_or_else(|| "unreadable".to_string(), |now| format!("{now:.12}")),
             ),
         )
         .in_file(file)
@@ -626,7 +604,7 @@ impl Reader<'_, '_> {
 
     fn evidence_path(&mut self) -> Option<String> {
         let written = self.text("evidence")?;
-        let path = normalise_path(&written);
+        let path = crate::util::fs::normalise_path(&written);
         let inside = !path.starts_with('/')
             && !path.contains(':')
             && !path.split('/').any(|part| part == "..");
@@ -723,7 +701,7 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn sha256(&mut self, has_evidence: bool) -> Option<String> {
+    fn sha256(&mut self, has_evidence: bool) -> Option<Sha256> {
         let written = match self.keys.get("sha256") {
             Some(Value::Number(_)) => self.at.raw("sha256"),
             _ => self.text("sha256"),
@@ -737,9 +715,8 @@ impl Reader<'_, '_> {
             }
             return None;
         };
-        let hex = written.to_lowercase();
-        if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Some(hex);
+        if let Some(hash) = Sha256::from_hex(&written) {
+            return Some(hash);
         }
         let range = self.at.value("sha256", &written);
         self.error(
@@ -844,14 +821,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hex_of_known_digest() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
     fn verdicts_forgive_case_and_spaces() {
         assert_eq!(
             Verdict::parse("Partially meets"),
@@ -866,10 +835,5 @@ mod tests {
         let mut files = ["f/x-10.md", "f/x-2.md", "f/x.md", "f/w.md"];
         files.sort_by_key(|f| file_order(f));
         assert_eq!(files, ["f/w.md", "f/x.md", "f/x-2.md", "f/x-10.md"]);
-    }
-
-    #[test]
-    fn paths_are_normalised() {
-        assert_eq!(normalise_path(" ./evidence\\a.md "), "evidence/a.md");
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::FatalError;
 use crate::error::diagnostic::SourceText;
+use crate::model::evidence_type::EvidenceType;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -150,10 +151,10 @@ impl Portfolio {
                 config_path.display()
             )));
         }
-        crate::check::words::check_limits(&config.rules.word_limits).map_err(|why| {
+        check_limits(&config.rules.word_limits).map_err(|why| {
             FatalError::invalid(format!("{}: {why}", config_path.display())).with_help(format!(
                 "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
-                crate::check::evidence::TYPES.join(", ")
+                EvidenceType::names()
             ))
         })?;
         for dir in &section.evidence {
@@ -188,6 +189,26 @@ fn folder_name(root: &Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "Portfolio".to_string())
+}
+
+/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
+fn check_limits(limits: &std::collections::BTreeMap<String, usize>) -> Result<(), String> {
+    for (kind, &limit) in limits {
+        if EvidenceType::from_name(kind).is_none() {
+            let guess = EvidenceType::suggest(kind)
+                .map(|best| format!(" (did you mean `{best}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
+            ));
+        }
+        if limit == 0 {
+            return Err(format!(
+                "`rules.word_limits.{kind}` must be at least 1 word"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects paths that would leave the portfolio folder.

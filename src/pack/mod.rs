@@ -121,7 +121,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
     let candidates = candidate_numbers(options, roots.len())?;
     let mut refused = Vec::new();
     let mut trainees = Vec::new();
-    let mut folders: Vec<String> = Vec::new();
+    let mut folders = std::collections::BTreeSet::new();
     for (root, candidate) in roots.iter().zip(candidates) {
         let check = crate::check::check_portfolio(root)?;
         if options.anonymise && check.portfolio.trainee.is_none() {
@@ -142,7 +142,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             refused.push((root.clone(), errors));
             continue;
         }
-        let folder = unique_folder(
+        let folder = crate::util::text::unique(
             &mut folders,
             folder_name(&check, candidate.as_deref(), options.anonymise),
         );
@@ -274,36 +274,7 @@ fn folder_name(check: &Check, candidate: Option<&str>, anonymise: bool) -> Strin
         .trainee
         .as_deref()
         .unwrap_or(&check.portfolio.title);
-    let slug = slug(name);
-    if slug.is_empty() {
-        "portfolio".to_string()
-    } else {
-        slug
-    }
-}
-
-fn unique_folder(taken: &mut Vec<String>, wanted: String) -> String {
-    let mut name = wanted.clone();
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{wanted}-{n}");
-        n += 1;
-    }
-    taken.push(name.clone());
-    name
-}
-
-/// Lower-case letters and digits, other runs turned into single hyphens.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
+    crate::util::text::slug_or(name, "portfolio")
 }
 
 /// The pack's final entries, sorted by path, `manifest.json` included.
@@ -365,7 +336,10 @@ fn check_entry_path(path: &str) -> Result<(), FatalError> {
             "`{path}` is not a valid path inside a pack"
         )));
     }
-    if path.split('/').any(|part| part == ".senco") {
+    if path
+        .split('/')
+        .any(|part| part == crate::util::fs::PRIVATE_DIR)
+    {
         return Err(FatalError::refused(format!(
             "`{path}` is inside `.senco/`, which is private and never packed"
         )));
@@ -406,9 +380,10 @@ impl Scrubber {
     }
 
     fn scrub(&self, entry: &mut Entry) -> Result<(), FatalError> {
-        let path = self
-            .pattern
-            .replace_all(entry.path.as_bytes(), slug(&self.stand_in).as_bytes());
+        let path = self.pattern.replace_all(
+            entry.path.as_bytes(),
+            crate::util::text::slug(&self.stand_in).as_bytes(),
+        );
         entry.path = String::from_utf8_lossy(&path).into_owned();
         if !self.pattern.is_match(&entry.bytes) {
             return Ok(());
@@ -461,7 +436,7 @@ pub struct Written {
     pub files: usize,
     pub bytes: u64,
     /// SHA-256 of the whole zip, for the provider's records.
-    pub sha256: String,
+    pub sha256: crate::util::hash::Sha256,
 }
 
 /// Assembles the pack and writes it to `out` (a temporary file beside it, then renamed).
@@ -477,6 +452,6 @@ pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
     Ok(Written {
         files: entries.len(),
         bytes: bytes.len() as u64,
-        sha256: manifest::sha256_hex(&bytes),
+        sha256: crate::util::hash::Sha256::of(&bytes),
     })
 }

@@ -12,6 +12,7 @@ use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::Framework;
 use crate::render::site::{self, SiteMap};
+use crate::util::text::slug;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -252,7 +253,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         }
                     }
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let base = id.as_deref().map_or_else(|| slugify(&text), slugify);
+                        let base = id.as_deref().map_or_else(|| slug(&text), slug);
                         let mut unique = if base.is_empty() {
                             "section".to_string()
                         } else {
@@ -339,19 +340,6 @@ const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
 
 fn is_reserved_id(id: &str) -> bool {
     RESERVED_IDS.contains(&id) || id.starts_with("tag-")
-}
-
-/// A heading id: lower-case words joined by `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
 }
 
 /// Decides what a Markdown link or image points at. Returns the href to write, or

@@ -12,7 +12,9 @@ use crate::check::evidence::{self, TagSource};
 use crate::check::frontmatter::{self, Split};
 use crate::error::diagnostic::{Diagnostic, Severity};
 use crate::error::{Code, ErrorKind, FatalError};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeKind};
+use crate::util::text::percent;
 use serde::Serialize;
 
 /// What every page shows: the portfolio, the framework, the tool.
@@ -99,7 +101,7 @@ struct EvidenceData {
     path: String,
     title: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: Vec<OutcomeLink>,
@@ -123,7 +125,7 @@ pub fn evidence_page(
         path: e.path.clone(),
         title: e.title.clone(),
         date: e.date.map(|d| d.to_string()),
-        kind: e.kind.clone(),
+        kind: e.kind,
         words: e.words,
         draft: e.draft,
         outcomes: e
@@ -162,7 +164,7 @@ pub(crate) fn evidence_body(
 ) -> Result<html::Rendered, FatalError> {
     let e = &check.evidence[index];
     let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
-    if bytes.as_deref().map(evidence::fingerprint) != e.fingerprint {
+    if bytes.as_deref().map(crate::util::hash::fingerprint) != e.fingerprint {
         return Err(FatalError::new(
             ErrorKind::Io,
             format!(
@@ -222,7 +224,7 @@ struct EvidenceForOutcome {
     title: String,
     href: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     draft: bool,
     quotes: Vec<Quote>,
 }
@@ -330,7 +332,7 @@ pub fn outcome_page(
             title: e.title.clone(),
             href,
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             draft: e.draft,
             quotes,
         });
@@ -407,7 +409,7 @@ struct EvidenceRow {
     title: String,
     href: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: usize,
@@ -424,10 +426,6 @@ struct IndexData {
     evidence: Vec<EvidenceRow>,
     errors: usize,
     warnings: usize,
-}
-
-fn percent(covered: usize, total: usize) -> usize {
-    (covered * 100).checked_div(total).unwrap_or(0)
 }
 
 pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
@@ -488,7 +486,7 @@ pub fn index_page(
             title: e.title.clone(),
             href: encode_path(site.evidence_page(i)),
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             words: e.words,
             draft: e.draft,
             outcomes: e.outcome_nodes().len(),
@@ -522,7 +520,7 @@ pub fn index_page(
 
 fn chart(id: &str, label: String, covered: usize, total: usize) -> Chart {
     Chart {
-        id: html::slugify(id),
+        id: crate::util::text::slug(id),
         label,
         covered,
         total,

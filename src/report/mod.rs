@@ -2,7 +2,9 @@
 
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeKind};
+use crate::util::text::{percent, plural};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -176,7 +178,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         .map(|e| EvidenceJson {
             path: &e.path,
             title: &e.title,
-            kind: e.kind.as_deref(),
+            kind: e.kind.map(EvidenceType::as_str),
             date: e.date.map(|d| d.to_string()),
             draft: e.draft,
             words: e.words,
@@ -214,10 +216,6 @@ pub fn write_json(out: &mut dyn Write, check: &Check) -> io::Result<()> {
 pub fn bar(covered: usize, total: usize, width: usize) -> String {
     let filled = (covered * width).checked_div(total).unwrap_or(0);
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
-}
-
-fn percent(covered: usize, total: usize) -> usize {
-    (covered * 100).checked_div(total).unwrap_or(0)
 }
 
 /// Human report: coverage per part and outcome, what is missing, then the diagnostics.
@@ -350,10 +348,6 @@ fn leaf_noun(fw: &Framework) -> &'static str {
     } else {
         "item"
     }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {

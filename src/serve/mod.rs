@@ -274,10 +274,9 @@ fn watched(path: &Path, root: &Path, site: &Path) -> bool {
         return false;
     }
     let rel = path.strip_prefix(root).unwrap_or(path);
-    !rel.components().enumerate().any(|(depth, c)| {
-        let name = c.as_os_str().to_string_lossy();
-        name.starts_with('.') && !(depth == 0 && name == ".senco")
-    })
+    !rel.components()
+        .enumerate()
+        .any(|(depth, c)| crate::util::fs::is_unwatched(c.as_os_str(), depth == 0))
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {

@@ -87,7 +87,7 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         .map_err(|e| FatalError::io(format!("cannot read {}: {e}", dir.display()), e))?;
     let mut folders: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir() && !crate::check::discover::is_hidden(&e.file_name()))
+        .filter(|e| e.path().is_dir() && !crate::util::fs::is_hidden(&e.file_name()))
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     folders.sort();
@@ -241,7 +241,7 @@ pub struct Row {
 
 impl Row {
     pub fn percent(&self) -> usize {
-        (self.covered * 100).checked_div(self.total).unwrap_or(0)
+        crate::util::text::percent(self.covered, self.total)
     }
 }
 

@@ -2,6 +2,7 @@
 //! JSON. Every writer reads the same plain data; none looks at a portfolio again.
 
 use crate::tutor::cohort::{Cohort, Mark, Row};
+use crate::util::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
@@ -355,7 +356,7 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
         out,
         "{BOLD}Cohort of {} trainee{}{broken}{BOLD:#} (today {})",
         s.trainees,
-        if s.trainees == 1 { "" } else { "s" },
+        plural(s.trainees),
         cohort.today
     )?;
     writeln!(out)?;
@@ -449,7 +450,7 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             out,
             "{} stale judgement{}: run `senco check` on a portfolio to see which.",
             s.stale_judgements,
-            if s.stale_judgements == 1 { "" } else { "s" }
+            plural(s.stale_judgements)
         )?;
     }
     Ok(())

@@ -63,24 +63,14 @@ struct Page<'a> {
 
 /// Where each trainee's portfolio is built inside the dashboard, by trainee index.
 fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
-    let mut taken = Vec::new();
+    let mut taken = std::collections::BTreeSet::new();
     cohort
         .trainees
         .iter()
         .map(|row| {
             row.error.is_none().then(|| {
-                let base = match crate::pack::slug(&row.name) {
-                    s if s.is_empty() => "trainee".to_string(),
-                    s => s,
-                };
-                let mut name = base.clone();
-                let mut n = 2;
-                while taken.contains(&name) {
-                    name = format!("{base}-{n}");
-                    n += 1;
-                }
-                taken.push(name.clone());
-                format!("portfolios/{name}")
+                let name = crate::util::text::slug_or(&row.name, "trainee");
+                format!("portfolios/{}", crate::util::text::unique(&mut taken, name))
             })
         })
         .collect()

@@ -2,10 +2,12 @@
 //! evidence as it is now. Re-confirming after the trainee edits is the same command
 //! again: the newer judgement replaces the stale one.
 
-use crate::check::judgement::{Verdict, normalise_path, sha256_hex};
+use crate::check::judgement::Verdict;
 use crate::error::FatalError;
 use crate::model::framework::Framework;
 use crate::model::portfolio::Portfolio;
+use crate::util::fs::normalise_path;
+use crate::util::hash::Sha256;
 use std::path::{Path, PathBuf};
 
 /// What the tutor judged.
@@ -75,7 +77,7 @@ pub fn write(
                     ));
                 }
             }
-            Some((rel, sha256_hex(&bytes)))
+            Some((rel, Sha256::of(&bytes)))
         }
     };
     let outcome_id = outcome.map(|n| framework.node(n).id.as_str());
@@ -89,11 +91,11 @@ pub fn write(
         // Evidence made by `senco new` starts with its own date; once is enough.
         let name = name.get(11..).filter(|_| looks_dated(name)).unwrap_or(name);
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(name));
+        stem.push_str(&crate::util::text::file_slug(name));
     }
     if let Some(id) = outcome_id {
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(id));
+        stem.push_str(&crate::util::text::file_slug(id));
     }
     for n in 1..1000 {
         let name = if n == 1 {
@@ -152,7 +154,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
 }
 
 fn judgement_text(
-    evidence: Option<&(String, String)>,
+    evidence: Option<&(String, Sha256)>,
     outcome: Option<&str>,
     review: &Review<'_>,
     assessor: &str,
