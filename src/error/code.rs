@@ -92,7 +92,7 @@ codes! {
     /// The shape of a UPN whose check letter does not verify.
     PossibleUpn = "possible-upn", Warning, "privacy.md";
     /// An NHS number whose check digit verifies.
-    NhsNumber = "nhs-number", Warning, "privacy.md";
+    NhsNumber = "nhs-number", Error, "privacy.md";
     /// A date near "born", "DOB" and the like.
     DateOfBirth = "date-of-birth", Warning, "privacy.md";
     /// An email address.
