@@ -179,7 +179,17 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
     let mut trainees = Vec::new();
     let mut folders = std::collections::BTreeSet::new();
     for (root, candidate) in roots.iter().zip(candidates) {
-        let check = crate::check::check_portfolio(root)?;
+        let mut check = crate::check::check_portfolio(root)?;
+        // A title left to default is the folder's name, often the trainee's: an
+        // anonymised pack (cover sheet, site, single file) never uses it.
+        if options.anonymise
+            && Some(check.portfolio.title.as_str()) == folder_title(root).as_deref()
+        {
+            check.portfolio.title = format!(
+                "Portfolio of Candidate {}",
+                candidate.as_deref().unwrap_or("0")
+            );
+        }
         if options.anonymise && check.portfolio.trainee.is_none() {
             return Err(FatalError::invalid(format!(
                 "{}: --anonymise needs the trainee's name to remove it",
@@ -239,10 +249,6 @@ fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, Fata
     let mut check = part.check.clone();
     if anonymise {
         check.portfolio.trainee = None;
-        // A title left to default is the folder's name, often the trainee's.
-        if Some(check.portfolio.title.as_str()) == folder_title(&check.portfolio.root).as_deref() {
-            check.portfolio.title = format!("Portfolio of {}", part.stand_in());
-        }
     }
     let mut json = serde_json::to_vec_pretty(&crate::report::to_json(&check))
         .map_err(|e| FatalError::invalid(format!("cannot write coverage.json: {e}")))?;

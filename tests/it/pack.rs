@@ -888,6 +888,13 @@ fn anonymised_pack_holds_the_name_in_no_form_and_no_link_breaks() {
     }
     assert!(checked > 10, "links were checked ({checked})");
 
+    // The title defaults to the folder's name; an anonymised pack uses its own.
+    let cover = entries
+        .iter()
+        .find(|e| e.path.ends_with("cover.html"))
+        .unwrap();
+    let cover = String::from_utf8_lossy(&cover.bytes);
+    assert!(cover.contains("Portfolio of Candidate 0001"), "{cover}");
     let manifest = entries.iter().find(|e| e.path == "manifest.json").unwrap();
     assert!(
         !String::from_utf8_lossy(&manifest.bytes).contains("git_commit"),
