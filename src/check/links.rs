@@ -12,6 +12,7 @@
 //! [`Index`] is what the resolver knows of the portfolio's evidence.
 
 use crate::check::evidence::Evidence;
+use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile};
 use crate::util::path::{PathError, RelPath};
 use std::collections::{BTreeMap, HashMap};
@@ -271,25 +272,25 @@ fn problem(link: &LinkRef, target: &Target) -> Option<Diagnostic> {
     let dest = link.dest.trim();
     let d = match (link.kind, why) {
         (LinkKind::Html, _) | (_, Broken::Empty | Broken::Scheme) => return None,
-        (LinkKind::Wiki, _) => Diagnostic::warning(
-            "broken-link",
+        (LinkKind::Wiki, _) => Diagnostic::new(
+            Code::BrokenLink,
             format!("`[[{dest}]]` names no evidence file in this portfolio"),
         )
         .with_help("write the file's name without `.md`, e.g. `[[2024-03-12-reflection]]`"),
-        (_, Broken::Outside) => Diagnostic::warning(
-            "link-outside-portfolio",
+        (_, Broken::Outside) => Diagnostic::new(
+            Code::LinkOutsidePortfolio,
             format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),
         )
         .with_help("copy the file into the portfolio (e.g. beside this evidence) and link to the copy"),
-        (_, Broken::Escapes) => Diagnostic::warning(
-            "link-outside-portfolio",
+        (_, Broken::Escapes) => Diagnostic::new(
+            Code::LinkOutsidePortfolio,
             format!(
                 "`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"
             ),
         )
         .with_help("copy the file into the portfolio instead of linking to it"),
-        (_, Broken::Missing | Broken::UnknownName) => Diagnostic::warning(
-            "broken-link",
+        (_, Broken::Missing | Broken::UnknownName) => Diagnostic::new(
+            Code::BrokenLink,
             format!("`{dest}` does not exist in the portfolio"),
         )
         .with_help("check the file name and folder; paths are relative to this evidence file"),

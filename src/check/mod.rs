@@ -76,11 +76,8 @@ impl Check {
 /// all that the commands that write into a portfolio (`new`, `review`) need of it.
 pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
-    let framework =
-        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
-            message: format!("portfolio.toml: {}", e.message),
-            help: e.help,
-        })?;
+    let framework = Framework::resolve(&portfolio.framework, &portfolio.root)
+        .map_err(|e| e.prefixed("portfolio.toml"))?;
     Ok((portfolio, framework))
 }
 

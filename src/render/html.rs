@@ -416,7 +416,8 @@ fn plain_text(events: &[Event<'_>]) -> String {
     s
 }
 
-pub use crate::check::markdown::slugify;
+/// A heading id or anchor: lower-case words joined by `-`.
+pub use crate::util::text::slug as slugify;
 
 /// Raw HTML `href` and `src` values, as written, and the URL each is given in an
 /// `href` and in an `src` (`None`: dropped).

@@ -1,8 +1,10 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
-//! ([`atomic`]), portfolio-relative paths ([`path`]), did-you-mean suggestions
-//! ([`suggest`]) and slugs ([`text`]).
+//! ([`atomic`]), the hidden-file rule and written paths ([`fs`]), hashing ([`hash`]), portfolio-relative paths ([`path`]),
+//! did-you-mean suggestions ([`suggest`]) and slugs and plurals ([`text`]).
 
 pub mod atomic;
+pub mod fs;
+pub mod hash;
 pub mod path;
 pub mod suggest;
 pub mod text;

@@ -73,7 +73,7 @@ impl RelPath {
 
     /// Whether any segment is hidden (starts with `.`).
     pub fn is_hidden(&self) -> bool {
-        self.0.split('/').any(|s| s.starts_with('.'))
+        crate::util::fs::is_hidden_path(&self.0)
     }
 
     /// The path on disk under `root`.
