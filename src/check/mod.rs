@@ -75,7 +75,7 @@ impl Check {
 pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
     let framework =
-        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
+        Framework::resolve_all(&portfolio.frameworks, &portfolio.root).map_err(|e| FatalError {
             message: format!("portfolio.toml: {}", e.message),
             help: e.help,
         })?;

@@ -25,6 +25,15 @@ pub fn run(args: &Args) -> Outcome {
     let mut out = anstream::stdout().lock();
     let Some(words) = &args.search else {
         match args.format {
+            Format::Json if framework.sections.len() > 1 => {
+                return Err(senco::FatalError::new(format!(
+                    "this portfolio follows {} frameworks ({}), and a framework file holds one",
+                    framework.sections.len(),
+                    framework.ids()
+                ))
+                .with_help("name one with `--framework ID`")
+                .into());
+            }
             Format::Json => report::write_framework_json(&mut out, &framework)?,
             Format::Text => report::write_outcomes(&mut out, &framework)?,
         }
