@@ -3,4 +3,5 @@
 
 pub mod deadline;
 pub mod framework;
+pub mod interchange;
 pub mod portfolio;

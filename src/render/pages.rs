@@ -35,11 +35,8 @@ pub struct Common {
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct FrameworkLabel {
     pub id: String,
-    pub slug: String,
     pub title: String,
     pub version: String,
-    pub covered: usize,
-    pub total: usize,
 }
 
 impl Common {
@@ -56,23 +53,10 @@ impl Common {
             frameworks: fw
                 .sections
                 .iter()
-                .enumerate()
-                .map(|(index, s)| {
-                    let roots: Vec<usize> = fw.section_roots(index).collect();
-                    FrameworkLabel {
-                        id: s.id.clone(),
-                        slug: html::slugify(&s.id),
-                        title: s.title.clone(),
-                        version: s.version.clone(),
-                        covered: roots
-                            .iter()
-                            .map(|&r| check.coverage.node(r).leaves_covered)
-                            .sum(),
-                        total: roots
-                            .iter()
-                            .map(|&r| check.coverage.node(r).leaves_total)
-                            .sum(),
-                    }
+                .map(|s| FrameworkLabel {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    version: s.version.clone(),
                 })
                 .collect(),
             generator: format!("senco {}", env!("CARGO_PKG_VERSION")),
@@ -470,6 +454,8 @@ struct SiteSection {
     title: String,
     version: String,
     text: Option<String>,
+    covered: usize,
+    total: usize,
     tree: Vec<TreeNode>,
 }
 
@@ -483,6 +469,14 @@ fn site_section(check: &Check, index: usize) -> SiteSection {
         title: section.title.clone(),
         version: section.version.clone(),
         text: section.text.clone(),
+        covered: roots
+            .iter()
+            .map(|&r| check.coverage.node(r).leaves_covered)
+            .sum(),
+        total: roots
+            .iter()
+            .map(|&r| check.coverage.node(r).leaves_total)
+            .sum(),
         tree: roots.iter().map(|&r| tree(check, r, "")).collect(),
     }
 }
