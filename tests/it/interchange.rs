@@ -354,7 +354,9 @@ fn mahara_export_has_standards_and_nested_elements() {
 
 /// A fixture only this module uses: `tests/it/interchange/fixtures/NAME`.
 fn own_fixture(name: &str) -> std::path::PathBuf {
-    manifest_dir().join("tests/it/interchange/fixtures").join(name)
+    manifest_dir()
+        .join("tests/it/interchange/fixtures")
+        .join(name)
 }
 
 fn fixture_text(name: &str) -> String {
