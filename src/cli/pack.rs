@@ -22,6 +22,10 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    /// With --anonymise, keep office documents, PDFs and archives, whose metadata senco
+    /// cannot check (refused otherwise).
+    #[arg(long)]
+    allow_attachments: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -29,6 +33,7 @@ pub fn run(args: &Args) -> Outcome {
         anonymise: args.anonymise,
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
+        allow_attachments: args.allow_attachments,
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,
@@ -39,6 +44,9 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let written = senco::pack::write(&pack, &args.output)?;
+    for line in pack.outstanding_warnings() {
+        writeln!(anstream::stderr(), "warning: {line}")?;
+    }
     writeln!(
         anstream::stdout(),
         "wrote {} ({} files, {} bytes)\nSHA-256 {}",
