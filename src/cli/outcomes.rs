@@ -47,7 +47,7 @@ pub fn run(args: &Args) -> Outcome {
             _ => None,
         };
         if framework.sections.len() > 1 && args.format != OutcomesFormat::Text {
-            return Err(senco::FatalError::new(format!(
+            return Err(senco::FatalError::invalid(format!(
                 "this portfolio follows {} frameworks ({}), and a framework file holds one",
                 framework.sections.len(),
                 framework.ids()
@@ -72,7 +72,7 @@ pub fn run(args: &Args) -> Outcome {
         match args.format {
             OutcomesFormat::Case | OutcomesFormat::MoodleCsv | OutcomesFormat::Mahara => {}
             _ if framework.sections.len() > 1 => {
-                return Err(senco::FatalError::new(format!(
+                return Err(senco::FatalError::invalid(format!(
                     "this portfolio follows {} frameworks ({}), and a framework file holds one",
                     framework.sections.len(),
                     framework.ids()
@@ -91,7 +91,7 @@ pub fn run(args: &Args) -> Outcome {
         OutcomesFormat::Json => report::write_outcome_hits_json(&mut out, &framework, &hits)?,
         OutcomesFormat::Text => report::write_outcome_hits(&mut out, &framework, &hits)?,
         _ => {
-            return Err(senco::FatalError::new(
+            return Err(senco::FatalError::invalid(
                 "--search prints text or JSON: `--format case`, `moodle-csv` and `mahara` export a whole framework",
             )
             .into());

@@ -221,22 +221,23 @@ impl Framework {
     pub fn combine(frameworks: Vec<Framework>) -> Result<Framework, FatalError> {
         let mut frameworks = frameworks.into_iter();
         let Some(mut combined) = frameworks.next() else {
-            return Err(FatalError::new("no framework given")
+            return Err(FatalError::usage("no framework given")
                 .with_help("write e.g. `framework = \"nasenco-2014\"`"));
         };
         for next in frameworks {
             if let Some(same) = combined.sections.iter().find(|s| s.id == next.id) {
-                return Err(
-                    FatalError::new(format!("framework `{}` is listed twice", same.id))
-                        .with_help("list each framework once"),
-                );
+                return Err(FatalError::invalid(format!(
+                    "framework `{}` is listed twice",
+                    same.id
+                ))
+                .with_help("list each framework once"));
             }
             let mut names: Vec<(&String, &NodeId)> = next.lookup.iter().collect();
             names.sort();
             for (name, &theirs) in names {
                 if let Some(&ours) = combined.lookup.get(name) {
                     let (a, b) = (combined.node(ours), next.node(theirs));
-                    return Err(FatalError::new(format!(
+                    return Err(FatalError::invalid(format!(
                         "frameworks `{}` and `{}` both use the name `{}` (for `{}` and `{}`)",
                         combined.sections[a.section].id,
                         next.id,
@@ -293,7 +294,7 @@ impl Framework {
         if spec.ends_with(".json") || path.is_file() {
             return Framework::from_path(&path);
         }
-        let mut err = FatalError::new(format!("unknown framework `{spec}`"));
+        let mut err = FatalError::usage(format!("unknown framework `{spec}`"));
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
         err = match crate::util::suggest::closest(spec, ids.iter().copied()) {
             Some(best) => err.with_help(format!(
@@ -310,16 +311,16 @@ impl Framework {
 
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
-            .ok_or_else(|| FatalError::new(format!("unknown built-in framework `{id}`")))?;
+            .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
         Framework::from_json(json, &format!("built-in framework `{id}`"))
     }
 
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
         let json = std::fs::read_to_string(path).map_err(|e| {
-            FatalError::new(format!(
-                "cannot read framework file {}: {e}",
-                path.display()
-            ))
+            FatalError::io(
+                format!("cannot read framework file {}: {e}", path.display()),
+                e,
+            )
         })?;
         Framework::from_json(&json, &path.display().to_string())
     }
@@ -327,7 +328,7 @@ impl Framework {
     /// Parses and validates framework JSON; `origin` names it in error messages.
     pub fn from_json(json: &str, origin: &str) -> Result<Framework, FatalError> {
         let file: FrameworkFile = serde_json::from_str(json).map_err(|e| {
-            FatalError::new(format!(
+            FatalError::invalid(format!(
                 "{origin}:{}:{}: invalid framework JSON: {e}",
                 e.line(),
                 e.column()
@@ -339,7 +340,7 @@ impl Framework {
 
     /// Validates a framework file, as loaded or as an importer made it.
     pub fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
-        let invalid = |msg: String| FatalError::new(format!("{origin}: {msg}"));
+        let invalid = |msg: String| FatalError::invalid(format!("{origin}: {msg}"));
         for (field, value) in [
             ("id", &file.id),
             ("title", &file.title),

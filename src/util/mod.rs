@@ -1,5 +1,9 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
-//! ([`atomic`]) and did-you-mean suggestions ([`suggest`]).
+//! ([`atomic`]), the hidden-file rule and written paths ([`fs`]), hashing ([`hash`]),
+//! did-you-mean suggestions ([`suggest`]) and slugs and plurals ([`text`]).
 
 pub mod atomic;
+pub mod fs;
+pub mod hash;
 pub mod suggest;
+pub mod text;

@@ -11,6 +11,7 @@
 //! exports the same bytes. CASE has no place for aliases or rollup.
 
 use super::{Imported, clean_id, kind_for_depth, slug};
+use crate::error::Code;
 use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, SourceText};
 use crate::model::framework::{FrameworkFile, NodeFile, NodeKind, Rollup, Section};
@@ -115,7 +116,7 @@ fn item_type(kind: NodeKind) -> &'static str {
 pub fn export(section: &Section) -> Result<String, FatalError> {
     let file = section.to_file();
     let date = section.date.ok_or_else(|| {
-        FatalError::new(format!(
+        FatalError::invalid(format!(
             "framework `{}` has no date for CASE's lastChangeDateTime",
             section.id
         ))
@@ -194,7 +195,7 @@ pub fn export(section: &Section) -> Result<String, FatalError> {
         cf_associations: associations,
     };
     let mut json = serde_json::to_string_pretty(&package)
-        .map_err(|e| FatalError::new(format!("cannot write the CASE package: {e}")))?;
+        .map_err(|e| FatalError::invalid(format!("cannot write the CASE package: {e}")))?;
     json.push('\n');
     Ok(json)
 }
@@ -209,7 +210,7 @@ struct ReadItem {
 /// Reads a CASE 1.0 package (or an API response `{"CFPackage": {...}}`).
 pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
     let root: Value = serde_json::from_str(text).map_err(|e| {
-        FatalError::new(format!(
+        FatalError::invalid(format!(
             "{name}:{}:{}: not valid JSON: {e}",
             e.line(),
             e.column()
@@ -227,7 +228,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         .get("CFDocument")
         .filter(|d| d.is_object())
         .ok_or_else(|| {
-            FatalError::new(format!("{name}: no CFDocument: not a CASE package"))
+            FatalError::invalid(format!("{name}: no CFDocument: not a CASE package"))
                 .with_help("export the framework from the CASE server as a CFPackage (JSON)")
         })?;
     let string = |v: &Value, key: &str| {
@@ -238,7 +239,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
             .map(str::to_string)
     };
     let title = string(document, "title")
-        .ok_or_else(|| FatalError::new(format!("{name}: the CFDocument has no title")))?;
+        .ok_or_else(|| FatalError::invalid(format!("{name}: the CFDocument has no title")))?;
     let doc_id = string(document, "identifier").unwrap_or_default();
     let version = string(document, "version").unwrap_or_else(|| {
         string(document, "lastChangeDateTime")
@@ -267,8 +268,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         let statement = string(item, "fullStatement");
         let (Some(uuid), Some(statement)) = (uuid, statement) else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(
+                    Code::ImportSkipped,
                     format!("CFItems[{index}] has no identifier or no fullStatement: skipped"),
                 ),
                 at,
@@ -277,8 +278,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         let Some(code) = code else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("CFItems[{index}] (\"{}\") has no humanCodingScheme, which senco uses as its id: skipped, with anything under it", short(&statement)),
                 )
                 .with_help("give every item a humanCodingScheme in the CASE server, then export again"),
@@ -288,8 +288,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         let Some(id) = clean_id(&code) else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("CFItems[{index}]: humanCodingScheme `{code}` has no letters or digits: skipped"),
                 ),
                 at,
@@ -298,8 +297,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         if id != code {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-renamed",
+                Diagnostic::new(Code::ImportRenamed,
                     format!("CFItems[{index}]: humanCodingScheme `{code}` becomes the id `{id}` (ids may hold only letters, digits, `.`, `-` and `_`)"),
                 ),
                 at,
@@ -307,8 +305,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         }
         if !seen_ids.insert(id.to_uppercase()) {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("CFItems[{index}]: a second item with the id `{id}`: skipped, with anything under it"),
                 ),
                 at,
@@ -351,8 +348,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         if kind != "isChildOf" {
             diagnostics.push(locate(
-                Diagnostic::hint(
-                    "import-skipped",
+                Diagnostic::new(
+                    Code::ImportNotKept,
                     format!("CFAssociations[{index}] is `{kind}`: not kept (a senco framework is a tree, with no cross-links)"),
                 ),
                 at,
@@ -362,8 +359,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         let (Some(origin), Some(destination)) = (end("originNodeURI"), end("destinationNodeURI"))
         else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(
+                    Code::ImportSkipped,
                     format!(
                         "CFAssociations[{index}] lacks an origin or destination identifier: skipped"
                     ),
@@ -374,8 +371,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         let Some(&child) = by_uuid.get(&origin) else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("CFAssociations[{index}]: its child {origin} is not an item that was read: skipped"),
                 ),
                 at,
@@ -388,8 +384,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
             Some(p)
         } else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("CFAssociations[{index}]: the parent {destination} of `{}` is neither the document nor an item that was read: `{}` is skipped, with anything under it", items[child].node.id, items[child].node.id),
                 ),
                 at,
@@ -399,8 +394,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         if parent_of[child].is_some() {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-ambiguous",
+                Diagnostic::new(Code::ImportAmbiguous,
                     format!("CFAssociations[{index}]: `{}` already has a parent; this second isChildOf is ignored", items[child].node.id),
                 ),
                 at,
@@ -417,8 +411,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
     for (i, parent) in parent_of.iter().enumerate() {
         if parent.is_none() {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-ambiguous",
+                Diagnostic::new(
+                    Code::ImportAmbiguous,
                     format!(
                         "`{}` has no isChildOf association: placed at the top level",
                         items[i].node.id
@@ -450,8 +444,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         .filter_map(|(i, s)| s.as_ref().map(|s| (i, s)))
     {
         diagnostics.push(locate(
-            Diagnostic::warning(
-                "import-skipped",
+            Diagnostic::new(Code::ImportSkipped,
                 format!("`{}` is not under the document (its parent was skipped, or its isChildOf links form a loop): skipped", item.node.id),
             ),
             item.at,
@@ -559,8 +552,8 @@ fn kind_of(
         Some(_) => {
             let other = item_type.unwrap_or_default();
             diagnostics.push(locate(
-                Diagnostic::hint(
-                    "import-kind",
+                Diagnostic::new(
+                    Code::ImportKind,
                     format!(
                         "CFItemType `{other}` has no senco kind: `{}` by its depth",
                         by_depth.as_str()

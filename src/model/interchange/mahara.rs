@@ -130,7 +130,7 @@ pub fn export(section: &Section) -> Result<String, FatalError> {
         },
     };
     let mut json = serde_json::to_string_pretty(&matrix)
-        .map_err(|e| FatalError::new(format!("cannot write the Mahara matrix: {e}")))?;
+        .map_err(|e| FatalError::invalid(format!("cannot write the Mahara matrix: {e}")))?;
     json.push('\n');
     Ok(json)
 }

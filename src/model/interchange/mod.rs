@@ -59,7 +59,7 @@ pub fn import(
     };
     if imported.file.nodes.is_empty() {
         return Err(
-            FatalError::new(format!("{name}: no outcomes left to import"))
+            FatalError::invalid(format!("{name}: no outcomes left to import"))
                 .with_help("every row was skipped: see the warnings above"),
         );
     }
@@ -77,7 +77,7 @@ pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
 pub fn read_source(path: &std::path::Path) -> Result<String, FatalError> {
     use std::io::Read;
     let cannot = |e: std::io::Error| {
-        FatalError::new(format!(
+        FatalError::invalid(format!(
             "cannot read framework file {}: {e}",
             path.display()
         ))
@@ -88,14 +88,14 @@ pub fn read_source(path: &std::path::Path) -> Result<String, FatalError> {
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     if bytes.len() as u64 > MAX_FRAMEWORK_BYTES {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "{} is larger than {} MB: not a framework file",
             path.display(),
             MAX_FRAMEWORK_BYTES >> 20
         )));
     }
     let text = String::from_utf8(bytes).map_err(|_| {
-        FatalError::new(format!("{} is not valid UTF-8", path.display()))
+        FatalError::invalid(format!("{} is not valid UTF-8", path.display()))
             .with_help("save it as UTF-8 (Moodle exports UTF-8 by default)")
     })?;
     Ok(text

@@ -10,6 +10,7 @@
 //! characters, so longer wording travels whole in the HTML `Description`.
 
 use super::{Imported, clean_id, escape_html, html_to_text, kind_for_depth, shorten};
+use crate::error::Code;
 use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, SourceText};
 use crate::model::framework::{FrameworkFile, NodeFile, NodeKind, Rollup, Section};
@@ -61,7 +62,7 @@ pub fn export(section: &Section) -> Result<String, FatalError> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let fail = |e: csv::Error| FatalError::new(format!("cannot write the Moodle CSV: {e}"));
+    let fail = |e: csv::Error| FatalError::invalid(format!("cannot write the Moodle CSV: {e}"));
     writer.write_record(HEADERS).map_err(fail)?;
     let (short_name, _) = shorten(&file.title, MAX_NAME);
     writer
@@ -114,7 +115,7 @@ pub fn export(section: &Section) -> Result<String, FatalError> {
         .into_inner()
         .map_err(|e| fail(e.into_error().into()))?;
     String::from_utf8(bytes)
-        .map_err(|e| FatalError::new(format!("cannot write the Moodle CSV: {e}")))
+        .map_err(|e| FatalError::invalid(format!("cannot write the Moodle CSV: {e}")))
 }
 
 fn collect_kinds(nodes: &[NodeFile], depth: usize, out: &mut Vec<Option<NodeKind>>) {
@@ -247,7 +248,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            FatalError::new(format!("{name}:{line}: not a readable CSV: {e}"))
+            FatalError::invalid(format!("{name}:{line}: not a readable CSV: {e}"))
         })?;
         let start = record.position().map_or(0, |p| p.byte() as usize);
         rows.push(Row {
@@ -258,19 +259,18 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
     let mut rows = rows.into_iter();
     let header = rows
         .next()
-        .ok_or_else(|| FatalError::new(format!("{name}: the file is empty")))?;
+        .ok_or_else(|| FatalError::invalid(format!("{name}: the file is empty")))?;
     let expected: Vec<String> = HEADERS.iter().map(|h| loose(h)).collect();
     let found: Vec<String> = header.fields.iter().map(|h| loose(h)).collect();
     if found.len() < 3 || found[..3] != expected[..3] {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "{name}:1:1: not a Moodle competency framework CSV: the first columns should be `Parent ID number`, `ID number`, `Short name`"
         ))
         .with_help("export the framework from Moodle (Site administration > Competencies > Export competency framework)"));
     }
     if found.len() != 14 || found != expected {
         diagnostics.push(locate(
-            Diagnostic::warning(
-                "import-columns",
+            Diagnostic::new(Code::ImportColumns,
                 format!(
                     "the header has {} columns, not Moodle's fourteen in its order; columns are read by position, as Moodle reads them",
                     header.fields.len()
@@ -289,8 +289,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         if truthy(row.get(12)) {
             if framework.is_some() {
                 diagnostics.push(locate(
-                    Diagnostic::warning(
-                        "import-skipped",
+                    Diagnostic::new(
+                        Code::ImportSkipped,
                         "a second framework row: skipped (a file holds one framework)",
                     ),
                     row.at(12),
@@ -303,7 +303,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         }
     }
     let framework = framework.ok_or_else(|| {
-        FatalError::new(format!(
+        FatalError::invalid(format!(
             "{name}: no framework row (a row with `Is framework` set to 1)"
         ))
         .with_help("Moodle rejects such a file too (\"File format is invalid\")")
@@ -328,8 +328,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
                 (2, "Short name")
             };
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("a competency with no {what}: skipped (Moodle skips it too), with anything under it"),
                 ),
                 row.at(column),
@@ -338,8 +337,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         }
         let Some(id) = clean_id(&raw_id) else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(
+                    Code::ImportSkipped,
                     format!("ID number `{raw_id}` has no letters or digits: skipped"),
                 ),
                 row.at(1),
@@ -348,8 +347,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         };
         if id != raw_id {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-renamed",
+                Diagnostic::new(Code::ImportRenamed,
                     format!("ID number `{raw_id}` becomes the id `{id}` (ids may hold only letters, digits, `.`, `-` and `_`)"),
                 ),
                 row.at(1),
@@ -357,8 +355,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         }
         if !seen_upper.insert(id.to_uppercase()) {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("a second competency with the ID number `{raw_id}`: skipped (the first is kept)"),
                 ),
                 row.at(1),
@@ -367,8 +364,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         }
         if !row.get(10).trim().is_empty() {
             diagnostics.push(locate(
-                Diagnostic::hint(
-                    "import-skipped",
+                Diagnostic::new(
+                    Code::ImportNotKept,
                     format!("`{id}`: cross-referenced competencies are not kept (a senco framework is a tree)"),
                 ),
                 row.at(10),
@@ -404,8 +401,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
             children.entry(Some(p)).or_default().push(i);
         } else {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("`{}`: its Parent ID number `{parent}` names no competency in the file: skipped, with anything under it (Moodle would drop it without a word)", node.id),
                 ),
                 row.at(0),
@@ -429,8 +425,7 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         let parent = row.get(0).trim();
         if !placed[i] && (parent.is_empty() || index.contains_key(parent)) {
             diagnostics.push(locate(
-                Diagnostic::warning(
-                    "import-skipped",
+                Diagnostic::new(Code::ImportSkipped,
                     format!("`{}` is not under the framework (its parent was skipped, or the Parent ID numbers form a loop): skipped", node.id),
                 ),
                 row.at(0),
@@ -443,8 +438,8 @@ pub fn import(name: &str, text: &str) -> Result<Imported, FatalError> {
         .collect();
     if !unknown.is_empty() {
         diagnostics.push(locate(
-            Diagnostic::hint(
-                "import-kind",
+            Diagnostic::new(
+                Code::ImportKind,
                 format!(
                     "taxonomy {} has no senco kind: those levels take their kind from depth",
                     unknown
