@@ -76,7 +76,7 @@ impl Check {
 /// all that the commands that write into a portfolio (`new`, `review`) need of it.
 pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
-    let framework = Framework::resolve(&portfolio.framework, &portfolio.root)
+    let framework = Framework::resolve_all(&portfolio.frameworks, &portfolio.root)
         .map_err(|e| e.prefixed("portfolio.toml"))?;
     Ok((portfolio, framework))
 }

@@ -1042,7 +1042,7 @@ fn a_file_that_vanishes_between_finding_and_reading_is_reported() {
     harness::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
     let portfolio = senco::model::portfolio::Portfolio::load(p).expect("portfolio");
     let framework =
-        senco::model::framework::Framework::resolve(&portfolio.framework, &portfolio.root)
+        senco::model::framework::Framework::resolve_all(&portfolio.frameworks, &portfolio.root)
             .expect("framework");
     let (found, problems) = senco::check::discover::discover(&portfolio).expect("discover");
     assert!(problems.is_empty());
