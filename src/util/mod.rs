@@ -1,5 +1,6 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
-//! ([`atomic`]) and did-you-mean suggestions ([`suggest`]).
+//! ([`atomic`]), did-you-mean suggestions ([`suggest`]) and tie-aware ranking ([`rank`]).
 
 pub mod atomic;
+pub mod rank;
 pub mod suggest;
