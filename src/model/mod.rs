@@ -4,3 +4,5 @@
 pub mod deadline;
 pub mod framework;
 pub mod portfolio;
+pub mod reflective;
+pub mod settings;

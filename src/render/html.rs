@@ -334,7 +334,13 @@ fn plain_text(events: &[Event<'_>]) -> String {
 /// Ids the evidence page itself uses: the landmark, the opening, the tag badges (`tag-N`,
 /// which passage links point at) and the built-in theme's section headings. Evidence may
 /// not take them, or a link meant for senco's anchor would land on the evidence's.
-const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
+const RESERVED_IDS: &[&str] = &[
+    "main",
+    "opening",
+    "claimed-outcomes",
+    "text",
+    "stages-heading",
+];
 
 fn is_reserved_id(id: &str) -> bool {
     RESERVED_IDS.contains(&id) || id.starts_with("tag-")
