@@ -49,6 +49,44 @@ impl Verification {
     }
 }
 
+/// Writes what `senco verify` found: each difference, then the verdict and the zip's hash.
+pub fn write_text(out: &mut dyn std::io::Write, result: &Verification) -> std::io::Result<()> {
+    for name in &result.missing {
+        writeln!(out, "missing: {name}")?;
+    }
+    for name in &result.extra {
+        writeln!(out, "extra:   {name}")?;
+    }
+    for (name, why) in &result.changed {
+        writeln!(out, "changed: {name}: {why}")?;
+    }
+    match &result.layout {
+        Layout::Differs => writeln!(
+            out,
+            "changed: the zip's headers (dates, permissions or comments) differ from what senco wrote"
+        )?,
+        Layout::Skipped(version) => writeln!(
+            out,
+            "note: made by senco {version}; only the files' contents were checked"
+        )?,
+        Layout::Same | Layout::NotChecked => {}
+    }
+    if result.intact() {
+        writeln!(
+            out,
+            "intact: all {} files match manifest.json\nSHA-256 {}",
+            result.manifest.files.len(),
+            result.sha256
+        )
+    } else {
+        writeln!(
+            out,
+            "NOT intact: this pack differs from its manifest\nSHA-256 {}",
+            result.sha256
+        )
+    }
+}
+
 /// Checks the pack at `path`. Errors (exit 2) mean it is not a readable zip with a manifest.
 pub fn verify(path: &Path) -> Result<Verification, FatalError> {
     let bytes = std::fs::read(path)
