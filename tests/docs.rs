@@ -1,32 +1,10 @@
 //! The README and the guide name every subcommand clap defines, so a new command cannot
 //! ship undocumented.
 
-use assert_cmd::Command;
-use std::path::Path;
+mod common;
 
-/// The subcommands as `senco --help` lists them (from the clap definitions).
-fn subcommands() -> Vec<String> {
-    let out = Command::cargo_bin("senco")
-        .expect("binary")
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "200")
-        .arg("--help")
-        .output()
-        .expect("runs");
-    let help = String::from_utf8(out.stdout).expect("utf-8");
-    let listed: Vec<String> = help
-        .lines()
-        .skip_while(|l| l.trim() != "Commands:")
-        .skip(1)
-        .take_while(|l| !l.trim().is_empty())
-        // Continuation lines of a wrapped description are indented further.
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .filter(|name| name != "help")
-        .collect();
-    assert!(listed.len() >= 12, "parsed the command list: {help}");
-    listed
-}
+use common::subcommands;
+use std::path::Path;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -22,6 +22,9 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    /// Print nothing when the pack is written (problems are still printed).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -39,6 +42,9 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let written = senco::pack::write(&pack, &args.output)?;
+    if args.quiet {
+        return Ok(OK);
+    }
     writeln!(
         anstream::stdout(),
         "wrote {} ({} files, {} bytes)\nSHA-256 {}",

@@ -81,13 +81,7 @@ pub struct Portfolio {
 pub fn find_from_current_folder() -> Result<PathBuf, FatalError> {
     let cwd = std::env::current_dir()
         .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
-    cwd.ancestors()
-        .find(|dir| dir.join(CONFIG_FILE).is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| {
-            FatalError::new("no portfolio.toml in this folder or any folder above it")
-                .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
-        })
+    find_root(&cwd)
 }
 
 impl Portfolio {

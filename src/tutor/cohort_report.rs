@@ -499,14 +499,14 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
                 t.id, t.lacking, t.of
             )?;
         }
-        if let Some(last) = s.teach_next.last() {
-            if s.teach_next_more_tied > 0 {
-                writeln!(
-                    out,
-                    "  {DIM}… and {} more tied at ={} (lacked by {} of {}): see the matrix, or --format csv{DIM:#}",
-                    s.teach_next_more_tied, last.rank, last.lacking, last.of
-                )?;
-            }
+        if let Some(last) = s.teach_next.last()
+            && s.teach_next_more_tied > 0
+        {
+            writeln!(
+                out,
+                "  {DIM}… and {} more tied at ={} (lacked by {} of {}): see the matrix, or --format csv{DIM:#}",
+                s.teach_next_more_tied, last.rank, last.lacking, last.of
+            )?;
         }
     }
     writeln!(out)?;

@@ -2,5 +2,6 @@
 //! ([`atomic`]), did-you-mean suggestions ([`suggest`]) and tie-aware ranking ([`rank`]).
 
 pub mod atomic;
+pub mod browser;
 pub mod rank;
 pub mod suggest;

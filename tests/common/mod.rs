@@ -162,3 +162,25 @@ pub fn framework_order(json_path: &Path) -> Vec<(String, String)> {
 pub fn nasenco_json() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("outcomes/nasenco-2014.json")
 }
+
+/// The subcommands as `senco --help` lists them (from the clap definitions), `help` left out.
+pub fn subcommands() -> Vec<String> {
+    let out = senco()
+        .env("COLUMNS", "200")
+        .arg("--help")
+        .output()
+        .expect("runs");
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    let listed: Vec<String> = help
+        .lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        // Continuation lines of a wrapped description are indented further.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|name| name != "help")
+        .collect();
+    assert!(listed.len() >= 12, "parsed the command list: {help}");
+    listed
+}
