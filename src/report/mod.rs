@@ -286,7 +286,8 @@ pub const WRITE_NEXT: usize = 5;
 /// The rule "write next" is ordered by, as the outputs state it.
 pub const WRITE_NEXT_RULE: &str = "outcomes nearest completion first, by indicators left to cover; equal counts share a rank (=), then framework order";
 
-/// What to write next: uncovered indicators, ranked by [`WRITE_NEXT_RULE`].
+/// What to write next: the gaps ([`crate::check::coverage::Coverage::gaps`]), ranked by
+/// [`WRITE_NEXT_RULE`].
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct WriteNext {
     pub rule: &'static str,
@@ -301,7 +302,7 @@ pub struct WriteNextItem {
     pub title: String,
     /// The outcome it completes (itself for an indicator without a parent).
     pub outcome: String,
-    /// Indicators of that outcome not yet covered, this one included.
+    /// Gaps left in that outcome, this one included.
     pub left_in_outcome: usize,
     pub rank: usize,
     pub tied: usize,
@@ -309,13 +310,17 @@ pub struct WriteNextItem {
 
 pub fn write_next(check: &Check) -> WriteNext {
     let fw = &check.framework;
-    let mut left: Vec<(usize, usize, usize)> = check
-        .coverage
-        .uncovered_leaves(fw)
-        .map(|leaf| {
-            let outcome = fw.node(leaf).parent.unwrap_or(leaf);
-            let cov = check.coverage.node(outcome);
-            (cov.leaves_total - cov.leaves_covered, leaf, outcome)
+    let gaps = check.coverage.gaps(fw);
+    let outcome_of = |gap: usize| fw.node(gap).parent.unwrap_or(gap);
+    let mut open: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for &gap in &gaps {
+        *open.entry(outcome_of(gap)).or_default() += 1;
+    }
+    let mut left: Vec<(usize, usize, usize)> = gaps
+        .iter()
+        .map(|&gap| {
+            let outcome = outcome_of(gap);
+            (open.get(&outcome).copied().unwrap_or(1), gap, outcome)
         })
         .collect();
     // Node ids are in framework order, so the leaf id breaks ties in that order.

@@ -37,9 +37,15 @@ pub fn run(cmd: &mut Command) -> Run {
     }
 }
 
-/// `senco check PATH --format json`: the exit code and the parsed object.
+/// The day checks are run on, so no output depends on the clock.
+pub const TODAY: &str = "2026-01-15";
+
+/// `senco check PATH --format json --today TODAY`: the exit code and the parsed object.
 pub fn check_json(path: &Path) -> (i32, Value) {
-    let run = run(senco().arg("check").arg(path).args(["--format", "json"]));
+    let run = run(senco()
+        .arg("check")
+        .arg(path)
+        .args(["--format", "json", "--today", TODAY]));
     let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
         panic!(
             "check --format json printed invalid JSON ({e}):\n{}\nstderr:\n{}",
@@ -49,9 +55,9 @@ pub fn check_json(path: &Path) -> (i32, Value) {
     (run.code, json)
 }
 
-/// `senco check PATH` as text.
+/// `senco check PATH --today TODAY` as text.
 pub fn check_text(path: &Path) -> Run {
-    run(senco().arg("check").arg(path))
+    run(senco().arg("check").arg(path).args(["--today", TODAY]))
 }
 
 pub fn item<'a>(json: &'a Value, id: &str) -> &'a Value {
