@@ -1,0 +1,1332 @@
+//! The bad-input corpus: what trainees' editors, phones and accidents put in a
+//! portfolio. Each case is dropped into a small portfolio beside a good evidence file and
+//! checked (the render-heavy ones built too) with a hang guard, `RUST_BACKTRACE=1` and a
+//! look at peak memory; the run must give the case's diagnostic and exit code, check the
+//! good file as usual, and never panic.
+//!
+//! Big inputs (50 MB, a 10 MB line, 100,000 levels of nesting, an alias bomb) are made
+//! here at test time, never committed. Cases covered elsewhere: a link out of the
+//! portfolio for `senco check` (`check.rs`,
+//! `symlinks_out_of_the_portfolio_are_not_followed`; here for `senco build`).
+
+use crate::harness;
+use serde_json::Value;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------
+// Running senco
+// ---------------------------------------------------------------------------------------
+
+/// Generous: a debug build on a busy machine. Only a hang should ever reach it.
+const HANG_GUARD: Duration = Duration::from_secs(180);
+
+/// One finished run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// Peak resident memory in MiB, read from `/proc` while it ran (Linux only).
+    peak_mib: Option<u64>,
+}
+
+/// Runs `senco ARGS` with a hang guard and `RUST_BACKTRACE=1`, and fails on a panic, a
+/// stack overflow, a signal or a hang.
+fn run_guarded(args: &[&OsStr]) -> Run {
+    let what = args
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // Output goes to files: a pipe nobody reads while polling would fill up and block.
+    let out = tempfile::tempdir().expect("tempdir");
+    let (stdout_path, stderr_path) = (out.path().join("stdout"), out.path().join("stderr"));
+    let mut cmd: Command = harness::senco_process();
+    cmd.args(args)
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&stdout_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&stderr_path).expect("stderr file"));
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("senco starts");
+    let mut peak_mib = None;
+    let status: ExitStatus = loop {
+        peak_mib = peak_rss_mib(child.id()).or(peak_mib);
+        if let Some(status) = child.try_wait().expect("wait for senco") {
+            break status;
+        }
+        if started.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`senco {what}` was still running after {HANG_GUARD:?}: a hang");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).expect("output")).into_owned();
+    let (stdout, stderr) = (read(&stdout_path), read(&stderr_path));
+    for sign in ["panicked", "RUST_BACKTRACE", "overflowed its stack"] {
+        assert!(
+            !stderr.contains(sign),
+            "`senco {what}` crashed ({sign}):\n{stderr}"
+        );
+    }
+    let Some(code) = status.code() else {
+        panic!("`senco {what}` was killed: {status}\n{stderr}");
+    };
+    eprintln!(
+        "senco {what}: exit {code} in {:.1} s, peak {} MiB",
+        started.elapsed().as_secs_f64(),
+        peak_mib.map_or_else(|| "?".to_string(), |m| m.to_string())
+    );
+    Run {
+        code,
+        stdout,
+        stderr,
+        peak_mib,
+    }
+}
+
+/// The peak resident memory of a running `senco` process. The name check skips the
+/// moment between fork and exec, when the child is still a copy of this test.
+fn peak_rss_mib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+    };
+    if field("Name:")? != "senco" {
+        return None;
+    }
+    let kib: u64 = field("VmHWM:")?
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
+fn assert_memory_below(run: &Run, mib: u64, what: &str) {
+    match run.peak_mib {
+        Some(peak) => assert!(
+            peak < mib,
+            "{what}: peak memory {peak} MiB, bound {mib} MiB"
+        ),
+        None if cfg!(target_os = "linux") => panic!("{what}: could not read peak memory"),
+        None => eprintln!("{what}: peak memory not measured (no /proc on this system)"),
+    }
+}
+
+fn check(root: &Path) -> (i32, Value) {
+    check_json(check_run(root))
+}
+
+fn check_run(root: &Path) -> Run {
+    run_guarded(&[
+        "check".as_ref(),
+        root.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
+}
+
+fn check_json(run: Run) -> (i32, Value) {
+    let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "invalid JSON ({e}): {}\nstderr:\n{}",
+            &run.stdout[..run.stdout.len().min(2000)],
+            run.stderr
+        )
+    });
+    (run.code, json)
+}
+
+fn build(root: &Path) -> Run {
+    run_guarded(&["build".as_ref(), root.as_os_str()])
+}
+
+// ---------------------------------------------------------------------------------------
+// The portfolio each case is dropped into
+// ---------------------------------------------------------------------------------------
+
+const GOOD: &str = "evidence/good.md";
+
+/// A portfolio with one good evidence file, tagging B6.1 in front matter and B6.2 inline.
+fn good_portfolio() -> tempfile::TempDir {
+    let dir = harness::portfolio(harness::NASENCO);
+    harness::write(
+        dir.path(),
+        GOOD,
+        "---\ntitle: A good file\noutcomes: [B6.1]\n---\n\nThis file is fine and is still counted. [[B6.2]]\n",
+    );
+    dir
+}
+
+/// The good file was checked as if nothing else were there.
+fn assert_good_checked(json: &Value) {
+    for id in ["B6.1", "B6.2"] {
+        assert_eq!(
+            harness::strings(&harness::item(json, id)["evidence"]),
+            [GOOD],
+            "{id}"
+        );
+    }
+    let on_good: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["file"] == GOOD)
+        .collect();
+    assert!(on_good.is_empty(), "{on_good:?}");
+}
+
+fn diagnostics_on<'a>(json: &'a Value, file: &str) -> Vec<&'a Value> {
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["file"] == file)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The corpus
+// ---------------------------------------------------------------------------------------
+
+/// One expected diagnostic: its severity and code, and where given its position (line,
+/// column), exact message and a part of its help.
+#[derive(Debug, Clone)]
+struct Want {
+    severity: &'static str,
+    code: &'static str,
+    at: Option<(u64, u64)>,
+    message: Option<String>,
+    help: Option<&'static str>,
+}
+
+fn want(severity: &'static str, code: &'static str) -> Want {
+    Want {
+        severity,
+        code,
+        at: None,
+        message: None,
+        help: None,
+    }
+}
+
+impl Want {
+    fn at(mut self, line: u64, column: u64) -> Self {
+        self.at = Some((line, column));
+        self
+    }
+
+    fn says(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    fn helps(mut self, part: &'static str) -> Self {
+        self.help = Some(part);
+        self
+    }
+
+    fn assert_matches(&self, got: &Value, case: &str) {
+        let d = format!("{case}: {got}");
+        assert_eq!(got["severity"], self.severity, "{d}");
+        assert_eq!(got["code"], self.code, "{d}");
+        if let Some((line, column)) = self.at {
+            assert_eq!(
+                (got["line"].as_u64(), got["column"].as_u64()),
+                (Some(line), Some(column)),
+                "{d}"
+            );
+        }
+        if let Some(message) = &self.message {
+            assert_eq!(got["message"], message.as_str(), "{d}");
+        }
+        if let Some(part) = self.help {
+            let help = got["help"].as_str().unwrap_or_default();
+            assert!(help.contains(part), "help should contain {part:?}: {d}");
+        }
+    }
+}
+
+enum Content {
+    Bytes(Vec<u8>),
+    /// Made when written: every test lists all the cases, and some are tens of megabytes.
+    Made(fn() -> String),
+    Fixture(&'static str),
+    /// A file of this many bytes that takes no room on disk (a sparse file of zeros).
+    Sparse(u64),
+}
+
+impl Content {
+    fn write(&self, path: &Path) {
+        match self {
+            Content::Bytes(bytes) => std::fs::write(path, bytes).expect("write case"),
+            Content::Made(make) => std::fs::write(path, make()).expect("write case"),
+            Content::Fixture(rel) => {
+                std::fs::copy(harness::fixture(rel), path).expect("copy fixture");
+            }
+            Content::Sparse(len) => std::fs::File::create(path)
+                .and_then(|f| f.set_len(*len))
+                .expect("sparse file"),
+        }
+    }
+}
+
+struct Case {
+    /// The file's name in `evidence/`.
+    file: &'static str,
+    content: Content,
+    exit: i32,
+    /// Every diagnostic on the file, in the report's order.
+    want: Vec<Want>,
+    /// The outcomes the file is still credited with.
+    outcomes: &'static [&'static str],
+    /// Also `senco build` it: for inputs where rendering is what could go wrong.
+    build: bool,
+    /// Peak memory bound in MiB, for the inputs made to exhaust it.
+    memory_mib: Option<u64>,
+}
+
+fn case(file: &'static str, content: Content, exit: i32, want: Vec<Want>) -> Case {
+    Case {
+        file,
+        content,
+        exit,
+        want,
+        outcomes: &[],
+        build: false,
+        memory_mib: None,
+    }
+}
+
+impl Case {
+    fn credits(mut self, outcomes: &'static [&'static str]) -> Self {
+        self.outcomes = outcomes;
+        self
+    }
+
+    fn built(mut self) -> Self {
+        self.build = true;
+        self
+    }
+
+    fn memory_below(mut self, mib: u64) -> Self {
+        self.memory_mib = Some(mib);
+        self
+    }
+}
+
+fn bytes(b: impl AsRef<[u8]>) -> Content {
+    Content::Bytes(b.as_ref().to_vec())
+}
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
+    for unit in text.encode_utf16() {
+        out.extend(if big_endian {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        });
+    }
+    out
+}
+
+const MB: usize = 1 << 20;
+const LEVELS: usize = 100_000;
+
+/// The "billion laughs": nine aliases of nine aliases ... nine levels deep, 9^9 values.
+fn alias_bomb() -> String {
+    let mut yaml = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (name, prev) in ('b'..='i').zip('a'..='h') {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        yaml.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    format!("---\n{yaml}outcomes: [A1.4]\n---\n\nThe body is still read. [[A1.5]]\n")
+}
+
+/// 50 MB of ordinary prose, tagged in its first and last paragraphs.
+fn fifty_mb() -> String {
+    let paragraph = "We met to review the plan and agreed the next steps with the class teacher and the family. ".repeat(8);
+    let mut text = String::with_capacity(50 * MB + 1024);
+    text.push_str("# Fifty megabytes\n\nThe first paragraph. [[A2.1]]\n\n");
+    while text.len() < 50 * MB {
+        text.push_str(&paragraph);
+        text.push_str("\n\n");
+    }
+    text.push_str("The last paragraph. [[A2.2]]\n");
+    text
+}
+
+/// Ten megabytes of words on one line, then a tag and an unknown tag.
+fn ten_mb_line() -> String {
+    format!("{}[[A3.2]] [[Z9.9]]\n", "word ".repeat(2 * MB))
+}
+
+/// Column (in characters) of `[[Z9.9]]` on the ten-megabyte line.
+fn ten_mb_line_column() -> u64 {
+    ("word ".len() * 2 * MB + "[[A3.2]] ".len() + 1) as u64
+}
+
+fn cases() -> Vec<Case> {
+    let unknown_z99 = || {
+        want("error", "unknown-outcome").says("unknown outcome `Z9.9` in framework nasenco-2014")
+    };
+    let too_deep = || {
+        want("warning", "too-deep")
+            .says("quotations, lists or HTML elements nest more than 100 levels deep here")
+            .helps("without its nesting")
+    };
+    vec![
+        // Encodings and binaries.
+        case(
+            "invalid-utf8.md",
+            Content::Fixture("diagnostics/evidence/invalid-utf8.md"),
+            1,
+            vec![want("error", "invalid-utf8").at(5, 4).says("file is not valid UTF-8 text").helps("re-save the file with UTF-8 encoding")],
+        )
+        .credits(&["A4.2"]),
+        case(
+            "notepad-utf16le.md",
+            Content::Bytes(utf16("---\ntitle: Notepad\n---\n\nSaved as Unicode. [[A1.1]]\n", false)),
+            1,
+            vec![want("error", "invalid-utf8").at(1, 1).says("file is UTF-16 encoded, not UTF-8").helps("re-save it as UTF-8")],
+        ),
+        case(
+            "utf16be.md",
+            Content::Bytes(utf16("Big-endian. [[A1.1]]\n", true)),
+            1,
+            vec![want("error", "invalid-utf8").at(1, 1).says("file is UTF-16 encoded, not UTF-8").helps("re-save it as UTF-8")],
+        ),
+        case(
+            "photo.md",
+            bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"),
+            1,
+            vec![want("error", "not-text").at(1, 1).says("file is a PNG image, not Markdown text").helps("attachments")],
+        ),
+        case(
+            "pasted-binary.md",
+            bytes(b"Some notes, then a paste from a binary file:\n\x00\x01\x02\xff\xfe [[A1.1]]\n"),
+            1,
+            vec![want("error", "not-text").at(1, 1).says("file contains binary data, not Markdown text")],
+        ),
+        // Front matter.
+        case(
+            "empty.md",
+            Content::Fixture("diagnostics/evidence/empty.md"),
+            0,
+            vec![want("warning", "empty-evidence").at(1, 1).says("evidence file is empty")],
+        ),
+        case(
+            "front-matter-only.md",
+            Content::Fixture("diagnostics/evidence/front-matter-only.md"),
+            0,
+            vec![want("warning", "empty-evidence").at(5, 1).says("evidence has front matter but no text")],
+        )
+        .credits(&["A4.3"]),
+        case(
+            "unclosed.md",
+            Content::Fixture("diagnostics/evidence/unclosed.md"),
+            1,
+            vec![want("error", "front-matter-unclosed").at(1, 1).says("front matter opened with `---` is never closed")],
+        ),
+        case(
+            "tabs.md",
+            bytes("---\ntitle: Indented with a tab\n\toutcomes: [A1.4]\n---\n\nText. [[A1.3]]\n"),
+            1,
+            vec![want("error", "front-matter-syntax").at(3, 1).helps("YAML does not allow tabs for indentation: use spaces")],
+        )
+        .credits(&["A1.3"]),
+        case(
+            "duplicate-keys.md",
+            bytes("---\ntitle: First\noutcomes: [A1.2]\ntitle: Second\n---\n\nText. [[A1.3]]\n"),
+            1,
+            vec![want("error", "front-matter-syntax").at(4, 1).says("malformed YAML front matter: `title` is given twice").helps("keep one of the two lines")],
+        )
+        .credits(&["A1.3"]),
+        case(
+            "outcomes-number.md",
+            bytes("---\noutcomes: 5\n---\n\nA bare number is read as an id, as inside a list.\n"),
+            0,
+            vec![want("hint", "outcome-not-indicator").at(2, 11).says("`B5` is an outcome with indicators: this tag covers none of them")],
+        )
+        .credits(&["B5"]),
+        case(
+            "outcomes-map.md",
+            bytes("---\noutcomes: {a: b}\n---\n\nText.\n"),
+            1,
+            vec![want("error", "bad-outcomes").at(2, 1).says("`outcomes` must be a list of outcome ids or a comma-separated string, not a set of keys").helps("outcomes: [A1.2, B5.1]")],
+        ),
+        case(
+            "outcomes-nested.md",
+            bytes("---\noutcomes: [[A1.1]]\n---\n\nText.\n"),
+            1,
+            vec![want("error", "bad-outcomes").at(2, 1).says("each outcome in `outcomes` must be an id like `A1.2`, not a list").helps("one flat list")],
+        ),
+        case(
+            "alias-bomb.md",
+            Content::Made(alias_bomb),
+            1,
+            vec![want("error", "front-matter-syntax")
+                .says("YAML front matter is too big to read: it holds more than 50000 values, counting each use of an alias (`*name`) in full")
+                .helps("remove the aliases")],
+        )
+        .credits(&["A1.5"])
+        .memory_below(300),
+        case(
+            "yaml-10mb-string.md",
+            Content::Made(|| format!("---\ntitle: \"{}\"\noutcomes: [A1.4]\n---\n\nThe body is still read. [[A1.6]]\n", "x".repeat(10 * MB))),
+            1,
+            vec![want("error", "front-matter-syntax")
+                .at(2, 8)
+                .says("YAML front matter is too big to read: it holds more than 2 MB of text")
+                .helps("move long text below the closing `---`")],
+        )
+        .credits(&["A1.6"])
+        .memory_below(300),
+        // Size and shape.
+        case("fifty-mb.md", Content::Made(fifty_mb), 0, vec![])
+            .credits(&["A2.1", "A2.2"])
+            .built()
+            .memory_below(1024),
+        case(
+            "ten-mb-line.md",
+            Content::Made(ten_mb_line),
+            1,
+            vec![unknown_z99().at(1, ten_mb_line_column())],
+        )
+        .credits(&["A3.2"])
+        .built()
+        .memory_below(600),
+        case(
+            "nested-quotes.md",
+            Content::Made(|| format!("{} deepest [[A3.1]]\n", ">".repeat(LEVELS))),
+            0,
+            vec![too_deep().at(1, 101)],
+        )
+        .credits(&["A3.1"])
+        .built()
+        .memory_below(600),
+        case(
+            "nested-lists.md",
+            Content::Made(|| format!("{}deepest [[A3.3]]\n", "- ".repeat(LEVELS))),
+            0,
+            vec![too_deep().at(1, 101)],
+        )
+        .credits(&["A3.3"])
+        .built()
+        .memory_below(600),
+        case(
+            "nested-html.md",
+            Content::Made(|| format!("Pasted from a web page. [[A3.4]]\n\n{}deepest\n", "<div>".repeat(LEVELS))),
+            0,
+            vec![too_deep().at(3, 1)],
+        )
+        .credits(&["A3.4"])
+        .built()
+        .memory_below(600),
+        case(
+            "tag-flood.md",
+            Content::Made(|| "[[Z9.9]] ".repeat(2 * MB / 9)),
+            1,
+            std::iter::once(
+                want("hint", "more-problems")
+                    .says(format!("{} more `unknown-outcome` problems in this file are not listed", 2 * MB / 9 - 100))
+                    .helps("only the first 100 of each kind are shown"),
+            )
+            .chain(std::iter::repeat_n(unknown_z99(), 100))
+            .collect(),
+        )
+        .memory_below(600),
+        case(
+            "known-tag-flood.md",
+            Content::Made(|| "Again. [[A4.5]]\n\n".repeat(LEVELS)),
+            0,
+            std::iter::once(
+                want("hint", "more-problems")
+                    .says(format!("{} more `duplicate-tag` problems in this file are not listed", LEVELS - 1 - 100)),
+            )
+            .chain(std::iter::repeat_n(want("hint", "duplicate-tag").says("`A4.5` is already tagged at line 1 of this file"), 100))
+            .collect(),
+        )
+        .credits(&["A4.5"])
+        .built()
+        .memory_below(600),
+        case(
+            "same-heading-100-000-times.md",
+            Content::Made(|| format!("Notes. [[A4.4]]\n\n{}", "## Notes\n\nText.\n\n".repeat(LEVELS))),
+            0,
+            vec![],
+        )
+        .credits(&["A4.4"])
+        .built()
+        .memory_below(600),
+        case(
+            "pasted-register.md",
+            Content::Made(|| "Child born 01/02/2015, see plan.\n".repeat(LEVELS)),
+            0,
+            std::iter::once(
+                want("hint", "more-problems")
+                    .says(format!("{} more `date-of-birth` problems in this file are not listed", LEVELS - 100)),
+            )
+            .chain(std::iter::repeat_n(want("warning", "date-of-birth").says("a date of birth"), 100))
+            .collect(),
+        )
+        .memory_below(600),
+        case(
+            "phone-numbers-on-one-line.md",
+            Content::Made(|| "Call 07700 900123 or ".repeat(LEVELS)),
+            0,
+            std::iter::once(
+                want("hint", "more-problems")
+                    .says(format!("{} more `phone-number` problems in this file are not listed", LEVELS - 100)),
+            )
+            .chain(std::iter::repeat_n(want("warning", "phone-number").says("a UK phone number"), 100))
+            .collect(),
+        )
+        .memory_below(600),
+        case(
+            "sparse-1gb.md",
+            Content::Sparse(1 << 30),
+            1,
+            vec![want("error", "too-large").says("file is 1024 MB; senco reads evidence files of up to 64 MB").helps("attachments")],
+        )
+        .memory_below(100),
+    ]
+}
+
+fn find_case(file: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.file == file)
+        .unwrap_or_else(|| panic!("no case {file}"))
+}
+
+fn run_case(file: &str) {
+    let case = find_case(file);
+    let dir = good_portfolio();
+    let root = dir.path();
+    case.content.write(&root.join("evidence").join(case.file));
+    let rel = format!("evidence/{}", case.file);
+    let run = check_run(root);
+    if let Some(mib) = case.memory_mib {
+        assert_memory_below(&run, mib, &format!("check {rel}"));
+    }
+    let (code, json) = check_json(run);
+    let got = diagnostics_on(&json, &rel);
+    assert_eq!(
+        got.len(),
+        case.want.len(),
+        "{rel}: diagnostics {}",
+        serde_json::to_string_pretty(&got).unwrap_or_default()
+    );
+    for (want, got) in case.want.iter().zip(&got) {
+        want.assert_matches(got, &rel);
+    }
+    assert_eq!(code, case.exit, "{rel}: exit code");
+    assert_eq!(
+        harness::strings(&harness::evidence(&json, &rel)["outcomes"]),
+        case.outcomes,
+        "{rel}: outcomes"
+    );
+    assert_good_checked(&json);
+    if case.build {
+        let run = build(root);
+        assert_eq!(
+            run.code, case.exit,
+            "{rel}: build exit code\n{}",
+            run.stderr
+        );
+        if let Some(mib) = case.memory_mib {
+            assert_memory_below(&run, mib, &format!("build {rel}"));
+        }
+        let site = root.join("site");
+        assert!(site.join("evidence/good.html").is_file(), "good page built");
+        let page = site.join("evidence").join(case.file).with_extension("html");
+        let html = std::fs::read_to_string(&page).expect("the case's page is built");
+        for id in case.outcomes {
+            assert!(
+                html.contains(&format!("href=\"../outcomes/{id}.html\"")),
+                "{rel}: the page links its tag {id}"
+            );
+        }
+    }
+}
+
+/// One test per case, so they run in parallel and each failure is reported on its own.
+macro_rules! corpus {
+    ($($test:ident => $file:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                run_case($file);
+            }
+        )*
+
+        #[test]
+        fn every_case_has_its_test() {
+            let tested = [$($file),*];
+            for case in cases() {
+                assert!(tested.contains(&case.file), "no test runs {}", case.file);
+            }
+        }
+    };
+}
+
+corpus! {
+    invalid_utf8 => "invalid-utf8.md",
+    utf16_little_endian_with_bom => "notepad-utf16le.md",
+    utf16_big_endian_with_bom => "utf16be.md",
+    png_renamed_md => "photo.md",
+    pasted_binary => "pasted-binary.md",
+    empty_file => "empty.md",
+    only_front_matter => "front-matter-only.md",
+    front_matter_never_closed => "unclosed.md",
+    tabs_in_yaml => "tabs.md",
+    duplicate_keys => "duplicate-keys.md",
+    outcomes_a_number => "outcomes-number.md",
+    outcomes_a_map => "outcomes-map.md",
+    outcomes_a_nested_list => "outcomes-nested.md",
+    yaml_alias_bomb => "alias-bomb.md",
+    yaml_10_mb_string => "yaml-10mb-string.md",
+    fifty_mb_file => "fifty-mb.md",
+    a_10_mb_line => "ten-mb-line.md",
+    nested_quotes_100_000_deep => "nested-quotes.md",
+    nested_lists_100_000_deep => "nested-lists.md",
+    nested_html_100_000_deep => "nested-html.md",
+    a_line_of_200_000_unknown_tags => "tag-flood.md",
+    the_same_tag_100_000_times => "known-tag-flood.md",
+    the_same_heading_100_000_times => "same-heading-100-000-times.md",
+    a_pasted_register_of_birth_dates => "pasted-register.md",
+    phone_numbers_on_one_line => "phone-numbers-on-one-line.md",
+    a_1_gb_file => "sparse-1gb.md",
+}
+
+#[test]
+fn the_text_report_cuts_a_10_mb_line_to_the_part_that_matters() {
+    let dir = good_portfolio();
+    harness::write(dir.path(), "evidence/ten-mb-line.md", ten_mb_line());
+    let run = run_guarded(&["check".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(run.code, 1);
+    let at = format!("--> evidence/ten-mb-line.md:1:{}", ten_mb_line_column());
+    assert!(run.stdout.contains(&at), "{at} in the report");
+    assert!(
+        run.stdout.contains("1 | … word word ") && run.stdout.contains(" word [[A3.2]] [[Z9.9]]\n"),
+        "the excerpt shows the tag:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.len() < 64 * 1024,
+        "the report is {} bytes: the line was not cut",
+        run.stdout.len()
+    );
+}
+
+#[test]
+fn an_outcome_page_quotes_at_most_50_passages_from_one_file() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let text: String = (0..200)
+        .map(|i| format!("Passage {i}. [[A4.5]]\n\n"))
+        .collect();
+    harness::write(p, "evidence/many.md", text);
+    let run = build(p);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = std::fs::read_to_string(p.join("site/outcomes/A4.5.html")).expect("page");
+    assert_eq!(page.matches("<blockquote class=\"passage\">").count(), 50);
+    assert!(page.contains("Passage 49.") && !page.contains("Passage 50."));
+    // Every tag still has its badge on the evidence page.
+    let evidence = std::fs::read_to_string(p.join("site/evidence/many.html")).expect("page");
+    assert!(evidence.contains("id=\"tag-199\""));
+}
+
+/// A title is shown on every page of the site: one of 10 MB would make it gigabytes.
+#[test]
+fn a_title_of_10_mb_is_cut() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(
+        p,
+        "evidence/ten-mb-heading.md",
+        format!("# {}\n\nText. [[A1.7]]\n", "word ".repeat(2 * MB)),
+    );
+    let (code, json) = check(p);
+    assert_eq!(code, 0);
+    let title = harness::evidence(&json, "evidence/ten-mb-heading.md")["title"]
+        .as_str()
+        .expect("title")
+        .to_string();
+    assert!(
+        title.starts_with("word word ") && title.ends_with('…'),
+        "{title}"
+    );
+    assert!(title.len() <= 300 + '…'.len_utf8(), "{} bytes", title.len());
+    let run = build(p);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_memory_below(&run, 600, "build of a 10 MB heading");
+    for page in ["index.html", "outcomes/A1.7.html", "matrix.html"] {
+        let size = std::fs::metadata(p.join("site").join(page))
+            .expect("page")
+            .len();
+        assert!(size < 1 << 20, "{page} is {size} bytes");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The file system: links, permissions, names, pipes, files that vanish
+// ---------------------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links_are_reported_not_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = good_portfolio();
+    let evidence = dir.path().join("evidence");
+    for (link, target) in [
+        ("loop", "."),
+        ("self.md", "self.md"),
+        ("a.md", "b.md"),
+        ("b.md", "a.md"),
+        ("dangling.md", "missing.md"),
+    ] {
+        symlink(target, evidence.join(link)).expect("link");
+    }
+    let (code, json) = check(dir.path());
+    assert_eq!(code, 1);
+    let loop_via = |target: &str| {
+        format!(
+            "symbolic link loop: the link points to `{target}`, which leads back to it; not followed"
+        )
+    };
+    let expected = [
+        ("evidence/a.md", loop_via("b.md")),
+        ("evidence/b.md", loop_via("a.md")),
+        (
+            "evidence/dangling.md",
+            "symbolic link to `missing.md`, which does not exist; not followed".to_string(),
+        ),
+        (
+            "evidence/loop",
+            "symbolic link loop: it leads back to a folder that holds it; not followed".to_string(),
+        ),
+        ("evidence/self.md", loop_via("self.md")),
+    ];
+    let got: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            assert_eq!(
+                (d["severity"].as_str(), d["code"].as_str()),
+                (Some("error"), Some("unreadable")),
+                "{d}"
+            );
+            assert!(
+                d["help"]
+                    .as_str()
+                    .is_some_and(|h| h.contains("remove the link")),
+                "{d}"
+            );
+            (
+                d["file"].as_str().expect("file").to_string(),
+                d["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = expected
+        .into_iter()
+        .map(|(f, m)| (f.to_string(), m))
+        .collect();
+    assert_eq!(got, expected);
+    assert_eq!(harness::evidence_paths(&json), [GOOD]);
+    assert_good_checked(&json);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_folders() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(p, "evidence/locked.md", "Locked away. [[A1.7]]\n");
+    harness::write(p, "evidence/locked-folder/inside.md", "Inside. [[A2.3]]\n");
+    let set_mode = |rel: &str, mode: u32| {
+        std::fs::set_permissions(p.join(rel), std::fs::Permissions::from_mode(mode))
+            .expect("chmod");
+    };
+    set_mode("evidence/locked.md", 0o000);
+    set_mode("evidence/locked-folder", 0o000);
+    // Root (as in CI containers) reads a mode-000 file all the same: then the honest
+    // behaviour to check is that senco reads it like any other.
+    let privileged = std::fs::read(p.join("evidence/locked.md")).is_ok();
+    let (code, json) = check(p);
+    set_mode("evidence/locked-folder", 0o755);
+    set_mode("evidence/locked.md", 0o644);
+    if privileged {
+        eprintln!(
+            "running with permission to read any file: checking that senco reads mode-000 files and folders as usual"
+        );
+        assert_eq!(code, 0);
+        assert_eq!(json["diagnostics"], serde_json::json!([]));
+        assert_eq!(
+            harness::strings(&harness::item(&json, "A1.7")["evidence"]),
+            ["evidence/locked.md"]
+        );
+        assert_eq!(
+            harness::strings(&harness::item(&json, "A2.3")["evidence"]),
+            ["evidence/locked-folder/inside.md"]
+        );
+    } else {
+        assert_eq!(code, 1);
+        let file = diagnostics_on(&json, "evidence/locked.md");
+        assert_eq!(file.len(), 1, "{file:?}");
+        want("error", "unreadable")
+            .says("cannot read file: Permission denied (os error 13)")
+            .assert_matches(file[0], "locked.md");
+        let folder = diagnostics_on(&json, "evidence/locked-folder");
+        assert_eq!(folder.len(), 1, "{folder:?}");
+        want("error", "unreadable")
+            .says("cannot read: Permission denied (os error 13)")
+            .helps("permissions")
+            .assert_matches(folder[0], "locked-folder");
+        assert_eq!(
+            harness::item(&json, "A2.3")["evidence"],
+            serde_json::json!([])
+        );
+    }
+    assert_good_checked(&json);
+}
+
+/// Names from Windows, phones and Welsh-medium schools: (file, the outcome it tags).
+fn odd_names() -> Vec<(&'static str, &'static str)> {
+    let mut names = vec![
+        ("evidence/x.md/inside.md", "A1.2"),
+        ("evidence/with spaces.md", "A1.3"),
+        ("evidence/ŵyl-ysgol.md", "A1.5"),
+        ("evidence/🌱 twf.md", "A1.6"),
+    ];
+    // Only Unix file systems allow a newline in a name.
+    if cfg!(unix) {
+        names.push(("evidence/new\nline.md", "A1.4"));
+    }
+    names
+}
+
+#[test]
+fn a_folder_named_x_md_and_names_with_spaces_newlines_welsh_and_emoji() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    for (name, id) in odd_names() {
+        harness::write(p, name, format!("Evidence for {id}. [[{id}]]\n"));
+    }
+    let (code, json) = check(p);
+    assert_eq!(code, 0);
+    assert_eq!(json["diagnostics"], serde_json::json!([]));
+    let mut expected: Vec<String> = odd_names().iter().map(|(n, _)| n.to_string()).collect();
+    expected.push(GOOD.to_string());
+    expected.sort();
+    assert_eq!(harness::evidence_paths(&json), expected);
+    for (name, id) in odd_names() {
+        assert_eq!(
+            harness::strings(&harness::item(&json, id)["evidence"]),
+            [name],
+            "{name:?}"
+        );
+    }
+    assert_good_checked(&json);
+    let run = build(p);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (name, _) in odd_names() {
+        let page = p.join("site").join(name).with_extension("html");
+        assert!(page.is_file(), "{} built", page.display());
+    }
+}
+
+/// Makes a named pipe with `mkfifo`, one of the utilities every POSIX system has.
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status();
+    assert!(
+        status.as_ref().is_ok_and(|s| s.success()),
+        "mkfifo {}: {status:?}",
+        path.display()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_called_md_is_reported_and_never_read() {
+    let dir = good_portfolio();
+    mkfifo(&dir.path().join("evidence/pipe.md"));
+    // Reading the pipe would wait for a writer forever: the hang guard would fire.
+    let (code, json) = check(dir.path());
+    assert_eq!(code, 1);
+    let got = diagnostics_on(&json, "evidence/pipe.md");
+    assert_eq!(got.len(), 1, "{got:?}");
+    want("error", "unreadable")
+        .says("not a regular file (a named pipe, socket or device); not read")
+        .assert_matches(got[0], "pipe.md");
+    assert_eq!(harness::evidence_paths(&json), [GOOD]);
+    assert_good_checked(&json);
+}
+
+#[test]
+fn files_deleted_while_the_check_runs_are_reported_or_not_counted() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let count = 3000;
+    for i in 0..count {
+        harness::write(
+            p,
+            &format!("evidence/batch/{i:04}.md"),
+            format!("File {i}. [[A1.1]]\n"),
+        );
+    }
+    let doomed: Vec<String> = (0..count)
+        .filter(|i| i % 2 == 1)
+        .map(|i| format!("evidence/batch/{i:04}.md"))
+        .collect();
+    let root = p.to_path_buf();
+    let to_delete = doomed.clone();
+    let deleter = std::thread::spawn(move || {
+        for rel in to_delete {
+            std::fs::remove_file(root.join(rel)).expect("delete");
+        }
+    });
+    let (code, json) = check(p);
+    deleter.join().expect("deleter");
+    assert!(code == 0 || code == 1, "exit code {code}");
+    // A deleted file either was never found, or is listed with a diagnostic that says
+    // it could not be read; every other file is checked as usual.
+    for d in json["diagnostics"].as_array().expect("diagnostics") {
+        let file = d["file"].as_str().expect("file");
+        assert!(doomed.iter().any(|f| f == file), "{d}");
+        want("error", "unreadable")
+            .helps("still exists")
+            .assert_matches(d, file);
+        assert!(
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("cannot read file: ")),
+            "{d}"
+        );
+    }
+    let credited = harness::strings(&harness::item(&json, "A1.1")["evidence"]);
+    for i in (0..count).filter(|i| i % 2 == 0) {
+        let rel = format!("evidence/batch/{i:04}.md");
+        assert!(credited.contains(&rel), "{rel} still counts");
+    }
+    for d in json["diagnostics"].as_array().expect("diagnostics") {
+        let file = d["file"].as_str().expect("file").to_string();
+        assert!(!credited.contains(&file), "{file} was not read, yet counts");
+    }
+    assert_good_checked(&json);
+}
+
+#[test]
+fn a_file_that_vanishes_between_finding_and_reading_is_reported() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
+    let (portfolio, framework) = senco::load_portfolio(p).expect("portfolio");
+    let (found, problems) = senco::check::discover::discover(&portfolio).expect("discover");
+    assert!(problems.is_empty());
+    std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
+    let loaded: Vec<_> = found
+        .iter()
+        .map(|f| senco::check::evidence::load(&f.path, &f.rel, &framework))
+        .collect();
+    let (gone, diagnostics) = &loaded[0];
+    assert_eq!(gone.path, "evidence/gone.md");
+    assert!(!gone.readable);
+    assert!(gone.tags.is_empty());
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code, "unreadable");
+    // Error 2 is "not found" on Unix and on Windows.
+    assert_eq!(
+        diagnostics[0].message,
+        format!("cannot read file: {}", std::io::Error::from_raw_os_error(2))
+    );
+    let (good, diagnostics) = &loaded[1];
+    assert_eq!(good.path, GOOD);
+    assert!(good.readable && diagnostics.is_empty());
+}
+
+#[test]
+fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_check_drops_it() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
+    let check = senco::check_portfolio(p).expect("check");
+    std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
+    let out = p.join("site");
+    let options = senco::render::BuildOptions {
+        out: out.clone(),
+        force: false,
+    };
+    // Built from the old check, the site would list a file it has no page text for.
+    let error = senco::render::build(&check, &options).expect_err("the build fails");
+    assert!(
+        error
+            .message
+            .starts_with("evidence/gone.md changed while senco was reading it"),
+        "{error:?}"
+    );
+    assert!(!out.exists(), "a failed build leaves nothing in place");
+    // What `senco build` does: check again, then build.
+    let (check, built) =
+        senco::render::check_and_build(|| senco::check_portfolio(p), &options).expect("built");
+    assert!(check.evidence.iter().all(|e| e.path != "evidence/gone.md"));
+    assert!(
+        built
+            .diagnostics
+            .iter()
+            .all(|d| d.file.as_deref() != Some("evidence/gone.md"))
+    );
+    assert!(out.join("evidence/good.html").is_file());
+    assert!(!out.join("evidence/gone.html").exists());
+}
+
+// ---------------------------------------------------------------------------------------
+// portfolio.toml: senco cannot run (exit code 2)
+// ---------------------------------------------------------------------------------------
+
+/// `senco check` on a portfolio whose settings are broken: exit code 2, nothing on
+/// standard output; returns standard error.
+fn cannot_run(config: Option<&str>) -> String {
+    let dir = good_portfolio();
+    let config_path = dir.path().join("portfolio.toml");
+    match config {
+        Some(text) => std::fs::write(&config_path, text).expect("write portfolio.toml"),
+        None => std::fs::remove_file(&config_path).expect("remove portfolio.toml"),
+    }
+    let run = run_guarded(&["check".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    run.stderr
+}
+
+#[test]
+fn portfolio_toml_missing() {
+    let err = cannot_run(None);
+    assert!(err.starts_with("error: no portfolio.toml in "), "{err}");
+    assert!(err.contains("help: run `senco init`"), "{err}");
+}
+
+#[test]
+fn portfolio_toml_empty() {
+    for empty in ["", "\n  \n", "\u{feff}"] {
+        let err = cannot_run(Some(empty));
+        assert!(
+            err.starts_with("error: ") && err.contains("portfolio.toml is empty"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`[portfolio]`") && err.contains("framework = \"nasenco-2014\""),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
+    let err = cannot_run(Some(&format!(
+        "{}author = \"Trainee 1\"\n",
+        harness::NASENCO
+    )));
+    assert!(
+        err.contains("portfolio.toml:4:1: unknown key `author` in [portfolio]; expected one of `title`, `trainee`, `framework`, `evidence`, `appointed`"),
+        "{err}"
+    );
+    let err = cannot_run(Some(&format!(
+        "{}\n[rules]\nmin_evidnce = 2\n",
+        harness::NASENCO
+    )));
+    assert!(
+        err.contains("unknown key `min_evidnce` in [rules]; expected one of `min_evidence`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `min_evidence`?"), "{err}");
+    // A setting written above `[portfolio]` (or with no table at all) is told where it goes.
+    let err = cannot_run(Some("framework = \"nasenco-2014\"\n"));
+    assert!(
+        err.contains(
+            "portfolio.toml:1:1: unknown key `framework` at the top level; expected `portfolio`, `rules`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "help: `framework` belongs in the [portfolio] table: put a line `[portfolio]` above it"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn portfolio_toml_problems_are_reported_all_at_once() {
+    let err = cannot_run(Some(
+        "[portfolio]\nframwork = \"nasenco-2014\"\nappointed = \"2024-09-01\"\n\n[rules]\nmin_evidence = 0\n",
+    ));
+    assert!(err.contains("portfolio.toml has 4 problems:"), "{err}");
+    for (place, what) in [
+        (":1:2: ", "[portfolio] has no `framework`"),
+        (":2:1: ", "unknown key `framwork` in [portfolio]"),
+        (
+            ":3:13: ",
+            "`portfolio.appointed` must be a date, not string",
+        ),
+        (":6:16: ", "`rules.min_evidence` must be at least 1"),
+    ] {
+        assert!(
+            err.contains(&format!("portfolio.toml{place}{what}")),
+            "{what}: {err}"
+        );
+    }
+    assert!(err.contains("help: did you mean `framework`?"), "{err}");
+    assert!(
+        err.contains("help: expected a date without quotes, e.g. 2024-09-01"),
+        "{err}"
+    );
+}
+
+#[test]
+fn portfolio_toml_naming_an_unknown_framework() {
+    let err = cannot_run(Some("[portfolio]\nframework = \"nasenco-2015\"\n"));
+    assert!(err.contains("unknown framework `nasenco-2015`"), "{err}");
+    assert!(err.contains("did you mean `nasenco-2014`?"), "{err}");
+    assert!(err.contains("nasenco-2014, npq-senco-2023"), "{err}");
+    let err = cannot_run(Some("[portfolio]\nframework = \"cpd\"\n"));
+    assert!(err.contains("unknown framework `cpd`"), "{err}");
+    assert!(
+        err.contains("built-in frameworks: nasenco-2014, npq-senco-2023"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Everything at once
+// ---------------------------------------------------------------------------------------
+
+/// Every file under `dir`, not following links.
+fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read folder") {
+            let entry = entry.expect("entry");
+            let kind = entry.file_type().expect("file type");
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_portfolio_holding_every_bad_input_at_once_still_checks_and_builds() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let evidence = p.join("evidence");
+    let cases = cases();
+    for case in &cases {
+        case.content.write(&evidence.join(case.file));
+    }
+    for (name, id) in odd_names() {
+        harness::write(p, name, format!("Evidence for {id}. [[{id}]]\n"));
+    }
+    let outside = tempfile::tempdir().expect("tempdir");
+    harness::write(
+        outside.path(),
+        "secret.md",
+        "OUTSIDE-THE-PORTFOLIO [[A1.1]]\n",
+    );
+    harness::write(
+        outside.path(),
+        "folder/more.md",
+        "OUTSIDE-THE-PORTFOLIO [[A1.2]]\n",
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::symlink;
+        symlink(outside.path().join("secret.md"), evidence.join("secret.md")).expect("link");
+        symlink(outside.path().join("folder"), evidence.join("folder")).expect("link");
+        symlink(".", evidence.join("loop")).expect("link");
+        symlink("missing.md", evidence.join("dangling.md")).expect("link");
+        mkfifo(&evidence.join("pipe.md"));
+    }
+
+    let run = check_run(p);
+    assert_memory_below(&run, 1024, "check of everything");
+    let (code, json) = check_json(run);
+    assert_eq!(code, 1);
+    assert_good_checked(&json);
+    // Each file is reported as it is when alone: one never changes another's result.
+    for case in &cases {
+        let rel = format!("evidence/{}", case.file);
+        let got = diagnostics_on(&json, &rel);
+        assert_eq!(got.len(), case.want.len(), "{rel}");
+        for (want, got) in case.want.iter().zip(&got) {
+            want.assert_matches(got, &rel);
+        }
+        assert_eq!(
+            harness::strings(&harness::evidence(&json, &rel)["outcomes"]),
+            case.outcomes,
+            "{rel}"
+        );
+    }
+    #[cfg(unix)]
+    assert_eq!(
+        diagnostics_on(&json, "evidence/secret.md")[0]["code"],
+        "link-outside-portfolio"
+    );
+
+    let run = build(p);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_memory_below(&run, 1024, "build of everything");
+    let site = p.join("site");
+    assert!(site.join("index.html").is_file());
+    assert!(site.join("diagnostics.html").is_file());
+    let good = std::fs::read_to_string(site.join("evidence/good.html")).expect("good page");
+    assert!(good.contains("This file is fine and is still counted."));
+    // Nothing from outside the portfolio reached the site.
+    for file in all_files(&site) {
+        let bytes = std::fs::read(&file).expect("read site file");
+        assert!(
+            memchr::memmem::find(&bytes, b"OUTSIDE-THE-PORTFOLIO").is_none(),
+            "{} holds text from outside the portfolio",
+            file.display()
+        );
+    }
+}
+
+/// Found by the judgement proptest: printing a diagnostic that points just before a
+/// four-byte character underlined half of it, and the text report panicked.
+#[test]
+fn a_diagnostic_at_a_four_byte_character_is_printed() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(p, "feedback/wide.md", "\u{14400}");
+    let run = run_guarded(&["check".as_ref(), p.as_os_str()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        report.contains("feedback/wide.md:1:1") && report.contains('\u{14400}'),
+        "{report}"
+    );
+}
