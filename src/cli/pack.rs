@@ -22,6 +22,10 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    /// With --anonymise, keep office documents, PDFs and archives, whose metadata senco
+    /// cannot check (refused otherwise).
+    #[arg(long)]
+    allow_attachments: bool,
     /// Print nothing when the pack is written (problems are still printed).
     #[arg(short, long)]
     quiet: bool,
@@ -32,6 +36,7 @@ pub fn run(args: &Args) -> Outcome {
         anonymise: args.anonymise,
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
+        allow_attachments: args.allow_attachments,
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,
@@ -42,6 +47,9 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let written = senco::pack::write(&pack, &args.output)?;
+    for line in pack.outstanding_warnings() {
+        writeln!(anstream::stderr(), "warning: {line}")?;
+    }
     if args.quiet {
         return Ok(OK);
     }
