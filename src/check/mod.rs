@@ -75,11 +75,8 @@ impl Check {
 /// Loads the portfolio at `root` and its framework.
 pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
-    let framework =
-        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
-            message: format!("portfolio.toml: {}", e.message),
-            help: e.help,
-        })?;
+    let framework = Framework::resolve(&portfolio.framework, &portfolio.root)
+        .map_err(|e| e.prefixed("portfolio.toml"))?;
     Ok((portfolio, framework))
 }
 

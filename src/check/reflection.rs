@@ -89,7 +89,7 @@ pub fn analyse(
             String::new()
         };
         hints.push(
-            Diagnostic::hint("reflection-stage", message)
+            Diagnostic::new(crate::error::Code::ReflectionStage, message)
                 .at(source, at)
                 .with_help(format!("{add}{}", stage.hint)),
         );

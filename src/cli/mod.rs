@@ -182,7 +182,7 @@ impl CheckArgs {
         Ok(senco::CheckOptions {
             feedback: match &self.feedback {
                 Some(dir) if !dir.is_dir() => {
-                    return Err(FatalError::new(format!(
+                    return Err(FatalError::not_found(format!(
                         "feedback folder {} does not exist",
                         dir.display()
                     )));
@@ -272,8 +272,11 @@ fn portfolio_path(given: Option<&std::path::Path>, quiet: bool) -> Result<PathBu
 /// it), else the system's opener for web pages.
 fn open_in_browser(path: &std::path::Path) -> Result<(), FatalError> {
     senco::util::browser::open(path).map_err(|e| {
-        FatalError::new(format!("cannot open {} in a browser: {e}", path.display()))
-            .with_help("open the file yourself; set BROWSER to choose the program")
+        FatalError::io(
+            format!("cannot open {} in a browser: {e}", path.display()),
+            e,
+        )
+        .with_help("open the file yourself; set BROWSER to choose the program")
     })
 }
 
@@ -281,7 +284,7 @@ fn open_in_browser(path: &std::path::Path) -> Result<(), FatalError> {
 fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError> {
     match written {
         Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
-            FatalError::new(format!("`{d}` is not a date"))
+            FatalError::usage(format!("`{d}` is not a date"))
                 .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
         }),
         None => Ok(jiff::Zoned::now().date()),

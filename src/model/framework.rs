@@ -187,7 +187,7 @@ impl Framework {
         if spec.ends_with(".json") || path.is_file() {
             return Framework::from_path(&path);
         }
-        let mut err = FatalError::new(format!("unknown framework `{spec}`"));
+        let mut err = FatalError::usage(format!("unknown framework `{spec}`"));
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
         err = match crate::util::suggest::closest(spec, ids.iter().copied()) {
             Some(best) => err.with_help(format!(
@@ -204,16 +204,16 @@ impl Framework {
 
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
-            .ok_or_else(|| FatalError::new(format!("unknown built-in framework `{id}`")))?;
+            .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
         Framework::from_json(json, &format!("built-in framework `{id}`"))
     }
 
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
         let json = std::fs::read_to_string(path).map_err(|e| {
-            FatalError::new(format!(
-                "cannot read framework file {}: {e}",
-                path.display()
-            ))
+            FatalError::io(
+                format!("cannot read framework file {}: {e}", path.display()),
+                e,
+            )
         })?;
         Framework::from_json(&json, &path.display().to_string())
     }
@@ -221,7 +221,7 @@ impl Framework {
     /// Parses and validates framework JSON; `origin` names it in error messages.
     pub fn from_json(json: &str, origin: &str) -> Result<Framework, FatalError> {
         let file: FrameworkFile = serde_json::from_str(json).map_err(|e| {
-            FatalError::new(format!(
+            FatalError::invalid(format!(
                 "{origin}:{}:{}: invalid framework JSON: {e}",
                 e.line(),
                 e.column()
@@ -232,7 +232,7 @@ impl Framework {
     }
 
     fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
-        let invalid = |msg: String| FatalError::new(format!("{origin}: {msg}"));
+        let invalid = |msg: String| FatalError::invalid(format!("{origin}: {msg}"));
         for (field, value) in [
             ("id", &file.id),
             ("title", &file.title),

@@ -194,13 +194,10 @@ fn wrong_value(value: &Spanned<DeValue<'_>>, expect: Expect, key: &str) -> Optio
         Expect::WordLimits => match v.as_table() {
             Some(limits) => limits.iter().find_map(|(kind, limit)| {
                 let kind = kind.get_ref().as_ref();
-                if !crate::check::evidence::TYPES.contains(&kind) {
-                    let guess = crate::util::suggest::closest(
-                        kind,
-                        crate::check::evidence::TYPES.iter().copied(),
-                    )
-                    .map(|best| format!(" (did you mean `{best}`?)"))
-                    .unwrap_or_default();
+                if crate::model::evidence_type::EvidenceType::from_name(kind).is_none() {
+                    let guess = crate::model::evidence_type::EvidenceType::suggest(kind)
+                        .map(|best| format!(" (did you mean `{best}`?)"))
+                        .unwrap_or_default();
                     return Some(format!(
                         "`{key}` names an unknown evidence type `{kind}`{guess}"
                     ));

@@ -7,9 +7,10 @@
 //! (timestamps, permissions, comments in the zip's headers). That second check needs the
 //! same senco version that made the pack; with another it is skipped and said so.
 
-use super::manifest::{Manifest, sha256_hex};
+use super::manifest::Manifest;
 use super::{Entry, MANIFEST};
 use crate::error::FatalError;
+use crate::util::hash::Sha256;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -37,7 +38,7 @@ pub struct Verification {
     pub changed: Vec<(String, String)>,
     pub layout: Layout,
     /// SHA-256 of the whole zip file.
-    pub sha256: String,
+    pub sha256: Sha256,
 }
 
 impl Verification {
@@ -90,16 +91,13 @@ pub fn write_text(out: &mut dyn std::io::Write, result: &Verification) -> std::i
 /// Checks the pack at `path`. Errors (exit 2) mean it is not a readable zip with a manifest.
 pub fn verify(path: &Path) -> Result<Verification, FatalError> {
     let bytes = std::fs::read(path)
-        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", path.display())))?;
-    verify_bytes(&bytes).map_err(|e| FatalError {
-        message: format!("{}: {}", path.display(), e.message),
-        help: e.help,
-    })
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", path.display()), e))?;
+    verify_bytes(&bytes).map_err(|e| e.prefixed(path.display()))
 }
 
 pub fn verify_bytes(bytes: &[u8]) -> Result<Verification, FatalError> {
     let not_a_pack = |why: String| {
-        FatalError::new(why)
+        FatalError::invalid(why)
             .with_help("a senco pack is a zip made by `senco pack`, with manifest.json at its root")
     };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
@@ -160,7 +158,7 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<Verification, FatalError> {
                         entry.path.clone(),
                         format!("size {size} bytes, manifest says {}", record.size),
                     ));
-                } else if sha256_hex(&entry.bytes) != record.sha256 {
+                } else if Sha256::of(&entry.bytes).to_hex() != record.sha256 {
                     changed.push((
                         entry.path.clone(),
                         "contents differ from the manifest's SHA-256".into(),
@@ -194,6 +192,6 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<Verification, FatalError> {
         extra,
         changed,
         layout,
-        sha256: sha256_hex(bytes),
+        sha256: Sha256::of(bytes),
     })
 }

@@ -36,26 +36,26 @@ pub fn load(override_dir: Option<&Path>) -> Result<Theme, FatalError> {
             let path = dir.join(name);
             if path.exists() {
                 return std::fs::read(&path).map_err(|e| {
-                    FatalError::new(format!("cannot read theme file {}: {e}", path.display()))
+                    FatalError::io(format!("cannot read theme file {}: {e}", path.display()), e)
                 });
             }
         }
         embedded(name)
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| FatalError::new(format!("the built-in theme has no `{name}`")))
+            .ok_or_else(|| FatalError::not_found(format!("the built-in theme has no `{name}`")))
     };
     let mut sources = Vec::new();
     for name in TEMPLATES {
         let bytes = read(name)?;
         let text = String::from_utf8(bytes)
-            .map_err(|_| FatalError::new(format!("theme template `{name}` is not UTF-8")))?;
+            .map_err(|_| FatalError::invalid(format!("theme template `{name}` is not UTF-8")))?;
         sources.push((*name, text));
     }
     let mut tera = tera::Tera::new();
     tera.autoescape_on(vec![".html"]);
     tera.add_raw_templates(sources.iter().map(|(n, t)| (*n, t.as_str())))
         .map_err(|e| {
-            FatalError::new(format!("theme templates do not compile: {e}"))
+            FatalError::invalid(format!("theme templates do not compile: {e}"))
                 .with_help("fix the template named above in your theme/ folder, or remove it to use the built-in one")
         })?;
     let css = read(STYLESHEET)?;

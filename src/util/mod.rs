@@ -1,7 +1,12 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
-//! ([`atomic`]), did-you-mean suggestions ([`suggest`]) and tie-aware ranking ([`rank`]).
+//! ([`atomic`]), the hidden-file rule and written paths ([`fs`]), hashing ([`hash`]),
+//! did-you-mean suggestions ([`suggest`]), slugs and plurals ([`text`]), tie-aware
+//! ranking ([`rank`]) and opening a page in the browser ([`browser`]).
 
 pub mod atomic;
 pub mod browser;
+pub mod fs;
+pub mod hash;
 pub mod rank;
 pub mod suggest;
+pub mod text;
