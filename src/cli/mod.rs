@@ -6,6 +6,7 @@ mod build;
 mod check;
 mod cohort;
 mod completions;
+mod framework;
 mod init;
 mod man;
 mod new;
@@ -134,6 +135,11 @@ enum Command {
     /// when any portfolio could not be read.
     #[command(after_help = EXIT_COHORT)]
     Cohort(cohort::Args),
+    /// A provider's framework: `import` one from a CASE 1.0 package or Moodle CSV, or
+    /// `check` a framework file and print its tree. (`senco outcomes --format case|
+    /// moodle-csv|mahara` exports.)
+    #[command(after_help = EXIT_FRAMEWORK)]
+    Framework(framework::Args),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     ///
     /// e.g. `senco completions bash > ~/.local/share/bash-completion/completions/senco`.
@@ -158,6 +164,7 @@ const EXIT_PRIVACY: &str =
 const EXIT_PACK: &str = "Exit codes: 0 pack written; 1 refused: the privacy lint found errors (listed); 2 senco could not run.";
 const EXIT_VERIFY: &str =
     "Exit codes: 0 intact; 1 any file missing, extra or changed; 2 not a readable pack.";
+const EXIT_FRAMEWORK: &str = "Exit codes: 0 the framework is sound (or was imported); 1 problems found in it (listed); 2 senco could not run.";
 const EXIT_COHORT: &str = "Exit codes: 0 every portfolio read; 1 a portfolio could not be read (its row says why); 2 senco could not run.";
 
 /// The flags of every command that checks a portfolio, so they all check it the same way.
@@ -214,6 +221,7 @@ pub fn run() -> i32 {
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Cohort(args) => cohort::run(&args),
+        Command::Framework(args) => framework::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     };

@@ -5,6 +5,7 @@
 pub mod deadline;
 pub mod evidence_type;
 pub mod framework;
+pub mod interchange;
 pub mod portfolio;
 pub mod reflective;
 pub mod settings;

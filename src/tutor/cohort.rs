@@ -263,6 +263,8 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorInfo {
     pub id: String,
+    /// The id of the framework it belongs to (a portfolio may follow several).
+    pub framework: String,
     pub title: String,
     /// The id of the part it belongs to.
     pub part: String,
@@ -501,7 +503,7 @@ fn read_one(
     }
     let leaves: Vec<usize> = fw.leaves().collect();
     let key = (
-        fw.id.clone(),
+        fw.ids(),
         leaves
             .iter()
             .map(|&l| fw.node(l).id.as_str())
@@ -514,7 +516,7 @@ fn read_one(
             .entry(key.clone())
             .or_insert_with(|| framework_info(fw));
     }
-    row.framework = Some(fw.id.clone());
+    row.framework = Some(fw.ids());
     row.parts = fw
         .roots()
         .map(|r| PartCount {
@@ -570,6 +572,7 @@ fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
             }
             IndicatorInfo {
                 id: fw.node(l).id.clone(),
+                framework: fw.sections[fw.node(l).section].id.clone(),
                 title: fw.node(l).title.clone(),
                 part: fw.node(root).id.clone(),
                 covered_by: 0,
@@ -578,8 +581,13 @@ fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
         })
         .collect();
     FrameworkInfo {
-        id: fw.id.clone(),
-        title: fw.title.clone(),
+        id: fw.ids(),
+        title: fw
+            .sections
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
         parts,
         indicators,
     }
@@ -723,6 +731,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, &c)| IndicatorInfo {
                     id: format!("X{i}"),
+                    framework: "fw".into(),
                     title: format!("Indicator {i}"),
                     part: "X".into(),
                     covered_by: c,

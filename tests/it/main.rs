@@ -15,6 +15,7 @@ mod docs;
 mod framework_data;
 mod hostile;
 mod incremental;
+mod interchange;
 mod interrupt;
 mod obsidian;
 mod pack;
