@@ -23,6 +23,8 @@ pub struct Problem {
 enum Expect {
     Text,
     TextList,
+    /// A string, or a list of strings (`framework`).
+    TextOrList,
     Date,
     Count,
     Bool,
@@ -35,6 +37,9 @@ impl Expect {
         match self {
             Expect::Text => "a string in double quotes, e.g. \"Jo Example\"",
             Expect::TextList => "a list of strings, e.g. [\"evidence\"]",
+            Expect::TextOrList => {
+                "a framework id or path in quotes, or a list of them, e.g. \"nasenco-2014\""
+            }
             Expect::Date => "a date without quotes, e.g. 2024-09-01",
             Expect::Count => "a whole number of at least 1, e.g. 2",
             Expect::Bool => "true or false",
@@ -48,7 +53,7 @@ impl Expect {
 const PORTFOLIO: &[(&str, Expect)] = &[
     ("title", Expect::Text),
     ("trainee", Expect::Text),
-    ("framework", Expect::Text),
+    ("framework", Expect::TextOrList),
     ("evidence", Expect::TextList),
     ("appointed", Expect::Date),
 ];
@@ -172,7 +177,8 @@ fn wrong_value(value: &Spanned<DeValue<'_>>, expect: Expect, key: &str) -> Optio
     match expect {
         Expect::Text => (!v.is_str()).then(wrong).flatten(),
         Expect::Bool => (!v.is_bool()).then(wrong).flatten(),
-        Expect::TextList => match v.as_array() {
+        Expect::TextOrList if v.is_str() => None,
+        Expect::TextOrList | Expect::TextList => match v.as_array() {
             Some(items) => items
                 .iter()
                 .position(|i| !i.get_ref().is_str())
@@ -213,6 +219,7 @@ fn expected_noun(expect: Expect) -> &'static str {
     match expect {
         Expect::Text => "a string",
         Expect::TextList => "a list of strings",
+        Expect::TextOrList => "a string or a list of strings",
         Expect::Date => "a date",
         Expect::Count => "a whole number",
         Expect::Bool => "true or false",
