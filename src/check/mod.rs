@@ -11,6 +11,7 @@ pub mod judgement;
 pub mod links;
 pub mod markdown;
 pub mod privacy;
+pub mod reflection;
 pub mod snapshot;
 pub mod words;
 

@@ -26,6 +26,9 @@ pub struct Args {
     /// With --format html: replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
+    /// No progress bar and no "wrote"/"built" line; the report itself is still printed.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -40,8 +43,12 @@ pub fn run(args: &Args) -> Outcome {
     let today = date_or_today(args.today.as_deref())?;
     let (members, skipped) = senco::tutor::cohort::members(&args.dir)?;
     // indicatif draws nothing when stderr is not a terminal.
-    let bar =
-        ProgressBar::with_draw_target(Some(members.len() as u64), ProgressDrawTarget::stderr());
+    let target = if args.quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(members.len() as u64), target);
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
         bar.set_style(style);
     }
@@ -51,6 +58,9 @@ pub fn run(args: &Args) -> Outcome {
             &members, skipped, today, &progress, &args.dir, out, args.force,
         )?;
         bar.finish_and_clear();
+        if args.quiet {
+            return Ok(exit_code(&cohort));
+        }
         writeln!(
             anstream::stdout(),
             "built {pages} pages into {}\nopen {} in a browser",
@@ -69,7 +79,9 @@ pub fn run(args: &Args) -> Outcome {
                 bytes = anstream::adapter::strip_bytes(&bytes).into_vec();
             }
             senco::util::atomic::write_replace(path, &bytes)?;
-            writeln!(anstream::stderr(), "wrote {}", path.display())?;
+            if !args.quiet {
+                writeln!(anstream::stderr(), "wrote {}", path.display())?;
+            }
         }
         None => {
             let bytes = senco::tutor::cohort_report::render(format, &cohort)?;
