@@ -655,16 +655,14 @@ fn verify(path: &Path) -> Result<i32, Failure> {
     for (name, why) in &result.changed {
         writeln!(out, "changed: {name}: {why}")?;
     }
-    match &result.layout {
-        Layout::Differs => writeln!(
+    for (name, why) in &result.unsafe_entries {
+        writeln!(out, "unsafe:  {name}: {why}")?;
+    }
+    if let Layout::Differs(why) = &result.layout {
+        writeln!(
             out,
-            "changed: the zip's headers (dates, permissions or comments) differ from what senco wrote"
-        )?,
-        Layout::Skipped(version) => writeln!(
-            out,
-            "note: made by senco {version}; only the files' contents were checked"
-        )?,
-        Layout::Same | Layout::NotChecked => {}
+            "changed: the zip's headers differ from what senco pack writes: {why}"
+        )?;
     }
     let files = result.manifest.files.len();
     if result.intact() {

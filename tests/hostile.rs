@@ -1312,3 +1312,469 @@ fn a_diagnostic_at_a_four_byte_character_is_printed() {
         "{report}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Packs from strangers: `senco verify` on zips made by hand
+// ---------------------------------------------------------------------------------------
+
+/// One entry of a zip written byte by byte, so a test can put in it what no zip library
+/// would write (`../x`, duplicates, a lying size).
+struct RawEntry {
+    name: Vec<u8>,
+    /// 0 stored, 8 deflated.
+    method: u16,
+    data: Vec<u8>,
+    crc: u32,
+    size: u32,
+    /// Unix mode in the upper half of the external attributes.
+    mode: u32,
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= byte as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn stored(name: &str, data: &[u8]) -> RawEntry {
+    RawEntry {
+        name: name.as_bytes().to_vec(),
+        method: 0,
+        data: data.to_vec(),
+        crc: crc32(data),
+        size: data.len() as u32,
+        mode: 0o100644,
+    }
+}
+
+/// A zip with `entries` in the order given, written as the format says.
+fn raw_zip(entries: &[RawEntry]) -> Vec<u8> {
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+    let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    for e in entries {
+        let offset = out.len() as u32;
+        le32(&mut out, 0x0403_4b50);
+        for x in [20, 0, e.method, 0, 33] {
+            le16(&mut out, x);
+        }
+        for x in [e.crc, e.data.len() as u32, e.size] {
+            le32(&mut out, x);
+        }
+        le16(&mut out, e.name.len() as u16);
+        le16(&mut out, 0);
+        out.extend_from_slice(&e.name);
+        out.extend_from_slice(&e.data);
+        le32(&mut central, 0x0201_4b50);
+        for x in [0x0314, 20, 0, e.method, 0, 33] {
+            le16(&mut central, x);
+        }
+        for x in [e.crc, e.data.len() as u32, e.size] {
+            le32(&mut central, x);
+        }
+        for x in [e.name.len() as u16, 0, 0, 0, 0] {
+            le16(&mut central, x);
+        }
+        le32(&mut central, e.mode << 16);
+        le32(&mut central, offset);
+        central.extend_from_slice(&e.name);
+    }
+    let (cd_offset, cd_size) = (out.len() as u32, central.len() as u32);
+    out.extend_from_slice(&central);
+    le32(&mut out, 0x0605_4b50);
+    for x in [0, 0, entries.len() as u16, entries.len() as u16] {
+        le16(&mut out, x);
+    }
+    le32(&mut out, cd_size);
+    le32(&mut out, cd_offset);
+    le16(&mut out, 0);
+    out
+}
+
+/// A deflate stream of `1 + 258 * matches` zero bytes: one literal zero, then copies of
+/// 258 bytes from one back, in fixed Huffman codes (13 bits per 258 bytes).
+fn deflated_zeros(matches: u64) -> (Vec<u8>, u64) {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn put(&mut self, value: u64, count: u32) {
+            self.acc |= value << self.n;
+            self.n += count;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// Huffman codes go most significant bit first.
+        fn code(&mut self, code: u64, len: u32) {
+            let reversed = (0..len).fold(0, |r, i| (r << 1) | ((code >> i) & 1));
+            self.put(reversed, len);
+        }
+    }
+    let mut bits = Bits {
+        out: Vec::with_capacity((matches * 13 / 8 + 16) as usize),
+        acc: 0,
+        n: 0,
+    };
+    bits.put(1, 1); // last block
+    bits.put(1, 2); // fixed Huffman codes
+    bits.code(0x30, 8); // literal 0
+    for _ in 0..matches {
+        bits.code(0xC5, 8); // length 258
+        bits.code(0, 5); // distance 1
+    }
+    bits.code(0, 7); // end of block
+    bits.put(0, 7);
+    (bits.out, 1 + 258 * matches)
+}
+
+fn bomb(name: &str, matches: u64, declared: u32) -> RawEntry {
+    let (data, _) = deflated_zeros(matches);
+    RawEntry {
+        name: name.as_bytes().to_vec(),
+        method: 8,
+        data,
+        // Never reached: verify stops reading long before the end.
+        crc: 0,
+        size: declared,
+        mode: 0o100644,
+    }
+}
+
+/// A manifest listing `files` (path, sha256, size) as `senco pack` would, from `version`.
+fn raw_manifest(format: &str, version: &str, files: &[(&str, String, u64)]) -> RawEntry {
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(path, sha256, size)| serde_json::json!({"path": path, "sha256": sha256, "size": size}))
+        .collect();
+    let manifest = serde_json::json!({
+        "format": format,
+        "tool": {"name": "senco", "version": version},
+        "anonymised": false,
+        "portfolios": [],
+        "files": files,
+    });
+    stored(
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    )
+}
+
+fn verify_zip(bytes: &[u8]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("pack.zip");
+    std::fs::write(&path, bytes).expect("write zip");
+    senco(&["verify".as_ref(), path.as_os_str()])
+}
+
+#[test]
+fn the_zero_stream_used_below_is_what_it_says() {
+    let entry = bomb("z", 10, 2581);
+    let zip = raw_zip(&[entry]);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("zip");
+    let mut file = archive.by_index(0).expect("entry");
+    let mut data = Vec::new();
+    // The CRC is left at 0, so only the bytes are compared.
+    let _ = std::io::Read::read_to_end(&mut file, &mut data);
+    assert_eq!(data, vec![0u8; 2581]);
+}
+
+#[test]
+fn verify_of_a_zip_bomb_stays_small_and_says_not_intact() {
+    // Two entries of about 1 GiB of zeros each, and the manifest agreeing: the total is
+    // past what verify reads from a zip this size, so neither is expanded.
+    let gib_matches = (1u64 << 30) / 258;
+    let size = 1 + 258 * gib_matches;
+    let fake = "0".repeat(64);
+    let zip = raw_zip(&[
+        raw_manifest(
+            "senco-pack/1",
+            "0.0.9",
+            &[("a.bin", fake.clone(), size), ("b.bin", fake.clone(), size)],
+        ),
+        bomb("a.bin", gib_matches, size as u32),
+        bomb("b.bin", gib_matches, size as u32),
+    ]);
+    let run = verify_zip(&zip);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("a.bin: not checked"), "{}", run.stdout);
+    assert!(run.stdout.contains("NOT intact"), "{}", run.stdout);
+    assert_memory_below(&run, 100, "verify of a zip bomb");
+
+    // An entry whose zip headers and manifest both say 1,000 bytes but whose data
+    // expands to 1 GiB: read to 1,001 bytes and no further.
+    let zip = raw_zip(&[
+        raw_manifest("senco-pack/1", "0.0.9", &[("c.bin", fake, 1000)]),
+        bomb("c.bin", gib_matches, 1000),
+    ]);
+    let run = verify_zip(&zip);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("c.bin: damaged: File is larger than its declared"),
+        "{}",
+        run.stdout
+    );
+    assert_memory_below(&run, 100, "verify of an entry larger than declared");
+}
+
+#[test]
+fn verify_never_calls_a_zip_with_unsafe_entries_intact() {
+    let sha = |data: &[u8]| senco::pack::manifest::sha256_hex(data);
+    let listed = |names: &[&str]| -> Vec<(String, String, u64)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), sha(b"x"), 1))
+            .collect()
+    };
+    let with_manifest = |names: &[&str], mut entries: Vec<RawEntry>| {
+        let files = listed(names);
+        let files: Vec<(&str, String, u64)> = files
+            .iter()
+            .map(|(n, s, l)| (n.as_str(), s.clone(), *l))
+            .collect();
+        // Another version's number, as an attacker would give to dodge the layout check.
+        entries.insert(0, raw_manifest("senco-pack/1", "0.0.9", &files));
+        raw_zip(&entries)
+    };
+    let mut symlink = stored("link.html", b"x");
+    symlink.mode = 0o120777;
+    let mut executable = stored("run.sh", b"x");
+    executable.mode = 0o100755;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "a climb out with ..",
+            with_manifest(&["../../x"], vec![stored("../../x", b"x")]),
+            "../../x: climbs out",
+        ),
+        (
+            "an absolute path",
+            with_manifest(&["/tmp/x"], vec![stored("/tmp/x", b"x")]),
+            "/tmp/x: is an absolute path",
+        ),
+        (
+            "a symlink",
+            with_manifest(&["link.html"], vec![symlink]),
+            "link.html: is a symbolic link",
+        ),
+        (
+            "an odd mode",
+            with_manifest(&["run.sh"], vec![executable]),
+            "run.sh: has mode 100755",
+        ),
+        (
+            "a duplicate",
+            with_manifest(
+                &["a.html"],
+                vec![stored("a.html", b"x"), stored("a.html", b"y")],
+            ),
+            "a.html: appears twice",
+        ),
+    ];
+    for (what, zip, said) in cases {
+        let run = verify_zip(&zip);
+        assert_eq!(run.code, 1, "{what}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains(said), "{what}: {}", run.stdout);
+        assert!(run.stdout.contains("NOT intact"), "{what}: {}", run.stdout);
+    }
+}
+
+/// A real pack of a small portfolio, as bytes.
+fn real_pack(dir: &Path) -> Vec<u8> {
+    let portfolio = good_portfolio();
+    let out = dir.join("real.zip");
+    let run = senco(&[
+        "pack".as_ref(),
+        portfolio.path().as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::read(&out).expect("pack")
+}
+
+/// The same pack with its manifest rewritten by `edit`, zipped again as senco does.
+fn with_edited_manifest(pack: &[u8], edit: impl Fn(&mut Value)) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pack)).expect("zip");
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("entry");
+        let name = file.name().expect("name").to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).expect("read");
+        if name == "manifest.json" {
+            let mut manifest: Value = serde_json::from_slice(&bytes).expect("manifest");
+            edit(&mut manifest);
+            bytes = serde_json::to_vec_pretty(&manifest).expect("json");
+        }
+        entries.push(senco::pack::Entry::new(name, bytes));
+    }
+    senco::pack::write_zip(std::io::Cursor::new(Vec::new()), &entries)
+        .expect("zip")
+        .into_inner()
+}
+
+#[test]
+fn verify_checks_the_layout_of_a_pack_from_another_version_in_full() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pack = real_pack(dir.path());
+    let older = with_edited_manifest(&pack, |m| m["tool"]["version"] = "0.0.9".into());
+    let run = verify_zip(&older);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("intact: all"), "{}", run.stdout);
+
+    // A date changed in the first entry's local and central headers: the contents and
+    // CRCs still match, the layout does not.
+    let mut redated = older.clone();
+    redated[12] = 0x22;
+    let central = memchr::memmem::find(&redated, b"PK\x01\x02").expect("central directory");
+    redated[central + 14] = 0x22;
+    let run = verify_zip(&redated);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("headers differ"), "{}", run.stdout);
+}
+
+#[test]
+fn verify_cannot_verify_an_unknown_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pack = real_pack(dir.path());
+    let newer = with_edited_manifest(&pack, |m| m["format"] = "senco-pack/99".into());
+    let run = verify_zip(&newer);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("cannot verify"), "{}", run.stderr);
+    assert!(!run.stdout.contains("intact: all"), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------
+// `senco serve` and the pages open beside it in the same browser
+// ---------------------------------------------------------------------------------------
+
+/// Sends `request` as given on a fresh connection and reads until the server closes it
+/// or 30 seconds pass: the status (0 if none came) and how long the server took.
+fn raw_request(port: u16, request: &[u8]) -> (u16, String, Duration) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let started = Instant::now();
+    stream.write_all(request).expect("send");
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                response.extend_from_slice(&buffer[..n]);
+                // A complete response to a request that keeps the connection: stop.
+                let text = String::from_utf8_lossy(&response);
+                if let Some((head, body)) = text.split_once("\r\n\r\n")
+                    && let Some(length) = head.lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    && body.len() >= length
+                {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::ConnectionReset) => break,
+            Err(e) => panic!("no answer and no close after {:?}: {e}", started.elapsed()),
+        }
+    }
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text, started.elapsed())
+}
+
+#[test]
+fn serve_answers_only_requests_that_name_it() {
+    let (_tmp, root) = support::copy_of("portfolio-template");
+    let server = support::Server::start(&root);
+    let port = server.port;
+    let get = |host: &str| {
+        let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        raw_request(port, request.as_bytes())
+    };
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, text, _) = get(&host);
+        assert_eq!(status, 200, "{host}: {text}");
+    }
+    // A rebinding attacker's name, the right name on another port, no port at all.
+    for host in [
+        format!("attacker.example:{port}"),
+        "attacker.example".to_string(),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "localhost".to_string(),
+        format!("127.0.0.1.attacker.example:{port}"),
+    ] {
+        let (status, text, _) = get(&host);
+        assert_eq!(status, 421, "{host}: {text}");
+        assert!(!text.contains("<h1>"), "{host}: {text}");
+    }
+    // The name in an absolute request target counts too; no Host at all is refused.
+    let request =
+        format!("GET http://attacker.example/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    assert_eq!(raw_request(port, request.as_bytes()).0, 421);
+    let (status, text, _) = raw_request(port, b"GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 400, "{text}");
+}
+
+#[test]
+fn serve_closes_half_sent_requests_and_caps_connections() {
+    let (_tmp, root) = support::copy_of("portfolio-template");
+    let server = support::Server::start(&root);
+    let port = server.port;
+    // Headers never finished: closed after the header timeout, not held open.
+    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: 1");
+    let (status, text, took) = raw_request(port, request.as_bytes());
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(25),
+        "closed after {took:?}"
+    );
+    assert!(!text.contains("<h1>"), "{status}: {text}");
+    // A body that never comes is refused at once.
+    let request =
+        format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 100000\r\n\r\nx");
+    let (status, _, took) = raw_request(port, request.as_bytes());
+    assert_eq!(status, 400);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    // 64 connections that send nothing hold every place; the next is told so and closed.
+    std::thread::sleep(Duration::from_millis(300));
+    let held: Vec<std::net::TcpStream> = (0..64)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    let (status, text, _) = raw_request(port, request.as_bytes());
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("64 connections"), "{text}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, text, _) = raw_request(port, request.as_bytes());
+    assert_eq!(status, 200, "{text}");
+}

@@ -28,6 +28,16 @@ use tokio_stream::wrappers::BroadcastStream;
 /// more (incremental) rebuild, no more.
 const DEBOUNCE: Duration = Duration::from_millis(25);
 
+/// Connections served at once: a browser opens about six per site, plus one per open tab
+/// for the reload events.
+pub const MAX_CONNECTIONS: usize = 64;
+/// A request's headers must arrive within this, and so must the next request on a
+/// kept-alive connection.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection on which no byte moves either way for this long is closed (the reload
+/// events send a keep-alive every 15 seconds).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 const EVENTS_PATH: &str = "/__senco/events";
 const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
 
@@ -220,15 +230,222 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
         let app = Router::new()
             .route(EVENTS_PATH, get(events))
             .fallback(get(page))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(AllowedHosts::for_port(address.port())),
+                guard,
+            ))
             .with_state(Arc::clone(&shared));
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| FatalError::new(format!("server stopped: {e}")))
+        run(listener, app, shutdown_signal()).await;
+        Ok::<(), FatalError>(())
     });
     drop(debouncer);
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// Accepts connections until `shutdown`, serving at most [`MAX_CONNECTIONS`] at once.
+async fn run(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before it was accepted.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    serve_connection(stream, app).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                tokio::spawn(refuse(stream));
+            }
+        }
+    }
+}
+
+/// Serves one connection with hyper, closing it when its headers are slow or no byte
+/// has moved for [`IDLE_TIMEOUT`].
+async fn serve_connection(stream: tokio::net::TcpStream, app: Router) {
+    let started = Instant::now();
+    let last_moved = Arc::new(AtomicU64::new(0));
+    let io = hyper_util::rt::TokioIo::new(Watched {
+        inner: stream,
+        started,
+        last_moved: Arc::clone(&last_moved),
+    });
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let connection = builder.serve_connection(io, service);
+    let idle = async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let moved = Duration::from_millis(last_moved.load(Ordering::Relaxed));
+            if started.elapsed().saturating_sub(moved) > IDLE_TIMEOUT {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = connection => {}
+        _ = idle => {}
+    }
+}
+
+/// What a client over [`MAX_CONNECTIONS`] gets, before the connection is closed.
+async fn refuse(stream: tokio::net::TcpStream) {
+    let body = format!(
+        "senco serve is already serving {MAX_CONNECTIONS} connections; try again shortly\n"
+    );
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let write = async {
+        let mut rest = response.as_bytes();
+        while !rest.is_empty() && stream.writable().await.is_ok() {
+            match stream.try_write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+        }
+    };
+    // Dropping the stream closes it.
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+}
+
+/// A socket that notes when a byte last moved, for the idle timeout.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    started: Instant,
+    /// Milliseconds after `started`.
+    last_moved: Arc<AtomicU64>,
+}
+
+impl Watched {
+    fn moved(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.last_moved.store(now, Ordering::Relaxed);
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.moved();
+        }
+        result
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let result = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.moved();
+        }
+        result
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The `Host` values that name this server: a page from any other name (a rebinding
+/// attacker's domain pointed at 127.0.0.1) is refused.
+struct AllowedHosts([String; 3]);
+
+impl AllowedHosts {
+    fn for_port(port: u16) -> AllowedHosts {
+        AllowedHosts([
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ])
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        self.0.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+/// Refuses requests that do not name this server, and any that is not a plain GET or
+/// HEAD without a body (serving only reads), each with `Connection: close`.
+async fn guard(
+    State(allowed): State<Arc<AllowedHosts>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = request.uri().authority().map(|a| a.as_str());
+    let refused = |status: StatusCode, why: &'static str| {
+        (status, [(header::CONNECTION, "close")], why).into_response()
+    };
+    match host {
+        None => return refused(StatusCode::BAD_REQUEST, "a request must name its Host\n"),
+        Some(host) if !allowed.allows(host) || authority.is_some_and(|a| !allowed.allows(a)) => {
+            return refused(
+                StatusCode::MISDIRECTED_REQUEST,
+                "senco serve answers only to 127.0.0.1, localhost and [::1] on its own port\n",
+            );
+        }
+        Some(_) => {}
+    }
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|l| l.as_bytes() != b"0");
+    if has_body {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "senco serve takes no request bodies\n",
+        );
+    }
+    next.run(request).await
 }
 
 /// Ctrl-C, or SIGTERM from a process manager: either way the work folder is removed.
