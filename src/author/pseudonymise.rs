@@ -46,6 +46,19 @@ pub struct Plan {
     pub skipped: Vec<(String, String)>,
 }
 
+impl Plan {
+    /// What applying the plan does, e.g. "replace 3 names in 2 files".
+    pub fn summary(&self) -> String {
+        let names: usize = self.rewrites.iter().map(|r| r.replacements).sum();
+        let files = self.rewrites.len();
+        format!(
+            "replace {names} name{} in {files} file{}",
+            if names == 1 { "" } else { "s" },
+            if files == 1 { "" } else { "s" }
+        )
+    }
+}
+
 /// Works out the rewrite of every evidence file without touching any.
 pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
     let (names, problems) = Pseudonyms::load(&portfolio.root);

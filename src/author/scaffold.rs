@@ -122,7 +122,18 @@ pub struct NewEvidence<'a> {
     pub date: jiff::civil::Date,
 }
 
-/// Creates a new evidence file in the portfolio's first evidence folder.
+/// Creates a new evidence file in the first evidence folder of the portfolio at `root`,
+/// checking its outcome ids against the portfolio's framework.
+pub fn new_evidence_in(root: &Path, new: &NewEvidence<'_>) -> Result<PathBuf, FatalError> {
+    let (portfolio, framework) = crate::check::load_portfolio(root)?;
+    let evidence_dir = portfolio
+        .evidence_dirs
+        .first()
+        .map_or("evidence", String::as_str);
+    new_evidence(&portfolio.root, evidence_dir, &framework, new)
+}
+
+/// Creates a new evidence file in `evidence_dir` of the portfolio at `root`.
 pub fn new_evidence(
     root: &Path,
     evidence_dir: &str,

@@ -59,6 +59,17 @@ impl Check {
         self.count(Severity::Error) > 0
     }
 
+    /// Whether `senco check` exits 1: any error, or with `strict` any indicator not covered.
+    pub fn fails(&self, strict: bool) -> bool {
+        self.has_errors()
+            || (strict
+                && self
+                    .coverage
+                    .uncovered_leaves(&self.framework)
+                    .next()
+                    .is_some())
+    }
+
     pub fn deadline(&self) -> Option<deadline::Deadline> {
         self.portfolio
             .appointed

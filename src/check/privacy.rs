@@ -51,6 +51,12 @@ pub struct Scan {
 }
 
 impl Scan {
+    pub fn has_errors(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|d| d.severity == crate::error::diagnostic::Severity::Error)
+    }
+
     pub fn extend(&mut self, other: Scan) {
         self.findings.extend(other.findings);
         self.silenced.extend(other.silenced);

@@ -114,6 +114,18 @@ pub struct Framework {
 }
 
 impl Framework {
+    /// The framework `spec` names (an id or a path), else that of the portfolio in `dir`,
+    /// else NASENCO.
+    pub fn for_folder(spec: Option<&str>, dir: &Path) -> Result<Framework, FatalError> {
+        match spec {
+            Some(spec) => Framework::resolve(spec, dir),
+            None => match crate::model::portfolio::Portfolio::load(dir) {
+                Ok(p) => Framework::resolve(&p.framework, &p.root),
+                Err(_) => Framework::builtin("nasenco-2014"),
+            },
+        }
+    }
+
     /// Loads a framework named by a portfolio: a built-in id (or short name), or a path to
     /// a JSON file, relative to `base`.
     pub fn resolve(spec: &str, base: &Path) -> Result<Framework, FatalError> {

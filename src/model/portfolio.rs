@@ -77,6 +77,19 @@ pub struct Portfolio {
     pub rules: Rules,
 }
 
+/// The nearest folder at or above the current one holding `portfolio.toml`.
+pub fn find_from_current_folder() -> Result<PathBuf, FatalError> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
+    cwd.ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            FatalError::new("no portfolio.toml in this folder or any folder above it")
+                .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
+        })
+}
+
 impl Portfolio {
     /// Reads `portfolio.toml` in `root`. Errors are fatal: without settings nothing can be
     /// checked. They name the file, line and column, and what to write instead.

@@ -112,6 +112,28 @@ impl From<FatalError> for PackError {
     }
 }
 
+/// Writes why [`prepare`] refused: each portfolio's privacy errors, then what to do.
+pub fn write_refusal(
+    out: &mut dyn Write,
+    refusals: &[(PathBuf, Vec<Diagnostic>)],
+) -> std::io::Result<()> {
+    for (root, findings) in refusals {
+        writeln!(out, "in {}:", root.display())?;
+        for d in findings {
+            crate::report::write_diagnostic(out, d)?;
+        }
+    }
+    let total: usize = refusals.iter().map(|(_, f)| f.len()).sum();
+    crate::report::write_fatal(
+        out,
+        &FatalError::new(format!(
+            "no pack written: the privacy lint found {total} error{} listed above",
+            if total == 1 { "" } else { "s" }
+        ))
+        .with_help("fix them (`senco pseudonymise` replaces real names), or pack with --allow-findings, which the cover sheet records"),
+    )
+}
+
 /// Checks each portfolio and makes the pack's parts, refusing on privacy errors.
 pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackError> {
     if roots.is_empty() {

@@ -78,6 +78,42 @@ impl Verification {
     }
 }
 
+/// Writes what `senco verify` found: each difference, then the verdict and the zip's hash.
+pub fn write_text(out: &mut dyn std::io::Write, result: &Verification) -> std::io::Result<()> {
+    for name in &result.missing {
+        writeln!(out, "missing: {name}")?;
+    }
+    for name in &result.extra {
+        writeln!(out, "extra:   {name}")?;
+    }
+    for (name, why) in &result.changed {
+        writeln!(out, "changed: {name}: {why}")?;
+    }
+    for (name, why) in &result.unsafe_entries {
+        writeln!(out, "unsafe:  {name}: {why}")?;
+    }
+    if let Layout::Differs(why) = &result.layout {
+        writeln!(
+            out,
+            "changed: the zip's headers differ from what senco pack writes: {why}"
+        )?;
+    }
+    if result.intact() {
+        writeln!(
+            out,
+            "intact: all {} files match manifest.json\nSHA-256 {}",
+            result.manifest.files.len(),
+            result.sha256
+        )
+    } else {
+        writeln!(
+            out,
+            "NOT intact: this pack differs from its manifest\nSHA-256 {}",
+            result.sha256
+        )
+    }
+}
+
 /// Checks the pack at `path`. Errors (exit 2) mean it is not a readable zip with a
 /// manifest of a known format.
 pub fn verify(path: &Path) -> Result<Verification, FatalError> {

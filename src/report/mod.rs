@@ -531,6 +531,79 @@ pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes the framework itself as JSON (`senco outcomes --format json`).
+pub fn write_framework_json(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, fw.to_file()).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+/// Writes outcomes found by a search, one per line: id, then title.
+pub fn write_outcome_hits(
+    out: &mut dyn Write,
+    fw: &Framework,
+    hits: &[crate::model::framework::NodeId],
+) -> io::Result<()> {
+    for &h in hits {
+        let n = fw.node(h);
+        writeln!(out, "{:<7} {}", n.id, n.title)?;
+    }
+    Ok(())
+}
+
+/// Writes outcomes found by a search as a JSON array of `{id, kind, title}`.
+pub fn write_outcome_hits_json(
+    out: &mut dyn Write,
+    fw: &Framework,
+    hits: &[crate::model::framework::NodeId],
+) -> io::Result<()> {
+    let items: Vec<serde_json::Value> = hits
+        .iter()
+        .map(|&h| {
+            let n = fw.node(h);
+            serde_json::json!({"id": n.id, "kind": n.kind.as_str(), "title": n.title})
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &items).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+/// Writes the privacy lint's findings (`senco privacy`), those silenced by allow
+/// markers, and a count of each.
+pub fn write_privacy(out: &mut dyn Write, scan: &crate::check::privacy::Scan) -> io::Result<()> {
+    for d in &scan.findings {
+        write_diagnostic(out, d)?;
+    }
+    if !scan.silenced.is_empty() {
+        writeln!(out, "silenced by allow markers:")?;
+        for d in &scan.silenced {
+            writeln!(
+                out,
+                "  {}:{}:{}: {} [{}]",
+                d.file.as_deref().unwrap_or(""),
+                d.line.unwrap_or(0),
+                d.column.unwrap_or(0),
+                d.message,
+                d.code
+            )?;
+        }
+    }
+    let count = |severity| {
+        scan.findings
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let errors = count(Severity::Error);
+    let warnings = count(Severity::Warning);
+    writeln!(
+        out,
+        "privacy: {errors} error{}, {warnings} warning{}, {} silenced",
+        plural(errors),
+        plural(warnings),
+        scan.silenced.len()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

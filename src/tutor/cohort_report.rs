@@ -17,6 +17,63 @@ pub fn cell_mark(mark: Mark) -> &'static str {
     }
 }
 
+/// The formats a cohort can be written in (the doc comments are `--format`'s help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    /// One row per trainee, one column per indicator (UTF-8 with BOM, for Excel).
+    Csv,
+    /// One row per trainee and indicator.
+    CsvLong,
+    /// An Excel workbook with coloured marks; needs -o FILE.
+    Xlsx,
+    /// A dashboard (static HTML) with each trainee's built portfolio; needs -o DIR.
+    Html,
+}
+
+impl Format {
+    /// Why this format cannot go to standard output, if it cannot.
+    pub fn needs_output(self) -> Option<crate::error::FatalError> {
+        use crate::error::FatalError;
+        match self {
+            Format::Html => Some(
+                FatalError::new("a dashboard needs a folder to go to")
+                    .with_help("add -o DIR, e.g. -o cohort-site"),
+            ),
+            Format::Xlsx => Some(
+                FatalError::new("an .xlsx workbook needs a file to go to")
+                    .with_help("add -o cohort.xlsx"),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// The cohort as bytes in one of the single-file formats (the dashboard, a folder, is
+/// [`crate::tutor::dashboard::build`]).
+pub fn render(format: Format, cohort: &Cohort) -> Result<Vec<u8>, crate::error::FatalError> {
+    let mut bytes = Vec::new();
+    let written = match format {
+        Format::Text => write_text(&mut bytes, cohort),
+        Format::Json => write_json(&mut bytes, cohort),
+        Format::Csv => write_csv(&mut bytes, cohort),
+        Format::CsvLong => write_csv_long(&mut bytes, cohort),
+        Format::Xlsx => {
+            return xlsx_bytes(cohort).map_err(|e| {
+                crate::error::FatalError::new(format!("cannot make the workbook: {e}"))
+            });
+        }
+        Format::Html => {
+            return Err(crate::error::FatalError::new(
+                "a dashboard is a folder of pages, not one file",
+            ));
+        }
+    };
+    written.map_err(|e| crate::error::FatalError::new(format!("cannot write the cohort: {e}")))?;
+    Ok(bytes)
+}
+
 pub fn write_json(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, cohort)?;
     writeln!(out)

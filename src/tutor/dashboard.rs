@@ -91,10 +91,10 @@ fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
 pub fn build(
     cohort: &Cohort,
     cohort_dir: &Path,
-    theme: &Theme,
     out: &Path,
     force: bool,
 ) -> Result<usize, FatalError> {
+    let theme = &crate::render::theme::load(None)?;
     output::check_target(cohort_dir, &[], out, force)?;
     let staging = Staging::create(out)?;
     match write(cohort, cohort_dir, theme, staging.path()) {

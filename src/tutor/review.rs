@@ -27,6 +27,21 @@ pub struct Written {
     pub notes: Vec<String>,
 }
 
+/// Loads the portfolio at `root` and writes the review into `feedback_dir` (default:
+/// `feedback/` in the portfolio), as [`write`] does.
+pub fn write_in(
+    root: &Path,
+    feedback_dir: Option<&Path>,
+    review: &Review<'_>,
+) -> Result<Written, FatalError> {
+    let (portfolio, framework) = crate::check::load_portfolio(root)?;
+    let feedback = feedback_dir.map_or_else(
+        || portfolio.root.join(crate::check::judgement::FEEDBACK_DIR),
+        Path::to_path_buf,
+    );
+    write(&portfolio, &framework, &feedback, review)
+}
+
 /// Checks the review against the portfolio and writes a new judgement file into
 /// `feedback_dir`, never replacing one.
 pub fn write(

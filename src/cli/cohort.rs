@@ -1,0 +1,82 @@
+//! `senco cohort`: many portfolios at a glance, as text, JSON, CSV, a workbook or a
+//! dashboard.
+
+use super::{OK, Outcome, PROBLEMS, date_or_today};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use senco::tutor::cohort_report::Format;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder of portfolios (one per subfolder), or holding cohort.toml.
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Same as --format csv-long.
+    #[arg(long, conflicts_with = "format")]
+    csv_long: bool,
+    /// Write to FILE (replaced in one step) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The date deadlines and risks are judged against, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
+    /// With --format html: replace the output folder even if senco did not create it.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: &Args) -> Outcome {
+    let format = if args.csv_long {
+        Format::CsvLong
+    } else {
+        args.format
+    };
+    if let (None, Some(missing)) = (&args.output, format.needs_output()) {
+        return Err(missing.into());
+    }
+    let today = date_or_today(args.today.as_deref())?;
+    let (members, skipped) = senco::tutor::cohort::members(&args.dir)?;
+    // indicatif draws nothing when stderr is not a terminal.
+    let bar =
+        ProgressBar::with_draw_target(Some(members.len() as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
+        bar.set_style(style);
+    }
+    let cohort = senco::tutor::cohort::read(&members, skipped, today, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let code = if cohort.summary.broken > 0 {
+        PROBLEMS
+    } else {
+        OK
+    };
+    match (&args.output, format) {
+        (Some(out), Format::Html) => {
+            let pages = senco::tutor::dashboard::build(&cohort, &args.dir, out, args.force)?;
+            writeln!(
+                anstream::stdout(),
+                "built {pages} pages into {}\nopen {} in a browser",
+                out.display(),
+                out.join("index.html").display()
+            )?;
+        }
+        (Some(path), _) => {
+            let mut bytes = senco::tutor::cohort_report::render(format, &cohort)?;
+            if format == Format::Text {
+                // Colours are for a terminal, not a file.
+                bytes = anstream::adapter::strip_bytes(&bytes).into_vec();
+            }
+            senco::util::atomic::write_replace(path, &bytes)?;
+            writeln!(anstream::stderr(), "wrote {}", path.display())?;
+        }
+        (None, _) => {
+            let bytes = senco::tutor::cohort_report::render(format, &cohort)?;
+            let mut out = anstream::stdout().lock();
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+    }
+    Ok(code)
+}

@@ -1,0 +1,217 @@
+//! Flags and subcommands, one file per subcommand. Each parses its flags, calls the
+//! library, prints, and returns an exit code: 0 all well, 1 problems found, 2 could not
+//! run. What is not flag handling or printing belongs in the library.
+
+mod build;
+mod check;
+mod cohort;
+mod init;
+mod new;
+mod outcomes;
+mod pack;
+mod privacy;
+mod pseudonymise;
+mod review;
+mod serve;
+mod verify;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use senco::FatalError;
+use senco::report;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Exit codes, as documented in the guide.
+pub const OK: i32 = 0;
+pub const PROBLEMS: i32 = 1;
+pub const CANNOT_RUN: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "senco",
+    version,
+    about = "Track SENCO training evidence against learning outcomes",
+    long_about = "senco checks a SENCO trainee's portfolio of Markdown evidence against the \
+NASENCO learning outcomes (2014) or the NPQ for SENCOs areas: what is evidenced, what is \
+missing, and what in the files is wrong.\n\nExit codes: 0 no errors; 1 errors found (or, with \
+--strict, an uncovered indicator); 2 senco could not run.",
+    after_help = "Start with `senco init my-portfolio`, then `senco check my-portfolio`."
+)]
+struct Cli {
+    /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output format of the commands that print one report.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a portfolio: coverage of the outcomes, and problems in the evidence files.
+    ///
+    /// Prints coverage per part and outcome, the indicators not yet covered, then every
+    /// problem found with its file, line and column. Exit code 1 when any error is found.
+    Check(check::Args),
+    /// Print the outcomes of a framework, or find outcomes by their wording.
+    Outcomes(outcomes::Args),
+    /// Start a portfolio: write portfolio.toml, two example evidence files and a README.
+    ///
+    /// Never overwrites: refuses if any of those files already exist.
+    Init(init::Args),
+    /// Build the HTML portfolio for assessors: a static site that works offline.
+    ///
+    /// Writes to a temporary folder and replaces the output only when the build is
+    /// complete. Problems in evidence do not stop the build: they are listed on a page of
+    /// their own and here, and the exit code is 1 as in `check`.
+    Build(build::Args),
+    /// Build, serve on 127.0.0.1, rebuild when files change and reload open pages.
+    ///
+    /// For the trainee's live preview. The reload script exists only while serving,
+    /// never in built output.
+    Serve(serve::Args),
+    /// Start a new piece of evidence: evidence/YYYY-MM-DD-title.md with front matter.
+    ///
+    /// Checks the outcome ids first and never overwrites a file.
+    New(new::Args),
+    /// Look for identifiers in evidence: pupil numbers, NHS numbers, dates of birth, emails,
+    /// phone numbers, postcodes and real names from .senco/pseudonyms.toml.
+    ///
+    /// Prints only privacy findings (the same ones `senco check` reports), then the
+    /// findings silenced by `<!-- senco: allow CODE -->` markers. Exit code 1 when any is
+    /// an error.
+    Privacy(privacy::Args),
+    /// Replace real names in evidence with their pseudonyms from .senco/pseudonyms.toml.
+    ///
+    /// Shows the changes as a diff and asks before rewriting; each original is kept in
+    /// .senco/backup/. Without a terminal to ask on, pass --yes.
+    Pseudonymise(pseudonymise::Args),
+    /// Make an assessment pack (zip) of one or more portfolios, with a manifest of hashes.
+    ///
+    /// Refuses when the privacy lint finds errors, unless --allow-findings. Same input,
+    /// same bytes: the zip is reproducible.
+    Pack(pack::Args),
+    /// Check a pack against its manifest: missing, extra and changed files.
+    ///
+    /// Exit code 0 intact, 1 any difference, 2 not a readable pack.
+    Verify(verify::Args),
+    /// Record an assessor's judgement on a piece of evidence or an outcome.
+    ///
+    /// Writes a new file in the portfolio's feedback/ folder (never overwriting), with the
+    /// SHA-256 of the evidence as it is now: if the trainee edits the file afterwards, the
+    /// judgement shows as stale until it is re-confirmed by running this again.
+    Review(review::Args),
+    /// Show a cohort of portfolios at a glance: coverage per trainee, stale judgements,
+    /// deadlines, who is at risk and what to teach next.
+    ///
+    /// DIR holds one portfolio per subfolder, or a cohort.toml listing them. Exit code 1
+    /// when any portfolio could not be read.
+    Cohort(cohort::Args),
+}
+
+/// The flags of every command that checks a portfolio, so they all check it the same way.
+#[derive(Args, Clone, Default)]
+struct CheckArgs {
+    /// Folder of judgement files (default: feedback/ in the portfolio).
+    #[arg(long, value_name = "DIR")]
+    feedback: Option<PathBuf>,
+}
+
+impl CheckArgs {
+    /// The library's options for these flags; a folder named but missing is an error.
+    fn options(&self) -> Result<senco::CheckOptions, FatalError> {
+        Ok(senco::CheckOptions {
+            feedback: match &self.feedback {
+                Some(dir) if !dir.is_dir() => {
+                    return Err(FatalError::new(format!(
+                        "feedback folder {} does not exist",
+                        dir.display()
+                    )));
+                }
+                other => other.clone(),
+            },
+        })
+    }
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let choice = match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Outcomes(args) => outcomes::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Serve(args) => serve::run(args),
+        Command::New(args) => new::run(&args),
+        Command::Privacy(args) => privacy::run(&args),
+        Command::Pseudonymise(args) => pseudonymise::run(&args),
+        Command::Pack(args) => pack::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Review(args) => review::run(&args),
+        Command::Cohort(args) => cohort::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Fatal(error)) => {
+            let _ = report::write_fatal(&mut anstream::stderr(), &error);
+            CANNOT_RUN
+        }
+        // A closed pipe (`senco check | head`) is not an error.
+        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => OK,
+        Err(Failure::Io(e)) => {
+            let _ = writeln!(anstream::stderr(), "error: cannot write output: {e}");
+            CANNOT_RUN
+        }
+    }
+}
+
+/// Why a subcommand stopped: senco could not run, or its output could not be written.
+enum Failure {
+    Fatal(FatalError),
+    Io(std::io::Error),
+}
+
+impl From<FatalError> for Failure {
+    fn from(e: FatalError) -> Self {
+        Failure::Fatal(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+/// What a subcommand returns: its exit code, or why it stopped.
+type Outcome = Result<i32, Failure>;
+
+/// `--date` and `--today` flags: a written date, or today.
+fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError> {
+    match written {
+        Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
+            FatalError::new(format!("`{d}` is not a date"))
+                .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
+        }),
+        None => Ok(jiff::Zoned::now().date()),
+    }
+}

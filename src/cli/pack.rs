@@ -1,0 +1,51 @@
+//! `senco pack`: an assessment pack (zip) of one or more portfolios.
+
+use super::{OK, Outcome, PROBLEMS};
+use senco::pack::{PackError, PackOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Portfolio folders: one trainee, or a whole cohort.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The zip file to write.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Name folders by candidate number and remove each trainee's name from every file.
+    #[arg(long)]
+    anonymise: bool,
+    /// Pack even when the privacy lint finds errors; the cover sheet then says so.
+    #[arg(long)]
+    allow_findings: bool,
+    /// Candidate number of the first portfolio; the others count up from it in the order given.
+    #[arg(long, value_name = "N")]
+    candidate: Option<String>,
+}
+
+pub fn run(args: &Args) -> Outcome {
+    let options = PackOptions {
+        anonymise: args.anonymise,
+        allow_findings: args.allow_findings,
+        first_candidate: args.candidate.clone(),
+    };
+    let pack = match senco::pack::prepare(&args.paths, &options) {
+        Ok(pack) => pack,
+        Err(PackError::Fatal(e)) => return Err(e.into()),
+        Err(PackError::Refused(refusals)) => {
+            senco::pack::write_refusal(&mut anstream::stderr().lock(), &refusals)?;
+            return Ok(PROBLEMS);
+        }
+    };
+    let written = senco::pack::write(&pack, &args.output)?;
+    writeln!(
+        anstream::stdout(),
+        "wrote {} ({} files, {} bytes)\nSHA-256 {}",
+        args.output.display(),
+        written.files,
+        written.bytes,
+        written.sha256
+    )?;
+    Ok(OK)
+}

@@ -1,0 +1,65 @@
+//! `senco pseudonymise`: real names replaced by pseudonyms, after asking.
+
+use super::{OK, Outcome};
+use senco::FatalError;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The portfolio folder, holding portfolio.toml.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Rewrite without asking (after printing the diff).
+    #[arg(long)]
+    yes: bool,
+}
+
+pub fn run(args: &Args) -> Outcome {
+    use senco::author::pseudonymise;
+    let portfolio = senco::model::portfolio::Portfolio::load(&args.path)?;
+    let plan = pseudonymise::plan(&portfolio)?;
+    let mut out = anstream::stdout().lock();
+    for (rel, why) in &plan.skipped {
+        writeln!(anstream::stderr(), "warning: {rel} left alone: {why}")?;
+    }
+    if plan.rewrites.is_empty() {
+        writeln!(
+            out,
+            "no real names found in the evidence; nothing to change"
+        )?;
+        return Ok(OK);
+    }
+    for rewrite in &plan.rewrites {
+        write!(out, "{}", rewrite.diff())?;
+    }
+    let question = plan.summary();
+    out.flush()?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(FatalError::new(format!(
+                "not rewriting: no terminal to ask on ({question} shown above)"
+            ))
+            .with_help("run again with --yes to rewrite; each original is kept in .senco/backup/")
+            .into());
+        }
+        write!(out, "{question}? [y/N] ")?;
+        out.flush()?;
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+            writeln!(out, "nothing changed")?;
+            return Ok(OK);
+        }
+    }
+    let backups = pseudonymise::apply(&portfolio.root, &plan.rewrites)?;
+    for (rewrite, backup) in plan.rewrites.iter().zip(&backups) {
+        writeln!(
+            out,
+            "rewrote {} (original kept in {})",
+            rewrite.rel,
+            backup.display()
+        )?;
+    }
+    Ok(OK)
+}
