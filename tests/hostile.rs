@@ -1778,3 +1778,338 @@ fn serve_closes_half_sent_requests_and_caps_connections() {
     let (status, text, _) = raw_request(port, request.as_bytes());
     assert_eq!(status, 200, "{text}");
 }
+
+// ---------------------------------------------------------------------------------------
+// The trust boundary: files from outside, themes, special files, links out
+// ---------------------------------------------------------------------------------------
+
+const OUTSIDE: &str = "OUTSIDE-THE-PORTFOLIO";
+
+/// A pack of `root` (made with `extra` arguments): its entries' names and bytes.
+fn pack_entries(root: &Path, extra: &[&str]) -> (Run, Vec<(String, Vec<u8>)>) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let zip_path = out.path().join("pack.zip");
+    let mut args: Vec<&OsStr> = vec![
+        "pack".as_ref(),
+        root.as_os_str(),
+        "-o".as_ref(),
+        zip_path.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|a| OsStr::new(*a)));
+    let run = senco(&args);
+    let mut entries = Vec::new();
+    if let Ok(bytes) = std::fs::read(&zip_path) {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).expect("entry");
+            let name = file.name().expect("name").to_string();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut data).expect("read");
+            entries.push((name, data));
+        }
+    }
+    (run, entries)
+}
+
+fn holds(entries: &[(String, Vec<u8>)], needle: &str) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|(_, data)| {
+            memchr::memmem::find(data, needle.as_bytes()).is_some()
+                || String::from_utf8_lossy(data).contains(&base64_of(needle.as_bytes()))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The base64 of `needle` when it starts a base64 block (as at the start of a data: URL).
+fn base64_of(bytes: &[u8]) -> String {
+    senco::render::single::base64_encode(bytes)
+        .trim_end_matches('=')
+        .chars()
+        .take(bytes.len() * 4 / 3)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn no_file_from_outside_the_portfolio_reaches_a_pack_or_site() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    // A file beside the portfolio, named as a PNG so the single file would inline it.
+    let secret_dir = tempfile::tempdir().expect("tempdir");
+    let secret = secret_dir.path().join("photo.png");
+    std::fs::write(&secret, OUTSIDE).expect("secret");
+    common::write(
+        p,
+        ".senco/pseudonyms.toml",
+        format!("# {OUTSIDE}\n[names]\n\"Hidden Marker\" = \"Child A\"\n"),
+    );
+    std::os::unix::fs::symlink(&secret, p.join("evidence/innocent.png")).expect("symlink");
+    std::os::unix::fs::symlink(
+        p.join(".senco/pseudonyms.toml"),
+        p.join("evidence/names.png"),
+    )
+    .expect("symlink");
+    let climb = "%2e%2e/".repeat(12)
+        + &secret
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+            .replace('/', "%2F");
+    common::write(
+        p,
+        "evidence/raw.md",
+        format!(
+            "---\ntitle: Raw\noutcomes: [B6.1]\n---\n\n<img src=\"files/evidence/innocent.png\" alt=\"a\">\n<img src=\"files/evidence/names.png\" alt=\"b\">\n<img src=\"files/{climb}\" alt=\"c\">\n<a href=\"../files/%2e%2e/%2e%2e/%2e%2e/etc/passwd\">p</a>\n\n![d](innocent.png) ![e](names.png)\n"
+        ),
+    );
+    let (run, entries) = pack_entries(p, &["--allow-findings"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!entries.is_empty());
+    assert_eq!(
+        holds(&entries, OUTSIDE),
+        Vec::<String>::new(),
+        "outside bytes packed"
+    );
+    for (name, data) in &entries {
+        let text = String::from_utf8_lossy(data);
+        assert!(
+            !text.contains("%2e%2e") && !text.contains("%2E%2E"),
+            "{name} keeps a climb"
+        );
+    }
+}
+
+#[test]
+fn a_trainees_theme_never_reaches_a_pack_or_the_dashboard() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    common::write(
+        p,
+        "theme/base.html",
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><title>x</title></head><body><script>alert('theme')</script><p>49/49 covered</p>{% block content %}{% endblock content %}</body></html>",
+    );
+    common::write(
+        p,
+        "theme/single.html",
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><title>x</title></head><body><script>alert('theme')</script></body></html>",
+    );
+    let (run, entries) = pack_entries(p, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(holds(&entries, "alert('theme')"), Vec::<String>::new());
+    assert_eq!(holds(&entries, "49/49 covered"), Vec::<String>::new());
+    // Every HTML page in the pack carries the policy.
+    for (name, data) in entries.iter().filter(|(n, _)| n.ends_with(".html")) {
+        let text = String::from_utf8_lossy(data);
+        assert!(
+            text.contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"),
+            "{name} has no policy"
+        );
+    }
+    // The cohort dashboard builds each trainee in the built-in theme too.
+    let cohort = tempfile::tempdir().expect("tempdir");
+    support::copy_dir(p, &cohort.path().join("trainee"));
+    let out = cohort.path().join("site");
+    let run = senco(&[
+        "cohort".as_ref(),
+        cohort.path().as_os_str(),
+        "--format".as_ref(),
+        "html".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    for file in all_files(&out) {
+        let bytes = std::fs::read(&file).expect("read");
+        assert!(
+            memchr::memmem::find(&bytes, b"alert('theme')").is_none(),
+            "{} runs the trainee's theme",
+            file.display()
+        );
+    }
+    // Their own build still uses it (it is their site), under the policy.
+    let run = build(p);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let index = std::fs::read_to_string(p.join("site/index.html")).expect("index");
+    assert!(index.contains("Content-Security-Policy"), "{index}");
+}
+
+#[test]
+fn css_that_closes_its_style_element_is_refused() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    common::write(
+        p,
+        "theme/senco.css",
+        "body{}</STYLE><script>alert(1)</script>",
+    );
+    let run = build(p);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("</style"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_as_settings_themes_and_frameworks_never_block() {
+    let cases: [(&str, &str); 4] = [
+        ("portfolio.toml", "portfolio.toml"),
+        ("theme/senco.css", "theme"),
+        ("theme/base.html", "theme"),
+        ("framework.json", "framework"),
+    ];
+    for (file, says) in cases {
+        for special in ["fifo", "zero"] {
+            let dir = good_portfolio();
+            let p = dir.path();
+            if file == "framework.json" {
+                common::write(
+                    p,
+                    "portfolio.toml",
+                    "[portfolio]\ntitle = \"T\"\nframework = \"framework.json\"\n",
+                );
+            }
+            let path = p.join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            let _ = std::fs::remove_file(&path);
+            if special == "fifo" {
+                if mkfifo(&path).is_none() {
+                    continue;
+                }
+            } else {
+                std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+            }
+            let run = build(p);
+            assert_eq!(run.code, 2, "{file} as {special}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(says),
+                "{file} as {special}: {}",
+                run.stderr
+            );
+            // Refused before a byte is read: no hang (the guard), no growing memory.
+            if let Some(peak) = run.peak_mib {
+                assert!(peak < 200, "{file} as {special}: {peak} MiB");
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn review_never_writes_through_a_feedback_link() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let other = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(other.path(), p.join("feedback")).expect("symlink");
+    let run = senco(&[
+        "review".as_ref(),
+        p.as_os_str(),
+        "--evidence".as_ref(),
+        GOOD.as_ref(),
+        "--judgement".as_ref(),
+        "meets".as_ref(),
+        "--assessor".as_ref(),
+        "Tutor One".as_ref(),
+        "--date".as_ref(),
+        "2025-03-01".as_ref(),
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(
+        std::fs::read_dir(other.path())
+            .expect("other")
+            .next()
+            .is_none(),
+        "a judgement was written outside the portfolio"
+    );
+}
+
+#[test]
+fn framework_paths_stay_inside_the_portfolio() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let framework = elsewhere.path().join("f.json");
+    std::fs::copy(common::nasenco_json(), &framework).expect("copy");
+    for spec in [framework.display().to_string(), "../f.json".to_string()] {
+        let dir = good_portfolio();
+        let p = dir.path();
+        std::fs::copy(&framework, p.parent().expect("parent").join("f.json")).ok();
+        common::write(
+            p,
+            "portfolio.toml",
+            format!(
+                "[portfolio]\ntitle = \"T\"\nframework = {}\n",
+                serde_json::to_string(&spec).expect("json")
+            ),
+        );
+        let run = check_run(p);
+        assert_eq!(run.code, 2, "{spec}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("framework file"),
+            "{spec}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("inside the portfolio"),
+            "{spec}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_255_byte_evidence_name_is_reported_and_everything_builds() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let name = format!("evidence/{}.md", "a".repeat(252));
+    assert_eq!(name.len() - "evidence/".len(), 255);
+    common::write(
+        p,
+        &name,
+        "---\ntitle: Long\noutcomes: [B6.3]\n---\n\nA long name.\n",
+    );
+    let (code, json) = check(p);
+    assert!(code <= 1);
+    assert_eq!(
+        common::diagnostics(&json, "long-file-name").len(),
+        1,
+        "{json}"
+    );
+    let run = build(p);
+    assert!(run.code <= 1, "{}", run.stderr);
+    assert!(p.join("site/evidence/good.html").is_file());
+    let pages: Vec<_> = all_files(&p.join("site/evidence"))
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("aaaa"))
+        .collect();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    let (run, _) = pack_entries(p, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn remote_images_become_links_and_are_never_loaded() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    common::write(
+        p,
+        "evidence/remote.md",
+        "---\ntitle: Remote\noutcomes: [B6.1]\n---\n\n![beacon](https://tracker.example/b.png)\n\n<img src=\"https://tracker.example/raw.png\" alt=\"raw\">\n",
+    );
+    let run = build(p);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let page = std::fs::read_to_string(p.join("site/evidence/remote.html")).expect("page");
+    assert!(!page.contains("src=\"https://"), "{page}");
+    assert!(
+        page.contains(
+            "<a href=\"https://tracker.example/b.png\" rel=\"noopener noreferrer\">beacon</a>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<img alt=\"raw\">"), "{page}");
+    assert!(
+        run.stderr.contains("remote-image") || run.stdout.contains("remote-image"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+}

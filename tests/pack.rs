@@ -86,6 +86,7 @@ fn anonymised(candidate: &str) -> PackOptions {
         anonymise: true,
         allow_findings: false,
         first_candidate: Some(candidate.to_string()),
+        theme: None,
     }
 }
 

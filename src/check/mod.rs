@@ -80,8 +80,8 @@ impl Check {
 /// Loads the portfolio at `root` and its framework.
 pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
-    let framework =
-        Framework::resolve(&portfolio.framework, &portfolio.root).map_err(|e| FatalError {
+    let framework = Framework::resolve_in_portfolio(&portfolio.framework, &portfolio.root)
+        .map_err(|e| FatalError {
             message: format!("portfolio.toml: {}", e.message),
             help: e.help,
         })?;

@@ -26,6 +26,10 @@ pub struct Args {
     /// With --format html: replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
+    /// The tutor's theme folder for the dashboard and the trainees' pages (default: the
+    /// built-in theme; a trainee's own theme/ is never used here).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -54,7 +58,13 @@ pub fn run(args: &Args) -> Outcome {
     };
     match (&args.output, format) {
         (Some(out), Format::Html) => {
-            let pages = senco::tutor::dashboard::build(&cohort, &args.dir, out, args.force)?;
+            let pages = senco::tutor::dashboard::build(
+                &cohort,
+                &args.dir,
+                out,
+                args.force,
+                args.theme.as_deref(),
+            )?;
             writeln!(
                 anstream::stdout(),
                 "built {pages} pages into {}\nopen {} in a browser",

@@ -22,6 +22,10 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    /// The provider's theme folder for the packed pages (default: the built-in theme; a
+    /// portfolio's own theme/ is never used in a pack).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -29,6 +33,7 @@ pub fn run(args: &Args) -> Outcome {
         anonymise: args.anonymise,
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
+        theme: args.theme.clone(),
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,

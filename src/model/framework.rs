@@ -113,6 +113,14 @@ pub struct Framework {
     file: FrameworkFile,
 }
 
+/// The largest framework file read (the built-in ones are about 100 kB).
+pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
+
+/// Whether `spec` names a built-in framework (by id or short name).
+pub fn is_builtin(spec: &str) -> bool {
+    builtin_json(spec).is_some()
+}
+
 impl Framework {
     /// The framework `spec` names (an id or a path), else that of the portfolio in `dir`,
     /// else NASENCO.
@@ -120,9 +128,34 @@ impl Framework {
         match spec {
             Some(spec) => Framework::resolve(spec, dir),
             None => match crate::model::portfolio::Portfolio::load(dir) {
-                Ok(p) => Framework::resolve(&p.framework, &p.root),
+                Ok(p) => Framework::resolve_in_portfolio(&p.framework, &p.root),
                 Err(_) => Framework::builtin("nasenco-2014"),
             },
+        }
+    }
+
+    /// Loads the framework a portfolio names: a built-in id, or a JSON file that, with
+    /// symlinks followed, lies inside the portfolio folder `root` (and not in a hidden
+    /// folder). A tutor's own framework file is named on the command line instead.
+    pub fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
+        if let Some(json) = builtin_json(spec) {
+            return Framework::from_json(json, &format!("built-in framework `{spec}`"));
+        }
+        let canonical_root = std::fs::canonicalize(root).map_err(|e| {
+            FatalError::new(format!(
+                "cannot open portfolio folder {}: {e}",
+                root.display()
+            ))
+        })?;
+        match crate::util::fs::resolve_inside(&canonical_root, spec) {
+            Ok(real) => Framework::from_path(&real),
+            Err(crate::util::fs::Refusal::Missing) => Framework::resolve(spec, root),
+            Err(why) => Err(FatalError::new(format!(
+                "framework file `{spec}` is not read: {why}"
+            ))
+            .with_help(
+                "copy the framework JSON file into the portfolio folder and name it relative to portfolio.toml",
+            )),
         }
     }
 
@@ -158,12 +191,13 @@ impl Framework {
     }
 
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
-        let json = std::fs::read_to_string(path).map_err(|e| {
-            FatalError::new(format!(
-                "cannot read framework file {}: {e}",
-                path.display()
-            ))
-        })?;
+        let json = crate::util::fs::read_text_capped(path, MAX_FRAMEWORK_BYTES, "framework files")
+            .map_err(|e| {
+                FatalError::new(format!(
+                    "cannot read framework file {}: {e}",
+                    path.display()
+                ))
+            })?;
         Framework::from_json(&json, &path.display().to_string())
     }
 

@@ -102,7 +102,11 @@ impl Portfolio {
                 ),
             );
         }
-        let text = match std::fs::read(&config_path) {
+        let text = match crate::util::fs::read_capped(
+            &config_path,
+            crate::util::fs::MAX_CONFIG_BYTES,
+            "portfolio.toml files",
+        ) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
                 FatalError::new(format!("{} is not valid UTF-8", config_path.display()))
                     .with_help("re-save it as UTF-8")
@@ -180,6 +184,18 @@ impl Portfolio {
                 )
             })?;
         }
+        if !crate::model::framework::is_builtin(&section.framework) {
+            check_inside(&section.framework).map_err(|why| {
+                FatalError::new(format!(
+                    "{}: framework file `{}` {why}",
+                    config_path.display(),
+                    section.framework
+                ))
+                .with_help(
+                    "a portfolio's framework is built in (\"nasenco-2014\", \"npq-senco-2023\") or a JSON file inside the portfolio folder; copy the file in and name it relative to portfolio.toml",
+                )
+            })?;
+        }
         let title = section
             .title
             .filter(|t| !t.trim().is_empty())
@@ -206,7 +222,7 @@ fn folder_name(root: &Path) -> String {
 /// Rejects paths that would leave the portfolio folder.
 fn check_inside(dir: &str) -> Result<(), &'static str> {
     let path = Path::new(dir);
-    if path.is_absolute() {
+    if path.is_absolute() || dir.starts_with(['/', '\\']) || dir.as_bytes().get(1) == Some(&b':') {
         return Err("is an absolute path");
     }
     if path

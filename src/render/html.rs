@@ -89,6 +89,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
     // For each open link: whether it was written (true) or refused and written as a span.
     let mut open_links: Vec<bool> = Vec::new();
+    // For each open image: whether it was remote and is written as a link.
+    let mut remote_images: Vec<bool> = Vec::new();
     let source = SourceText::new(&markdown);
     let line_of = |offset: usize| cx.first_line + source.line_of(offset) - 1;
 
@@ -215,7 +217,42 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 dest_url,
                 title,
                 id,
+            }) if is_remote(&dest_url) => {
+                // Fetching it when the page opens would tell its server who reads the
+                // portfolio, and when: it becomes a link the assessor may follow.
+                if cx.report && out.limit.admit("remote-image") {
+                    out.links.diagnostics.push(
+                        Diagnostic::warning(
+                            "remote-image",
+                            format!("image `{}` is on the internet; it is shown as a link, never loaded", dest_url.trim()),
+                        )
+                        .in_file(cx.source)
+                        .at_line_col(line_of(range.start), 1)
+                        .with_help("save the image into the portfolio beside this evidence and link to the copy"),
+                    );
+                }
+                remote_images.push(true);
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::End(TagEnd::Image) => {
+                if remote_images.pop() == Some(true) {
+                    events.push(Event::End(TagEnd::Link));
+                } else {
+                    events.push(Event::End(TagEnd::Image));
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
             }) => {
+                remote_images.push(false);
                 let src = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out)
                     .unwrap_or_default();
                 events.push(Event::Start(Tag::Image {
@@ -444,6 +481,12 @@ fn resolve_link(
     }
 }
 
+/// Whether a URL points off the machine (`https://…`, `//host/…`).
+fn is_remote(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
+}
+
 /// Joins a relative link to the folder of `source`, normalising `.` and `..`.
 /// `None` when the result would leave the portfolio (or the link is absolute).
 fn join_inside(source: &str, link: &str) -> Option<String> {
@@ -501,8 +544,11 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
         .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative {
             depth,
         })))
-        .attribute_filter(|_, attribute, value| match attribute {
+        .attribute_filter(|element, attribute, value| match attribute {
             "id" if is_reserved_id(value) => None,
+            // Nothing on a page is fetched from the internet: raw images keep their alt.
+            "src" if element == "img" && is_remote(value) => None,
+            "srcset" if element == "img" && value.contains("//") => None,
             "style" => alignment(value).map(|a| Cow::Owned(format!("text-align:{a}"))),
             _ => Some(Cow::Borrowed(value)),
         });
@@ -560,7 +606,9 @@ fn stays_in_site(url: &str, depth: usize) -> bool {
     if url.starts_with('#') {
         return true;
     }
-    let path = url.split(['#', '?']).next().unwrap_or("");
+    // Browsers read `%2e%2e` as `..`: decode before looking for climbs.
+    let path = crate::render::site::percent_decode(url.split(['#', '?']).next().unwrap_or(""));
+    let path = path.as_str();
     let Some(from_root) = path.strip_prefix("../".repeat(depth).as_str()) else {
         return false;
     };
@@ -663,6 +711,8 @@ mod tests {
         assert!(stays_in_site("#tag-1", 1));
         assert!(!stays_in_site("../../etc/passwd", 1));
         assert!(!stays_in_site("../files/../../x", 1));
+        assert!(!stays_in_site("../files/%2e%2e/%2e%2e/etc/passwd", 1));
+        assert!(!stays_in_site("../files/%2E%2E/x", 1));
         assert!(!stays_in_site("/etc/passwd", 1));
         assert!(!stays_in_site("x.png", 0));
     }

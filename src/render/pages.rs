@@ -68,11 +68,12 @@ fn render<T: Serialize>(
 ) -> Result<String, FatalError> {
     let context = tera::Context::from_serialize(page)
         .map_err(|e| FatalError::new(format!("cannot prepare page data for {template}: {e}")))?;
-    theme.tera.render(template, &context).map_err(|e| {
+    let html = theme.tera.render(template, &context).map_err(|e| {
         FatalError::new(format!("theme template {template} failed: {e}")).with_help(
             "fix the template in your theme/ folder, or remove it to use the built-in one",
         )
-    })
+    })?;
+    Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
 #[derive(Serialize)]

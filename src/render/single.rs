@@ -94,10 +94,11 @@ pub fn render(
     };
     let context = tera::Context::from_serialize(&data)
         .map_err(|e| FatalError::new(format!("cannot prepare the single-file portfolio: {e}")))?;
-    theme
+    let html = theme
         .tera
         .render("single.html", &context)
-        .map_err(|e| FatalError::new(format!("theme template single.html failed: {e}")))
+        .map_err(|e| FatalError::new(format!("theme template single.html failed: {e}")))?;
+    Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
 fn anchor_tree(node: &mut TreeNode) {
@@ -168,6 +169,8 @@ fn local_href(value: &str, prefix: &str, attachments_prefix: &str) -> String {
     value.to_string()
 }
 
+/// A `data:` URL of the image `files/REL` links to, read through the containment rule
+/// (decoded, symlinks followed, inside the portfolio, not hidden, regular, capped).
 fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
     let rel = super::site::percent_decode(src.strip_prefix("files/")?);
     let mime = match rel.rsplit('.').next()?.to_ascii_lowercase().as_str() {
@@ -178,11 +181,19 @@ fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
         "svg" => return None, // SVG can carry script: it stays a linked file, never inlined.
         _ => return None,
     };
-    let bytes = std::fs::read(root.join(&rel)).ok()?;
+    let canonical_root = std::fs::canonicalize(root).ok()?;
+    let bytes = crate::util::fs::read_inside(
+        &canonical_root,
+        &rel,
+        crate::util::fs::MAX_ATTACHMENT_BYTES,
+        "images",
+    )
+    .ok()?;
     Some(format!("data:{mime};base64,{}", base64_encode(&bytes)))
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
+/// Standard base64 with padding.
+pub fn base64_encode(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -40,10 +40,10 @@ impl SiteMap {
                 .and_then(|s| e.path.strip_prefix(s))
                 .unwrap_or(&e.path);
             let stem = inner.rsplit_once('.').map_or(inner, |(s, _)| s);
-            let mut page = format!("evidence/{stem}.html");
+            let mut page = short_page(&format!("evidence/{stem}.html"));
             if taken.contains_key(&page) {
                 // x.md and x.markdown side by side: keep the extension in the second.
-                page = format!("evidence/{inner}.html");
+                page = short_page(&format!("evidence/{inner}.html"));
             }
             taken.insert(page.clone(), i);
             pages.push(page);
@@ -106,13 +106,20 @@ impl SiteMap {
         )
     }
 
+    /// Whether `rel` (portfolio-relative, decoded) may be published, by the one
+    /// containment rule ([`crate::util::fs::resolve_inside`]) and as a regular file.
     pub fn attachment_state(&self, rel: &str) -> Attachment {
-        let path = self.root.join(rel);
-        match std::fs::canonicalize(&path) {
-            Ok(real) if !real.starts_with(&self.canonical_root) => Attachment::Escapes,
-            Ok(real) if real.is_file() && !is_hidden_path(rel) => Attachment::Inside,
+        use crate::util::fs::Refusal;
+        match crate::util::fs::resolve_inside(&self.canonical_root, rel) {
+            Ok(real) if real.is_file() => Attachment::Inside,
+            Err(Refusal::Outside) => Attachment::Escapes,
             _ => Attachment::Missing,
         }
+    }
+
+    /// The real path of attachment `rel`, if the containment rule lets it through.
+    pub fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
+        crate::util::fs::resolve_inside(&self.canonical_root, rel).ok()
     }
 
     pub fn root(&self) -> &Path {
@@ -130,6 +137,35 @@ impl SiteMap {
     }
 }
 
+/// The longest page file name written: file systems allow 255 bytes per name.
+pub const MAX_PAGE_NAME: usize = 255;
+
+/// `page` with each name in it that is over [`MAX_PAGE_NAME`] bytes shortened the same
+/// way every time: its start, then `-` and 16 hex digits of the SHA-256 of the whole
+/// name, keeping `.html`.
+pub fn short_page(page: &str) -> String {
+    if page.split('/').all(|part| part.len() <= MAX_PAGE_NAME) {
+        return page.to_string();
+    }
+    page.split('/')
+        .map(|part| {
+            if part.len() <= MAX_PAGE_NAME {
+                return part.to_string();
+            }
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(part.as_bytes());
+            let hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let suffix = if part.ends_with(".html") { ".html" } else { "" };
+            let mut keep = MAX_PAGE_NAME - 1 - hash.len() - suffix.len() - 40;
+            while !part.is_char_boundary(keep) {
+                keep -= 1;
+            }
+            format!("{}-{hash}{suffix}", &part[..keep])
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
 /// title, in lower case.
 pub fn wiki_key(name: &str) -> String {
@@ -137,10 +173,6 @@ pub fn wiki_key(name: &str) -> String {
         .trim_end_matches(".md")
         .trim_end_matches(".markdown")
         .to_lowercase()
-}
-
-fn is_hidden_path(rel: &str) -> bool {
-    rel.split('/').any(|s| s.starts_with('.'))
 }
 
 pub fn outcome_path(framework: &Framework, node: usize) -> String {
@@ -186,6 +218,23 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_page_names_are_shortened_the_same_way_each_time() {
+        let long = format!("evidence/{}.html", "é".repeat(126));
+        let short = short_page(&long);
+        assert!(
+            short.split('/').all(|p| p.len() <= MAX_PAGE_NAME),
+            "{short}"
+        );
+        assert!(short.ends_with(".html") && short.starts_with("evidence/é"));
+        assert_eq!(short, short_page(&long));
+        assert_ne!(
+            short,
+            short_page(&format!("evidence/{}x.html", "é".repeat(126)))
+        );
+        assert_eq!(short_page("evidence/a.html"), "evidence/a.html");
+    }
 
     #[test]
     fn percent_decoding_never_splits_a_character() {

@@ -39,7 +39,19 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const EVENTS_PATH: &str = "/__senco/events";
+const RELOAD_JS: &str =
+    "new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};";
 const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
+
+/// The policy of pages as served: that of files on disk, plus the reload script (by its
+/// hash, so no other script runs), its event stream from this server, and forms to it.
+fn serve_policy() -> String {
+    use sha2::Digest;
+    let hash = crate::render::single::base64_encode(&sha2::Sha256::digest(RELOAD_JS.as_bytes()));
+    format!(
+        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; base-uri 'none'; form-action 'self'"
+    )
+}
 
 pub struct ServeOptions {
     pub root: PathBuf,
@@ -538,7 +550,14 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
 }
 
 fn inject_reload(bytes: Vec<u8>) -> Vec<u8> {
+    use crate::render::policy;
     let text = String::from_utf8_lossy(&bytes);
+    let file_meta = policy::meta(policy::FILES);
+    let text = if text.contains(&file_meta) {
+        text.replacen(&file_meta, &policy::meta(&serve_policy()), 1)
+    } else {
+        policy::apply(&text, &serve_policy())
+    };
     match text.rfind("</body>") {
         Some(at) => format!("{}{RELOAD_SCRIPT}{}", &text[..at], &text[at..]).into_bytes(),
         None => format!("{text}{RELOAD_SCRIPT}").into_bytes(),
@@ -551,6 +570,7 @@ fn error_page(message: &str) -> Response {
 <body><main><h1>The portfolio could not be built</h1><pre>{}</pre><p>Fix the problem and save: this page reloads by itself.</p></main>{RELOAD_SCRIPT}</body></html>",
         crate::render::html::escape(message)
     );
+    let body = crate::render::policy::apply(&body, &serve_policy());
     (
         [(
             header::CONTENT_TYPE,
@@ -613,5 +633,23 @@ mod tests {
         ))
         .unwrap_or_default();
         assert!(out.contains("</p><script>"), "{out}");
+    }
+
+    #[test]
+    fn the_served_policy_allows_the_reload_script_alone() {
+        assert_eq!(RELOAD_SCRIPT, format!("<script>{RELOAD_JS}</script>"));
+        let page = crate::render::policy::apply(
+            "<!DOCTYPE html><html><head></head><body></body></html>",
+            crate::render::policy::FILES,
+        );
+        let out = String::from_utf8(inject_reload(page.into_bytes())).unwrap_or_default();
+        assert_eq!(out.matches("Content-Security-Policy").count(), 1, "{out}");
+        assert!(out.contains("script-src 'sha256-"), "{out}");
+        let policy = serve_policy();
+        let script = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap_or_default();
+        assert!(!script.contains("unsafe"), "{policy}");
     }
 }

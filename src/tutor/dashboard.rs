@@ -88,13 +88,16 @@ fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
 
 /// Builds the dashboard and every readable trainee's portfolio into `out`, replacing it
 /// only when everything was written. Returns the number of pages written.
+/// Every page, the trainees' portfolios included, is in the built-in theme or the one in
+/// `theme_dir` the tutor chose: never a trainee's own `theme/`, which is their code.
 pub fn build(
     cohort: &Cohort,
     cohort_dir: &Path,
     out: &Path,
     force: bool,
+    theme_dir: Option<&Path>,
 ) -> Result<usize, FatalError> {
-    let theme = &crate::render::theme::load(None)?;
+    let theme = &crate::render::theme::load(theme_dir)?;
     output::check_target(cohort_dir, &[], out, force)?;
     let staging = Staging::create(out)?;
     match write(cohort, cohort_dir, theme, staging.path()) {
@@ -121,8 +124,9 @@ fn write(
         let Some(site) = site else { continue };
         // Row paths are relative to the cohort folder (an absolute one replaces it).
         let check = crate::check::check_portfolio(&cohort_dir.join(&row.path))?;
-        let built = crate::render::build(
+        let built = crate::render::build_with_theme(
             &check,
+            theme,
             &crate::render::BuildOptions {
                 out: dir.join(site),
                 force: true,
@@ -182,6 +186,7 @@ fn write(
             .tera
             .render("cohort.html", &context)
             .map_err(|e| FatalError::new(format!("theme template cohort.html failed: {e}")))?;
+        let html = crate::render::policy::apply(&html, crate::render::policy::FILES);
         output::write_file(dir, file, html.as_bytes())?;
         pages += 1;
     }

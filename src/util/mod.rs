@@ -1,5 +1,7 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
-//! ([`atomic`]) and did-you-mean suggestions ([`suggest`]).
+//! ([`atomic`]), the containment rule and capped reads ([`fs`]) and did-you-mean
+//! suggestions ([`suggest`]).
 
 pub mod atomic;
+pub mod fs;
 pub mod suggest;
