@@ -1010,3 +1010,50 @@ fn the_sample_portfolio_checks_cleanly() {
             > 0
     );
 }
+
+#[test]
+fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
+    let (code, json) = check_json(&fixture("teachers-standards"));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["framework"], "teachers-standards-2011");
+    // One bullet covers its standard; the other bullets stay uncovered themselves.
+    assert_eq!(item(&json, "TS1")["covered"], true);
+    assert_eq!(item(&json, "TS1.2")["covered"], true);
+    assert_eq!(item(&json, "TS1.1")["covered"], false);
+    // Evidence tagged with the standard itself covers it, with no hint to tag bullets.
+    assert_eq!(item(&json, "TS2")["covered"], true);
+    assert!(
+        diagnostics(&json, "outcome-not-indicator").is_empty(),
+        "{json}"
+    );
+    assert_eq!(item(&json, "TS3")["covered"], false);
+    assert_eq!(item(&json, "PC1")["covered"], true);
+    assert_eq!(item(&json, "PC2")["covered"], true);
+    assert_eq!(item(&json, "PC3")["covered"], false);
+    // A part still needs every standard.
+    assert_eq!(item(&json, "TS")["covered"], false);
+
+    // What is missing is named by standard, not bullet by bullet.
+    let text = check_text(&fixture("teachers-standards")).stdout;
+    let missing = text
+        .split("Not yet covered")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a list of gaps: {text}"));
+    for id in ["TS3", "TS4", "TS5", "TS6", "TS7", "TS8", "PC3"] {
+        assert!(missing.contains(id), "{id} missing from {missing}");
+    }
+    assert!(missing.contains("(7 items)"), "{missing}");
+    // Each standard (and each Part Two statement) is one item.
+    assert!(text.contains("4 of 11 items covered"), "{text}");
+    for id in ["TS1.1", "TS3.1", "TS2"] {
+        assert!(
+            !missing.contains(&format!("{id} ")),
+            "{id} listed in {missing}"
+        );
+    }
+    let strict = run(senco()
+        .arg("check")
+        .arg("--strict")
+        .arg(fixture("teachers-standards")));
+    assert_eq!(strict.code, 1, "gaps fail --strict");
+}

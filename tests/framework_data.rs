@@ -479,3 +479,193 @@ fn npq_lists_the_eight_areas_and_no_statements() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Teachers' Standards 2011
+
+const TEACHERS_STANDARDS: &str = "outcomes/teachers-standards-2011.json";
+/// The word-for-word transcription, with its sources and differences beside it.
+const TS_REFERENCE: &str = "../shared/reference/teachers-standards/teachers-standards-2011.txt";
+const TS_COPY: &str = "outcomes/sources/teachers-standards-2011.txt";
+
+/// The transcription, parsed with std only: the preamble, Part One's lead-in and
+/// numbered standards with their bullets, Part Two's lead-in and statements with the
+/// first's sub-bullets.
+#[derive(Debug, Default)]
+struct TsSource {
+    preamble: String,
+    part_one_lead: String,
+    standards: Vec<(String, String, Vec<String>)>,
+    part_two_lead: String,
+    statements: Vec<(String, Vec<String>)>,
+}
+
+fn ts_source() -> TsSource {
+    let copy = fs::read_to_string(manifest_path(TS_COPY))
+        .unwrap_or_else(|e| panic!("cannot read {TS_COPY}: {e}"));
+    if let Ok(reference) = fs::read_to_string(manifest_path(TS_REFERENCE)) {
+        assert_eq!(copy, reference, "{TS_COPY} differs from {TS_REFERENCE}");
+    }
+    let body = copy
+        .split("\nPreamble\n")
+        .nth(1)
+        .expect("a Preamble heading");
+    let (preamble, rest) = body
+        .split_once("\nPart One: Teaching\n")
+        .expect("a Part One heading");
+    let (part_one, part_two) = rest
+        .split_once("\nPart Two: Personal and professional conduct\n")
+        .expect("a Part Two heading");
+    let mut source = TsSource {
+        preamble: normalise(preamble),
+        ..TsSource::default()
+    };
+    for line in part_one.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(bullet) = line.strip_prefix("- ") {
+            let standard = source.standards.last_mut().expect("a standard first");
+            standard.2.push(normalise(bullet));
+        } else if let Some((number, heading)) = numbered_stem(line.trim()) {
+            source
+                .standards
+                .push((number.to_string(), normalise(heading), Vec::new()));
+        } else {
+            assert!(source.standards.is_empty(), "stray line {line:?}");
+            source.part_one_lead = normalise(line);
+        }
+    }
+    for line in part_two.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(sub) = line.strip_prefix("  - ") {
+            let statement = source.statements.last_mut().expect("a statement first");
+            statement.1.push(normalise(sub));
+        } else if let Some(statement) = line.strip_prefix("- ") {
+            source.statements.push((normalise(statement), Vec::new()));
+        } else {
+            assert!(source.statements.is_empty(), "stray line {line:?}");
+            source.part_two_lead = normalise(line);
+        }
+    }
+    source
+}
+
+fn optional_text<'a>(node: &'a Value, key: &str) -> Option<&'a str> {
+    node.get(key).and_then(Value::as_str)
+}
+
+#[test]
+fn teachers_standards_match_the_transcription_word_for_word() {
+    let source = ts_source();
+    assert_eq!(
+        source
+            .standards
+            .iter()
+            .map(|s| s.2.len())
+            .collect::<Vec<_>>(),
+        [3, 5, 5, 5, 4, 4, 4, 5],
+        "bullets per standard in the transcription"
+    );
+    let doc = load_json(TEACHERS_STANDARDS);
+    check_root(&doc, "teachers-standards-2011", &source_version());
+    assert_same_text(
+        "framework",
+        "text (preamble)",
+        optional_text(&doc, "text").unwrap_or(""),
+        &source.preamble,
+    );
+    let parts = top_nodes(&doc);
+    assert_eq!(ids(parts), ["TS", "PC"], "parts");
+    let (one, two) = (&parts[0], &parts[1]);
+    for part in [one, two] {
+        assert_eq!(string_field(part, "kind"), "part");
+        assert!(part.get("rollup").is_none(), "a part needs every standard");
+    }
+    assert_same_text("TS", "title", string_field(one, "title"), "Teaching");
+    assert_same_text(
+        "TS",
+        "text",
+        optional_text(one, "text").unwrap_or(""),
+        &source.part_one_lead,
+    );
+    assert_eq!(source.part_one_lead, "A teacher must:");
+    assert_same_text(
+        "PC",
+        "title",
+        string_field(two, "title"),
+        "Personal and professional conduct",
+    );
+    assert_same_text(
+        "PC",
+        "text",
+        optional_text(two, "text").unwrap_or(""),
+        &source.part_two_lead,
+    );
+
+    let standards = children(one);
+    assert_eq!(standards.len(), 8, "TS1-TS8");
+    for (node, (number, heading, bullets)) in standards.iter().zip(&source.standards) {
+        let id = format!("TS{number}");
+        assert_eq!(id_of(node), id);
+        assert_eq!(string_field(node, "kind"), "outcome", "{id}");
+        assert_eq!(string_field(node, "rollup"), "any", "{id}: rollup");
+        assert_same_text(&id, "title", string_field(node, "title"), heading);
+        let indicators = children(node);
+        assert_eq!(indicators.len(), bullets.len(), "{id}: bullets");
+        for (n, (indicator, bullet)) in (1..).zip(indicators.iter().zip(bullets)) {
+            let bullet_id = format!("{id}.{n}");
+            assert_eq!(id_of(indicator), bullet_id);
+            assert_eq!(string_field(indicator, "kind"), "indicator", "{bullet_id}");
+            assert_same_text(
+                &bullet_id,
+                "title",
+                string_field(indicator, "title"),
+                bullet,
+            );
+            assert!(children(indicator).is_empty(), "{bullet_id}: a leaf");
+        }
+    }
+
+    let statements = children(two);
+    assert_eq!(statements.len(), 3, "PC1-PC3");
+    for (n, (node, (text, subs))) in (1..).zip(statements.iter().zip(&source.statements)) {
+        let id = format!("PC{n}");
+        assert_eq!(id_of(node), id);
+        assert_eq!(string_field(node, "kind"), "outcome", "{id}");
+        assert_same_text(&id, "title", string_field(node, "title"), text);
+        let indicators = children(node);
+        assert_eq!(indicators.len(), subs.len(), "{id}: sub-bullets");
+        assert_eq!(
+            node.get("rollup").and_then(Value::as_str),
+            (!subs.is_empty()).then_some("any"),
+            "{id}: rollup"
+        );
+        for (m, (indicator, sub)) in (1..).zip(indicators.iter().zip(subs)) {
+            let sub_id = format!("{id}.{m}");
+            assert_eq!(id_of(indicator), sub_id);
+            assert_eq!(string_field(indicator, "kind"), "indicator", "{sub_id}");
+            assert_same_text(&sub_id, "title", string_field(indicator, "title"), sub);
+        }
+    }
+    assert_eq!(children(&statements[0]).len(), 5, "PC1.1-PC1.5");
+
+    // The description says how the standards roll up, as the DfE asks them to be read.
+    let description = string_field(&doc, "description");
+    assert!(description.contains("should not be interpreted as separate standards"));
+    assert!(description.contains("`any`"), "{description}");
+    // No aliases: bare numbers belong to NASENCO's official outcome numbers.
+    for (_, node) in flatten(parts) {
+        assert!(node.get("aliases").is_none(), "{}: aliases", id_of(node));
+    }
+}
+
+/// The date line of the transcription, the framework's version.
+fn source_version() -> String {
+    let copy = fs::read_to_string(manifest_path(TS_COPY)).expect("the transcription");
+    let line = copy
+        .lines()
+        .find(|l| l.starts_with("July 2011"))
+        .expect("the date line");
+    assert_eq!(
+        line,
+        "July 2011 (introduction updated June 2013, latest terminology update December 2021)"
+    );
+    "July 2011, introduction updated June 2013, terminology update December 2021".to_string()
+}

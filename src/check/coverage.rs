@@ -1,20 +1,23 @@
 //! Stage 3: which outcomes the evidence covers.
 //!
 //! A node's evidence is the set of distinct non-draft files that tag it directly (front
-//! matter or inline). A leaf is covered when it has at least `min_evidence` files; a node
-//! with children is covered when all its children are. A tag on a node that has children
-//! is listed as that node's evidence but covers none of its children.
+//! matter or inline). A leaf is covered when it has at least `min_evidence` files. A node
+//! with children rolls up by its [`Rollup`]: with `all` (the default) it is covered when
+//! all its children are, and a tag on it is listed as its evidence but covers none of its
+//! children; with `any` it is covered when its own evidence meets the rule or any child
+//! is covered.
 
 use crate::check::evidence::Evidence;
 use crate::error::diagnostic::Diagnostic;
-use crate::model::framework::{Framework, NodeId};
+use crate::model::framework::{Framework, NodeId, Rollup};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeCoverage {
     pub covered: bool,
     /// Indices into the evidence list, sorted by path, distinct.
     pub evidence: Vec<usize>,
-    /// Leaves under this node (the node itself for a leaf), and how many are covered.
+    /// Requirements under this node, and how many are covered: its leaves, except that a
+    /// node that rolls up by `any` counts as one (itself for a leaf or an `any` node).
     pub leaves_total: usize,
     pub leaves_covered: usize,
 }
@@ -42,11 +45,25 @@ impl Coverage {
             .sum()
     }
 
-    pub fn uncovered_leaves<'a>(
-        &'a self,
-        framework: &'a Framework,
-    ) -> impl Iterator<Item = NodeId> + 'a {
-        framework.leaves().filter(|&l| !self.nodes[l].covered)
+    /// What is still missing, in framework order: every uncovered leaf under an `all`
+    /// node, and an uncovered `any` node itself (evidence for it or any one child closes
+    /// it), never its children one by one. Empty when everything is covered.
+    pub fn gaps(&self, framework: &Framework) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut stack: Vec<NodeId> = framework.roots().collect();
+        stack.reverse();
+        while let Some(id) = stack.pop() {
+            let node = framework.node(id);
+            if self.nodes[id].covered {
+                continue;
+            }
+            if node.is_leaf() || node.rollup == Rollup::Any {
+                out.push(id);
+            } else {
+                stack.extend(node.children.iter().rev());
+            }
+        }
+        out
     }
 }
 
@@ -80,39 +97,59 @@ pub fn analyse(framework: &Framework, evidence: &[Evidence], min_evidence: usize
 }
 
 impl Coverage {
-    /// Keeps a leaf covered only if `keep(leaf)` also holds, e.g. only when assessed
-    /// (`[rules] require_assessed`), and settles the counts of the nodes above again.
+    /// Lets a node's own evidence count only if `keep(node)` also holds, e.g. only when
+    /// assessed (`[rules] require_assessed`), and settles the nodes above again.
     pub fn restrict(&mut self, framework: &Framework, keep: impl Fn(NodeId) -> bool) {
-        settle(framework, &mut self.nodes, |id, n| n.covered && keep(id));
+        let min = self.min_evidence;
+        settle(framework, &mut self.nodes, |id, n| {
+            n.evidence.len() >= min && keep(id)
+        });
     }
 }
 
-/// Sets each leaf's `covered` by `leaf_covered` and every other node's from its children.
+/// Sets each leaf's `covered` by `own_covered`, and every other node's from its children
+/// by its rollup (an `any` node's own evidence counting too).
 fn settle(
     framework: &Framework,
     nodes: &mut [NodeCoverage],
-    leaf_covered: impl Fn(NodeId, &NodeCoverage) -> bool,
+    own_covered: impl Fn(NodeId, &NodeCoverage) -> bool,
 ) {
     // Children come after their parents in framework order, so one backward pass settles
     // every node after all of its children.
     for id in (0..framework.nodes.len()).rev() {
         let node = framework.node(id);
         if node.is_leaf() {
-            let covered = leaf_covered(id, &nodes[id]);
+            let covered = own_covered(id, &nodes[id]);
             nodes[id].covered = covered;
             nodes[id].leaves_total = 1;
             nodes[id].leaves_covered = usize::from(covered);
         } else {
-            let (total, covered, all) =
+            let (total, covered, all, any) =
                 node.children
                     .iter()
-                    .fold((0, 0, true), |(t, c, all), &child| {
+                    .fold((0, 0, true, false), |(t, c, all, any), &child| {
                         let n = &nodes[child];
-                        (t + n.leaves_total, c + n.leaves_covered, all && n.covered)
+                        (
+                            t + n.leaves_total,
+                            c + n.leaves_covered,
+                            all && n.covered,
+                            any || n.covered,
+                        )
                     });
-            nodes[id].leaves_total = total;
-            nodes[id].leaves_covered = covered;
-            nodes[id].covered = all;
+            let n = &mut nodes[id];
+            match node.rollup {
+                Rollup::All => {
+                    n.leaves_total = total;
+                    n.leaves_covered = covered;
+                    n.covered = all;
+                }
+                Rollup::Any => {
+                    // One requirement, however many children illustrate it.
+                    n.covered = any || own_covered(id, n);
+                    n.leaves_total = 1;
+                    n.leaves_covered = usize::from(n.covered);
+                }
+            }
         }
     }
 }

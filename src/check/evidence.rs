@@ -555,7 +555,7 @@ fn read_outcomes(
             inline_index: None,
             passage: None,
         });
-        if !framework.node(node).is_leaf() {
+        if framework.node(node).needs_every_child() {
             diagnostics.push(outcome_not_indicator(node, framework).at(source, range));
         }
     }
@@ -788,7 +788,9 @@ fn scan_body(
                             .last()
                             .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES)),
                     });
-                    if !framework.node(node).is_leaf() && limit.admit("outcome-not-indicator") {
+                    if framework.node(node).needs_every_child()
+                        && limit.admit("outcome-not-indicator")
+                    {
                         diagnostics.push(outcome_not_indicator(node, framework).at(source, span));
                     }
                 } else if looks_like_id(target) {

@@ -20,7 +20,7 @@
 use crate::check::evidence::{Evidence, parse_date, scalar_text, unknown_outcome};
 use crate::check::frontmatter::{self, Split};
 use crate::error::diagnostic::{Diagnostic, SourceText};
-use crate::model::framework::{Framework, NodeId};
+use crate::model::framework::{Framework, NodeId, Rollup};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -814,14 +814,21 @@ pub fn assess(
             nodes[id].assessed = direct[id];
             nodes[id].leaves_assessed = usize::from(direct[id]);
         } else {
-            let (count, all) = node.children.iter().fold((0, true), |(c, all), &child| {
-                (
-                    c + nodes[child].leaves_assessed,
-                    all && nodes[child].assessed,
-                )
-            });
+            let (count, all, any) =
+                node.children
+                    .iter()
+                    .fold((0, true, false), |(c, all, any), &child| {
+                        let n = &nodes[child];
+                        (c + n.leaves_assessed, all && n.assessed, any || n.assessed)
+                    });
+            // The same rollup as coverage: an `any` node is one requirement, assessed by a
+            // judgement on it or on any one of its children.
+            let (assessed, count) = match node.rollup {
+                Rollup::All => (all, count),
+                Rollup::Any => (any || direct[id], usize::from(any || direct[id])),
+            };
+            nodes[id].assessed = assessed;
             nodes[id].leaves_assessed = count;
-            nodes[id].assessed = all;
         }
     }
     Assessment { nodes }

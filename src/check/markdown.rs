@@ -39,6 +39,83 @@ pub fn count_words(text: &str) -> usize {
     count + usize::from(word_has_alnum)
 }
 
+/// Ids senco's own evidence page uses: the landmark, the opening, the built-in theme's
+/// section headings. Evidence may not take them, or a link meant for senco's anchor would
+/// land on the evidence's.
+const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
+
+/// Prefixes of generated ids: tag badges (`tag-N`, which passage links point at) and
+/// footnotes (`fn-NAME`).
+const RESERVED_PREFIXES: &[&str] = &["tag-", "fn-"];
+
+/// Whether a heading may not take `id`: senco's own ids and every generated one.
+pub fn is_reserved_id(id: &str) -> bool {
+    RESERVED_IDS.contains(&id) || RESERVED_PREFIXES.iter().any(|p| id.starts_with(p))
+}
+
+/// Whether raw HTML in evidence may not use `id`: the ids of senco's page and of its tag
+/// badges. (Footnote ids are written by the renderer itself, so they cannot be told from
+/// raw HTML here; no heading takes one.)
+pub fn is_senco_anchor(id: &str) -> bool {
+    RESERVED_IDS.contains(&id) || id.starts_with("tag-")
+}
+
+/// The id a footnote's definition gets on the page; its references link to it. The name
+/// is kept as written (the HTML writer escapes it), so two footnotes never share an id.
+pub fn footnote_id(name: &str) -> String {
+    format!("fn-{name}")
+}
+
+/// A heading id: lower-case words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Gives the headings of one page their ids, in order: the slug of the heading (or its
+/// `{#id}`), made unique with `-1`, `-2` …, never one of senco's own ids or a footnote's.
+/// The check and the renderer share it, so a `[[Note#Heading]]` link checked against a
+/// note's headings lands on the same id in the built page.
+#[derive(Debug, Default)]
+pub struct HeadingIds {
+    used: std::collections::HashSet<String>,
+    /// The next suffix to try for each stem: counting on from the last one given keeps a
+    /// file of 100,000 identical headings linear.
+    next_suffix: std::collections::HashMap<String, usize>,
+}
+
+impl HeadingIds {
+    /// The id of the next heading, from its text or the id written for it.
+    pub fn assign(&mut self, text: &str) -> String {
+        let mut stem = slugify(text);
+        if stem.is_empty() {
+            stem = "section".to_string();
+        }
+        // A stem whose numbered forms could be reserved (`tag`, `tag-format`, `fn`) moves
+        // aside once, to `h-…`; no id starting `h-` is reserved, so the numbering below
+        // always reaches a free id.
+        if is_reserved_id(&stem) || is_reserved_id(&format!("{stem}-1")) {
+            stem = format!("h-{stem}");
+        }
+        let mut unique = stem.clone();
+        let mut n = self.next_suffix.get(&stem).copied().unwrap_or(1);
+        while self.used.contains(&unique) {
+            unique = format!("{stem}-{n}");
+            n += 1;
+        }
+        self.next_suffix.insert(stem, n);
+        self.used.insert(unique.clone());
+        unique
+    }
+}
+
 /// Headings that start a reference list, whose words do not count.
 pub fn is_references_heading(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':').to_lowercase();
@@ -284,7 +361,57 @@ mod tests {
         assert!(steps(&reopened).contains(&Step::Escape));
     }
 
+    #[test]
+    fn heading_ids_are_unique_and_avoid_senco_s_own() {
+        let mut ids = HeadingIds::default();
+        let got: Vec<String> = [
+            "Tag format",
+            "Tag",
+            "Tag",
+            "Tag 1",
+            "Main",
+            "1",
+            "Fn 1",
+            "",
+            "Intro",
+            "Intro",
+            "intro-1",
+        ]
+        .iter()
+        .map(|t| ids.assign(t))
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "h-tag-format",
+                "h-tag",
+                "h-tag-1",
+                "h-tag-1-1",
+                "h-main",
+                "1",
+                "h-fn-1",
+                "section",
+                "intro",
+                "intro-1",
+                "intro-1-1"
+            ]
+        );
+        assert!(got.iter().all(|id| !is_reserved_id(id)));
+        assert_eq!(footnote_id("1"), "fn-1");
+    }
+
     proptest! {
+        #[test]
+        fn heading_ids_terminate_unique_and_unreserved(texts in proptest::collection::vec("(tag|fn|main|text|h|-|1| ){0,6}", 0..40)) {
+            let mut ids = HeadingIds::default();
+            let mut seen = std::collections::HashSet::new();
+            for t in &texts {
+                let id = ids.assign(t);
+                prop_assert!(!is_reserved_id(&id), "{id}");
+                prop_assert!(seen.insert(id));
+            }
+        }
+
         #[test]
         fn ascii_fast_path_agrees_with_the_definition(text in "[ -~\t\n\r\x0b\x0c]{0,80}") {
             prop_assert_eq!(count_words(&text), reference_count(&text));

@@ -59,15 +59,9 @@ impl Check {
         self.count(Severity::Error) > 0
     }
 
-    /// Whether `senco check` exits 1: any error, or with `strict` any indicator not covered.
+    /// Whether `senco check` exits 1: any error, or with `strict` any gap in coverage.
     pub fn fails(&self, strict: bool) -> bool {
-        self.has_errors()
-            || (strict
-                && self
-                    .coverage
-                    .uncovered_leaves(&self.framework)
-                    .next()
-                    .is_some())
+        self.has_errors() || (strict && !self.coverage.gaps(&self.framework).is_empty())
     }
 
     pub fn deadline(&self) -> Option<deadline::Deadline> {

@@ -20,11 +20,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "npq-senco-2023",
         include_str!("../../outcomes/npq-senco-2023.json"),
     ),
+    (
+        "teachers-standards-2011",
+        include_str!("../../outcomes/teachers-standards-2011.json"),
+    ),
 ];
 
 /// Short names accepted for the built-in frameworks.
-const BUILTIN_SHORT_NAMES: &[(&str, &str)] =
-    &[("nasenco", "nasenco-2014"), ("npq-senco", "npq-senco-2023")];
+const BUILTIN_SHORT_NAMES: &[(&str, &str)] = &[
+    ("nasenco", "nasenco-2014"),
+    ("npq-senco", "npq-senco-2023"),
+    ("teachers-standards", "teachers-standards-2011"),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -44,6 +51,31 @@ impl NodeKind {
     }
 }
 
+/// How a node with children counts as covered (or assessed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rollup {
+    /// Covered when every child is: each child is a requirement of its own.
+    #[default]
+    All,
+    /// Covered when the node's own evidence meets the rule or any child is covered: the
+    /// children illustrate the node (the Teachers' Standards' bullets) rather than split it.
+    Any,
+}
+
+impl Rollup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rollup::All => "all",
+            Rollup::Any => "any",
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Rollup::All
+    }
+}
+
 /// Index of a node in [`Framework::nodes`].
 pub type NodeId = usize;
 
@@ -58,6 +90,13 @@ pub struct FrameworkFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
     pub description: String,
+    /// Framing text for the whole framework, e.g. the Teachers' Standards' preamble.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The date of this version (`YYYY-MM-DD`), used where a format needs one (CASE's
+    /// `lastChangeDateTime`); when absent, the last year named in `version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
     pub nodes: Vec<NodeFile>,
 }
 
@@ -73,6 +112,8 @@ pub struct NodeFile {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Rollup::is_default")]
+    pub rollup: Rollup,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<NodeFile>,
 }
@@ -87,6 +128,7 @@ pub struct Node {
     pub text: Option<String>,
     pub description: Option<String>,
     pub aliases: Vec<String>,
+    pub rollup: Rollup,
     pub parent: Option<NodeId>,
     pub children: Vec<NodeId>,
     pub depth: usize,
@@ -95,6 +137,12 @@ pub struct Node {
 impl Node {
     pub fn is_leaf(&self) -> bool {
         self.children.is_empty()
+    }
+
+    /// A node with children that is covered only when every child is, so a tag on the
+    /// node itself covers nothing.
+    pub fn needs_every_child(&self) -> bool {
+        !self.is_leaf() && self.rollup == Rollup::All
     }
 }
 
@@ -106,6 +154,9 @@ pub struct Framework {
     pub source: String,
     pub source_url: Option<String>,
     pub description: String,
+    pub text: Option<String>,
+    /// The version's date: `date` from the file, or 1 January of the last year in `version`.
+    pub date: Option<jiff::civil::Date>,
     /// Every node in framework order (a parent before its children).
     pub nodes: Vec<Node>,
     /// Upper-cased ids and aliases to nodes.
@@ -228,6 +279,14 @@ impl Framework {
         if file.nodes.is_empty() {
             return Err(invalid("the framework has no nodes".into()));
         }
+        let date = match &file.date {
+            Some(text) => Some(text.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                invalid(format!(
+                    "the framework's `date` must look like 2021-12-01, not `{text}`"
+                ))
+            })?),
+            None => version_year(&file.version),
+        };
         let mut framework = Framework {
             id: file.id.clone(),
             title: file.title.clone(),
@@ -235,6 +294,8 @@ impl Framework {
             source: file.source.clone(),
             source_url: file.source_url.clone(),
             description: file.description.clone(),
+            text: file.text.clone(),
+            date,
             nodes: Vec::new(),
             lookup: HashMap::new(),
             file: file.clone(),
@@ -266,6 +327,12 @@ impl Framework {
         if node.title.trim().is_empty() {
             return Err(format!("`{id}` has empty text (its `title`)"));
         }
+        if node.rollup != Rollup::All && node.children.is_empty() {
+            return Err(format!(
+                "`{id}` has `rollup = \"{}\"` but no children to roll up",
+                node.rollup.as_str()
+            ));
+        }
         let index = self.nodes.len();
         for name in std::iter::once(id).chain(node.aliases.iter().map(|a| a.trim())) {
             if name.is_empty() {
@@ -286,6 +353,7 @@ impl Framework {
             text: node.text.clone(),
             description: node.description.clone(),
             aliases: node.aliases.clone(),
+            rollup: node.rollup,
             parent,
             children: Vec::new(),
             depth,
@@ -367,6 +435,17 @@ impl Framework {
     }
 }
 
+/// 1 January of the last four-digit year in `version` ("July 2011, ... December 2021"
+/// gives 2021-01-01), for frameworks whose file names no `date`.
+fn version_year(version: &str) -> Option<jiff::civil::Date> {
+    let year = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|run| run.len() == 4)
+        .filter_map(|run| run.parse::<i16>().ok())
+        .next_back()?;
+    jiff::civil::Date::new(year, 1, 1).ok()
+}
+
 fn builtin_json(spec: &str) -> Option<&'static str> {
     let spec = spec.trim().to_lowercase();
     let id = BUILTIN_SHORT_NAMES
@@ -428,6 +507,62 @@ mod tests {
             "nodes":[{"id":"A","kind":"outcome","title":"  "}]}"#;
         let err = Framework::from_json(json, "x.json").expect_err("empty");
         assert!(err.message.contains("empty text"), "{}", err.message);
+    }
+
+    #[test]
+    fn teachers_standards_load_with_any_rollup_and_a_date() {
+        let f = Framework::builtin("teachers-standards").expect("loads");
+        assert_eq!(f.id, "teachers-standards-2011");
+        assert_eq!(f.leaves().count(), 35 + 5 + 2);
+        let ts5 = f.find("ts5").expect("TS5");
+        assert_eq!(f.node(ts5).rollup, Rollup::Any);
+        assert!(!f.node(ts5).needs_every_child());
+        let part = f.find("TS").expect("part TS");
+        assert_eq!(f.node(part).rollup, Rollup::All);
+        assert_eq!(f.date, Some(jiff::civil::date(2021, 12, 1)));
+        assert!(
+            f.text
+                .as_deref()
+                .is_some_and(|t| t.starts_with("Teachers make"))
+        );
+    }
+
+    #[test]
+    fn rollup_needs_children_and_dates_are_checked() {
+        let json = r#"{"id":"x","title":"X","version":"1","source":"s","description":"d",
+            "nodes":[{"id":"A","kind":"outcome","title":"a","rollup":"any"}]}"#;
+        let err = Framework::from_json(json, "x.json").expect_err("leaf rollup");
+        assert!(
+            err.message.contains("no children to roll up"),
+            "{}",
+            err.message
+        );
+        let json = r#"{"id":"x","title":"X","version":"1","source":"s","description":"d",
+            "date":"December 2021","nodes":[{"id":"A","kind":"outcome","title":"a"}]}"#;
+        let err = Framework::from_json(json, "x.json").expect_err("bad date");
+        assert!(
+            err.message.contains("`date` must look like"),
+            "{}",
+            err.message
+        );
+        let json = r#"{"id":"x","title":"X","version":"1","source":"s","description":"d",
+            "nodes":[{"id":"A","kind":"outcome","title":"a","rollup":"some"}]}"#;
+        assert!(
+            Framework::from_json(json, "x.json").is_err(),
+            "unknown rollup"
+        );
+    }
+
+    #[test]
+    fn version_year_is_the_last_year_named() {
+        assert_eq!(version_year("2014"), Some(jiff::civil::date(2014, 1, 1)));
+        assert_eq!(
+            version_year("July 2011, updated June 2013, December 2021"),
+            Some(jiff::civil::date(2021, 1, 1))
+        );
+        assert_eq!(version_year("v3"), None);
+        let nasenco = Framework::builtin("nasenco").expect("loads");
+        assert_eq!(nasenco.date, Some(jiff::civil::date(2014, 1, 1)));
     }
 
     #[test]

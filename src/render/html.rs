@@ -7,7 +7,7 @@
 //! out of the built site. Tag badges are inserted after sanitising, through placeholders
 //! that evidence text cannot forge.
 
-use crate::check::markdown::{Nesting, Step};
+use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::Framework;
 use crate::render::site::{self, SiteMap};
@@ -85,8 +85,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let mut skip_link_text = 0usize;
     let mut heading: Option<(usize, HeadingLevel)> = None;
     let mut dropped_title = cx.title.is_none();
-    let mut used_ids: BTreeSet<String> = BTreeSet::new();
-    let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
+    let mut heading_ids = HeadingIds::default();
     // For each open link: whether it was written (true) or refused and written as a span.
     let mut open_links: Vec<bool> = Vec::new();
     // For each open image: whether it was remote and is written as a link.
@@ -288,26 +287,21 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         }
                     }
                     if let Event::Start(Tag::Heading { id, .. }) = &mut events[start] {
-                        let base = id.as_deref().map_or_else(|| slugify(&text), slugify);
-                        let mut unique = if base.is_empty() {
-                            "section".to_string()
-                        } else {
-                            base.clone()
-                        };
-                        let stem = if base.is_empty() { "section" } else { &base };
-                        // Counting on from the last suffix given keeps a file of 100,000
-                        // identical headings linear.
-                        let mut n = next_suffix.get(stem).copied().unwrap_or(1);
-                        while used_ids.contains(&unique) || is_reserved_id(&unique) {
-                            unique = format!("{stem}-{n}");
-                            n += 1;
-                        }
-                        next_suffix.insert(stem.to_string(), n);
-                        used_ids.insert(unique.clone());
+                        let unique = heading_ids.assign(id.as_deref().unwrap_or(&text));
                         *id = Some(unique.into());
                     }
                     events.push(Event::End(TagEnd::Heading(level)));
                 }
+            }
+            // Footnotes are renamed into their own ids, which no heading takes: `[^1]` and
+            // `## 1` would otherwise both be `id="1"`.
+            Event::FootnoteReference(name) => {
+                events.push(Event::FootnoteReference(footnote_id(&name).into()));
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                events.push(Event::Start(Tag::FootnoteDefinition(
+                    footnote_id(&name).into(),
+                )));
             }
             Event::TaskListMarker(done) => {
                 let label = if done { "done" } else { "not done" };
@@ -368,27 +362,7 @@ fn plain_text(events: &[Event<'_>]) -> String {
     s
 }
 
-/// Ids the evidence page itself uses: the landmark, the opening, the tag badges (`tag-N`,
-/// which passage links point at) and the built-in theme's section headings. Evidence may
-/// not take them, or a link meant for senco's anchor would land on the evidence's.
-const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
-
-fn is_reserved_id(id: &str) -> bool {
-    RESERVED_IDS.contains(&id) || id.starts_with("tag-")
-}
-
-/// A heading id: lower-case words joined by `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
+pub use crate::check::markdown::slugify;
 
 /// Decides what a Markdown link or image points at. Returns the href to write, or
 /// `None` when the link is refused (and says why in a diagnostic).
@@ -545,7 +519,7 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
             depth,
         })))
         .attribute_filter(|element, attribute, value| match attribute {
-            "id" if is_reserved_id(value) => None,
+            "id" if is_senco_anchor(value) => None,
             // Nothing on a page is fetched from the internet: raw images keep their alt.
             "src" if element == "img" && is_remote(value) => None,
             "srcset" if element == "img" && value.contains("//") => None,

@@ -658,7 +658,7 @@ pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String
     let fw = &check.framework;
     let mut groups: Vec<GapGroup> = Vec::new();
     let mut count = 0;
-    for leaf in check.coverage.uncovered_leaves(fw) {
+    for leaf in check.coverage.gaps(fw) {
         count += 1;
         let n = fw.node(leaf);
         let link = outcome_link(fw, leaf, "");

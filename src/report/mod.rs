@@ -254,10 +254,17 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     writeln!(out)?;
     write_tree(out, check)?;
     write_stale(out, check)?;
-    let uncovered: Vec<usize> = check.coverage.uncovered_leaves(fw).collect();
+    let uncovered = check.coverage.gaps(fw);
     if !uncovered.is_empty() {
         writeln!(out)?;
-        let noun = leaf_noun(fw);
+        let noun = if uncovered
+            .iter()
+            .all(|&g| fw.node(g).kind == NodeKind::Indicator)
+        {
+            "indicator"
+        } else {
+            "item"
+        };
         writeln!(
             out,
             "{BOLD}Not yet covered ({} {noun}{}):{BOLD:#}",
