@@ -1,6 +1,6 @@
 #![no_main]
 
-#[path = "../../tests/oracles/mod.rs"]
+#[path = "../../tests/it/oracles.rs"]
 mod oracles;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -8,6 +8,7 @@
 
 use crate::check::privacy::Pseudonyms;
 use crate::error::FatalError;
+use crate::error::diagnostic::{Diagnostic, SourceText};
 use crate::model::portfolio::Portfolio;
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,9 @@ pub struct Plan {
     pub rewrites: Vec<Rewrite>,
     /// (relative path, why) for files that could not be rewritten.
     pub skipped: Vec<(String, String)>,
+    /// Real names left in place, for the author to edit by hand: written through markup
+    /// or escapes, or in a file's name (which `pseudonymise` never renames).
+    pub left: Vec<Diagnostic>,
 }
 
 impl Plan {
@@ -102,17 +106,38 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
             ));
             continue;
         };
-        let replacements = names.find(&before).len();
-        if replacements == 0 {
+        if !names.find(&file.rel).is_empty() {
+            result.left.push(
+                Diagnostic::warning(
+                    "real-name",
+                    "the file name holds a real name; it was not renamed",
+                )
+                .in_file(&file.rel)
+                .with_help("rename the file yourself, and the links to it"),
+            );
+        }
+        let rewritten = names.rewrite(&before);
+        let source = SourceText::new(&before);
+        for range in &rewritten.left {
+            result.left.push(
+                Diagnostic::warning(
+                    "real-name",
+                    "a real name written through markup or escapes was not rewritten",
+                )
+                .in_file(&file.rel)
+                .at(&source, range.clone())
+                .with_help("edit it by hand: rewriting it would break the formatting around it"),
+            );
+        }
+        if rewritten.replaced == 0 {
             continue;
         }
-        let after = names.replace(&before);
         result.rewrites.push(Rewrite {
             rel: file.rel,
             path: file.path,
             before,
-            after,
-            replacements,
+            after: rewritten.text,
+            replacements: rewritten.replaced,
         });
     }
     Ok(result)

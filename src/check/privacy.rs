@@ -11,11 +11,13 @@
 //! cover sheets, and must not carry the identifier there. The terminal shows it in the
 //! source excerpt under the message.
 
+pub mod normalise;
+
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
-use aho_corasick::AhoCorasick;
+use normalise::{CaseRule, NameMatcher};
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
@@ -104,9 +106,8 @@ pub struct NameEntry {
 #[derive(Debug, Clone, Default)]
 pub struct Pseudonyms {
     entries: Vec<NameEntry>,
-    matcher: Option<AhoCorasick>,
-    /// For each pattern of `matcher`, the entry it spells (patterns are case variants).
-    pattern_entry: Vec<usize>,
+    /// One automaton over every name, folded ([`normalise`]).
+    matcher: NameMatcher,
 }
 
 #[derive(Deserialize)]
@@ -138,36 +139,13 @@ const PSEUDONYMS_HELP: &str = "each line maps a real name to its pseudonym, e.g.
 impl Pseudonyms {
     /// Builds the matcher from entries (real name or alias, pseudonym, group).
     pub fn new(entries: Vec<NameEntry>) -> Pseudonyms {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_entry = Vec::new();
-        for (index, entry) in entries.iter().enumerate() {
-            // The matcher folds ASCII case only; lower- and upper-case spellings cover
-            // names like "Zoë" written "ZOË".
-            let mut variants = vec![
-                entry.name.clone(),
-                entry.name.to_lowercase(),
-                entry.name.to_uppercase(),
-            ];
-            variants.sort();
-            variants.dedup();
-            for variant in variants {
-                patterns.push(variant);
-                pattern_entry.push(index);
-            }
-        }
-        let matcher = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(&patterns)
-                .ok()
-        };
-        Pseudonyms {
-            entries,
-            matcher,
-            pattern_entry,
-        }
+        let matcher = NameMatcher::new(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.as_str(), CaseRule::Any, i)),
+        );
+        Pseudonyms { entries, matcher }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -232,6 +210,10 @@ impl Pseudonyms {
         };
         let mut diagnostics = Vec::new();
         let mut entries: Vec<NameEntry> = Vec::new();
+        // Folded spellings already listed: duplicates are found in one pass, however
+        // long the file.
+        let mut listed: HashSet<String> = HashSet::new();
+        let mut derived: Vec<NameEntry> = Vec::new();
         let groups = [
             (NameGroup::Pupil, parsed.pupils),
             (NameGroup::Staff, parsed.staff),
@@ -245,11 +227,12 @@ impl Pseudonyms {
                     PseudonymValue::Full { pseudonym, aliases } => (pseudonym, aliases),
                 };
                 let pseudonym = normalise_spaces(&pseudonym);
-                let at = locate_name(text, &real);
+                // Found only when a diagnostic needs it: searching the file for every
+                // name would make loading quadratic.
                 let problem = |message: String| {
                     Diagnostic::error("pseudonyms-file", message)
                         .in_file(PSEUDONYMS_FILE)
-                        .at(&source, at.clone())
+                        .at(&source, locate_name(text, &real))
                         .with_help(PSEUDONYMS_HELP)
                 };
                 if pseudonym.is_empty() {
@@ -258,9 +241,14 @@ impl Pseudonyms {
                     ));
                     continue;
                 }
-                for name in std::iter::once(&real).chain(aliases.iter()) {
+                let real_parts: Vec<String> = normalise_spaces(&real)
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect();
+                for (n, name) in std::iter::once(&real).chain(aliases.iter()).enumerate() {
                     let name = normalise_spaces(name);
-                    if !name.chars().any(char::is_alphanumeric) {
+                    let key = normalise::Normalised::new(&name).folded().to_string();
+                    if key.is_empty() {
                         diagnostics.push(problem(
                             "a name (or alias) with no letters cannot be searched for".into(),
                         ));
@@ -272,20 +260,34 @@ impl Pseudonyms {
                         )));
                         continue;
                     }
-                    if entries
-                        .iter()
-                        .any(|e| e.name.to_lowercase() == name.to_lowercase())
-                    {
+                    if !listed.insert(key) {
                         diagnostics.push(
                             Diagnostic::warning(
                                 "pseudonyms-file",
                                 "a name is listed twice; the first entry is used",
                             )
                             .in_file(PSEUDONYMS_FILE)
-                            .at(&source, at.clone())
+                            .at(&source, locate_name(text, &real))
                             .with_help("keep one entry per real name"),
                         );
                         continue;
+                    }
+                    // An alias of the first name followed by the rest of the real name
+                    // ("Sammy Sample" for "Sam Sample" with alias "Sammy") is the whole
+                    // name: replacing the alias alone would leave the surname behind.
+                    if n > 0 && real_parts.len() > 1 && !name.contains(' ') {
+                        let rest = &real_parts[1..];
+                        let mut spellings = vec![format!("{name} {}", rest.join(" "))];
+                        if rest.len() > 1 {
+                            spellings.push(format!("{name} {}", rest[rest.len() - 1]));
+                        }
+                        for spelling in spellings {
+                            derived.push(NameEntry {
+                                name: spelling,
+                                pseudonym: pseudonym.clone(),
+                                group,
+                            });
+                        }
                     }
                     entries.push(NameEntry {
                         name,
@@ -295,11 +297,20 @@ impl Pseudonyms {
                 }
             }
         }
+        for entry in derived {
+            let key = normalise::Normalised::new(&entry.name).folded().to_string();
+            if listed.insert(key) {
+                entries.push(entry);
+            }
+        }
         (Pseudonyms::new(entries), diagnostics)
     }
 
-    /// Whole-word, case-insensitive occurrences of the names in `text`, leftmost first,
-    /// the longest winning where names overlap ("Sam Smith" over "Sam").
+    /// Occurrences of the names in `text` as a reader sees them (whole words, any case,
+    /// with or without diacritics, straight or typographic apostrophes, any separators
+    /// and inline markup between the parts: see [`normalise`]), leftmost first, the
+    /// longest winning where names overlap ("Sam Smith" over "Sam"). Ranges are raw
+    /// byte offsets into `text`.
     pub fn find(&self, text: &str) -> Vec<(Range<usize>, &NameEntry)> {
         self.find_indexed(text)
             .into_iter()
@@ -308,57 +319,49 @@ impl Pseudonyms {
     }
 
     fn find_indexed(&self, text: &str) -> Vec<(Range<usize>, usize)> {
-        let Some(matcher) = &self.matcher else {
-            return Vec::new();
-        };
-        // A name broken across a line ("Alex\nExample") is still the name: search a copy
-        // where line breaks and tabs are spaces. Same length, so offsets carry over.
-        let haystack: Vec<u8> = text
-            .bytes()
-            .map(|b| {
-                if matches!(b, b'\n' | b'\r' | b'\t') {
-                    b' '
-                } else {
-                    b
-                }
-            })
-            .collect();
-        let mut hits: Vec<(Range<usize>, usize)> = matcher
-            .find_overlapping_iter(&haystack)
-            .filter(|m| is_whole_word(text, m.start(), m.end()))
-            .map(|m| {
-                (
-                    m.start()..m.end(),
-                    self.pattern_entry[m.pattern().as_usize()],
-                )
-            })
-            .collect();
-        hits.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
-        let mut chosen: Vec<(Range<usize>, usize)> = Vec::new();
-        for (range, entry) in hits {
-            if chosen
-                .last()
-                .is_some_and(|(last, _)| range.start < last.end)
-            {
-                continue;
-            }
-            chosen.push((range, entry));
-        }
-        chosen
+        self.matcher
+            .find_in(text)
+            .into_iter()
+            .map(|m| (m.raw, m.tag))
+            .collect()
     }
 
     /// `text` with every real name replaced by its pseudonym.
     pub fn replace(&self, text: &str) -> String {
+        self.rewrite(text).text
+    }
+
+    /// `text` with every real name replaced by its pseudonym, except names written
+    /// through markup or escapes (`*Tamsin* Oakworth`, `O&#39;Brien`): rewriting those
+    /// would break the markup, so they are left for the author and listed.
+    pub fn rewrite(&self, text: &str) -> Rewritten {
         let mut out = String::with_capacity(text.len());
         let mut from = 0;
+        let mut rewritten = Rewritten::default();
         for (range, entry) in self.find(text) {
+            if text[range.clone()].contains(['*', '_', '~', '`', '<', '&', '%']) {
+                rewritten.left.push(range);
+                continue;
+            }
             out.push_str(&text[from..range.start]);
             out.push_str(&entry.pseudonym);
+            rewritten.replaced += 1;
             from = range.end;
         }
         out.push_str(&text[from..]);
-        out
+        rewritten.text = out;
+        rewritten
     }
+}
+
+/// What [`Pseudonyms::rewrite`] made of a text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rewritten {
+    pub text: String,
+    /// How many names were replaced.
+    pub replaced: usize,
+    /// Byte ranges (in the original text) of names it could not rewrite.
+    pub left: Vec<Range<usize>>,
 }
 
 fn normalise_spaces(text: &str) -> String {
@@ -373,9 +376,6 @@ fn locate_name(text: &str, name: &str) -> Range<usize> {
 }
 
 fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
-    if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-        return false;
-    }
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
     !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
@@ -739,7 +739,8 @@ fn describe(hit: &Hit, names: &Pseudonyms) -> Diagnostic {
             "looks like a Unique Pupil Number (13 characters), though its check letter does not verify",
         )
         .with_help(format!("delete it if it is a pupil number; {}", marker("possible-upn"))),
-        "nhs-number" => Diagnostic::warning("nhs-number", "an NHS number (its check digit verifies)")
+        // As identifying as a UPN: an error, so a pack refuses it unless allowed.
+        "nhs-number" => Diagnostic::error("nhs-number", "an NHS number (its check digit verifies)")
             .with_help(format!("delete it: an assessor never needs a child's NHS number; {}", marker("nhs-number"))),
         "date-of-birth" => Diagnostic::warning("date-of-birth", "a date of birth")
             .with_help(format!("give the child's age or year group instead, e.g. `Child A (Year 4)`; {}", marker("date-of-birth"))),

@@ -26,6 +26,10 @@ pub struct Args {
     /// portfolio's own theme/ is never used in a pack).
     #[arg(long, value_name = "DIR")]
     theme: Option<PathBuf>,
+    /// With --anonymise, keep office documents, PDFs and archives, whose metadata senco
+    /// cannot check (refused otherwise).
+    #[arg(long)]
+    allow_attachments: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -34,6 +38,7 @@ pub fn run(args: &Args) -> Outcome {
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
         theme: args.theme.clone(),
+        allow_attachments: args.allow_attachments,
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,
@@ -44,6 +49,9 @@ pub fn run(args: &Args) -> Outcome {
         }
     };
     let written = senco::pack::write(&pack, &args.output)?;
+    for line in pack.outstanding_warnings() {
+        writeln!(anstream::stderr(), "warning: {line}")?;
+    }
     writeln!(
         anstream::stdout(),
         "wrote {} ({} files, {} bytes)\nSHA-256 {}",

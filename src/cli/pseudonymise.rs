@@ -1,6 +1,6 @@
 //! `senco pseudonymise`: real names replaced by pseudonyms, after asking.
 
-use super::{OK, Outcome};
+use super::{OK, Outcome, PROBLEMS};
 use senco::FatalError;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -23,12 +23,26 @@ pub fn run(args: &Args) -> Outcome {
     for (rel, why) in &plan.skipped {
         writeln!(anstream::stderr(), "warning: {rel} left alone: {why}")?;
     }
+    for d in &plan.left {
+        senco::report::write_diagnostic(&mut anstream::stderr().lock(), d)?;
+    }
+    let left = plan.left.len();
+    // Names left behind mean the evidence still holds real names: exit 1.
+    let done = if left == 0 { OK } else { PROBLEMS };
     if plan.rewrites.is_empty() {
-        writeln!(
-            out,
-            "no real names found in the evidence; nothing to change"
-        )?;
-        return Ok(OK);
+        if left == 0 {
+            writeln!(
+                out,
+                "no real names found in the evidence; nothing to change"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "nothing rewritten: {left} real name{} listed above must be edited by hand",
+                if left == 1 { "" } else { "s" }
+            )?;
+        }
+        return Ok(done);
     }
     for rewrite in &plan.rewrites {
         write!(out, "{}", rewrite.diff())?;
@@ -61,5 +75,13 @@ pub fn run(args: &Args) -> Outcome {
             backup.display()
         )?;
     }
-    Ok(OK)
+    if left > 0 {
+        writeln!(
+            out,
+            "{left} real name{} listed above {} not rewritten: edit by hand",
+            if left == 1 { "" } else { "s" },
+            if left == 1 { "was" } else { "were" }
+        )?;
+    }
+    Ok(done)
 }

@@ -67,10 +67,12 @@ pub fn cover_html(part: &TraineePart, anonymise: bool) -> String {
             summary.evidence_files, summary.drafts
         ),
     );
-    row(
-        "Git commit",
-        part.git_commit.as_deref().unwrap_or("not a git repository"),
-    );
+    if !anonymise {
+        row(
+            "Git commit",
+            part.git_commit.as_deref().unwrap_or("not a git repository"),
+        );
+    }
     row("Made with", &format!("senco {}", env!("CARGO_PKG_VERSION")));
     b.push_str("</dl>\n");
     coverage_section(&mut b, part);

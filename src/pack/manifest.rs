@@ -30,7 +30,9 @@ pub struct PortfolioRecord {
     pub folder: String,
     pub candidate: Option<String>,
     pub framework: FrameworkRecord,
-    /// The commit checked out when the pack was made, if the portfolio is a git repository.
+    /// The commit checked out when the pack was made, if the portfolio is a git
+    /// repository; left out of anonymised packs (it leads back to the author).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<String>,
     /// Privacy errors packed with `--allow-findings`.
     pub findings_allowed: usize,

@@ -16,8 +16,10 @@
 //!
 //! [`verify`] reads a pack back and checks it against its manifest.
 
+pub mod anonymise;
 pub mod cover;
 pub mod manifest;
+pub mod metadata;
 pub mod verify;
 
 use crate::check::Check;
@@ -59,6 +61,9 @@ pub struct PackOptions {
     /// The provider's theme folder; without it the built-in theme. A trainee's own
     /// `theme/` is never used in a pack: it is their code, and the pack is for examiners.
     pub theme: Option<PathBuf>,
+    /// In an anonymised pack, keep office documents and PDFs (whose metadata senco
+    /// cannot check) rather than refuse them.
+    pub allow_attachments: bool,
 }
 
 /// One trainee's share of the pack.
@@ -95,9 +100,38 @@ impl TraineePart {
 #[derive(Debug, Clone)]
 pub struct Pack {
     pub anonymise: bool,
+    /// Office documents and PDFs allowed into an anonymised pack.
+    pub allow_attachments: bool,
     pub trainees: Vec<TraineePart>,
     /// Files at the root of the pack (beside `manifest.json`).
     pub shared: Vec<Entry>,
+}
+
+impl Pack {
+    /// One line per portfolio with privacy warnings still outstanding (not errors, not
+    /// silenced): how many of each kind. The cover sheets list them in full.
+    pub fn outstanding_warnings(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for part in &self.trainees {
+            if part.privacy_warnings.is_empty() {
+                continue;
+            }
+            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+            for d in &part.privacy_warnings {
+                *counts.entry(d.code).or_default() += 1;
+            }
+            let kinds: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            let total = part.privacy_warnings.len();
+            lines.push(format!(
+                "{}: {total} privacy warning{} outstanding ({}), listed on its cover sheet; `senco privacy {}` shows where",
+                part.folder,
+                if total == 1 { "" } else { "s" },
+                kinds.join(", "),
+                part.check.portfolio.root.display()
+            ));
+        }
+        lines
+    }
 }
 
 /// Why [`prepare`] made no pack.
@@ -176,7 +210,12 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
         let mut part = TraineePart {
             folder,
             candidate,
-            git_commit: manifest::git_commit(root),
+            // A commit id leads back to the author's repository.
+            git_commit: if options.anonymise {
+                None
+            } else {
+                manifest::git_commit(root)
+            },
             check,
             allowed_findings: errors,
             privacy_warnings: warnings,
@@ -194,6 +233,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
     )];
     Ok(Pack {
         anonymise: options.anonymise,
+        allow_attachments: options.allow_attachments,
         trainees,
         shared,
     })
@@ -208,6 +248,10 @@ fn first_entries(
     let mut check = part.check.clone();
     if anonymise {
         check.portfolio.trainee = None;
+        // A title left to default is the folder's name, often the trainee's.
+        if Some(check.portfolio.title.as_str()) == folder_title(&check.portfolio.root).as_deref() {
+            check.portfolio.title = format!("Portfolio of {}", part.stand_in());
+        }
     }
     let mut json = serde_json::to_vec_pretty(&crate::report::to_json(&check))
         .map_err(|e| FatalError::new(format!("cannot write coverage.json: {e}")))?;
@@ -218,6 +262,14 @@ fn first_entries(
     ];
     entries.extend(html_entries(&check, theme)?);
     Ok(entries)
+}
+
+/// The name a portfolio's title defaults to: its folder's.
+fn folder_title(root: &Path) -> Option<String> {
+    std::fs::canonicalize(root)
+        .ok()?
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
 }
 
 /// The start of the name of the folder in the system's temporary folder where a pack
@@ -340,7 +392,7 @@ pub fn slug(text: &str) -> String {
 /// The pack's final entries, sorted by path, `manifest.json` included.
 pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
     let mut entries: Vec<Entry> = pack.shared.clone();
-    let mut scrubbers = Vec::new();
+    let mut anonymisers = Vec::new();
     for part in &pack.trainees {
         for entry in &part.entries {
             entries.push(Entry::new(
@@ -351,14 +403,14 @@ pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
         if pack.anonymise
             && let Some(name) = part.trainee_name()
         {
-            scrubbers.push(Scrubber::new(name, part.stand_in())?);
+            anonymisers.push(anonymise::Anonymiser::new(name, part.stand_in()));
         }
     }
-    for entry in &mut entries {
+    for entry in &entries {
         check_entry_path(&entry.path)?;
-        for scrubber in &scrubbers {
-            scrubber.scrub(entry)?;
-        }
+    }
+    if pack.anonymise {
+        anonymise_entries(pack, &mut entries, &mut anonymisers)?;
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(pair) = entries.windows(2).find(|w| w[0].path == w[1].path) {
@@ -370,17 +422,61 @@ pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
     let manifest = manifest::Manifest::new(pack, &entries);
     // The manifest holds no names, but goes through the same scrub and check as the rest.
     let mut manifest_entry = Entry::new(MANIFEST, manifest.to_bytes()?);
-    for scrubber in &scrubbers {
-        scrubber.scrub(&mut manifest_entry)?;
+    for anonymiser in &anonymisers {
+        anonymiser.scrub(&mut manifest_entry)?;
     }
     entries.push(manifest_entry);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    for scrubber in &scrubbers {
+    // The final check covers every entry, whichever stage added it.
+    for anonymiser in &anonymisers {
         for entry in &entries {
-            scrubber.assert_absent(entry)?;
+            anonymiser.assert_absent(entry)?;
         }
     }
     Ok(entries)
+}
+
+/// Refuses attachments whose metadata cannot be checked, strips image metadata, then
+/// removes each trainee's name from every entry.
+fn anonymise_entries(
+    pack: &Pack,
+    entries: &mut [Entry],
+    anonymisers: &mut [anonymise::Anonymiser],
+) -> Result<(), FatalError> {
+    if !pack.allow_attachments {
+        let refused: Vec<String> = entries
+            .iter()
+            .filter_map(|e| {
+                anonymise::opaque_attachment(&e.path).map(|why| format!("{}: {why}", e.path))
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(FatalError::new(format!(
+                "no pack written: an anonymised pack cannot vouch for {} file{} whose metadata senco cannot check:\n  {}",
+                refused.len(),
+                if refused.len() == 1 { "" } else { "s" },
+                refused.join("\n  ")
+            ))
+            .with_help("save them as Markdown, JPEG or PNG, or remove them from the evidence; or pack with --allow-attachments to include them as they are, at your own risk"));
+        }
+    }
+    for entry in entries.iter_mut() {
+        anonymise::strip_metadata(entry)?;
+    }
+    let mut paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    for part in &pack.trainees {
+        paths.extend(part.check.evidence.iter().map(|e| e.path.as_str()));
+    }
+    let paths: Vec<String> = paths.into_iter().map(str::to_string).collect();
+    for anonymiser in anonymisers.iter_mut() {
+        anonymiser.learn_names(paths.iter().map(String::as_str));
+    }
+    for entry in entries.iter_mut() {
+        for anonymiser in anonymisers.iter() {
+            anonymiser.scrub(entry)?;
+        }
+    }
+    Ok(())
 }
 
 /// Entry paths are relative, `/`-separated, and never reach into `.senco/`.
@@ -402,70 +498,6 @@ fn check_entry_path(path: &str) -> Result<(), FatalError> {
         )));
     }
     Ok(())
-}
-
-/// Removes one trainee's name from entries of an anonymised pack.
-struct Scrubber {
-    /// The full name, any case, as a whole word; then each part of it as written.
-    pattern: regex::bytes::Regex,
-    stand_in: String,
-}
-
-impl Scrubber {
-    fn new(name: &str, stand_in: String) -> Result<Scrubber, FatalError> {
-        let full = name
-            .split_whitespace()
-            .map(regex::escape)
-            .collect::<Vec<_>>()
-            .join(r"\s+");
-        // Each part of the name alone ("Jo", "Example") as written and in capitals; not
-        // in lower case, where a name like "Will" is an ordinary word.
-        let mut parts: Vec<String> = name
-            .split(|c: char| c.is_whitespace() || c == '-')
-            .filter(|p| p.chars().filter(|c| c.is_alphabetic()).count() >= 2)
-            .flat_map(|p| [p.to_string(), p.to_uppercase()])
-            .collect();
-        parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        parts.dedup();
-        let mut alternatives = vec![format!("(?i:{full})")];
-        alternatives.extend(parts.iter().map(|p| regex::escape(p)));
-        let pattern = format!(r"\b(?:{})\b", alternatives.join("|"));
-        let pattern = regex::bytes::Regex::new(&pattern)
-            .map_err(|e| FatalError::new(format!("cannot search for the trainee's name: {e}")))?;
-        Ok(Scrubber { pattern, stand_in })
-    }
-
-    fn scrub(&self, entry: &mut Entry) -> Result<(), FatalError> {
-        let path = self
-            .pattern
-            .replace_all(entry.path.as_bytes(), slug(&self.stand_in).as_bytes());
-        entry.path = String::from_utf8_lossy(&path).into_owned();
-        if !self.pattern.is_match(&entry.bytes) {
-            return Ok(());
-        }
-        if std::str::from_utf8(&entry.bytes).is_err() {
-            return Err(FatalError::new(format!(
-                "{} holds the trainee's name in binary data, which senco cannot remove safely",
-                entry.path
-            ))
-            .with_help("remove the name from that file, or pack without --anonymise"));
-        }
-        let replaced = self
-            .pattern
-            .replace_all(&entry.bytes, self.stand_in.as_bytes());
-        entry.bytes = replaced.into_owned();
-        Ok(())
-    }
-
-    fn assert_absent(&self, entry: &Entry) -> Result<(), FatalError> {
-        if self.pattern.is_match(entry.path.as_bytes()) || self.pattern.is_match(&entry.bytes) {
-            return Err(FatalError::new(format!(
-                "the trainee's name is still in {} after anonymising; no pack was written",
-                entry.path
-            )));
-        }
-        Ok(())
-    }
 }
 
 /// Writes entries as a zip: sorted by path, deflated, every entry dated 1980-01-01 with

@@ -1,0 +1,316 @@
+//! `senco cohort`: reading a cohort with a broken portfolio, and its text, JSON, CSV and
+//! xlsx outputs read back independently (csv and calamine crates; LibreOffice opening the
+//! CSV is in the machine-dependent target, `tests/machine/libreoffice.rs`).
+
+use crate::harness::{self, senco};
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use senco::tutor::cohort::{self, Mark};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const TODAY: &str = "2026-01-15";
+/// 13 trainee columns before the 49 NASENCO indicators.
+const WIDE_COLUMNS: usize = 13 + 49;
+
+/// The fixture cohort: three trainees, a broken portfolio and a folder that is not one.
+fn fixture() -> PathBuf {
+    harness::fixture("cohort")
+}
+
+fn run_cohort(dir: &Path, args: &[&str]) -> (i32, Vec<u8>) {
+    let out = senco()
+        .arg("cohort")
+        .arg(dir)
+        .args(["--today", TODAY])
+        .args(args)
+        .output()
+        .expect("runs");
+    (out.status.code().expect("exit code"), out.stdout)
+}
+
+fn read_fixture() -> cohort::Cohort {
+    let (members, skipped) = cohort::members(&fixture()).expect("members");
+    cohort::read(&members, skipped, TODAY.parse().expect("date"), &|| {})
+}
+
+#[test]
+fn a_broken_portfolio_does_not_stop_the_cohort() {
+    let c = read_fixture();
+    let names: Vec<&str> = c.trainees.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["broken", "Rhys Ó Briain", "Siân Prys-Jones", "Zoë Ellis"]
+    );
+    let broken = &c.trainees[0];
+    assert!(
+        broken
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("portfolio.toml:3")),
+        "{broken:?}"
+    );
+    assert!(broken.indicators.is_empty());
+    assert_eq!(c.summary.broken, 1);
+    assert_eq!(c.skipped.len(), 1, "the notes folder is named, not dropped");
+    assert_eq!(c.skipped[0].path, "notes");
+
+    let sian = &c.trainees[2];
+    assert_eq!(
+        (sian.covered, sian.assessed, sian.total, sian.stale),
+        (6, 2, 49, 1)
+    );
+    assert_eq!(sian.deadline.as_deref(), Some("2027-01-08"));
+    let fw = &c.frameworks[sian.framework_index.expect("framework")];
+    let at = |id: &str| fw.indicators.iter().position(|i| i.id == id).expect("id");
+    assert_eq!(sian.indicators[at("B9.4")], Mark::Assessed);
+    assert_eq!(
+        sian.indicators[at("B8.1")],
+        Mark::Covered,
+        "its judgement is stale"
+    );
+    assert_eq!(sian.indicators[at("A2.1")], Mark::None);
+    assert_eq!(
+        sian.parts.iter().map(|p| p.covered).collect::<Vec<_>>(),
+        [2, 4, 0]
+    );
+
+    // Zoë: deadline 2026-06-01 is within six months of 2026-01-15, 1 of 49 covered.
+    let zoe = &c.trainees[3];
+    assert_eq!(zoe.at_risk.len(), 1, "{zoe:?}");
+    assert!(sian.at_risk.is_empty() && c.trainees[1].at_risk.is_empty());
+    assert_eq!(c.summary.at_risk, 1);
+
+    // B9.4 is covered by Rhys and Siân; the least covered come first.
+    assert_eq!(fw.indicators[at("B9.4")].covered_by, 2);
+    assert_eq!(c.summary.teach_next.len(), cohort::TEACH_NEXT);
+    assert!(
+        c.summary
+            .teach_next
+            .iter()
+            .all(|t| t.covered_by == 0 && t.of == 3)
+    );
+}
+
+#[test]
+fn a_nasenco_cohort_is_at_risk_after_august_2027() {
+    let (members, skipped) = cohort::members(&fixture()).expect("members");
+    let c = cohort::read(
+        &members,
+        skipped,
+        "2027-09-01".parse().expect("date"),
+        &|| {},
+    );
+    assert_eq!(c.summary.at_risk, 3);
+    let rhys = &c.trainees[1];
+    assert!(rhys.at_risk[0].contains("1 September 2027"), "{rhys:?}");
+}
+
+#[test]
+fn text_table_and_exit_code() {
+    let (code, out) = run_cohort(&fixture(), &[]);
+    assert_eq!(code, 1, "a portfolio could not be read");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(
+        text.contains("Cohort of 4 trainees, 1 could not be read"),
+        "{text}"
+    );
+    let sian = text
+        .lines()
+        .find(|l| l.starts_with("Siân Prys-Jones"))
+        .expect("row");
+    let cells: Vec<&str> = sian.split_whitespace().collect();
+    assert_eq!(
+        cells[2..],
+        ["2/21", "4/24", "0/4", "6/49", "2", "1", "2027-01-08"]
+    );
+    assert!(text.contains("Zoë Ellis: deadline 2026-06-01 is within 6 months"));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("broken") && l.contains("could not read"))
+    );
+}
+
+fn parse_csv(bytes: &[u8]) -> Vec<csv::StringRecord> {
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 byte-order mark for Excel"
+    );
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("valid CSV")
+}
+
+#[test]
+fn wide_csv_has_a_row_per_trainee_and_a_column_per_indicator() {
+    let (_, out) = run_cohort(&fixture(), &["--format", "csv"]);
+    let rows = parse_csv(&out);
+    assert_eq!(rows.len(), 1 + 4);
+    assert!(rows.iter().all(|r| r.len() == WIDE_COLUMNS));
+    let header = &rows[0];
+    assert_eq!(&header[0], "Trainee");
+    assert_eq!(&header[13], "A1.1");
+    assert_eq!(&header[WIDE_COLUMNS - 1], "C1.4");
+    let col = |id: &str| header.iter().position(|h| h == id).expect("column");
+    let sian = rows
+        .iter()
+        .find(|r| &r[0] == "Siân Prys-Jones")
+        .expect("Siân intact");
+    assert_eq!(&sian[col("B9.4")], "assessed");
+    assert_eq!(&sian[col("B8.1")], "covered");
+    assert_eq!(&sian[col("A2.1")], "");
+    assert_eq!(&sian[4], "6");
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "Zoë Ellis" && !r[10].is_empty())
+    );
+    let broken = rows.iter().find(|r| &r[0] == "broken").expect("broken row");
+    assert!(broken[12].contains("portfolio.toml"));
+    assert!(out.windows(2).any(|w| w == b"\r\n"), "CRLF line ends");
+}
+
+#[test]
+fn long_csv_has_a_row_per_trainee_and_indicator() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long.csv");
+    senco()
+        .arg("cohort")
+        .arg(fixture())
+        .args(["--today", TODAY, "--csv-long", "-o"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let rows = parse_csv(&fs::read(&path).expect("written"));
+    assert_eq!(
+        rows.len(),
+        1 + 3 * 49 + 1,
+        "header, 3 readable x 49, 1 broken"
+    );
+    assert!(rows.iter().all(|r| r.len() == 10));
+    let b94 = rows
+        .iter()
+        .find(|r| &r[0] == "Siân Prys-Jones" && &r[5] == "B9.4")
+        .expect("row");
+    assert_eq!((&b94[6], &b94[7], &b94[8]), ("1", "1", "assessed"));
+    assert_eq!(
+        fs::read_dir(dir.path()).expect("list").count(),
+        1,
+        "no temp files left"
+    );
+}
+
+#[test]
+fn names_that_look_like_formulas_are_defused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("p");
+    senco::author::scaffold::init(&root).expect("init");
+    fs::write(
+        dir.path().join("cohort.toml"),
+        "[[trainee]]\npath = \"p\"\nname = \"=HYPERLINK(\\\"x\\\")\"\ncandidate = 104233\n\n[[trainee]]\npath = \"missing\"\nname = \"Ffion Hâf\"\n\n[[trainee]]\npath = \"p\"\nname = \"Owain\"\nfeedback = \"marking/owain\"\n",
+    )
+    .expect("write");
+    let (code, out) = run_cohort(dir.path(), &["--format", "csv"]);
+    assert_eq!(code, 1);
+    let rows = parse_csv(&out);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(&rows[1][0], "'=HYPERLINK(\"x\")");
+    assert_eq!(&rows[1][1], "104233");
+    assert_eq!(&rows[2][0], "Ffion Hâf");
+    assert!(rows[2][12].contains("not a folder"), "{:?}", rows[2]);
+    assert!(rows[3][12].contains("feedback folder"), "{:?}", rows[3]);
+}
+
+#[test]
+fn json_is_the_cohort_struct_and_deterministic() {
+    let (_, first) = run_cohort(&fixture(), &["--format", "json"]);
+    let (_, second) = run_cohort(&fixture(), &["--format", "json"]);
+    assert_eq!(first, second);
+    let json: serde_json::Value = serde_json::from_slice(&first).expect("json");
+    assert_eq!(json["today"], TODAY);
+    assert_eq!(json["trainees"].as_array().expect("rows").len(), 4);
+    assert_eq!(
+        json["trainees"][2]["indicators"]
+            .as_array()
+            .expect("marks")
+            .len(),
+        49
+    );
+    assert_eq!(
+        json["frameworks"][0]["indicators"]
+            .as_array()
+            .expect("ids")
+            .len(),
+        49
+    );
+    assert_eq!(json["summary"]["broken"], 1);
+}
+
+fn cell(sheet: &calamine::Range<Data>, row: usize, col: usize) -> String {
+    match sheet.get((row, col)) {
+        Some(Data::String(s)) => s.clone(),
+        Some(Data::Float(f)) => f.to_string(),
+        Some(Data::Int(i)) => i.to_string(),
+        Some(Data::Empty) | None => String::new(),
+        Some(other) => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn xlsx_reads_back_with_the_same_matrix() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cohort.xlsx");
+    let path2 = dir.path().join("again.xlsx");
+    for p in [&path, &path2] {
+        senco()
+            .arg("cohort")
+            .arg(fixture())
+            .args(["--today", TODAY, "--format", "xlsx", "-o"])
+            .arg(p)
+            .assert()
+            .code(1);
+    }
+    assert_eq!(
+        fs::read(&path).expect("a"),
+        fs::read(&path2).expect("b"),
+        "byte-identical"
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).expect("opens");
+    assert_eq!(book.sheet_names(), ["Coverage", "Indicators"]);
+    let sheet = book.worksheet_range("Coverage").expect("sheet");
+    assert_eq!(sheet.height(), 5);
+    assert_eq!(sheet.width(), WIDE_COLUMNS);
+    assert_eq!(cell(&sheet, 0, 0), "Trainee");
+    let col = (0..WIDE_COLUMNS)
+        .find(|&c| cell(&sheet, 0, c) == "B9.4")
+        .expect("B9.4");
+    let row = (1..5)
+        .find(|&r| cell(&sheet, r, 0) == "Siân Prys-Jones")
+        .expect("Siân");
+    assert_eq!(cell(&sheet, row, col), "assessed");
+    assert_eq!(cell(&sheet, row, 4), "6", "counts are numbers");
+    assert_eq!(cell(&sheet, row, 9), "2027-01-08");
+    let zoe = (1..5)
+        .find(|&r| cell(&sheet, r, 0) == "Zoë Ellis")
+        .expect("Zoë");
+    assert!(cell(&sheet, zoe, 10).contains("within 6 months"));
+    let indicators = book.worksheet_range("Indicators").expect("sheet");
+    assert_eq!(indicators.height(), 1 + 49);
+    let b94 = (1..50)
+        .find(|&r| cell(&indicators, r, 2) == "B9.4")
+        .expect("B9.4");
+    assert_eq!(cell(&indicators, b94, 4), "2");
+    assert_eq!(cell(&indicators, b94, 6), "3");
+}
+
+#[test]
+fn xlsx_needs_an_output_file() {
+    senco()
+        .arg("cohort")
+        .arg(fixture())
+        .args(["--format", "xlsx"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("-o cohort.xlsx"));
+}

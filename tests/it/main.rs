@@ -1,0 +1,24 @@
+//! senco's integration tests: one test crate, a module per area (see `tests/README.md`).
+//! Every module runs the `senco` binary or calls the library through [`harness`]; the
+//! tests that depend on what is installed on the machine are in `tests/machine/`.
+
+mod harness;
+mod oracles;
+
+mod build;
+mod check;
+mod cohort;
+mod coverage_prop;
+mod framework_data;
+mod hostile;
+mod incremental;
+mod interrupt;
+mod obsidian;
+mod pack;
+mod privacy;
+mod review;
+mod robustness;
+mod scaffold;
+mod serve;
+mod serve_load;
+mod words;
