@@ -6,24 +6,14 @@
 
 use crate::check::frontmatter::{self, Format, Split};
 use crate::check::markdown;
+use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeId, looks_like_id};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag as MdTag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
-
-/// The kinds of evidence a portfolio can hold (front matter `type`).
-pub const TYPES: &[&str] = &[
-    "reflection",
-    "observation",
-    "case-study",
-    "meeting",
-    "cpd",
-    "artefact",
-    "assignment",
-    "other",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -60,7 +50,8 @@ pub struct Evidence {
     pub path: String,
     pub title: String,
     pub date: Option<jiff::civil::Date>,
-    pub kind: Option<String>,
+    /// `None` when the file has no `type`, or one that names no [`EvidenceType`].
+    pub kind: Option<EvidenceType>,
     pub draft: bool,
     pub words: usize,
     pub tags: Vec<Tag>,
@@ -70,7 +61,7 @@ pub struct Evidence {
     pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
-    /// The [`fingerprint`] of the bytes read, `None` when the file could not be read: a
+    /// The [`crate::util::hash::fingerprint`] of the bytes read, `None` when the file could not be read: a
     /// page rendered later from the file read again tells by it that the file changed in
     /// between, and would mix two versions of it.
     pub fingerprint: Option<u64>,
@@ -114,10 +105,10 @@ pub fn unreadable(rel: &str, error: &std::io::Error) -> (Evidence, Vec<Diagnosti
     let mut evidence = empty_evidence(rel);
     evidence.readable = false;
     let diagnostic = if error.kind() == std::io::ErrorKind::FileTooLarge {
-        Diagnostic::error("too-large", error.to_string())
+        Diagnostic::new(Code::TooLarge, error.to_string())
             .with_help("evidence files are text; keep videos, images and documents beside your evidence as attachments and link to them")
     } else {
-        Diagnostic::error("unreadable", format!("cannot read file: {error}"))
+        Diagnostic::new(Code::Unreadable, format!("cannot read file: {error}"))
             .with_help("check the file still exists and that you may read it")
     };
     (evidence, vec![diagnostic.in_file(rel)])
@@ -139,20 +130,11 @@ fn empty_evidence(rel: &str) -> Evidence {
     }
 }
 
-/// A fingerprint of a file's bytes, to tell whether it changed between two reads in one
-/// run (not stable across versions of senco, so never stored).
-pub fn fingerprint(bytes: &[u8]) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
-}
-
 /// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
 pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
-    evidence.fingerprint = Some(fingerprint(bytes));
+    evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
     if let Some(problem) = binary_content(bytes) {
         evidence.readable = false;
         diagnostics.push(problem.in_file(rel).at_line_col(1, 1));
@@ -172,7 +154,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
             let at = e.valid_up_to() - bom.min(e.valid_up_to());
             let shown = &lossy[bom..];
             diagnostics.push(
-                Diagnostic::error("invalid-utf8", "file is not valid UTF-8 text")
+                Diagnostic::new(Code::InvalidUtf8, "file is not valid UTF-8 text")
                     .in_file(rel)
                     .at(
                         &SourceText::new(shown),
@@ -196,7 +178,7 @@ fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     if utf16 {
         return Some(
-            Diagnostic::error("invalid-utf8", "file is UTF-16 encoded, not UTF-8")
+            Diagnostic::new(Code::InvalidUtf8, "file is UTF-16 encoded, not UTF-8")
                 .with_help("re-save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)"),
         );
     }
@@ -209,15 +191,18 @@ fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
     ];
     if let Some((_, what)) = known.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Some(
-            Diagnostic::error("not-text", format!("file is {what}, not Markdown text"))
+            Diagnostic::new(Code::NotText, format!("file is {what}, not Markdown text"))
                 .with_help("keep images and documents as attachments beside your evidence and link to them; evidence files are text"),
         );
     }
     let head = &bytes[..bytes.len().min(8192)];
     if memchr::memchr(0, head).is_some() {
         return Some(
-            Diagnostic::error("not-text", "file contains binary data, not Markdown text")
-                .with_help("evidence files must be plain text; was a document renamed to .md?"),
+            Diagnostic::new(
+                Code::NotText,
+                "file contains binary data, not Markdown text",
+            )
+            .with_help("evidence files must be plain text; was a document renamed to .md?"),
         );
     }
     None
@@ -236,8 +221,8 @@ fn parse_text(
         Split::None => 0..text.len(),
         Split::Unclosed { format } => {
             diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-unclosed",
+                Diagnostic::new(
+                    Code::FrontMatterUnclosed,
                     format!("front matter opened with `{}` is never closed", format.fence()),
                 )
                 .at(&source, 0..3)
@@ -274,7 +259,7 @@ fn parse_text(
             "evidence has front matter but no text"
         };
         diagnostics.push(
-            Diagnostic::warning("empty-evidence", message)
+            Diagnostic::new(Code::EmptyEvidence, message)
                 .at(&source, body.start..body.start)
                 .with_help("write the evidence below the front matter, or delete the file"),
         );
@@ -335,7 +320,7 @@ fn read_front_matter(
                 format!("malformed {language} front matter: {}", err.message)
             };
             diagnostics.push(
-                Diagnostic::error("front-matter-syntax", message)
+                Diagnostic::new(Code::FrontMatterSyntax, message)
                     .at(source, offset..offset + 1)
                     .with_help(help),
             );
@@ -355,8 +340,8 @@ fn read_front_matter(
                 titled = true;
             }
             _ => diagnostics.push(
-                Diagnostic::warning(
-                    "bad-title",
+                Diagnostic::new(
+                    Code::BadTitle,
                     format!(
                         "`title` should be text, not {}",
                         frontmatter::describe(title)
@@ -382,8 +367,8 @@ fn read_front_matter(
                     |o| matter.start + o..matter.start + o + written.len(),
                 );
                 diagnostics.push(
-                    Diagnostic::error(
-                        "bad-date",
+                    Diagnostic::new(
+                        Code::BadDate,
                         format!(
                             "`date` must be a calendar date written YYYY-MM-DD, not `{written}`"
                         ),
@@ -396,9 +381,9 @@ fn read_front_matter(
     }
     if let Some(kind) = keys.get("type") {
         let written = scalar_text(kind).unwrap_or_default();
-        let normal = written.trim().to_lowercase().replace([' ', '_'], "-");
-        if TYPES.contains(&normal.as_str()) {
-            evidence.kind = Some(normal);
+        let normal = EvidenceType::normalise(&written);
+        if let Some(kind) = EvidenceType::from_name(&normal) {
+            evidence.kind = Some(kind);
         } else {
             let range = frontmatter::locate_token(
                 matter_text,
@@ -409,13 +394,13 @@ fn read_front_matter(
                 || at_key("type"),
                 |o| matter.start + o..matter.start + o + written.trim().len(),
             );
-            let mut help = format!("valid types: {}", TYPES.join(", "));
-            if let Some(best) = crate::util::suggest::closest(&normal, TYPES.iter().copied()) {
+            let mut help = format!("valid types: {}", EvidenceType::names());
+            if let Some(best) = EvidenceType::suggest(&normal) {
                 help = format!("did you mean `{best}`? {help}");
             }
             diagnostics.push(
-                Diagnostic::warning(
-                    "unknown-type",
+                Diagnostic::new(
+                    Code::UnknownType,
                     format!("unknown evidence type `{}`", written.trim()),
                 )
                 .at(source, range)
@@ -431,8 +416,8 @@ fn read_front_matter(
             }
             Value::String(s) if matches!(s.to_lowercase().as_str(), "false" | "no") => {}
             other => diagnostics.push(
-                Diagnostic::warning(
-                    "bad-draft",
+                Diagnostic::new(
+                    Code::BadDraft,
                     format!(
                         "`draft` should be true or false, not {}",
                         frontmatter::describe(other)
@@ -484,10 +469,10 @@ fn read_outcomes(
             for item in items {
                 match scalar_text(item) {
                     Some(id) if !matches!(item, Value::Bool(_)) => ids.push(id.trim().to_string()),
-                    _ if !limit.admit("bad-outcomes") => {}
+                    _ if !limit.admit(Code::BadOutcomes) => {}
                     _ => diagnostics.push(
-                        Diagnostic::error(
-                            "bad-outcomes",
+                        Diagnostic::new(
+                            Code::BadOutcomes,
                             format!(
                                 "each outcome in `outcomes` must be an id like `A1.2`, not {}",
                                 frontmatter::describe(item)
@@ -502,7 +487,7 @@ fn read_outcomes(
         }
         other => {
             diagnostics.push(
-                Diagnostic::error("bad-outcomes", format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
+                Diagnostic::new(Code::BadOutcomes, format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
                     .at(source, key.clone())
                     .with_help("write e.g. `outcomes: [A1.2, B5.1]`"),
             );
@@ -515,9 +500,9 @@ fn read_outcomes(
         let node = framework.find(&id);
         // Finding an id in the text costs a search: only for tags and listed problems.
         let wanted = match node {
-            Some(node) if seen.contains(&node) => limit.admit("duplicate-tag"),
+            Some(node) if seen.contains(&node) => limit.admit(Code::DuplicateTag),
             Some(_) => true,
-            None => limit.admit("unknown-outcome"),
+            None => limit.admit(Code::UnknownOutcome),
         };
         if !wanted {
             continue;
@@ -536,8 +521,8 @@ fn read_outcomes(
         };
         if seen.contains(&node) {
             diagnostics.push(
-                Diagnostic::hint(
-                    "duplicate-tag",
+                Diagnostic::new(
+                    Code::DuplicateTag,
                     format!("`{id}` is listed more than once in `outcomes`"),
                 )
                 .at(source, range)
@@ -569,8 +554,8 @@ fn nested_list_help(item: &Value) -> String {
 }
 
 pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
-    let mut d = Diagnostic::error(
-        "unknown-outcome",
+    let mut d = Diagnostic::new(
+        Code::UnknownOutcome,
         format!("unknown outcome `{id}` in framework {}", framework.id),
     );
     d = match framework.suggest(id) {
@@ -598,8 +583,8 @@ pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic 
             .collect::<Vec<_>>()
             .join(", "),
     };
-    Diagnostic::hint(
-        "outcome-not-indicator",
+    Diagnostic::new(
+        Code::OutcomeNotIndicator,
         format!(
             "`{}` is an outcome with indicators: this tag covers none of them",
             outcome.id
@@ -636,8 +621,8 @@ pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
 
 /// The warning for text the built page flattens; see [`markdown::Nesting`].
 fn too_deep() -> Diagnostic {
-    Diagnostic::warning(
-        "too-deep",
+    Diagnostic::new(
+        Code::TooDeep,
         format!(
             "quotations, lists or HTML elements nest more than {} levels deep here",
             markdown::MAX_DEPTH
@@ -764,9 +749,9 @@ fn scan_body(
                     let seen = inline_seen.iter_mut().find(|(n, _, _)| *n == node);
                     if let Some((_, first_line, count)) = seen {
                         *count += 1;
-                        if limit.admit("duplicate-tag") {
+                        if limit.admit(Code::DuplicateTag) {
                             diagnostics.push(
-                                Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))
+                                Diagnostic::new(Code::DuplicateTag, format!("`{target}` is already tagged at line {first_line} of this file"))
                                     .at(source, span.clone())
                                     .with_help("each file counts once towards an outcome; a second tag only marks another passage"),
                             );
@@ -789,13 +774,13 @@ fn scan_body(
                             .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES)),
                     });
                     if framework.node(node).needs_every_child()
-                        && limit.admit("outcome-not-indicator")
+                        && limit.admit(Code::OutcomeNotIndicator)
                     {
                         diagnostics.push(outcome_not_indicator(node, framework).at(source, span));
                     }
                 } else if looks_like_id(target) {
                     in_tag_link = !has_pothole;
-                    if limit.admit("unknown-outcome") {
+                    if limit.admit(Code::UnknownOutcome) {
                         diagnostics.push(unknown_outcome(target, framework).at(source, span));
                     }
                 } else {

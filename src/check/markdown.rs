@@ -66,19 +66,6 @@ pub fn footnote_id(name: &str) -> String {
     format!("fn-{name}")
 }
 
-/// A heading id: lower-case words joined by `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
 /// Gives the headings of one page their ids, in order: the slug of the heading (or its
 /// `{#id}`), made unique with `-1`, `-2` …, never one of senco's own ids or a footnote's.
 /// The check and the renderer share it, so a `[[Note#Heading]]` link checked against a
@@ -94,7 +81,7 @@ pub struct HeadingIds {
 impl HeadingIds {
     /// The id of the next heading, from its text or the id written for it.
     pub fn assign(&mut self, text: &str) -> String {
-        let mut stem = slugify(text);
+        let mut stem = crate::util::text::slug(text);
         if stem.is_empty() {
             stem = "section".to_string();
         }

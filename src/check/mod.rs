@@ -75,10 +75,7 @@ impl Check {
 pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
     let framework = Framework::resolve_in_portfolio(&portfolio.framework, &portfolio.root)
-        .map_err(|e| FatalError {
-            message: format!("portfolio.toml: {}", e.message),
-            help: e.help,
-        })?;
+        .map_err(|e| e.prefixed("portfolio.toml"))?;
     Ok((portfolio, framework))
 }
 

@@ -51,9 +51,7 @@ impl Snapshot {
                 if e.depth() == 0 {
                     return true;
                 }
-                let hidden = discover::is_hidden(e.file_name());
-                let senco_dir = e.depth() == 1 && e.file_name() == ".senco";
-                if hidden && !senco_dir {
+                if crate::util::fs::is_unwatched(e.file_name(), e.depth() == 1) {
                     return false;
                 }
                 !(e.file_type().is_dir() && e.path().join(crate::render::output::MARKER).is_file())
@@ -137,7 +135,7 @@ fn stamp(path: &Path, taken: SystemTime, before: Option<&Stamp>) -> Option<Stamp
     // Read after the stat: a write in between leaves a newer content than the stamp
     // says, which the next look sees as changed rather than missing it.
     let hash = (racy || compare)
-        .then(|| std::fs::read(path).map(|bytes| crate::check::evidence::fingerprint(&bytes)));
+        .then(|| std::fs::read(path).map(|bytes| crate::util::hash::fingerprint(&bytes)));
     let hash = match hash {
         // Unreadable: no content to tell apart (making it readable moves its change time).
         Some(Err(_)) => Some(u64::MAX),

@@ -136,7 +136,7 @@ impl CheckArgs {
         Ok(senco::CheckOptions {
             feedback: match &self.feedback {
                 Some(dir) if !dir.is_dir() => {
-                    return Err(FatalError::new(format!(
+                    return Err(FatalError::not_found(format!(
                         "feedback folder {} does not exist",
                         dir.display()
                     )));
@@ -209,7 +209,7 @@ type Outcome = Result<i32, Failure>;
 fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError> {
     match written {
         Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
-            FatalError::new(format!("`{d}` is not a date"))
+            FatalError::usage(format!("`{d}` is not a date"))
                 .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
         }),
         None => Ok(jiff::Zoned::now().date()),

@@ -39,7 +39,7 @@ pub fn run(args: &Args) -> Outcome {
             writeln!(
                 out,
                 "nothing rewritten: {left} real name{} listed above must be edited by hand",
-                if left == 1 { "" } else { "s" }
+                senco::util::text::plural(left)
             )?;
         }
         return Ok(done);
@@ -51,7 +51,7 @@ pub fn run(args: &Args) -> Outcome {
     out.flush()?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "not rewriting: no terminal to ask on ({question} shown above)"
             ))
             .with_help("run again with --yes to rewrite; each original is kept in .senco/backup/")
@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> Outcome {
         writeln!(
             out,
             "{left} real name{} listed above {} not rewritten: edit by hand",
-            if left == 1 { "" } else { "s" },
+            senco::util::text::plural(left),
             if left == 1 { "was" } else { "were" }
         )?;
     }

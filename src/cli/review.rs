@@ -37,13 +37,13 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Outcome {
     let verdict = Verdict::parse(&args.judgement).ok_or_else(|| {
-        FatalError::new(format!("unknown judgement `{}`", args.judgement))
+        FatalError::usage(format!("unknown judgement `{}`", args.judgement))
             .with_help("a judgement is one of meets, partially-meets, does-not-meet, ready")
     })?;
     let assessor = match &args.assessor {
         Some(name) => name.clone(),
         None => std::env::var("SENCO_ASSESSOR").map_err(|_| {
-            FatalError::new("who is the assessor?").with_help(
+            FatalError::usage("who is the assessor?").with_help(
                 "give --assessor \"Your Name\", or set SENCO_ASSESSOR once in your shell",
             )
         })?,

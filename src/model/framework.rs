@@ -193,7 +193,7 @@ impl Framework {
             return Framework::from_json(json, &format!("built-in framework `{spec}`"));
         }
         let canonical_root = std::fs::canonicalize(root).map_err(|e| {
-            FatalError::new(format!(
+            FatalError::invalid(format!(
                 "cannot open portfolio folder {}: {e}",
                 root.display()
             ))
@@ -201,7 +201,7 @@ impl Framework {
         match crate::util::fs::resolve_inside(&canonical_root, spec) {
             Ok(real) => Framework::from_path(&real),
             Err(crate::util::fs::Refusal::Missing) => Framework::resolve(spec, root),
-            Err(why) => Err(FatalError::new(format!(
+            Err(why) => Err(FatalError::invalid(format!(
                 "framework file `{spec}` is not read: {why}"
             ))
             .with_help(
@@ -220,7 +220,7 @@ impl Framework {
         if spec.ends_with(".json") || path.is_file() {
             return Framework::from_path(&path);
         }
-        let mut err = FatalError::new(format!("unknown framework `{spec}`"));
+        let mut err = FatalError::usage(format!("unknown framework `{spec}`"));
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
         err = match crate::util::suggest::closest(spec, ids.iter().copied()) {
             Some(best) => err.with_help(format!(
@@ -237,17 +237,17 @@ impl Framework {
 
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
-            .ok_or_else(|| FatalError::new(format!("unknown built-in framework `{id}`")))?;
+            .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
         Framework::from_json(json, &format!("built-in framework `{id}`"))
     }
 
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
         let json = crate::util::fs::read_text_capped(path, MAX_FRAMEWORK_BYTES, "framework files")
             .map_err(|e| {
-                FatalError::new(format!(
-                    "cannot read framework file {}: {e}",
-                    path.display()
-                ))
+                FatalError::io(
+                    format!("cannot read framework file {}: {e}", path.display()),
+                    e,
+                )
             })?;
         Framework::from_json(&json, &path.display().to_string())
     }
@@ -255,7 +255,7 @@ impl Framework {
     /// Parses and validates framework JSON; `origin` names it in error messages.
     pub fn from_json(json: &str, origin: &str) -> Result<Framework, FatalError> {
         let file: FrameworkFile = serde_json::from_str(json).map_err(|e| {
-            FatalError::new(format!(
+            FatalError::invalid(format!(
                 "{origin}:{}:{}: invalid framework JSON: {e}",
                 e.line(),
                 e.column()
@@ -266,7 +266,7 @@ impl Framework {
     }
 
     fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
-        let invalid = |msg: String| FatalError::new(format!("{origin}: {msg}"));
+        let invalid = |msg: String| FatalError::invalid(format!("{origin}: {msg}"));
         for (field, value) in [
             ("id", &file.id),
             ("title", &file.title),

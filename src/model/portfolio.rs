@@ -2,6 +2,7 @@
 
 use crate::error::FatalError;
 use crate::error::diagnostic::SourceText;
+use crate::model::evidence_type::EvidenceType;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -80,12 +81,12 @@ pub struct Portfolio {
 /// The nearest folder at or above the current one holding `portfolio.toml`.
 pub fn find_from_current_folder() -> Result<PathBuf, FatalError> {
     let cwd = std::env::current_dir()
-        .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
+        .map_err(|e| FatalError::io(format!("cannot read the current folder: {e}"), e))?;
     cwd.ancestors()
         .find(|dir| dir.join(CONFIG_FILE).is_file())
         .map(Path::to_path_buf)
         .ok_or_else(|| {
-            FatalError::new("no portfolio.toml in this folder or any folder above it")
+            FatalError::not_found("no portfolio.toml in this folder or any folder above it")
                 .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
         })
 }
@@ -97,7 +98,7 @@ impl Portfolio {
         let config_path = root.join(CONFIG_FILE);
         if !root.is_dir() {
             return Err(
-                FatalError::new(format!("{} is not a folder", root.display())).with_help(
+                FatalError::not_found(format!("{} is not a folder", root.display())).with_help(
                     "give the path of a portfolio folder, the one holding portfolio.toml",
                 ),
             );
@@ -108,27 +109,27 @@ impl Portfolio {
             "portfolio.toml files",
         ) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                FatalError::new(format!("{} is not valid UTF-8", config_path.display()))
+                FatalError::invalid(format!("{} is not valid UTF-8", config_path.display()))
                     .with_help("re-save it as UTF-8")
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(FatalError::new(format!(
+                return Err(FatalError::not_found(format!(
                     "no {CONFIG_FILE} in {}",
                     root.display()
                 ))
                 .with_help("run `senco init` to start a portfolio, or point senco at the folder holding portfolio.toml"));
             }
             Err(e) => {
-                return Err(FatalError::new(format!(
-                    "cannot read {}: {e}",
-                    config_path.display()
-                )));
+                return Err(FatalError::io(
+                    format!("cannot read {}: {e}", config_path.display()),
+                    e,
+                ));
             }
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         if text.trim().is_empty() {
             return Err(
-                FatalError::new(format!("{} is empty", config_path.display())).with_help(
+                FatalError::invalid(format!("{} is empty", config_path.display())).with_help(
                     "write `[portfolio]` and, on the next line, `framework = \"nasenco-2014\"` (or \"npq-senco-2023\")",
                 ),
             );
@@ -149,33 +150,33 @@ impl Portfolio {
             } else {
                 "see the guide's page on writing evidence for every key portfolio.toml accepts"
             };
-            FatalError::new(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
+            FatalError::invalid(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
         })?;
         let section = config.portfolio;
         let appointed = match section.appointed {
             None => None,
             Some(dt) => Some(toml_date(&dt).ok_or_else(|| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: `appointed` must be a date like 2024-09-01, not `{dt}`",
                     config_path.display()
                 ))
             })?),
         };
         if config.rules.min_evidence == 0 {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::invalid(format!(
                 "{}: `rules.min_evidence` must be at least 1",
                 config_path.display()
             )));
         }
-        crate::check::words::check_limits(&config.rules.word_limits).map_err(|why| {
-            FatalError::new(format!("{}: {why}", config_path.display())).with_help(format!(
+        check_limits(&config.rules.word_limits).map_err(|why| {
+            FatalError::invalid(format!("{}: {why}", config_path.display())).with_help(format!(
                 "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
-                crate::check::evidence::TYPES.join(", ")
+                EvidenceType::names()
             ))
         })?;
         for dir in &section.evidence {
             check_inside(dir).map_err(|why| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: evidence folder `{dir}` {why}",
                     config_path.display()
                 ))
@@ -186,7 +187,7 @@ impl Portfolio {
         }
         if !crate::model::framework::is_builtin(&section.framework) {
             check_inside(&section.framework).map_err(|why| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: framework file `{}` {why}",
                     config_path.display(),
                     section.framework
@@ -217,6 +218,26 @@ fn folder_name(root: &Path) -> String {
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "Portfolio".to_string())
+}
+
+/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
+fn check_limits(limits: &std::collections::BTreeMap<String, usize>) -> Result<(), String> {
+    for (kind, &limit) in limits {
+        if EvidenceType::from_name(kind).is_none() {
+            let guess = EvidenceType::suggest(kind)
+                .map(|best| format!(" (did you mean `{best}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
+            ));
+        }
+        if limit == 0 {
+            return Err(format!(
+                "`rules.word_limits.{kind}` must be at least 1 word"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects paths that would leave the portfolio folder.

@@ -5,6 +5,7 @@
 use super::TraineePart;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::framework::NodeKind;
+use crate::util::text::plural;
 use std::fmt::Write;
 
 pub use crate::render::html::escape;
@@ -93,9 +94,9 @@ fn coverage_section(b: &mut String, part: &TraineePart) {
         summary.indicators_covered,
         summary.indicators,
         summary.errors,
-        if summary.errors == 1 { "" } else { "s" },
+        plural(summary.errors),
         summary.warnings,
-        if summary.warnings == 1 { "" } else { "s" },
+        plural(summary.warnings),
     );
     b.push_str("<table>\n<caption>Coverage by part and outcome</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Covered</th></tr></thead>\n<tbody>\n");
     for (id, node) in fw.nodes.iter().enumerate() {
@@ -133,7 +134,7 @@ fn findings_table(b: &mut String, caption: &str, findings: &[(&str, &Diagnostic)
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(d.file.as_deref().unwrap_or("")),
             escape(&at),
-            escape(d.code),
+            escape(d.code.as_str()),
             escape(&d.message),
             escape(status)
         );
@@ -150,7 +151,7 @@ fn privacy_section(b: &mut String, part: &TraineePart) {
         let _ = writeln!(
             b,
             "<p><strong>Packed with --allow-findings:</strong> the privacy lint found {allowed} error{} that {} not fixed.</p>",
-            if allowed == 1 { "" } else { "s" },
+            plural(allowed),
             if allowed == 1 { "was" } else { "were" }
         );
     } else {
@@ -159,8 +160,8 @@ fn privacy_section(b: &mut String, part: &TraineePart) {
     let _ = writeln!(
         b,
         "<p>{warnings} privacy warning{} outstanding; {silenced} finding{} silenced by the trainee with an allow marker.</p>",
-        if warnings == 1 { "" } else { "s" },
-        if silenced == 1 { "" } else { "s" }
+        plural(warnings),
+        plural(silenced)
     );
     let mut rows: Vec<(&str, &Diagnostic)> = Vec::new();
     rows.extend(part.allowed_findings.iter().map(|d| ("error, allowed", d)));
@@ -262,7 +263,7 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
         b,
         "<h1>Assessment pack</h1>\n<p>{} portfolio{}. Check this pack is unchanged with <code>senco verify</code>.</p>",
         parts.len(),
-        if parts.len() == 1 { "" } else { "s" }
+        plural(parts.len())
     );
     b.push_str("<table>\n<caption>Portfolios in this pack</caption>\n<thead><tr><th scope=\"col\">Candidate</th><th scope=\"col\">Framework</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Privacy findings allowed</th></tr></thead>\n<tbody>\n");
     for part in parts {

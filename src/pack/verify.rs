@@ -19,7 +19,8 @@
 use super::MANIFEST;
 use super::manifest::{FORMAT, FileRecord, Manifest};
 use crate::error::FatalError;
-use sha2::{Digest, Sha256};
+use crate::util::hash::Sha256;
+use sha2::Digest;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -64,7 +65,7 @@ pub struct Verification {
     pub unsafe_entries: Vec<(String, String)>,
     pub layout: Layout,
     /// SHA-256 of the whole zip file.
-    pub sha256: String,
+    pub sha256: Sha256,
 }
 
 impl Verification {
@@ -118,19 +119,16 @@ pub fn write_text(out: &mut dyn std::io::Write, result: &Verification) -> std::i
 /// manifest of a known format.
 pub fn verify(path: &Path) -> Result<Verification, FatalError> {
     let cannot_read =
-        |e: std::io::Error| FatalError::new(format!("cannot read {}: {e}", path.display()));
+        |e: std::io::Error| FatalError::io(format!("cannot read {}: {e}", path.display()), e);
     let meta = std::fs::metadata(path).map_err(cannot_read)?;
     if !meta.is_file() {
         return Err(
-            FatalError::new(format!("{} is not a regular file", path.display()))
+            FatalError::invalid(format!("{} is not a regular file", path.display()))
                 .with_help("give the path of a zip made by `senco pack`"),
         );
     }
     let file = std::fs::File::open(path).map_err(cannot_read)?;
-    verify_reader(BufReader::new(file), meta.len()).map_err(|e| FatalError {
-        message: format!("{}: {}", path.display(), e.message),
-        help: e.help,
-    })
+    verify_reader(BufReader::new(file), meta.len()).map_err(|e| e.prefixed(path.display()))
 }
 
 /// [`verify`] on a pack in memory.
@@ -141,15 +139,15 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<Verification, FatalError> {
 /// [`verify`] on a pack of `len` bytes read from `reader`.
 pub fn verify_reader<R: Read + Seek>(mut reader: R, len: u64) -> Result<Verification, FatalError> {
     let not_a_pack = |why: String| {
-        FatalError::new(why)
+        FatalError::invalid(why)
             .with_help("a senco pack is a zip made by `senco pack`, with manifest.json at its root")
     };
-    let io_error = |e: std::io::Error| FatalError::new(format!("cannot read the zip: {e}"));
+    let io_error = |e: std::io::Error| FatalError::io(format!("cannot read the zip: {e}"), e);
     let sha256 = {
         let mut hasher = HashWriter::default();
         reader.seek(SeekFrom::Start(0)).map_err(io_error)?;
         std::io::copy(&mut (&mut reader).take(len), &mut hasher).map_err(io_error)?;
-        hasher.hex()
+        hasher.finish()
     };
     let raw_layout = read_layout(&mut reader, len);
     // The central directory's own list of names: the zip library keeps one entry per
@@ -225,7 +223,7 @@ pub fn verify_reader<R: Read + Seek>(mut reader: R, len: u64) -> Result<Verifica
 
     let manifest = read_manifest(&mut archive).map_err(not_a_pack)?;
     if manifest.format != FORMAT {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "cannot verify: {MANIFEST} says format `{}`, which this senco (version {}) does not know",
             manifest.format,
             env!("CARGO_PKG_VERSION")
@@ -288,7 +286,7 @@ pub fn verify_reader<R: Read + Seek>(mut reader: R, len: u64) -> Result<Verifica
                 name.clone(),
                 format!("holds {read} bytes, manifest says {}", record.size),
             )),
-            Ok((_, digest)) if digest != record.sha256 => changed.push((
+            Ok((_, digest)) if digest.to_hex() != record.sha256 => changed.push((
                 name.clone(),
                 "contents differ from the manifest's SHA-256".into(),
             )),
@@ -368,24 +366,20 @@ fn hash_entry<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     index: usize,
     size: u64,
-) -> Result<(u64, String), String> {
+) -> Result<(u64, Sha256), String> {
     let file = archive.by_index(index).map_err(|e| e.to_string())?;
     let mut hasher = HashWriter::default();
     let read = std::io::copy(&mut file.take(size.saturating_add(1)), &mut hasher)
         .map_err(|e| e.to_string())?;
-    Ok((read, hasher.hex()))
+    Ok((read, hasher.finish()))
 }
 
 #[derive(Default)]
-struct HashWriter(Sha256);
+struct HashWriter(sha2::Sha256);
 
 impl HashWriter {
-    fn hex(self) -> String {
-        self.0
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    fn finish(self) -> Sha256 {
+        Sha256::from_digest(self.0.finalize().into())
     }
 }
 

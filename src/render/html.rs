@@ -8,6 +8,7 @@
 //! that evidence text cannot forge.
 
 use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
+use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::Framework;
 use crate::render::site::{self, SiteMap};
@@ -175,9 +176,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         open_links.push(true);
                     }
                     None => {
-                        if cx.report && out.limit.admit("broken-link") {
+                        if cx.report && out.limit.admit(Code::BrokenLink) {
                             out.links.diagnostics.push(
-                                Diagnostic::warning("broken-link", format!("`[[{target}]]` names no evidence file in this portfolio"))
+                                Diagnostic::new(Code::BrokenLink, format!("`[[{target}]]` names no evidence file in this portfolio"))
                                     .in_file(cx.source)
                                     .at_line_col(line_of(range.start), 1)
                                     .with_help("write the file's name without `.md`, e.g. `[[2024-03-12-reflection]]`"),
@@ -219,10 +220,10 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             }) if is_remote(&dest_url) => {
                 // Fetching it when the page opens would tell its server who reads the
                 // portfolio, and when: it becomes a link the assessor may follow.
-                if cx.report && out.limit.admit("remote-image") {
+                if cx.report && out.limit.admit(Code::RemoteImage) {
                     out.links.diagnostics.push(
-                        Diagnostic::warning(
-                            "remote-image",
+                        Diagnostic::new(
+                            Code::RemoteImage,
                             format!("image `{}` is on the internet; it is shown as a link, never loaded", dest_url.trim()),
                         )
                         .in_file(cx.source)
@@ -362,8 +363,6 @@ fn plain_text(events: &[Event<'_>]) -> String {
     s
 }
 
-pub use crate::check::markdown::slugify;
-
 /// Decides what a Markdown link or image points at. Returns the href to write, or
 /// `None` when the link is refused (and says why in a diagnostic).
 fn resolve_link(
@@ -397,10 +396,10 @@ fn resolve_link(
     };
     let path_part =
         crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
-    let report = |out: &mut Rendered, code: &'static str, message: String, help: &str| {
+    let report = |out: &mut Rendered, code: Code, message: String, help: &str| {
         if cx.report && out.limit.admit(code) {
             out.links.diagnostics.push(
-                Diagnostic::warning(code, message)
+                Diagnostic::new(code, message)
                     .in_file(cx.source)
                     .at_line_col(line, 1)
                     .with_help(help.to_string()),
@@ -410,7 +409,7 @@ fn resolve_link(
     let Some(target) = join_inside(cx.source, &path_part) else {
         report(
             out,
-            "link-outside-portfolio",
+            Code::LinkOutsidePortfolio,
             format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),
             "copy the file into the portfolio (e.g. beside this evidence) and link to the copy",
         );
@@ -435,7 +434,7 @@ fn resolve_link(
         crate::render::site::Attachment::Escapes => {
             report(
                 out,
-                "link-outside-portfolio",
+                Code::LinkOutsidePortfolio,
                 format!(
                     "`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"
                 ),
@@ -446,7 +445,7 @@ fn resolve_link(
         crate::render::site::Attachment::Missing => {
             report(
                 out,
-                "broken-link",
+                Code::BrokenLink,
                 format!("`{dest}` does not exist in the portfolio"),
                 "check the file name and folder; paths are relative to this evidence file",
             );

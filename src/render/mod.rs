@@ -226,7 +226,7 @@ impl Read {
         self.files.iter().any(|(path, fingerprint)| {
             std::fs::read(self.root.join(path))
                 .ok()
-                .map(|bytes| crate::check::evidence::fingerprint(&bytes))
+                .map(|bytes| crate::util::hash::fingerprint(&bytes))
                 != *fingerprint
         })
     }

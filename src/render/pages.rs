@@ -10,9 +10,11 @@ use super::theme::Theme;
 use crate::check::Check;
 use crate::check::evidence::{self, TagSource};
 use crate::check::frontmatter::{self, Split};
-use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::error::{Code, ErrorKind, FatalError};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeKind};
+use crate::util::text::percent;
 use serde::Serialize;
 
 /// What every page shows: the portfolio, the framework, the tool.
@@ -66,10 +68,11 @@ fn render<T: Serialize>(
     template: &str,
     page: &Page<'_, T>,
 ) -> Result<String, FatalError> {
-    let context = tera::Context::from_serialize(page)
-        .map_err(|e| FatalError::new(format!("cannot prepare page data for {template}: {e}")))?;
+    let context = tera::Context::from_serialize(page).map_err(|e| {
+        FatalError::invalid(format!("cannot prepare page data for {template}: {e}"))
+    })?;
     let html = theme.tera.render(template, &context).map_err(|e| {
-        FatalError::new(format!("theme template {template} failed: {e}")).with_help(
+        FatalError::invalid(format!("theme template {template} failed: {e}")).with_help(
             "fix the template in your theme/ folder, or remove it to use the built-in one",
         )
     })?;
@@ -99,7 +102,7 @@ struct EvidenceData {
     path: String,
     title: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: Vec<OutcomeLink>,
@@ -123,7 +126,7 @@ pub fn evidence_page(
         path: e.path.clone(),
         title: e.title.clone(),
         date: e.date.map(|d| d.to_string()),
-        kind: e.kind.clone(),
+        kind: e.kind,
         words: e.words,
         draft: e.draft,
         outcomes: e
@@ -162,11 +165,14 @@ pub(crate) fn evidence_body(
 ) -> Result<html::Rendered, FatalError> {
     let e = &check.evidence[index];
     let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
-    if bytes.as_deref().map(evidence::fingerprint) != e.fingerprint {
-        return Err(FatalError::new(format!(
-            "{} changed while senco was reading it: the pages would mix two versions of it",
-            e.path
-        ))
+    if bytes.as_deref().map(crate::util::hash::fingerprint) != e.fingerprint {
+        return Err(FatalError::new(
+            ErrorKind::Io,
+            format!(
+                "{} changed while senco was reading it: the pages would mix two versions of it",
+                e.path
+            ),
+        )
         .with_help("run the command again once the file is saved"));
     }
     let (body, first_line) = body_of(bytes.as_deref().unwrap_or_default());
@@ -219,7 +225,7 @@ struct EvidenceForOutcome {
     title: String,
     href: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     draft: bool,
     quotes: Vec<Quote>,
 }
@@ -327,7 +333,7 @@ pub fn outcome_page(
             title: e.title.clone(),
             href,
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             draft: e.draft,
             quotes,
         });
@@ -404,7 +410,7 @@ struct EvidenceRow {
     title: String,
     href: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: usize,
@@ -421,10 +427,6 @@ struct IndexData {
     evidence: Vec<EvidenceRow>,
     errors: usize,
     warnings: usize,
-}
-
-fn percent(covered: usize, total: usize) -> usize {
-    (covered * 100).checked_div(total).unwrap_or(0)
 }
 
 pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
@@ -485,7 +487,7 @@ pub fn index_page(
             title: e.title.clone(),
             href: encode_path(site.evidence_page(i)),
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             words: e.words,
             draft: e.draft,
             outcomes: e.outcome_nodes().len(),
@@ -519,7 +521,7 @@ pub fn index_page(
 
 fn chart(id: &str, label: String, covered: usize, total: usize) -> Chart {
     Chart {
-        id: html::slugify(id),
+        id: crate::util::text::slug(id),
         label,
         covered,
         total,
@@ -701,7 +703,7 @@ pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String
 #[derive(Serialize)]
 struct DiagnosticRow {
     severity: Severity,
-    code: &'static str,
+    code: Code,
     file: Option<String>,
     href: Option<String>,
     line: Option<usize>,

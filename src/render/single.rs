@@ -2,12 +2,12 @@
 //! document: the stylesheet and images inlined, every link an in-page anchor, nothing
 //! fetched from anywhere. Built from the same sanitised evidence HTML as the site.
 
-use super::html;
 use super::pages::{Common, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
 use crate::check::Check;
 use crate::error::FatalError;
+use crate::model::evidence_type::EvidenceType;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -22,7 +22,7 @@ struct Section {
     title: String,
     path: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: Vec<OutcomeRef>,
@@ -41,7 +41,10 @@ struct SingleData<'a> {
 
 /// The anchor of a page of the site inside the single file.
 fn anchor_for(page: &str) -> String {
-    format!("page-{}", html::slugify(page.trim_end_matches(".html")))
+    format!(
+        "page-{}",
+        crate::util::text::slug(page.trim_end_matches(".html"))
+    )
 }
 
 /// Renders the single-file portfolio. `attachments_prefix` is where the built site's
@@ -66,7 +69,7 @@ pub fn render(
             title: e.title.clone(),
             path: e.path.clone(),
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             words: e.words,
             draft: e.draft,
             outcomes: e
@@ -92,12 +95,13 @@ pub fn render(
         tree,
         evidence,
     };
-    let context = tera::Context::from_serialize(&data)
-        .map_err(|e| FatalError::new(format!("cannot prepare the single-file portfolio: {e}")))?;
+    let context = tera::Context::from_serialize(&data).map_err(|e| {
+        FatalError::invalid(format!("cannot prepare the single-file portfolio: {e}"))
+    })?;
     let html = theme
         .tera
         .render("single.html", &context)
-        .map_err(|e| FatalError::new(format!("theme template single.html failed: {e}")))?;
+        .map_err(|e| FatalError::invalid(format!("theme template single.html failed: {e}")))?;
     Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
@@ -189,26 +193,9 @@ fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
         "images",
     )
     .ok()?;
-    Some(format!("data:{mime};base64,{}", base64_encode(&bytes)))
-}
-
-/// Standard base64 with padding.
-pub fn base64_encode(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    Some(format!("data:{mime};base64,{data}"))
 }
 
 #[cfg(test)]
@@ -216,12 +203,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64_encode(b""), "");
-        assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_encode(b"foo"), "Zm9v");
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+    fn images_are_inlined_as_standard_base64_and_svg_never() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a b.png"), b"fo").expect("png");
+        std::fs::write(dir.path().join("c.svg"), b"<svg/>").expect("svg");
+        assert_eq!(
+            inline_image("files/a%20b.png", dir.path()).as_deref(),
+            Some("data:image/png;base64,Zm8=")
+        );
+        assert_eq!(inline_image("files/c.svg", dir.path()), None);
+        assert_eq!(inline_image("files/missing.png", dir.path()), None);
     }
 
     #[test]

@@ -179,40 +179,25 @@ pub fn outcome_path(framework: &Framework, node: usize) -> String {
     format!("outcomes/{}.html", framework.node(node).id)
 }
 
+/// What [`encode_path`] escapes: everything but letters, digits, `/` and `-._~`.
+const PATH_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes a relative path for an href (keeps `/`, letters, digits, `-._~`).
 pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(path, PATH_ESCAPES).to_string()
 }
 
 /// Decodes `%XX` escapes in a URL path. A `%` not followed by two hex digits is kept as
 /// it is (evidence is hand-written: `100%.pdf` is a file name, not an error).
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // `get` rather than slicing: the two bytes after `%` may split a character.
-        if bytes[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -241,5 +226,16 @@ mod tests {
         assert_eq!(percent_decode("a%20b%2e%2E"), "a b..");
         assert_eq!(percent_decode("%aé.pdf"), "%aé.pdf");
         assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%+1%zz"), "%+1%zz");
+        assert_eq!(percent_decode("%C5%B5"), "ŵ");
+    }
+
+    #[test]
+    fn paths_are_encoded_byte_by_byte_in_upper_case() {
+        assert_eq!(
+            encode_path("evidence/a b/ŵ~x_y-z.md"),
+            "evidence/a%20b/%C5%B5~x_y-z.md"
+        );
+        assert_eq!(encode_path("100%#?"), "100%25%23%3F");
     }
 }

@@ -50,7 +50,7 @@ pub fn of_portfolio(root: &Path) -> Result<Theme, FatalError> {
 pub fn load(override_dir: Option<&Path>) -> Result<Theme, FatalError> {
     let canonical_dir = match override_dir {
         Some(dir) => Some(std::fs::canonicalize(dir).map_err(|e| {
-            FatalError::new(format!("cannot open theme folder {}: {e}", dir.display()))
+            FatalError::invalid(format!("cannot open theme folder {}: {e}", dir.display()))
         })?),
         None => None,
     };
@@ -65,32 +65,32 @@ pub fn load(override_dir: Option<&Path>) -> Result<Theme, FatalError> {
                     "theme files",
                 )
                 .map_err(|e| {
-                    FatalError::new(format!("cannot read theme file {}: {e}", path.display()))
+                    FatalError::invalid(format!("cannot read theme file {}: {e}", path.display()))
                         .with_help("a theme file is a template or stylesheet inside the theme folder; remove it to use the built-in one")
                 });
             }
         }
         embedded(name)
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| FatalError::new(format!("the built-in theme has no `{name}`")))
+            .ok_or_else(|| FatalError::not_found(format!("the built-in theme has no `{name}`")))
     };
     let mut sources = Vec::new();
     for name in TEMPLATES {
         let bytes = read(name)?;
         let text = String::from_utf8(bytes)
-            .map_err(|_| FatalError::new(format!("theme template `{name}` is not UTF-8")))?;
+            .map_err(|_| FatalError::invalid(format!("theme template `{name}` is not UTF-8")))?;
         sources.push((*name, text));
     }
     let mut tera = tera::Tera::new();
     tera.autoescape_on(vec![".html"]);
     tera.add_raw_templates(sources.iter().map(|(n, t)| (*n, t.as_str())))
         .map_err(|e| {
-            FatalError::new(format!("theme templates do not compile: {e}"))
+            FatalError::invalid(format!("theme templates do not compile: {e}"))
                 .with_help("fix the template named above in your theme/ folder, or remove it to use the built-in one")
         })?;
     let css = read(STYLESHEET)?;
     if super::policy::css_closes_style(&String::from_utf8_lossy(&css)) {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "theme stylesheet {STYLESHEET} contains `</style`, which would end the style element it is put in"
         ))
         .with_help("remove it from the stylesheet; CSS never needs it"));

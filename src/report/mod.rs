@@ -2,7 +2,9 @@
 
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeKind};
+use crate::util::text::{percent, plural};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -176,7 +178,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         .map(|e| EvidenceJson {
             path: &e.path,
             title: &e.title,
-            kind: e.kind.as_deref(),
+            kind: e.kind.map(EvidenceType::as_str),
             date: e.date.map(|d| d.to_string()),
             draft: e.draft,
             words: e.words,
@@ -214,10 +216,6 @@ pub fn write_json(out: &mut dyn Write, check: &Check) -> io::Result<()> {
 pub fn bar(covered: usize, total: usize, width: usize) -> String {
     let filled = (covered * width).checked_div(total).unwrap_or(0);
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
-}
-
-fn percent(covered: usize, total: usize) -> usize {
-    (covered * 100).checked_div(total).unwrap_or(0)
 }
 
 /// Human report: coverage per part and outcome, what is missing, then the diagnostics.
@@ -359,10 +357,6 @@ fn leaf_noun(fw: &Framework) -> &'static str {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     let fw = &check.framework;
     let show_assessed = shows_assessed(check);
@@ -432,7 +426,7 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
         (Some(file), None, _) => file.clone(),
         (None, _, _) => String::new(),
     };
-    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
     let mut report: Vec<Group<'_>> = Vec::new();
     match (&d.excerpt, d.line) {
         (Some(excerpt), Some(line)) => {
@@ -620,7 +614,7 @@ mod tests {
     #[test]
     fn an_empty_range_at_a_wide_character_underlines_the_character() {
         let text = "\u{14400}";
-        let d = Diagnostic::error("x", "message")
+        let d = Diagnostic::new(crate::error::Code::UnknownOutcome, "message")
             .in_file("f.md")
             .at(&SourceText::new(text), 0..0);
         let mut out = Vec::new();

@@ -5,7 +5,7 @@
 //! is added to pages as they are served; it never exists in built output.
 
 use crate::check::{CheckOptions, Memo};
-use crate::error::FatalError;
+use crate::error::{ErrorKind, FatalError};
 use crate::render::{self, BuildOptions, Built, Generation};
 use axum::Router;
 use axum::extract::State;
@@ -46,8 +46,10 @@ const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmess
 /// The policy of pages as served: that of files on disk, plus the reload script (by its
 /// hash, so no other script runs), its event stream from this server, and forms to it.
 fn serve_policy() -> String {
+    use base64::Engine as _;
     use sha2::Digest;
-    let hash = crate::render::single::base64_encode(&sha2::Sha256::digest(RELOAD_JS.as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(RELOAD_JS.as_bytes()));
     format!(
         "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; base-uri 'none'; form-action 'self'"
     )
@@ -170,7 +172,7 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
     crate::util::atomic::remove_leftovers(&std::env::temp_dir(), "senco-serve-");
     let work = std::env::temp_dir().join(format!("senco-serve-{}", std::process::id()));
     std::fs::create_dir_all(&work)
-        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", work.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot create {}: {e}", work.display()), e))?;
     let (reload, _) = broadcast::channel(16);
     let shared = Arc::new(Shared {
         root: root.clone(),
@@ -215,26 +217,39 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
             }
         },
     )
-    .map_err(|e| FatalError::new(format!("cannot watch {}: {e}", root.display())))?;
+    .map_err(|e| {
+        FatalError::new(
+            ErrorKind::Io,
+            format!("cannot watch {}: {e}", root.display()),
+        )
+    })?;
     debouncer
         .watch(&root, RecursiveMode::Recursive)
-        .map_err(|e| FatalError::new(format!("cannot watch {}: {e}", root.display())))?;
+        .map_err(|e| {
+            FatalError::new(
+                ErrorKind::Io,
+                format!("cannot watch {}: {e}", root.display()),
+            )
+        })?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| FatalError::new(format!("cannot start the server: {e}")))?;
+        .map_err(|e| FatalError::io(format!("cannot start the server: {e}"), e))?;
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|e| {
-                FatalError::new(format!("cannot listen on 127.0.0.1:{}: {e}", options.port))
-                    .with_help("choose another port with --port")
+                FatalError::io(
+                    format!("cannot listen on 127.0.0.1:{}: {e}", options.port),
+                    e,
+                )
+                .with_help("choose another port with --port")
             })?;
         let address = listener
             .local_addr()
-            .map_err(|e| FatalError::new(e.to_string()))?;
+            .map_err(|e| FatalError::io(e.to_string(), e))?;
         println!(
             "serving {} at http://{address}/ (Ctrl-C to stop)",
             root.display()
@@ -490,10 +505,9 @@ fn watched(path: &Path, root: &Path, site: &Path) -> bool {
         return false;
     }
     let rel = path.strip_prefix(root).unwrap_or(path);
-    !rel.components().enumerate().any(|(depth, c)| {
-        let name = c.as_os_str().to_string_lossy();
-        name.starts_with('.') && !(depth == 0 && name == ".senco")
-    })
+    !rel.components()
+        .enumerate()
+        .any(|(depth, c)| crate::util::fs::is_unwatched(c.as_os_str(), depth == 0))
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {

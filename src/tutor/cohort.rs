@@ -75,7 +75,7 @@ pub struct Skipped {
 pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
     if !dir.is_dir() {
         return Err(
-            FatalError::new(format!("{} is not a folder", dir.display()))
+            FatalError::not_found(format!("{} is not a folder", dir.display()))
                 .with_help("give the folder holding the trainees' portfolios"),
         );
     }
@@ -84,10 +84,10 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         return Ok((listed(dir, &listing)?, Vec::new()));
     }
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", dir.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", dir.display()), e))?;
     let mut folders: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir() && !crate::check::discover::is_hidden(&e.file_name()))
+        .filter(|e| e.path().is_dir() && !crate::util::fs::is_hidden(&e.file_name()))
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     folders.sort();
@@ -110,7 +110,7 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         }
     }
     if members.is_empty() {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::not_found(format!(
             "no portfolios in {}: no subfolder holds {}",
             dir.display(),
             crate::model::portfolio::CONFIG_FILE
@@ -124,12 +124,12 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
 
 fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
     let text = std::fs::read_to_string(listing)
-        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", listing.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let file: CohortFile = toml::from_str(text).map_err(|e| {
         let source = crate::error::diagnostic::SourceText::new(text);
         let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));
-        FatalError::new(format!(
+        FatalError::invalid(format!(
             "{}:{line}:{column}: {}",
             listing.display(),
             e.message().trim_end()
@@ -138,7 +138,7 @@ fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
     })?;
     if file.trainee.is_empty() {
         return Err(
-            FatalError::new(format!("{} lists no trainees", listing.display()))
+            FatalError::invalid(format!("{} lists no trainees", listing.display()))
                 .with_help("add a [[trainee]] table with `path = \"folder\"` for each portfolio"),
         );
     }
@@ -241,7 +241,7 @@ pub struct Row {
 
 impl Row {
     pub fn percent(&self) -> usize {
-        (self.covered * 100).checked_div(self.total).unwrap_or(0)
+        crate::util::text::percent(self.covered, self.total)
     }
 }
 

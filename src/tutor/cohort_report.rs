@@ -2,6 +2,7 @@
 //! JSON. Every writer reads the same plain data; none looks at a portfolio again.
 
 use crate::tutor::cohort::{Cohort, Mark, Row};
+use crate::util::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
@@ -38,11 +39,11 @@ impl Format {
         use crate::error::FatalError;
         match self {
             Format::Html => Some(
-                FatalError::new("a dashboard needs a folder to go to")
+                FatalError::usage("a dashboard needs a folder to go to")
                     .with_help("add -o DIR, e.g. -o cohort-site"),
             ),
             Format::Xlsx => Some(
-                FatalError::new("an .xlsx workbook needs a file to go to")
+                FatalError::usage("an .xlsx workbook needs a file to go to")
                     .with_help("add -o cohort.xlsx"),
             ),
             _ => None,
@@ -61,16 +62,20 @@ pub fn render(format: Format, cohort: &Cohort) -> Result<Vec<u8>, crate::error::
         Format::CsvLong => write_csv_long(&mut bytes, cohort),
         Format::Xlsx => {
             return xlsx_bytes(cohort).map_err(|e| {
-                crate::error::FatalError::new(format!("cannot make the workbook: {e}"))
+                crate::error::FatalError::new(
+                    crate::error::ErrorKind::Io,
+                    format!("cannot make the workbook: {e}"),
+                )
             });
         }
         Format::Html => {
-            return Err(crate::error::FatalError::new(
+            return Err(crate::error::FatalError::usage(
                 "a dashboard is a folder of pages, not one file",
             ));
         }
     };
-    written.map_err(|e| crate::error::FatalError::new(format!("cannot write the cohort: {e}")))?;
+    written
+        .map_err(|e| crate::error::FatalError::io(format!("cannot write the cohort: {e}"), e))?;
     Ok(bytes)
 }
 
@@ -412,7 +417,7 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
         out,
         "{BOLD}Cohort of {} trainee{}{broken}{BOLD:#} (today {})",
         s.trainees,
-        if s.trainees == 1 { "" } else { "s" },
+        plural(s.trainees),
         cohort.today
     )?;
     writeln!(out)?;
@@ -506,7 +511,7 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             out,
             "{} stale judgement{}: run `senco check` on a portfolio to see which.",
             s.stale_judgements,
-            if s.stale_judgements == 1 { "" } else { "s" }
+            plural(s.stale_judgements)
         )?;
     }
     Ok(())

@@ -63,24 +63,14 @@ struct Page<'a> {
 
 /// Where each trainee's portfolio is built inside the dashboard, by trainee index.
 fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
-    let mut taken = Vec::new();
+    let mut taken = std::collections::BTreeSet::new();
     cohort
         .trainees
         .iter()
         .map(|row| {
             row.error.is_none().then(|| {
-                let base = match crate::pack::slug(&row.name) {
-                    s if s.is_empty() => "trainee".to_string(),
-                    s => s,
-                };
-                let mut name = base.clone();
-                let mut n = 2;
-                while taken.contains(&name) {
-                    name = format!("{base}-{n}");
-                    n += 1;
-                }
-                taken.push(name.clone());
-                format!("portfolios/{name}")
+                let name = crate::util::text::slug_or(&row.name, "trainee");
+                format!("portfolios/{}", crate::util::text::unique(&mut taken, name))
             })
         })
         .collect()
@@ -181,11 +171,11 @@ fn write(
             },
         };
         let context = tera::Context::from_serialize(&page)
-            .map_err(|e| FatalError::new(format!("cannot prepare the dashboard: {e}")))?;
+            .map_err(|e| FatalError::invalid(format!("cannot prepare the dashboard: {e}")))?;
         let html = theme
             .tera
             .render("cohort.html", &context)
-            .map_err(|e| FatalError::new(format!("theme template cohort.html failed: {e}")))?;
+            .map_err(|e| FatalError::invalid(format!("theme template cohort.html failed: {e}")))?;
         let html = crate::render::policy::apply(&html, crate::render::policy::FILES);
         output::write_file(dir, file, html.as_bytes())?;
         pages += 1;

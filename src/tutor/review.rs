@@ -2,10 +2,12 @@
 //! evidence as it is now. Re-confirming after the trainee edits is the same command
 //! again: the newer judgement replaces the stale one.
 
-use crate::check::judgement::{Verdict, normalise_path, sha256_hex};
+use crate::check::judgement::Verdict;
 use crate::error::FatalError;
 use crate::model::framework::Framework;
 use crate::model::portfolio::Portfolio;
+use crate::util::fs::normalise_path;
+use crate::util::hash::Sha256;
 use std::path::{Path, PathBuf};
 
 /// What the tutor judged.
@@ -54,12 +56,12 @@ pub fn write(
     review: &Review<'_>,
 ) -> Result<Written, FatalError> {
     if review.evidence.is_none() && review.outcome.is_none() {
-        return Err(FatalError::new("say what is judged")
+        return Err(FatalError::usage("say what is judged")
             .with_help("give --evidence evidence/FILE.md, --outcome ID, or both"));
     }
     let assessor = review.assessor.trim();
     if assessor.is_empty() {
-        return Err(FatalError::new("the assessor's name is empty")
+        return Err(FatalError::usage("the assessor's name is empty")
             .with_help("give --assessor NAME or set SENCO_ASSESSOR"));
     }
     let outcome = match review.outcome {
@@ -69,8 +71,8 @@ pub fn write(
             None => {
                 let d = crate::check::evidence::unknown_outcome(id, framework);
                 return Err(FatalError {
-                    message: d.message,
                     help: d.help,
+                    ..FatalError::usage(d.message)
                 });
             }
         },
@@ -81,7 +83,7 @@ pub fn write(
         Some(written) => {
             let rel = evidence_path(portfolio, written)?;
             let bytes = crate::check::evidence::read_file(&portfolio.root.join(&rel))
-                .map_err(|e| FatalError::new(format!("cannot read {rel}: {e}")))?;
+                .map_err(|e| FatalError::io(format!("cannot read {rel}: {e}"), e))?;
             if let Some(node) = outcome {
                 let (parsed, _) = crate::check::evidence::parse_bytes(&bytes, &rel, framework);
                 let tags = parsed.outcome_nodes();
@@ -93,7 +95,7 @@ pub fn write(
                     ));
                 }
             }
-            Some((rel, sha256_hex(&bytes)))
+            Some((rel, Sha256::of(&bytes)))
         }
     };
     let outcome_id = outcome.map(|n| framework.node(n).id.as_str());
@@ -103,7 +105,7 @@ pub fn write(
         (&portfolio.root, &[crate::check::judgement::FEEDBACK_DIR])
     } else {
         std::fs::create_dir_all(feedback_dir).map_err(|e| {
-            FatalError::new(format!("cannot create {}: {e}", feedback_dir.display()))
+            FatalError::io(format!("cannot create {}: {e}", feedback_dir.display()), e)
         })?;
         (feedback_dir, &[])
     };
@@ -114,11 +116,11 @@ pub fn write(
         // Evidence made by `senco new` starts with its own date; once is enough.
         let name = name.get(11..).filter(|_| looks_dated(name)).unwrap_or(name);
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(name));
+        stem.push_str(&crate::util::text::file_slug(name));
     }
     if let Some(id) = outcome_id {
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(id));
+        stem.push_str(&crate::util::text::file_slug(id));
     }
     for n in 1..1000 {
         let name = if n == 1 {
@@ -142,7 +144,7 @@ pub fn write(
             }
         }
     }
-    Err(FatalError::new(format!(
+    Err(FatalError::refused(format!(
         "too many judgement files named {stem}-N.md in {}",
         feedback_dir.display()
     )))
@@ -171,7 +173,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
             return Ok(rel);
         }
     }
-    let mut err = FatalError::new(format!(
+    let mut err = FatalError::not_found(format!(
         "`{written}` is not an evidence file of the portfolio in {}",
         portfolio.root.display()
     ));
@@ -188,7 +190,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
 }
 
 fn judgement_text(
-    evidence: Option<&(String, String)>,
+    evidence: Option<&(String, Sha256)>,
     outcome: Option<&str>,
     review: &Review<'_>,
     assessor: &str,

@@ -1,4 +1,6 @@
-//! The one containment rule for files senco reads, and the one way it opens them.
+//! Rules about file names and paths that every stage applies the same way: which files
+//! are hidden, how a path written by hand is normalised, and the one containment rule
+//! for files senco reads.
 //!
 //! Everything in a portfolio is someone else's: a name may climb out (`../`, `%2e%2e`),
 //! a file may be a symlink to anything, a named pipe that blocks a reader forever, or
@@ -15,9 +17,39 @@
 //! [`read_inside`] is both. [`create_new_beneath`] is the rule for writing: a new file
 //! in a folder beneath a root, never through a symlink.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
+
+/// The portfolio's private folder: pseudonyms and backups, never packed or published.
+pub const PRIVATE_DIR: &str = ".senco";
+
+/// The one hidden-file rule: a name starting with `.` (`.git`, `.obsidian`, `.senco`,
+/// `.DS_Store`) is not evidence, an attachment, a judgement or a cohort member.
+pub fn is_hidden(name: &OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+/// Whether any part of a `/`-separated relative path is hidden.
+pub fn is_hidden_path(rel: &str) -> bool {
+    rel.split('/').any(|part| is_hidden(OsStr::new(part)))
+}
+
+/// What a watcher of the portfolio ignores: hidden names, except the private folder at
+/// the top (`top_level`), whose pseudonyms file changes what the privacy lint finds.
+pub fn is_unwatched(name: &OsStr, top_level: bool) -> bool {
+    is_hidden(name) && !(top_level && name == PRIVATE_DIR)
+}
+
+/// Normalises a path as written by hand: trimmed, `/` separators, no leading `./`.
+pub fn normalise_path(written: &str) -> String {
+    let mut path = written.trim().replace('\\', "/");
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.to_string();
+    }
+    path
+}
 
 /// The largest configuration file read: `portfolio.toml`, a theme's template or CSS, a
 /// judgement, `.git/HEAD`.
@@ -135,7 +167,7 @@ pub fn normalise_relative(rel: &str) -> Option<String> {
 }
 
 fn is_hidden_part(part: &str) -> bool {
-    part.starts_with('.')
+    is_hidden(OsStr::new(part))
 }
 
 /// The containment rule. `canonical_root` is the portfolio folder, canonicalised;
@@ -312,6 +344,27 @@ pub fn create_new_beneath(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_starting_with_a_dot_are_hidden_wherever_they_are() {
+        for name in [".git", ".senco", ".DS_Store", "."] {
+            assert!(is_hidden(OsStr::new(name)), "{name}");
+        }
+        for name in ["notes.md", "a.b", ""] {
+            assert!(!is_hidden(OsStr::new(name)), "{name}");
+        }
+        assert!(is_hidden_path("evidence/.obsidian/x.md"));
+        assert!(!is_hidden_path("evidence/a.md"));
+        assert!(is_unwatched(OsStr::new(".git"), true));
+        assert!(!is_unwatched(OsStr::new(".senco"), true));
+        assert!(is_unwatched(OsStr::new(".senco"), false));
+    }
+
+    #[test]
+    fn written_paths_lose_leading_dots_and_backslashes() {
+        assert_eq!(normalise_path(" ./evidence\\a.md "), "evidence/a.md");
+        assert_eq!(normalise_path("././a.md"), "a.md");
+    }
 
     #[test]
     fn relative_paths_normalise_or_are_refused() {

@@ -1523,7 +1523,7 @@ fn verify_of_a_zip_bomb_stays_small_and_says_not_intact() {
 
 #[test]
 fn verify_never_calls_a_zip_with_unsafe_entries_intact() {
-    let sha = |data: &[u8]| senco::pack::manifest::sha256_hex(data);
+    let sha = |data: &[u8]| senco::util::hash::Sha256::of(data).to_hex();
     let listed = |names: &[&str]| -> Vec<(String, String, u64)> {
         names
             .iter()
@@ -1814,7 +1814,9 @@ fn holds(entries: &[(String, Vec<u8>)], needle: &str) -> Vec<String> {
 
 /// The base64 of `needle` when it starts a base64 block (as at the start of a data: URL).
 fn base64_of(bytes: &[u8]) -> String {
-    senco::render::single::base64_encode(bytes)
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .encode(bytes)
         .trim_end_matches('=')
         .chars()
         .take(bytes.len() * 4 / 3)

@@ -328,6 +328,6 @@ pub fn pack_verify(data: &[u8]) {
     if let Ok(verification) = senco::pack::verify::verify_bytes(data)
         && verification.intact()
     {
-        assert!(verification.sha256.len() == 64);
+        assert_eq!(verification.sha256, senco::util::hash::Sha256::of(data));
     }
 }

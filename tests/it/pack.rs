@@ -118,7 +118,7 @@ fn pack_lists_every_file_in_its_manifest_and_verifies() {
         assert_eq!(record.size, entry.bytes.len() as u64);
         assert_eq!(
             record.sha256,
-            senco::pack::manifest::sha256_hex(&entry.bytes)
+            senco::util::hash::Sha256::of(&entry.bytes).to_hex()
         );
     }
     let cover_entry = entries
@@ -153,8 +153,8 @@ fn same_input_gives_the_same_zip() {
     std::fs::write(&evidence, std::fs::read(&evidence).unwrap()).unwrap();
     let second = make_pack(&roots, &anonymised("0041"), &dir.path().join("2.zip"));
     assert_eq!(
-        senco::pack::manifest::sha256_hex(&first),
-        senco::pack::manifest::sha256_hex(&second)
+        senco::util::hash::Sha256::of(&first),
+        senco::util::hash::Sha256::of(&second)
     );
     let names: Vec<String> = entries_of(&first).into_iter().map(|e| e.path).collect();
     assert!(names.contains(&"candidate-0041/cover.html".to_string()));
@@ -888,6 +888,13 @@ fn anonymised_pack_holds_the_name_in_no_form_and_no_link_breaks() {
     }
     assert!(checked > 10, "links were checked ({checked})");
 
+    // The title defaults to the folder's name; an anonymised pack uses its own.
+    let cover = entries
+        .iter()
+        .find(|e| e.path.ends_with("cover.html"))
+        .unwrap();
+    let cover = String::from_utf8_lossy(&cover.bytes);
+    assert!(cover.contains("Portfolio of Candidate 0001"), "{cover}");
     let manifest = entries.iter().find(|e| e.path == "manifest.json").unwrap();
     assert!(
         !String::from_utf8_lossy(&manifest.bytes).contains("git_commit"),

@@ -197,7 +197,7 @@ fn review_writes_new_files_and_never_overwrites() {
         fs::read_to_string(root.join("feedback/2025-01-02-reflection-on-a-provision-map.md"))
             .expect("read");
     let bytes = fs::read(root.join(PROVISION_MAP)).expect("evidence");
-    assert!(text.contains(&senco::check::judgement::sha256_hex(&bytes)));
+    assert!(text.contains(&senco::util::hash::Sha256::of(&bytes).to_hex()));
     assert!(text.ends_with("---\n\nClear.\n"), "{text}");
     let outcome = review(
         root,
