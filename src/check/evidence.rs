@@ -556,7 +556,11 @@ fn nested_list_help(item: &Value) -> String {
 pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::UnknownOutcome,
-        format!("unknown outcome `{id}` in framework {}", framework.id),
+        if framework.sections.len() > 1 {
+            format!("unknown outcome `{id}` in frameworks {}", framework.ids())
+        } else {
+            format!("unknown outcome `{id}` in framework {}", framework.id)
+        },
     );
     d = match framework.suggest(id) {
         Some(best) => d.with_help(format!("did you mean `{best}`? `senco outcomes` lists every id")),

@@ -74,7 +74,7 @@ impl Check {
 /// Loads the portfolio at `root` and its framework.
 pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
-    let framework = Framework::resolve_in_portfolio(&portfolio.framework, &portfolio.root)
+    let framework = Framework::resolve_all(&portfolio.frameworks, &portfolio.root)
         .map_err(|e| e.prefixed("portfolio.toml"))?;
     Ok((portfolio, framework))
 }

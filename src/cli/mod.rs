@@ -5,6 +5,7 @@
 mod build;
 mod check;
 mod cohort;
+mod framework;
 mod init;
 mod new;
 mod outcomes;
@@ -120,6 +121,10 @@ enum Command {
     /// DIR holds one portfolio per subfolder, or a cohort.toml listing them. Exit code 1
     /// when any portfolio could not be read.
     Cohort(cohort::Args),
+    /// A provider's framework: `import` one from a CASE 1.0 package or Moodle CSV, or
+    /// `check` a framework file and print its tree. (`senco outcomes --format case|
+    /// moodle-csv|mahara` exports.)
+    Framework(framework::Args),
 }
 
 /// The flags of every command that checks a portfolio, so they all check it the same way.
@@ -168,6 +173,7 @@ pub fn run() -> i32 {
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Cohort(args) => cohort::run(&args),
+        Command::Framework(args) => framework::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -132,6 +132,19 @@ codes! {
     UnknownKey = "unknown-key", Warning, "tutors.md";
     /// A judgement on an outcome the evidence does not tag.
     JudgedOutcomeNotTagged = "judged-outcome-not-tagged", Hint, "tutors.md";
+    // Framework import (`senco framework import`).
+    /// A row or item left out of an imported framework.
+    ImportSkipped = "import-skipped", Warning, "frameworks.md";
+    /// Something in a source file that is not kept (a cross-link), said once per place.
+    ImportNotKept = "import-not-kept", Hint, "frameworks.md";
+    /// An import had to choose (a second parent, no parent).
+    ImportAmbiguous = "import-ambiguous", Warning, "frameworks.md";
+    /// A source code that had to be changed to be a senco id.
+    ImportRenamed = "import-renamed", Warning, "frameworks.md";
+    /// A kind the source names that senco does not know; the kind comes from depth.
+    ImportKind = "import-kind", Hint, "frameworks.md";
+    /// A Moodle CSV header that is not Moodle's fourteen columns.
+    ImportColumns = "import-columns", Warning, "frameworks.md";
 }
 
 impl Code {

@@ -5,4 +5,5 @@
 pub mod deadline;
 pub mod evidence_type;
 pub mod framework;
+pub mod interchange;
 pub mod portfolio;

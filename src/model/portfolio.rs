@@ -21,10 +21,18 @@ struct ConfigFile {
 struct PortfolioSection {
     title: Option<String>,
     trainee: Option<String>,
-    framework: String,
+    framework: FrameworkSpec,
     #[serde(default = "default_evidence")]
     evidence: Vec<String>,
     appointed: Option<toml::value::Datetime>,
+}
+
+/// `framework = "nasenco-2014"` or `framework = ["nasenco-2014", "teachers-standards-2011"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum FrameworkSpec {
+    One(String),
+    Several(Vec<String>),
 }
 
 /// The keys of `[portfolio]`, as serde names them in its messages.
@@ -70,8 +78,9 @@ pub struct Portfolio {
     pub root: PathBuf,
     pub title: String,
     pub trainee: Option<String>,
-    /// A built-in framework id or a path relative to `root`.
-    pub framework: String,
+    /// Built-in framework ids or paths relative to `root`, at least one; the first is the
+    /// qualification the statutory deadline follows.
+    pub frameworks: Vec<String>,
     /// Evidence folders relative to `root`.
     pub evidence_dirs: Vec<String>,
     pub appointed: Option<jiff::civil::Date>,
@@ -185,12 +194,25 @@ impl Portfolio {
                 )
             })?;
         }
-        if !crate::model::framework::is_builtin(&section.framework) {
-            check_inside(&section.framework).map_err(|why| {
+        let frameworks = match section.framework {
+            FrameworkSpec::One(spec) => vec![spec],
+            FrameworkSpec::Several(specs) => specs,
+        };
+        if frameworks.is_empty() || frameworks.iter().any(|f| f.trim().is_empty()) {
+            return Err(FatalError::invalid(format!(
+                "{}: `framework` names no framework",
+                config_path.display()
+            ))
+            .with_help("write e.g. `framework = \"nasenco-2014\"` or `framework = [\"nasenco-2014\", \"teachers-standards-2011\"]`"));
+        }
+        for spec in frameworks
+            .iter()
+            .filter(|f| !crate::model::framework::is_builtin(f))
+        {
+            check_inside(spec).map_err(|why| {
                 FatalError::invalid(format!(
-                    "{}: framework file `{}` {why}",
-                    config_path.display(),
-                    section.framework
+                    "{}: framework file `{spec}` {why}",
+                    config_path.display()
                 ))
                 .with_help(
                     "a portfolio's framework is built in (\"nasenco-2014\", \"npq-senco-2023\") or a JSON file inside the portfolio folder; copy the file in and name it relative to portfolio.toml",
@@ -205,7 +227,7 @@ impl Portfolio {
             root: root.to_path_buf(),
             title,
             trainee: section.trainee.filter(|t| !t.trim().is_empty()),
-            framework: section.framework,
+            frameworks,
             evidence_dirs: section.evidence,
             appointed,
             rules: config.rules,

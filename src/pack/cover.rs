@@ -57,10 +57,15 @@ pub fn cover_html(part: &TraineePart, anonymise: bool) -> String {
         row("Trainee", name);
     }
     row("Portfolio", &check.portfolio.title);
-    row(
-        "Framework",
-        &format!("{} ({}, version {})", fw.title, fw.id, fw.version),
-    );
+    for section in &fw.sections {
+        row(
+            "Framework",
+            &format!(
+                "{} ({}, version {})",
+                section.title, section.id, section.version
+            ),
+        );
+    }
     row(
         "Evidence files",
         &format!(
@@ -98,23 +103,38 @@ fn coverage_section(b: &mut String, part: &TraineePart) {
         summary.warnings,
         plural(summary.warnings),
     );
-    b.push_str("<table>\n<caption>Coverage by part and outcome</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Covered</th></tr></thead>\n<tbody>\n");
-    for (id, node) in fw.nodes.iter().enumerate() {
-        if node.kind == NodeKind::Indicator && node.parent.is_some() {
-            continue;
+    // One table per framework.
+    for (index, section) in fw.sections.iter().enumerate() {
+        if index > 0 {
+            b.push_str("</tbody>\n</table>\n");
         }
-        let cov = check.coverage.node(id);
         let _ = writeln!(
             b,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} of {}</td><td>{}</td></tr>",
-            escape(&node.id),
-            escape(&node.title),
-            cov.leaves_covered,
-            cov.leaves_total,
-            if cov.covered { "yes" } else { "no" }
+            "<table>\n<caption>Coverage by part and outcome, {}</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Covered</th></tr></thead>\n<tbody>",
+            escape(&section.title)
         );
+        for id in section.nodes.clone() {
+            coverage_row(b, check, id);
+        }
     }
     b.push_str("</tbody>\n</table>\n");
+}
+
+fn coverage_row(b: &mut String, check: &crate::Check, id: usize) {
+    let node = check.framework.node(id);
+    if node.kind == NodeKind::Indicator && node.parent.is_some() {
+        return;
+    }
+    let cov = check.coverage.node(id);
+    let _ = writeln!(
+        b,
+        "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} of {}</td><td>{}</td></tr>",
+        escape(&node.id),
+        escape(&node.title),
+        cov.leaves_covered,
+        cov.leaves_total,
+        if cov.covered { "yes" } else { "no" }
+    );
 }
 
 fn findings_table(b: &mut String, caption: &str, findings: &[(&str, &Diagnostic)]) {
@@ -273,7 +293,7 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
             "<tr><th scope=\"row\"><a href=\"{}/cover.html\">{}</a></th><td>{}</td><td class=\"num\">{} of {}</td><td class=\"num\">{}</td></tr>",
             escape(&part.folder),
             escape(&identity(part, anonymise)),
-            escape(&part.check.framework.id),
+            escape(&part.check.framework.ids()),
             summary.indicators_covered,
             summary.indicators,
             part.allowed_findings.len()
@@ -290,19 +310,32 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
 /// each cell a symbol and words (covered, assessed), so it reads without colour.
 fn cohort_matrix(b: &mut String, parts: &[TraineePart], anonymise: bool) {
     let mut frameworks: Vec<&crate::model::framework::Framework> = Vec::new();
+    // Portfolios are grouped by the whole list of frameworks, so node positions agree.
     for part in parts {
-        if !frameworks.iter().any(|f| f.id == part.check.framework.id) {
+        if !frameworks
+            .iter()
+            .any(|f| f.ids() == part.check.framework.ids())
+        {
             frameworks.push(&part.check.framework);
         }
     }
     b.push_str("<h2>Cohort matrix</h2>\n<p>✓ covered, ★ covered and assessed by a current judgement; blank: not covered.</p>\n");
-    for fw in frameworks {
-        let leaves: Vec<usize> = fw.leaves().collect();
+    // One table per framework, each in its own section.
+    let tables = frameworks
+        .iter()
+        .flat_map(|fw| (0..fw.sections.len()).map(move |s| (*fw, s)));
+    for (fw, section) in tables {
+        let info = &fw.sections[section];
+        let leaves: Vec<usize> = info
+            .nodes
+            .clone()
+            .filter(|&n| fw.node(n).is_leaf())
+            .collect();
         let _ = writeln!(
             b,
             "<div class=\"scroll\" role=\"region\" aria-label=\"{} matrix\" tabindex=\"0\"><table>\n<caption>Candidates against indicators, {}</caption>\n<thead><tr><th scope=\"col\">Candidate</th>",
-            escape(&fw.id),
-            escape(&fw.title)
+            escape(&info.id),
+            escape(&info.title)
         );
         for &leaf in &leaves {
             let n = fw.node(leaf);
@@ -314,7 +347,7 @@ fn cohort_matrix(b: &mut String, parts: &[TraineePart], anonymise: bool) {
             );
         }
         b.push_str("</tr></thead>\n<tbody>\n");
-        for part in parts.iter().filter(|p| p.check.framework.id == fw.id) {
+        for part in parts.iter().filter(|p| p.check.framework.ids() == fw.ids()) {
             let _ = write!(
                 b,
                 "<tr><th scope=\"row\">{}</th>",

@@ -29,7 +29,11 @@ pub struct Tool {
 pub struct PortfolioRecord {
     pub folder: String,
     pub candidate: Option<String>,
+    /// The first framework, the qualification.
     pub framework: FrameworkRecord,
+    /// Every framework the portfolio is checked against, in order, the first included.
+    #[serde(default)]
+    pub frameworks: Vec<FrameworkRecord>,
     /// The commit checked out when the pack was made, if the portfolio is a git
     /// repository; left out of anonymised packs (it leads back to the author).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +89,16 @@ impl Manifest {
                         id: t.check.framework.id.clone(),
                         version: t.check.framework.version.clone(),
                     },
+                    frameworks: t
+                        .check
+                        .framework
+                        .sections
+                        .iter()
+                        .map(|s| FrameworkRecord {
+                            id: s.id.clone(),
+                            version: s.version.clone(),
+                        })
+                        .collect(),
                     git_commit: t.git_commit.clone(),
                     findings_allowed: t.allowed_findings.len(),
                     findings_silenced: t.check.silenced.len(),

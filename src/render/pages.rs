@@ -26,10 +26,19 @@ pub struct Common {
     pub framework_title: String,
     pub framework_version: String,
     pub framework_source: String,
+    /// Every framework of the portfolio, in order (the fields above name the first).
+    pub frameworks: Vec<FrameworkLabel>,
     pub generator: String,
     pub has_diagnostics: bool,
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub leaf_noun: &'static str,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct FrameworkLabel {
+    pub id: String,
+    pub title: String,
+    pub version: String,
 }
 
 impl Common {
@@ -43,6 +52,15 @@ impl Common {
             framework_title: fw.title.clone(),
             framework_version: fw.version.clone(),
             framework_source: fw.source.clone(),
+            frameworks: fw
+                .sections
+                .iter()
+                .map(|s| FrameworkLabel {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    version: s.version.clone(),
+                })
+                .collect(),
             generator: format!("senco {}", env!("CARGO_PKG_VERSION")),
             has_diagnostics: !check.diagnostics.is_empty(),
             deadline: check.deadline(),
@@ -423,10 +441,47 @@ struct IndexData {
     percent: usize,
     evidence_count: usize,
     charts: Vec<Chart>,
-    tree: Vec<TreeNode>,
+    /// One per framework; `several` when there is more than one.
+    sections: Vec<SiteSection>,
+    several: bool,
     evidence: Vec<EvidenceRow>,
     errors: usize,
     warnings: usize,
+}
+
+/// One framework's part of a page.
+#[derive(Serialize)]
+struct SiteSection {
+    id: String,
+    slug: String,
+    title: String,
+    version: String,
+    text: Option<String>,
+    covered: usize,
+    total: usize,
+    tree: Vec<TreeNode>,
+}
+
+fn site_section(check: &Check, index: usize) -> SiteSection {
+    let fw = &check.framework;
+    let section = &fw.sections[index];
+    let roots: Vec<usize> = fw.section_roots(index).collect();
+    SiteSection {
+        id: section.id.clone(),
+        slug: crate::util::text::slug(&section.id),
+        title: section.title.clone(),
+        version: section.version.clone(),
+        text: section.text.clone(),
+        covered: roots
+            .iter()
+            .map(|&r| check.coverage.node(r).leaves_covered)
+            .sum(),
+        total: roots
+            .iter()
+            .map(|&r| check.coverage.node(r).leaves_total)
+            .sum(),
+        tree: roots.iter().map(|&r| tree(check, r, "")).collect(),
+    }
 }
 
 pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
@@ -501,7 +556,10 @@ pub fn index_page(
         percent: percent(covered, total),
         evidence_count: check.evidence.len(),
         charts,
-        tree: roots.iter().map(|&r| tree(check, r, "")).collect(),
+        sections: (0..fw.sections.len())
+            .map(|i| site_section(check, i))
+            .collect(),
+        several: fw.sections.len() > 1,
         evidence,
         errors: check.count(Severity::Error),
         warnings: check.count(Severity::Warning),
@@ -552,11 +610,23 @@ struct Row {
 }
 
 #[derive(Serialize)]
-struct MatrixData {
+struct MatrixTable {
+    /// The framework's title and id, shown when there are several.
+    title: String,
+    slug: String,
     /// `indicators-down` or `evidence-down`.
     orientation: &'static str,
     columns: Vec<Header>,
     rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct MatrixData {
+    /// One table per framework.
+    tables: Vec<MatrixTable>,
+    several: bool,
+    /// Whether there is anything to show (evidence and outcomes).
+    any_rows: bool,
 }
 
 pub fn matrix_page(
@@ -566,7 +636,6 @@ pub fn matrix_page(
     site: &SiteMap,
 ) -> Result<String, FatalError> {
     let fw = &check.framework;
-    let leaves: Vec<usize> = fw.leaves().collect();
     let leaf_header = |l: usize| {
         let n = fw.node(l);
         Header {
@@ -603,30 +672,53 @@ pub fn matrix_page(
             }
         }
     };
-    let evidence_down = check.evidence.len() > leaves.len();
-    let data = if evidence_down {
-        MatrixData {
-            orientation: "evidence-down",
-            columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
-            rows: (0..check.evidence.len())
-                .map(|i| Row {
-                    header: evidence_header(i),
-                    cells: leaves.iter().map(|&l| cell(l, i)).collect(),
-                })
-                .collect(),
+    let table = |index: usize| {
+        let section = &fw.sections[index];
+        // Leaves, and each node that a tag of its own covers (rollup `any`) before them.
+        let leaves: Vec<usize> = section
+            .nodes
+            .clone()
+            .filter(|&n| fw.node(n).is_leaf() || !fw.node(n).needs_every_child())
+            .collect();
+        let evidence_down = check.evidence.len() > leaves.len();
+        let title = format!("{} ({})", section.title, section.id);
+        let slug = crate::util::text::slug(&section.id);
+        if evidence_down {
+            MatrixTable {
+                title,
+                slug,
+                orientation: "evidence-down",
+                columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
+                rows: (0..check.evidence.len())
+                    .map(|i| Row {
+                        header: evidence_header(i),
+                        cells: leaves.iter().map(|&l| cell(l, i)).collect(),
+                    })
+                    .collect(),
+            }
+        } else {
+            MatrixTable {
+                title,
+                slug,
+                orientation: "indicators-down",
+                columns: (0..check.evidence.len()).map(evidence_header).collect(),
+                rows: leaves
+                    .iter()
+                    .map(|&l| Row {
+                        header: leaf_header(l),
+                        cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
+                    })
+                    .collect(),
+            }
         }
-    } else {
-        MatrixData {
-            orientation: "indicators-down",
-            columns: (0..check.evidence.len()).map(evidence_header).collect(),
-            rows: leaves
-                .iter()
-                .map(|&l| Row {
-                    header: leaf_header(l),
-                    cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
-                })
-                .collect(),
-        }
+    };
+    let tables: Vec<MatrixTable> = (0..fw.sections.len()).map(table).collect();
+    let data = MatrixData {
+        any_rows: tables
+            .iter()
+            .any(|t| !t.rows.is_empty() && !t.columns.is_empty()),
+        several: tables.len() > 1,
+        tables,
     };
     render(
         theme,

@@ -3,7 +3,7 @@
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};
 use crate::model::evidence_type::EvidenceType;
-use crate::model::framework::{Framework, NodeKind};
+use crate::model::framework::{Framework, NodeKind, Rollup};
 use crate::util::text::{percent, plural};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
@@ -18,8 +18,11 @@ const CYAN: Style = AnsiColor::Cyan.on_default().bold();
 /// `--format json` output of `senco check`; the guide documents every field.
 #[derive(Debug, Serialize)]
 pub struct CheckJson<'a> {
+    /// The first framework (the qualification the deadline follows).
     pub framework: &'a str,
     pub framework_title: &'a str,
+    /// Every framework the portfolio lists, in order, with its own totals.
+    pub frameworks: Vec<FrameworkJson<'a>>,
     pub portfolio: PortfolioJson<'a>,
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub items: Vec<ItemJson<'a>>,
@@ -32,6 +35,15 @@ pub struct CheckJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
+pub struct FrameworkJson<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub version: &'a str,
+    pub indicators: usize,
+    pub indicators_covered: usize,
+}
+
+#[derive(Debug, Serialize)]
 pub struct PortfolioJson<'a> {
     pub title: &'a str,
     pub trainee: Option<&'a str>,
@@ -41,6 +53,8 @@ pub struct PortfolioJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct ItemJson<'a> {
     pub id: &'a str,
+    /// The id of the framework the item belongs to.
+    pub framework: &'a str,
     pub kind: &'static str,
     pub title: &'a str,
     pub parent: Option<&'a str>,
@@ -140,6 +154,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
             let assessed = check.assessment.node(id);
             ItemJson {
                 id: &node.id,
+                framework: &fw.sections[node.section].id,
                 kind: node.kind.as_str(),
                 title: &node.title,
                 parent: node.parent.map(|p| fw.node(p).id.as_str()),
@@ -189,9 +204,31 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
                 .collect(),
         })
         .collect();
+    let frameworks = fw
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(index, section)| {
+            let roots: Vec<usize> = fw.section_roots(index).collect();
+            FrameworkJson {
+                id: &section.id,
+                title: &section.title,
+                version: &section.version,
+                indicators: roots
+                    .iter()
+                    .map(|&r| check.coverage.node(r).leaves_total)
+                    .sum(),
+                indicators_covered: roots
+                    .iter()
+                    .map(|&r| check.coverage.node(r).leaves_covered)
+                    .sum(),
+            }
+        })
+        .collect();
     CheckJson {
         framework: &fw.id,
         framework_title: &fw.title,
+        frameworks,
         portfolio: PortfolioJson {
             title: &check.portfolio.title,
             trainee: check.portfolio.trainee.as_deref(),
@@ -226,7 +263,18 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     if let Some(trainee) = &p.trainee {
         writeln!(out, "Trainee:   {trainee}")?;
     }
-    writeln!(out, "Framework: {} ({}, {})", fw.title, fw.id, fw.version)?;
+    for (index, section) in fw.sections.iter().enumerate() {
+        let label = if index == 0 {
+            "Framework:"
+        } else {
+            "          "
+        };
+        writeln!(
+            out,
+            "{label} {} ({}, {})",
+            section.title, section.id, section.version
+        )?;
+    }
     let s = summary(check);
     let drafts = if s.drafts > 0 {
         format!(" ({} draft, not counted)", s.drafts)
@@ -361,6 +409,13 @@ fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     let fw = &check.framework;
     let show_assessed = shows_assessed(check);
     for (id, node) in fw.nodes.iter().enumerate() {
+        if fw.sections.len() > 1 && fw.sections[node.section].nodes.start == id {
+            let section = &fw.sections[node.section];
+            if id > 0 {
+                writeln!(out)?;
+            }
+            writeln!(out, "{BOLD}{}{BOLD:#} ({})", section.title, section.id)?;
+        }
         // Parts and outcomes; indicators are summarised by their parent's count.
         if node.kind == NodeKind::Indicator && node.parent.is_some() {
             continue;
@@ -495,13 +550,22 @@ pub fn write_fatal(out: &mut dyn Write, error: &crate::error::FatalError) -> io:
 
 /// Writes the framework tree for `senco outcomes`.
 pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
-    writeln!(
-        out,
-        "{BOLD}{}{BOLD:#} ({}, {})",
-        fw.title, fw.id, fw.version
-    )?;
-    writeln!(out, "{DIM}{}{DIM:#}", fw.source)?;
-    for node in &fw.nodes {
+    for (id, node) in fw.nodes.iter().enumerate() {
+        let section = &fw.sections[node.section];
+        if section.nodes.start == id {
+            if id > 0 {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "{BOLD}{}{BOLD:#} ({}, {})",
+                section.title, section.id, section.version
+            )?;
+            writeln!(out, "{DIM}{}{DIM:#}", section.source)?;
+            if let Some(text) = &section.text {
+                writeln!(out, "{text}")?;
+            }
+        }
         let indent = "  ".repeat(node.depth);
         match node.kind {
             NodeKind::Part => {
@@ -521,9 +585,14 @@ pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
                 } else {
                     format!(" {DIM}(also {}){DIM:#}", node.aliases.join(", "))
                 };
+                let rollup = if node.rollup == Rollup::Any {
+                    format!(" {DIM}(covered by itself or any one of:){DIM:#}")
+                } else {
+                    String::new()
+                };
                 writeln!(
                     out,
-                    "{indent}{CYAN}{}{CYAN:#}  {}{aliases}",
+                    "{indent}{CYAN}{}{CYAN:#}  {}{aliases}{rollup}",
                     node.id, node.title
                 )?;
             }

@@ -263,6 +263,8 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorInfo {
     pub id: String,
+    /// The id of the framework it belongs to (a portfolio may follow several).
+    pub framework: String,
     pub title: String,
     /// The id of the part it belongs to.
     pub part: String,
@@ -454,7 +456,7 @@ fn read_one(
     }
     let leaves: Vec<usize> = fw.leaves().collect();
     let key = (
-        fw.id.clone(),
+        fw.ids(),
         leaves
             .iter()
             .map(|&l| fw.node(l).id.as_str())
@@ -467,7 +469,7 @@ fn read_one(
             .entry(key.clone())
             .or_insert_with(|| framework_info(fw));
     }
-    row.framework = Some(fw.id.clone());
+    row.framework = Some(fw.ids());
     row.parts = fw
         .roots()
         .map(|r| PartCount {
@@ -523,6 +525,7 @@ fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
             }
             IndicatorInfo {
                 id: fw.node(l).id.clone(),
+                framework: fw.sections[fw.node(l).section].id.clone(),
                 title: fw.node(l).title.clone(),
                 part: fw.node(root).id.clone(),
                 covered_by: 0,
@@ -531,8 +534,13 @@ fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
         })
         .collect();
     FrameworkInfo {
-        id: fw.id.clone(),
-        title: fw.title.clone(),
+        id: fw.ids(),
+        title: fw
+            .sections
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
         parts,
         indicators,
     }

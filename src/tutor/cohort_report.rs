@@ -99,14 +99,19 @@ fn indicator_columns(cohort: &Cohort) -> Vec<Column> {
         .iter()
         .enumerate()
         .flat_map(|(f, fw)| {
+            // A portfolio that follows several frameworks prefixes each column too.
+            let mixed = fw
+                .indicators
+                .iter()
+                .any(|ind| ind.framework != fw.indicators[0].framework);
             fw.indicators
                 .iter()
                 .enumerate()
                 .map(move |(i, ind)| Column {
                     framework: f,
                     index: i,
-                    header: if several {
-                        format!("{}/{}", fw.id, ind.id)
+                    header: if several || mixed {
+                        format!("{}/{}", ind.framework, ind.id)
                     } else {
                         ind.id.clone()
                     },

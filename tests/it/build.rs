@@ -1199,3 +1199,33 @@ fn a_portfolio_theme_overrides_templates_and_css() {
     // The portfolio's theme folder is not evidence and is not copied.
     assert!(!built.out.join("files/theme").exists());
 }
+
+#[test]
+fn each_framework_has_its_own_section_on_the_overview_and_matrix() {
+    let built = build_copy("tests/fixtures/two-frameworks");
+    assert!(built.output.status.success(), "{}", built.stderr());
+    let index = built.page("index.html");
+    let headings = texts(&index, "h2[id^=outcomes-]");
+    assert_eq!(
+        headings,
+        [
+            "National Award for SEN Co-ordination: learning outcomes",
+            "Teachers' Standards"
+        ]
+    );
+    // The Teachers' Standards' preamble is their framing text.
+    assert!(texts(&index, "p.framing")[0].starts_with("Teachers make the education"));
+    let matrix = built.page("matrix.html");
+    let captions = texts(&matrix, "table.matrix caption");
+    assert_eq!(captions.len(), 2, "{captions:?}");
+    assert!(captions[1].starts_with("Teachers' Standards (teachers-standards-2011)"));
+    // A standard that its own tag covers has its own row, before its bullets.
+    let rows = texts(
+        &matrix,
+        "#matrix-teachers-standards-2011 + div th[scope=row]",
+    );
+    let ts5 = rows.iter().position(|r| r == "TS5").expect("a TS5 row");
+    assert_eq!(rows[ts5 + 1], "TS5.1");
+    assert!(!rows.iter().any(|r| r == "TS"), "a part is not a row");
+    assert_links_resolve(&built.out);
+}

@@ -314,3 +314,44 @@ fn xlsx_needs_an_output_file() {
         .code(2)
         .stderr(predicates::str::contains("-o cohort.xlsx"));
 }
+
+#[test]
+fn a_portfolio_with_two_frameworks_gets_columns_prefixed_by_framework() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    harness::copy_dir(&harness::fixture("two-frameworks"), &dir.path().join("ada"));
+    let (_, out) = run_cohort(dir.path(), &["--format", "csv"]);
+    let rows = parse_csv(&out);
+    let header = &rows[0];
+    assert_eq!(header.len(), 13 + 49 + 42, "{header:?}");
+    assert_eq!(&header[13], "nasenco-2014/A1.1");
+    assert_eq!(&header[13 + 49], "teachers-standards-2011/TS1.1");
+    assert_eq!(&header[13 + 49 + 41], "teachers-standards-2011/PC3");
+    let col = |id: &str| header.iter().position(|h| h == id).expect("column");
+    assert_eq!(&rows[1][col("teachers-standards-2011/TS5.1")], "covered");
+    assert_eq!(&rows[1][col("teachers-standards-2011/TS5.2")], "");
+    assert_eq!(&rows[1][3], "nasenco-2014 + teachers-standards-2011");
+
+    let xlsx = dir.path().join("cohort.xlsx");
+    let status = senco()
+        .arg("cohort")
+        .arg(dir.path())
+        .args(["--today", TODAY, "--format", "xlsx", "-o"])
+        .arg(&xlsx)
+        .output()
+        .expect("runs");
+    assert!(status.status.code().is_some_and(|c| c <= 1), "{status:?}");
+    let mut book: Xlsx<_> = open_workbook(&xlsx).expect("xlsx opens");
+    let sheet = book
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("readable");
+    let headers: Vec<String> = (0..sheet.width()).map(|c| cell(&sheet, 0, c)).collect();
+    assert!(
+        headers.iter().any(|h| h == "teachers-standards-2011/TS1.1"),
+        "{headers:?}"
+    );
+    assert!(
+        headers.iter().any(|h| h == "nasenco-2014/C1.4"),
+        "{headers:?}"
+    );
+}

@@ -12,6 +12,7 @@ mod coverage_prop;
 mod framework_data;
 mod hostile;
 mod incremental;
+mod interchange;
 mod interrupt;
 mod obsidian;
 mod pack;

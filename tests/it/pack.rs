@@ -638,6 +638,34 @@ fn cover_sheets_list_judgements_and_their_state() {
 }
 
 #[test]
+fn a_pack_lists_every_framework_of_a_portfolio() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-frameworks");
+    let out = dir.path().join("pack.zip");
+    let bytes = make_pack(&[root], &PackOptions::default(), &out);
+    let entries = entries_of(&bytes);
+    let manifest = manifest_of(&entries);
+    let record = &manifest.portfolios[0];
+    assert_eq!(record.framework.id, "nasenco-2014");
+    let ids: Vec<&str> = record.frameworks.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["nasenco-2014", "teachers-standards-2011"]);
+    let cover = entries
+        .iter()
+        .find(|e| e.path.ends_with("/cover.html"))
+        .expect("a cover sheet");
+    let cover = String::from_utf8_lossy(&cover.bytes);
+    for caption in [
+        "Coverage by part and outcome, National Award for SEN Co-ordination: learning outcomes",
+        "Coverage by part and outcome, Teachers&#39; Standards",
+    ] {
+        assert!(
+            cover.contains(caption) || cover.contains(&caption.replace("&#39;", "'")),
+            "{caption} missing"
+        );
+    }
+}
+
+#[test]
 fn pseudonymise_replaces_an_alias_with_the_surname_whole_and_lists_what_it_left() {
     let dir = tempfile::tempdir().unwrap();
     let root = portfolio(&dir.path().join("p"), TRAINEE);

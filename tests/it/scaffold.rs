@@ -404,7 +404,7 @@ fn outcomes_of_other_frameworks() {
         ("NPQ8", "Implementation"),
     ] {
         assert!(
-            npq.stdout.contains(&format!("{id}  {title} (also ")),
+            npq.stdout.contains(&format!("{id}  {title}\n")),
             "{id}: {}",
             npq.stdout
         );
