@@ -94,24 +94,20 @@ pub enum Model {
 }
 
 impl Model {
-    pub fn headings(self) -> &'static [&'static str] {
+    /// Its id in `outcomes/models.toml`.
+    pub fn id(self) -> &'static str {
         match self {
-            Model::Gibbs => &[
-                "Description",
-                "Feelings",
-                "Evaluation",
-                "Analysis",
-                "Conclusion",
-                "Action plan",
-            ],
-            Model::Rolfe => &["What?", "So what?", "Now what?"],
-            Model::Kolb => &[
-                "Concrete experience",
-                "Reflective observation",
-                "Abstract conceptualisation",
-                "Active experimentation",
-            ],
+            Model::Gibbs => "gibbs",
+            Model::Rolfe => "rolfe",
+            Model::Kolb => "kolb",
         }
+    }
+
+    /// The stage headings, from the models' data.
+    pub fn headings(self) -> Vec<&'static str> {
+        crate::model::reflective::find(self.id())
+            .map(|m| m.stages.iter().map(|s| s.heading.as_str()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -190,8 +186,9 @@ fn evidence_text(
 ) -> String {
     // A JSON string is a valid YAML double-quoted scalar, so any title is safe here.
     let title = serde_json::to_string(new.title.trim()).unwrap_or_else(|_| "\"Untitled\"".into());
+    let model_line = model.map_or_else(String::new, |m| format!("model: {}\n", m.id()));
     let mut text = format!(
-        "---\ntitle: {title}\ndate: {}\ntype: {kind}\noutcomes: [{}]\n---\n\n# {}\n\n",
+        "---\ntitle: {title}\ndate: {}\ntype: {kind}\n{model_line}outcomes: [{}]\n---\n\n# {}\n\n",
         new.date,
         ids.join(", "),
         new.title.trim()
@@ -203,4 +200,18 @@ fn evidence_text(
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_has_its_stages_in_the_data() {
+        for model in [Model::Gibbs, Model::Rolfe, Model::Kolb] {
+            assert!(crate::model::reflective::find(model.id()).is_some());
+            assert!(model.headings().len() >= 3, "{}", model.id());
+        }
+        assert_eq!(Model::Rolfe.headings(), ["What?", "So what?", "Now what?"]);
+    }
 }

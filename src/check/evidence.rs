@@ -61,6 +61,10 @@ pub struct Evidence {
     pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
+    /// The reflective model named in front matter (`model: gibbs`), by its id.
+    pub model: Option<String>,
+    /// Each stage of that model as the file has it, in the model's order.
+    pub stages: Vec<crate::check::reflection::StageFound>,
     /// The [`crate::util::hash::fingerprint`] of the bytes read, `None` when the file could not be read: a
     /// page rendered later from the file read again tells by it that the file changed in
     /// between, and would mix two versions of it.
@@ -126,6 +130,8 @@ fn empty_evidence(rel: &str) -> Evidence {
         wiki_links: Vec::new(),
         opening: None,
         readable: true,
+        model: None,
+        stages: Vec::new(),
         fingerprint: None,
     }
 }
@@ -217,6 +223,7 @@ fn parse_text(
     let source = SourceText::new(text);
     let mut limit = PerFile::default();
     let mut titled = false;
+    let mut model_at: Option<Range<usize>> = None;
     let body = match frontmatter::split(text) {
         Split::None => 0..text.len(),
         Split::Unclosed { format } => {
@@ -242,12 +249,16 @@ fn parse_text(
             titled = read_front_matter(
                 &source,
                 format,
-                matter,
+                matter.clone(),
                 evidence,
                 diagnostics,
                 &mut limit,
                 framework,
             );
+            if evidence.model.is_some() {
+                model_at = frontmatter::locate_key(&text[matter.clone()], "model")
+                    .map(|o| matter.start + o..matter.start + o + "model".len());
+            }
             body
         }
     };
@@ -263,6 +274,16 @@ fn parse_text(
                 .at(&source, body.start..body.start)
                 .with_help("write the evidence below the front matter, or delete the file"),
         );
+    }
+    if let Some(model) = evidence
+        .model
+        .as_deref()
+        .and_then(crate::model::reflective::find)
+    {
+        let at = model_at.unwrap_or(0..0);
+        let (stages, hints) = crate::check::reflection::analyse(&source, body.clone(), model, at);
+        evidence.stages = stages;
+        diagnostics.extend(hints);
     }
     if let Some(heading) = scan_body(&source, body, evidence, diagnostics, &mut limit, framework)
         && !titled
@@ -426,6 +447,29 @@ fn read_front_matter(
                 .at(source, at_key("draft"))
                 .with_help("write `draft: true` to leave this file out of coverage"),
             ),
+        }
+    }
+    if let Some(model) = keys.get("model") {
+        let written = scalar_text(model).unwrap_or_default();
+        match crate::model::reflective::find(&written) {
+            Some(known) => evidence.model = Some(known.id.clone()),
+            None => {
+                let ids = crate::model::reflective::ids();
+                let mut help = format!("reflective models: {}", ids.join(", "));
+                if let Some(best) =
+                    crate::util::suggest::closest(written.trim(), ids.iter().copied())
+                {
+                    help = format!("did you mean `{best}`? {help}");
+                }
+                diagnostics.push(
+                    Diagnostic::new(
+                        crate::error::Code::UnknownModel,
+                        format!("unknown reflective model `{}`", written.trim()),
+                    )
+                    .at(source, at_key("model"))
+                    .with_help(help),
+                );
+            }
         }
     }
     if let Some(outcomes) = keys.get("outcomes") {

@@ -42,7 +42,13 @@ pub fn count_words(text: &str) -> usize {
 /// Ids senco's own evidence page uses: the landmark, the opening, the built-in theme's
 /// section headings. Evidence may not take them, or a link meant for senco's anchor would
 /// land on the evidence's.
-const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
+const RESERVED_IDS: &[&str] = &[
+    "main",
+    "opening",
+    "claimed-outcomes",
+    "text",
+    "stages-heading",
+];
 
 /// Prefixes of generated ids: tag badges (`tag-N`, which passage links point at) and
 /// footnotes (`fn-NAME`).

@@ -10,6 +10,7 @@ pub mod frontmatter;
 pub mod judgement;
 pub mod markdown;
 pub mod privacy;
+pub mod reflection;
 pub mod snapshot;
 pub mod words;
 

@@ -30,6 +30,9 @@ pub struct Args {
     /// built-in theme; a trainee's own theme/ is never used here).
     #[arg(long, value_name = "DIR")]
     theme: Option<std::path::PathBuf>,
+    /// No progress bar and no "wrote"/"built" line; the report itself is still printed.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -44,8 +47,12 @@ pub fn run(args: &Args) -> Outcome {
     let today = date_or_today(args.today.as_deref())?;
     let (members, skipped) = senco::tutor::cohort::members(&args.dir)?;
     // indicatif draws nothing when stderr is not a terminal.
-    let bar =
-        ProgressBar::with_draw_target(Some(members.len() as u64), ProgressDrawTarget::stderr());
+    let target = if args.quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(members.len() as u64), target);
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
         bar.set_style(style);
     }
@@ -65,6 +72,9 @@ pub fn run(args: &Args) -> Outcome {
                 args.force,
                 args.theme.as_deref(),
             )?;
+            if args.quiet {
+                return Ok(code);
+            }
             writeln!(
                 anstream::stdout(),
                 "built {pages} pages into {}\nopen {} in a browser",
@@ -79,7 +89,9 @@ pub fn run(args: &Args) -> Outcome {
                 bytes = anstream::adapter::strip_bytes(&bytes).into_vec();
             }
             senco::util::atomic::write_replace(path, &bytes)?;
-            writeln!(anstream::stderr(), "wrote {}", path.display())?;
+            if !args.quiet {
+                writeln!(anstream::stderr(), "wrote {}", path.display())?;
+            }
         }
         (None, _) => {
             let bytes = senco::tutor::cohort_report::render(format, &cohort)?;

@@ -30,6 +30,9 @@ pub struct Args {
     /// cannot check (refused otherwise).
     #[arg(long)]
     allow_attachments: bool,
+    /// Print nothing when the pack is written (problems are still printed).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -51,6 +54,9 @@ pub fn run(args: &Args) -> Outcome {
     let written = senco::pack::write(&pack, &args.output)?;
     for line in pack.outstanding_warnings() {
         writeln!(anstream::stderr(), "warning: {line}")?;
+    }
+    if args.quiet {
+        return Ok(OK);
     }
     writeln!(
         anstream::stdout(),

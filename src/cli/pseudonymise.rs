@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The portfolio folder, holding portfolio.toml.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The portfolio folder, holding portfolio.toml (default: the nearest one at or above
+    /// the current folder).
+    path: Option<PathBuf>,
     /// Rewrite without asking (after printing the diff).
     #[arg(long)]
     yes: bool,
@@ -17,7 +17,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Outcome {
     use senco::author::pseudonymise;
-    let portfolio = senco::model::portfolio::Portfolio::load(&args.path)?;
+    let path = super::portfolio_path(args.path.as_deref(), false)?;
+    let portfolio = senco::model::portfolio::Portfolio::load(&path)?;
     let plan = pseudonymise::plan(&portfolio)?;
     let mut out = anstream::stdout().lock();
     for (rel, why) in &plan.skipped {

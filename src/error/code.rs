@@ -82,6 +82,10 @@ codes! {
     EmptyEvidence = "empty-evidence", Warning, "checking.md";
     /// Nesting deeper than the renderer keeps.
     TooDeep = "too-deep", Warning, "checking.md";
+    /// A `model` that is not one of the reflective models.
+    UnknownModel = "unknown-model", Warning, "checking.md";
+    /// A stage of the file's reflective model missing, empty or a sentence long.
+    ReflectionStage = "reflection-stage", Hint, "checking.md";
     /// More words than the portfolio's limit for the evidence type.
     WordLimit = "word-limit", Warning, "checking.md";
     /// The same outcome tagged twice in one file.

@@ -7,3 +7,5 @@ pub mod evidence_type;
 pub mod framework;
 pub mod interchange;
 pub mod portfolio;
+pub mod reflective;
+pub mod settings;

@@ -91,13 +91,7 @@ pub struct Portfolio {
 pub fn find_from_current_folder() -> Result<PathBuf, FatalError> {
     let cwd = std::env::current_dir()
         .map_err(|e| FatalError::io(format!("cannot read the current folder: {e}"), e))?;
-    cwd.ancestors()
-        .find(|dir| dir.join(CONFIG_FILE).is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| {
-            FatalError::not_found("no portfolio.toml in this folder or any folder above it")
-                .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
-        })
+    find_root(&cwd)
 }
 
 impl Portfolio {
@@ -142,6 +136,10 @@ impl Portfolio {
                     "write `[portfolio]` and, on the next line, `framework = \"nasenco-2014\"` (or \"npq-senco-2023\")",
                 ),
             );
+        }
+        let problems = crate::model::settings::validate(text);
+        if !problems.is_empty() {
+            return Err(settings_error(&config_path, &problems));
         }
         let config: ConfigFile = toml::from_str(text).map_err(|e| {
             let source = SourceText::new(text);
@@ -233,6 +231,53 @@ impl Portfolio {
             rules: config.rules,
         })
     }
+}
+
+/// One error for every problem in portfolio.toml: a lone problem reads as before
+/// (`file:line:column: message`, then its help); several are listed one per line.
+fn settings_error(config_path: &Path, problems: &[crate::model::settings::Problem]) -> FatalError {
+    let place = |p: &crate::model::settings::Problem| {
+        format!(
+            "{}:{}:{}: {}",
+            config_path.display(),
+            p.line,
+            p.column,
+            p.message
+        )
+    };
+    if let [only] = problems {
+        let error = FatalError::invalid(place(only));
+        return match &only.help {
+            Some(help) => error.with_help(help.clone()),
+            None => error,
+        };
+    }
+    let mut message = format!("{} has {} problems:", config_path.display(), problems.len());
+    for p in problems {
+        message.push_str(&format!("\n  {}", place(p)));
+        if let Some(help) = &p.help {
+            message.push_str(&format!("\n      help: {help}"));
+        }
+    }
+    FatalError::invalid(message).with_help(
+        "fix them all, then run senco again; the guide's page on writing evidence lists every key",
+    )
+}
+
+/// The nearest folder at or above `start` holding portfolio.toml, as cargo finds
+/// Cargo.toml. Commands given no PATH use it; an explicit PATH is taken as it is.
+pub fn find_root(start: &Path) -> Result<PathBuf, FatalError> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            FatalError::not_found(format!(
+                "no {CONFIG_FILE} in {} or any folder above it",
+                start.display()
+            ))
+            .with_help("run senco inside your portfolio, give its folder as PATH, or start one with `senco init`")
+        })
 }
 
 fn folder_name(root: &Path) -> String {

@@ -126,6 +126,43 @@ struct EvidenceData {
     outcomes: Vec<OutcomeLink>,
     body_html: String,
     readable: bool,
+    /// The reflective model the file follows, with its stages as the page's outline.
+    model: Option<ModelOutline>,
+}
+
+#[derive(Serialize)]
+struct ModelOutline {
+    name: String,
+    stages: Vec<StageLink>,
+}
+
+#[derive(Serialize)]
+struct StageLink {
+    stage: String,
+    /// The anchor of the stage's heading on this page; `None` when the file lacks it.
+    href: Option<String>,
+    sentences: usize,
+    thin: bool,
+}
+
+fn model_outline(e: &crate::check::evidence::Evidence) -> Option<ModelOutline> {
+    let model = crate::model::reflective::find(e.model.as_deref()?)?;
+    Some(ModelOutline {
+        name: model.name.clone(),
+        stages: e
+            .stages
+            .iter()
+            .map(|s| StageLink {
+                stage: s.stage.clone(),
+                href: s
+                    .heading
+                    .as_deref()
+                    .map(|h| format!("#{}", crate::util::text::slug(h))),
+                sentences: s.sentences,
+                thin: s.thin,
+            })
+            .collect(),
+    })
 }
 
 /// Renders one evidence page; returns the HTML and what it links to, link problems included.
@@ -154,6 +191,7 @@ pub fn evidence_page(
             .collect(),
         body_html: rendered.html,
         readable: e.readable,
+        model: model_outline(e),
     };
     let html = render(
         theme,

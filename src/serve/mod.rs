@@ -14,6 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use notify_debouncer_full::notify::RecursiveMode;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -58,6 +59,42 @@ fn serve_policy() -> String {
 pub struct ServeOptions {
     pub root: PathBuf,
     pub port: u16,
+    /// Open the preview in the browser once it is listening.
+    pub open: bool,
+}
+
+/// Prints a build's problems on standard error, as `senco build` does, then one line
+/// saying what was built and how long it took.
+fn print_built(result: Result<Built, FatalError>, what: &str, start: Instant) {
+    let mut err = anstream::stderr().lock();
+    match result {
+        Ok(built) => {
+            for d in &built.diagnostics {
+                let _ = crate::report::write_diagnostic(&mut err, d);
+            }
+            let count = |severity| {
+                built
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == severity)
+                    .count()
+            };
+            use crate::error::diagnostic::Severity;
+            let _ = writeln!(
+                err,
+                "{what} {} of {} pages in {} ms: {} errors, {} warnings, {} hints",
+                built.rendered,
+                built.pages,
+                start.elapsed().as_millis(),
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Hint)
+            );
+        }
+        Err(e) => {
+            let _ = crate::report::write_fatal(&mut err, &e);
+        }
+    }
 }
 
 /// What the server shows now.
@@ -184,11 +221,8 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
     });
     // A portfolio that cannot be read at all is an error now, not a page.
     crate::check::load_portfolio(&root)?;
-    shared.rebuild(|result| {
-        if let Err(e) = result {
-            eprintln!("error: {e}");
-        }
-    });
+    let start = Instant::now();
+    shared.rebuild(|result| print_built(result, "built", start));
     let watcher_shared = Arc::clone(&shared);
     let canonical_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
     let default_site = canonical_root.join("site");
@@ -205,15 +239,7 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
                 .any(|p| watched(p, &canonical_root, &default_site));
             if relevant {
                 let start = Instant::now();
-                watcher_shared.rebuild(|result| match result {
-                    Ok(built) => eprintln!(
-                        "rebuilt {} of {} pages in {} ms",
-                        built.rendered,
-                        built.pages,
-                        start.elapsed().as_millis()
-                    ),
-                    Err(e) => eprintln!("error: {e}"),
-                });
+                watcher_shared.rebuild(|result| print_built(result, "rebuilt", start));
             }
         },
     )
@@ -254,6 +280,11 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
             "serving {} at http://{address}/ (Ctrl-C to stop)",
             root.display()
         );
+        if options.open
+            && let Err(e) = crate::util::browser::open(Path::new(&format!("http://{address}/")))
+        {
+            eprintln!("warning: cannot open a browser: {e}; open http://{address}/ yourself");
+        }
         let app = Router::new()
             .route(EVENTS_PATH, get(events))
             .fallback(get(page))
@@ -262,9 +293,13 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
                 guard,
             ))
             .with_state(Arc::clone(&shared));
+        // Not a graceful shutdown: an open page's event stream never closes, so Ctrl-C
+        // would wait for the browser. A preview has nothing to finish: `run` returns at once.
         run(listener, app, shutdown_signal()).await;
         Ok::<(), FatalError>(())
     });
+    // Connections still open (event streams, a page half sent) are dropped, not awaited.
+    runtime.shutdown_timeout(Duration::from_millis(100));
     drop(debouncer);
     let _ = std::fs::remove_dir_all(&work);
     result

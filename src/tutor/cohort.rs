@@ -273,7 +273,7 @@ pub struct IndicatorInfo {
     pub assessed_by: usize,
 }
 
-/// An indicator few trainees have covered: what to teach next.
+/// An indicator many trainees lack: what to teach next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeachNext {
     pub framework: String,
@@ -282,16 +282,54 @@ pub struct TeachNext {
     pub covered_by: usize,
     /// Readable portfolios following this framework.
     pub of: usize,
+    /// How many of them lack it (`of - covered_by`): the ranking key, most first.
+    pub lacking: usize,
+    /// Competition rank (1, 1, 3, ...): indicators lacked by as many trainees share it.
+    pub rank: usize,
+    /// How many indicators of the whole cohort share this rank, listed or not.
+    pub tied: usize,
 }
+
+/// One line per column of the cohort table and dashboard, saying what it counts.
+pub const COLUMN_LEGEND: &[(&str, &str)] = &[
+    (
+        "Part X",
+        "indicators of that part covered / indicators in it",
+    ),
+    (
+        "Covered",
+        "indicators with enough evidence under the portfolio's rules (min_evidence files)",
+    ),
+    (
+        "Assessed",
+        "indicators with a current `meets` judgement; can exceed Covered: an outcome's judgement counts for each of its indicators, and judged evidence may be short of min_evidence",
+    ),
+    (
+        "Stale",
+        "judgements whose evidence changed or went since it was judged; they no longer count",
+    ),
+    (
+        "Deadline",
+        "third anniversary of appointment (reg 49), from `appointed` in portfolio.toml",
+    ),
+    (
+        "Last evidence",
+        "date of the newest evidence, and where it came from: date: front matter, git commits or file times",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// The rule "teach next" is ranked by, in words.
+    pub teach_next_rule: &'static str,
     pub trainees: usize,
     /// Portfolios that could not be read.
     pub broken: usize,
     pub at_risk: usize,
     pub stale_judgements: usize,
     pub teach_next: Vec<TeachNext>,
+    /// Indicators tied with the last one listed in `teach_next` but not listed.
+    pub teach_next_more_tied: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -355,16 +393,22 @@ pub fn read(
     }
 }
 
+/// How "teach next" is ranked, as the outputs state it.
+pub const TEACH_NEXT_RULE: &str = "by how many trainees lack each indicator, most first; equal counts share a rank (=), then framework order";
+
 fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
-    let mut candidates: Vec<(usize, usize, usize, TeachNext)> = Vec::new();
+    let mut candidates: Vec<(usize, usize, TeachNext)> = Vec::new();
     for (index, fw) in frameworks.iter().enumerate() {
         let of = trainees
             .iter()
             .filter(|r| r.framework_index == Some(index) && r.error.is_none())
             .count();
         for (order, info) in fw.indicators.iter().enumerate() {
+            let lacking = of.saturating_sub(info.covered_by);
+            if lacking == 0 {
+                continue;
+            }
             candidates.push((
-                info.covered_by,
                 index,
                 order,
                 TeachNext {
@@ -373,27 +417,30 @@ fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
                     title: info.title.clone(),
                     covered_by: info.covered_by,
                     of,
+                    lacking,
+                    rank: 0,
+                    tied: 0,
                 },
             ));
         }
     }
-    // Fewest trainees first, by share so a small second framework is not always first.
-    candidates.sort_by(|a, b| {
-        let share = |c: &(usize, usize, usize, TeachNext)| {
-            (c.0 as u128 * 1_000_000) / (c.3.of.max(1) as u128)
-        };
-        (share(a), a.1, a.2).cmp(&(share(b), b.1, b.2))
-    });
+    candidates.sort_by(|a, b| (b.2.lacking, a.0, a.1).cmp(&(a.2.lacking, b.0, b.1)));
+    let mut teach_next: Vec<TeachNext> = candidates.into_iter().map(|(_, _, t)| t).collect();
+    let ranks = crate::util::rank::competition(&teach_next, |t| t.lacking);
+    for (t, &(rank, tied)) in teach_next.iter_mut().zip(&ranks) {
+        t.rank = rank;
+        t.tied = tied;
+    }
+    let more_tied = crate::util::rank::more_tied(&ranks, TEACH_NEXT.min(ranks.len()));
+    teach_next.truncate(TEACH_NEXT);
     Summary {
+        teach_next_more_tied: more_tied,
+        teach_next_rule: TEACH_NEXT_RULE,
         trainees: trainees.len(),
         broken: trainees.iter().filter(|r| r.error.is_some()).count(),
         at_risk: trainees.iter().filter(|r| !r.at_risk.is_empty()).count(),
         stale_judgements: trainees.iter().map(|r| r.stale).sum(),
-        teach_next: candidates
-            .into_iter()
-            .take(TEACH_NEXT)
-            .map(|(_, _, _, t)| t)
-            .collect(),
+        teach_next,
     }
 }
 
@@ -556,6 +603,32 @@ fn folder_name(label: &str) -> String {
         .to_string()
 }
 
+/// Where a deadline falls for the cohort's risk rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Before today.
+    Passed,
+    /// Today.
+    Today,
+    /// After today, up to and including [`RISK_MONTHS`] months from today.
+    Within,
+    /// Later than that.
+    Later,
+}
+
+/// The band of `deadline` as seen on `today`; the edges are exact days.
+pub fn band(deadline: Date, today: Date) -> Band {
+    let edge = today
+        .checked_add(jiff::Span::new().months(RISK_MONTHS))
+        .unwrap_or(Date::MAX);
+    match deadline {
+        d if d < today => Band::Passed,
+        d if d == today => Band::Today,
+        d if d <= edge => Band::Within,
+        _ => Band::Later,
+    }
+}
+
 /// Why a trainee is at risk on `today`: a deadline within [`RISK_MONTHS`] months (or
 /// passed) with under half the indicators covered, or a NASENCO portfolio still
 /// incomplete on or after 1 September 2027, when a NASENCO course can no longer end in
@@ -565,19 +638,20 @@ pub fn risks(row: &Row, today: Date) -> Vec<String> {
     let complete = row.total > 0 && row.covered == row.total;
     let under_half = row.covered * 2 < row.total;
     if let Some(deadline) = row.deadline.as_deref().and_then(|d| d.parse::<Date>().ok()) {
-        let soon = today
-            .checked_add(jiff::Span::new().months(RISK_MONTHS))
-            .unwrap_or(today);
-        if deadline < today && !complete {
-            reasons.push(format!(
+        match band(deadline, today) {
+            Band::Passed if !complete => reasons.push(format!(
                 "deadline {deadline} has passed with {} of {} covered",
                 row.covered, row.total
-            ));
-        } else if deadline <= soon && under_half {
-            reasons.push(format!(
+            )),
+            Band::Today if !complete => reasons.push(format!(
+                "deadline {deadline} is today with {} of {} covered",
+                row.covered, row.total
+            )),
+            Band::Within if under_half => reasons.push(format!(
                 "deadline {deadline} is within {RISK_MONTHS} months and only {} of {} are covered",
                 row.covered, row.total
-            ));
+            )),
+            _ => {}
         }
     }
     let nasenco = row
@@ -645,6 +719,84 @@ mod tests {
         );
         assert!(risks(&row(49, None, "nasenco-2014"), date(2027, 9, 1)).is_empty());
         assert!(risks(&row(48, None, "npq-senco-2023"), date(2027, 9, 1)).is_empty());
+    }
+
+    fn framework_of(covered_by: &[usize]) -> FrameworkInfo {
+        FrameworkInfo {
+            id: "fw".into(),
+            title: "Fictional framework".into(),
+            parts: Vec::new(),
+            indicators: covered_by
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| IndicatorInfo {
+                    id: format!("X{i}"),
+                    framework: "fw".into(),
+                    title: format!("Indicator {i}"),
+                    part: "X".into(),
+                    covered_by: c,
+                    assessed_by: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn teach_next_ranks_by_trainees_lacking_and_shows_ties() {
+        let trainees: Vec<Row> = (0..4).map(|_| row(0, None, "fw")).collect();
+        // Lacked by: X0 2, X1 4, X2 3, X3 4, X4 0 (all have it), X5 3, X6 3, X7 3, X8 1.
+        let fw = framework_of(&[2, 0, 1, 0, 4, 1, 1, 1, 3]);
+        let s = summarise(&[fw], &trainees);
+        let listed: Vec<(&str, usize, usize, usize)> = s
+            .teach_next
+            .iter()
+            .map(|t| (t.id.as_str(), t.lacking, t.rank, t.tied))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("X1", 4, 1, 2),
+                ("X3", 4, 1, 2),
+                ("X2", 3, 3, 4),
+                ("X5", 3, 3, 4),
+                ("X6", 3, 3, 4),
+            ]
+        );
+        assert_eq!(
+            s.teach_next_more_tied, 1,
+            "X7 shares rank 3 but is not listed"
+        );
+        assert!(s.teach_next.iter().all(|t| t.of == 4));
+    }
+
+    #[test]
+    fn teach_next_leaves_out_what_everyone_has() {
+        let trainees: Vec<Row> = (0..2).map(|_| row(0, None, "fw")).collect();
+        let s = summarise(&[framework_of(&[2, 2, 1])], &trainees);
+        assert_eq!(s.teach_next.len(), 1);
+        assert_eq!((s.teach_next[0].rank, s.teach_next[0].tied), (1, 1));
+        assert_eq!(s.teach_next_more_tied, 0);
+    }
+
+    #[test]
+    fn deadline_bands_are_exact_at_their_edges() {
+        let today = date(2026, 1, 15);
+        assert_eq!(band(date(2026, 1, 14), today), Band::Passed);
+        assert_eq!(band(today, today), Band::Today);
+        assert_eq!(band(date(2026, 1, 16), today), Band::Within);
+        assert_eq!(band(date(2026, 7, 15), today), Band::Within);
+        assert_eq!(band(date(2026, 7, 16), today), Band::Later);
+        let at = |d: &str, covered: usize| risks(&row(covered, Some(d), "npq-senco-2023"), today);
+        assert!(
+            at("2026-01-15", 10)[0].contains("is today"),
+            "{:?}",
+            at("2026-01-15", 10)
+        );
+        assert!(at("2026-01-15", 30)[0].contains("is today"));
+        assert!(at("2026-01-15", 49).is_empty(), "complete on the day");
+        assert!(at("2026-01-16", 10)[0].contains("within 6 months"));
+        assert!(at("2026-07-15", 10)[0].contains("within 6 months"));
+        assert!(at("2026-07-16", 10).is_empty());
     }
 
     #[test]

@@ -487,21 +487,48 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "{BOLD}Covered by the fewest trainees (teach next):{BOLD:#}"
+            "{BOLD}Teach next{BOLD:#} {DIM}({}){DIM:#}:",
+            s.teach_next_rule
         )?;
+        let rank_w = width(s.teach_next.iter().map(|t| t.rank.to_string().len() + 1), 2);
         for t in &s.teach_next {
-            let title: String = t.title.chars().take(60).collect();
+            let title: String = t.title.chars().take(56).collect();
             let cut = if title.len() < t.title.len() {
                 "…"
             } else {
                 ""
             };
+            let rank = if t.tied > 1 {
+                format!("={}", t.rank)
+            } else {
+                t.rank.to_string()
+            };
             writeln!(
                 out,
-                "  {:<7} {:>3} of {:<3} {title}{cut}",
-                t.id, t.covered_by, t.of
+                "  {rank:>rank_w$}  {:<7} lacked by {:>3} of {:<3} {title}{cut}",
+                t.id, t.lacking, t.of
             )?;
         }
+        if let Some(last) = s.teach_next.last()
+            && s.teach_next_more_tied > 0
+        {
+            writeln!(
+                out,
+                "  {DIM}… and {} more tied at ={} (lacked by {} of {}): see the matrix, or --format csv{DIM:#}",
+                s.teach_next_more_tied, last.rank, last.lacking, last.of
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{DIM}Columns:{DIM:#}")?;
+    let legend_w = width(
+        crate::tutor::cohort::COLUMN_LEGEND
+            .iter()
+            .map(|(c, _)| c.len()),
+        0,
+    );
+    for (column, meaning) in crate::tutor::cohort::COLUMN_LEGEND {
+        writeln!(out, "  {DIM}{column:<legend_w$}  {meaning}{DIM:#}")?;
     }
     if !cohort.skipped.is_empty() {
         writeln!(out)?;

@@ -59,6 +59,14 @@ struct Page<'a> {
     cohort: &'a Cohort,
     rows: Vec<TraineeRow<'a>>,
     matrices: Vec<Matrix<'a>>,
+    /// What each column counts, one line each.
+    legend: Vec<Legend>,
+}
+
+#[derive(Serialize)]
+struct Legend {
+    column: &'static str,
+    meaning: &'static str,
 }
 
 /// Where each trainee's portfolio is built inside the dashboard, by trainee index.
@@ -163,6 +171,10 @@ fn write(
                     href: r.href.clone(),
                     ..*r
                 })
+                .collect(),
+            legend: crate::tutor::cohort::COLUMN_LEGEND
+                .iter()
+                .map(|&(column, meaning)| Legend { column, meaning })
                 .collect(),
             matrices: if view == "matrix" {
                 matrices(cohort, &hrefs)

@@ -868,7 +868,7 @@ fn deadline_is_printed_when_appointed_is_set() {
     let dir = appointed("2024-01-08");
     let out = check_text(dir.path()).stdout;
     assert!(
-        out.contains("Deadline:  2027-01-08 (third anniversary of appointment on 2024-01-08; SEND Regulations 2014, reg 49)"),
+        out.contains("Deadline:  2027-01-08 (358 days left; third anniversary of appointment on 2024-01-08; SEND Regulations 2014, reg 49)"),
         "{out}"
     );
     assert!(

@@ -80,14 +80,22 @@ fn a_broken_portfolio_does_not_stop_the_cohort() {
     assert!(sian.at_risk.is_empty() && c.trainees[1].at_risk.is_empty());
     assert_eq!(c.summary.at_risk, 1);
 
-    // B9.4 is covered by Rhys and Siân; the least covered come first.
+    // B9.4 is covered by Rhys and Siân; those all three lack come first, as a tie.
     assert_eq!(fw.indicators[at("B9.4")].covered_by, 2);
     assert_eq!(c.summary.teach_next.len(), cohort::TEACH_NEXT);
+    let lacked_by_all = fw.indicators.iter().filter(|i| i.covered_by == 0).count();
     assert!(
-        c.summary
-            .teach_next
-            .iter()
-            .all(|t| t.covered_by == 0 && t.of == 3)
+        lacked_by_all > cohort::TEACH_NEXT,
+        "the fixture has a long tie"
+    );
+    assert!(c.summary.teach_next.iter().all(|t| t.covered_by == 0
+        && t.of == 3
+        && t.lacking == 3
+        && t.rank == 1
+        && t.tied == lacked_by_all));
+    assert_eq!(
+        c.summary.teach_next_more_tied,
+        lacked_by_all - cohort::TEACH_NEXT
     );
 }
 
@@ -124,6 +132,20 @@ fn text_table_and_exit_code() {
         ["2/21", "4/24", "0/4", "6/49", "2", "1", "2027-01-08"]
     );
     assert!(text.contains("Zoë Ellis: deadline 2026-06-01 is within 6 months"));
+    let tie = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("=1  A1.3"))
+        .expect("a tied rank is marked =");
+    assert!(tie.contains("lacked by   3 of 3"), "{tie}");
+    assert!(
+        text.contains("more tied at =1 (lacked by 3 of 3)"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("Assessed") && l.contains("can exceed Covered")),
+        "every column has a legend line: {text}"
+    );
     assert!(
         text.lines()
             .any(|l| l.starts_with("broken") && l.contains("could not read"))

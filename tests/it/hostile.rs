@@ -1147,7 +1147,7 @@ fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
         harness::NASENCO
     )));
     assert!(
-        err.contains("portfolio.toml:4:1: unknown field `author`, expected one of `title`, `trainee`, `framework`, `evidence`, `appointed`"),
+        err.contains("portfolio.toml:4:1: unknown key `author` in [portfolio]; expected one of `title`, `trainee`, `framework`, `evidence`, `appointed`"),
         "{err}"
     );
     let err = cannot_run(Some(&format!(
@@ -1155,14 +1155,15 @@ fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
         harness::NASENCO
     )));
     assert!(
-        err.contains("unknown field `min_evidnce`, expected one of `min_evidence`"),
+        err.contains("unknown key `min_evidnce` in [rules]; expected one of `min_evidence`"),
         "{err}"
     );
+    assert!(err.contains("help: did you mean `min_evidence`?"), "{err}");
     // A setting written above `[portfolio]` (or with no table at all) is told where it goes.
     let err = cannot_run(Some("framework = \"nasenco-2014\"\n"));
     assert!(
         err.contains(
-            "portfolio.toml:1:1: unknown field `framework`, expected `portfolio` or `rules`"
+            "portfolio.toml:1:1: unknown key `framework` at the top level; expected `portfolio`, `rules`"
         ),
         "{err}"
     );
@@ -1170,6 +1171,33 @@ fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
         err.contains(
             "help: `framework` belongs in the [portfolio] table: put a line `[portfolio]` above it"
         ),
+        "{err}"
+    );
+}
+
+#[test]
+fn portfolio_toml_problems_are_reported_all_at_once() {
+    let err = cannot_run(Some(
+        "[portfolio]\nframwork = \"nasenco-2014\"\nappointed = \"2024-09-01\"\n\n[rules]\nmin_evidence = 0\n",
+    ));
+    assert!(err.contains("portfolio.toml has 4 problems:"), "{err}");
+    for (place, what) in [
+        (":1:2: ", "[portfolio] has no `framework`"),
+        (":2:1: ", "unknown key `framwork` in [portfolio]"),
+        (
+            ":3:13: ",
+            "`portfolio.appointed` must be a date, not string",
+        ),
+        (":6:16: ", "`rules.min_evidence` must be at least 1"),
+    ] {
+        assert!(
+            err.contains(&format!("portfolio.toml{place}{what}")),
+            "{what}: {err}"
+        );
+    }
+    assert!(err.contains("help: did you mean `framework`?"), "{err}");
+    assert!(
+        err.contains("help: expected a date without quotes, e.g. 2024-09-01"),
         "{err}"
     );
 }

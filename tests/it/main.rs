@@ -5,10 +5,13 @@
 mod harness;
 mod oracles;
 
+mod answers;
 mod build;
 mod check;
+mod cli_habits;
 mod cohort;
 mod coverage_prop;
+mod docs;
 mod framework_data;
 mod hostile;
 mod incremental;
@@ -17,6 +20,7 @@ mod interrupt;
 mod obsidian;
 mod pack;
 mod privacy;
+mod reflection;
 mod review;
 mod robustness;
 mod scaffold;
