@@ -92,6 +92,21 @@ pub fn discover(
             let path = entry.path();
             let kind = entry.file_type();
             if kind.is_file() && is_evidence_name(path) {
+                let name = entry.file_name().to_string_lossy();
+                let stem = name.rsplit_once('.').map_or(&*name, |(s, _)| s);
+                if stem.len() + ".html".len() > 255 {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            crate::error::Code::LongFileName,
+                            format!(
+                                "the file name is {} bytes, too long for its page's name; the page gets a shortened name",
+                                name.len()
+                            ),
+                        )
+                        .in_file(relative(root, path))
+                        .with_help("give the file a shorter name (links to it by name then keep working)"),
+                    );
+                }
                 found.push(Found {
                     path: path.to_path_buf(),
                     rel: relative(root, path),
@@ -159,7 +174,14 @@ fn walk_problem(err: &walkdir::Error) -> (String, &'static str) {
     }
 }
 
-/// Does a link resolve to somewhere inside the portfolio? A dangling link does not.
+/// Does a link resolve to somewhere inside the portfolio, and not into a hidden folder
+/// (`.senco/`, `.git`)? A dangling link does not.
 pub fn stays_inside(path: &Path, canonical_root: &Path) -> bool {
-    std::fs::canonicalize(path).is_ok_and(|target| target.starts_with(canonical_root))
+    std::fs::canonicalize(path).is_ok_and(|target| {
+        target.strip_prefix(canonical_root).is_ok_and(|inside| {
+            !inside
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        })
+    })
 }

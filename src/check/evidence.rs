@@ -98,29 +98,7 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Reads an evidence file, refusing one larger than [`MAX_FILE_BYTES`] (with
 /// [`std::io::ErrorKind::FileTooLarge`]) before reading any of it.
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let too_large = |size: u64| {
-        std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "file is {} MB; senco reads evidence files of up to {} MB",
-                size.div_ceil(1 << 20),
-                MAX_FILE_BYTES >> 20
-            ),
-        )
-    };
-    let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(too_large(size));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    // The file may grow while it is read.
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
+    crate::util::fs::read_capped(path, MAX_FILE_BYTES, "evidence files")
 }
 
 /// The record and diagnostic for a file that could not be read.

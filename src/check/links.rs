@@ -82,7 +82,6 @@ pub type Links = BTreeMap<(LinkKind, String), Target>;
 
 /// What the resolver knows of the portfolio: its root and its evidence files.
 pub struct Index {
-    root: PathBuf,
     canonical_root: PathBuf,
     by_path: HashMap<RelPath, usize>,
     /// Lower-cased file stems, paths without extension and titles, for `[[name]]` links.
@@ -109,7 +108,6 @@ impl Index {
             }
         }
         Index {
-            root: root.to_path_buf(),
             canonical_root,
             by_path,
             by_name,
@@ -134,11 +132,12 @@ impl Index {
     }
 
     /// Whether `path` is a regular, visible file that stays inside the portfolio once
-    /// symlinks are followed.
+    /// symlinks are followed: the one containment rule, [`crate::util::fs::resolve_inside`].
     fn attachment(&self, path: &RelPath) -> Result<(), Broken> {
-        match std::fs::canonicalize(path.under(&self.root)) {
-            Ok(real) if !real.starts_with(&self.canonical_root) => Err(Broken::Escapes),
-            Ok(real) if real.is_file() && !path.is_hidden() => Ok(()),
+        use crate::util::fs::{Refusal, resolve_inside};
+        match resolve_inside(&self.canonical_root, path.as_str()) {
+            Ok(real) if real.is_file() => Ok(()),
+            Err(Refusal::Outside) => Err(Broken::Escapes),
             _ => Err(Broken::Missing),
         }
     }
@@ -266,10 +265,25 @@ pub fn resolve_all(
 
 /// The diagnostic for a link that leads nowhere, if it is one to report.
 fn problem(link: &LinkRef, target: &Target) -> Option<Diagnostic> {
+    let dest = link.dest.trim();
+    if let (LinkKind::Image, Target::External(url)) = (link.kind, target)
+        && !url.to_ascii_lowercase().starts_with("mailto:")
+    {
+        // Fetching it when a page opens would tell its server who reads the portfolio,
+        // and when.
+        return Some(
+            Diagnostic::new(
+                Code::RemoteImage,
+                format!("image `{dest}` is on the internet; it is shown as a link, never loaded"),
+            )
+            .with_help(
+                "save the image into the portfolio beside this evidence and link to the copy",
+            ),
+        );
+    }
     let Target::Broken(why) = target else {
         return None;
     };
-    let dest = link.dest.trim();
     let d = match (link.kind, why) {
         (LinkKind::Html, _) | (_, Broken::Empty | Broken::Scheme) => return None,
         (LinkKind::Wiki, _) => Diagnostic::new(

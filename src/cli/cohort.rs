@@ -26,6 +26,10 @@ pub struct Args {
     /// With --format html: replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
+    /// The tutor's theme folder for the dashboard and the trainees' pages (default: the
+    /// built-in theme; a trainee's own theme/ is never used here).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<std::path::PathBuf>,
     /// No progress bar and no "wrote"/"built" line; the report itself is still printed.
     #[arg(short, long)]
     quiet: bool,
@@ -55,7 +59,16 @@ pub fn run(args: &Args) -> Outcome {
     let progress = || bar.inc(1);
     if let (Some(out), Format::Html) = (&args.output, format) {
         let (cohort, pages) = senco::tutor::dashboard::build(
-            &members, skipped, today, &progress, &args.dir, out, args.force,
+            &members,
+            skipped,
+            today,
+            &progress,
+            &senco::tutor::dashboard::Destination {
+                cohort_dir: &args.dir,
+                out,
+                force: args.force,
+                theme_dir: args.theme.as_deref(),
+            },
         )?;
         bar.finish_and_clear();
         if args.quiet {

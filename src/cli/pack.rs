@@ -22,6 +22,10 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    /// The provider's theme folder for the packed pages (default: the built-in theme; a
+    /// portfolio's own theme/ is never used in a pack).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
     /// With --anonymise, keep office documents, PDFs and archives, whose metadata senco
     /// cannot check (refused otherwise).
     #[arg(long)]
@@ -38,6 +42,7 @@ pub fn run(args: &Args) -> Outcome {
         anonymise: args.anonymise,
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
+        theme: args.theme.clone(),
         allow_attachments: args.allow_attachments,
         check: args.check.options()?,
     };

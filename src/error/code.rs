@@ -57,6 +57,10 @@ codes! {
     LinkOutsidePortfolio = "link-outside-portfolio", Warning, "checking.md";
     /// A link in evidence to a file or page that is not in the portfolio.
     BrokenLink = "broken-link", Warning, "checking.md";
+    /// An image on the internet: shown as a link, never loaded.
+    RemoteImage = "remote-image", Warning, "checking.md";
+    /// A file name too long for its page's name: the page gets a shortened one.
+    LongFileName = "long-file-name", Warning, "checking.md";
     // Evidence files: front matter and tags.
     /// Front matter opened and never closed.
     FrontMatterUnclosed = "front-matter-unclosed", Error, "checking.md";

@@ -193,6 +193,14 @@ pub struct Framework {
     lookup: HashMap<String, NodeId>,
 }
 
+/// The largest framework file read (the built-in ones are about 100 kB).
+pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
+
+/// Whether `spec` names a built-in framework (by id or short name).
+pub fn is_builtin(spec: &str) -> bool {
+    builtin_json(spec).is_some()
+}
+
 impl Framework {
     /// The framework `spec` names (an id or a path), else that of the portfolio in `dir`,
     /// else NASENCO.
@@ -206,11 +214,37 @@ impl Framework {
         }
     }
 
-    /// Loads every framework a portfolio lists and puts them side by side.
+    /// Loads the framework a portfolio names: a built-in id, or a JSON file that, with
+    /// symlinks followed, lies inside the portfolio folder `root` (and not in a hidden
+    /// folder). A tutor's own framework file is named on the command line instead.
+    pub fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
+        if let Some(json) = builtin_json(spec) {
+            return Framework::from_json(json, &format!("built-in framework `{spec}`"));
+        }
+        let canonical_root = std::fs::canonicalize(root).map_err(|e| {
+            FatalError::invalid(format!(
+                "cannot open portfolio folder {}: {e}",
+                root.display()
+            ))
+        })?;
+        match crate::util::fs::resolve_inside(&canonical_root, spec) {
+            Ok(real) => Framework::from_path(&real),
+            Err(crate::util::fs::Refusal::Missing) => Framework::resolve(spec, root),
+            Err(why) => Err(FatalError::invalid(format!(
+                "framework file `{spec}` is not read: {why}"
+            ))
+            .with_help(
+                "copy the framework JSON file into the portfolio folder and name it relative to portfolio.toml",
+            )),
+        }
+    }
+
+    /// Loads every framework a portfolio lists (each by [`Framework::resolve_in_portfolio`])
+    /// and puts them side by side.
     pub fn resolve_all(specs: &[String], base: &Path) -> Result<Framework, FatalError> {
         let frameworks = specs
             .iter()
-            .map(|spec| Framework::resolve(spec, base))
+            .map(|spec| Framework::resolve_in_portfolio(spec, base))
             .collect::<Result<Vec<_>, _>>()?;
         Framework::combine(frameworks)
     }
@@ -316,12 +350,13 @@ impl Framework {
     }
 
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
-        let json = std::fs::read_to_string(path).map_err(|e| {
-            FatalError::io(
-                format!("cannot read framework file {}: {e}", path.display()),
-                e,
-            )
-        })?;
+        let json = crate::util::fs::read_text_capped(path, MAX_FRAMEWORK_BYTES, "framework files")
+            .map_err(|e| {
+                FatalError::io(
+                    format!("cannot read framework file {}: {e}", path.display()),
+                    e,
+                )
+            })?;
         Framework::from_json(&json, &path.display().to_string())
     }
 

@@ -106,7 +106,11 @@ impl Portfolio {
                 ),
             );
         }
-        let text = match std::fs::read(&config_path) {
+        let text = match crate::util::fs::read_capped(
+            &config_path,
+            crate::util::fs::MAX_CONFIG_BYTES,
+            "portfolio.toml files",
+        ) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
                 FatalError::invalid(format!("{} is not valid UTF-8", config_path.display()))
                     .with_help("re-save it as UTF-8")
@@ -198,6 +202,20 @@ impl Portfolio {
                 config_path.display()
             ))
             .with_help("write e.g. `framework = \"nasenco-2014\"` or `framework = [\"nasenco-2014\", \"teachers-standards-2011\"]`"));
+        }
+        for spec in frameworks
+            .iter()
+            .filter(|f| !crate::model::framework::is_builtin(f))
+        {
+            check_inside(spec).map_err(|why| {
+                FatalError::invalid(format!(
+                    "{}: framework file `{spec}` {why}",
+                    config_path.display()
+                ))
+                .with_help(
+                    "a portfolio's framework is built in (\"nasenco-2014\", \"npq-senco-2023\") or a JSON file inside the portfolio folder; copy the file in and name it relative to portfolio.toml",
+                )
+            })?;
         }
         let title = section
             .title
@@ -292,7 +310,7 @@ fn check_limits(limits: &std::collections::BTreeMap<String, usize>) -> Result<()
 /// Rejects paths that would leave the portfolio folder.
 fn check_inside(dir: &str) -> Result<(), &'static str> {
     let path = Path::new(dir);
-    if path.is_absolute() {
+    if path.is_absolute() || dir.starts_with(['/', '\\']) || dir.as_bytes().get(1) == Some(&b':') {
         return Err("is an absolute path");
     }
     if path

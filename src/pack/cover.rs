@@ -16,10 +16,11 @@ caption{font-weight:bold;text-align:left}dt{font-weight:bold}.num{text-align:rig
 .scroll{overflow:auto}.visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
 
 fn page(title: &str, body: &str) -> String {
-    format!(
+    let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
         escape(title)
-    )
+    );
+    crate::render::policy::apply(&html, crate::render::policy::FILES)
 }
 
 /// Who the sheet is about, as printed: the candidate number, and the name unless anonymised.

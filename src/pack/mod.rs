@@ -57,6 +57,9 @@ pub struct PackOptions {
     pub allow_findings: bool,
     /// Candidate number of the first portfolio; the next ones count up from it.
     pub first_candidate: Option<String>,
+    /// The provider's theme folder; without it the built-in theme. A trainee's own
+    /// `theme/` is never used in a pack: it is their code, and the pack is for examiners.
+    pub theme: Option<PathBuf>,
     /// In an anonymised pack, keep office documents and PDFs (whose metadata senco
     /// cannot check) rather than refuse them.
     pub allow_attachments: bool,
@@ -184,6 +187,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
         .into());
     }
     let candidates = candidate_numbers(options, roots.len())?;
+    let theme = crate::render::theme::load(options.theme.as_deref())?;
     let mut refused = Vec::new();
     let mut trainees = Vec::new();
     let mut folders = std::collections::BTreeSet::new();
@@ -235,7 +239,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             privacy_warnings: warnings,
             entries: Vec::new(),
         };
-        part.entries = first_entries(&part, options.anonymise)?;
+        part.entries = first_entries(&part, options.anonymise, &theme)?;
         trainees.push(part);
     }
     if !refused.is_empty() {
@@ -254,7 +258,11 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
 }
 
 /// `cover.html` and `coverage.json` of one trainee.
-fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, FatalError> {
+fn first_entries(
+    part: &TraineePart,
+    anonymise: bool,
+    theme: &crate::render::theme::Theme,
+) -> Result<Vec<Entry>, FatalError> {
     let mut check = part.check.clone();
     if anonymise {
         check.portfolio.trainee = None;
@@ -266,7 +274,7 @@ fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, Fata
         Entry::new("cover.html", cover::cover_html(part, anonymise)),
         Entry::new("coverage.json", json),
     ];
-    entries.extend(html_entries(&check)?);
+    entries.extend(html_entries(&check, theme)?);
     Ok(entries)
 }
 
@@ -284,7 +292,10 @@ const WORK_PREFIX: &str = "senco-pack-";
 
 /// The built HTML portfolio under `site/`, and the same portfolio as one self-contained
 /// file, `portfolio.html`, whose non-image attachments link into `site/files/`.
-fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
+fn html_entries(
+    check: &Check,
+    theme: &crate::render::theme::Theme,
+) -> Result<Vec<Entry>, FatalError> {
     // Named after this process, so the next pack removes what a killed one left.
     let temp = std::env::temp_dir();
     crate::util::atomic::remove_leftovers(&temp, WORK_PREFIX);
@@ -299,8 +310,9 @@ fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
             )
         })?;
     let out = work.path().join("site");
-    crate::render::build(
+    crate::render::build_with_theme(
         check,
+        theme,
         &crate::render::BuildOptions {
             out: out.clone(),
             force: true,
@@ -320,9 +332,7 @@ fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
         let rel = crate::check::discover::relative(&out, entry.path());
         entries.push(Entry::new(format!("site/{rel}"), bytes));
     }
-    let theme_dir = check.portfolio.root.join("theme");
-    let theme = crate::render::theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))?;
-    let single = crate::render::single::render(check, &theme, "site/")?;
+    let single = crate::render::single::render(check, theme, "site/")?;
     entries.push(Entry::new("portfolio.html", single));
     Ok(entries)
 }

@@ -10,6 +10,7 @@
 pub mod html;
 pub mod output;
 pub mod pages;
+pub mod policy;
 pub mod single;
 pub mod site;
 pub mod theme;
@@ -54,15 +55,25 @@ pub fn default_out(root: &Path) -> PathBuf {
     root.join("site")
 }
 
-/// Builds the site for a checked portfolio.
+/// Builds the site for a checked portfolio, in the portfolio's own theme.
 pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError> {
     let theme = load_theme(&check.portfolio.root)?;
+    build_with_theme(check, &theme, options)
+}
+
+/// Builds the site for a checked portfolio in `theme`: the built-in one or one the tutor
+/// or provider chose, never the portfolio's own (see [`theme`]).
+pub fn build_with_theme(
+    check: &Check,
+    theme: &theme::Theme,
+    options: &BuildOptions,
+) -> Result<Built, FatalError> {
     let site = site::SiteMap::new(
         &check.portfolio.root,
         &check.portfolio.evidence_dirs,
         &check.evidence,
     );
-    Ok(write_staged(check, &theme, &site, options, None)?.0)
+    Ok(write_staged(check, theme, &site, options, None)?.0)
 }
 
 /// A finished build, kept so that the next one renders only the pages a change can
@@ -120,8 +131,7 @@ pub fn rebuild(
 }
 
 fn load_theme(root: &Path) -> Result<theme::Theme, FatalError> {
-    let theme_dir = root.join("theme");
-    theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))
+    theme::of_portfolio(root)
 }
 
 /// Writes the site into a temporary folder and swaps it in when complete.
@@ -419,7 +429,11 @@ fn write_site(
         let file = format!("files/{rel}");
         match previous_attachments {
             Some((out, kept)) if kept.contains(rel) => output::link_file(out, dir, &file)?,
-            _ => output::copy_file(&site.root().join(rel), dir, &file)?,
+            _ => match site.attachment_path(rel) {
+                Some(real) => output::copy_file(&real, dir, &file)?,
+                // Checked when linked; gone or swapped for a link out since: not copied.
+                None => continue,
+            },
         }
     }
     output::write_file(dir, output::MARKER, output::MARKER_TEXT.as_bytes())?;

@@ -231,9 +231,24 @@ pub fn link_file(from_dir: &Path, dir: &Path, rel: &str) -> Result<(), FatalErro
     }
 }
 
+/// Copies the regular file `from` to `dir/rel`, at most
+/// [`crate::util::fs::MAX_ATTACHMENT_BYTES`]: a named pipe or device is refused, never read.
 pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
     let path = dir.join(rel);
-    in_folder(&path, || std::fs::copy(from, &path).map(|_| ()))?.map_err(|e| {
+    let copy = || -> std::io::Result<()> {
+        let cap = crate::util::fs::MAX_ATTACHMENT_BYTES;
+        let (file, size) = crate::util::fs::open_regular(from)?;
+        if size > cap {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("it is over {} MB, the most senco copies", cap >> 20),
+            ));
+        }
+        let mut out = std::fs::File::create(&path)?;
+        std::io::copy(&mut std::io::Read::take(file, cap), &mut out)?;
+        Ok(())
+    };
+    in_folder(&path, copy)?.map_err(|e| {
         atomic::write_error(
             format!("cannot copy {} into the site", from.display()),
             &path,

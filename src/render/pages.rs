@@ -89,11 +89,12 @@ fn render<T: Serialize>(
     let context = tera::Context::from_serialize(page).map_err(|e| {
         FatalError::invalid(format!("cannot prepare page data for {template}: {e}"))
     })?;
-    theme.tera.render(template, &context).map_err(|e| {
+    let html = theme.tera.render(template, &context).map_err(|e| {
         FatalError::invalid(format!("theme template {template} failed: {e}")).with_help(
             "fix the template in your theme/ folder, or remove it to use the built-in one",
         )
-    })
+    })?;
+    Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
 #[derive(Serialize)]

@@ -101,10 +101,11 @@ pub fn render(
     let context = tera::Context::from_serialize(&data).map_err(|e| {
         FatalError::invalid(format!("cannot prepare the single-file portfolio: {e}"))
     })?;
-    theme
+    let html = theme
         .tera
         .render("single.html", &context)
-        .map_err(|e| FatalError::invalid(format!("theme template single.html failed: {e}")))
+        .map_err(|e| FatalError::invalid(format!("theme template single.html failed: {e}")))?;
+    Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
 fn anchor_tree(node: &mut TreeNode) {
@@ -114,7 +115,9 @@ fn anchor_tree(node: &mut TreeNode) {
     }
 }
 
-/// An image attachment as a `data:` URL; `None` for one that is not inlined.
+/// An image attachment as a `data:` URL, read through the containment rule (decoded,
+/// symlinks followed, inside the portfolio, not hidden, regular, capped); `None` for one
+/// that is not inlined.
 fn inline_image(rel: &RelPath, root: &std::path::Path) -> Option<String> {
     let mime = match rel
         .file_name()
@@ -130,7 +133,14 @@ fn inline_image(rel: &RelPath, root: &std::path::Path) -> Option<String> {
         "svg" => return None, // SVG can carry script: it stays a linked file, never inlined.
         _ => return None,
     };
-    let bytes = std::fs::read(rel.under(root)).ok()?;
+    let canonical_root = std::fs::canonicalize(root).ok()?;
+    let bytes = crate::util::fs::read_inside(
+        &canonical_root,
+        rel.as_str(),
+        crate::util::fs::MAX_ATTACHMENT_BYTES,
+        "images",
+    )
+    .ok()?;
     use base64::Engine as _;
     let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
     Some(format!("data:{mime};base64,{data}"))

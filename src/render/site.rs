@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub struct SiteMap {
     root: PathBuf,
+    canonical_root: PathBuf,
     /// Page path (relative to the site root) of each evidence file, by index.
     pages: Vec<String>,
     by_source: HashMap<String, usize>,
@@ -34,10 +35,10 @@ impl SiteMap {
                 .and_then(|s| e.path.strip_prefix(s))
                 .unwrap_or(&e.path);
             let stem = inner.rsplit_once('.').map_or(inner, |(s, _)| s);
-            let mut page = format!("evidence/{stem}.html");
+            let mut page = short_page(&format!("evidence/{stem}.html"));
             if taken.contains_key(&page) {
                 // x.md and x.markdown side by side: keep the extension in the second.
-                page = format!("evidence/{inner}.html");
+                page = short_page(&format!("evidence/{inner}.html"));
             }
             taken.insert(page.clone(), i);
             pages.push(page);
@@ -48,6 +49,7 @@ impl SiteMap {
         }
         SiteMap {
             root: root.to_path_buf(),
+            canonical_root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
             pages,
             by_source,
             by_name,
@@ -87,6 +89,12 @@ impl SiteMap {
         )
     }
 
+    /// The real path of attachment `rel`, if the one containment rule
+    /// ([`crate::util::fs::resolve_inside`]) still lets it through when it is copied.
+    pub fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
+        crate::util::fs::resolve_inside(&self.canonical_root, rel).ok()
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -100,6 +108,35 @@ impl SiteMap {
     pub fn up(&self, page: &str) -> String {
         "../".repeat(self.depth(page))
     }
+}
+
+/// The longest page file name written: file systems allow 255 bytes per name.
+pub const MAX_PAGE_NAME: usize = 255;
+
+/// `page` with each name in it that is over [`MAX_PAGE_NAME`] bytes shortened the same
+/// way every time: its start, then `-` and 16 hex digits of the SHA-256 of the whole
+/// name, keeping `.html`.
+pub fn short_page(page: &str) -> String {
+    if page.split('/').all(|part| part.len() <= MAX_PAGE_NAME) {
+        return page.to_string();
+    }
+    page.split('/')
+        .map(|part| {
+            if part.len() <= MAX_PAGE_NAME {
+                return part.to_string();
+            }
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(part.as_bytes());
+            let hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let suffix = if part.ends_with(".html") { ".html" } else { "" };
+            let mut keep = MAX_PAGE_NAME - 1 - hash.len() - suffix.len() - 40;
+            while !part.is_char_boundary(keep) {
+                keep -= 1;
+            }
+            format!("{}-{hash}{suffix}", &part[..keep])
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 pub fn outcome_path(framework: &Framework, node: usize) -> String {
@@ -130,6 +167,23 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_page_names_are_shortened_the_same_way_each_time() {
+        let long = format!("evidence/{}.html", "é".repeat(126));
+        let short = short_page(&long);
+        assert!(
+            short.split('/').all(|p| p.len() <= MAX_PAGE_NAME),
+            "{short}"
+        );
+        assert!(short.ends_with(".html") && short.starts_with("evidence/é"));
+        assert_eq!(short, short_page(&long));
+        assert_ne!(
+            short,
+            short_page(&format!("evidence/{}x.html", "é".repeat(126)))
+        );
+        assert_eq!(short_page("evidence/a.html"), "evidence/a.html");
+    }
 
     #[test]
     fn percent_decoding_never_splits_a_character() {

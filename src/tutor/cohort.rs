@@ -312,10 +312,6 @@ pub const COLUMN_LEGEND: &[(&str, &str)] = &[
         "Deadline",
         "third anniversary of appointment (reg 49), from `appointed` in portfolio.toml",
     ),
-    (
-        "Last evidence",
-        "date of the newest evidence, and where it came from: date: front matter, git commits or file times",
-    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

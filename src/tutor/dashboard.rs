@@ -86,28 +86,48 @@ fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
         .collect()
 }
 
+/// Where [`build`] writes the dashboard, and in which theme.
+#[derive(Clone, Copy)]
+pub struct Destination<'a> {
+    /// The cohort folder (the output may not be inside a portfolio of it).
+    pub cohort_dir: &'a Path,
+    /// The dashboard's folder.
+    pub out: &'a Path,
+    /// Replace `out` even if senco did not create it.
+    pub force: bool,
+    /// The tutor's theme folder; `None`: the built-in theme.
+    pub theme_dir: Option<&'a Path>,
+}
+
 /// Reads the cohort (as [`cohort::read`] does, `progress` after each member) and builds
 /// the dashboard into `out`, with each readable trainee's portfolio built from the same
 /// check that made the trainee's row, so the two always agree. `out` is replaced only
 /// when everything was written. Returns the cohort and the number of pages written.
+/// Every page, the trainees' portfolios included, is in the built-in theme or the one in
+/// `theme_dir` the tutor chose: never a trainee's own `theme/`, which is their code.
 pub fn build(
     members: &[Member],
     skipped: Vec<Skipped>,
     today: Date,
     progress: &(dyn Fn() + Sync),
-    cohort_dir: &Path,
-    out: &Path,
-    force: bool,
+    to: &Destination<'_>,
 ) -> Result<(Cohort, usize), FatalError> {
-    let theme = &crate::render::theme::load(None)?;
+    let Destination {
+        cohort_dir,
+        out,
+        force,
+        theme_dir,
+    } = *to;
+    let theme = &crate::render::theme::load(theme_dir)?;
     output::check_target(cohort_dir, &[], out, force)?;
     let staging = Staging::create(out)?;
     let built = Mutex::new(Ok(0));
     // Each site is built as soon as its member is checked, under a name by member index;
     // the final names need every trainee's name, known only once all are read.
     let cohort = cohort::read_with(members, skipped, today, progress, &|index, check| {
-        let site = crate::render::build(
+        let site = crate::render::build_with_theme(
             check,
+            theme,
             &crate::render::BuildOptions {
                 out: staging.path().join(member_dir(index)),
                 force: true,
@@ -216,6 +236,7 @@ fn write(
             .tera
             .render("cohort.html", &context)
             .map_err(|e| FatalError::invalid(format!("theme template cohort.html failed: {e}")))?;
+        let html = crate::render::policy::apply(&html, crate::render::policy::FILES);
         output::write_file(dir, file, html.as_bytes())?;
         pages += 1;
     }

@@ -45,7 +45,10 @@ pub fn write_in(
 }
 
 /// Checks the review against the portfolio and writes a new judgement file into
-/// `feedback_dir`, never replacing one.
+/// `feedback_dir`, never replacing one. The portfolio's own `feedback/` is entered
+/// without following a symlink (a trainee's `feedback` link to another trainee's folder
+/// is refused); a folder the tutor named is used as named. The file itself is never
+/// written through a link.
 pub fn write(
     portfolio: &Portfolio,
     framework: &Framework,
@@ -97,8 +100,15 @@ pub fn write(
     };
     let outcome_id = outcome.map(|n| framework.node(n).id.as_str());
     let text = judgement_text(evidence.as_ref(), outcome_id, review, assessor);
-    std::fs::create_dir_all(feedback_dir)
-        .map_err(|e| FatalError::io(format!("cannot create {}: {e}", feedback_dir.display()), e))?;
+    let own = portfolio.root.join(crate::check::judgement::FEEDBACK_DIR);
+    let (base, dirs): (&Path, &[&str]) = if feedback_dir == own {
+        (&portfolio.root, &[crate::check::judgement::FEEDBACK_DIR])
+    } else {
+        std::fs::create_dir_all(feedback_dir).map_err(|e| {
+            FatalError::io(format!("cannot create {}: {e}", feedback_dir.display()), e)
+        })?;
+        (feedback_dir, &[])
+    };
     let mut stem = review.date.to_string();
     if let Some((rel, _)) = &evidence {
         let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -118,9 +128,20 @@ pub fn write(
         } else {
             format!("{stem}-{n}.md")
         };
-        let path = feedback_dir.join(name);
-        if crate::util::atomic::write_new(&path, text.as_bytes())? {
-            return Ok(Written { path, notes });
+        match crate::util::fs::create_new_beneath(base, dirs, &name, text.as_bytes()) {
+            Ok(Some(path)) => return Ok(Written { path, notes }),
+            Ok(None) => {}
+            Err(e) => {
+                let path = feedback_dir.join(&name);
+                return Err(crate::util::atomic::write_error(
+                    format!("cannot write {}", path.display()),
+                    &path,
+                    &e,
+                )
+                .with_help(
+                    "judgements are written only into the portfolio's own feedback/ folder, never through a symbolic link; remove the link, or name a folder with --feedback",
+                ));
+            }
         }
     }
     Err(FatalError::refused(format!(

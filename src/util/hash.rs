@@ -16,6 +16,11 @@ impl Sha256 {
         Sha256(sha2::Sha256::digest(bytes).into())
     }
 
+    /// The digest a streaming hasher finished with.
+    pub fn from_digest(digest: [u8; 32]) -> Sha256 {
+        Sha256(digest)
+    }
+
     /// Reads 64 hexadecimal digits, in either case.
     pub fn from_hex(text: &str) -> Option<Sha256> {
         let text = text.as_bytes();

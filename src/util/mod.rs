@@ -1,7 +1,8 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
-//! ([`atomic`]), the hidden-file rule and written paths ([`fs`]), hashing ([`hash`]), portfolio-relative paths ([`path`]),
-//! did-you-mean suggestions ([`suggest`]), slugs and plurals ([`text`]), tie-aware
-//! ranking ([`rank`]) and opening a page in the browser ([`browser`]).
+//! ([`atomic`]), the hidden-file rule, written paths, the containment rule and capped
+//! reads ([`fs`]), hashing ([`hash`]), portfolio-relative paths ([`path`]), did-you-mean
+//! suggestions ([`suggest`]), slugs and plurals ([`text`]), tie-aware ranking ([`rank`])
+//! and opening a page in the browser ([`browser`]).
 
 pub mod atomic;
 pub mod browser;

@@ -791,6 +791,14 @@ fn assert_nothing_hostile(out: &Path) {
         let doc = page(out, &rel);
         // Evidence cannot take senco's anchors (`#main`, `#opening`, `#tag-N`).
         assert_unique_ids(&rel, &doc);
+        // The policy comes first in the head, before anything that could run or fetch.
+        let first = all(&doc, "head > *");
+        assert!(
+            first.first().is_some_and(|m| m.value().attr("http-equiv")
+                == Some("Content-Security-Policy")
+                && m.value().attr("content") == Some(senco::render::policy::FILES)),
+            "{rel}: the head does not start with the policy"
+        );
         // senco draws its own charts in SVG; evidence may not bring any.
         let foreign = all(
             &doc,
@@ -808,8 +816,10 @@ fn assert_nothing_hostile(out: &Path) {
                 e.html()
             );
             if name == "meta" {
+                // The one `http-equiv` is senco's own policy.
                 assert!(
-                    e.value().attr("http-equiv").is_none(),
+                    e.value().attr("http-equiv").is_none()
+                        || e.value().attr("content") == Some(senco::render::policy::FILES),
                     "{rel}: {}",
                     e.html()
                 );

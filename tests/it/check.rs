@@ -990,11 +990,9 @@ fn broken_framework_files_stop_the_check_with_a_clear_message() {
         ),
     ];
     for (file, message) in cases {
-        let framework = fixture("frameworks").join(file);
-        let dir = portfolio(&format!(
-            "[portfolio]\nframework = {}\n",
-            toml_string(&framework.display().to_string())
-        ));
+        // A portfolio's framework file lies inside it.
+        let dir = portfolio(&format!("[portfolio]\nframework = {}\n", toml_string(file)));
+        std::fs::copy(fixture("frameworks").join(file), dir.path().join(file)).unwrap();
         let err = cannot_run(dir.path());
         assert!(err.contains(message), "{file}: {err}");
     }
