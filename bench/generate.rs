@@ -311,7 +311,7 @@ fn write_portfolio(dir: &Path, files: usize, seed: u64, number: usize) -> std::i
             rng.pick(SUBJECTS),
             file + 1
         );
-        let stem = format!("{:05}-{}", file + 1, senco::render::html::slugify(&title));
+        let stem = format!("{:05}-{}", file + 1, senco::util::text::slug(&title));
         let text = evidence_file(&mut rng, kind, &title, &stems);
         let path: PathBuf = dir.join("evidence").join(folder).join(format!("{stem}.md"));
         if let Some(parent) = path.parent() {

@@ -71,7 +71,6 @@ fn render_page(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("portfolio-template");
     let records = vec![evidence::parse_bytes(YAML_FILE.as_bytes(), "evidence/a.md", &fw).0];
     let site = SiteMap::new(&root, &["evidence".to_string()], &records);
-    let vault = senco::check::vault::Index::new(Default::default(), &records, &[]);
     let body = match frontmatter::split(YAML_FILE) {
         Split::Found { body, .. } => &YAML_FILE[body],
         _ => YAML_FILE,
@@ -85,11 +84,13 @@ fn render_page(c: &mut Criterion) {
                     site: &site,
                     source: "evidence/a.md",
                     page: site.evidence_page(0),
+                    links: &records[0].links,
+                    mode: html::Mode::Site,
                     anchors: true,
-                    report: true,
                     title: Some(&records[0].title),
                     first_line: 7,
-                    vault: &vault,
+                    notes: &records,
+                    hard_breaks: false,
                     embedding: &[],
                 },
             )

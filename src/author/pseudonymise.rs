@@ -7,8 +7,9 @@
 //! new text is written atomically.
 
 use crate::check::privacy::Pseudonyms;
+use crate::error::Code;
 use crate::error::FatalError;
-use crate::error::diagnostic::{Diagnostic, SourceText};
+use crate::error::diagnostic::{Diagnostic, Severity, SourceText};
 use crate::model::portfolio::Portfolio;
 use std::path::{Path, PathBuf};
 
@@ -57,8 +58,8 @@ impl Plan {
         let files = self.rewrites.len();
         format!(
             "replace {names} name{} in {files} file{}",
-            if names == 1 { "" } else { "s" },
-            if files == 1 { "" } else { "s" }
+            crate::util::text::plural(names),
+            crate::util::text::plural(files)
         )
     }
 }
@@ -71,7 +72,7 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
         .find(|d| d.severity == crate::error::diagnostic::Severity::Error)
     {
         let at = problem.line.map(|l| format!(":{l}")).unwrap_or_default();
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "{}{at}: {}",
             crate::check::privacy::PSEUDONYMS_FILE,
             problem.message
@@ -79,7 +80,7 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
         .with_help(problem.help.clone().unwrap_or_default()));
     }
     if names.is_empty() {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::not_found(format!(
             "no names to replace: {} is missing or empty",
             crate::check::privacy::PSEUDONYMS_FILE
         ))
@@ -108,10 +109,11 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
         };
         if !names.find(&file.rel).is_empty() {
             result.left.push(
-                Diagnostic::warning(
-                    "real-name",
+                Diagnostic::new(
+                    Code::RealName,
                     "the file name holds a real name; it was not renamed",
                 )
+                .with_severity(Severity::Warning)
                 .in_file(&file.rel)
                 .with_help("rename the file yourself, and the links to it"),
             );
@@ -120,10 +122,11 @@ pub fn plan(portfolio: &Portfolio) -> Result<Plan, FatalError> {
         let source = SourceText::new(&before);
         for range in &rewritten.left {
             result.left.push(
-                Diagnostic::warning(
-                    "real-name",
+                Diagnostic::new(
+                    Code::RealName,
                     "a real name written through markup or escapes was not rewritten",
                 )
+                .with_severity(Severity::Warning)
                 .in_file(&file.rel)
                 .at(&source, range.clone())
                 .with_help("edit it by hand: rewriting it would break the formatting around it"),
@@ -149,25 +152,29 @@ pub fn apply(root: &Path, rewrites: &[Rewrite]) -> Result<Vec<PathBuf>, FatalErr
     let mut backups = Vec::new();
     for rewrite in rewrites {
         let current = crate::check::evidence::read_file(&rewrite.path)
-            .map_err(|e| FatalError::new(format!("cannot read {}: {e}", rewrite.rel)))?;
+            .map_err(|e| FatalError::io(format!("cannot read {}: {e}", rewrite.rel), e))?;
         if current != rewrite.before.as_bytes() {
-            return Err(FatalError::new(format!(
-                "{} changed while senco was working; it was not rewritten",
-                rewrite.rel
-            ))
+            return Err(FatalError::new(
+                crate::error::ErrorKind::Io,
+                format!(
+                    "{} changed while senco was working; it was not rewritten",
+                    rewrite.rel
+                ),
+            )
             .with_help("run `senco pseudonymise` again"));
         }
         let backup = backup_path(root, &rewrite.rel, &current)?;
         if let Some(parent) = backup.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                FatalError::io(format!("cannot create {}: {e}", parent.display()), e)
+            })?;
         }
         crate::util::atomic::write(&backup, &current).map_err(|e| {
-            FatalError::new(format!("cannot write backup {}: {e}", backup.display()))
+            FatalError::io(format!("cannot write backup {}: {e}", backup.display()), e)
                 .with_help("nothing was rewritten for this file")
         })?;
         crate::util::atomic::write(&rewrite.path, rewrite.after.as_bytes()).map_err(|e| {
-            FatalError::new(format!("cannot rewrite {}: {e}", rewrite.rel))
+            FatalError::io(format!("cannot rewrite {}: {e}", rewrite.rel), e)
                 .with_help(format!("the original is safe in {}", backup.display()))
         })?;
         backups.push(backup);
@@ -192,15 +199,15 @@ fn backup_path(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, FatalErr
             Ok(_) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(candidate),
             Err(e) => {
-                return Err(FatalError::new(format!(
-                    "cannot read {}: {e}",
-                    candidate.display()
-                )));
+                return Err(FatalError::io(
+                    format!("cannot read {}: {e}", candidate.display()),
+                    e,
+                ));
             }
         }
     }
     Err(
-        FatalError::new(format!("too many backups of {rel} in {BACKUP_DIR}"))
+        FatalError::refused(format!("too many backups of {rel} in {BACKUP_DIR}"))
             .with_help("move old backups somewhere safe"),
     )
 }

@@ -2,6 +2,7 @@
 //! Both refuse to overwrite anything.
 
 use crate::error::FatalError;
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::Framework;
 use include_dir::{Dir, DirEntry, include_dir};
 use std::io::Write;
@@ -30,7 +31,7 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, FatalError> {
         .map(|f| f.path().display().to_string())
         .collect();
     if !clashes.is_empty() {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::refused(format!(
             "{} already has {}; senco init never overwrites",
             dir.display(),
             clashes.join(", ")
@@ -41,8 +42,9 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>, FatalError> {
     for file in files {
         let target = dir.join(file.path());
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                FatalError::io(format!("cannot create {}: {e}", parent.display()), e)
+            })?;
         }
         write_new(&target, file.contents())?;
         written.push(target);
@@ -67,17 +69,17 @@ fn write_new(path: &Path, contents: &[u8]) -> Result<(), FatalError> {
         .open(path)
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                FatalError::new(format!(
+                FatalError::refused(format!(
                     "{} already exists; senco never overwrites",
                     path.display()
                 ))
                 .with_help("choose another title, or edit the existing file")
             } else {
-                FatalError::new(format!("cannot create {}: {e}", path.display()))
+                FatalError::io(format!("cannot create {}: {e}", path.display()), e)
             }
         })?;
     file.write_all(contents)
-        .map_err(|e| FatalError::new(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| FatalError::io(format!("cannot write {}: {e}", path.display()), e))
 }
 
 /// Reflective models offered by `senco new --model`.
@@ -92,24 +94,20 @@ pub enum Model {
 }
 
 impl Model {
-    pub fn headings(self) -> &'static [&'static str] {
+    /// Its id in `outcomes/models.toml`.
+    pub fn id(self) -> &'static str {
         match self {
-            Model::Gibbs => &[
-                "Description",
-                "Feelings",
-                "Evaluation",
-                "Analysis",
-                "Conclusion",
-                "Action plan",
-            ],
-            Model::Rolfe => &["What?", "So what?", "Now what?"],
-            Model::Kolb => &[
-                "Concrete experience",
-                "Reflective observation",
-                "Abstract conceptualisation",
-                "Active experimentation",
-            ],
+            Model::Gibbs => "gibbs",
+            Model::Rolfe => "rolfe",
+            Model::Kolb => "kolb",
         }
+    }
+
+    /// The stage headings, from the models' data.
+    pub fn headings(self) -> Vec<&'static str> {
+        crate::model::reflective::find(self.id())
+            .map(|m| m.stages.iter().map(|s| s.heading.as_str()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -125,7 +123,7 @@ pub struct NewEvidence<'a> {
 /// Creates a new evidence file in the first evidence folder of the portfolio at `root`,
 /// checking its outcome ids against the portfolio's framework.
 pub fn new_evidence_in(root: &Path, new: &NewEvidence<'_>) -> Result<PathBuf, FatalError> {
-    let (portfolio, framework) = crate::check::load_portfolio(root)?;
+    let (portfolio, framework) = crate::check::load(root)?;
     let evidence_dir = portfolio
         .evidence_dirs
         .first()
@@ -140,19 +138,15 @@ pub fn new_evidence(
     framework: &Framework,
     new: &NewEvidence<'_>,
 ) -> Result<PathBuf, FatalError> {
-    let kind = new.kind.trim().to_lowercase();
-    if !crate::check::evidence::TYPES.contains(&kind.as_str()) {
-        let mut err = FatalError::new(format!("unknown evidence type `{}`", new.kind));
-        let valid = crate::check::evidence::TYPES.join(", ");
-        err = match crate::util::suggest::closest(
-            &kind,
-            crate::check::evidence::TYPES.iter().copied(),
-        ) {
+    let written = new.kind.trim().to_lowercase();
+    let Some(kind) = EvidenceType::from_name(&written) else {
+        let err = FatalError::usage(format!("unknown evidence type `{}`", new.kind));
+        let valid = EvidenceType::names();
+        return Err(match EvidenceType::suggest(&written) {
             Some(best) => err.with_help(format!("did you mean `{best}`? valid types: {valid}")),
             None => err.with_help(format!("valid types: {valid}")),
-        };
-        return Err(err);
-    }
+        });
+    };
     let mut ids = Vec::new();
     for id in new
         .outcomes
@@ -166,32 +160,35 @@ pub fn new_evidence(
             None => {
                 let d = crate::check::evidence::unknown_outcome(id, framework);
                 return Err(FatalError {
-                    message: d.message,
                     help: d.help,
+                    ..FatalError::usage(d.message)
                 });
             }
         }
     }
-    let slug = slug(new.title);
+    let slug = crate::util::text::file_slug(new.title);
     let dir = root.join(evidence_dir);
     std::fs::create_dir_all(&dir)
-        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot create {}: {e}", dir.display()), e))?;
     let path = dir.join(format!("{}-{slug}.md", new.date));
-    let model = new.model.or((kind == "reflection").then_some(Model::Gibbs));
-    write_new(&path, evidence_text(new, &kind, &ids, model).as_bytes())?;
+    let model = new
+        .model
+        .or((kind == EvidenceType::Reflection).then_some(Model::Gibbs));
+    write_new(&path, evidence_text(new, kind, &ids, model).as_bytes())?;
     Ok(path)
 }
 
 fn evidence_text(
     new: &NewEvidence<'_>,
-    kind: &str,
+    kind: EvidenceType,
     ids: &[String],
     model: Option<Model>,
 ) -> String {
     // A JSON string is a valid YAML double-quoted scalar, so any title is safe here.
     let title = serde_json::to_string(new.title.trim()).unwrap_or_else(|_| "\"Untitled\"".into());
+    let model_line = model.map_or_else(String::new, |m| format!("model: {}\n", m.id()));
     let mut text = format!(
-        "---\ntitle: {title}\ndate: {}\ntype: {kind}\noutcomes: [{}]\n---\n\n# {}\n\n",
+        "---\ntitle: {title}\ndate: {}\ntype: {kind}\n{model_line}outcomes: [{}]\n---\n\n# {}\n\n",
         new.date,
         ids.join(", "),
         new.title.trim()
@@ -205,39 +202,16 @@ fn evidence_text(
     text
 }
 
-/// A file-name slug: lower case, letters and digits (Welsh and other accents kept),
-/// words joined by `-`, at most 60 characters.
-pub fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.trim().chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-        if out.chars().count() >= 60 {
-            break;
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "evidence".to_string()
-    } else {
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn slugs() {
-        assert_eq!(
-            slug("Meeting with Child A's parents!"),
-            "meeting-with-child-a-s-parents"
-        );
-        assert_eq!(slug("Cyfarfod â'r ŵyl"), "cyfarfod-â-r-ŵyl");
-        assert_eq!(slug("???"), "evidence");
+    fn every_model_has_its_stages_in_the_data() {
+        for model in [Model::Gibbs, Model::Rolfe, Model::Kolb] {
+            assert!(crate::model::reflective::find(model.id()).is_some());
+            assert!(model.headings().len() >= 3, "{}", model.id());
+        }
+        assert_eq!(Model::Rolfe.headings(), ["What?", "So what?", "Now what?"]);
     }
 }

@@ -8,6 +8,7 @@
 //! is covered.
 
 use crate::check::evidence::Evidence;
+use crate::error::Code;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::framework::{Framework, NodeId, Rollup};
 
@@ -158,5 +159,5 @@ fn settle(
 /// first use: `diagnostics` must already be in reporting order.
 pub fn keep_first_parent_tag_hints(diagnostics: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::BTreeSet::new();
-    diagnostics.retain(|d| d.code != "outcome-not-indicator" || seen.insert(d.message.clone()));
+    diagnostics.retain(|d| d.code != Code::OutcomeNotIndicator || seen.insert(d.message.clone()));
 }

@@ -4,6 +4,7 @@
 //! files and folders (`.obsidian/`, `.git/`) are skipped, other files are attachments, and
 //! symbolic links are followed only while they stay inside the portfolio.
 
+use crate::error::Code;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::portfolio::Portfolio;
 use std::path::{Path, PathBuf};
@@ -15,10 +16,6 @@ pub struct Found {
     pub path: PathBuf,
     /// Relative to the portfolio folder, `/`-separated.
     pub rel: String,
-}
-
-pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.to_string_lossy().starts_with('.')
 }
 
 pub fn is_evidence_name(path: &Path) -> bool {
@@ -42,17 +39,17 @@ pub fn discover(
 ) -> Result<(Vec<Found>, Vec<Diagnostic>), crate::error::FatalError> {
     let root = &portfolio.root;
     let canonical_root = std::fs::canonicalize(root).map_err(|e| {
-        crate::error::FatalError::new(format!(
-            "cannot open portfolio folder {}: {e}",
-            root.display()
-        ))
+        crate::error::FatalError::io(
+            format!("cannot open portfolio folder {}: {e}", root.display()),
+            e,
+        )
     })?;
     let mut found = Vec::new();
     let mut diagnostics = Vec::new();
     for dir in &portfolio.evidence_dirs {
         let start = root.join(dir);
         if !start.is_dir() {
-            return Err(crate::error::FatalError::new(format!(
+            return Err(crate::error::FatalError::not_found(format!(
                 "evidence folder `{dir}` does not exist in {}",
                 root.display()
             ))
@@ -67,7 +64,7 @@ pub fn discover(
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                if e.depth() > 0 && is_hidden(e.file_name()) {
+                if e.depth() > 0 && crate::util::fs::is_hidden(e.file_name()) {
                     return false;
                 }
                 if e.path_is_symlink() && !stays_inside(e.path(), &canonical_root) {
@@ -85,7 +82,7 @@ pub fn discover(
                         .map_or_else(|| dir.clone(), |p| relative(root, p));
                     let (message, help) = walk_problem(&err);
                     diagnostics.push(
-                        Diagnostic::error("unreadable", message)
+                        Diagnostic::new(Code::Unreadable, message)
                             .in_file(rel)
                             .with_help(help),
                     );
@@ -95,6 +92,21 @@ pub fn discover(
             let path = entry.path();
             let kind = entry.file_type();
             if kind.is_file() && is_evidence_name(path) {
+                let name = entry.file_name().to_string_lossy();
+                let stem = name.rsplit_once('.').map_or(&*name, |(s, _)| s);
+                if stem.len() + ".html".len() > 255 {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            crate::error::Code::LongFileName,
+                            format!(
+                                "the file name is {} bytes, too long for its page's name; the page gets a shortened name",
+                                name.len()
+                            ),
+                        )
+                        .in_file(relative(root, path))
+                        .with_help("give the file a shorter name (links to it by name then keep working)"),
+                    );
+                }
                 found.push(Found {
                     path: path.to_path_buf(),
                     rel: relative(root, path),
@@ -102,8 +114,8 @@ pub fn discover(
             } else if !kind.is_file() && !kind.is_dir() && is_evidence_name(path) {
                 // Reading a named pipe would wait for a writer forever.
                 diagnostics.push(
-                    Diagnostic::error(
-                        "unreadable",
+                    Diagnostic::new(
+                        Code::Unreadable,
                         "not a regular file (a named pipe, socket or device); not read",
                     )
                     .in_file(relative(root, path))
@@ -113,8 +125,8 @@ pub fn discover(
         }
         for rel in escaping.into_inner() {
             diagnostics.push(
-                Diagnostic::warning(
-                    "link-outside-portfolio",
+                Diagnostic::new(
+                    Code::LinkOutsidePortfolio,
                     "symbolic link points outside the portfolio; not followed",
                 )
                 .in_file(rel)
@@ -162,7 +174,14 @@ fn walk_problem(err: &walkdir::Error) -> (String, &'static str) {
     }
 }
 
-/// Does a link resolve to somewhere inside the portfolio? A dangling link does not.
+/// Does a link resolve to somewhere inside the portfolio, and not into a hidden folder
+/// (`.senco/`, `.git`)? A dangling link does not.
 pub fn stays_inside(path: &Path, canonical_root: &Path) -> bool {
-    std::fs::canonicalize(path).is_ok_and(|target| target.starts_with(canonical_root))
+    std::fs::canonicalize(path).is_ok_and(|target| {
+        target.strip_prefix(canonical_root).is_ok_and(|inside| {
+            !inside
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        })
+    })
 }

@@ -5,26 +5,16 @@
 //! memory at once; the renderer reads a body again when it writes that file's page.
 
 use crate::check::frontmatter::{self, Format, Split};
-use crate::check::markdown;
-use crate::check::obsidian;
+use crate::check::links::{LinkKind, LinkRef, Links};
+use crate::check::{links, markdown, obsidian};
+use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeId, looks_like_id};
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Tag as MdTag, TagEnd};
 use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
-
-/// The kinds of evidence a portfolio can hold (front matter `type`).
-pub const TYPES: &[&str] = &[
-    "reflection",
-    "observation",
-    "case-study",
-    "meeting",
-    "cpd",
-    "artefact",
-    "assignment",
-    "other",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -47,32 +37,6 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
-/// A link to another note or file written as `[[name]]`, or an embed `![[name]]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WikiLink {
-    /// As written, `#heading` or `#^block` included, without the `|text`.
-    pub target: String,
-    pub line: usize,
-    pub column: usize,
-    pub kind: LinkKind,
-}
-
-/// How a link was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkKind {
-    /// `[[name]]`.
-    Wiki,
-    /// `[[name]]` where the name has the shape of an outcome id the framework lacks: an
-    /// unknown outcome, unless a note has that name.
-    IdShaped,
-    /// `![[name]]`: the target is shown in the page rather than linked.
-    Embed,
-    /// `[text](path)`, to a file in the portfolio (external links are not kept).
-    Markdown,
-    /// `![alt](path)`.
-    Image,
-}
-
 /// A heading of an evidence file: its text and its id on the built page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
@@ -86,11 +50,16 @@ pub struct Evidence {
     pub path: String,
     pub title: String,
     pub date: Option<jiff::civil::Date>,
-    pub kind: Option<String>,
+    /// `None` when the file has no `type`, or one that names no [`EvidenceType`].
+    pub kind: Option<EvidenceType>,
     pub draft: bool,
     pub words: usize,
     pub tags: Vec<Tag>,
-    pub wiki_links: Vec<WikiLink>,
+    /// Every link in the body as written, in order.
+    pub link_refs: Vec<LinkRef>,
+    /// What each link points at, by how it is written: filled in by the check once
+    /// every file is parsed ([`crate::check::links::resolve_all`]); empty before.
+    pub links: Links,
     /// Other names of the note (`aliases:` in its front matter), for `[[links]]`.
     pub aliases: Vec<String>,
     /// The headings, in order, with the ids they get on the page.
@@ -102,7 +71,11 @@ pub struct Evidence {
     pub opening: Option<String>,
     /// Whether the file could be read as text at all.
     pub readable: bool,
-    /// The [`fingerprint`] of the bytes read, `None` when the file could not be read: a
+    /// The reflective model named in front matter (`model: gibbs`), by its id.
+    pub model: Option<String>,
+    /// Each stage of that model as the file has it, in the model's order.
+    pub stages: Vec<crate::check::reflection::StageFound>,
+    /// The [`crate::util::hash::fingerprint`] of the bytes read, `None` when the file could not be read: a
     /// page rendered later from the file read again tells by it that the file changed in
     /// between, and would mix two versions of it.
     pub fingerprint: Option<u64>,
@@ -138,29 +111,7 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Reads an evidence file, refusing one larger than [`MAX_FILE_BYTES`] (with
 /// [`std::io::ErrorKind::FileTooLarge`]) before reading any of it.
 pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let too_large = |size: u64| {
-        std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "file is {} MB; senco reads evidence files of up to {} MB",
-                size.div_ceil(1 << 20),
-                MAX_FILE_BYTES >> 20
-            ),
-        )
-    };
-    let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(too_large(size));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    // The file may grow while it is read.
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
+    crate::util::fs::read_capped(path, MAX_FILE_BYTES, "evidence files")
 }
 
 /// The record and diagnostic for a file that could not be read.
@@ -168,10 +119,10 @@ pub fn unreadable(rel: &str, error: &std::io::Error) -> (Evidence, Vec<Diagnosti
     let mut evidence = empty_evidence(rel);
     evidence.readable = false;
     let diagnostic = if error.kind() == std::io::ErrorKind::FileTooLarge {
-        Diagnostic::error("too-large", error.to_string())
+        Diagnostic::new(Code::TooLarge, error.to_string())
             .with_help("evidence files are text; keep videos, images and documents beside your evidence as attachments and link to them")
     } else {
-        Diagnostic::error("unreadable", format!("cannot read file: {error}"))
+        Diagnostic::new(Code::Unreadable, format!("cannot read file: {error}"))
             .with_help("check the file still exists and that you may read it")
     };
     (evidence, vec![diagnostic.in_file(rel)])
@@ -186,30 +137,24 @@ fn empty_evidence(rel: &str) -> Evidence {
         draft: false,
         words: 0,
         tags: Vec::new(),
-        wiki_links: Vec::new(),
+        link_refs: Vec::new(),
+        links: Links::new(),
         aliases: Vec::new(),
         headings: Vec::new(),
         blocks: Vec::new(),
         opening: None,
         readable: true,
+        model: None,
+        stages: Vec::new(),
         fingerprint: None,
     }
-}
-
-/// A fingerprint of a file's bytes, to tell whether it changed between two reads in one
-/// run (not stable across versions of senco, so never stored).
-pub fn fingerprint(bytes: &[u8]) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
 pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
-    evidence.fingerprint = Some(fingerprint(bytes));
+    evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
     if let Some(problem) = binary_content(bytes) {
         evidence.readable = false;
         diagnostics.push(problem.in_file(rel).at_line_col(1, 1));
@@ -229,7 +174,7 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
             let at = e.valid_up_to() - bom.min(e.valid_up_to());
             let shown = &lossy[bom..];
             diagnostics.push(
-                Diagnostic::error("invalid-utf8", "file is not valid UTF-8 text")
+                Diagnostic::new(Code::InvalidUtf8, "file is not valid UTF-8 text")
                     .in_file(rel)
                     .at(
                         &SourceText::new(shown),
@@ -253,7 +198,7 @@ fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     if utf16 {
         return Some(
-            Diagnostic::error("invalid-utf8", "file is UTF-16 encoded, not UTF-8")
+            Diagnostic::new(Code::InvalidUtf8, "file is UTF-16 encoded, not UTF-8")
                 .with_help("re-save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)"),
         );
     }
@@ -266,15 +211,18 @@ fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
     ];
     if let Some((_, what)) = known.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Some(
-            Diagnostic::error("not-text", format!("file is {what}, not Markdown text"))
+            Diagnostic::new(Code::NotText, format!("file is {what}, not Markdown text"))
                 .with_help("keep images and documents as attachments beside your evidence and link to them; evidence files are text"),
         );
     }
     let head = &bytes[..bytes.len().min(8192)];
     if memchr::memchr(0, head).is_some() {
         return Some(
-            Diagnostic::error("not-text", "file contains binary data, not Markdown text")
-                .with_help("evidence files must be plain text; was a document renamed to .md?"),
+            Diagnostic::new(
+                Code::NotText,
+                "file contains binary data, not Markdown text",
+            )
+            .with_help("evidence files must be plain text; was a document renamed to .md?"),
         );
     }
     None
@@ -289,12 +237,13 @@ fn parse_text(
     let source = SourceText::new(text);
     let mut limit = PerFile::default();
     let mut titled = false;
+    let mut model_at: Option<Range<usize>> = None;
     let body = match frontmatter::split(text) {
         Split::None => 0..text.len(),
         Split::Unclosed { format } => {
             diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-unclosed",
+                Diagnostic::new(
+                    Code::FrontMatterUnclosed,
                     format!("front matter opened with `{}` is never closed", format.fence()),
                 )
                 .at(&source, 0..3)
@@ -314,17 +263,31 @@ fn parse_text(
             titled = read_front_matter(
                 &source,
                 format,
-                matter,
+                matter.clone(),
                 evidence,
                 diagnostics,
                 &mut limit,
                 framework,
             );
+            if evidence.model.is_some() {
+                model_at = frontmatter::locate_key(&text[matter.clone()], "model")
+                    .map(|o| matter.start + o..matter.start + o + "model".len());
+            }
             body
         }
     };
     let body_text = &text[body.clone()];
     let empty = body_text.trim().is_empty();
+    if let Some(model) = evidence
+        .model
+        .as_deref()
+        .and_then(crate::model::reflective::find)
+    {
+        let at = model_at.unwrap_or(0..0);
+        let (stages, hints) = crate::check::reflection::analyse(&source, body.clone(), model, at);
+        evidence.stages = stages;
+        diagnostics.extend(hints);
+    }
     let body_start = body.start;
     let scanned = scan_body(&source, body, evidence, diagnostics, &mut limit, framework);
     if let Some(heading) = scanned.first_heading
@@ -341,13 +304,14 @@ fn parse_text(
             "evidence has headings but no text under them"
         };
         diagnostics.push(
-            Diagnostic::warning("empty-evidence", message)
+            Diagnostic::new(Code::EmptyEvidence, message)
                 .at(&source, body_start..body_start)
                 .with_help(
                     "write the evidence below the front matter and headings, or delete the file",
                 ),
         );
-        // Headings and nothing under them (`senco new`'s scaffold): not evidence yet.
+        // Headings and nothing under them (`senco new`'s scaffold): not evidence yet, so
+        // it claims no outcome.
         if !empty {
             evidence.tags.clear();
             evidence.words = 0;
@@ -404,7 +368,7 @@ fn read_front_matter(
                 format!("malformed {language} front matter: {}", err.message)
             };
             diagnostics.push(
-                Diagnostic::error("front-matter-syntax", message)
+                Diagnostic::new(Code::FrontMatterSyntax, message)
                     .at(source, offset..offset + 1)
                     .with_help(help),
             );
@@ -442,8 +406,8 @@ fn read_front_matter(
                 titled = true;
             }
             _ => diagnostics.push(
-                Diagnostic::warning(
-                    "bad-title",
+                Diagnostic::new(
+                    Code::BadTitle,
                     format!(
                         "`title` should be text, not {}",
                         frontmatter::describe(title)
@@ -469,8 +433,8 @@ fn read_front_matter(
                     |o| matter.start + o..matter.start + o + written.len(),
                 );
                 diagnostics.push(
-                    Diagnostic::error(
-                        "bad-date",
+                    Diagnostic::new(
+                        Code::BadDate,
                         format!(
                             "`date` must be a calendar date written YYYY-MM-DD, not `{written}`"
                         ),
@@ -483,9 +447,9 @@ fn read_front_matter(
     }
     if let Some(kind) = keys.get("type") {
         let written = scalar_text(kind).unwrap_or_default();
-        let normal = written.trim().to_lowercase().replace([' ', '_'], "-");
-        if TYPES.contains(&normal.as_str()) {
-            evidence.kind = Some(normal);
+        let normal = EvidenceType::normalise(&written);
+        if let Some(kind) = EvidenceType::from_name(&normal) {
+            evidence.kind = Some(kind);
         } else {
             let range = frontmatter::locate_token(
                 matter_text,
@@ -496,13 +460,13 @@ fn read_front_matter(
                 || at_key("type"),
                 |o| matter.start + o..matter.start + o + written.trim().len(),
             );
-            let mut help = format!("valid types: {}", TYPES.join(", "));
-            if let Some(best) = crate::util::suggest::closest(&normal, TYPES.iter().copied()) {
+            let mut help = format!("valid types: {}", EvidenceType::names());
+            if let Some(best) = EvidenceType::suggest(&normal) {
                 help = format!("did you mean `{best}`? {help}");
             }
             diagnostics.push(
-                Diagnostic::warning(
-                    "unknown-type",
+                Diagnostic::new(
+                    Code::UnknownType,
                     format!("unknown evidence type `{}`", written.trim()),
                 )
                 .at(source, range)
@@ -518,8 +482,8 @@ fn read_front_matter(
             }
             Value::String(s) if matches!(s.to_lowercase().as_str(), "false" | "no") => {}
             other => diagnostics.push(
-                Diagnostic::warning(
-                    "bad-draft",
+                Diagnostic::new(
+                    Code::BadDraft,
                     format!(
                         "`draft` should be true or false, not {}",
                         frontmatter::describe(other)
@@ -528,6 +492,29 @@ fn read_front_matter(
                 .at(source, at_key("draft"))
                 .with_help("write `draft: true` to leave this file out of coverage"),
             ),
+        }
+    }
+    if let Some(model) = keys.get("model") {
+        let written = scalar_text(model).unwrap_or_default();
+        match crate::model::reflective::find(&written) {
+            Some(known) => evidence.model = Some(known.id.clone()),
+            None => {
+                let ids = crate::model::reflective::ids();
+                let mut help = format!("reflective models: {}", ids.join(", "));
+                if let Some(best) =
+                    crate::util::suggest::closest(written.trim(), ids.iter().copied())
+                {
+                    help = format!("did you mean `{best}`? {help}");
+                }
+                diagnostics.push(
+                    Diagnostic::new(
+                        crate::error::Code::UnknownModel,
+                        format!("unknown reflective model `{}`", written.trim()),
+                    )
+                    .at(source, at_key("model"))
+                    .with_help(help),
+                );
+            }
         }
     }
     if let Some(outcomes) = keys.get("outcomes") {
@@ -571,10 +558,10 @@ fn read_outcomes(
             for item in items {
                 match scalar_text(item) {
                     Some(id) if !matches!(item, Value::Bool(_)) => ids.push(id.trim().to_string()),
-                    _ if !limit.admit("bad-outcomes") => {}
+                    _ if !limit.admit(Code::BadOutcomes) => {}
                     _ => diagnostics.push(
-                        Diagnostic::error(
-                            "bad-outcomes",
+                        Diagnostic::new(
+                            Code::BadOutcomes,
                             format!(
                                 "each outcome in `outcomes` must be an id like `A1.2`, not {}",
                                 frontmatter::describe(item)
@@ -589,7 +576,7 @@ fn read_outcomes(
         }
         other => {
             diagnostics.push(
-                Diagnostic::error("bad-outcomes", format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
+                Diagnostic::new(Code::BadOutcomes, format!("`outcomes` must be a list of outcome ids or a comma-separated string, not {}", frontmatter::describe(other)))
                     .at(source, key.clone())
                     .with_help("write e.g. `outcomes: [A1.2, B5.1]`"),
             );
@@ -602,9 +589,9 @@ fn read_outcomes(
         let node = framework.find(&id);
         // Finding an id in the text costs a search: only for tags and listed problems.
         let wanted = match node {
-            Some(node) if seen.contains(&node) => limit.admit("duplicate-tag"),
+            Some(node) if seen.contains(&node) => limit.admit(Code::DuplicateTag),
             Some(_) => true,
-            None => limit.admit("unknown-outcome"),
+            None => limit.admit(Code::UnknownOutcome),
         };
         if !wanted {
             continue;
@@ -623,8 +610,8 @@ fn read_outcomes(
         };
         if seen.contains(&node) {
             diagnostics.push(
-                Diagnostic::hint(
-                    "duplicate-tag",
+                Diagnostic::new(
+                    Code::DuplicateTag,
                     format!("`{id}` is listed more than once in `outcomes`"),
                 )
                 .at(source, range)
@@ -656,9 +643,13 @@ fn nested_list_help(item: &Value) -> String {
 }
 
 pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
-    let mut d = Diagnostic::error(
-        "unknown-outcome",
-        format!("unknown outcome `{id}` in framework {}", framework.id),
+    let mut d = Diagnostic::new(
+        Code::UnknownOutcome,
+        if framework.sections.len() > 1 {
+            format!("unknown outcome `{id}` in frameworks {}", framework.ids())
+        } else {
+            format!("unknown outcome `{id}` in framework {}", framework.id)
+        },
     );
     d = match framework.suggest(id) {
         Some(best) => d.with_help(format!("did you mean `{best}`? `senco outcomes` lists every id")),
@@ -685,8 +676,8 @@ pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic 
             .collect::<Vec<_>>()
             .join(", "),
     };
-    Diagnostic::hint(
-        "outcome-not-indicator",
+    Diagnostic::new(
+        Code::OutcomeNotIndicator,
         format!(
             "`{}` is an outcome with indicators: this tag covers none of them",
             outcome.id
@@ -723,8 +714,8 @@ pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, ()> {
 
 /// The warning for text the built page flattens; see [`markdown::Nesting`].
 fn too_deep() -> Diagnostic {
-    Diagnostic::warning(
-        "too-deep",
+    Diagnostic::new(
+        Code::TooDeep,
         format!(
             "quotations, lists or HTML elements nest more than {} levels deep here",
             markdown::MAX_DEPTH
@@ -767,7 +758,8 @@ struct Scanned {
 }
 
 /// Walks the Markdown body as Obsidian reads it ([`obsidian::events`]): inline tags with
-/// the blocks they sit in, links to other notes, headings, block ids and the word count.
+/// the blocks they sit in, links to other notes and files, headings with their ids, block
+/// ids and the word count.
 fn scan_body(
     source: &SourceText<'_>,
     body: Range<usize>,
@@ -795,15 +787,32 @@ fn scan_body(
     let mut heading_words = 0usize;
     let mut in_footnote = false;
     let mut nesting = Some(markdown::Nesting::default());
+    // Raw HTML as the page keeps it: HTML nested too deep is shown as text there, and
+    // parsing it here would take as long as the sanitiser once took on it (hours).
+    let mut raw_html = String::new();
+    let mut page_nesting = markdown::Nesting::default();
     let mut heading_ids = markdown::HeadingIds::default();
     let mut has_text = false;
+    let link_ref = |kind: LinkKind, dest: &str, at: usize| {
+        let (line, column) = source.line_col(base + at);
+        LinkRef {
+            kind,
+            dest: dest.to_string(),
+            line,
+            column,
+            id_shaped: false,
+            unless_named: None,
+        }
+    };
     for (item, range) in obsidian::events(text) {
         let event = match item {
             obsidian::Item::Markdown(event) => event,
             obsidian::Item::CalloutStart(callout) => {
                 has_text = true;
+                let quote = Event::Start(MdTag::BlockQuote(None));
+                page_nesting.step(&quote);
                 if let Some(n) = nesting.as_mut()
-                    && n.step(&Event::Start(MdTag::BlockQuote(None))) != markdown::Step::Keep
+                    && n.step(&quote) != markdown::Step::Keep
                 {
                     nesting = None;
                     diagnostics.push(too_deep().at(source, base + range.start..base + range.start));
@@ -815,8 +824,10 @@ fn scan_body(
                 continue;
             }
             obsidian::Item::CalloutEnd(_) => {
+                let end = Event::End(TagEnd::BlockQuote(None));
+                page_nesting.step(&end);
                 if let Some(n) = nesting.as_mut() {
-                    n.step(&Event::End(TagEnd::BlockQuote(None)));
+                    n.step(&end);
                 }
                 continue;
             }
@@ -833,20 +844,16 @@ fn scan_body(
             }
             obsidian::Item::Embed(embed) => {
                 has_text = true;
-                let (line, column) = source.line_col(base + range.start);
-                evidence.wiki_links.push(WikiLink {
-                    target: embed.target,
-                    line,
-                    column,
-                    kind: LinkKind::Embed,
-                });
+                evidence
+                    .link_refs
+                    .push(link_ref(LinkKind::Embed, &embed.target, range.start));
                 continue;
             }
             obsidian::Item::UnclosedLink => {
-                if limit.admit("unclosed-link") {
+                if limit.admit(Code::UnclosedLink) {
                     let at = base + range.start;
                     diagnostics.push(
-                        Diagnostic::warning("unclosed-link", "`[[` is never closed with `]]`")
+                        Diagnostic::new(Code::UnclosedLink, "`[[` is never closed with `]]`")
                             .at(source, at..at + 2)
                             .with_help("close the link or tag with `]]` on the same line, e.g. `[[A1.2]]`; to show the brackets themselves write `\\[\\[`"),
                     );
@@ -855,6 +862,7 @@ fn scan_body(
             }
             obsidian::Item::HighlightStart | obsidian::Item::HighlightEnd => continue,
         };
+        let kept = page_nesting.step(&event) == markdown::Step::Keep;
         if let Some(n) = nesting.as_mut()
             && n.step(&event) != markdown::Step::Keep
         {
@@ -868,6 +876,8 @@ fn scan_body(
             | Event::DisplayMath(_)
             | Event::FootnoteReference(_)
             | Event::Rule
+            | Event::Html(_)
+            | Event::InlineHtml(_)
             | Event::Start(MdTag::Image { .. } | MdTag::Table(_) | MdTag::Link { .. })
                 if heading.is_none() =>
             {
@@ -938,9 +948,9 @@ fn scan_body(
                     let seen = inline_seen.iter_mut().find(|(n, _, _)| *n == node);
                     if let Some((_, first_line, count)) = seen {
                         *count += 1;
-                        if limit.admit("duplicate-tag") {
+                        if limit.admit(Code::DuplicateTag) {
                             diagnostics.push(
-                                Diagnostic::hint("duplicate-tag", format!("`{target}` is already tagged at line {first_line} of this file"))
+                                Diagnostic::new(Code::DuplicateTag, format!("`{target}` is already tagged at line {first_line} of this file"))
                                     .at(source, span.clone())
                                     .with_help("each file counts once towards an outcome; a second tag only marks another passage"),
                             );
@@ -962,60 +972,56 @@ fn scan_body(
                             .last()
                             .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES)),
                     });
-                    if !framework.node(node).is_leaf() && limit.admit("outcome-not-indicator") {
+                    let id = &framework.node(node).id;
+                    if !id.eq_ignore_ascii_case(target) && limit.admit(Code::TagByAlias) {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::TagByAlias,
+                                format!("`[[{target}]]` is taken as a tag of outcome {id}, which the framework also calls `{target}`"),
+                            )
+                            .at(source, span.clone())
+                            .with_help(format!("write `[[{id}]]` to say so plainly; to link to a note of this name, rename the note")),
+                        );
+                    }
+                    if framework.node(node).needs_every_child()
+                        && limit.admit(Code::OutcomeNotIndicator)
+                    {
                         diagnostics.push(outcome_not_indicator(node, framework).at(source, span));
                     }
-                } else if looks_like_id(target) {
-                    // A tag of an outcome the framework lacks, unless a note has this
-                    // name: that is known only once every file is read
-                    // ([`crate::check::vault::link_diagnostics`]).
-                    in_tag_link = !has_pothole;
-                    let (line, column) = source.line_col(at);
-                    evidence.wiki_links.push(WikiLink {
-                        target: target.to_string(),
-                        line,
-                        column,
-                        kind: LinkKind::IdShaped,
-                    });
                 } else {
-                    let (line, column) = source.line_col(at);
-                    evidence.wiki_links.push(WikiLink {
-                        target: target.to_string(),
-                        line,
-                        column,
-                        kind: LinkKind::Wiki,
-                    });
+                    // A note's name, or a mistyped outcome id when no note has it: known
+                    // only once every file is read ([`links::resolve_all`]).
+                    let mut link = link_ref(LinkKind::Wiki, target, range.start);
+                    if looks_like_id(target) {
+                        in_tag_link = !has_pothole;
+                        link.id_shaped = true;
+                        // Made now, while the source is at hand for its excerpt; reported
+                        // only if no note has the name.
+                        if limit.admit(Code::UnknownOutcome) {
+                            link.unless_named = Some(Box::new(
+                                unknown_outcome(target, framework).at(source, span),
+                            ));
+                        }
+                    }
+                    evidence.link_refs.push(link);
                 }
             }
-            Event::Start(
-                MdTag::Link {
-                    link_type,
-                    dest_url,
-                    ..
-                }
-                | MdTag::Image {
-                    link_type,
-                    dest_url,
-                    ..
-                },
-            ) if !matches!(
-                link_type,
-                LinkType::Email | LinkType::Autolink | LinkType::WikiLink { .. }
-            ) && !is_external(&dest_url) =>
-            {
-                let (line, column) = source.line_col(base + range.start);
-                let image = text[range.clone()].starts_with('!');
-                evidence.wiki_links.push(WikiLink {
-                    target: dest_url.trim().to_string(),
-                    line,
-                    column,
-                    kind: if image {
-                        LinkKind::Image
-                    } else {
-                        LinkKind::Markdown
-                    },
-                });
+            // An address (`<x@y.org>`), written as a `mailto:` link: not a file.
+            Event::Start(MdTag::Link {
+                link_type: LinkType::Email,
+                ..
+            }) => {}
+            Event::Start(MdTag::Link { dest_url, .. }) => {
+                evidence
+                    .link_refs
+                    .push(link_ref(LinkKind::Link, &dest_url, range.start))
             }
+            Event::Start(MdTag::Image { dest_url, .. }) => {
+                evidence
+                    .link_refs
+                    .push(link_ref(LinkKind::Image, &dest_url, range.start))
+            }
+            Event::Html(html) | Event::InlineHtml(html) if kept => raw_html.push_str(&html),
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
                 if let Some((_, heading_text, _)) = heading.as_mut() {
@@ -1039,21 +1045,20 @@ fn scan_body(
         }
     }
     evidence.words = words;
+    if !raw_html.is_empty() {
+        evidence
+            .link_refs
+            .extend(links::html_urls(&raw_html).into_iter().map(|dest| LinkRef {
+                kind: LinkKind::Html,
+                dest,
+                line: 0,
+                column: 0,
+                id_shaped: false,
+                unless_named: None,
+            }));
+    }
     Scanned {
         first_heading: first_heading.filter(|h| !h.is_empty()),
         has_text,
     }
-}
-
-/// Whether a link's destination is a URL with a scheme (`https:`, `mailto:` …) rather
-/// than a path in the portfolio.
-pub fn is_external(dest: &str) -> bool {
-    let dest = dest.trim();
-    dest.split_once(':').is_some_and(|(scheme, _)| {
-        !scheme.is_empty()
-            && !scheme.contains('/')
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-    })
 }

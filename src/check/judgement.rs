@@ -19,8 +19,10 @@
 
 use crate::check::evidence::{Evidence, parse_date, scalar_text, unknown_outcome};
 use crate::check::frontmatter::{self, Split};
+use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, SourceText};
 use crate::model::framework::{Framework, NodeId, Rollup};
+use crate::util::hash::Sha256;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -115,8 +117,8 @@ pub struct Judgement {
     pub assessor: String,
     #[serde(serialize_with = "as_text")]
     pub date: jiff::civil::Date,
-    /// Lower-case hex SHA-256 of the evidence when it was judged.
-    pub sha256: Option<String>,
+    /// SHA-256 of the evidence when it was judged.
+    pub sha256: Option<Sha256>,
     pub state: State,
     pub stale_reason: Option<StaleReason>,
     /// A newer judgement on the same evidence and outcome replaces this one.
@@ -149,30 +151,9 @@ impl Judgement {
     }
 }
 
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    use std::fmt::Write;
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
-}
-
-/// Normalises an evidence path as written: `/` separators, no leading `./`.
-pub fn normalise_path(written: &str) -> String {
-    let mut path = written.trim().replace('\\', "/");
-    while let Some(rest) = path.strip_prefix("./") {
-        path = rest.to_string();
-    }
-    path
-}
-
 /// Reads every judgement file under `dir` (recursively; hidden files skipped), checks it
 /// against the framework and the portfolio's evidence (sorted by path, as
-/// [`crate::check::check_loaded`] holds it), and works out which judgements are stale or
+/// [`crate::check::check`] holds it), and works out which judgements are stale or
 /// superseded. A missing folder means no judgements.
 ///
 /// Returns the valid judgements, sorted by date then file, and the diagnostics.
@@ -190,7 +171,7 @@ pub fn load(
     let walker = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !crate::check::discover::is_hidden(e.file_name()));
+        .filter_entry(|e| e.depth() == 0 || !crate::util::fs::is_hidden(e.file_name()));
     let context = Context {
         root,
         framework,
@@ -204,7 +185,7 @@ pub fn load(
                     .path()
                     .map_or_else(|| display_path(root, dir), |p| display_path(root, p));
                 diagnostics.push(
-                    Diagnostic::error("unreadable", format!("cannot read: {err}"))
+                    Diagnostic::new(Code::Unreadable, format!("cannot read: {err}"))
                         .in_file(file)
                         .with_help("fix the folder's permissions"),
                 );
@@ -223,7 +204,7 @@ pub fn load(
                 judgements.extend(judgement);
             }
             Err(e) => diagnostics.push(
-                Diagnostic::error("unreadable", format!("cannot read judgement file: {e}"))
+                Diagnostic::new(Code::Unreadable, format!("cannot read judgement file: {e}"))
                     .in_file(file),
             ),
         }
@@ -344,7 +325,7 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
     let mut diagnostics = Vec::new();
     let Ok(text) = std::str::from_utf8(bytes) else {
         diagnostics.push(
-            Diagnostic::error("invalid-utf8", "judgement file is not valid UTF-8 text")
+            Diagnostic::new(Code::InvalidUtf8, "judgement file is not valid UTF-8 text")
                 .in_file(file)
                 .with_help("re-save it as UTF-8"),
         );
@@ -360,8 +341,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         } => (format, matter, body),
         Split::None => {
             diagnostics.push(
-                Diagnostic::error(
-                    "missing-front-matter",
+                Diagnostic::new(
+                    Code::MissingFrontMatter,
                     "judgement file has no front matter, so it judges nothing",
                 )
                 .in_file(file)
@@ -372,8 +353,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         }
         Split::Unclosed { format } => {
             diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-unclosed",
+                Diagnostic::new(
+                    Code::FrontMatterUnclosed,
                     format!(
                         "front matter opened with `{}` is never closed",
                         format.fence()
@@ -395,8 +376,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         Err(err) => {
             let offset = frontmatter::error_offset(&source, matter.start, &err);
             diagnostics.push(
-                Diagnostic::error(
-                    "front-matter-syntax",
+                Diagnostic::new(
+                    Code::FrontMatterSyntax,
                     format!("malformed front matter: {}", err.message),
                 )
                 .in_file(file)
@@ -428,8 +409,8 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
     if !keys.contains_key("evidence") && !keys.contains_key("outcome") {
         reader.broken = true;
         reader.diagnostics.push(
-            Diagnostic::error(
-                "missing-field",
+            Diagnostic::new(
+                Code::MissingField,
                 "judgement names neither `evidence` nor `outcome`, so it judges nothing",
             )
             .in_file(file)
@@ -483,8 +464,8 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
             None => "if the trainee renamed or deleted the file, this judgement no longer applies: review the file again with `senco review`; `senco check --format json` lists the evidence files".to_string(),
         };
         judgement.pending.push(
-            Diagnostic::warning(
-                "unknown-evidence",
+            Diagnostic::new(
+                Code::UnknownEvidence,
                 format!(
                     "judgement `{}` by {} names `{path}`, which is not an evidence file of this portfolio",
                     judgement.judgement, judgement.assessor
@@ -506,8 +487,8 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         if !tagged && !under {
             let id = &cx.framework.node(node).id;
             judgement.pending.push(
-                Diagnostic::hint(
-                    "judged-outcome-not-tagged",
+                Diagnostic::new(
+                    Code::JudgedOutcomeNotTagged,
                     format!("`{path}` does not tag `{id}`, but this judgement is on `{id}`"),
                 )
                 .in_file(file.clone())
@@ -521,11 +502,10 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
     let Some(recorded) = &judgement.sha256 else {
         return;
     };
-    let now = match std::fs::read(cx.root.join(path)) {
-        Ok(bytes) => sha256_hex(&bytes),
-        Err(_) => String::new(),
-    };
-    if &now == recorded {
+    let now = std::fs::read(cx.root.join(path))
+        .ok()
+        .map(|bytes| Sha256::of(&bytes));
+    if now.as_ref() == Some(recorded) {
         return;
     }
     judgement.state = State::Stale;
@@ -535,15 +515,14 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         .as_ref()
         .map_or_else(String::new, |o| format!(" --outcome {o}"));
     judgement.pending.push(
-        Diagnostic::warning(
-            "stale-judgement",
+        Diagnostic::new(
+            Code::StaleJudgement,
             format!(
-                "`{}` by {} on {} is stale: `{path}` has changed since it was judged (SHA-256 then {}…, now {}…)",
+                "`{}` by {} on {} is stale: `{path}` has changed since it was judged (SHA-256 then {recorded:.12}…, now {}…)",
                 judgement.judgement,
                 judgement.assessor,
                 judgement.date,
-                &recorded[..12],
-                now.get(..12).unwrap_or("unreadable"),
+                now.map_or_else(|| "unreadable".to_string(), |now| format!("{now:.12}")),
             ),
         )
         .in_file(file)
@@ -566,10 +545,10 @@ struct Reader<'a, 'b> {
 }
 
 impl Reader<'_, '_> {
-    fn error(&mut self, code: &'static str, message: String, range: Range<usize>, help: String) {
+    fn error(&mut self, code: Code, message: String, range: Range<usize>, help: String) {
         self.broken = true;
         self.diagnostics.push(
-            Diagnostic::error(code, message)
+            Diagnostic::new(code, message)
                 .in_file(self.file)
                 .at(&self.at.source, range)
                 .with_help(help),
@@ -578,7 +557,7 @@ impl Reader<'_, '_> {
 
     fn missing(&mut self, key: &str, help: &str) {
         self.error(
-            "missing-field",
+            Code::MissingField,
             format!("judgement file has no `{key}`"),
             0..3,
             help.to_string(),
@@ -595,7 +574,7 @@ impl Reader<'_, '_> {
             _ => {
                 let range = self.at.key(key);
                 self.error(
-                    "bad-field",
+                    Code::BadField,
                     format!("`{key}` must be text, not {}", frontmatter::describe(value)),
                     range,
                     "see the guide's page for tutors for what each key holds".to_string(),
@@ -615,7 +594,7 @@ impl Reader<'_, '_> {
                 None => format!("senco reads only {}; it ignores this key", KEYS.join(", ")),
             };
             self.diagnostics.push(
-                Diagnostic::warning("unknown-key", format!("unknown key `{key}`"))
+                Diagnostic::new(Code::UnknownKey, format!("unknown key `{key}`"))
                     .in_file(self.file)
                     .at(&self.at.source, self.at.key(key))
                     .with_help(help),
@@ -625,14 +604,14 @@ impl Reader<'_, '_> {
 
     fn evidence_path(&mut self) -> Option<String> {
         let written = self.text("evidence")?;
-        let path = normalise_path(&written);
+        let path = crate::util::fs::normalise_path(&written);
         let inside = !path.starts_with('/')
             && !path.contains(':')
             && !path.split('/').any(|part| part == "..");
         if !inside {
             let range = self.at.value("evidence", &written);
             self.error(
-                "bad-evidence-path",
+                Code::BadEvidencePath,
                 format!("`evidence` must be a path inside the portfolio, not `{written}`"),
                 range,
                 "write the path relative to the portfolio folder, e.g. `evidence/2025-01-10-provision-map.md`".to_string(),
@@ -681,7 +660,7 @@ impl Reader<'_, '_> {
         };
         let range = self.at.value("judgement", &written);
         self.error(
-            "unknown-judgement",
+            Code::UnknownJudgement,
             format!("unknown judgement `{written}`"),
             range,
             help,
@@ -712,7 +691,7 @@ impl Reader<'_, '_> {
             Err(()) => {
                 let range = self.at.value("date", &written);
                 self.error(
-                    "bad-date",
+                    Code::BadDate,
                     format!("`date` must be a calendar date written YYYY-MM-DD, not `{written}`"),
                     range,
                     "write e.g. `date: 2025-03-14`".to_string(),
@@ -722,7 +701,7 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn sha256(&mut self, has_evidence: bool) -> Option<String> {
+    fn sha256(&mut self, has_evidence: bool) -> Option<Sha256> {
         let written = match self.keys.get("sha256") {
             Some(Value::Number(_)) => self.at.raw("sha256"),
             _ => self.text("sha256"),
@@ -736,13 +715,12 @@ impl Reader<'_, '_> {
             }
             return None;
         };
-        let hex = written.to_lowercase();
-        if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Some(hex);
+        if let Some(hash) = Sha256::from_hex(&written) {
+            return Some(hash);
         }
         let range = self.at.value("sha256", &written);
         self.error(
-            "bad-sha256",
+            Code::BadSha256,
             "`sha256` must be 64 hexadecimal digits".to_string(),
             range,
             "let `senco review` write the judgement: it records the evidence file's SHA-256"
@@ -850,14 +828,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hex_of_known_digest() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
     fn verdicts_forgive_case_and_spaces() {
         assert_eq!(
             Verdict::parse("Partially meets"),
@@ -872,10 +842,5 @@ mod tests {
         let mut files = ["f/x-10.md", "f/x-2.md", "f/x.md", "f/w.md"];
         files.sort_by_key(|f| file_order(f));
         assert_eq!(files, ["f/w.md", "f/x.md", "f/x-2.md", "f/x-10.md"]);
-    }
-
-    #[test]
-    fn paths_are_normalised() {
-        assert_eq!(normalise_path(" ./evidence\\a.md "), "evidence/a.md");
     }
 }

@@ -43,7 +43,13 @@ pub fn count_words(text: &str) -> usize {
 /// Ids senco's own evidence page uses: the landmark, the opening, the built-in theme's
 /// section headings. Evidence may not take them, or a link meant for senco's anchor would
 /// land on the evidence's.
-const RESERVED_IDS: &[&str] = &["main", "opening", "claimed-outcomes", "text"];
+const RESERVED_IDS: &[&str] = &[
+    "main",
+    "opening",
+    "claimed-outcomes",
+    "text",
+    "stages-heading",
+];
 
 /// Prefixes of generated ids: tag badges (`tag-N`, which passage links point at) and
 /// footnotes (`fn-NAME`).
@@ -67,19 +73,6 @@ pub fn footnote_id(name: &str) -> String {
     format!("fn-{name}")
 }
 
-/// A heading id: lower-case words joined by `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
-}
-
 /// Gives the headings of one page their ids, in order: the slug of the heading (or its
 /// `{#id}`), made unique with `-1`, `-2` …, never one of senco's own ids or a footnote's.
 /// The check and the renderer share it, so a `[[Note#Heading]]` link checked against a
@@ -95,7 +88,7 @@ pub struct HeadingIds {
 impl HeadingIds {
     /// The id of the next heading, from its text or the id written for it.
     pub fn assign(&mut self, text: &str) -> String {
-        let mut stem = slugify(text);
+        let mut stem = crate::util::text::slug(text);
         if stem.is_empty() {
             stem = "section".to_string();
         }

@@ -15,9 +15,71 @@
 //! - `![[target]]` is an embed: an image (with `|width` or `|widthxheight`) or a note;
 //! - an unclosed `[[` is reported.
 
+use crate::model::portfolio::LineBreaks;
 use pulldown_cmark::{Event, LinkType, Parser, Tag as MdTag, TagEnd};
 use std::collections::VecDeque;
 use std::ops::Range;
+use std::path::Path;
+
+/// What an Obsidian vault's own settings (`.obsidian/app.json`), or `portfolio.toml`,
+/// say about how notes are shown and where their attachments are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Whether the portfolio is an Obsidian vault (it has `.obsidian/`).
+    pub is_vault: bool,
+    /// Whether a single line break shows as one (Obsidian's default, unless its
+    /// "strict line breaks" is on); CommonMark joins the lines.
+    pub hard_breaks: bool,
+    /// Where new attachments go (`attachmentFolderPath`), `/`-separated, relative to the
+    /// vault (`./x` is relative to each note and kept as written).
+    pub attachment_folder: Option<String>,
+    /// How new links are written (`newLinkFormat`: `shortest`, `relative`, `absolute`).
+    /// Links of every format resolve whatever it says; it is kept to tell the trainee.
+    pub link_format: Option<String>,
+}
+
+impl Settings {
+    /// Reads `.obsidian/app.json` in `root` when the portfolio is a vault; `line_breaks`
+    /// from `portfolio.toml` wins when given. A settings file that cannot be read or
+    /// parsed leaves Obsidian's defaults.
+    pub fn load(root: &Path, line_breaks: Option<LineBreaks>) -> Settings {
+        let dir = root.join(".obsidian");
+        let mut settings = Settings {
+            is_vault: dir.is_dir(),
+            ..Settings::default()
+        };
+        if settings.is_vault {
+            settings.hard_breaks = true;
+            let app = crate::util::fs::read_text_capped(
+                &dir.join("app.json"),
+                crate::util::fs::MAX_CONFIG_BYTES,
+                "settings files",
+            )
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+            if let Some(app) = app {
+                if let Some(strict) = app.get("strictLineBreaks").and_then(|v| v.as_bool()) {
+                    settings.hard_breaks = !strict;
+                }
+                settings.attachment_folder = app
+                    .get("attachmentFolderPath")
+                    .and_then(|v| v.as_str())
+                    .map(|s| s.trim_matches('/').to_string())
+                    .filter(|s| !s.is_empty() && s != ".");
+                settings.link_format = app
+                    .get("newLinkFormat")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string);
+            }
+        }
+        match line_breaks {
+            Some(LineBreaks::Obsidian) => settings.hard_breaks = true,
+            Some(LineBreaks::Commonmark) => settings.hard_breaks = false,
+            None => {}
+        }
+        settings
+    }
+}
 
 /// How a callout folds: not at all, folded until opened (`-`) or open (`+`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

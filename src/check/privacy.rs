@@ -13,7 +13,8 @@
 
 pub mod normalise;
 
-use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
+use crate::error::Code;
+use crate::error::diagnostic::{Diagnostic, PerFile, Severity, SourceText};
 use normalise::{CaseRule, NameMatcher};
 use regex::Regex;
 use serde::Deserialize;
@@ -24,24 +25,6 @@ use std::sync::LazyLock;
 
 /// The private file mapping real names to pseudonyms, relative to the portfolio folder.
 pub const PSEUDONYMS_FILE: &str = ".senco/pseudonyms.toml";
-
-/// Every finding code the lint reports, as accepted by `<!-- senco: allow CODE -->`.
-pub const CODES: &[&str] = &[
-    "upn",
-    "possible-upn",
-    "nhs-number",
-    "date-of-birth",
-    "email",
-    "phone-number",
-    "postcode",
-    "real-name",
-];
-
-/// Codes of diagnostics that belong to the privacy lint: its findings plus problems with
-/// the pseudonyms file and the allow markers.
-pub fn is_privacy_code(code: &str) -> bool {
-    CODES.contains(&code) || code == "pseudonyms-file" || code == "unknown-allow"
-}
 
 /// What the lint found in one file or a whole portfolio.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -166,7 +149,7 @@ impl Pseudonyms {
                 Err(_) => (
                     Pseudonyms::default(),
                     vec![
-                        Diagnostic::error("pseudonyms-file", "file is not valid UTF-8 text")
+                        Diagnostic::new(Code::PseudonymsFile, "file is not valid UTF-8 text")
                             .in_file(PSEUDONYMS_FILE)
                             .with_help(
                                 "re-save it as UTF-8; until then real names are not checked",
@@ -180,7 +163,7 @@ impl Pseudonyms {
             Err(e) => (
                 Pseudonyms::default(),
                 vec![
-                    Diagnostic::error("pseudonyms-file", format!("cannot read file: {e}"))
+                    Diagnostic::new(Code::PseudonymsFile, format!("cannot read file: {e}"))
                         .in_file(PSEUDONYMS_FILE)
                         .with_help("until it can be read, real names are not checked"),
                 ],
@@ -195,8 +178,8 @@ impl Pseudonyms {
             Ok(parsed) => parsed,
             Err(e) => {
                 let range = e.span().unwrap_or(0..0);
-                let diagnostic = Diagnostic::error(
-                    "pseudonyms-file",
+                let diagnostic = Diagnostic::new(
+                    Code::PseudonymsFile,
                     format!(
                         "{}; real names are not checked until it is fixed",
                         e.message().trim_end()
@@ -230,7 +213,7 @@ impl Pseudonyms {
                 // Found only when a diagnostic needs it: searching the file for every
                 // name would make loading quadratic.
                 let problem = |message: String| {
-                    Diagnostic::error("pseudonyms-file", message)
+                    Diagnostic::new(Code::PseudonymsFile, message)
                         .in_file(PSEUDONYMS_FILE)
                         .at(&source, locate_name(text, &real))
                         .with_help(PSEUDONYMS_HELP)
@@ -262,10 +245,11 @@ impl Pseudonyms {
                     }
                     if !listed.insert(key) {
                         diagnostics.push(
-                            Diagnostic::warning(
-                                "pseudonyms-file",
+                            Diagnostic::new(
+                                Code::PseudonymsFile,
                                 "a name is listed twice; the first entry is used",
                             )
+                            .with_severity(Severity::Warning)
                             .in_file(PSEUDONYMS_FILE)
                             .at(&source, locate_name(text, &real))
                             .with_help("keep one entry per real name"),
@@ -496,7 +480,7 @@ const BIRTH_WINDOW: usize = 40;
 const ISBN_WINDOW: usize = 25;
 
 struct Hit {
-    code: &'static str,
+    code: Code,
     range: Range<usize>,
     name: Option<usize>,
 }
@@ -550,8 +534,8 @@ pub fn scan_text(text: &str, rel: &str, names: &Pseudonyms) -> Scan {
     // A real name in the file's own name travels into links and page titles.
     for (_, entry) in names.find(rel) {
         scan.findings.push(
-            Diagnostic::error(
-                "real-name",
+            Diagnostic::new(
+                Code::RealName,
                 format!("the file name contains {}", entry.group.describe()),
             )
             .in_file(rel)
@@ -583,31 +567,31 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
     if longest_run >= 11 {
         push_matches(hits, &UPN, text, |m| {
             Some(if is_valid_upn(m.as_str()) {
-                "upn"
+                Code::Upn
             } else {
-                "possible-upn"
+                Code::PossibleUpn
             })
         });
     }
     if digits >= 10 {
         push_matches(hits, &NHS, text, |m| {
             (is_valid_nhs_number(m.as_str()) && !isbn_before(text, m.start()))
-                .then_some("nhs-number")
+                .then_some(Code::NhsNumber)
         });
         push_matches(hits, &PHONE, text, |m| {
-            (is_uk_phone(m.as_str()) && !isbn_before(text, m.start())).then_some("phone-number")
+            (is_uk_phone(m.as_str()) && !isbn_before(text, m.start())).then_some(Code::PhoneNumber)
         });
     }
     if memchr::memchr(b'@', bytes).is_some() {
-        push_matches(hits, &EMAIL, text, |_| Some("email"));
+        push_matches(hits, &EMAIL, text, |_| Some(Code::Email));
     }
     if digits > 0 {
-        push_matches(hits, &POSTCODE, text, |_| Some("postcode"));
+        push_matches(hits, &POSTCODE, text, |_| Some(Code::Postcode));
         birth_dates(text, hits);
     }
     for (range, index) in names.find_indexed(text) {
         hits.push(Hit {
-            code: "real-name",
+            code: Code::RealName,
             range,
             name: Some(index),
         });
@@ -619,7 +603,7 @@ fn push_matches(
     hits: &mut Vec<Hit>,
     regex: &Regex,
     text: &str,
-    classify: impl Fn(&regex::Match<'_>) -> Option<&'static str>,
+    classify: impl Fn(&regex::Match<'_>) -> Option<Code>,
 ) {
     for m in regex.find_iter(text) {
         if let Some(code) = classify(&m) {
@@ -666,7 +650,7 @@ fn birth_dates(text: &str, hits: &mut Vec<Hit>) {
                 });
             if near {
                 hits.push(Hit {
-                    code: "date-of-birth",
+                    code: Code::DateOfBirth,
                     range: line_start + date.start()..line_start + date.end(),
                     name: None,
                 });
@@ -728,50 +712,61 @@ fn isbn_before(text: &str, start: usize) -> bool {
 }
 
 fn describe(hit: &Hit, names: &Pseudonyms) -> Diagnostic {
-    let marker = |code: &str| {
+    let marker = |code: Code| {
         format!("if this is a false alarm, end the line with `<!-- senco: allow {code} -->`")
     };
-    match hit.code {
-        "upn" => Diagnostic::error("upn", "a Unique Pupil Number (its check letter verifies)")
-            .with_help("UPNs are confidential and must never appear in a portfolio: delete it"),
-        "possible-upn" => Diagnostic::warning(
-            "possible-upn",
-            "looks like a Unique Pupil Number (13 characters), though its check letter does not verify",
-        )
-        .with_help(format!("delete it if it is a pupil number; {}", marker("possible-upn"))),
-        // As identifying as a UPN: an error, so a pack refuses it unless allowed.
-        "nhs-number" => Diagnostic::error("nhs-number", "an NHS number (its check digit verifies)")
-            .with_help(format!("delete it: an assessor never needs a child's NHS number; {}", marker("nhs-number"))),
-        "date-of-birth" => Diagnostic::warning("date-of-birth", "a date of birth")
-            .with_help(format!("give the child's age or year group instead, e.g. `Child A (Year 4)`; {}", marker("date-of-birth"))),
-        "email" => Diagnostic::warning("email", "an email address")
-            .with_help(format!("write the role instead, e.g. `the class teacher`; {}", marker("email"))),
-        "phone-number" => Diagnostic::warning("phone-number", "a UK phone number")
-            .with_help(format!("delete it or name the service instead; {}", marker("phone-number"))),
-        "postcode" => Diagnostic::warning("postcode", "a UK postcode")
-            .with_help(format!("delete it; describe the area in general terms if it matters; {}", marker("postcode"))),
+    let (message, help) = match hit.code {
+        Code::Upn => (
+            "a Unique Pupil Number (its check letter verifies)".to_string(),
+            "UPNs are confidential and must never appear in a portfolio: delete it".to_string(),
+        ),
+        Code::PossibleUpn => (
+            "looks like a Unique Pupil Number (13 characters), though its check letter does not verify".to_string(),
+            format!("delete it if it is a pupil number; {}", marker(hit.code)),
+        ),
+        Code::NhsNumber => (
+            "an NHS number (its check digit verifies)".to_string(),
+            format!("delete it: an assessor never needs a child's NHS number; {}", marker(hit.code)),
+        ),
+        Code::DateOfBirth => (
+            "a date of birth".to_string(),
+            format!("give the child's age or year group instead, e.g. `Child A (Year 4)`; {}", marker(hit.code)),
+        ),
+        Code::Email => (
+            "an email address".to_string(),
+            format!("write the role instead, e.g. `the class teacher`; {}", marker(hit.code)),
+        ),
+        Code::PhoneNumber => (
+            "a UK phone number".to_string(),
+            format!("delete it or name the service instead; {}", marker(hit.code)),
+        ),
+        Code::Postcode => (
+            "a UK postcode".to_string(),
+            format!("delete it; describe the area in general terms if it matters; {}", marker(hit.code)),
+        ),
         _ => {
             let entry = hit.name.and_then(|i| names.entries.get(i));
             let (what, pseudonym) = entry.map_or(("a real name", "its pseudonym"), |e| {
                 (e.group.describe(), e.pseudonym.as_str())
             });
-            Diagnostic::error("real-name", format!("{what} (listed in {PSEUDONYMS_FILE})"))
-                .with_help(format!("use `{pseudonym}` instead; `senco pseudonymise` can rewrite every file for you"))
+            return Diagnostic::new(Code::RealName, format!("{what} (listed in {PSEUDONYMS_FILE})"))
+                .with_help(format!("use `{pseudonym}` instead; `senco pseudonymise` can rewrite every file for you"));
         }
-    }
+    };
+    Diagnostic::new(hit.code, message).with_help(help)
 }
 
 /// What an allow marker lets through.
 enum Allow {
     Everything,
-    Codes(Vec<String>),
+    Codes(Vec<Code>),
 }
 
 impl Allow {
-    fn covers(&self, code: &str) -> bool {
+    fn covers(&self, code: Code) -> bool {
         match self {
             Allow::Everything => true,
-            Allow::Codes(codes) => codes.iter().any(|c| c == code),
+            Allow::Codes(codes) => codes.contains(&code),
         }
     }
 }
@@ -802,16 +797,21 @@ fn allow_markers(
                 .split([',', ' ', '\n', '\t'])
                 .filter(|c| !c.is_empty())
             {
-                if CODES.contains(&code) {
-                    codes.push(code.to_string());
-                } else if limit.admit("unknown-allow") {
-                    let mut help = format!("privacy checks: {}", CODES.join(", "));
-                    if let Some(best) = crate::util::suggest::closest(code, CODES.iter().copied()) {
+                let finding = Code::from_name(code).filter(|c| Code::PRIVACY_FINDINGS.contains(c));
+                if let Some(finding) = finding {
+                    codes.push(finding);
+                } else if limit.admit(Code::UnknownAllow) {
+                    let names = Code::PRIVACY_FINDINGS.iter().map(|c| c.as_str());
+                    let mut help = format!(
+                        "privacy checks: {}",
+                        names.clone().collect::<Vec<_>>().join(", ")
+                    );
+                    if let Some(best) = crate::util::suggest::closest(code, names) {
                         help = format!("did you mean `{best}`? {help}");
                     }
                     problems.push(
-                        Diagnostic::warning(
-                            "unknown-allow",
+                        Diagnostic::new(
+                            Code::UnknownAllow,
                             format!("unknown privacy check `{code}` in allow marker"),
                         )
                         .in_file(rel)

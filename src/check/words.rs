@@ -5,45 +5,26 @@
 //! are set per evidence type in `[rules] word_limits`; files over their limit get a
 //! `word-limit` warning and the pack shows a table per file and per type.
 
-use crate::check::evidence::{Evidence, TYPES};
+use crate::check::evidence::Evidence;
+use crate::error::Code;
 use crate::error::diagnostic::Diagnostic;
+use crate::model::evidence_type::EvidenceType;
 use crate::model::portfolio::Rules;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// The row name for evidence without a `type`.
 pub const UNTYPED: &str = "(no type)";
-
-/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
-pub fn check_limits(limits: &BTreeMap<String, usize>) -> Result<(), String> {
-    for (kind, &limit) in limits {
-        if !TYPES.contains(&kind.as_str()) {
-            let guess = crate::util::suggest::closest(kind, TYPES.iter().copied())
-                .map(|best| format!(" (did you mean `{best}`?)"))
-                .unwrap_or_default();
-            return Err(format!(
-                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
-            ));
-        }
-        if limit == 0 {
-            return Err(format!(
-                "`rules.word_limits.{kind}` must be at least 1 word"
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// A `word-limit` warning for each file over the limit for its type.
 pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {
     evidence
         .iter()
         .filter_map(|file| {
-            let kind = file.kind.as_deref()?;
-            let limit = *rules.word_limits.get(kind)?;
+            let kind = file.kind?;
+            let limit = *rules.word_limits.get(kind.as_str())?;
             (file.words > limit).then(|| {
-                Diagnostic::warning(
-                    "word-limit",
+                Diagnostic::new(
+                    Code::WordLimit,
                     format!(
                         "{} words, over the {limit}-word limit for {kind} evidence",
                         file.words
@@ -87,7 +68,7 @@ pub struct TypeWords {
 pub struct WordTable {
     /// Sorted by path.
     pub files: Vec<FileWords>,
-    /// In the order of [`TYPES`], untyped evidence last; types with no files left out.
+    /// In the order of [`EvidenceType::ALL`], untyped evidence last; types with no files left out.
     pub types: Vec<TypeWords>,
     pub total: usize,
 }
@@ -97,7 +78,7 @@ pub fn table(rules: &Rules, evidence: &[Evidence]) -> WordTable {
     let mut files: Vec<FileWords> = evidence
         .iter()
         .map(|e| {
-            let kind = e.kind.clone().unwrap_or_else(|| UNTYPED.to_string());
+            let kind = e.kind.map_or(UNTYPED, EvidenceType::as_str).to_string();
             let limit = rules.word_limits.get(&kind).copied();
             FileWords {
                 path: e.path.clone(),
@@ -110,7 +91,10 @@ pub fn table(rules: &Rules, evidence: &[Evidence]) -> WordTable {
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let order = TYPES.iter().copied().chain(std::iter::once(UNTYPED));
+    let order = EvidenceType::ALL
+        .map(EvidenceType::as_str)
+        .into_iter()
+        .chain(std::iter::once(UNTYPED));
     let types = order
         .filter_map(|kind| {
             let of_kind: Vec<&FileWords> = files.iter().filter(|f| f.kind == kind).collect();

@@ -1,30 +1,40 @@
 //! `senco build`: the HTML portfolio for assessors.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{CheckArgs, OK, Outcome, PROBLEMS};
 use senco::report;
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The portfolio folder, holding portfolio.toml.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The portfolio folder, holding portfolio.toml (default: the nearest one at or above
+    /// the current folder).
+    path: Option<PathBuf>,
     /// Output folder (default: `site` inside the portfolio). Never inside an evidence folder.
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
+    /// Open the built portfolio in the browser.
+    #[arg(long)]
+    open: bool,
+    /// Print only problems: no summary line, no note of the portfolio found.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
+    let path = super::portfolio_path(args.path.as_deref(), args.quiet)?;
+    let options = args.check.options()?;
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| senco::render::default_out(&args.path));
+        .unwrap_or_else(|| senco::render::default_out(&path));
     let (_, built) = senco::render::check_and_build(
-        || senco::check_portfolio(&args.path),
+        || senco::check(&path, &options),
         &senco::render::BuildOptions {
             out,
             force: args.force,
@@ -34,12 +44,18 @@ pub fn run(args: &Args) -> Outcome {
     for d in &built.diagnostics {
         report::write_diagnostic(&mut err, d)?;
     }
-    writeln!(
-        anstream::stdout(),
-        "built {} pages into {}\nopen {} in a browser",
-        built.pages,
-        built.out.display(),
-        built.out.join("index.html").display()
-    )?;
+    let index = built.out.join("index.html");
+    if !args.quiet {
+        writeln!(
+            anstream::stdout(),
+            "built {} pages into {}\nopen {} in a browser",
+            built.pages,
+            built.out.display(),
+            index.display()
+        )?;
+    }
+    if args.open {
+        super::open_in_browser(&index)?;
+    }
     Ok(if built.has_errors() { PROBLEMS } else { OK })
 }

@@ -26,6 +26,13 @@ pub struct Args {
     /// With --format html: replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
+    /// The tutor's theme folder for the dashboard and the trainees' pages (default: the
+    /// built-in theme; a trainee's own theme/ is never used here).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<std::path::PathBuf>,
+    /// No progress bar and no "wrote"/"built" line; the report itself is still printed.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -40,43 +47,70 @@ pub fn run(args: &Args) -> Outcome {
     let today = date_or_today(args.today.as_deref())?;
     let (members, skipped) = senco::tutor::cohort::members(&args.dir)?;
     // indicatif draws nothing when stderr is not a terminal.
-    let bar =
-        ProgressBar::with_draw_target(Some(members.len() as u64), ProgressDrawTarget::stderr());
+    let target = if args.quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(members.len() as u64), target);
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
         bar.set_style(style);
     }
-    let cohort = senco::tutor::cohort::read(&members, skipped, today, &|| bar.inc(1));
-    bar.finish_and_clear();
-    let code = if cohort.summary.broken > 0 {
-        PROBLEMS
-    } else {
-        OK
-    };
-    match (&args.output, format) {
-        (Some(out), Format::Html) => {
-            let pages = senco::tutor::dashboard::build(&cohort, &args.dir, out, args.force)?;
-            writeln!(
-                anstream::stdout(),
-                "built {pages} pages into {}\nopen {} in a browser",
-                out.display(),
-                out.join("index.html").display()
-            )?;
+    let progress = || bar.inc(1);
+    if let (Some(out), Format::Html) = (&args.output, format) {
+        let (cohort, pages) = senco::tutor::dashboard::build(
+            &members,
+            skipped,
+            today,
+            &progress,
+            &senco::tutor::dashboard::Destination {
+                cohort_dir: &args.dir,
+                out,
+                force: args.force,
+                theme_dir: args.theme.as_deref(),
+            },
+        )?;
+        bar.finish_and_clear();
+        if args.quiet {
+            return Ok(exit_code(&cohort));
         }
-        (Some(path), _) => {
+        writeln!(
+            anstream::stdout(),
+            "built {pages} pages into {}\nopen {} in a browser",
+            out.display(),
+            out.join("index.html").display()
+        )?;
+        return Ok(exit_code(&cohort));
+    }
+    let cohort = senco::tutor::cohort::read(&members, skipped, today, &progress);
+    bar.finish_and_clear();
+    match &args.output {
+        Some(path) => {
             let mut bytes = senco::tutor::cohort_report::render(format, &cohort)?;
             if format == Format::Text {
                 // Colours are for a terminal, not a file.
                 bytes = anstream::adapter::strip_bytes(&bytes).into_vec();
             }
             senco::util::atomic::write_replace(path, &bytes)?;
-            writeln!(anstream::stderr(), "wrote {}", path.display())?;
+            if !args.quiet {
+                writeln!(anstream::stderr(), "wrote {}", path.display())?;
+            }
         }
-        (None, _) => {
+        None => {
             let bytes = senco::tutor::cohort_report::render(format, &cohort)?;
             let mut out = anstream::stdout().lock();
             out.write_all(&bytes)?;
             out.flush()?;
         }
     }
-    Ok(code)
+    Ok(exit_code(&cohort))
+}
+
+/// 1 when any portfolio could not be read.
+fn exit_code(cohort: &senco::tutor::cohort::Cohort) -> i32 {
+    if cohort.summary.broken > 0 {
+        PROBLEMS
+    } else {
+        OK
+    }
 }

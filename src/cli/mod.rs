@@ -5,7 +5,10 @@
 mod build;
 mod check;
 mod cohort;
+mod completions;
+mod framework;
 mod init;
+mod man;
 mod new;
 mod outcomes;
 mod pack;
@@ -35,9 +38,9 @@ pub const CANNOT_RUN: i32 = 2;
 NASENCO learning outcomes (2014) or the NPQ for SENCOs areas: what is evidenced, what is \
 missing, and what in the files is wrong.\n\nExit codes: 0 no errors; 1 errors found (or, with \
 --strict, an uncovered indicator); 2 senco could not run.",
-    after_help = "Start with `senco init my-portfolio`, then `senco check my-portfolio`."
+    after_help = "Start with `senco init my-portfolio`, then `senco check my-portfolio`.\n\nExit codes: 0 all well; 1 problems found (each command's --help says which); 2 senco could not run."
 )]
-struct Cli {
+pub(crate) struct Cli {
     /// When to use colour: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -65,27 +68,33 @@ enum Command {
     ///
     /// Prints coverage per part and outcome, the indicators not yet covered, then every
     /// problem found with its file, line and column. Exit code 1 when any error is found.
+    #[command(after_help = EXIT_CHECK)]
     Check(check::Args),
     /// Print the outcomes of a framework, or find outcomes by their wording.
+    #[command(after_help = EXIT_OUTCOMES)]
     Outcomes(outcomes::Args),
     /// Start a portfolio: write portfolio.toml, two example evidence files and a README.
     ///
     /// Never overwrites: refuses if any of those files already exist.
+    #[command(after_help = EXIT_WRITES)]
     Init(init::Args),
     /// Build the HTML portfolio for assessors: a static site that works offline.
     ///
     /// Writes to a temporary folder and replaces the output only when the build is
     /// complete. Problems in evidence do not stop the build: they are listed on a page of
     /// their own and here, and the exit code is 1 as in `check`.
+    #[command(after_help = EXIT_CHECK_LIKE)]
     Build(build::Args),
     /// Build, serve on 127.0.0.1, rebuild when files change and reload open pages.
     ///
     /// For the trainee's live preview. The reload script exists only while serving,
     /// never in built output.
+    #[command(after_help = EXIT_SERVE)]
     Serve(serve::Args),
     /// Start a new piece of evidence: evidence/YYYY-MM-DD-title.md with front matter.
     ///
     /// Checks the outcome ids first and never overwrites a file.
+    #[command(after_help = EXIT_WRITES)]
     New(new::Args),
     /// Look for identifiers in evidence: pupil numbers, NHS numbers, dates of birth, emails,
     /// phone numbers, postcodes and real names from .senco/pseudonyms.toml.
@@ -93,34 +102,70 @@ enum Command {
     /// Prints only privacy findings (the same ones `senco check` reports), then the
     /// findings silenced by `<!-- senco: allow CODE -->` markers. Exit code 1 when any is
     /// an error.
+    #[command(after_help = EXIT_PRIVACY)]
     Privacy(privacy::Args),
     /// Replace real names in evidence with their pseudonyms from .senco/pseudonyms.toml.
     ///
     /// Shows the changes as a diff and asks before rewriting; each original is kept in
     /// .senco/backup/. Without a terminal to ask on, pass --yes.
+    #[command(after_help = EXIT_WRITES)]
     Pseudonymise(pseudonymise::Args),
     /// Make an assessment pack (zip) of one or more portfolios, with a manifest of hashes.
     ///
     /// Refuses when the privacy lint finds errors, unless --allow-findings. Same input,
     /// same bytes: the zip is reproducible.
+    #[command(after_help = EXIT_PACK)]
     Pack(pack::Args),
     /// Check a pack against its manifest: missing, extra and changed files.
     ///
     /// Exit code 0 intact, 1 any difference, 2 not a readable pack.
+    #[command(after_help = EXIT_VERIFY)]
     Verify(verify::Args),
     /// Record an assessor's judgement on a piece of evidence or an outcome.
     ///
     /// Writes a new file in the portfolio's feedback/ folder (never overwriting), with the
     /// SHA-256 of the evidence as it is now: if the trainee edits the file afterwards, the
     /// judgement shows as stale until it is re-confirmed by running this again.
+    #[command(after_help = EXIT_WRITES)]
     Review(review::Args),
     /// Show a cohort of portfolios at a glance: coverage per trainee, stale judgements,
     /// deadlines, who is at risk and what to teach next.
     ///
     /// DIR holds one portfolio per subfolder, or a cohort.toml listing them. Exit code 1
     /// when any portfolio could not be read.
+    #[command(after_help = EXIT_COHORT)]
     Cohort(cohort::Args),
+    /// A provider's framework: `import` one from a CASE 1.0 package or Moodle CSV, or
+    /// `check` a framework file and print its tree. (`senco outcomes --format case|
+    /// moodle-csv|mahara` exports.)
+    #[command(after_help = EXIT_FRAMEWORK)]
+    Framework(framework::Args),
+    /// Print a shell completion script: bash, zsh, fish or powershell.
+    ///
+    /// e.g. `senco completions bash > ~/.local/share/bash-completion/completions/senco`.
+    #[command(after_help = EXIT_WRITES)]
+    Completions(completions::Args),
+    /// Print the man page (roff), or write one per command with --dir.
+    ///
+    /// e.g. `senco man > senco.1 && man ./senco.1`.
+    #[command(after_help = EXIT_WRITES)]
+    Man(man::Args),
 }
+
+// Every --help ends with the command's exit codes.
+const EXIT_CHECK: &str = "Exit codes: 0 no errors; 1 errors found (or, with --strict, an indicator not yet covered); 2 senco could not run (no portfolio.toml, a bad setting).";
+const EXIT_CHECK_LIKE: &str = "Exit codes: 0 built, no errors; 1 built, but errors were found in the evidence (as in `senco check`); 2 senco could not run or build.";
+const EXIT_OUTCOMES: &str =
+    "Exit codes: 0 printed; 1 --search found nothing; 2 senco could not run (unknown framework).";
+const EXIT_WRITES: &str = "Exit codes: 0 done; 2 senco could not run (nothing was written).";
+const EXIT_SERVE: &str = "Exit codes: 0 stopped with Ctrl-C; 2 senco could not run (no portfolio.toml, the port is taken).";
+const EXIT_PRIVACY: &str =
+    "Exit codes: 0 no privacy errors; 1 privacy errors found; 2 senco could not run.";
+const EXIT_PACK: &str = "Exit codes: 0 pack written; 1 refused: the privacy lint found errors (listed); 2 senco could not run.";
+const EXIT_VERIFY: &str =
+    "Exit codes: 0 intact; 1 any file missing, extra or changed; 2 not a readable pack.";
+const EXIT_FRAMEWORK: &str = "Exit codes: 0 the framework is sound (or was imported); 1 problems found in it (listed); 2 senco could not run.";
+const EXIT_COHORT: &str = "Exit codes: 0 every portfolio read; 1 a portfolio could not be read (its row says why); 2 senco could not run.";
 
 /// The flags of every command that checks a portfolio, so they all check it the same way.
 #[derive(Args, Clone, Default)]
@@ -128,15 +173,23 @@ struct CheckArgs {
     /// Folder of judgement files (default: feedback/ in the portfolio).
     #[arg(long, value_name = "DIR")]
     feedback: Option<PathBuf>,
+    /// The date the deadline is counted from, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "DATE")]
+    today: Option<String>,
 }
 
 impl CheckArgs {
+    /// `--today`, or the calendar date now.
+    fn today(&self) -> Result<jiff::civil::Date, FatalError> {
+        date_or_today(self.today.as_deref())
+    }
+
     /// The library's options for these flags; a folder named but missing is an error.
     fn options(&self) -> Result<senco::CheckOptions, FatalError> {
         Ok(senco::CheckOptions {
             feedback: match &self.feedback {
                 Some(dir) if !dir.is_dir() => {
-                    return Err(FatalError::new(format!(
+                    return Err(FatalError::not_found(format!(
                         "feedback folder {} does not exist",
                         dir.display()
                     )));
@@ -168,6 +221,9 @@ pub fn run() -> i32 {
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Cohort(args) => cohort::run(&args),
+        Command::Framework(args) => framework::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     };
     match result {
         Ok(code) => code,
@@ -205,11 +261,38 @@ impl From<std::io::Error> for Failure {
 /// What a subcommand returns: its exit code, or why it stopped.
 type Outcome = Result<i32, Failure>;
 
+/// The portfolio a command works on: PATH exactly as given, or else the nearest folder at
+/// or above the current one holding portfolio.toml, as cargo finds Cargo.toml. Which one
+/// was found is said on standard error, unless `quiet`.
+fn portfolio_path(given: Option<&std::path::Path>, quiet: bool) -> Result<PathBuf, FatalError> {
+    if let Some(path) = given {
+        return Ok(path.to_path_buf());
+    }
+    let found = senco::model::portfolio::find_from_current_folder()?;
+    if !quiet {
+        let config = found.join(senco::model::portfolio::CONFIG_FILE);
+        let _ = writeln!(anstream::stderr(), "using {}", config.display());
+    }
+    Ok(found)
+}
+
+/// Opens `path` in the browser: the program in `BROWSER` if set (as `man` and `git` read
+/// it), else the system's opener for web pages.
+fn open_in_browser(path: &std::path::Path) -> Result<(), FatalError> {
+    senco::util::browser::open(path).map_err(|e| {
+        FatalError::io(
+            format!("cannot open {} in a browser: {e}", path.display()),
+            e,
+        )
+        .with_help("open the file yourself; set BROWSER to choose the program")
+    })
+}
+
 /// `--date` and `--today` flags: a written date, or today.
 fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError> {
     match written {
         Some(d) => d.parse::<jiff::civil::Date>().map_err(|_| {
-            FatalError::new(format!("`{d}` is not a date"))
+            FatalError::usage(format!("`{d}` is not a date"))
                 .with_help("write it as YYYY-MM-DD, e.g. 2025-03-14")
         }),
         None => Ok(jiff::Zoned::now().date()),

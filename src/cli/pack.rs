@@ -1,6 +1,6 @@
 //! `senco pack`: an assessment pack (zip) of one or more portfolios.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{CheckArgs, OK, Outcome, PROBLEMS};
 use senco::pack::{PackError, PackOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,10 +22,19 @@ pub struct Args {
     /// Candidate number of the first portfolio; the others count up from it in the order given.
     #[arg(long, value_name = "N")]
     candidate: Option<String>,
+    /// The provider's theme folder for the packed pages (default: the built-in theme; a
+    /// portfolio's own theme/ is never used in a pack).
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
     /// With --anonymise, keep office documents, PDFs and archives, whose metadata senco
     /// cannot check (refused otherwise).
     #[arg(long)]
     allow_attachments: bool,
+    /// Print nothing when the pack is written (problems are still printed).
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -33,7 +42,9 @@ pub fn run(args: &Args) -> Outcome {
         anonymise: args.anonymise,
         allow_findings: args.allow_findings,
         first_candidate: args.candidate.clone(),
+        theme: args.theme.clone(),
         allow_attachments: args.allow_attachments,
+        check: args.check.options()?,
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,
@@ -46,6 +57,9 @@ pub fn run(args: &Args) -> Outcome {
     let written = senco::pack::write(&pack, &args.output)?;
     for line in pack.outstanding_warnings() {
         writeln!(anstream::stderr(), "warning: {line}")?;
+    }
+    if args.quiet {
+        return Ok(OK);
     }
     writeln!(
         anstream::stdout(),

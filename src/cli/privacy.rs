@@ -1,18 +1,19 @@
 //! `senco privacy`: only the privacy lint's findings.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{OK, Outcome, PROBLEMS, portfolio_path};
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The portfolio folder, holding portfolio.toml.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The portfolio folder, holding portfolio.toml (default: the nearest one at or above
+    /// the current folder).
+    path: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Outcome {
-    let portfolio = senco::model::portfolio::Portfolio::load(&args.path)?;
+    let path = portfolio_path(args.path.as_deref(), false)?;
+    let portfolio = senco::model::portfolio::Portfolio::load(&path)?;
     let scan = senco::check::privacy::scan_portfolio(&portfolio)?;
     let mut out = anstream::stdout().lock();
     senco::report::write_privacy(&mut out, &scan)?;

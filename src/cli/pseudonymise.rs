@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The portfolio folder, holding portfolio.toml.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The portfolio folder, holding portfolio.toml (default: the nearest one at or above
+    /// the current folder).
+    path: Option<PathBuf>,
     /// Rewrite without asking (after printing the diff).
     #[arg(long)]
     yes: bool,
@@ -17,7 +17,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Outcome {
     use senco::author::pseudonymise;
-    let portfolio = senco::model::portfolio::Portfolio::load(&args.path)?;
+    let path = super::portfolio_path(args.path.as_deref(), false)?;
+    let portfolio = senco::model::portfolio::Portfolio::load(&path)?;
     let plan = pseudonymise::plan(&portfolio)?;
     let mut out = anstream::stdout().lock();
     for (rel, why) in &plan.skipped {
@@ -39,7 +40,7 @@ pub fn run(args: &Args) -> Outcome {
             writeln!(
                 out,
                 "nothing rewritten: {left} real name{} listed above must be edited by hand",
-                if left == 1 { "" } else { "s" }
+                senco::util::text::plural(left)
             )?;
         }
         return Ok(done);
@@ -51,7 +52,7 @@ pub fn run(args: &Args) -> Outcome {
     out.flush()?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "not rewriting: no terminal to ask on ({question} shown above)"
             ))
             .with_help("run again with --yes to rewrite; each original is kept in .senco/backup/")
@@ -79,7 +80,7 @@ pub fn run(args: &Args) -> Outcome {
         writeln!(
             out,
             "{left} real name{} listed above {} not rewritten: edit by hand",
-            if left == 1 { "" } else { "s" },
+            senco::util::text::plural(left),
             if left == 1 { "was" } else { "were" }
         )?;
     }

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The portfolio folder, holding portfolio.toml.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The portfolio folder, holding portfolio.toml (default: the nearest one at or above
+    /// the current folder).
+    path: Option<PathBuf>,
     /// The evidence file judged, relative to the portfolio (e.g. evidence/x.md).
     #[arg(long, value_name = "FILE")]
     evidence: Option<String>,
@@ -37,13 +37,13 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Outcome {
     let verdict = Verdict::parse(&args.judgement).ok_or_else(|| {
-        FatalError::new(format!("unknown judgement `{}`", args.judgement))
+        FatalError::usage(format!("unknown judgement `{}`", args.judgement))
             .with_help("a judgement is one of meets, partially-meets, does-not-meet, ready")
     })?;
     let assessor = match &args.assessor {
         Some(name) => name.clone(),
         None => std::env::var("SENCO_ASSESSOR").map_err(|_| {
-            FatalError::new("who is the assessor?").with_help(
+            FatalError::usage("who is the assessor?").with_help(
                 "give --assessor \"Your Name\", or set SENCO_ASSESSOR once in your shell",
             )
         })?,
@@ -56,7 +56,8 @@ pub fn run(args: &Args) -> Outcome {
         comment: args.comment.as_deref(),
         date: date_or_today(args.date.as_deref())?,
     };
-    let written = senco::tutor::review::write_in(&args.path, args.feedback.as_deref(), &review)?;
+    let path = super::portfolio_path(args.path.as_deref(), false)?;
+    let written = senco::tutor::review::write_in(&path, args.feedback.as_deref(), &review)?;
     let mut out = anstream::stdout().lock();
     writeln!(out, "created {}", written.path.display())?;
     for note in &written.notes {

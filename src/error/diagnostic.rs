@@ -4,6 +4,7 @@
 //! file never stops the others from being checked. Positions are 1-based lines and
 //! columns counted in characters, as editors show them.
 
+use super::Code;
 use serde::Serialize;
 use std::fmt;
 
@@ -37,8 +38,8 @@ pub struct Excerpt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// A stable kebab-case name, e.g. `unknown-outcome`; documented in the guide.
-    pub code: &'static str,
+    /// What kind of problem it is, e.g. `unknown-outcome`; documented in the guide.
+    pub code: Code,
     /// Path relative to the portfolio folder with `/` separators; `None` for the portfolio as a whole.
     pub file: Option<String>,
     pub line: Option<usize>,
@@ -50,9 +51,10 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+    /// A diagnostic of `code`, at the code's own severity.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
-            severity,
+            severity: code.severity(),
             code,
             file: None,
             line: None,
@@ -63,16 +65,10 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(Severity::Error, code, message)
-    }
-
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(Severity::Warning, code, message)
-    }
-
-    pub fn hint(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(Severity::Hint, code, message)
+    /// Reports it at another severity than its code's own.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
@@ -125,12 +121,12 @@ pub const MAX_PER_CODE: usize = 100;
 /// that repeats with the input, and add [`PerFile::summary`] when the file is done.
 #[derive(Debug, Default)]
 pub struct PerFile {
-    seen: std::collections::BTreeMap<&'static str, usize>,
+    seen: std::collections::BTreeMap<Code, usize>,
 }
 
 impl PerFile {
     /// Whether another diagnostic of `code` should be built and listed. Counts it either way.
-    pub fn admit(&mut self, code: &'static str) -> bool {
+    pub fn admit(&mut self, code: Code) -> bool {
         let n = self.seen.entry(code).or_default();
         *n += 1;
         *n <= MAX_PER_CODE
@@ -142,8 +138,8 @@ impl PerFile {
             .iter()
             .filter(|(_, n)| **n > MAX_PER_CODE)
             .map(|(code, n)| {
-                Diagnostic::hint(
-                    "more-problems",
+                Diagnostic::new(
+                    Code::MoreProblems,
                     format!(
                         "{} more `{code}` problems in this file are not listed",
                         n - MAX_PER_CODE

@@ -70,6 +70,71 @@ pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
     }
 }
 
+/// Inside this many days of the deadline, `senco check` warns.
+pub const WARN_DAYS: i64 = 90;
+
+/// Where a deadline stands on a given day, the bands `check` and `cohort` both use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "band", content = "days")]
+pub enum Standing {
+    /// The deadline was this many days ago (at least 1).
+    Passed(i64),
+    /// The deadline is today: 0 days left.
+    Today,
+    /// This many days left (1 to [`WARN_DAYS`] inclusive).
+    Soon(i64),
+    /// More than [`WARN_DAYS`] days left.
+    Ahead(i64),
+}
+
+impl Standing {
+    /// Days from `today` to `deadline`: 0 on the day, negative once passed.
+    pub fn days_left(self) -> i64 {
+        match self {
+            Standing::Passed(ago) => -ago,
+            Standing::Today => 0,
+            Standing::Soon(left) | Standing::Ahead(left) => left,
+        }
+    }
+
+    /// Whether `check` should warn: passed, today, or inside [`WARN_DAYS`].
+    pub fn warns(self) -> bool {
+        !matches!(self, Standing::Ahead(_))
+    }
+
+    /// The standing in words, e.g. "38 days left" or "passed 3 days ago".
+    pub fn describe(self) -> String {
+        let days = |n: i64| {
+            if n == 1 {
+                "1 day".to_string()
+            } else {
+                format!("{n} days")
+            }
+        };
+        match self {
+            Standing::Passed(ago) => format!("passed {} ago", days(ago)),
+            Standing::Today => "today: 0 days left".to_string(),
+            Standing::Soon(left) | Standing::Ahead(left) => format!("{} left", days(left)),
+        }
+    }
+}
+
+/// Days are counted in the civil calendar, so a deadline tomorrow is 1 day away whatever
+/// the hour.
+pub fn standing(deadline: Date, today: Date) -> Standing {
+    let left = i64::from(
+        today
+            .until((jiff::Unit::Day, deadline))
+            .map_or(0, |span| span.get_days()),
+    );
+    match left {
+        l if l < 0 => Standing::Passed(-l),
+        0 => Standing::Today,
+        l if l <= WARN_DAYS => Standing::Soon(l),
+        l => Standing::Ahead(l),
+    }
+}
+
 /// The third anniversary; 29 February falls back to 28 February, as jiff clamps.
 pub fn third_anniversary(appointed: Date) -> Date {
     appointed
@@ -110,6 +175,21 @@ mod tests {
         let d = deadline(date(2024, 9, 1), "npq-senco-2023");
         assert_eq!(d.qualification, "NPQ for SENCOs");
         assert_eq!(d.deadline.as_deref(), Some("2027-09-01"));
+    }
+
+    #[test]
+    fn standing_counts_calendar_days_with_zero_on_the_day() {
+        let deadline = date(2027, 1, 8);
+        assert_eq!(standing(deadline, date(2027, 1, 8)), Standing::Today);
+        assert_eq!(standing(deadline, date(2027, 1, 8)).days_left(), 0);
+        assert_eq!(standing(deadline, date(2027, 1, 7)), Standing::Soon(1));
+        assert_eq!(standing(deadline, date(2027, 1, 9)), Standing::Passed(1));
+        assert_eq!(standing(deadline, date(2026, 12, 1)), Standing::Soon(38));
+        assert_eq!(standing(deadline, date(2026, 10, 10)), Standing::Soon(90));
+        assert_eq!(standing(deadline, date(2026, 10, 9)), Standing::Ahead(91));
+        assert!(Standing::Soon(90).warns() && !Standing::Ahead(91).warns());
+        assert_eq!(Standing::Passed(3).describe(), "passed 3 days ago");
+        assert_eq!(Standing::Soon(1).describe(), "1 day left");
     }
 
     #[test]

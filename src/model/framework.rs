@@ -129,6 +129,8 @@ pub struct Node {
     pub description: Option<String>,
     pub aliases: Vec<String>,
     pub rollup: Rollup,
+    /// Which of [`Framework::sections`] the node belongs to.
+    pub section: usize,
     pub parent: Option<NodeId>,
     pub children: Vec<NodeId>,
     pub depth: usize,
@@ -146,6 +148,32 @@ impl Node {
     }
 }
 
+/// One framework of the (possibly several) a portfolio is measured against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub source: String,
+    pub source_url: Option<String>,
+    pub description: String,
+    pub text: Option<String>,
+    pub date: Option<jiff::civil::Date>,
+    /// Its nodes: a contiguous run of [`Framework::nodes`].
+    pub nodes: std::ops::Range<NodeId>,
+    file: FrameworkFile,
+}
+
+impl Section {
+    /// The file form, as loaded (for `senco outcomes --format json` and the exports).
+    pub fn to_file(&self) -> &FrameworkFile {
+        &self.file
+    }
+}
+
+/// What a portfolio is measured against: one framework, or several side by side (a
+/// qualification and the Teachers' Standards). The fields name the first, which sets
+/// the statutory deadline; [`Framework::sections`] lists each with its nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Framework {
     pub id: String,
@@ -159,9 +187,18 @@ pub struct Framework {
     pub date: Option<jiff::civil::Date>,
     /// Every node in framework order (a parent before its children).
     pub nodes: Vec<Node>,
+    /// One per framework, in the order the portfolio lists them.
+    pub sections: Vec<Section>,
     /// Upper-cased ids and aliases to nodes.
     lookup: HashMap<String, NodeId>,
-    file: FrameworkFile,
+}
+
+/// The largest framework file read (the built-in ones are about 100 kB).
+pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
+
+/// Whether `spec` names a built-in framework (by id or short name).
+pub fn is_builtin(spec: &str) -> bool {
+    builtin_json(spec).is_some()
 }
 
 impl Framework {
@@ -171,10 +208,114 @@ impl Framework {
         match spec {
             Some(spec) => Framework::resolve(spec, dir),
             None => match crate::model::portfolio::Portfolio::load(dir) {
-                Ok(p) => Framework::resolve(&p.framework, &p.root),
+                Ok(p) => Framework::resolve_all(&p.frameworks, &p.root),
                 Err(_) => Framework::builtin("nasenco-2014"),
             },
         }
+    }
+
+    /// Loads the framework a portfolio names: a built-in id, or a JSON file that, with
+    /// symlinks followed, lies inside the portfolio folder `root` (and not in a hidden
+    /// folder). A tutor's own framework file is named on the command line instead.
+    pub fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
+        if let Some(json) = builtin_json(spec) {
+            return Framework::from_json(json, &format!("built-in framework `{spec}`"));
+        }
+        let canonical_root = std::fs::canonicalize(root).map_err(|e| {
+            FatalError::invalid(format!(
+                "cannot open portfolio folder {}: {e}",
+                root.display()
+            ))
+        })?;
+        match crate::util::fs::resolve_inside(&canonical_root, spec) {
+            Ok(real) => Framework::from_path(&real),
+            Err(crate::util::fs::Refusal::Missing) => Framework::resolve(spec, root),
+            Err(why) => Err(FatalError::invalid(format!(
+                "framework file `{spec}` is not read: {why}"
+            ))
+            .with_help(
+                "copy the framework JSON file into the portfolio folder and name it relative to portfolio.toml",
+            )),
+        }
+    }
+
+    /// Loads every framework a portfolio lists (each by [`Framework::resolve_in_portfolio`])
+    /// and puts them side by side.
+    pub fn resolve_all(specs: &[String], base: &Path) -> Result<Framework, FatalError> {
+        let frameworks = specs
+            .iter()
+            .map(|spec| Framework::resolve_in_portfolio(spec, base))
+            .collect::<Result<Vec<_>, _>>()?;
+        Framework::combine(frameworks)
+    }
+
+    /// Several frameworks side by side, in order. No id or alias may be shared between
+    /// two of them (ignoring case), so every tag names one node; a clash is an error
+    /// naming both frameworks.
+    pub fn combine(frameworks: Vec<Framework>) -> Result<Framework, FatalError> {
+        let mut frameworks = frameworks.into_iter();
+        let Some(mut combined) = frameworks.next() else {
+            return Err(FatalError::usage("no framework given")
+                .with_help("write e.g. `framework = \"nasenco-2014\"`"));
+        };
+        for next in frameworks {
+            if let Some(same) = combined.sections.iter().find(|s| s.id == next.id) {
+                return Err(FatalError::invalid(format!(
+                    "framework `{}` is listed twice",
+                    same.id
+                ))
+                .with_help("list each framework once"));
+            }
+            let mut names: Vec<(&String, &NodeId)> = next.lookup.iter().collect();
+            names.sort();
+            for (name, &theirs) in names {
+                if let Some(&ours) = combined.lookup.get(name) {
+                    let (a, b) = (combined.node(ours), next.node(theirs));
+                    return Err(FatalError::invalid(format!(
+                        "frameworks `{}` and `{}` both use the name `{}` (for `{}` and `{}`)",
+                        combined.sections[a.section].id,
+                        next.id,
+                        display_name(a, name),
+                        a.id,
+                        b.id
+                    ))
+                    .with_help(
+                        "ids and aliases must differ between a portfolio's frameworks, so every tag names one outcome: rename or drop the id or alias in one framework file",
+                    ));
+                }
+            }
+            let offset = combined.nodes.len();
+            let section_offset = combined.sections.len();
+            for (name, id) in next.lookup {
+                combined.lookup.insert(name, id + offset);
+            }
+            for mut node in next.nodes {
+                node.parent = node.parent.map(|p| p + offset);
+                node.children.iter_mut().for_each(|c| *c += offset);
+                node.section += section_offset;
+                combined.nodes.push(node);
+            }
+            for mut section in next.sections {
+                section.nodes = section.nodes.start + offset..section.nodes.end + offset;
+                combined.sections.push(section);
+            }
+        }
+        Ok(combined)
+    }
+
+    /// The framework ids joined with ` + `, e.g. `nasenco-2014 + teachers-standards-2011`.
+    pub fn ids(&self) -> String {
+        self.sections
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+
+    /// Top-level nodes of one section, in order.
+    pub fn section_roots(&self, section: usize) -> impl Iterator<Item = NodeId> + '_ {
+        self.roots()
+            .filter(move |&r| self.nodes[r].section == section)
     }
 
     /// Loads a framework named by a portfolio: a built-in id (or short name), or a path to
@@ -187,7 +328,7 @@ impl Framework {
         if spec.ends_with(".json") || path.is_file() {
             return Framework::from_path(&path);
         }
-        let mut err = FatalError::new(format!("unknown framework `{spec}`"));
+        let mut err = FatalError::usage(format!("unknown framework `{spec}`"));
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
         err = match crate::util::suggest::closest(spec, ids.iter().copied()) {
             Some(best) => err.with_help(format!(
@@ -204,24 +345,25 @@ impl Framework {
 
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
-            .ok_or_else(|| FatalError::new(format!("unknown built-in framework `{id}`")))?;
+            .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
         Framework::from_json(json, &format!("built-in framework `{id}`"))
     }
 
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
-        let json = std::fs::read_to_string(path).map_err(|e| {
-            FatalError::new(format!(
-                "cannot read framework file {}: {e}",
-                path.display()
-            ))
-        })?;
+        let json = crate::util::fs::read_text_capped(path, MAX_FRAMEWORK_BYTES, "framework files")
+            .map_err(|e| {
+                FatalError::io(
+                    format!("cannot read framework file {}: {e}", path.display()),
+                    e,
+                )
+            })?;
         Framework::from_json(&json, &path.display().to_string())
     }
 
     /// Parses and validates framework JSON; `origin` names it in error messages.
     pub fn from_json(json: &str, origin: &str) -> Result<Framework, FatalError> {
         let file: FrameworkFile = serde_json::from_str(json).map_err(|e| {
-            FatalError::new(format!(
+            FatalError::invalid(format!(
                 "{origin}:{}:{}: invalid framework JSON: {e}",
                 e.line(),
                 e.column()
@@ -231,8 +373,9 @@ impl Framework {
         Framework::from_file(file, origin)
     }
 
-    fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
-        let invalid = |msg: String| FatalError::new(format!("{origin}: {msg}"));
+    /// Validates a framework file, as loaded or as an importer made it.
+    pub fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
+        let invalid = |msg: String| FatalError::invalid(format!("{origin}: {msg}"));
         for (field, value) in [
             ("id", &file.id),
             ("title", &file.title),
@@ -263,12 +406,24 @@ impl Framework {
             text: file.text.clone(),
             date,
             nodes: Vec::new(),
+            sections: Vec::new(),
             lookup: HashMap::new(),
-            file: file.clone(),
         };
         for node in &file.nodes {
             framework.add_node(node, None, 0).map_err(invalid)?;
         }
+        framework.sections.push(Section {
+            id: file.id.clone(),
+            title: file.title.clone(),
+            version: file.version.clone(),
+            source: file.source.clone(),
+            source_url: file.source_url.clone(),
+            description: file.description.clone(),
+            text: file.text.clone(),
+            date,
+            nodes: 0..framework.nodes.len(),
+            file,
+        });
         Ok(framework)
     }
 
@@ -320,6 +475,7 @@ impl Framework {
             description: node.description.clone(),
             aliases: node.aliases.clone(),
             rollup: node.rollup,
+            section: 0,
             parent,
             children: Vec::new(),
             depth,
@@ -366,9 +522,9 @@ impl Framework {
         out
     }
 
-    /// The file form, as loaded (for `senco outcomes --format json`).
+    /// The file form of the first framework, as loaded (see [`Section::to_file`]).
     pub fn to_file(&self) -> &FrameworkFile {
-        &self.file
+        self.sections[0].to_file()
     }
 
     /// The "did you mean" for an id that is not in the framework.
@@ -399,6 +555,15 @@ impl Framework {
         hits.sort_by_key(|&i| (!self.nodes[i].is_leaf(), i));
         hits
     }
+}
+
+/// A clashing name as the node writes it (the lookup holds it upper-cased).
+fn display_name<'a>(node: &'a Node, upper: &str) -> &'a str {
+    std::iter::once(&node.id)
+        .chain(&node.aliases)
+        .map(|n| n.trim())
+        .find(|n| n.to_uppercase() == upper)
+        .unwrap_or(&node.id)
 }
 
 /// 1 January of the last four-digit year in `version` ("July 2011, ... December 2021"
@@ -529,6 +694,39 @@ mod tests {
         assert_eq!(version_year("v3"), None);
         let nasenco = Framework::builtin("nasenco").expect("loads");
         assert_eq!(nasenco.date, Some(jiff::civil::date(2014, 1, 1)));
+    }
+
+    #[test]
+    fn built_in_frameworks_never_clash() {
+        for (a, _) in BUILTIN {
+            for (b, _) in BUILTIN.iter().filter(|(b, _)| b != a) {
+                let pair = vec![
+                    Framework::builtin(a).expect("loads"),
+                    Framework::builtin(b).expect("loads"),
+                ];
+                let combined =
+                    Framework::combine(pair).unwrap_or_else(|e| panic!("{a} + {b}: {}", e.message));
+                assert_eq!(combined.sections.len(), 2);
+                assert_eq!(combined.id, *a, "the first names the whole");
+            }
+        }
+    }
+
+    #[test]
+    fn combined_frameworks_keep_each_tree_apart() {
+        let nasenco = Framework::builtin("nasenco").expect("loads");
+        let ts = Framework::builtin("teachers-standards").expect("loads");
+        let n = nasenco.nodes.len();
+        let f = Framework::combine(vec![nasenco, ts]).expect("combines");
+        assert_eq!(f.ids(), "nasenco-2014 + teachers-standards-2011");
+        let ts1 = f.find("TS1.2").and_then(|i| f.node(i).parent).expect("TS1");
+        assert_eq!(f.node(ts1).id, "TS1");
+        assert!(ts1 >= n && f.node(ts1).section == 1);
+        assert_eq!(f.sections[1].nodes.start, n);
+        assert_eq!(f.find("5.2").map(|i| f.node(i).id.as_str()), Some("B5.2"));
+        let roots: Vec<&str> = f.section_roots(1).map(|r| f.node(r).id.as_str()).collect();
+        assert_eq!(roots, ["TS", "PC"]);
+        assert_eq!(f.leaves().count(), 49 + 42);
     }
 
     #[test]

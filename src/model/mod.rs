@@ -1,6 +1,11 @@
 //! What a check is measured against: the outcome [`framework`], the trainee's
-//! [`portfolio`] settings, and the statutory [`deadline`] they imply.
+//! [`portfolio`] settings, the statutory [`deadline`] they imply, and the kinds of
+//! evidence ([`evidence_type`]).
 
 pub mod deadline;
+pub mod evidence_type;
 pub mod framework;
+pub mod interchange;
 pub mod portfolio;
+pub mod reflective;
+pub mod settings;

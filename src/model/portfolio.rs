@@ -2,6 +2,7 @@
 
 use crate::error::FatalError;
 use crate::error::diagnostic::SourceText;
+use crate::model::evidence_type::EvidenceType;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,7 @@ struct ConfigFile {
 struct PortfolioSection {
     title: Option<String>,
     trainee: Option<String>,
-    framework: String,
+    framework: FrameworkSpec,
     #[serde(default = "default_evidence")]
     evidence: Vec<String>,
     appointed: Option<toml::value::Datetime>,
@@ -35,6 +36,14 @@ struct PortfolioSection {
 pub enum LineBreaks {
     Obsidian,
     Commonmark,
+}
+
+/// `framework = "nasenco-2014"` or `framework = ["nasenco-2014", "teachers-standards-2011"]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum FrameworkSpec {
+    One(String),
+    Several(Vec<String>),
 }
 
 /// The keys of `[portfolio]`, as serde names them in its messages.
@@ -87,8 +96,9 @@ pub struct Portfolio {
     pub root: PathBuf,
     pub title: String,
     pub trainee: Option<String>,
-    /// A built-in framework id or a path relative to `root`.
-    pub framework: String,
+    /// Built-in framework ids or paths relative to `root`, at least one; the first is the
+    /// qualification the statutory deadline follows.
+    pub frameworks: Vec<String>,
     /// Evidence folders relative to `root`.
     pub evidence_dirs: Vec<String>,
     pub appointed: Option<jiff::civil::Date>,
@@ -100,14 +110,8 @@ pub struct Portfolio {
 /// The nearest folder at or above the current one holding `portfolio.toml`.
 pub fn find_from_current_folder() -> Result<PathBuf, FatalError> {
     let cwd = std::env::current_dir()
-        .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?;
-    cwd.ancestors()
-        .find(|dir| dir.join(CONFIG_FILE).is_file())
-        .map(Path::to_path_buf)
-        .ok_or_else(|| {
-            FatalError::new("no portfolio.toml in this folder or any folder above it")
-                .with_help("run senco new inside your portfolio, or pass --portfolio PATH")
-        })
+        .map_err(|e| FatalError::io(format!("cannot read the current folder: {e}"), e))?;
+    find_root(&cwd)
 }
 
 impl Portfolio {
@@ -117,37 +121,45 @@ impl Portfolio {
         let config_path = root.join(CONFIG_FILE);
         if !root.is_dir() {
             return Err(
-                FatalError::new(format!("{} is not a folder", root.display())).with_help(
+                FatalError::not_found(format!("{} is not a folder", root.display())).with_help(
                     "give the path of a portfolio folder, the one holding portfolio.toml",
                 ),
             );
         }
-        let text = match std::fs::read(&config_path) {
+        let text = match crate::util::fs::read_capped(
+            &config_path,
+            crate::util::fs::MAX_CONFIG_BYTES,
+            "portfolio.toml files",
+        ) {
             Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                FatalError::new(format!("{} is not valid UTF-8", config_path.display()))
+                FatalError::invalid(format!("{} is not valid UTF-8", config_path.display()))
                     .with_help("re-save it as UTF-8")
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(FatalError::new(format!(
+                return Err(FatalError::not_found(format!(
                     "no {CONFIG_FILE} in {}",
                     root.display()
                 ))
                 .with_help("run `senco init` to start a portfolio, or point senco at the folder holding portfolio.toml"));
             }
             Err(e) => {
-                return Err(FatalError::new(format!(
-                    "cannot read {}: {e}",
-                    config_path.display()
-                )));
+                return Err(FatalError::io(
+                    format!("cannot read {}: {e}", config_path.display()),
+                    e,
+                ));
             }
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         if text.trim().is_empty() {
             return Err(
-                FatalError::new(format!("{} is empty", config_path.display())).with_help(
+                FatalError::invalid(format!("{} is empty", config_path.display())).with_help(
                     "write `[portfolio]` and, on the next line, `framework = \"nasenco-2014\"` (or \"npq-senco-2023\")",
                 ),
             );
+        }
+        let problems = crate::model::settings::validate(text);
+        if !problems.is_empty() {
+            return Err(settings_error(&config_path, &problems));
         }
         let config: ConfigFile = toml::from_str(text).map_err(|e| {
             let source = SourceText::new(text);
@@ -165,38 +177,63 @@ impl Portfolio {
             } else {
                 "see the guide's page on writing evidence for every key portfolio.toml accepts"
             };
-            FatalError::new(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
+            FatalError::invalid(format!("{}:{line}:{column}: {message}", config_path.display())).with_help(help)
         })?;
         let section = config.portfolio;
         let appointed = match section.appointed {
             None => None,
             Some(dt) => Some(toml_date(&dt).ok_or_else(|| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: `appointed` must be a date like 2024-09-01, not `{dt}`",
                     config_path.display()
                 ))
             })?),
         };
         if config.rules.min_evidence == 0 {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::invalid(format!(
                 "{}: `rules.min_evidence` must be at least 1",
                 config_path.display()
             )));
         }
-        crate::check::words::check_limits(&config.rules.word_limits).map_err(|why| {
-            FatalError::new(format!("{}: {why}", config_path.display())).with_help(format!(
+        check_limits(&config.rules.word_limits).map_err(|why| {
+            FatalError::invalid(format!("{}: {why}", config_path.display())).with_help(format!(
                 "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
-                crate::check::evidence::TYPES.join(", ")
+                EvidenceType::names()
             ))
         })?;
         for dir in &section.evidence {
             check_inside(dir).map_err(|why| {
-                FatalError::new(format!(
+                FatalError::invalid(format!(
                     "{}: evidence folder `{dir}` {why}",
                     config_path.display()
                 ))
                 .with_help(
                     "evidence folders are paths inside the portfolio folder, like \"evidence\"",
+                )
+            })?;
+        }
+        let frameworks = match section.framework {
+            FrameworkSpec::One(spec) => vec![spec],
+            FrameworkSpec::Several(specs) => specs,
+        };
+        if frameworks.is_empty() || frameworks.iter().any(|f| f.trim().is_empty()) {
+            return Err(FatalError::invalid(format!(
+                "{}: `framework` names no framework",
+                config_path.display()
+            ))
+            .with_help("write e.g. `framework = \"nasenco-2014\"` or `framework = [\"nasenco-2014\", \"teachers-standards-2011\"]`"));
+        }
+        for spec in frameworks
+            .iter()
+            .filter(|f| !crate::model::framework::is_builtin(f))
+        {
+            check_inside(spec).map_err(|why| {
+                FatalError::invalid(format!(
+                    "{}: framework file `{spec}` {why}",
+                    config_path.display()
+                ))
+                .with_help(
+                    "a portfolio's framework is built in (\"nasenco-2014\", \"npq-senco-2023\") or a JSON file inside the portfolio folder; copy the file in and name it relative to portfolio.toml",
                 )
             })?;
         }
@@ -208,13 +245,60 @@ impl Portfolio {
             root: root.to_path_buf(),
             title,
             trainee: section.trainee.filter(|t| !t.trim().is_empty()),
-            framework: section.framework,
+            frameworks,
             evidence_dirs: section.evidence,
             appointed,
             line_breaks: section.line_breaks,
             rules: config.rules,
         })
     }
+}
+
+/// One error for every problem in portfolio.toml: a lone problem reads as before
+/// (`file:line:column: message`, then its help); several are listed one per line.
+fn settings_error(config_path: &Path, problems: &[crate::model::settings::Problem]) -> FatalError {
+    let place = |p: &crate::model::settings::Problem| {
+        format!(
+            "{}:{}:{}: {}",
+            config_path.display(),
+            p.line,
+            p.column,
+            p.message
+        )
+    };
+    if let [only] = problems {
+        let error = FatalError::invalid(place(only));
+        return match &only.help {
+            Some(help) => error.with_help(help.clone()),
+            None => error,
+        };
+    }
+    let mut message = format!("{} has {} problems:", config_path.display(), problems.len());
+    for p in problems {
+        message.push_str(&format!("\n  {}", place(p)));
+        if let Some(help) = &p.help {
+            message.push_str(&format!("\n      help: {help}"));
+        }
+    }
+    FatalError::invalid(message).with_help(
+        "fix them all, then run senco again; the guide's page on writing evidence lists every key",
+    )
+}
+
+/// The nearest folder at or above `start` holding portfolio.toml, as cargo finds
+/// Cargo.toml. Commands given no PATH use it; an explicit PATH is taken as it is.
+pub fn find_root(start: &Path) -> Result<PathBuf, FatalError> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(CONFIG_FILE).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            FatalError::not_found(format!(
+                "no {CONFIG_FILE} in {} or any folder above it",
+                start.display()
+            ))
+            .with_help("run senco inside your portfolio, give its folder as PATH, or start one with `senco init`")
+        })
 }
 
 fn folder_name(root: &Path) -> String {
@@ -224,10 +308,30 @@ fn folder_name(root: &Path) -> String {
         .unwrap_or_else(|| "Portfolio".to_string())
 }
 
+/// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
+fn check_limits(limits: &std::collections::BTreeMap<String, usize>) -> Result<(), String> {
+    for (kind, &limit) in limits {
+        if EvidenceType::from_name(kind).is_none() {
+            let guess = EvidenceType::suggest(kind)
+                .map(|best| format!(" (did you mean `{best}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "`rules.word_limits` names an unknown evidence type `{kind}`{guess}"
+            ));
+        }
+        if limit == 0 {
+            return Err(format!(
+                "`rules.word_limits.{kind}` must be at least 1 word"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Rejects paths that would leave the portfolio folder.
 fn check_inside(dir: &str) -> Result<(), &'static str> {
     let path = Path::new(dir);
-    if path.is_absolute() {
+    if path.is_absolute() || dir.starts_with(['/', '\\']) || dir.as_bytes().get(1) == Some(&b':') {
         return Err("is an absolute path");
     }
     if path

@@ -128,7 +128,7 @@ impl Anonymiser {
                 ),
             )
         };
-        let slug = crate::render::html::slugify(&stand_in);
+        let slug = crate::util::text::slug(&stand_in);
         Anonymiser {
             text: matcher(CaseRule::AsWrittenOrCapitals, 2),
             binary: matcher(CaseRule::AsWrittenOrCapitals, 3),
@@ -155,8 +155,8 @@ impl Anonymiser {
     /// trainee's evidence paths), so that the links, anchors and JSON strings built from
     /// them are rewritten the way the files are renamed.
     pub fn learn_names<'a>(&mut self, paths: impl IntoIterator<Item = &'a str>) {
-        use crate::render::html::slugify;
         use crate::render::site::encode_path;
+        use crate::util::text::slug as slugify;
         let mut pairs: std::collections::BTreeMap<String, String> = Default::default();
         for path in paths {
             let segments: Vec<&str> = path.split('/').collect();
@@ -252,7 +252,7 @@ impl Anonymiser {
     /// The final check: fails when any form of the name is still in the entry.
     pub fn assert_absent(&self, entry: &Entry) -> Result<(), FatalError> {
         let still = |what: &str| {
-            Err(FatalError::new(format!(
+            Err(FatalError::refused(format!(
                 "the trainee's name is still in {} ({what}) after anonymising; no pack was written",
                 entry.path
             ))
@@ -302,7 +302,7 @@ impl Anonymiser {
         {
             return Ok(());
         }
-        Err(FatalError::new(format!(
+        Err(FatalError::refused(format!(
             "{path} holds the trainee's name in binary data, which senco cannot remove safely"
         ))
         .with_help("remove the name from that file, or pack without --anonymise"))
@@ -350,7 +350,7 @@ fn looks_like_a_name_in_a_url(text: &str, m: &crate::check::privacy::normalise::
 /// one. Other entries are returned as they are.
 pub fn strip_metadata(entry: &mut Entry) -> Result<(), FatalError> {
     let failed = |why: String| {
-        FatalError::new(format!("{}: {why}", entry.path))
+        FatalError::invalid(format!("{}: {why}", entry.path))
             .with_help("replace the file with a plain JPEG or PNG, or pack without --anonymise")
     };
     if let Some(stripped) = metadata::strip(&entry.bytes).map_err(failed)? {

@@ -5,9 +5,10 @@
 use super::TraineePart;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::framework::NodeKind;
+use crate::util::text::plural;
 use std::fmt::Write;
 
-pub use crate::render::html::escape;
+use crate::render::html::escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;max-width:60rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-align:top}\
@@ -15,10 +16,11 @@ caption{font-weight:bold;text-align:left}dt{font-weight:bold}.num{text-align:rig
 .scroll{overflow:auto}.visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}";
 
 fn page(title: &str, body: &str) -> String {
-    format!(
+    let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
         escape(title)
-    )
+    );
+    crate::render::policy::apply(&html, crate::render::policy::FILES)
 }
 
 /// Who the sheet is about, as printed: the candidate number, and the name unless anonymised.
@@ -55,10 +57,15 @@ pub fn cover_html(part: &TraineePart, anonymise: bool) -> String {
         row("Trainee", name);
     }
     row("Portfolio", &check.portfolio.title);
-    row(
-        "Framework",
-        &format!("{} ({}, version {})", fw.title, fw.id, fw.version),
-    );
+    for section in &fw.sections {
+        row(
+            "Framework",
+            &format!(
+                "{} ({}, version {})",
+                section.title, section.id, section.version
+            ),
+        );
+    }
     row(
         "Evidence files",
         &format!(
@@ -92,27 +99,42 @@ fn coverage_section(b: &mut String, part: &TraineePart) {
         summary.indicators_covered,
         summary.indicators,
         summary.errors,
-        if summary.errors == 1 { "" } else { "s" },
+        plural(summary.errors),
         summary.warnings,
-        if summary.warnings == 1 { "" } else { "s" },
+        plural(summary.warnings),
     );
-    b.push_str("<table>\n<caption>Coverage by part and outcome</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Covered</th></tr></thead>\n<tbody>\n");
-    for (id, node) in fw.nodes.iter().enumerate() {
-        if node.kind == NodeKind::Indicator && node.parent.is_some() {
-            continue;
+    // One table per framework.
+    for (index, section) in fw.sections.iter().enumerate() {
+        if index > 0 {
+            b.push_str("</tbody>\n</table>\n");
         }
-        let cov = check.coverage.node(id);
         let _ = writeln!(
             b,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} of {}</td><td>{}</td></tr>",
-            escape(&node.id),
-            escape(&node.title),
-            cov.leaves_covered,
-            cov.leaves_total,
-            if cov.covered { "yes" } else { "no" }
+            "<table>\n<caption>Coverage by part and outcome, {}</caption>\n<thead><tr><th scope=\"col\">Id</th><th scope=\"col\">Title</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Covered</th></tr></thead>\n<tbody>",
+            escape(&section.title)
         );
+        for id in section.nodes.clone() {
+            coverage_row(b, check, id);
+        }
     }
     b.push_str("</tbody>\n</table>\n");
+}
+
+fn coverage_row(b: &mut String, check: &crate::Check, id: usize) {
+    let node = check.framework.node(id);
+    if node.kind == NodeKind::Indicator && node.parent.is_some() {
+        return;
+    }
+    let cov = check.coverage.node(id);
+    let _ = writeln!(
+        b,
+        "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} of {}</td><td>{}</td></tr>",
+        escape(&node.id),
+        escape(&node.title),
+        cov.leaves_covered,
+        cov.leaves_total,
+        if cov.covered { "yes" } else { "no" }
+    );
 }
 
 fn findings_table(b: &mut String, caption: &str, findings: &[(&str, &Diagnostic)]) {
@@ -132,7 +154,7 @@ fn findings_table(b: &mut String, caption: &str, findings: &[(&str, &Diagnostic)
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(d.file.as_deref().unwrap_or("")),
             escape(&at),
-            escape(d.code),
+            escape(d.code.as_str()),
             escape(&d.message),
             escape(status)
         );
@@ -149,7 +171,7 @@ fn privacy_section(b: &mut String, part: &TraineePart) {
         let _ = writeln!(
             b,
             "<p><strong>Packed with --allow-findings:</strong> the privacy lint found {allowed} error{} that {} not fixed.</p>",
-            if allowed == 1 { "" } else { "s" },
+            plural(allowed),
             if allowed == 1 { "was" } else { "were" }
         );
     } else {
@@ -158,8 +180,8 @@ fn privacy_section(b: &mut String, part: &TraineePart) {
     let _ = writeln!(
         b,
         "<p>{warnings} privacy warning{} outstanding; {silenced} finding{} silenced by the trainee with an allow marker.</p>",
-        if warnings == 1 { "" } else { "s" },
-        if silenced == 1 { "" } else { "s" }
+        plural(warnings),
+        plural(silenced)
     );
     let mut rows: Vec<(&str, &Diagnostic)> = Vec::new();
     rows.extend(part.allowed_findings.iter().map(|d| ("error, allowed", d)));
@@ -261,7 +283,7 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
         b,
         "<h1>Assessment pack</h1>\n<p>{} portfolio{}. Check this pack is unchanged with <code>senco verify</code>.</p>",
         parts.len(),
-        if parts.len() == 1 { "" } else { "s" }
+        plural(parts.len())
     );
     b.push_str("<table>\n<caption>Portfolios in this pack</caption>\n<thead><tr><th scope=\"col\">Candidate</th><th scope=\"col\">Framework</th><th scope=\"col\">Indicators covered</th><th scope=\"col\">Privacy findings allowed</th></tr></thead>\n<tbody>\n");
     for part in parts {
@@ -271,7 +293,7 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
             "<tr><th scope=\"row\"><a href=\"{}/cover.html\">{}</a></th><td>{}</td><td class=\"num\">{} of {}</td><td class=\"num\">{}</td></tr>",
             escape(&part.folder),
             escape(&identity(part, anonymise)),
-            escape(&part.check.framework.id),
+            escape(&part.check.framework.ids()),
             summary.indicators_covered,
             summary.indicators,
             part.allowed_findings.len()
@@ -288,19 +310,32 @@ pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
 /// each cell a symbol and words (covered, assessed), so it reads without colour.
 fn cohort_matrix(b: &mut String, parts: &[TraineePart], anonymise: bool) {
     let mut frameworks: Vec<&crate::model::framework::Framework> = Vec::new();
+    // Portfolios are grouped by the whole list of frameworks, so node positions agree.
     for part in parts {
-        if !frameworks.iter().any(|f| f.id == part.check.framework.id) {
+        if !frameworks
+            .iter()
+            .any(|f| f.ids() == part.check.framework.ids())
+        {
             frameworks.push(&part.check.framework);
         }
     }
     b.push_str("<h2>Cohort matrix</h2>\n<p>✓ covered, ★ covered and assessed by a current judgement; blank: not covered.</p>\n");
-    for fw in frameworks {
-        let leaves: Vec<usize> = fw.leaves().collect();
+    // One table per framework, each in its own section.
+    let tables = frameworks
+        .iter()
+        .flat_map(|fw| (0..fw.sections.len()).map(move |s| (*fw, s)));
+    for (fw, section) in tables {
+        let info = &fw.sections[section];
+        let leaves: Vec<usize> = info
+            .nodes
+            .clone()
+            .filter(|&n| fw.node(n).is_leaf())
+            .collect();
         let _ = writeln!(
             b,
             "<div class=\"scroll\" role=\"region\" aria-label=\"{} matrix\" tabindex=\"0\"><table>\n<caption>Candidates against indicators, {}</caption>\n<thead><tr><th scope=\"col\">Candidate</th>",
-            escape(&fw.id),
-            escape(&fw.title)
+            escape(&info.id),
+            escape(&info.title)
         );
         for &leaf in &leaves {
             let n = fw.node(leaf);
@@ -312,7 +347,7 @@ fn cohort_matrix(b: &mut String, parts: &[TraineePart], anonymise: bool) {
             );
         }
         b.push_str("</tr></thead>\n<tbody>\n");
-        for part in parts.iter().filter(|p| p.check.framework.id == fw.id) {
+        for part in parts.iter().filter(|p| p.check.framework.ids() == fw.ids()) {
             let _ = write!(
                 b,
                 "<tr><th scope=\"row\">{}</th>",

@@ -2,8 +2,8 @@
 
 use super::{Entry, MANIFEST, Pack};
 use crate::error::FatalError;
+use crate::util::hash::Sha256;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Identifies the manifest format; bumped if its meaning changes.
@@ -29,7 +29,11 @@ pub struct Tool {
 pub struct PortfolioRecord {
     pub folder: String,
     pub candidate: Option<String>,
+    /// The first framework, the qualification.
     pub framework: FrameworkRecord,
+    /// Every framework the portfolio is checked against, in order, the first included.
+    #[serde(default)]
+    pub frameworks: Vec<FrameworkRecord>,
     /// The commit checked out when the pack was made, if the portfolio is a git
     /// repository; left out of anonymised packs (it leads back to the author).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,8 @@ pub struct FrameworkRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRecord {
     pub path: String,
+    /// As read from a pack, whatever was written there: [`crate::pack::verify`] compares
+    /// it with the hex of the file, so a malformed one is a changed file, not a bad pack.
     pub sha256: String,
     pub size: u64,
 }
@@ -61,7 +67,7 @@ impl Manifest {
             .filter(|e| e.path != MANIFEST)
             .map(|e| FileRecord {
                 path: e.path.clone(),
-                sha256: sha256_hex(&e.bytes),
+                sha256: Sha256::of(&e.bytes).to_hex(),
                 size: e.bytes.len() as u64,
             })
             .collect();
@@ -83,6 +89,16 @@ impl Manifest {
                         id: t.check.framework.id.clone(),
                         version: t.check.framework.version.clone(),
                     },
+                    frameworks: t
+                        .check
+                        .framework
+                        .sections
+                        .iter()
+                        .map(|s| FrameworkRecord {
+                            id: s.id.clone(),
+                            version: s.version.clone(),
+                        })
+                        .collect(),
                     git_commit: t.git_commit.clone(),
                     findings_allowed: t.allowed_findings.len(),
                     findings_silenced: t.check.silenced.len(),
@@ -94,18 +110,10 @@ impl Manifest {
 
     pub fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
         let mut bytes = serde_json::to_vec_pretty(self)
-            .map_err(|e| FatalError::new(format!("cannot write {MANIFEST}: {e}")))?;
+            .map_err(|e| FatalError::invalid(format!("cannot write {MANIFEST}: {e}")))?;
         bytes.push(b'\n');
         Ok(bytes)
     }
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The commit checked out in the git repository holding `root`, read from `.git` directly

@@ -23,9 +23,8 @@ pub mod metadata;
 pub mod verify;
 
 use crate::check::Check;
-use crate::check::privacy::is_privacy_code;
-use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::error::{ErrorKind, FatalError};
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -58,9 +57,14 @@ pub struct PackOptions {
     pub allow_findings: bool,
     /// Candidate number of the first portfolio; the next ones count up from it.
     pub first_candidate: Option<String>,
+    /// The provider's theme folder; without it the built-in theme. A trainee's own
+    /// `theme/` is never used in a pack: it is their code, and the pack is for examiners.
+    pub theme: Option<PathBuf>,
     /// In an anonymised pack, keep office documents and PDFs (whose metadata senco
     /// cannot check) rather than refuse them.
     pub allow_attachments: bool,
+    /// How each portfolio is checked.
+    pub check: crate::check::CheckOptions,
 }
 
 /// One trainee's share of the pack.
@@ -115,14 +119,14 @@ impl Pack {
             }
             let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
             for d in &part.privacy_warnings {
-                *counts.entry(d.code).or_default() += 1;
+                *counts.entry(d.code.as_str()).or_default() += 1;
             }
             let kinds: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
             let total = part.privacy_warnings.len();
             lines.push(format!(
                 "{}: {total} privacy warning{} outstanding ({}), listed on its cover sheet; `senco privacy {}` shows where",
                 part.folder,
-                if total == 1 { "" } else { "s" },
+                crate::util::text::plural(total),
                 kinds.join(", "),
                 part.check.portfolio.root.display()
             ));
@@ -160,9 +164,9 @@ pub fn write_refusal(
     let total: usize = refusals.iter().map(|(_, f)| f.len()).sum();
     crate::report::write_fatal(
         out,
-        &FatalError::new(format!(
+        &FatalError::refused(format!(
             "no pack written: the privacy lint found {total} error{} listed above",
-            if total == 1 { "" } else { "s" }
+            crate::util::text::plural(total)
         ))
         .with_help("fix them (`senco pseudonymise` replaces real names), or pack with --allow-findings, which the cover sheet records"),
     )
@@ -171,16 +175,24 @@ pub fn write_refusal(
 /// Checks each portfolio and makes the pack's parts, refusing on privacy errors.
 pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackError> {
     if roots.is_empty() {
-        return Err(FatalError::new("no portfolio to pack")
+        return Err(FatalError::usage("no portfolio to pack")
             .with_help("give one or more portfolio folders: `senco pack PATH... -o pack.zip`")
             .into());
     }
+    if roots.len() > 1 && options.check.feedback.is_some() {
+        return Err(FatalError::usage(
+            "a feedback folder holds one portfolio's judgements, and this pack has several",
+        )
+        .with_help("pack that portfolio on its own with --feedback, or leave each portfolio's judgements in its own feedback/ folder")
+        .into());
+    }
     let candidates = candidate_numbers(options, roots.len())?;
+    let theme = crate::render::theme::load(options.theme.as_deref())?;
     let mut refused = Vec::new();
     let mut trainees = Vec::new();
-    let mut folders: Vec<String> = Vec::new();
+    let mut folders = std::collections::BTreeSet::new();
     for (root, candidate) in roots.iter().zip(candidates) {
-        let mut check = crate::check::check_portfolio(root)?;
+        let mut check = crate::check::check(root, &options.check)?;
         // A title left to default is the folder's name, often the trainee's: an
         // anonymised pack (cover sheet, site, single file) never uses it.
         if options.anonymise
@@ -192,7 +204,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             );
         }
         if options.anonymise && check.portfolio.trainee.is_none() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::invalid(format!(
                 "{}: --anonymise needs the trainee's name to remove it",
                 root.join(crate::model::portfolio::CONFIG_FILE).display()
             ))
@@ -202,14 +214,14 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
         let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check
             .diagnostics
             .iter()
-            .filter(|d| is_privacy_code(d.code) && d.severity != Severity::Hint)
+            .filter(|d| d.code.is_privacy() && d.severity != Severity::Hint)
             .cloned()
             .partition(|d| d.severity == Severity::Error);
         if !errors.is_empty() && !options.allow_findings {
             refused.push((root.clone(), errors));
             continue;
         }
-        let folder = unique_folder(
+        let folder = crate::util::text::unique(
             &mut folders,
             folder_name(&check, candidate.as_deref(), options.anonymise),
         );
@@ -227,7 +239,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             privacy_warnings: warnings,
             entries: Vec::new(),
         };
-        part.entries = first_entries(&part, options.anonymise)?;
+        part.entries = first_entries(&part, options.anonymise, &theme)?;
         trainees.push(part);
     }
     if !refused.is_empty() {
@@ -246,19 +258,23 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
 }
 
 /// `cover.html` and `coverage.json` of one trainee.
-fn first_entries(part: &TraineePart, anonymise: bool) -> Result<Vec<Entry>, FatalError> {
+fn first_entries(
+    part: &TraineePart,
+    anonymise: bool,
+    theme: &crate::render::theme::Theme,
+) -> Result<Vec<Entry>, FatalError> {
     let mut check = part.check.clone();
     if anonymise {
         check.portfolio.trainee = None;
     }
     let mut json = serde_json::to_vec_pretty(&crate::report::to_json(&check))
-        .map_err(|e| FatalError::new(format!("cannot write coverage.json: {e}")))?;
+        .map_err(|e| FatalError::invalid(format!("cannot write coverage.json: {e}")))?;
     json.push(b'\n');
     let mut entries = vec![
         Entry::new("cover.html", cover::cover_html(part, anonymise)),
         Entry::new("coverage.json", json),
     ];
-    entries.extend(html_entries(&check)?);
+    entries.extend(html_entries(&check, theme)?);
     Ok(entries)
 }
 
@@ -276,7 +292,10 @@ const WORK_PREFIX: &str = "senco-pack-";
 
 /// The built HTML portfolio under `site/`, and the same portfolio as one self-contained
 /// file, `portfolio.html`, whose non-image attachments link into `site/files/`.
-fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
+fn html_entries(
+    check: &Check,
+    theme: &crate::render::theme::Theme,
+) -> Result<Vec<Entry>, FatalError> {
     // Named after this process, so the next pack removes what a killed one left.
     let temp = std::env::temp_dir();
     crate::util::atomic::remove_leftovers(&temp, WORK_PREFIX);
@@ -291,8 +310,9 @@ fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
             )
         })?;
     let out = work.path().join("site");
-    crate::render::build(
+    crate::render::build_with_theme(
         check,
+        theme,
         &crate::render::BuildOptions {
             out: out.clone(),
             force: true,
@@ -300,19 +320,19 @@ fn html_entries(check: &Check) -> Result<Vec<Entry>, FatalError> {
     )?;
     let mut entries = Vec::new();
     for entry in walkdir::WalkDir::new(&out).sort_by_file_name() {
-        let entry =
-            entry.map_err(|e| FatalError::new(format!("cannot read the built site: {e}")))?;
+        let entry = entry.map_err(|e| {
+            FatalError::new(ErrorKind::Io, format!("cannot read the built site: {e}"))
+        })?;
         if !entry.file_type().is_file() || entry.file_name() == crate::render::output::MARKER {
             continue;
         }
-        let bytes = std::fs::read(entry.path())
-            .map_err(|e| FatalError::new(format!("cannot read {}: {e}", entry.path().display())))?;
+        let bytes = std::fs::read(entry.path()).map_err(|e| {
+            FatalError::io(format!("cannot read {}: {e}", entry.path().display()), e)
+        })?;
         let rel = crate::check::discover::relative(&out, entry.path());
         entries.push(Entry::new(format!("site/{rel}"), bytes));
     }
-    let theme_dir = check.portfolio.root.join("theme");
-    let theme = crate::render::theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))?;
-    let single = crate::render::single::render(check, &theme, "site/")?;
+    let single = crate::render::single::render(check, theme, "site/")?;
     entries.push(Entry::new("portfolio.html", single));
     Ok(entries)
 }
@@ -331,13 +351,13 @@ fn candidate_numbers(
     };
     if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) || first.len() > 18 {
         return Err(
-            FatalError::new(format!("candidate number `{first}` is not a number"))
+            FatalError::usage(format!("candidate number `{first}` is not a number"))
                 .with_help("give the first candidate number as digits, e.g. `--candidate 1001`"),
         );
     }
     let start: u64 = first
         .parse()
-        .map_err(|_| FatalError::new("candidate number too large"))?;
+        .map_err(|_| FatalError::usage("candidate number too large"))?;
     let width = first.len();
     Ok((0..count as u64)
         .map(|i| Some(format!("{:0width$}", start + i)))
@@ -353,36 +373,7 @@ fn folder_name(check: &Check, candidate: Option<&str>, anonymise: bool) -> Strin
         .trainee
         .as_deref()
         .unwrap_or(&check.portfolio.title);
-    let slug = slug(name);
-    if slug.is_empty() {
-        "portfolio".to_string()
-    } else {
-        slug
-    }
-}
-
-fn unique_folder(taken: &mut Vec<String>, wanted: String) -> String {
-    let mut name = wanted.clone();
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{wanted}-{n}");
-        n += 1;
-    }
-    taken.push(name.clone());
-    name
-}
-
-/// Lower-case letters and digits, other runs turned into single hyphens.
-pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
+    crate::util::text::slug_or(name, "portfolio")
 }
 
 /// The pack's final entries, sorted by path, `manifest.json` included.
@@ -410,7 +401,7 @@ pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(pair) = entries.windows(2).find(|w| w[0].path == w[1].path) {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "two files in the pack are both named `{}`",
             pair[0].path
         )));
@@ -447,10 +438,10 @@ fn anonymise_entries(
             })
             .collect();
         if !refused.is_empty() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "no pack written: an anonymised pack cannot vouch for {} file{} whose metadata senco cannot check:\n  {}",
                 refused.len(),
-                if refused.len() == 1 { "" } else { "s" },
+                crate::util::text::plural(refused.len()),
                 refused.join("\n  ")
             ))
             .with_help("save them as Markdown, JPEG or PNG, or remove them from the evidence; or pack with --allow-attachments to include them as they are, at your own risk"));
@@ -484,12 +475,15 @@ fn check_entry_path(path: &str) -> Result<(), FatalError> {
             .split('/')
             .any(|part| part.is_empty() || part == "." || part == "..");
     if bad {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::invalid(format!(
             "`{path}` is not a valid path inside a pack"
         )));
     }
-    if path.split('/').any(|part| part == ".senco") {
-        return Err(FatalError::new(format!(
+    if path
+        .split('/')
+        .any(|part| part == crate::util::fs::PRIVATE_DIR)
+    {
+        return Err(FatalError::refused(format!(
             "`{path}` is inside `.senco/`, which is private and never packed"
         )));
     }
@@ -519,7 +513,7 @@ pub struct Written {
     pub files: usize,
     pub bytes: u64,
     /// SHA-256 of the whole zip, for the provider's records.
-    pub sha256: String,
+    pub sha256: crate::util::hash::Sha256,
 }
 
 /// Assembles the pack and writes it to `out` (a temporary file beside it, then renamed).
@@ -527,7 +521,7 @@ pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
     let entries = assemble(pack)?;
     let mut buffer = std::io::Cursor::new(Vec::new());
     write_zip(&mut buffer, &entries)
-        .map_err(|e| FatalError::new(format!("cannot build the zip: {e}")))?;
+        .map_err(|e| FatalError::new(ErrorKind::Io, format!("cannot build the zip: {e}")))?;
     let bytes = buffer.into_inner();
     crate::util::atomic::write(out, &bytes).map_err(|e| {
         crate::util::atomic::write_error(format!("cannot write {}", out.display()), out, &e)
@@ -535,6 +529,6 @@ pub fn write(pack: &Pack, out: &Path) -> Result<Written, FatalError> {
     Ok(Written {
         files: entries.len(),
         bytes: bytes.len() as u64,
-        sha256: manifest::sha256_hex(&bytes),
+        sha256: crate::util::hash::Sha256::of(&bytes),
     })
 }

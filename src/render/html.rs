@@ -1,18 +1,24 @@
 //! Evidence Markdown to safe HTML.
 //!
 //! Evidence is untrusted input to an assessor's browser. It is rendered with
-//! pulldown-cmark, with outcome tags turned into badges and links checked against the
-//! portfolio folder, and the result is sanitised by ammonia: no script, no event
-//! handlers, no `javascript:` or `data:` URLs, no iframes, no relative URL that climbs
-//! out of the built site. Tag badges are inserted after sanitising, through placeholders
-//! that evidence text cannot forge.
+//! pulldown-cmark, with outcome tags turned into badges and each link's URL made from the
+//! target the check resolved it to ([`crate::check::links`]), and the result is
+//! sanitised by ammonia: no script, no event handlers, no `javascript:` or `data:` URLs,
+//! no iframes, no relative URL that climbs out of the built site. Raw HTML `href` and
+//! `src` values are mapped the same way, attribute by attribute, by the sanitiser's
+//! attribute filter: the HTML is never rewritten as text. Tag badges are inserted after
+//! sanitising, through placeholders that evidence text cannot forge.
+//!
+//! The same code renders for the site (a page per file) and for the single-file
+//! portfolio ([`Mode::Single`]: ids prefixed per section, links in-page, images inline).
 
+use crate::check::evidence::Evidence;
+use crate::check::links::{self as resolved, LinkKind, Target};
 use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
 use crate::check::obsidian::{self, Callout, Embed, Fold, Item};
-use crate::check::vault::{Index, Problem, Resolved, Target};
-use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::Framework;
-use crate::render::site::{self, SiteMap};
+use crate::render::site::{SiteMap, encode_path};
+use crate::util::path::RelPath;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -22,13 +28,17 @@ use std::fmt::Write as _;
 /// character, removed from evidence text before rendering.
 const MARK: char = '\u{E000}';
 
+/// Marks, in a URL handed to the sanitiser, one that senco made from a resolved target
+/// (so the attribute filter keeps it) rather than raw HTML from evidence: [`MARK`] as
+/// pulldown-cmark writes it in an `href`. Raw HTML can spell it too; what follows it
+/// still has to pass the sanitiser's URL rules.
+const MINE: &str = "%EE%80%80";
+
 /// What rendering one piece of Markdown produced.
 #[derive(Debug, Default)]
 pub struct Rendered {
     pub html: String,
     pub links: Links,
-    /// Bounds the link problems reported, however many links the file holds.
-    limit: PerFile,
 }
 
 /// What rendered Markdown links to, found while rendering it.
@@ -36,19 +46,36 @@ pub struct Rendered {
 pub struct Links {
     /// Files inside the portfolio the HTML links to, relative to the portfolio, to copy.
     pub attachments: BTreeSet<String>,
-    /// The `[[name]]` links looked up by name, as [`site::wiki_key`]s: the HTML changes
-    /// when one of these names comes to mean another file (a title was edited).
+    /// The `[[name]]` links looked up by name, as [`resolved::wiki_key`]s: the HTML
+    /// changes when one of these names comes to mean another file (a title was edited).
     pub names: BTreeSet<String>,
-    /// Link problems, when asked for.
-    pub diagnostics: Vec<Diagnostic>,
+    /// The evidence files shown in place by embeds (`![[Note]]`), relative to the
+    /// portfolio: the HTML changes when one of them does.
+    pub embedded: BTreeSet<String>,
 }
 
 impl Links {
     pub fn extend(&mut self, other: Links) {
         self.attachments.extend(other.attachments);
         self.names.extend(other.names);
-        self.diagnostics.extend(other.diagnostics);
+        self.embedded.extend(other.embedded);
     }
+}
+
+/// Where the HTML goes.
+#[derive(Clone, Copy)]
+pub enum Mode<'a> {
+    /// A page of the site.
+    Site,
+    /// A section of the single-file portfolio.
+    Single {
+        /// Prefix of every id in the section (each section has its own `tag-0`).
+        prefix: &'a str,
+        /// Where the built site's `files/` folder is, relative to the single file.
+        attachments: &'a str,
+        /// An image attachment as a `data:` URL, if it may be inlined.
+        inline: &'a (dyn Fn(&RelPath) -> Option<String> + Sync),
+    },
 }
 
 /// Where the Markdown comes from and where its HTML goes.
@@ -59,17 +86,22 @@ pub struct Context<'a> {
     pub source: &'a str,
     /// The page's path relative to the site root (links are written relative to it).
     pub page: &'a str,
+    /// What each link of the source file points at, as the check resolved it.
+    pub links: &'a resolved::Links,
+    /// The site or the single file.
+    pub mode: Mode<'a>,
     /// Whether tag badges carry `id="tag-N"` anchors (only on the evidence page itself).
     pub anchors: bool,
-    /// Whether to report what only rendering finds (once, on the evidence page; not for
-    /// quotes). Link problems are the check's ([`crate::check::vault::link_diagnostics`]).
-    pub report: bool,
     /// Drop the first level-one heading when it repeats this title.
     pub title: Option<&'a str>,
     /// 1-based line of the Markdown's first line in the file, for diagnostics.
     pub first_line: usize,
-    /// The portfolio's notes and files by name: where links and embeds lead.
-    pub vault: &'a Index,
+    /// Every evidence file of the portfolio, by the site's index: an embedded note is
+    /// rendered with its own resolved links.
+    pub notes: &'a [Evidence],
+    /// Whether a single line break shows as one, as Obsidian shows it
+    /// ([`crate::check::obsidian::Settings`]).
+    pub hard_breaks: bool,
     /// The notes whose embeds led here, outermost first: an embed of one of them, or one
     /// more than [`MAX_EMBED_DEPTH`] deep, is a link instead.
     pub embedding: &'a [usize],
@@ -99,13 +131,13 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let mut heading_ids = HeadingIds::default();
     // For each open link: whether it was written (true) or refused and written as a span.
     let mut open_links: Vec<bool> = Vec::new();
-    let source = SourceText::new(&markdown);
-    let line_of = |offset: usize| cx.first_line + source.line_of(offset) - 1;
+    // For each open image: whether it was remote and is written as a link.
+    let mut remote_images: Vec<bool> = Vec::new();
 
     let mut blocks_named: BTreeSet<String> = BTreeSet::new();
     let mut in_paragraph = false;
     let mut in_diagram = false;
-    for (item, range) in obsidian::events(&markdown) {
+    for (item, _) in obsidian::events(&markdown) {
         let event = match item {
             Item::Markdown(event) => event,
             Item::CalloutStart(callout) => {
@@ -138,13 +170,17 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             Item::BlockId(id) => {
                 if cx.embedding.is_empty() && blocks_named.insert(id.clone()) {
                     events.push(Event::InlineHtml(
-                        format!("<span id=\"^{}\"></span>", attr(&id)).into(),
+                        format!(
+                            "<span id=\"{}\"></span>",
+                            attr(&resolved::block_anchor(&id))
+                        )
+                        .into(),
                     ));
                 }
                 continue;
             }
             Item::Embed(embed) => {
-                let html = embed_html(&embed, cx, &up, &mut out);
+                let html = embed_html(&embed, cx, &up, &mut out.links);
                 if embed.is_image() || !in_paragraph {
                     events.push(Event::InlineHtml(html.into()));
                 } else {
@@ -192,18 +228,22 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 let target = dest_url.trim().to_string();
                 if let Some(node) = cx.framework.find(&target) {
                     let node = cx.framework.node(node);
-                    let anchor = if cx.anchors {
-                        format!(" id=\"tag-{inline_index}\"")
-                    } else {
-                        String::new()
+                    let anchor = match (cx.anchors, cx.mode) {
+                        (false, _) => String::new(),
+                        (true, Mode::Site) => format!(" id=\"tag-{inline_index}\""),
+                        (true, Mode::Single { prefix, .. }) => {
+                            format!(" id=\"{}-tag-{inline_index}\"", attr(prefix))
+                        }
                     };
                     inline_index += 1;
+                    let page = format!("outcomes/{}.html", node.id);
+                    let href = match cx.mode {
+                        Mode::Site => format!("{up}{}", encode_path(&page)),
+                        Mode::Single { .. } => format!("#{}", single_anchor(&page)),
+                    };
                     let mut html = format!(
-                        "<a class=\"tag\"{anchor} href=\"{up}outcomes/{}\" title=\"{}\"><span class=\"tag-id\">{}</span>{{text}}</a>",
-                        attr(&crate::render::site::encode_path(&format!(
-                            "{}.html",
-                            node.id
-                        ))),
+                        "<a class=\"tag\"{anchor} href=\"{}\" title=\"{}\"><span class=\"tag-id\">{}</span>{{text}}</a>",
+                        attr(&href),
                         attr(&node.title),
                         escape(&node.id)
                     );
@@ -214,8 +254,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
-                let name = target.split('#').next().unwrap_or(&target);
-                if crate::model::framework::looks_like_id(&target) && !cx.vault.names_note(name) {
+                let href = url_for(cx, &up, LinkKind::Wiki, &target, &mut out.links);
+                out.links.names.insert(resolved::wiki_key(&target));
+                if href.is_none() && crate::model::framework::looks_like_id(&target) {
                     badges.push(Badge {
                         html: format!(
                             "<span class=\"tag tag-unknown\">[[{}]]</span>{{text}}",
@@ -225,8 +266,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
-                out.links.names.insert(site::wiki_key(&target));
-                match wiki_href(&target, cx, &up, &mut out) {
+                match href {
                     Some(href) => {
                         events.push(Event::Start(Tag::Link {
                             link_type: LinkType::Inline,
@@ -236,23 +276,18 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         }));
                         open_links.push(true);
                     }
-                    // Refused: the link text stays, as plain text (the check reported it).
+                    // Refused: the link text stays, as plain text.
                     None => open_links.push(false),
                 }
             }
-            Event::Start(Tag::Link {
-                link_type: LinkType::Email,
-                dest_url,
-                title,
-                id,
-            }) => {
-                // An address, not a file: the HTML writer adds `mailto:`.
-                events.push(Event::Start(Tag::Link {
+            // An address (`<x@y.org>`): the HTML writer makes it a `mailto:` link.
+            Event::Start(
+                link @ Tag::Link {
                     link_type: LinkType::Email,
-                    dest_url,
-                    title,
-                    id,
-                }));
+                    ..
+                },
+            ) => {
+                events.push(Event::Start(link));
                 open_links.push(true);
             }
             Event::Start(Tag::Link {
@@ -261,7 +296,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 title,
                 id,
             }) => {
-                let href = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out);
+                let href = url_for(cx, &up, LinkKind::Link, &dest_url, &mut out.links);
                 let written = href.is_some();
                 if let Some(href) = href {
                     events.push(Event::Start(Tag::Link {
@@ -283,8 +318,33 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 dest_url,
                 title,
                 id,
+            }) if is_remote(&dest_url) => {
+                // Fetching it when the page opens would tell its server who reads the
+                // portfolio, and when: it becomes a link the assessor may follow (the
+                // check warns of it).
+                remote_images.push(true);
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }));
+            }
+            Event::End(TagEnd::Image) => {
+                if remote_images.pop() == Some(true) {
+                    events.push(Event::End(TagEnd::Link));
+                } else {
+                    events.push(Event::End(TagEnd::Image));
+                }
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
             }) => {
-                let src = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out)
+                remote_images.push(false);
+                let src = url_for(cx, &up, LinkKind::Image, &dest_url, &mut out.links)
                     .unwrap_or_default();
                 events.push(Event::Start(Tag::Image {
                     link_type,
@@ -343,7 +403,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     footnote_id(&name).into(),
                 )));
             }
-            Event::SoftBreak if cx.vault.settings.hard_breaks => events.push(Event::HardBreak),
+            Event::SoftBreak if cx.hard_breaks => events.push(Event::HardBreak),
             Event::Start(Tag::Paragraph) => {
                 in_paragraph = true;
                 events.push(Event::Start(Tag::Paragraph));
@@ -407,138 +467,85 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
         });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, events);
-    let clean = sanitise(&raw, cx.site.depth(cx.page));
+    let filter = FilterContext {
+        prefix: match cx.mode {
+            Mode::Site => None,
+            Mode::Single { prefix, .. } => Some(prefix.to_string()),
+        },
+        raw: raw_html_urls(cx, &up, &mut out.links),
+    };
+    let clean = sanitise(&raw, cx.site.depth(cx.page), cx.mode, filter);
     out.html = finish(&clean, &badges);
-    if cx.report {
-        let more = out.limit.summary(cx.source);
-        out.links.diagnostics.extend(more);
-    }
     out
 }
 
-fn demote(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H2,
-        HeadingLevel::H2 => HeadingLevel::H3,
-        HeadingLevel::H3 => HeadingLevel::H4,
-        HeadingLevel::H4 => HeadingLevel::H5,
-        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
-    }
-}
-
-fn plain_text(events: &[Event<'_>]) -> String {
-    let mut s = String::new();
-    for e in events {
-        if let Event::Text(t) | Event::Code(t) = e {
-            s.push_str(t);
-        }
-    }
-    s
-}
-
-pub use crate::check::markdown::slugify;
-
-/// Decides what a Markdown link or image points at. Returns the href to write, or
-/// `None` when the link is refused (the check reported why).
-fn resolve_link(
+/// The URL a link written as `dest` in the source file is given, from the target the
+/// check resolved it to; `None` when it is not followed. Marked as [`MINE`] for the
+/// sanitiser's attribute filter.
+fn url_for(
+    cx: &Context<'_>,
+    up: &str,
+    kind: LinkKind,
     dest: &str,
+    links: &mut Links,
+) -> Option<String> {
+    let target = cx.links.get(&(kind, dest.to_string()))?;
+    target_url(cx, up, target, kind == LinkKind::Image, links).map(|url| format!("{MINE}{url}"))
+}
+
+/// The URL of a resolved target on this page (`image`: for an `src`, which the single
+/// file inlines). Attachments it links to are added to `links`.
+fn target_url(
     cx: &Context<'_>,
     up: &str,
-    _line: usize,
-    out: &mut Rendered,
+    target: &Target,
+    image: bool,
+    links: &mut Links,
 ) -> Option<String> {
-    let dest = dest.trim();
-    if dest.is_empty() {
-        return None;
-    }
-    if dest.starts_with('#') {
-        return Some(dest.to_string());
-    }
-    if crate::check::evidence::is_external(dest) {
-        // External links are kept for the assessor to follow; ammonia drops every scheme
-        // but http, https and mailto.
-        let scheme = dest.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
-        return matches!(scheme.as_deref(), Some("http" | "https" | "mailto"))
-            .then(|| dest.to_string());
-    }
-    let (path_part, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (dest, None),
-    };
-    let path_part =
-        crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
-    let target = join_inside(cx.source, &path_part)?;
-    if let Some(page) = cx.site.page_for_source(&target) {
-        let mut href = format!("{up}{}", crate::render::site::encode_path(page));
-        if let Some(f) = fragment {
-            href.push('#');
-            href.push_str(f);
+    Some(match (target, cx.mode) {
+        (Target::Anchor(a), Mode::Site) => format!("#{a}"),
+        (Target::Anchor(a), Mode::Single { prefix, .. }) => format!("#{prefix}-{a}"),
+        (Target::Evidence { path, anchor }, mode) => {
+            let page = cx.site.page_for_source(path.as_str())?;
+            match (mode, anchor) {
+                (Mode::Site, None) => format!("{up}{}", encode_path(page)),
+                (Mode::Site, Some(f)) => format!("{up}{}#{f}", encode_path(page)),
+                (Mode::Single { .. }, None) => format!("#{}", single_anchor(page)),
+                (Mode::Single { .. }, Some(f)) => format!("#{}-{f}", single_anchor(page)),
+            }
         }
-        return Some(href);
-    }
-    match cx.site.attachment_state(&target) {
-        crate::render::site::Attachment::Inside => file_href(&target, up, out),
-        crate::render::site::Attachment::Escapes => None,
-        // Obsidian finds a note or file by its name in any folder.
-        crate::render::site::Attachment::Missing => {
-            let fragment = fragment.map(crate::render::site::percent_decode);
-            let found = cx
-                .vault
-                .resolve_path(cx.source, &path_part, fragment.as_deref());
-            resolved_href(found, cx, up, out)
+        (Target::Attachment(path), mode) => {
+            links.attachments.insert(path.to_string());
+            let file = format!("files/{}", encode_path(path.as_str()));
+            match mode {
+                Mode::Site => format!("{up}{file}"),
+                Mode::Single {
+                    attachments,
+                    inline,
+                    ..
+                } => image
+                    .then(|| inline(path))
+                    .flatten()
+                    .unwrap_or_else(|| format!("{attachments}{file}")),
+            }
         }
-    }
+        (Target::External(url), _) => url.clone(),
+        (Target::Broken(_), _) => return None,
+    })
 }
 
-/// The href of a file that is not evidence, copied into the site; `None` if it is not
-/// inside the portfolio after all.
-fn file_href(rel: &str, up: &str, out: &mut Rendered) -> Option<String> {
-    out.links.attachments.insert(rel.to_string());
-    Some(format!(
-        "{up}files/{}",
-        crate::render::site::encode_path(rel)
-    ))
-}
-
-/// Where a `[[target]]` link leads on the site.
-fn wiki_href(target: &str, cx: &Context<'_>, up: &str, out: &mut Rendered) -> Option<String> {
-    resolved_href(cx.vault.resolve_wiki(cx.source, target), cx, up, out)
-}
-
-fn resolved_href(
-    found: Result<Resolved, Problem>,
-    cx: &Context<'_>,
-    up: &str,
-    out: &mut Rendered,
-) -> Option<String> {
-    let (index, anchor) = match found {
-        Ok(Resolved {
-            target: Target::File(f),
-            ..
-        }) => {
-            return match cx.site.attachment_state(&f) {
-                crate::render::site::Attachment::Inside => file_href(&f, up, out),
-                _ => None,
-            };
-        }
-        Ok(Resolved {
-            target: Target::Note { index, anchor },
-            ..
-        }) => (index, anchor),
-        Err(Problem::MissingAnchor { index, .. }) => (index, None),
-        Err(Problem::Missing) => return None,
-    };
-    let page = cx.site.page_for_source(cx.vault.note_path(index))?;
-    let fragment = anchor
-        .map(|a| format!("#{}", crate::render::site::encode_path(&a)))
-        .unwrap_or_default();
-    if cx.embedding.is_empty() && cx.vault.note_path(index) == cx.source && !fragment.is_empty() {
-        return Some(fragment);
-    }
-    Some(format!(
-        "{up}{}{fragment}",
-        crate::render::site::encode_path(page)
-    ))
+/// The URLs raw HTML `href` and `src` values of the source file are given, as the
+/// filter maps them: by value as written, for an `href` and for an `src`.
+fn raw_html_urls(cx: &Context<'_>, up: &str, links: &mut Links) -> RawUrls {
+    cx.links
+        .iter()
+        .filter(|((kind, _), _)| *kind == LinkKind::Html)
+        .map(|((_, dest), target)| {
+            let href = target_url(cx, up, target, false, links);
+            let src = target_url(cx, up, target, true, links);
+            (dest.clone(), (href, src))
+        })
+        .collect()
 }
 
 /// `> [!type] Title` as an aside (a note set apart, named by its type and title), or as
@@ -590,32 +597,28 @@ fn callout_open(callout: &Callout) -> String {
 
 /// `![[target]]`: an image at its size, a note or one of its sections shown in place
 /// (as a link past [`MAX_EMBED_DEPTH`] or in a cycle), another file as a link, or the
-/// text as written when nothing has that name.
-fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, out: &mut Rendered) -> String {
+/// text as written when it leads nowhere (the check reported why).
+fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, links: &mut Links) -> String {
     let written = format!("![[{}]]", embed.target);
     let as_written = || format!("<span class=\"embed-missing\">{}</span>", escape(&written));
-    let found = cx.vault.resolve_wiki(cx.source, &embed.target);
-    let (index, anchor) = match found {
-        Ok(Resolved {
-            target: Target::File(f),
-            ..
-        }) => {
-            let Some(src) = (match cx.site.attachment_state(&f) {
-                crate::render::site::Attachment::Inside => file_href(&f, up, out),
-                _ => None,
-            }) else {
+    let Some(target) = cx.links.get(&(LinkKind::Embed, embed.target.clone())) else {
+        return as_written();
+    };
+    let (path, anchor) = match target {
+        Target::Attachment(path) => {
+            let Some(src) = target_url(cx, up, target, embed.is_image(), links) else {
                 return as_written();
             };
-            let name = f.rsplit('/').next().unwrap_or(&f);
+            let name = path.file_name();
             if !embed.is_image() {
-                return format!("<a href=\"{}\">{}</a>", attr(&src), escape(name));
+                return format!("<a href=\"{MINE}{}\">{}</a>", attr(&src), escape(name));
             }
             let alt = embed.label.clone().unwrap_or_else(|| {
                 name.rsplit_once('.')
                     .map_or(name, |(stem, _)| stem)
                     .to_string()
             });
-            let mut img = format!("<img src=\"{}\" alt=\"{}\"", attr(&src), attr(&alt));
+            let mut img = format!("<img src=\"{MINE}{}\" alt=\"{}\"", attr(&src), attr(&alt));
             if let Some(w) = embed.width {
                 let _ = write!(img, " width=\"{w}\"");
             }
@@ -625,43 +628,32 @@ fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, out: &mut Rendered) -> 
             img.push('>');
             return img;
         }
-        Ok(Resolved {
-            target: Target::Note { index, anchor },
-            ..
-        }) => (index, anchor),
-        Err(Problem::MissingAnchor { index, .. }) => (index, None),
-        Err(Problem::Missing) => return as_written(),
+        Target::Evidence { path, anchor } => (path, anchor),
+        _ => return as_written(),
     };
-    let path = cx.vault.note_path(index);
-    let Some(page) = cx.site.page_for_source(path) else {
+    let Some(href) = target_url(cx, up, target, false, links) else {
         return as_written();
     };
-    let href = format!(
-        "{up}{}{}",
-        crate::render::site::encode_path(page),
-        anchor
-            .as_deref()
-            .map(|a| format!("#{}", crate::render::site::encode_path(a)))
-            .unwrap_or_default()
-    );
-    let name = embed.target.clone();
+    let name = embed.label.clone().unwrap_or_else(|| embed.target.clone());
     let link = format!(
-        "<a class=\"embed-link\" href=\"{}\">{}</a>",
+        "<a class=\"embed-link\" href=\"{MINE}{}\">{}</a>",
         attr(&href),
         escape(&name)
     );
-    let self_index = cx
-        .site
-        .page_for_source(cx.source)
-        .and(cx.vault.index_of(cx.source));
+    let Some(index) = cx.site.index_of(path.as_str()) else {
+        return link;
+    };
+    let self_index = cx.site.index_of(cx.source);
     let cycle = cx.embedding.contains(&index) || self_index == Some(index);
+    let Some(note) = cx.notes.get(index) else {
+        return link;
+    };
     if cycle || cx.embedding.len() >= MAX_EMBED_DEPTH {
         return link;
     }
-    let Some(text) = crate::render::pages::note_body(cx.site.root(), path) else {
+    let Some((body, first_line)) = crate::render::pages::note_body(cx.site.root(), note) else {
         return link;
     };
-    let (body, first_line) = text;
     let part = match anchor.as_deref() {
         Some(a) => section(&body, a),
         None => &body[..],
@@ -678,18 +670,20 @@ fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, out: &mut Rendered) -> 
         &Context {
             framework: cx.framework,
             site: cx.site,
-            source: path,
+            source: &note.path,
             page: cx.page,
+            links: &note.links,
+            mode: cx.mode,
             anchors: false,
-            report: false,
             title: None,
             first_line,
-            vault: cx.vault,
+            notes: cx.notes,
+            hard_breaks: cx.hard_breaks,
             embedding: &chain,
         },
     );
-    out.links.attachments.extend(inner.links.attachments);
-    out.links.names.extend(inner.links.names);
+    links.extend(inner.links);
+    links.embedded.insert(note.path.clone());
     format!(
         "<div class=\"embed\" role=\"group\" aria-label=\"Embedded from {}\">\n{}<p class=\"embed-source\">{link}</p></div>\n",
         attr(&name),
@@ -697,8 +691,8 @@ fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, out: &mut Rendered) -> 
     )
 }
 
-/// The part of a note an embed `#anchor` names: from the heading with that id to the next
-/// heading as high, or the block whose id it is; the whole note if there is none.
+/// The part of a note an embed's anchor names: from the heading with that id to the
+/// next heading as high, or the block whose id it is; the whole note if there is none.
 fn section<'t>(body: &'t str, anchor: &str) -> &'t str {
     let mut ids = HeadingIds::default();
     let mut start: Option<(usize, HeadingLevel)> = None;
@@ -706,7 +700,7 @@ fn section<'t>(body: &'t str, anchor: &str) -> &'t str {
     let mut heading: Option<(usize, HeadingLevel, String, Option<String>)> = None;
     for (item, range) in obsidian::events(body) {
         match item {
-            Item::BlockId(id) if anchor.strip_prefix('^') == Some(id.as_str()) => {
+            Item::BlockId(id) if resolved::block_anchor(&id) == anchor => {
                 if let Some(block) = blocks.last() {
                     return &body[block.clone()];
                 }
@@ -768,25 +762,50 @@ fn demote_raw_headings(html: CowStr<'_>) -> CowStr<'_> {
     String::from_utf8(out).map_or(html, CowStr::from)
 }
 
-/// Joins a relative link to the folder of `source`, normalising `.` and `..`.
-/// `None` when the result would leave the portfolio (or the link is absolute).
-fn join_inside(source: &str, link: &str) -> Option<String> {
-    if link.starts_with('/') || link.starts_with('\\') || link.contains('\\') || link.contains('\0')
-    {
-        return None;
+/// The anchor of a page of the site inside the single file.
+pub fn single_anchor(page: &str) -> String {
+    format!("page-{}", slugify(page.trim_end_matches(".html")))
+}
+
+fn demote(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H2,
+        HeadingLevel::H2 => HeadingLevel::H3,
+        HeadingLevel::H3 => HeadingLevel::H4,
+        HeadingLevel::H4 => HeadingLevel::H5,
+        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
     }
-    let mut parts: Vec<&str> = source.split('/').collect();
-    parts.pop();
-    for segment in link.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        if let Event::Text(t) | Event::Code(t) = e {
+            s.push_str(t);
         }
     }
-    (!parts.is_empty()).then(|| parts.join("/"))
+    s
+}
+
+/// A heading id or anchor: lower-case words joined by `-`.
+pub use crate::util::text::slug as slugify;
+
+/// Whether a URL points off the machine (`https://…`, `//host/…`).
+fn is_remote(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
+}
+
+/// Raw HTML `href` and `src` values, as written, and the URL each is given in an
+/// `href` and in an `src` (`None`: dropped).
+type RawUrls = std::collections::HashMap<String, (Option<String>, Option<String>)>;
+
+/// What the sanitiser's attribute filter needs to know of the Markdown being cleaned.
+#[derive(Default)]
+struct FilterContext {
+    /// The single file's section prefix for ids and fragments.
+    prefix: Option<String>,
+    raw: RawUrls,
 }
 
 thread_local! {
@@ -794,23 +813,55 @@ thread_local! {
     /// allow-list, which cost more than cleaning a short quoted passage.
     static SANITISERS: std::cell::RefCell<Vec<Option<ammonia::Builder<'static>>>> =
         const { std::cell::RefCell::new(Vec::new()) };
+    /// The single file's sanitiser, with the attachments prefix it was made for.
+    static SINGLE: std::cell::RefCell<Option<(String, ammonia::Builder<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+    /// The context of the clean running on this thread, for the attribute filter.
+    static CURRENT: std::cell::RefCell<FilterContext> =
+        std::cell::RefCell::new(FilterContext::default());
 }
 
-fn sanitise(raw: &str, depth: usize) -> String {
-    SANITISERS.with_borrow_mut(|by_depth| {
-        if by_depth.len() <= depth {
-            by_depth.resize_with(depth + 1, || None);
-        }
-        by_depth[depth]
-            .get_or_insert_with(|| sanitiser(depth))
-            .clean(raw)
-            .to_string()
-    })
+fn sanitise(raw: &str, depth: usize, mode: Mode<'_>, filter: FilterContext) -> String {
+    CURRENT.set(filter);
+    let clean = match mode {
+        Mode::Site => SANITISERS.with_borrow_mut(|by_depth| {
+            if by_depth.len() <= depth {
+                by_depth.resize_with(depth + 1, || None);
+            }
+            by_depth[depth]
+                .get_or_insert_with(|| sanitiser(Relative::Site { depth }))
+                .clean(raw)
+                .to_string()
+        }),
+        Mode::Single { attachments, .. } => SINGLE.with_borrow_mut(|single| {
+            if single
+                .as_ref()
+                .is_none_or(|(made_for, _)| made_for != attachments)
+            {
+                let relative = Relative::Single {
+                    attachments: attachments.to_string(),
+                };
+                *single = Some((attachments.to_string(), sanitiser(relative)));
+            }
+            match single {
+                Some((_, builder)) => builder.clean(raw).to_string(),
+                None => String::new(),
+            }
+        }),
+    };
+    CURRENT.take();
+    clean
 }
 
-/// The ammonia configuration for evidence. `depth` is how many folders deep the page is,
-/// so relative URLs that climb out of the site can be refused.
-fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
+/// The ammonia configuration for evidence. `relative` says which relative URLs may stay:
+/// none that climb out of the built site.
+fn sanitiser(relative: Relative) -> ammonia::Builder<'static> {
+    let mut schemes: std::collections::HashSet<&str> =
+        ["http", "https", "mailto"].into_iter().collect();
+    if matches!(relative, Relative::Single { .. }) {
+        // Only the attribute filter's own `data:image/…` URLs get this far.
+        schemes.insert("data");
+    }
     let mut b = ammonia::Builder::default();
     b.add_tags(["input", "section"])
         .add_generic_attributes(["id", "class"])
@@ -820,24 +871,87 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
         .add_tag_attributes("details", ["open"])
         .add_tag_attributes("div", ["role", "aria-label"])
         .add_tag_attributes("figure", ["role", "aria-label"])
+        .add_tag_attributes("img", ["width", "height"])
         .add_tag_attributes("td", ["align", "style"])
         .add_tag_attributes("th", ["align", "style", "scope"])
         // Table alignment arrives as `style="text-align: …"`; any other property could
         // fetch a URL (`background: url(…)`) when the assessor opens the page.
         .filter_style_properties(["text-align"].into_iter().collect())
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative {
-            depth,
-        })))
-        .attribute_filter(|_, attribute, value| match attribute {
-            "id" if is_senco_anchor(value) => None,
-            "style" => alignment(value).map(|a| Cow::Owned(format!("text-align:{a}"))),
-            _ => Some(Cow::Borrowed(value)),
-        });
+        .url_schemes(schemes)
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(relative)))
+        .attribute_filter(filter_attribute);
     b.rm_clean_content_tags(["style"])
         .add_clean_content_tags(["style", "svg", "math"]);
     b.rm_tags(["style"]);
     b
+}
+
+/// Every attribute the sanitiser keeps passes here first (before its URL rules):
+/// reserved ids are dropped, ids and fragments get the single file's section prefix,
+/// and `href` and `src` values become the URLs of their resolved targets.
+fn filter_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    match attribute {
+        "id" if is_senco_anchor(value) => None,
+        "id" => CURRENT.with_borrow(|c| match &c.prefix {
+            Some(prefix) => Some(Cow::Owned(format!("{prefix}-{value}"))),
+            None => Some(Cow::Borrowed(value)),
+        }),
+        "style" => alignment(value).map(|a| Cow::Owned(format!("text-align:{a}"))),
+        // Nothing on a page is fetched from the internet: raw images keep their alt.
+        "src" if element == "img" && is_remote(value) => None,
+        "srcset" if element == "img" && value.contains("//") => None,
+        "href" | "src" => map_url(element, attribute, value),
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// An `href` or `src`: senco's own URLs (marked [`MINE`]) as they are; fragments
+/// prefixed in the single file; raw HTML's relative URLs as the check resolved them
+/// from the evidence file; anything else to the sanitiser's scheme rules.
+fn map_url<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    if let Some(mine) = value.strip_prefix(MINE) {
+        let inlined = element == "img" && attribute == "src" && mine.starts_with("data:image/");
+        return (!is_data(mine) || inlined).then_some(Cow::Borrowed(mine));
+    }
+    if is_data(value) {
+        return None;
+    }
+    if let Some(fragment) = value.strip_prefix('#') {
+        return CURRENT.with_borrow(|c| match &c.prefix {
+            Some(prefix) => Some(Cow::Owned(format!("#{prefix}-{fragment}"))),
+            None => Some(Cow::Borrowed(value)),
+        });
+    }
+    if has_scheme(value) {
+        return Some(Cow::Borrowed(value));
+    }
+    CURRENT.with_borrow(|c| {
+        let (href, src) = c.raw.get(value)?;
+        let url = if attribute == "src" { src } else { href };
+        url.clone().map(Cow::Owned)
+    })
+}
+
+/// Whether a URL is a `data:` URL as a browser reads it (case, and the tabs, line
+/// breaks and leading spaces it ignores, do not hide it).
+fn is_data(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(5)
+        .collect();
+    cleaned.eq_ignore_ascii_case("data:")
+}
+
+/// Whether a URL starts with a scheme (`x:`), so is not a path.
+fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+    })
 }
 
 /// The table alignment a `style` attribute asks for, if that is all it asks: ammonia
@@ -859,21 +973,35 @@ fn alignment(style: &str) -> Option<&'static str> {
     found
 }
 
-/// Keeps relative URLs that stay inside the built site, drops the rest.
-struct SiteRelative {
-    depth: usize,
+/// Which relative URLs may stay, where the HTML goes: those that stay inside the built
+/// site, or in the single file its fragments and the attachments beside it.
+enum Relative {
+    Site { depth: usize },
+    Single { attachments: String },
 }
 
-impl ammonia::UrlRelativeEvaluate<'static> for SiteRelative {
+impl ammonia::UrlRelativeEvaluate<'static> for Relative {
     fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
-        stays_in_site(url, self.depth).then_some(Cow::Borrowed(url))
+        let keep = match self {
+            Relative::Site { depth } => stays_in_site(url, *depth),
+            Relative::Single { attachments } => {
+                url.starts_with('#')
+                    || url
+                        .strip_prefix(attachments.as_str())
+                        .and_then(|rest| rest.strip_prefix("files/"))
+                        .is_some_and(|rest| {
+                            !rest.contains('\\') && !rest.split('/').any(|s| s == ".." || s == ".")
+                        })
+            }
+        };
+        keep.then_some(Cow::Borrowed(url))
     }
 }
 
 /// Is a relative URL on a page `depth` folders deep one that senco wrote: a fragment, or a
-/// path from the site root into its own folders? Relative URLs in raw HTML from evidence
-/// are not resolved against the portfolio (only Markdown links are), so any other one
-/// could only dangle or climb out of the site: it is dropped.
+/// path from the site root into its own folders? Every link senco writes is one (raw
+/// HTML's included, mapped by the attribute filter first), so any other one could only
+/// dangle or climb out of the site: it is dropped.
 fn stays_in_site(url: &str, depth: usize) -> bool {
     const OWN: &[&str] = &[
         "outcomes/",
@@ -888,7 +1016,9 @@ fn stays_in_site(url: &str, depth: usize) -> bool {
     if url.starts_with('#') {
         return true;
     }
-    let path = url.split(['#', '?']).next().unwrap_or("");
+    // Browsers read `%2e%2e` as `..`: decode before looking for climbs.
+    let path = crate::render::site::percent_decode(url.split(['#', '?']).next().unwrap_or(""));
+    let path = path.as_str();
     let Some(from_root) = path.strip_prefix("../".repeat(depth).as_str()) else {
         return false;
     };
@@ -972,32 +1102,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn joins_stay_inside() {
-        assert_eq!(
-            join_inside("evidence/a.md", "img/x.png").as_deref(),
-            Some("evidence/img/x.png")
-        );
-        assert_eq!(
-            join_inside("evidence/a.md", "../notes/b.md").as_deref(),
-            Some("notes/b.md")
-        );
-        assert_eq!(join_inside("evidence/a.md", "../../etc/passwd"), None);
-        assert_eq!(join_inside("evidence/a.md", "/etc/passwd"), None);
-    }
-
-    #[test]
     fn relative_urls_must_be_senco_s_own() {
         assert!(stays_in_site("../outcomes/A1.html#x", 1));
         assert!(stays_in_site("#tag-1", 1));
         assert!(!stays_in_site("../../etc/passwd", 1));
         assert!(!stays_in_site("../files/../../x", 1));
+        assert!(!stays_in_site("../files/%2e%2e/%2e%2e/etc/passwd", 1));
+        assert!(!stays_in_site("../files/%2E%2E/x", 1));
         assert!(!stays_in_site("/etc/passwd", 1));
         assert!(!stays_in_site("x.png", 0));
     }
 
     #[test]
     fn style_keeps_table_alignment_only() {
-        let clean = |raw: &str| sanitise(raw, 1);
+        let clean = |raw: &str| sanitise(raw, 1, Mode::Site, FilterContext::default());
         assert_eq!(
             clean("<table><tr><td style=\"text-align: right\">x</td></tr></table>"),
             "<table><tbody><tr><td style=\"text-align:right\">x</td></tr></tbody></table>"

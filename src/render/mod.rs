@@ -10,6 +10,7 @@
 pub mod html;
 pub mod output;
 pub mod pages;
+pub mod policy;
 pub mod single;
 pub mod site;
 pub mod theme;
@@ -54,15 +55,25 @@ pub fn default_out(root: &Path) -> PathBuf {
     root.join("site")
 }
 
-/// Builds the site for a checked portfolio.
+/// Builds the site for a checked portfolio, in the portfolio's own theme.
 pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError> {
     let theme = load_theme(&check.portfolio.root)?;
+    build_with_theme(check, &theme, options)
+}
+
+/// Builds the site for a checked portfolio in `theme`: the built-in one or one the tutor
+/// or provider chose, never the portfolio's own (see [`theme`]).
+pub fn build_with_theme(
+    check: &Check,
+    theme: &theme::Theme,
+    options: &BuildOptions,
+) -> Result<Built, FatalError> {
     let site = site::SiteMap::new(
         &check.portfolio.root,
         &check.portfolio.evidence_dirs,
         &check.evidence,
     );
-    Ok(write_staged(check, &theme, &site, options, None)?.0)
+    Ok(write_staged(check, theme, &site, options, None)?.0)
 }
 
 /// A finished build, kept so that the next one renders only the pages a change can
@@ -120,8 +131,7 @@ pub fn rebuild(
 }
 
 fn load_theme(root: &Path) -> Result<theme::Theme, FatalError> {
-    let theme_dir = root.join("theme");
-    theme::load(theme_dir.is_dir().then_some(theme_dir.as_path()))
+    theme::of_portfolio(root)
 }
 
 /// Writes the site into a temporary folder and swaps it in when complete.
@@ -216,7 +226,7 @@ impl Read {
         self.files.iter().any(|(path, fingerprint)| {
             std::fs::read(self.root.join(path))
                 .ok()
-                .map(|bytes| crate::check::evidence::fingerprint(&bytes))
+                .map(|bytes| crate::util::hash::fingerprint(&bytes))
                 != *fingerprint
         })
     }
@@ -254,19 +264,31 @@ fn plan<'a>(
     let renamed = site.renamed(&previous.site)?;
     if !previous.out.join(output::MARKER).is_file()
         || old.framework != *fw
+        || old.settings != check.settings
         || old.coverage.min_evidence != check.coverage.min_evidence
         || pages::Common::new(old) != pages::Common::new(check)
     {
         return None;
     }
-    // The same page paths, so the same files in the same order.
+    // The same page paths, so the same files in the same order. A file is dirty when it
+    // changed, when one of its links now leads elsewhere (a heading of the note it
+    // links to was renamed), or when a note it shows in place changed.
     let dirty: Vec<usize> = (0..check.evidence.len())
-        .filter(|&i| changed.contains(&check.evidence[i].path))
+        .filter(|&i| {
+            changed.contains(&check.evidence[i].path)
+                || old.evidence[i].links != check.evidence[i].links
+                || previous.evidence[i]
+                    .embedded
+                    .iter()
+                    .any(|e| changed.contains(e))
+        })
         .collect();
     let mut outcomes: Vec<bool> = previous
         .outcomes
         .iter()
-        .map(|links| links.names.is_disjoint(&renamed))
+        .map(|links| {
+            links.names.is_disjoint(&renamed) && links.embedded.iter().all(|e| !changed.contains(e))
+        })
         .collect();
     for node in 0..fw.nodes.len() {
         if old.coverage.node(node) != check.coverage.node(node) {
@@ -344,17 +366,14 @@ fn write_site(
         })
         .collect();
     let mut attachments = BTreeSet::new();
-    let mut diagnostics = check.diagnostics.clone();
+    let diagnostics = check.diagnostics.clone();
     let mut evidence_links = Vec::with_capacity(evidence_results.len());
     for result in evidence_results {
         let (links, fresh) = result?;
         attachments.extend(links.attachments.iter().cloned());
-        diagnostics.extend(links.diagnostics.iter().cloned());
         evidence_links.push(links);
         rendered += usize::from(fresh);
     }
-    crate::error::diagnostic::sort_diagnostics(&mut diagnostics);
-    // Link problems are only known now; pages from here on link to them.
     common.has_diagnostics = !diagnostics.is_empty();
     let common = common;
     // A problems link that came or went touches every page from here on.
@@ -422,7 +441,11 @@ fn write_site(
         let file = format!("files/{rel}");
         match previous_attachments {
             Some((out, kept)) if kept.contains(rel) => output::link_file(out, dir, &file)?,
-            _ => output::copy_file(&site.root().join(rel), dir, &file)?,
+            _ => match site.attachment_path(rel) {
+                Some(real) => output::copy_file(&real, dir, &file)?,
+                // Checked when linked; gone or swapped for a link out since: not copied.
+                None => continue,
+            },
         }
     }
     output::write_file(dir, output::MARKER, output::MARKER_TEXT.as_bytes())?;

@@ -18,10 +18,10 @@ pub fn check_target(
     force: bool,
 ) -> Result<(), FatalError> {
     let canon_root = std::fs::canonicalize(root)
-        .map_err(|e| FatalError::new(format!("cannot open {}: {e}", root.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot open {}: {e}", root.display()), e))?;
     let canon_out = canonical_target(out)?;
     if canon_root.starts_with(&canon_out) {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::refused(format!(
             "refusing to build into {}: it holds the portfolio itself",
             out.display()
         ))
@@ -30,7 +30,7 @@ pub fn check_target(
     for dir in evidence_dirs {
         let evidence = canon_root.join(dir);
         if canon_out.starts_with(&evidence) {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "refusing to build into {}: it is inside the evidence folder `{dir}`",
                 out.display()
             ))
@@ -39,7 +39,7 @@ pub fn check_target(
     }
     if out.exists() {
         if !out.is_dir() {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "{} exists and is not a folder",
                 out.display()
             )));
@@ -48,7 +48,7 @@ pub fn check_target(
             .map(|mut d| d.next().is_none())
             .unwrap_or(false);
         if !empty && !out.join(MARKER).is_file() && !force {
-            return Err(FatalError::new(format!(
+            return Err(FatalError::refused(format!(
                 "refusing to replace {}: senco did not build it",
                 out.display()
             ))
@@ -64,7 +64,7 @@ fn canonical_target(out: &Path) -> Result<PathBuf, FatalError> {
         out.to_path_buf()
     } else {
         std::env::current_dir()
-            .map_err(|e| FatalError::new(format!("cannot read the current folder: {e}")))?
+            .map_err(|e| FatalError::io(format!("cannot read the current folder: {e}"), e))?
             .join(out)
     };
     let mut existing = absolute.as_path();
@@ -110,7 +110,7 @@ impl Staging {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent)
-            .map_err(|e| FatalError::new(format!("cannot create {}: {e}", parent.display())))?;
+            .map_err(|e| FatalError::io(format!("cannot create {}: {e}", parent.display()), e))?;
         let name = folder_name(target);
         restore_previous(parent, &name, target);
         atomic::remove_leftovers(parent, &atomic::temp_prefix(&name));
@@ -149,20 +149,26 @@ impl Staging {
         ));
         if self.target.exists() {
             std::fs::rename(&self.target, &old).map_err(|e| {
-                FatalError::new(format!(
-                    "cannot move the previous build {} aside: {e}",
-                    self.target.display()
-                ))
+                FatalError::io(
+                    format!(
+                        "cannot move the previous build {} aside: {e}",
+                        self.target.display()
+                    ),
+                    e,
+                )
             })?;
         }
         if let Err(e) = std::fs::rename(&self.temp, &self.target) {
             // Put the previous build back: never leave the assessor with nothing.
             let _ = std::fs::rename(&old, &self.target);
             let _ = std::fs::remove_dir_all(&self.temp);
-            return Err(FatalError::new(format!(
-                "cannot move the new build into {}: {e}",
-                self.target.display()
-            )));
+            return Err(FatalError::io(
+                format!(
+                    "cannot move the new build into {}: {e}",
+                    self.target.display()
+                ),
+                e,
+            ));
         }
         let _ = std::fs::remove_dir_all(&old);
         Ok(())
@@ -225,9 +231,24 @@ pub fn link_file(from_dir: &Path, dir: &Path, rel: &str) -> Result<(), FatalErro
     }
 }
 
+/// Copies the regular file `from` to `dir/rel`, at most
+/// [`crate::util::fs::MAX_ATTACHMENT_BYTES`]: a named pipe or device is refused, never read.
 pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
     let path = dir.join(rel);
-    in_folder(&path, || std::fs::copy(from, &path).map(|_| ()))?.map_err(|e| {
+    let copy = || -> std::io::Result<()> {
+        let cap = crate::util::fs::MAX_ATTACHMENT_BYTES;
+        let (file, size) = crate::util::fs::open_regular(from)?;
+        if size > cap {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("it is over {} MB, the most senco copies", cap >> 20),
+            ));
+        }
+        let mut out = std::fs::File::create(&path)?;
+        std::io::copy(&mut std::io::Read::take(file, cap), &mut out)?;
+        Ok(())
+    };
+    in_folder(&path, copy)?.map_err(|e| {
         atomic::write_error(
             format!("cannot copy {} into the site", from.display()),
             &path,

@@ -10,9 +10,11 @@ use super::theme::Theme;
 use crate::check::Check;
 use crate::check::evidence::{self, TagSource};
 use crate::check::frontmatter::{self, Split};
-use crate::error::FatalError;
 use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::error::{Code, ErrorKind, FatalError};
+use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeKind};
+use crate::util::text::percent;
 use serde::Serialize;
 
 /// What every page shows: the portfolio, the framework, the tool.
@@ -24,10 +26,19 @@ pub struct Common {
     pub framework_title: String,
     pub framework_version: String,
     pub framework_source: String,
+    /// Every framework of the portfolio, in order (the fields above name the first).
+    pub frameworks: Vec<FrameworkLabel>,
     pub generator: String,
     pub has_diagnostics: bool,
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub leaf_noun: &'static str,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct FrameworkLabel {
+    pub id: String,
+    pub title: String,
+    pub version: String,
 }
 
 impl Common {
@@ -41,6 +52,15 @@ impl Common {
             framework_title: fw.title.clone(),
             framework_version: fw.version.clone(),
             framework_source: fw.source.clone(),
+            frameworks: fw
+                .sections
+                .iter()
+                .map(|s| FrameworkLabel {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    version: s.version.clone(),
+                })
+                .collect(),
             generator: format!("senco {}", env!("CARGO_PKG_VERSION")),
             has_diagnostics: !check.diagnostics.is_empty(),
             deadline: check.deadline(),
@@ -66,13 +86,15 @@ fn render<T: Serialize>(
     template: &str,
     page: &Page<'_, T>,
 ) -> Result<String, FatalError> {
-    let context = tera::Context::from_serialize(page)
-        .map_err(|e| FatalError::new(format!("cannot prepare page data for {template}: {e}")))?;
-    theme.tera.render(template, &context).map_err(|e| {
-        FatalError::new(format!("theme template {template} failed: {e}")).with_help(
+    let context = tera::Context::from_serialize(page).map_err(|e| {
+        FatalError::invalid(format!("cannot prepare page data for {template}: {e}"))
+    })?;
+    let html = theme.tera.render(template, &context).map_err(|e| {
+        FatalError::invalid(format!("theme template {template} failed: {e}")).with_help(
             "fix the template in your theme/ folder, or remove it to use the built-in one",
         )
-    })
+    })?;
+    Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
 #[derive(Serialize)]
@@ -98,15 +120,52 @@ struct EvidenceData {
     path: String,
     title: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: Vec<OutcomeLink>,
     body_html: String,
     readable: bool,
+    /// The reflective model the file follows, with its stages as the page's outline.
+    model: Option<ModelOutline>,
 }
 
-/// Renders one evidence page; returns the HTML and what it links to, link problems included.
+#[derive(Serialize)]
+struct ModelOutline {
+    name: String,
+    stages: Vec<StageLink>,
+}
+
+#[derive(Serialize)]
+struct StageLink {
+    stage: String,
+    /// The anchor of the stage's heading on this page; `None` when the file lacks it.
+    href: Option<String>,
+    sentences: usize,
+    thin: bool,
+}
+
+fn model_outline(e: &crate::check::evidence::Evidence) -> Option<ModelOutline> {
+    let model = crate::model::reflective::find(e.model.as_deref()?)?;
+    Some(ModelOutline {
+        name: model.name.clone(),
+        stages: e
+            .stages
+            .iter()
+            .map(|s| StageLink {
+                stage: s.stage.clone(),
+                href: s
+                    .heading
+                    .as_deref()
+                    .map(|h| format!("#{}", crate::util::text::slug(h))),
+                sentences: s.sentences,
+                thin: s.thin,
+            })
+            .collect(),
+    })
+}
+
+/// Renders one evidence page; returns the HTML and what it links to.
 pub fn evidence_page(
     check: &Check,
     common: &Common,
@@ -117,12 +176,12 @@ pub fn evidence_page(
     let e = &check.evidence[index];
     let page = site.evidence_page(index);
     let up = site.up(page);
-    let rendered = evidence_body(check, site, index, page, true)?;
+    let rendered = evidence_body(check, site, index, page, html::Mode::Site)?;
     let data = EvidenceData {
         path: e.path.clone(),
         title: e.title.clone(),
         date: e.date.map(|d| d.to_string()),
-        kind: e.kind.clone(),
+        kind: e.kind,
         words: e.words,
         draft: e.draft,
         outcomes: e
@@ -132,6 +191,7 @@ pub fn evidence_page(
             .collect(),
         body_html: rendered.html,
         readable: e.readable,
+        model: model_outline(e),
     };
     let html = render(
         theme,
@@ -149,7 +209,7 @@ pub fn evidence_page(
 
 /// An evidence file's body, read again from disk and rendered for `page` with its tag
 /// anchors: the one place the site and the single-file portfolio get evidence HTML from.
-/// `report` asks for link problems (once per build, not for every copy). Fails if the
+/// `mode` says whether for the site or the single file. Fails if the
 /// file changed since the check read it (an editor saving it mid-build): its title,
 /// tags and anchors come from the check, and the page would mix two versions.
 pub(crate) fn evidence_body(
@@ -157,15 +217,18 @@ pub(crate) fn evidence_body(
     site: &SiteMap,
     index: usize,
     page: &str,
-    report: bool,
+    mode: html::Mode<'_>,
 ) -> Result<html::Rendered, FatalError> {
     let e = &check.evidence[index];
     let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
-    if bytes.as_deref().map(evidence::fingerprint) != e.fingerprint {
-        return Err(FatalError::new(format!(
-            "{} changed while senco was reading it: the pages would mix two versions of it",
-            e.path
-        ))
+    if bytes.as_deref().map(crate::util::hash::fingerprint) != e.fingerprint {
+        return Err(FatalError::new(
+            ErrorKind::Io,
+            format!(
+                "{} changed while senco was reading it: the pages would mix two versions of it",
+                e.path
+            ),
+        )
         .with_help("run the command again once the file is saved"));
     }
     let (body, first_line) = body_of(bytes.as_deref().unwrap_or_default());
@@ -176,21 +239,23 @@ pub(crate) fn evidence_body(
             site,
             source: &e.path,
             page,
+            links: &e.links,
+            mode,
             anchors: true,
-            report,
             title: Some(&e.title),
             first_line,
-            vault: &check.vault,
+            notes: &check.evidence,
+            hard_breaks: check.settings.hard_breaks,
             embedding: &[],
         },
     ))
 }
 
-/// The Markdown body of the note at `rel` (an embed's source) and the line it starts on;
-/// `None` if it cannot be read.
-pub(crate) fn note_body(root: &std::path::Path, rel: &str) -> Option<(String, usize)> {
-    let bytes = evidence::read_file(&root.join(rel)).ok()?;
-    Some(body_of(&bytes))
+/// The Markdown body of evidence file `e` (an embed's source) and the line it starts
+/// on; `None` if it cannot be read, or changed since the check read it.
+pub(crate) fn note_body(root: &std::path::Path, e: &evidence::Evidence) -> Option<(String, usize)> {
+    let bytes = evidence::read_file(&root.join(&e.path)).ok()?;
+    (Some(crate::util::hash::fingerprint(&bytes)) == e.fingerprint).then(|| body_of(&bytes))
 }
 
 /// The Markdown body of an evidence file and the line it starts on. Unreadable or
@@ -227,7 +292,7 @@ struct EvidenceForOutcome {
     title: String,
     href: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     draft: bool,
     quotes: Vec<Quote>,
 }
@@ -318,11 +383,13 @@ pub fn outcome_page(
                     site,
                     source: &e.path,
                     page: &page,
+                    links: &e.links,
+                    mode: html::Mode::Site,
                     anchors: false,
-                    report: false,
                     title: None,
                     first_line: tag.line,
-                    vault: &check.vault,
+                    notes: &check.evidence,
+                    hard_breaks: check.settings.hard_breaks,
                     embedding: &[],
                 },
             );
@@ -337,7 +404,7 @@ pub fn outcome_page(
             title: e.title.clone(),
             href,
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             draft: e.draft,
             quotes,
         });
@@ -414,7 +481,7 @@ struct EvidenceRow {
     title: String,
     href: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: usize,
@@ -427,14 +494,47 @@ struct IndexData {
     percent: usize,
     evidence_count: usize,
     charts: Vec<Chart>,
-    tree: Vec<TreeNode>,
+    /// One per framework; `several` when there is more than one.
+    sections: Vec<SiteSection>,
+    several: bool,
     evidence: Vec<EvidenceRow>,
     errors: usize,
     warnings: usize,
 }
 
-fn percent(covered: usize, total: usize) -> usize {
-    (covered * 100).checked_div(total).unwrap_or(0)
+/// One framework's part of a page.
+#[derive(Serialize)]
+struct SiteSection {
+    id: String,
+    slug: String,
+    title: String,
+    version: String,
+    text: Option<String>,
+    covered: usize,
+    total: usize,
+    tree: Vec<TreeNode>,
+}
+
+fn site_section(check: &Check, index: usize) -> SiteSection {
+    let fw = &check.framework;
+    let section = &fw.sections[index];
+    let roots: Vec<usize> = fw.section_roots(index).collect();
+    SiteSection {
+        id: section.id.clone(),
+        slug: crate::util::text::slug(&section.id),
+        title: section.title.clone(),
+        version: section.version.clone(),
+        text: section.text.clone(),
+        covered: roots
+            .iter()
+            .map(|&r| check.coverage.node(r).leaves_covered)
+            .sum(),
+        total: roots
+            .iter()
+            .map(|&r| check.coverage.node(r).leaves_total)
+            .sum(),
+        tree: roots.iter().map(|&r| tree(check, r, "")).collect(),
+    }
 }
 
 pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
@@ -495,7 +595,7 @@ pub fn index_page(
             title: e.title.clone(),
             href: encode_path(site.evidence_page(i)),
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             words: e.words,
             draft: e.draft,
             outcomes: e.outcome_nodes().len(),
@@ -509,7 +609,10 @@ pub fn index_page(
         percent: percent(covered, total),
         evidence_count: check.evidence.len(),
         charts,
-        tree: roots.iter().map(|&r| tree(check, r, "")).collect(),
+        sections: (0..fw.sections.len())
+            .map(|i| site_section(check, i))
+            .collect(),
+        several: fw.sections.len() > 1,
         evidence,
         errors: check.count(Severity::Error),
         warnings: check.count(Severity::Warning),
@@ -529,7 +632,7 @@ pub fn index_page(
 
 fn chart(id: &str, label: String, covered: usize, total: usize) -> Chart {
     Chart {
-        id: html::slugify(id),
+        id: crate::util::text::slug(id),
         label,
         covered,
         total,
@@ -560,11 +663,23 @@ struct Row {
 }
 
 #[derive(Serialize)]
-struct MatrixData {
+struct MatrixTable {
+    /// The framework's title and id, shown when there are several.
+    title: String,
+    slug: String,
     /// `indicators-down` or `evidence-down`.
     orientation: &'static str,
     columns: Vec<Header>,
     rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct MatrixData {
+    /// One table per framework.
+    tables: Vec<MatrixTable>,
+    several: bool,
+    /// Whether there is anything to show (evidence and outcomes).
+    any_rows: bool,
 }
 
 pub fn matrix_page(
@@ -574,7 +689,6 @@ pub fn matrix_page(
     site: &SiteMap,
 ) -> Result<String, FatalError> {
     let fw = &check.framework;
-    let leaves: Vec<usize> = fw.leaves().collect();
     let leaf_header = |l: usize| {
         let n = fw.node(l);
         Header {
@@ -611,30 +725,53 @@ pub fn matrix_page(
             }
         }
     };
-    let evidence_down = check.evidence.len() > leaves.len();
-    let data = if evidence_down {
-        MatrixData {
-            orientation: "evidence-down",
-            columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
-            rows: (0..check.evidence.len())
-                .map(|i| Row {
-                    header: evidence_header(i),
-                    cells: leaves.iter().map(|&l| cell(l, i)).collect(),
-                })
-                .collect(),
+    let table = |index: usize| {
+        let section = &fw.sections[index];
+        // Leaves, and each node that a tag of its own covers (rollup `any`) before them.
+        let leaves: Vec<usize> = section
+            .nodes
+            .clone()
+            .filter(|&n| fw.node(n).is_leaf() || !fw.node(n).needs_every_child())
+            .collect();
+        let evidence_down = check.evidence.len() > leaves.len();
+        let title = format!("{} ({})", section.title, section.id);
+        let slug = crate::util::text::slug(&section.id);
+        if evidence_down {
+            MatrixTable {
+                title,
+                slug,
+                orientation: "evidence-down",
+                columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
+                rows: (0..check.evidence.len())
+                    .map(|i| Row {
+                        header: evidence_header(i),
+                        cells: leaves.iter().map(|&l| cell(l, i)).collect(),
+                    })
+                    .collect(),
+            }
+        } else {
+            MatrixTable {
+                title,
+                slug,
+                orientation: "indicators-down",
+                columns: (0..check.evidence.len()).map(evidence_header).collect(),
+                rows: leaves
+                    .iter()
+                    .map(|&l| Row {
+                        header: leaf_header(l),
+                        cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
+                    })
+                    .collect(),
+            }
         }
-    } else {
-        MatrixData {
-            orientation: "indicators-down",
-            columns: (0..check.evidence.len()).map(evidence_header).collect(),
-            rows: leaves
-                .iter()
-                .map(|&l| Row {
-                    header: leaf_header(l),
-                    cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
-                })
-                .collect(),
-        }
+    };
+    let tables: Vec<MatrixTable> = (0..fw.sections.len()).map(table).collect();
+    let data = MatrixData {
+        any_rows: tables
+            .iter()
+            .any(|t| !t.rows.is_empty() && !t.columns.is_empty()),
+        several: tables.len() > 1,
+        tables,
     };
     render(
         theme,
@@ -711,7 +848,7 @@ pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String
 #[derive(Serialize)]
 struct DiagnosticRow {
     severity: Severity,
-    code: &'static str,
+    code: Code,
     file: Option<String>,
     href: Option<String>,
     line: Option<usize>,

@@ -1,6 +1,8 @@
 //! One self-contained HTML file of a whole portfolio, for examiners who want a single
 //! document: the stylesheet and images inlined, every link an in-page anchor, nothing
-//! fetched from anywhere. Built from the same sanitised evidence HTML as the site.
+//! fetched from anywhere. Evidence is rendered by the same code as the site's pages, in
+//! [`html::Mode::Single`]: the links' targets become in-page anchors as the HTML is
+//! made, never by rewriting it afterwards.
 
 use super::html;
 use super::pages::{Common, TreeNode, tree};
@@ -8,6 +10,8 @@ use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
 use crate::check::Check;
 use crate::error::FatalError;
+use crate::model::evidence_type::EvidenceType;
+use crate::util::path::RelPath;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -22,7 +26,7 @@ struct Section {
     title: String,
     path: String,
     date: Option<String>,
-    kind: Option<String>,
+    kind: Option<EvidenceType>,
     words: usize,
     draft: bool,
     outcomes: Vec<OutcomeRef>,
@@ -39,10 +43,7 @@ struct SingleData<'a> {
     evidence: Vec<Section>,
 }
 
-/// The anchor of a page of the site inside the single file.
-fn anchor_for(page: &str) -> String {
-    format!("page-{}", html::slugify(page.trim_end_matches(".html")))
-}
+use html::single_anchor as anchor_for;
 
 /// Renders the single-file portfolio. `attachments_prefix` is where the built site's
 /// `files/` folder sits relative to the single file (non-image attachments link there).
@@ -59,14 +60,19 @@ pub fn render(
     let mut evidence = Vec::with_capacity(check.evidence.len());
     for (i, e) in check.evidence.iter().enumerate() {
         let anchor = anchor_for(site.evidence_page(i));
-        let rendered = super::pages::evidence_body(check, &site, i, page, false)?;
-        let body_html = localise(&rendered.html, &anchor, root, attachments_prefix);
+        let inline = |rel: &RelPath| inline_image(rel, root);
+        let mode = html::Mode::Single {
+            prefix: &anchor,
+            attachments: attachments_prefix,
+            inline: &inline,
+        };
+        let body_html = super::pages::evidence_body(check, &site, i, page, mode)?.html;
         evidence.push(Section {
             anchor,
             title: e.title.clone(),
             path: e.path.clone(),
             date: e.date.map(|d| d.to_string()),
-            kind: e.kind.clone(),
+            kind: e.kind,
             words: e.words,
             draft: e.draft,
             outcomes: e
@@ -92,12 +98,14 @@ pub fn render(
         tree,
         evidence,
     };
-    let context = tera::Context::from_serialize(&data)
-        .map_err(|e| FatalError::new(format!("cannot prepare the single-file portfolio: {e}")))?;
-    theme
+    let context = tera::Context::from_serialize(&data).map_err(|e| {
+        FatalError::invalid(format!("cannot prepare the single-file portfolio: {e}"))
+    })?;
+    let html = theme
         .tera
         .render("single.html", &context)
-        .map_err(|e| FatalError::new(format!("theme template single.html failed: {e}")))
+        .map_err(|e| FatalError::invalid(format!("theme template single.html failed: {e}")))?;
+    Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
 fn anchor_tree(node: &mut TreeNode) {
@@ -107,70 +115,17 @@ fn anchor_tree(node: &mut TreeNode) {
     }
 }
 
-/// Rewrites one evidence section's sanitised HTML for the single file: its own ids and
-/// fragment links get the section's prefix (every section has a `tag-0`), links to other
-/// pages become in-page anchors, and images are inlined as data URLs.
-fn localise(html: &str, prefix: &str, root: &std::path::Path, attachments_prefix: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(['i', 'h', 's']) {
-        let (head, tail) = rest.split_at(at);
-        out.push_str(head);
-        let rewritten = [
-            ("id=\"", Kind::Id),
-            ("href=\"", Kind::Href),
-            ("src=\"", Kind::Src),
-        ]
-        .into_iter()
-        .find_map(|(attr, kind)| tail.strip_prefix(attr).map(|v| (attr, v, kind)));
-        let Some((attr, value_and_rest, kind)) = rewritten else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
-            continue;
-        };
-        let end = value_and_rest.find('"').unwrap_or(value_and_rest.len());
-        let value = &value_and_rest[..end];
-        out.push_str(attr);
-        out.push_str(&match kind {
-            Kind::Id => format!("{prefix}-{value}"),
-            Kind::Href => local_href(value, prefix, attachments_prefix),
-            Kind::Src => inline_image(value, root).unwrap_or_else(|| value.to_string()),
-        });
-        rest = &value_and_rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-enum Kind {
-    Id,
-    Href,
-    Src,
-}
-
-fn local_href(value: &str, prefix: &str, attachments_prefix: &str) -> String {
-    if let Some(fragment) = value.strip_prefix('#') {
-        return format!("#{prefix}-{fragment}");
-    }
-    let (path, fragment) = value
-        .split_once('#')
-        .map_or((value, None), |(p, f)| (p, Some(f)));
-    if path.starts_with("outcomes/") || path.starts_with("evidence/") {
-        let target = anchor_for(&super::site::percent_decode(path));
-        return match fragment {
-            Some(f) if path.starts_with("evidence/") => format!("#{target}-{f}"),
-            _ => format!("#{target}"),
-        };
-    }
-    if path.starts_with("files/") {
-        return format!("{attachments_prefix}{value}");
-    }
-    value.to_string()
-}
-
-fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
-    let rel = super::site::percent_decode(src.strip_prefix("files/")?);
-    let mime = match rel.rsplit('.').next()?.to_ascii_lowercase().as_str() {
+/// An image attachment as a `data:` URL, read through the containment rule (decoded,
+/// symlinks followed, inside the portfolio, not hidden, regular, capped); `None` for one
+/// that is not inlined.
+fn inline_image(rel: &RelPath, root: &std::path::Path) -> Option<String> {
+    let mime = match rel
+        .file_name()
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "gif" => "image/gif",
@@ -178,26 +133,17 @@ fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
         "svg" => return None, // SVG can carry script: it stays a linked file, never inlined.
         _ => return None,
     };
-    let bytes = std::fs::read(root.join(&rel)).ok()?;
-    Some(format!("data:{mime};base64,{}", base64_encode(&bytes)))
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let canonical_root = std::fs::canonicalize(root).ok()?;
+    let bytes = crate::util::fs::read_inside(
+        &canonical_root,
+        rel.as_str(),
+        crate::util::fs::MAX_ATTACHMENT_BYTES,
+        "images",
+    )
+    .ok()?;
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    Some(format!("data:{mime};base64,{data}"))
 }
 
 #[cfg(test)]
@@ -205,22 +151,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64_encode(b""), "");
-        assert_eq!(base64_encode(b"f"), "Zg==");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_encode(b"foo"), "Zm9v");
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
-    }
-
-    #[test]
-    fn ids_and_links_become_local() {
-        let html = "<h3 id=\"intro\">x</h3><a class=\"tag\" id=\"tag-0\" href=\"outcomes/A1.2.html\">A1.2</a><a href=\"#intro\">i</a><a href=\"evidence/b.html#tag-1\">b</a>";
-        let out = localise(html, "page-evidence-a", std::path::Path::new("."), "site/");
-        assert!(out.contains("id=\"page-evidence-a-intro\""), "{out}");
-        assert!(out.contains("id=\"page-evidence-a-tag-0\""), "{out}");
-        assert!(out.contains("href=\"#page-outcomes-a1-2\""), "{out}");
-        assert!(out.contains("href=\"#page-evidence-a-intro\""), "{out}");
-        assert!(out.contains("href=\"#page-evidence-b-tag-1\""), "{out}");
+    fn images_are_inlined_as_standard_base64_and_svg_never() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a b.png"), b"fo").expect("png");
+        std::fs::write(dir.path().join("c.svg"), b"<svg/>").expect("svg");
+        let rel = |p: &str| RelPath::new(p).expect("a relative path");
+        assert_eq!(
+            inline_image(&rel("a b.png"), dir.path()).as_deref(),
+            Some("data:image/png;base64,Zm8=")
+        );
+        assert_eq!(inline_image(&rel("c.svg"), dir.path()), None);
+        assert_eq!(inline_image(&rel("missing.png"), dir.path()), None);
     }
 }

@@ -2,7 +2,9 @@
 
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};
-use crate::model::framework::{Framework, NodeKind};
+use crate::model::evidence_type::EvidenceType;
+use crate::model::framework::{Framework, NodeKind, Rollup};
+use crate::util::text::{percent, plural};
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -11,13 +13,17 @@ const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 const GREEN: Style = AnsiColor::Green.on_default();
 const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const CYAN: Style = AnsiColor::Cyan.on_default().bold();
 
 /// `--format json` output of `senco check`; the guide documents every field.
 #[derive(Debug, Serialize)]
 pub struct CheckJson<'a> {
+    /// The first framework (the qualification the deadline follows).
     pub framework: &'a str,
     pub framework_title: &'a str,
+    /// Every framework the portfolio lists, in order, with its own totals.
+    pub frameworks: Vec<FrameworkJson<'a>>,
     pub portfolio: PortfolioJson<'a>,
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub items: Vec<ItemJson<'a>>,
@@ -27,6 +33,25 @@ pub struct CheckJson<'a> {
     pub assessment: AssessmentSummary,
     /// Every judgement file read, superseded ones included, by date then file.
     pub judgements: &'a [crate::check::judgement::Judgement],
+    pub write_next: WriteNext,
+    /// The day the deadline was judged against (`--today`); absent in a pack's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub today: Option<String>,
+    /// Days left to the deadline on `today` (0 on the day, negative once passed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
+    /// The deadline warning `check` prints, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_warning: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FrameworkJson<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub version: &'a str,
+    pub indicators: usize,
+    pub indicators_covered: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +64,8 @@ pub struct PortfolioJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct ItemJson<'a> {
     pub id: &'a str,
+    /// The id of the framework the item belongs to.
+    pub framework: &'a str,
     pub kind: &'static str,
     pub title: &'a str,
     pub parent: Option<&'a str>,
@@ -138,6 +165,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
             let assessed = check.assessment.node(id);
             ItemJson {
                 id: &node.id,
+                framework: &fw.sections[node.section].id,
                 kind: node.kind.as_str(),
                 title: &node.title,
                 parent: node.parent.map(|p| fw.node(p).id.as_str()),
@@ -176,7 +204,7 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         .map(|e| EvidenceJson {
             path: &e.path,
             title: &e.title,
-            kind: e.kind.as_deref(),
+            kind: e.kind.map(EvidenceType::as_str),
             date: e.date.map(|d| d.to_string()),
             draft: e.draft,
             words: e.words,
@@ -187,9 +215,31 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
                 .collect(),
         })
         .collect();
+    let frameworks = fw
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(index, section)| {
+            let roots: Vec<usize> = fw.section_roots(index).collect();
+            FrameworkJson {
+                id: &section.id,
+                title: &section.title,
+                version: &section.version,
+                indicators: roots
+                    .iter()
+                    .map(|&r| check.coverage.node(r).leaves_total)
+                    .sum(),
+                indicators_covered: roots
+                    .iter()
+                    .map(|&r| check.coverage.node(r).leaves_covered)
+                    .sum(),
+            }
+        })
+        .collect();
     CheckJson {
         framework: &fw.id,
         framework_title: &fw.title,
+        frameworks,
         portfolio: PortfolioJson {
             title: &check.portfolio.title,
             trainee: check.portfolio.trainee.as_deref(),
@@ -202,6 +252,136 @@ pub fn to_json(check: &Check) -> CheckJson<'_> {
         summary: summary(check),
         assessment: assessment_summary(check),
         judgements: &check.judgements,
+        write_next: write_next(check),
+        today: None,
+        days_left: None,
+        deadline_warning: None,
+    }
+}
+
+/// [`to_json`] with the deadline judged on `today`.
+pub fn to_json_on(check: &Check, today: jiff::civil::Date) -> CheckJson<'_> {
+    let mut json = to_json(check);
+    json.today = Some(today.to_string());
+    if let Some(standing) = deadline_standing(check, today) {
+        json.days_left = Some(standing.days_left());
+        json.deadline_warning = deadline_warning(check, today);
+    }
+    json
+}
+
+/// Where the statutory deadline stands on `today`, when the portfolio has one.
+pub fn deadline_standing(
+    check: &Check,
+    today: jiff::civil::Date,
+) -> Option<crate::model::deadline::Standing> {
+    let deadline = check.deadline()?.deadline?.parse().ok()?;
+    Some(crate::model::deadline::standing(deadline, today))
+}
+
+/// The warning for a deadline inside [`crate::model::deadline::WARN_DAYS`] or passed. A
+/// warning, never an error: a late portfolio must stay checkable.
+pub fn deadline_warning(check: &Check, today: jiff::civil::Date) -> Option<String> {
+    use crate::model::deadline::{Standing, WARN_DAYS};
+    let deadline = check.deadline()?.deadline?;
+    let standing = deadline_standing(check, today)?;
+    let left = check.coverage.leaves_total(&check.framework)
+        - check.coverage.leaves_covered(&check.framework);
+    Some(match standing {
+        Standing::Ahead(_) => return None,
+        Standing::Passed(_) => format!(
+            "the statutory deadline {deadline} {}; senco still checks the portfolio: ask your provider what happens next",
+            standing.describe()
+        ),
+        Standing::Today => format!(
+            "the statutory deadline is today ({deadline}), with {left} indicator{} not yet covered",
+            plural(left)
+        ),
+        Standing::Soon(days) => format!(
+            "the statutory deadline {deadline} is {} away (inside {WARN_DAYS}), with {left} indicator{} not yet covered",
+            if days == 1 {
+                "1 day".to_string()
+            } else {
+                format!("{days} days")
+            },
+            plural(left)
+        ),
+    })
+}
+
+/// [`write_json`] with the deadline judged on `today`.
+pub fn write_json_on(
+    out: &mut dyn Write,
+    check: &Check,
+    today: jiff::civil::Date,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &to_json_on(check, today))?;
+    writeln!(out)
+}
+
+/// How many indicators "write next" lists.
+pub const WRITE_NEXT: usize = 5;
+
+/// The rule "write next" is ordered by, as the outputs state it.
+pub const WRITE_NEXT_RULE: &str = "outcomes nearest completion first, by indicators left to cover; equal counts share a rank (=), then framework order";
+
+/// What to write next: the gaps ([`crate::check::coverage::Coverage::gaps`]), ranked by
+/// [`WRITE_NEXT_RULE`].
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct WriteNext {
+    pub rule: &'static str,
+    pub items: Vec<WriteNextItem>,
+    /// Indicators tied with the last one listed but not listed.
+    pub more_tied: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct WriteNextItem {
+    pub id: String,
+    pub title: String,
+    /// The outcome it completes (itself for an indicator without a parent).
+    pub outcome: String,
+    /// Gaps left in that outcome, this one included.
+    pub left_in_outcome: usize,
+    pub rank: usize,
+    pub tied: usize,
+}
+
+pub fn write_next(check: &Check) -> WriteNext {
+    let fw = &check.framework;
+    let gaps = check.coverage.gaps(fw);
+    let outcome_of = |gap: usize| fw.node(gap).parent.unwrap_or(gap);
+    let mut open: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    for &gap in &gaps {
+        *open.entry(outcome_of(gap)).or_default() += 1;
+    }
+    let mut left: Vec<(usize, usize, usize)> = gaps
+        .iter()
+        .map(|&gap| {
+            let outcome = outcome_of(gap);
+            (open.get(&outcome).copied().unwrap_or(1), gap, outcome)
+        })
+        .collect();
+    // Node ids are in framework order, so the leaf id breaks ties in that order.
+    left.sort();
+    let ranks = crate::util::rank::competition(&left, |l| l.0);
+    let shown = WRITE_NEXT.min(left.len());
+    WriteNext {
+        rule: WRITE_NEXT_RULE,
+        more_tied: crate::util::rank::more_tied(&ranks, shown),
+        items: left
+            .iter()
+            .zip(&ranks)
+            .take(shown)
+            .map(|(&(left, leaf, outcome), &(rank, tied))| WriteNextItem {
+                id: fw.node(leaf).id.clone(),
+                title: fw.node(leaf).title.clone(),
+                outcome: fw.node(outcome).id.clone(),
+                left_in_outcome: left,
+                rank,
+                tied,
+            })
+            .collect(),
     }
 }
 
@@ -216,19 +396,35 @@ pub fn bar(covered: usize, total: usize, width: usize) -> String {
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 
-fn percent(covered: usize, total: usize) -> usize {
-    (covered * 100).checked_div(total).unwrap_or(0)
-}
-
 /// Human report: coverage per part and outcome, what is missing, then the diagnostics.
 pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
+    write_text_on(out, check, None)
+}
+
+/// [`write_text`], with days left to the deadline when `today` is given.
+pub fn write_text_on(
+    out: &mut dyn Write,
+    check: &Check,
+    today: Option<jiff::civil::Date>,
+) -> io::Result<()> {
     let fw = &check.framework;
     let p = &check.portfolio;
     writeln!(out, "{BOLD}{}{BOLD:#}", p.title)?;
     if let Some(trainee) = &p.trainee {
         writeln!(out, "Trainee:   {trainee}")?;
     }
-    writeln!(out, "Framework: {} ({}, {})", fw.title, fw.id, fw.version)?;
+    for (index, section) in fw.sections.iter().enumerate() {
+        let label = if index == 0 {
+            "Framework:"
+        } else {
+            "          "
+        };
+        writeln!(
+            out,
+            "{label} {} ({}, {})",
+            section.title, section.id, section.version
+        )?;
+    }
     let s = summary(check);
     let drafts = if s.drafts > 0 {
         format!(" ({} draft, not counted)", s.drafts)
@@ -243,11 +439,20 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     )?;
     if let Some(d) = check.deadline() {
         match &d.deadline {
-            Some(date) => writeln!(
-                out,
-                "Deadline:  {date} (third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           Qualification: {}. {}.",
-                d.appointed, d.qualification, d.note
-            )?,
+            Some(date) => {
+                let left = today
+                    .and_then(|t| deadline_standing(check, t))
+                    .map(|s| format!("{}; ", s.describe()))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "Deadline:  {date} ({left}third anniversary of appointment on {}; SEND Regulations 2014, reg 49)\n           Qualification: {}. {}.",
+                    d.appointed, d.qualification, d.note
+                )?;
+                if let Some(warning) = today.and_then(|t| deadline_warning(check, t)) {
+                    writeln!(out, "{YELLOW}warning{YELLOW:#}: {warning}")?;
+                }
+            }
             None => writeln!(out, "Deadline:  none ({})", d.note)?,
         }
     }
@@ -283,6 +488,29 @@ pub fn write_text(out: &mut dyn Write, check: &Check) -> io::Result<()> {
                 String::new()
             };
             writeln!(out, "  {RED}✗{RED:#} {:<7} {}{need}", node.id, node.title)?;
+        }
+        let next = write_next(check);
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Write next{BOLD:#} {DIM}({}){DIM:#}:", next.rule)?;
+        for item in &next.items {
+            let rank = if item.tied > 1 {
+                format!("={}", item.rank)
+            } else {
+                item.rank.to_string()
+            };
+            let title = truncate(&item.title, 50);
+            writeln!(
+                out,
+                "  {rank:>3}  {:<7} {title} {DIM}({} left in {}){DIM:#}",
+                item.id, item.left_in_outcome, item.outcome
+            )?;
+        }
+        if next.more_tied > 0 {
+            writeln!(
+                out,
+                "       {DIM}… and {} more tied with the last{DIM:#}",
+                next.more_tied
+            )?;
         }
     }
     if !check.diagnostics.is_empty() {
@@ -359,14 +587,17 @@ fn leaf_noun(fw: &Framework) -> &'static str {
     }
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 fn write_tree(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     let fw = &check.framework;
     let show_assessed = shows_assessed(check);
     for (id, node) in fw.nodes.iter().enumerate() {
+        if fw.sections.len() > 1 && fw.sections[node.section].nodes.start == id {
+            let section = &fw.sections[node.section];
+            if id > 0 {
+                writeln!(out)?;
+            }
+            writeln!(out, "{BOLD}{}{BOLD:#} ({})", section.title, section.id)?;
+        }
         // Parts and outcomes; indicators are summarised by their parent's count.
         if node.kind == NodeKind::Indicator && node.parent.is_some() {
             continue;
@@ -432,7 +663,7 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
         (Some(file), None, _) => file.clone(),
         (None, _, _) => String::new(),
     };
-    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let title = level.primary_title(d.message.as_str()).id(d.code.as_str());
     let mut report: Vec<Group<'_>> = Vec::new();
     match (&d.excerpt, d.line) {
         (Some(excerpt), Some(line)) => {
@@ -501,13 +732,22 @@ pub fn write_fatal(out: &mut dyn Write, error: &crate::error::FatalError) -> io:
 
 /// Writes the framework tree for `senco outcomes`.
 pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
-    writeln!(
-        out,
-        "{BOLD}{}{BOLD:#} ({}, {})",
-        fw.title, fw.id, fw.version
-    )?;
-    writeln!(out, "{DIM}{}{DIM:#}", fw.source)?;
-    for node in &fw.nodes {
+    for (id, node) in fw.nodes.iter().enumerate() {
+        let section = &fw.sections[node.section];
+        if section.nodes.start == id {
+            if id > 0 {
+                writeln!(out)?;
+            }
+            writeln!(
+                out,
+                "{BOLD}{}{BOLD:#} ({}, {})",
+                section.title, section.id, section.version
+            )?;
+            writeln!(out, "{DIM}{}{DIM:#}", section.source)?;
+            if let Some(text) = &section.text {
+                writeln!(out, "{text}")?;
+            }
+        }
         let indent = "  ".repeat(node.depth);
         match node.kind {
             NodeKind::Part => {
@@ -527,9 +767,14 @@ pub fn write_outcomes(out: &mut dyn Write, fw: &Framework) -> io::Result<()> {
                 } else {
                     format!(" {DIM}(also {}){DIM:#}", node.aliases.join(", "))
                 };
+                let rollup = if node.rollup == Rollup::Any {
+                    format!(" {DIM}(covered by itself or any one of:){DIM:#}")
+                } else {
+                    String::new()
+                };
                 writeln!(
                     out,
-                    "{indent}{CYAN}{}{CYAN:#}  {}{aliases}",
+                    "{indent}{CYAN}{}{CYAN:#}  {}{aliases}{rollup}",
                     node.id, node.title
                 )?;
             }
@@ -620,7 +865,7 @@ mod tests {
     #[test]
     fn an_empty_range_at_a_wide_character_underlines_the_character() {
         let text = "\u{14400}";
-        let d = Diagnostic::error("x", "message")
+        let d = Diagnostic::new(crate::error::Code::UnknownOutcome, "message")
             .in_file("f.md")
             .at(&SourceText::new(text), 0..0);
         let mut out = Vec::new();

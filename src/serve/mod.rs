@@ -5,7 +5,7 @@
 //! is added to pages as they are served; it never exists in built output.
 
 use crate::check::{CheckOptions, Memo};
-use crate::error::FatalError;
+use crate::error::{ErrorKind, FatalError};
 use crate::render::{self, BuildOptions, Built, Generation};
 use axum::Router;
 use axum::extract::State;
@@ -14,6 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use notify_debouncer_full::notify::RecursiveMode;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -28,12 +29,74 @@ use tokio_stream::wrappers::BroadcastStream;
 /// more (incremental) rebuild, no more.
 const DEBOUNCE: Duration = Duration::from_millis(25);
 
+/// Connections served at once: a browser opens about six per site, plus one per open tab
+/// for the reload events.
+pub const MAX_CONNECTIONS: usize = 64;
+/// A request's headers must arrive within this, and so must the next request on a
+/// kept-alive connection.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection on which no byte moves either way for this long is closed (the reload
+/// events send a keep-alive every 15 seconds).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 const EVENTS_PATH: &str = "/__senco/events";
+const RELOAD_JS: &str =
+    "new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};";
 const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
+
+/// The policy of pages as served: that of files on disk, plus the reload script (by its
+/// hash, so no other script runs), its event stream from this server, and forms to it.
+fn serve_policy() -> String {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(RELOAD_JS.as_bytes()));
+    format!(
+        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; base-uri 'none'; form-action 'self'"
+    )
+}
 
 pub struct ServeOptions {
     pub root: PathBuf,
     pub port: u16,
+    /// How every rebuild checks the portfolio.
+    pub check: CheckOptions,
+    /// Open the preview in the browser once it is listening.
+    pub open: bool,
+}
+
+/// Prints a build's problems on standard error, as `senco build` does, then one line
+/// saying what was built and how long it took.
+fn print_built(result: Result<Built, FatalError>, what: &str, start: Instant) {
+    let mut err = anstream::stderr().lock();
+    match result {
+        Ok(built) => {
+            for d in &built.diagnostics {
+                let _ = crate::report::write_diagnostic(&mut err, d);
+            }
+            let count = |severity| {
+                built
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == severity)
+                    .count()
+            };
+            use crate::error::diagnostic::Severity;
+            let _ = writeln!(
+                err,
+                "{what} {} of {} pages in {} ms: {} errors, {} warnings, {} hints",
+                built.rendered,
+                built.pages,
+                start.elapsed().as_millis(),
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Hint)
+            );
+        }
+        Err(e) => {
+            let _ = crate::report::write_fatal(&mut err, &e);
+        }
+    }
 }
 
 /// What the server shows now.
@@ -51,11 +114,20 @@ pub struct Rebuilder {
     /// The last successful build: the check's memo and the pages, whose folder must
     /// still exist, unchanged, for the next build to link from.
     last: Option<(Memo, Generation)>,
+    options: CheckOptions,
 }
 
 impl Rebuilder {
     pub fn new() -> Rebuilder {
         Rebuilder::default()
+    }
+
+    /// A rebuilder whose every check uses `options`.
+    pub fn with_options(options: CheckOptions) -> Rebuilder {
+        Rebuilder {
+            last: None,
+            options,
+        }
     }
 
     /// Checks and builds the portfolio at `root` into `out`, a folder that does not
@@ -74,7 +146,7 @@ impl Rebuilder {
         // A file saved mid-build fails the build, which is then worth running again.
         let (built, memo, generation) = render::retry_while_saving(|| {
             let (check, memo, changes) =
-                crate::check::recheck(root, &CheckOptions::default(), memo)
+                crate::check::recheck(root, &self.options, render::output::MARKER, memo)
                     .map_err(|e| (e, None))?;
             let read = render::Read::of(&check);
             render::rebuild(check, &changes, generation, &options)
@@ -110,7 +182,7 @@ impl Shared {
             Err(poisoned) => {
                 // A panic mid-build: start afresh rather than trust what it left.
                 let mut rebuilder = poisoned.into_inner();
-                *rebuilder = Rebuilder::new();
+                *rebuilder = Rebuilder::with_options(rebuilder.options.clone());
                 rebuilder.build(&self.root, &out)
             }
         };
@@ -148,23 +220,20 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
     crate::util::atomic::remove_leftovers(&std::env::temp_dir(), "senco-serve-");
     let work = std::env::temp_dir().join(format!("senco-serve-{}", std::process::id()));
     std::fs::create_dir_all(&work)
-        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", work.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot create {}: {e}", work.display()), e))?;
     let (reload, _) = broadcast::channel(16);
     let shared = Arc::new(Shared {
         root: root.clone(),
         work: work.clone(),
         generation: AtomicU64::new(0),
         current: RwLock::new(Current::Failed("building…".into())),
-        rebuilder: Mutex::new(Rebuilder::new()),
+        rebuilder: Mutex::new(Rebuilder::with_options(options.check.clone())),
         reload,
     });
     // A portfolio that cannot be read at all is an error now, not a page.
-    crate::check::load_portfolio(&root)?;
-    shared.rebuild(|result| {
-        if let Err(e) = result {
-            eprintln!("error: {e}");
-        }
-    });
+    crate::check::load(&root)?;
+    let start = Instant::now();
+    shared.rebuild(|result| print_built(result, "built", start));
     let watcher_shared = Arc::clone(&shared);
     let canonical_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
     let default_site = canonical_root.join("site");
@@ -181,54 +250,275 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
                 .any(|p| watched(p, &canonical_root, &default_site));
             if relevant {
                 let start = Instant::now();
-                watcher_shared.rebuild(|result| match result {
-                    Ok(built) => eprintln!(
-                        "rebuilt {} of {} pages in {} ms",
-                        built.rendered,
-                        built.pages,
-                        start.elapsed().as_millis()
-                    ),
-                    Err(e) => eprintln!("error: {e}"),
-                });
+                watcher_shared.rebuild(|result| print_built(result, "rebuilt", start));
             }
         },
     )
-    .map_err(|e| FatalError::new(format!("cannot watch {}: {e}", root.display())))?;
+    .map_err(|e| {
+        FatalError::new(
+            ErrorKind::Io,
+            format!("cannot watch {}: {e}", root.display()),
+        )
+    })?;
     debouncer
         .watch(&root, RecursiveMode::Recursive)
-        .map_err(|e| FatalError::new(format!("cannot watch {}: {e}", root.display())))?;
+        .map_err(|e| {
+            FatalError::new(
+                ErrorKind::Io,
+                format!("cannot watch {}: {e}", root.display()),
+            )
+        })?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| FatalError::new(format!("cannot start the server: {e}")))?;
+        .map_err(|e| FatalError::io(format!("cannot start the server: {e}"), e))?;
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
             .await
             .map_err(|e| {
-                FatalError::new(format!("cannot listen on 127.0.0.1:{}: {e}", options.port))
-                    .with_help("choose another port with --port")
+                FatalError::io(
+                    format!("cannot listen on 127.0.0.1:{}: {e}", options.port),
+                    e,
+                )
+                .with_help("choose another port with --port")
             })?;
         let address = listener
             .local_addr()
-            .map_err(|e| FatalError::new(e.to_string()))?;
+            .map_err(|e| FatalError::io(e.to_string(), e))?;
         println!(
             "serving {} at http://{address}/ (Ctrl-C to stop)",
             root.display()
         );
+        if options.open
+            && let Err(e) = crate::util::browser::open(Path::new(&format!("http://{address}/")))
+        {
+            eprintln!("warning: cannot open a browser: {e}; open http://{address}/ yourself");
+        }
         let app = Router::new()
             .route(EVENTS_PATH, get(events))
             .fallback(get(page))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(AllowedHosts::for_port(address.port())),
+                guard,
+            ))
             .with_state(Arc::clone(&shared));
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| FatalError::new(format!("server stopped: {e}")))
+        // Not a graceful shutdown: an open page's event stream never closes, so Ctrl-C
+        // would wait for the browser. A preview has nothing to finish: `run` returns at once.
+        run(listener, app, shutdown_signal()).await;
+        Ok::<(), FatalError>(())
     });
+    // Connections still open (event streams, a page half sent) are dropped, not awaited.
+    runtime.shutdown_timeout(Duration::from_millis(100));
     drop(debouncer);
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// Accepts connections until `shutdown`, serving at most [`MAX_CONNECTIONS`] at once.
+async fn run(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, or a connection reset before it was accepted.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    serve_connection(stream, app).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                tokio::spawn(refuse(stream));
+            }
+        }
+    }
+}
+
+/// Serves one connection with hyper, closing it when its headers are slow or no byte
+/// has moved for [`IDLE_TIMEOUT`].
+async fn serve_connection(stream: tokio::net::TcpStream, app: Router) {
+    let started = Instant::now();
+    let last_moved = Arc::new(AtomicU64::new(0));
+    let io = hyper_util::rt::TokioIo::new(Watched {
+        inner: stream,
+        started,
+        last_moved: Arc::clone(&last_moved),
+    });
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let connection = builder.serve_connection(io, service);
+    let idle = async {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let moved = Duration::from_millis(last_moved.load(Ordering::Relaxed));
+            if started.elapsed().saturating_sub(moved) > IDLE_TIMEOUT {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = connection => {}
+        _ = idle => {}
+    }
+}
+
+/// What a client over [`MAX_CONNECTIONS`] gets, before the connection is closed.
+async fn refuse(stream: tokio::net::TcpStream) {
+    let body = format!(
+        "senco serve is already serving {MAX_CONNECTIONS} connections; try again shortly\n"
+    );
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let write = async {
+        let mut rest = response.as_bytes();
+        while !rest.is_empty() && stream.writable().await.is_ok() {
+            match stream.try_write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+        }
+    };
+    // Dropping the stream closes it.
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+}
+
+/// A socket that notes when a byte last moved, for the idle timeout.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    started: Instant,
+    /// Milliseconds after `started`.
+    last_moved: Arc<AtomicU64>,
+}
+
+impl Watched {
+    fn moved(&self) {
+        let now = self.started.elapsed().as_millis() as u64;
+        self.last_moved.store(now, Ordering::Relaxed);
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.moved();
+        }
+        result
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let result = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.moved();
+        }
+        result
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The `Host` values that name this server: a page from any other name (a rebinding
+/// attacker's domain pointed at 127.0.0.1) is refused.
+struct AllowedHosts([String; 3]);
+
+impl AllowedHosts {
+    fn for_port(port: u16) -> AllowedHosts {
+        AllowedHosts([
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ])
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        self.0.iter().any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+/// Refuses requests that do not name this server, and any that is not a plain GET or
+/// HEAD without a body (serving only reads), each with `Connection: close`.
+async fn guard(
+    State(allowed): State<Arc<AllowedHosts>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = request.uri().authority().map(|a| a.as_str());
+    let refused = |status: StatusCode, why: &'static str| {
+        (status, [(header::CONNECTION, "close")], why).into_response()
+    };
+    match host {
+        None => return refused(StatusCode::BAD_REQUEST, "a request must name its Host\n"),
+        Some(host) if !allowed.allows(host) || authority.is_some_and(|a| !allowed.allows(a)) => {
+            return refused(
+                StatusCode::MISDIRECTED_REQUEST,
+                "senco serve answers only to 127.0.0.1, localhost and [::1] on its own port\n",
+            );
+        }
+        Some(_) => {}
+    }
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|l| l.as_bytes() != b"0");
+    if has_body {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "senco serve takes no request bodies\n",
+        );
+    }
+    next.run(request).await
 }
 
 /// Ctrl-C, or SIGTERM from a process manager: either way the work folder is removed.
@@ -261,10 +551,9 @@ fn watched(path: &Path, root: &Path, site: &Path) -> bool {
         return false;
     }
     let rel = path.strip_prefix(root).unwrap_or(path);
-    !rel.components().enumerate().any(|(depth, c)| {
-        let name = c.as_os_str().to_string_lossy();
-        name.starts_with('.') && !(depth == 0 && name == ".senco")
-    })
+    !rel.components()
+        .enumerate()
+        .any(|(depth, c)| crate::util::fs::is_unwatched(c.as_os_str(), depth == 0))
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
@@ -321,7 +610,14 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
 }
 
 fn inject_reload(bytes: Vec<u8>) -> Vec<u8> {
+    use crate::render::policy;
     let text = String::from_utf8_lossy(&bytes);
+    let file_meta = policy::meta(policy::FILES);
+    let text = if text.contains(&file_meta) {
+        text.replacen(&file_meta, &policy::meta(&serve_policy()), 1)
+    } else {
+        policy::apply(&text, &serve_policy())
+    };
     match text.rfind("</body>") {
         Some(at) => format!("{}{RELOAD_SCRIPT}{}", &text[..at], &text[at..]).into_bytes(),
         None => format!("{text}{RELOAD_SCRIPT}").into_bytes(),
@@ -334,6 +630,7 @@ fn error_page(message: &str) -> Response {
 <body><main><h1>The portfolio could not be built</h1><pre>{}</pre><p>Fix the problem and save: this page reloads by itself.</p></main>{RELOAD_SCRIPT}</body></html>",
         crate::render::html::escape(message)
     );
+    let body = crate::render::policy::apply(&body, &serve_policy());
     (
         [(
             header::CONTENT_TYPE,
@@ -396,5 +693,23 @@ mod tests {
         ))
         .unwrap_or_default();
         assert!(out.contains("</p><script>"), "{out}");
+    }
+
+    #[test]
+    fn the_served_policy_allows_the_reload_script_alone() {
+        assert_eq!(RELOAD_SCRIPT, format!("<script>{RELOAD_JS}</script>"));
+        let page = crate::render::policy::apply(
+            "<!DOCTYPE html><html><head></head><body></body></html>",
+            crate::render::policy::FILES,
+        );
+        let out = String::from_utf8(inject_reload(page.into_bytes())).unwrap_or_default();
+        assert_eq!(out.matches("Content-Security-Policy").count(), 1, "{out}");
+        assert!(out.contains("script-src 'sha256-"), "{out}");
+        let policy = serve_policy();
+        let script = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap_or_default();
+        assert!(!script.contains("unsafe"), "{policy}");
     }
 }

@@ -8,8 +8,8 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::check::CheckOptions;
 use crate::check::judgement::State;
+use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -75,7 +75,7 @@ pub struct Skipped {
 pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
     if !dir.is_dir() {
         return Err(
-            FatalError::new(format!("{} is not a folder", dir.display()))
+            FatalError::not_found(format!("{} is not a folder", dir.display()))
                 .with_help("give the folder holding the trainees' portfolios"),
         );
     }
@@ -84,10 +84,10 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         return Ok((listed(dir, &listing)?, Vec::new()));
     }
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", dir.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", dir.display()), e))?;
     let mut folders: Vec<(String, PathBuf)> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.path().is_dir() && !crate::check::discover::is_hidden(&e.file_name()))
+        .filter(|e| e.path().is_dir() && !crate::util::fs::is_hidden(&e.file_name()))
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
         .collect();
     folders.sort();
@@ -110,7 +110,7 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         }
     }
     if members.is_empty() {
-        return Err(FatalError::new(format!(
+        return Err(FatalError::not_found(format!(
             "no portfolios in {}: no subfolder holds {}",
             dir.display(),
             crate::model::portfolio::CONFIG_FILE
@@ -124,12 +124,12 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
 
 fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
     let text = std::fs::read_to_string(listing)
-        .map_err(|e| FatalError::new(format!("cannot read {}: {e}", listing.display())))?;
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let file: CohortFile = toml::from_str(text).map_err(|e| {
         let source = crate::error::diagnostic::SourceText::new(text);
         let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));
-        FatalError::new(format!(
+        FatalError::invalid(format!(
             "{}:{line}:{column}: {}",
             listing.display(),
             e.message().trim_end()
@@ -138,7 +138,7 @@ fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
     })?;
     if file.trainee.is_empty() {
         return Err(
-            FatalError::new(format!("{} lists no trainees", listing.display()))
+            FatalError::invalid(format!("{} lists no trainees", listing.display()))
                 .with_help("add a [[trainee]] table with `path = \"folder\"` for each portfolio"),
         );
     }
@@ -241,7 +241,7 @@ pub struct Row {
 
 impl Row {
     pub fn percent(&self) -> usize {
-        (self.covered * 100).checked_div(self.total).unwrap_or(0)
+        crate::util::text::percent(self.covered, self.total)
     }
 }
 
@@ -263,6 +263,8 @@ pub struct NodeInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorInfo {
     pub id: String,
+    /// The id of the framework it belongs to (a portfolio may follow several).
+    pub framework: String,
     pub title: String,
     /// The id of the part it belongs to.
     pub part: String,
@@ -271,7 +273,7 @@ pub struct IndicatorInfo {
     pub assessed_by: usize,
 }
 
-/// An indicator few trainees have covered: what to teach next.
+/// An indicator many trainees lack: what to teach next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeachNext {
     pub framework: String,
@@ -280,16 +282,50 @@ pub struct TeachNext {
     pub covered_by: usize,
     /// Readable portfolios following this framework.
     pub of: usize,
+    /// How many of them lack it (`of - covered_by`): the ranking key, most first.
+    pub lacking: usize,
+    /// Competition rank (1, 1, 3, ...): indicators lacked by as many trainees share it.
+    pub rank: usize,
+    /// How many indicators of the whole cohort share this rank, listed or not.
+    pub tied: usize,
 }
+
+/// One line per column of the cohort table and dashboard, saying what it counts.
+pub const COLUMN_LEGEND: &[(&str, &str)] = &[
+    (
+        "Part X",
+        "indicators of that part covered / indicators in it",
+    ),
+    (
+        "Covered",
+        "indicators with enough evidence under the portfolio's rules (min_evidence files)",
+    ),
+    (
+        "Assessed",
+        "indicators with a current `meets` judgement; can exceed Covered: an outcome's judgement counts for each of its indicators, and judged evidence may be short of min_evidence",
+    ),
+    (
+        "Stale",
+        "judgements whose evidence changed or went since it was judged; they no longer count",
+    ),
+    (
+        "Deadline",
+        "third anniversary of appointment (reg 49), from `appointed` in portfolio.toml",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// The rule "teach next" is ranked by, in words.
+    pub teach_next_rule: &'static str,
     pub trainees: usize,
     /// Portfolios that could not be read.
     pub broken: usize,
     pub at_risk: usize,
     pub stale_judgements: usize,
     pub teach_next: Vec<TeachNext>,
+    /// Indicators tied with the last one listed in `teach_next` but not listed.
+    pub teach_next_more_tied: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -313,11 +349,27 @@ pub fn read(
     today: Date,
     progress: &(dyn Fn() + Sync),
 ) -> Cohort {
+    read_with(members, skipped, today, progress, &|_, _| {})
+}
+
+/// [`read`], handing each member's [`Check`] (by member index) to `each` before it is
+/// dropped: what needs more of a member than its [`Row`] (the dashboard builds its
+/// site) uses the very check the row was made from, and a cohort of a thousand is still
+/// never held in memory at once. `each` is not called for a member that could not be
+/// checked.
+pub fn read_with(
+    members: &[Member],
+    skipped: Vec<Skipped>,
+    today: Date,
+    progress: &(dyn Fn() + Sync),
+    each: &(dyn Fn(usize, &Check) + Sync),
+) -> Cohort {
     let frameworks: Mutex<BTreeMap<(String, String), FrameworkInfo>> = Mutex::new(BTreeMap::new());
     let mut trainees: Vec<(Row, Option<(String, String)>)> = members
         .par_iter()
-        .map(|member| {
-            let row = read_one(member, today, &frameworks);
+        .enumerate()
+        .map(|(index, member)| {
+            let row = read_one(member, today, &frameworks, &|check| each(index, check));
             progress();
             row
         })
@@ -353,16 +405,22 @@ pub fn read(
     }
 }
 
+/// How "teach next" is ranked, as the outputs state it.
+pub const TEACH_NEXT_RULE: &str = "by how many trainees lack each indicator, most first; equal counts share a rank (=), then framework order";
+
 fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
-    let mut candidates: Vec<(usize, usize, usize, TeachNext)> = Vec::new();
+    let mut candidates: Vec<(usize, usize, TeachNext)> = Vec::new();
     for (index, fw) in frameworks.iter().enumerate() {
         let of = trainees
             .iter()
             .filter(|r| r.framework_index == Some(index) && r.error.is_none())
             .count();
         for (order, info) in fw.indicators.iter().enumerate() {
+            let lacking = of.saturating_sub(info.covered_by);
+            if lacking == 0 {
+                continue;
+            }
             candidates.push((
-                info.covered_by,
                 index,
                 order,
                 TeachNext {
@@ -371,27 +429,30 @@ fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
                     title: info.title.clone(),
                     covered_by: info.covered_by,
                     of,
+                    lacking,
+                    rank: 0,
+                    tied: 0,
                 },
             ));
         }
     }
-    // Fewest trainees first, by share so a small second framework is not always first.
-    candidates.sort_by(|a, b| {
-        let share = |c: &(usize, usize, usize, TeachNext)| {
-            (c.0 as u128 * 1_000_000) / (c.3.of.max(1) as u128)
-        };
-        (share(a), a.1, a.2).cmp(&(share(b), b.1, b.2))
-    });
+    candidates.sort_by(|a, b| (b.2.lacking, a.0, a.1).cmp(&(a.2.lacking, b.0, b.1)));
+    let mut teach_next: Vec<TeachNext> = candidates.into_iter().map(|(_, _, t)| t).collect();
+    let ranks = crate::util::rank::competition(&teach_next, |t| t.lacking);
+    for (t, &(rank, tied)) in teach_next.iter_mut().zip(&ranks) {
+        t.rank = rank;
+        t.tied = tied;
+    }
+    let more_tied = crate::util::rank::more_tied(&ranks, TEACH_NEXT.min(ranks.len()));
+    teach_next.truncate(TEACH_NEXT);
     Summary {
+        teach_next_more_tied: more_tied,
+        teach_next_rule: TEACH_NEXT_RULE,
         trainees: trainees.len(),
         broken: trainees.iter().filter(|r| r.error.is_some()).count(),
         at_risk: trainees.iter().filter(|r| !r.at_risk.is_empty()).count(),
         stale_judgements: trainees.iter().map(|r| r.stale).sum(),
-        teach_next: candidates
-            .into_iter()
-            .take(TEACH_NEXT)
-            .map(|(_, _, _, t)| t)
-            .collect(),
+        teach_next,
     }
 }
 
@@ -401,6 +462,7 @@ fn read_one(
     member: &Member,
     today: Date,
     frameworks: &Frameworks,
+    each: &dyn Fn(&Check),
 ) -> (Row, Option<(String, String)>) {
     let mut row = Row {
         name: member
@@ -436,7 +498,7 @@ fn read_one(
     let options = CheckOptions {
         feedback: member.feedback.clone(),
     };
-    let check = match crate::check::check_portfolio_with(&member.root, &options) {
+    let check = match crate::check::check(&member.root, &options) {
         Ok(check) => check,
         Err(e) => {
             row.error = Some(match e.help {
@@ -454,7 +516,7 @@ fn read_one(
     }
     let leaves: Vec<usize> = fw.leaves().collect();
     let key = (
-        fw.id.clone(),
+        fw.ids(),
         leaves
             .iter()
             .map(|&l| fw.node(l).id.as_str())
@@ -467,7 +529,7 @@ fn read_one(
             .entry(key.clone())
             .or_insert_with(|| framework_info(fw));
     }
-    row.framework = Some(fw.id.clone());
+    row.framework = Some(fw.ids());
     row.parts = fw
         .roots()
         .map(|r| PartCount {
@@ -502,6 +564,7 @@ fn read_one(
         row.deadline = d.deadline;
     }
     row.at_risk = risks(&row, today);
+    each(&check);
     (row, Some(key))
 }
 
@@ -523,6 +586,7 @@ fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
             }
             IndicatorInfo {
                 id: fw.node(l).id.clone(),
+                framework: fw.sections[fw.node(l).section].id.clone(),
                 title: fw.node(l).title.clone(),
                 part: fw.node(root).id.clone(),
                 covered_by: 0,
@@ -531,8 +595,13 @@ fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
         })
         .collect();
     FrameworkInfo {
-        id: fw.id.clone(),
-        title: fw.title.clone(),
+        id: fw.ids(),
+        title: fw
+            .sections
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
         parts,
         indicators,
     }
@@ -548,6 +617,32 @@ fn folder_name(label: &str) -> String {
         .to_string()
 }
 
+/// Where a deadline falls for the cohort's risk rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Band {
+    /// Before today.
+    Passed,
+    /// Today.
+    Today,
+    /// After today, up to and including [`RISK_MONTHS`] months from today.
+    Within,
+    /// Later than that.
+    Later,
+}
+
+/// The band of `deadline` as seen on `today`; the edges are exact days.
+pub fn band(deadline: Date, today: Date) -> Band {
+    let edge = today
+        .checked_add(jiff::Span::new().months(RISK_MONTHS))
+        .unwrap_or(Date::MAX);
+    match deadline {
+        d if d < today => Band::Passed,
+        d if d == today => Band::Today,
+        d if d <= edge => Band::Within,
+        _ => Band::Later,
+    }
+}
+
 /// Why a trainee is at risk on `today`: a deadline within [`RISK_MONTHS`] months (or
 /// passed) with under half the indicators covered, or a NASENCO portfolio still
 /// incomplete on or after 1 September 2027, when a NASENCO course can no longer end in
@@ -557,19 +652,20 @@ pub fn risks(row: &Row, today: Date) -> Vec<String> {
     let complete = row.total > 0 && row.covered == row.total;
     let under_half = row.covered * 2 < row.total;
     if let Some(deadline) = row.deadline.as_deref().and_then(|d| d.parse::<Date>().ok()) {
-        let soon = today
-            .checked_add(jiff::Span::new().months(RISK_MONTHS))
-            .unwrap_or(today);
-        if deadline < today && !complete {
-            reasons.push(format!(
+        match band(deadline, today) {
+            Band::Passed if !complete => reasons.push(format!(
                 "deadline {deadline} has passed with {} of {} covered",
                 row.covered, row.total
-            ));
-        } else if deadline <= soon && under_half {
-            reasons.push(format!(
+            )),
+            Band::Today if !complete => reasons.push(format!(
+                "deadline {deadline} is today with {} of {} covered",
+                row.covered, row.total
+            )),
+            Band::Within if under_half => reasons.push(format!(
                 "deadline {deadline} is within {RISK_MONTHS} months and only {} of {} are covered",
                 row.covered, row.total
-            ));
+            )),
+            _ => {}
         }
     }
     let nasenco = row
@@ -637,6 +733,84 @@ mod tests {
         );
         assert!(risks(&row(49, None, "nasenco-2014"), date(2027, 9, 1)).is_empty());
         assert!(risks(&row(48, None, "npq-senco-2023"), date(2027, 9, 1)).is_empty());
+    }
+
+    fn framework_of(covered_by: &[usize]) -> FrameworkInfo {
+        FrameworkInfo {
+            id: "fw".into(),
+            title: "Fictional framework".into(),
+            parts: Vec::new(),
+            indicators: covered_by
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| IndicatorInfo {
+                    id: format!("X{i}"),
+                    framework: "fw".into(),
+                    title: format!("Indicator {i}"),
+                    part: "X".into(),
+                    covered_by: c,
+                    assessed_by: 0,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn teach_next_ranks_by_trainees_lacking_and_shows_ties() {
+        let trainees: Vec<Row> = (0..4).map(|_| row(0, None, "fw")).collect();
+        // Lacked by: X0 2, X1 4, X2 3, X3 4, X4 0 (all have it), X5 3, X6 3, X7 3, X8 1.
+        let fw = framework_of(&[2, 0, 1, 0, 4, 1, 1, 1, 3]);
+        let s = summarise(&[fw], &trainees);
+        let listed: Vec<(&str, usize, usize, usize)> = s
+            .teach_next
+            .iter()
+            .map(|t| (t.id.as_str(), t.lacking, t.rank, t.tied))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("X1", 4, 1, 2),
+                ("X3", 4, 1, 2),
+                ("X2", 3, 3, 4),
+                ("X5", 3, 3, 4),
+                ("X6", 3, 3, 4),
+            ]
+        );
+        assert_eq!(
+            s.teach_next_more_tied, 1,
+            "X7 shares rank 3 but is not listed"
+        );
+        assert!(s.teach_next.iter().all(|t| t.of == 4));
+    }
+
+    #[test]
+    fn teach_next_leaves_out_what_everyone_has() {
+        let trainees: Vec<Row> = (0..2).map(|_| row(0, None, "fw")).collect();
+        let s = summarise(&[framework_of(&[2, 2, 1])], &trainees);
+        assert_eq!(s.teach_next.len(), 1);
+        assert_eq!((s.teach_next[0].rank, s.teach_next[0].tied), (1, 1));
+        assert_eq!(s.teach_next_more_tied, 0);
+    }
+
+    #[test]
+    fn deadline_bands_are_exact_at_their_edges() {
+        let today = date(2026, 1, 15);
+        assert_eq!(band(date(2026, 1, 14), today), Band::Passed);
+        assert_eq!(band(today, today), Band::Today);
+        assert_eq!(band(date(2026, 1, 16), today), Band::Within);
+        assert_eq!(band(date(2026, 7, 15), today), Band::Within);
+        assert_eq!(band(date(2026, 7, 16), today), Band::Later);
+        let at = |d: &str, covered: usize| risks(&row(covered, Some(d), "npq-senco-2023"), today);
+        assert!(
+            at("2026-01-15", 10)[0].contains("is today"),
+            "{:?}",
+            at("2026-01-15", 10)
+        );
+        assert!(at("2026-01-15", 30)[0].contains("is today"));
+        assert!(at("2026-01-15", 49).is_empty(), "complete on the day");
+        assert!(at("2026-01-16", 10)[0].contains("within 6 months"));
+        assert!(at("2026-07-15", 10)[0].contains("within 6 months"));
+        assert!(at("2026-07-16", 10).is_empty());
     }
 
     #[test]

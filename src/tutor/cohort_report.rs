@@ -2,6 +2,7 @@
 //! JSON. Every writer reads the same plain data; none looks at a portfolio again.
 
 use crate::tutor::cohort::{Cohort, Mark, Row};
+use crate::util::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
@@ -38,11 +39,11 @@ impl Format {
         use crate::error::FatalError;
         match self {
             Format::Html => Some(
-                FatalError::new("a dashboard needs a folder to go to")
+                FatalError::usage("a dashboard needs a folder to go to")
                     .with_help("add -o DIR, e.g. -o cohort-site"),
             ),
             Format::Xlsx => Some(
-                FatalError::new("an .xlsx workbook needs a file to go to")
+                FatalError::usage("an .xlsx workbook needs a file to go to")
                     .with_help("add -o cohort.xlsx"),
             ),
             _ => None,
@@ -61,16 +62,20 @@ pub fn render(format: Format, cohort: &Cohort) -> Result<Vec<u8>, crate::error::
         Format::CsvLong => write_csv_long(&mut bytes, cohort),
         Format::Xlsx => {
             return xlsx_bytes(cohort).map_err(|e| {
-                crate::error::FatalError::new(format!("cannot make the workbook: {e}"))
+                crate::error::FatalError::new(
+                    crate::error::ErrorKind::Io,
+                    format!("cannot make the workbook: {e}"),
+                )
             });
         }
         Format::Html => {
-            return Err(crate::error::FatalError::new(
+            return Err(crate::error::FatalError::usage(
                 "a dashboard is a folder of pages, not one file",
             ));
         }
     };
-    written.map_err(|e| crate::error::FatalError::new(format!("cannot write the cohort: {e}")))?;
+    written
+        .map_err(|e| crate::error::FatalError::io(format!("cannot write the cohort: {e}"), e))?;
     Ok(bytes)
 }
 
@@ -94,14 +99,19 @@ fn indicator_columns(cohort: &Cohort) -> Vec<Column> {
         .iter()
         .enumerate()
         .flat_map(|(f, fw)| {
+            // A portfolio that follows several frameworks prefixes each column too.
+            let mixed = fw
+                .indicators
+                .iter()
+                .any(|ind| ind.framework != fw.indicators[0].framework);
             fw.indicators
                 .iter()
                 .enumerate()
                 .map(move |(i, ind)| Column {
                     framework: f,
                     index: i,
-                    header: if several {
-                        format!("{}/{}", fw.id, ind.id)
+                    header: if several || mixed {
+                        format!("{}/{}", ind.framework, ind.id)
                     } else {
                         ind.id.clone()
                     },
@@ -412,7 +422,7 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
         out,
         "{BOLD}Cohort of {} trainee{}{broken}{BOLD:#} (today {})",
         s.trainees,
-        if s.trainees == 1 { "" } else { "s" },
+        plural(s.trainees),
         cohort.today
     )?;
     writeln!(out)?;
@@ -477,21 +487,48 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "{BOLD}Covered by the fewest trainees (teach next):{BOLD:#}"
+            "{BOLD}Teach next{BOLD:#} {DIM}({}){DIM:#}:",
+            s.teach_next_rule
         )?;
+        let rank_w = width(s.teach_next.iter().map(|t| t.rank.to_string().len() + 1), 2);
         for t in &s.teach_next {
-            let title: String = t.title.chars().take(60).collect();
+            let title: String = t.title.chars().take(56).collect();
             let cut = if title.len() < t.title.len() {
                 "…"
             } else {
                 ""
             };
+            let rank = if t.tied > 1 {
+                format!("={}", t.rank)
+            } else {
+                t.rank.to_string()
+            };
             writeln!(
                 out,
-                "  {:<7} {:>3} of {:<3} {title}{cut}",
-                t.id, t.covered_by, t.of
+                "  {rank:>rank_w$}  {:<7} lacked by {:>3} of {:<3} {title}{cut}",
+                t.id, t.lacking, t.of
             )?;
         }
+        if let Some(last) = s.teach_next.last()
+            && s.teach_next_more_tied > 0
+        {
+            writeln!(
+                out,
+                "  {DIM}… and {} more tied at ={} (lacked by {} of {}): see the matrix, or --format csv{DIM:#}",
+                s.teach_next_more_tied, last.rank, last.lacking, last.of
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "{DIM}Columns:{DIM:#}")?;
+    let legend_w = width(
+        crate::tutor::cohort::COLUMN_LEGEND
+            .iter()
+            .map(|(c, _)| c.len()),
+        0,
+    );
+    for (column, meaning) in crate::tutor::cohort::COLUMN_LEGEND {
+        writeln!(out, "  {DIM}{column:<legend_w$}  {meaning}{DIM:#}")?;
     }
     if !cohort.skipped.is_empty() {
         writeln!(out)?;
@@ -506,7 +543,7 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             out,
             "{} stale judgement{}: run `senco check` on a portfolio to see which.",
             s.stale_judgements,
-            if s.stale_judgements == 1 { "" } else { "s" }
+            plural(s.stale_judgements)
         )?;
     }
     Ok(())

@@ -2,10 +2,12 @@
 //! evidence as it is now. Re-confirming after the trainee edits is the same command
 //! again: the newer judgement replaces the stale one.
 
-use crate::check::judgement::{Verdict, normalise_path, sha256_hex};
+use crate::check::judgement::Verdict;
 use crate::error::FatalError;
 use crate::model::framework::Framework;
 use crate::model::portfolio::Portfolio;
+use crate::util::fs::normalise_path;
+use crate::util::hash::Sha256;
 use std::path::{Path, PathBuf};
 
 /// What the tutor judged.
@@ -34,7 +36,7 @@ pub fn write_in(
     feedback_dir: Option<&Path>,
     review: &Review<'_>,
 ) -> Result<Written, FatalError> {
-    let (portfolio, framework) = crate::check::load_portfolio(root)?;
+    let (portfolio, framework) = crate::check::load(root)?;
     let feedback = feedback_dir.map_or_else(
         || portfolio.root.join(crate::check::judgement::FEEDBACK_DIR),
         Path::to_path_buf,
@@ -43,7 +45,10 @@ pub fn write_in(
 }
 
 /// Checks the review against the portfolio and writes a new judgement file into
-/// `feedback_dir`, never replacing one.
+/// `feedback_dir`, never replacing one. The portfolio's own `feedback/` is entered
+/// without following a symlink (a trainee's `feedback` link to another trainee's folder
+/// is refused); a folder the tutor named is used as named. The file itself is never
+/// written through a link.
 pub fn write(
     portfolio: &Portfolio,
     framework: &Framework,
@@ -51,12 +56,12 @@ pub fn write(
     review: &Review<'_>,
 ) -> Result<Written, FatalError> {
     if review.evidence.is_none() && review.outcome.is_none() {
-        return Err(FatalError::new("say what is judged")
+        return Err(FatalError::usage("say what is judged")
             .with_help("give --evidence evidence/FILE.md, --outcome ID, or both"));
     }
     let assessor = review.assessor.trim();
     if assessor.is_empty() {
-        return Err(FatalError::new("the assessor's name is empty")
+        return Err(FatalError::usage("the assessor's name is empty")
             .with_help("give --assessor NAME or set SENCO_ASSESSOR"));
     }
     let outcome = match review.outcome {
@@ -66,8 +71,8 @@ pub fn write(
             None => {
                 let d = crate::check::evidence::unknown_outcome(id, framework);
                 return Err(FatalError {
-                    message: d.message,
                     help: d.help,
+                    ..FatalError::usage(d.message)
                 });
             }
         },
@@ -78,7 +83,7 @@ pub fn write(
         Some(written) => {
             let rel = evidence_path(portfolio, written)?;
             let bytes = crate::check::evidence::read_file(&portfolio.root.join(&rel))
-                .map_err(|e| FatalError::new(format!("cannot read {rel}: {e}")))?;
+                .map_err(|e| FatalError::io(format!("cannot read {rel}: {e}"), e))?;
             if let Some(node) = outcome {
                 let (parsed, _) = crate::check::evidence::parse_bytes(&bytes, &rel, framework);
                 let tags = parsed.outcome_nodes();
@@ -90,13 +95,20 @@ pub fn write(
                     ));
                 }
             }
-            Some((rel, sha256_hex(&bytes)))
+            Some((rel, Sha256::of(&bytes)))
         }
     };
     let outcome_id = outcome.map(|n| framework.node(n).id.as_str());
     let text = judgement_text(evidence.as_ref(), outcome_id, review, assessor);
-    std::fs::create_dir_all(feedback_dir)
-        .map_err(|e| FatalError::new(format!("cannot create {}: {e}", feedback_dir.display())))?;
+    let own = portfolio.root.join(crate::check::judgement::FEEDBACK_DIR);
+    let (base, dirs): (&Path, &[&str]) = if feedback_dir == own {
+        (&portfolio.root, &[crate::check::judgement::FEEDBACK_DIR])
+    } else {
+        std::fs::create_dir_all(feedback_dir).map_err(|e| {
+            FatalError::io(format!("cannot create {}: {e}", feedback_dir.display()), e)
+        })?;
+        (feedback_dir, &[])
+    };
     let mut stem = review.date.to_string();
     if let Some((rel, _)) = &evidence {
         let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -104,11 +116,11 @@ pub fn write(
         // Evidence made by `senco new` starts with its own date; once is enough.
         let name = name.get(11..).filter(|_| looks_dated(name)).unwrap_or(name);
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(name));
+        stem.push_str(&crate::util::text::file_slug(name));
     }
     if let Some(id) = outcome_id {
         stem.push('-');
-        stem.push_str(&crate::author::scaffold::slug(id));
+        stem.push_str(&crate::util::text::file_slug(id));
     }
     for n in 1..1000 {
         let name = if n == 1 {
@@ -116,12 +128,23 @@ pub fn write(
         } else {
             format!("{stem}-{n}.md")
         };
-        let path = feedback_dir.join(name);
-        if crate::util::atomic::write_new(&path, text.as_bytes())? {
-            return Ok(Written { path, notes });
+        match crate::util::fs::create_new_beneath(base, dirs, &name, text.as_bytes()) {
+            Ok(Some(path)) => return Ok(Written { path, notes }),
+            Ok(None) => {}
+            Err(e) => {
+                let path = feedback_dir.join(&name);
+                return Err(crate::util::atomic::write_error(
+                    format!("cannot write {}", path.display()),
+                    &path,
+                    &e,
+                )
+                .with_help(
+                    "judgements are written only into the portfolio's own feedback/ folder, never through a symbolic link; remove the link, or name a folder with --feedback",
+                ));
+            }
         }
     }
-    Err(FatalError::new(format!(
+    Err(FatalError::refused(format!(
         "too many judgement files named {stem}-N.md in {}",
         feedback_dir.display()
     )))
@@ -150,7 +173,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
             return Ok(rel);
         }
     }
-    let mut err = FatalError::new(format!(
+    let mut err = FatalError::not_found(format!(
         "`{written}` is not an evidence file of the portfolio in {}",
         portfolio.root.display()
     ));
@@ -167,7 +190,7 @@ fn evidence_path(portfolio: &Portfolio, written: &str) -> Result<String, FatalEr
 }
 
 fn judgement_text(
-    evidence: Option<&(String, String)>,
+    evidence: Option<&(String, Sha256)>,
     outcome: Option<&str>,
     review: &Review<'_>,
     assessor: &str,

@@ -74,7 +74,7 @@ pub fn write_error(what: impl std::fmt::Display, path: &Path, error: &io::Error)
     let full = match error.kind() {
         io::ErrorKind::StorageFull => "no space left on the disk",
         io::ErrorKind::QuotaExceeded => "the disk quota is used up",
-        _ => return FatalError::new(format!("{what}: {error}")),
+        _ => return FatalError::io(format!("{what}: {error}"), same_error(error)),
     };
     // A file in a staging folder: name the folder the user chose, not the staging one.
     let dir = path
@@ -86,10 +86,15 @@ pub fn write_error(what: impl std::fmt::Display, path: &Path, error: &io::Error)
         })
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    FatalError::new(format!("{what}: {full}")).with_help(format!(
+    FatalError::io(format!("{what}: {full}"), same_error(error)).with_help(format!(
         "free some space on the disk holding {} and run again; nothing was replaced",
         dir.display()
     ))
+}
+
+/// An owned copy of a borrowed error, to keep as a [`FatalError`]'s source.
+fn same_error(error: &io::Error) -> io::Error {
+    io::Error::new(error.kind(), error.to_string())
 }
 
 /// What names every temporary file and folder senco writes beside a target.

@@ -36,7 +36,7 @@ impl Built {
     }
 
     fn check(&self) -> senco::Check {
-        senco::check_portfolio(&self.root).unwrap()
+        senco::check(&self.root, &Default::default()).unwrap()
     }
 }
 
@@ -756,8 +756,16 @@ fn problems_page_lists_file_line_and_message() {
     let rows = texts(&doc, "table.diagnostics tbody tr");
     let check = built.check();
     assert!(check.has_errors());
-    // Check's diagnostics plus the four link problems found while rendering.
-    assert_eq!(rows.len(), check.diagnostics.len() + 3, "{rows:#?}");
+    // The page lists exactly what the check found, link problems included.
+    assert_eq!(rows.len(), check.diagnostics.len(), "{rows:#?}");
+    assert_eq!(
+        check
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "broken-link")
+            .count(),
+        3
+    );
     assert!(
         rows.iter()
             .any(|r| r.starts_with("✗ error evidence/unknown-tag.md:5:")
@@ -783,6 +791,14 @@ fn assert_nothing_hostile(out: &Path) {
         let doc = page(out, &rel);
         // Evidence cannot take senco's anchors (`#main`, `#opening`, `#tag-N`).
         assert_unique_ids(&rel, &doc);
+        // The policy comes first in the head, before anything that could run or fetch.
+        let first = all(&doc, "head > *");
+        assert!(
+            first.first().is_some_and(|m| m.value().attr("http-equiv")
+                == Some("Content-Security-Policy")
+                && m.value().attr("content") == Some(senco::render::policy::FILES)),
+            "{rel}: the head does not start with the policy"
+        );
         // senco draws its own charts in SVG; evidence may not bring any.
         let foreign = all(
             &doc,
@@ -800,8 +816,10 @@ fn assert_nothing_hostile(out: &Path) {
                 e.html()
             );
             if name == "meta" {
+                // The one `http-equiv` is senco's own policy.
                 assert!(
-                    e.value().attr("http-equiv").is_none(),
+                    e.value().attr("http-equiv").is_none()
+                        || e.value().attr("content") == Some(senco::render::policy::FILES),
                     "{rel}: {}",
                     e.html()
                 );
@@ -1188,4 +1206,125 @@ fn a_portfolio_theme_overrides_templates_and_css() {
     assert!(all(&built.page("gaps.html"), "p.provider").is_empty());
     // The portfolio's theme folder is not evidence and is not copied.
     assert!(!built.out.join("files/theme").exists());
+}
+
+// ---------------------------------------------------------------- links resolved once
+
+const PROSE: &str = "---\ntitle: Writing about markup\noutcomes: [A1.1]\n---\n\nThe snippet `<img src=\"x\">` shows an image; in prose, src=\"x\" and id=\"y\" and href=\"z\" are just words.\n\n    <p id=\"y\">code</p>\n\nA raw image <img alt=\"map\" src=\"images/%2e%2e/images/timetable.png\"> and a raw link <a href=\"2024-10-01-follow-up.md#next\">follow-up</a>, an escape <a href=\"%2e%2e/%2e%2e/%2e%2e/etc/passwd\">up</a> and a [footnote][^1].\n\n[^1]: Said id=\"y\" here too.\n";
+
+/// The prose page and the single file of the build fixture with [`PROSE`] added.
+fn prose_outputs() -> (Built, String) {
+    let (tmp, root) = copy_of(FIXTURE);
+    fs::write(root.join("evidence/prose.md"), PROSE).unwrap();
+    let built = build_root(tmp, root);
+    let check = built.check();
+    let theme = senco::render::theme::load(None).unwrap();
+    let single = senco::render::single::render(&check, &theme, "site/").unwrap();
+    (built, single)
+}
+
+#[test]
+fn prose_that_mentions_attributes_comes_through_unchanged() {
+    let (built, single) = prose_outputs();
+    let page = fs::read_to_string(built.out.join("evidence/prose.html")).unwrap();
+    for html in [&page, &single] {
+        assert!(
+            html.contains("in prose, src=\"x\" and id=\"y\" and href=\"z\" are just words"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<code>&lt;img src=\"x\"&gt;</code>"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;p id=\"y\"&gt;code&lt;/p&gt;"), "{html}");
+        assert!(html.contains("Said id=\"y\" here too."), "{html}");
+    }
+}
+
+#[test]
+fn raw_html_links_resolve_as_markdown_links_do() {
+    let (built, single) = prose_outputs();
+    let doc = built.page("evidence/prose.html");
+    let srcs = attrs(&doc, "main img[alt=map]", "src");
+    assert_eq!(srcs, ["../files/evidence/images/timetable.png"]);
+    assert!(
+        built
+            .out
+            .join("files/evidence/images/timetable.png")
+            .is_file()
+    );
+    let links = attrs(&doc, "main a", "href");
+    assert!(
+        links.contains(&"../evidence/2024-10-01-follow-up.html#next".to_string()),
+        "{links:?}"
+    );
+    assert_none_climbs_out(&links);
+    // The single file: the image inline, links in-page, ids prefixed per section.
+    let single = Html::parse_document(&single);
+    let srcs = attrs(&single, "img[alt=map]", "src");
+    assert_eq!(srcs.len(), 1);
+    assert!(srcs[0].starts_with("data:image/png;base64,"), "{srcs:?}");
+    let links = attrs(&single, "a", "href");
+    assert!(
+        links.contains(&"#page-evidence-2024-10-01-follow-up-next".to_string()),
+        "{links:?}"
+    );
+    assert_none_climbs_out(&links);
+    let footnotes = attrs(&single, "sup.footnote-reference a", "href");
+    assert!(
+        footnotes.contains(&"#page-evidence-prose-fn-1".to_string()),
+        "{footnotes:?}"
+    );
+    let definitions = attrs(&single, "div.footnote-definition", "id");
+    assert!(
+        definitions.contains(&"page-evidence-prose-fn-1".to_string()),
+        "{definitions:?}"
+    );
+}
+
+#[track_caller]
+fn assert_none_climbs_out(links: &[String]) {
+    assert!(
+        !links
+            .iter()
+            .any(|l| l.contains("passwd") || l.contains("%2e")),
+        "{links:?}"
+    );
+}
+
+fn attrs(doc: &Html, selector: &str, attribute: &str) -> Vec<String> {
+    let selector = Selector::parse(selector).unwrap();
+    doc.select(&selector)
+        .filter_map(|e| e.value().attr(attribute).map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn each_framework_has_its_own_section_on_the_overview_and_matrix() {
+    let built = build_copy("tests/fixtures/two-frameworks");
+    assert!(built.output.status.success(), "{}", built.stderr());
+    let index = built.page("index.html");
+    let headings = texts(&index, "h2[id^=outcomes-]");
+    assert_eq!(
+        headings,
+        [
+            "National Award for SEN Co-ordination: learning outcomes",
+            "Teachers' Standards"
+        ]
+    );
+    // The Teachers' Standards' preamble is their framing text.
+    assert!(texts(&index, "p.framing")[0].starts_with("Teachers make the education"));
+    let matrix = built.page("matrix.html");
+    let captions = texts(&matrix, "table.matrix caption");
+    assert_eq!(captions.len(), 2, "{captions:?}");
+    assert!(captions[1].starts_with("Teachers' Standards (teachers-standards-2011)"));
+    // A standard that its own tag covers has its own row, before its bullets.
+    let rows = texts(
+        &matrix,
+        "#matrix-teachers-standards-2011 + div th[scope=row]",
+    );
+    let ts5 = rows.iter().position(|r| r == "TS5").expect("a TS5 row");
+    assert_eq!(rows[ts5 + 1], "TS5.1");
+    assert!(!rows.iter().any(|r| r == "TS"), "a part is not a row");
+    assert_links_resolve(&built.out);
 }

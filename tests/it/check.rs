@@ -356,7 +356,7 @@ fn min_evidence_counts_distinct_non_draft_files() {
 }
 
 #[test]
-fn npq_areas_are_covered_by_id_case_and_alias() {
+fn npq_areas_are_covered_by_id_in_any_case() {
     let (code, json) = check_json(&own_fixture("npq"));
     assert_eq!(code, 0);
     assert_eq!(json["framework"], "npq-senco-2023");
@@ -456,6 +456,14 @@ fn every_diagnostic_has_its_code_severity_and_position() {
             6,
             45,
         ),
+        // The check resolves links too, so reports what a build would, at the link.
+        (
+            "warning",
+            "broken-link",
+            "evidence/unknown-outcome.md",
+            6,
+            68,
+        ),
         ("warning", "unknown-type", "evidence/unknown-type.md", 3, 7),
         (
             "error",
@@ -471,7 +479,7 @@ fn every_diagnostic_has_its_code_severity_and_position() {
         .collect();
     assert_eq!(got, want);
     assert_eq!(json["summary"]["errors"], 8);
-    assert_eq!(json["summary"]["warnings"], 3);
+    assert_eq!(json["summary"]["warnings"], 4);
     assert_eq!(json["summary"]["hints"], 2);
 }
 
@@ -757,7 +765,7 @@ fn json_has_the_documented_shape() {
         json["summary"],
         json!({
             "evidence_files": 12, "drafts": 0, "indicators": 49, "indicators_covered": 9,
-            "errors": 8, "warnings": 3, "hints": 2
+            "errors": 8, "warnings": 4, "hints": 2
         })
     );
 }
@@ -821,7 +829,7 @@ fn human_output_has_bars_missing_wording_and_rustc_style_diagnostics() {
         "{out}"
     );
     assert!(
-        out.ends_with("9 of 49 indicators covered; 8 errors, 3 warnings, 2 hints\n"),
+        out.ends_with("9 of 49 indicators covered; 8 errors, 4 warnings, 2 hints\n"),
         "{out}"
     );
     assert!(
@@ -868,7 +876,7 @@ fn deadline_is_printed_when_appointed_is_set() {
     let dir = appointed("2024-01-08");
     let out = check_text(dir.path()).stdout;
     assert!(
-        out.contains("Deadline:  2027-01-08 (third anniversary of appointment on 2024-01-08; SEND Regulations 2014, reg 49)"),
+        out.contains("Deadline:  2027-01-08 (358 days left; third anniversary of appointment on 2024-01-08; SEND Regulations 2014, reg 49)"),
         "{out}"
     );
     assert!(
@@ -982,11 +990,9 @@ fn broken_framework_files_stop_the_check_with_a_clear_message() {
         ),
     ];
     for (file, message) in cases {
-        let framework = fixture("frameworks").join(file);
-        let dir = portfolio(&format!(
-            "[portfolio]\nframework = {}\n",
-            toml_string(&framework.display().to_string())
-        ));
+        // A portfolio's framework file lies inside it.
+        let dir = portfolio(&format!("[portfolio]\nframework = {}\n", toml_string(file)));
+        std::fs::copy(fixture("frameworks").join(file), dir.path().join(file)).unwrap();
         let err = cannot_run(dir.path());
         assert!(err.contains(message), "{file}: {err}");
     }
@@ -1061,4 +1067,90 @@ fn teachers_standards_roll_up_by_any_bullet_or_the_standard_itself() {
         .arg("--strict")
         .arg(own_fixture("teachers-standards")));
     assert_eq!(strict.code, 1, "gaps fail --strict");
+}
+
+#[test]
+fn two_frameworks_side_by_side_in_one_portfolio() {
+    let path = fixture("two-frameworks");
+    let (code, json) = check_json(&path);
+    assert_eq!(code, 0, "{json}");
+    // The first framework is the qualification: the deadline follows it.
+    assert_eq!(json["framework"], "nasenco-2014");
+    assert!(
+        json["deadline"]["qualification"]
+            .as_str()
+            .is_some_and(|q| q.starts_with("NASENCO")),
+        "{}",
+        json["deadline"]
+    );
+    let frameworks: Vec<(&str, u64, u64)> = json["frameworks"]
+        .as_array()
+        .expect("frameworks")
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().expect("id"),
+                f["indicators"].as_u64().expect("indicators"),
+                f["indicators_covered"].as_u64().expect("covered"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        frameworks,
+        [("nasenco-2014", 49, 49), ("teachers-standards-2011", 11, 2)]
+    );
+    // One file tags both frameworks; each item says which framework it is in.
+    assert_eq!(item(&json, "B5.2")["framework"], "nasenco-2014");
+    assert_eq!(item(&json, "TS5")["framework"], "teachers-standards-2011");
+    assert_eq!(item(&json, "TS5")["covered"], true);
+    assert_eq!(item(&json, "TS8")["covered"], true);
+    assert_eq!(
+        strings(&evidence(&json, "evidence/staff-meeting.md")["outcomes"]),
+        ["B5.2", "TS5.1", "TS8"]
+    );
+
+    // Each framework has its own section in the text report.
+    let text = check_text(&path).stdout;
+    let nasenco = text
+        .find("National Award for SEN Co-ordination: learning outcomes (nasenco-2014)\n")
+        .expect("a NASENCO section");
+    let ts = text
+        .find("Teachers' Standards (teachers-standards-2011)\n")
+        .expect("a Teachers' Standards section");
+    assert!(nasenco < ts, "{text}");
+
+    // NASENCO is complete, but --strict covers the Teachers' Standards too.
+    let strict = run(senco().arg("check").arg("--strict").arg(&path));
+    assert_eq!(strict.code, 1, "{}", strict.stdout);
+}
+
+#[test]
+fn frameworks_that_share_a_name_are_an_error_naming_both() {
+    let dir =
+        portfolio("[portfolio]\nframework = [\"nasenco-2014\", \"frameworks/provider.json\"]\n");
+    write(
+        dir.path(),
+        "frameworks/provider.json",
+        r#"{"id":"provider-2025","title":"Provider","version":"2025","source":"s","description":"d",
+            "nodes":[{"id":"P1","kind":"outcome","title":"Plan","aliases":["5.2"]}]}"#,
+    );
+    let clash = run(senco().arg("check").arg(dir.path()));
+    assert_eq!(clash.code, 2, "{}", clash.stdout);
+    assert!(
+        clash.stderr.contains(
+            "frameworks `nasenco-2014` and `provider-2025` both use the name `5.2` (for `B5.2` and `P1`)"
+        ),
+        "{}",
+        clash.stderr
+    );
+    let twice = portfolio("[portfolio]\nframework = [\"nasenco-2014\", \"nasenco\"]\n");
+    let again = run(senco().arg("check").arg(twice.path()));
+    assert_eq!(again.code, 2);
+    assert!(
+        again
+            .stderr
+            .contains("framework `nasenco-2014` is listed twice"),
+        "{}",
+        again.stderr
+    );
 }

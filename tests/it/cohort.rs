@@ -80,14 +80,22 @@ fn a_broken_portfolio_does_not_stop_the_cohort() {
     assert!(sian.at_risk.is_empty() && c.trainees[1].at_risk.is_empty());
     assert_eq!(c.summary.at_risk, 1);
 
-    // B9.4 is covered by Rhys and Siân; the least covered come first.
+    // B9.4 is covered by Rhys and Siân; those all three lack come first, as a tie.
     assert_eq!(fw.indicators[at("B9.4")].covered_by, 2);
     assert_eq!(c.summary.teach_next.len(), cohort::TEACH_NEXT);
+    let lacked_by_all = fw.indicators.iter().filter(|i| i.covered_by == 0).count();
     assert!(
-        c.summary
-            .teach_next
-            .iter()
-            .all(|t| t.covered_by == 0 && t.of == 3)
+        lacked_by_all > cohort::TEACH_NEXT,
+        "the fixture has a long tie"
+    );
+    assert!(c.summary.teach_next.iter().all(|t| t.covered_by == 0
+        && t.of == 3
+        && t.lacking == 3
+        && t.rank == 1
+        && t.tied == lacked_by_all));
+    assert_eq!(
+        c.summary.teach_next_more_tied,
+        lacked_by_all - cohort::TEACH_NEXT
     );
 }
 
@@ -124,6 +132,20 @@ fn text_table_and_exit_code() {
         ["2/21", "4/24", "0/4", "6/49", "2", "1", "2027-01-08"]
     );
     assert!(text.contains("Zoë Ellis: deadline 2026-06-01 is within 6 months"));
+    let tie = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("=1  A1.3"))
+        .expect("a tied rank is marked =");
+    assert!(tie.contains("lacked by   3 of 3"), "{tie}");
+    assert!(
+        text.contains("more tied at =1 (lacked by 3 of 3)"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("Assessed") && l.contains("can exceed Covered")),
+        "every column has a legend line: {text}"
+    );
     assert!(
         text.lines()
             .any(|l| l.starts_with("broken") && l.contains("could not read"))
@@ -313,4 +335,102 @@ fn xlsx_needs_an_output_file() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("-o cohort.xlsx"));
+}
+
+#[test]
+fn the_dashboard_shows_each_member_as_its_cohort_row_does() {
+    // A member whose judgements live outside its portfolio (named in cohort.toml) and
+    // who counts only assessed indicators: both must reach its page in the dashboard.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cohort_dir = dir.path().join("cohort");
+    harness::copy_dir(&fixture().join("sian"), &cohort_dir.join("sian"));
+    fs::rename(
+        cohort_dir.join("sian/feedback"),
+        cohort_dir.join("sian-judgements"),
+    )
+    .expect("move the judgements out");
+    let config = cohort_dir.join("sian/portfolio.toml");
+    let toml = fs::read_to_string(&config).expect("read");
+    fs::write(
+        &config,
+        format!("{toml}\n[rules]\nrequire_assessed = true\n"),
+    )
+    .expect("write");
+    fs::write(
+        cohort_dir.join("cohort.toml"),
+        "[[trainee]]\npath = \"sian\"\nfeedback = \"sian-judgements\"\n",
+    )
+    .expect("write");
+
+    let (code, json) = run_cohort(&cohort_dir, &["--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    let row = &json["trainees"][0];
+    let covered = row["covered"].as_u64().expect("covered");
+    assert!(covered > 0, "the outside judgements count: {row}");
+    assert_eq!(row["total"], 49);
+
+    let out = dir.path().join("dashboard");
+    let (code, _) = run_cohort(
+        &cohort_dir,
+        &["--format", "html", "-o", out.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 0);
+    let index = fs::read_to_string(out.join("index.html")).expect("dashboard");
+    assert!(index.contains(&format!("{covered}/49")), "{index}");
+    let page = fs::read_to_string(out.join("portfolios/siân-prys-jones/index.html")).expect("page");
+    assert!(
+        page.contains(&format!("{covered} of 49 indicators covered")),
+        "the trainee's page says what the row says ({covered} covered)"
+    );
+    let leftovers: Vec<_> = fs::read_dir(out.join("portfolios"))
+        .expect("portfolios")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        ["siân-prys-jones"],
+        "no site left under a temporary name"
+    );
+}
+
+#[test]
+fn a_portfolio_with_two_frameworks_gets_columns_prefixed_by_framework() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    harness::copy_dir(&harness::fixture("two-frameworks"), &dir.path().join("ada"));
+    let (_, out) = run_cohort(dir.path(), &["--format", "csv"]);
+    let rows = parse_csv(&out);
+    let header = &rows[0];
+    assert_eq!(header.len(), 13 + 49 + 42, "{header:?}");
+    assert_eq!(&header[13], "nasenco-2014/A1.1");
+    assert_eq!(&header[13 + 49], "teachers-standards-2011/TS1.1");
+    assert_eq!(&header[13 + 49 + 41], "teachers-standards-2011/PC3");
+    let col = |id: &str| header.iter().position(|h| h == id).expect("column");
+    assert_eq!(&rows[1][col("teachers-standards-2011/TS5.1")], "covered");
+    assert_eq!(&rows[1][col("teachers-standards-2011/TS5.2")], "");
+    assert_eq!(&rows[1][3], "nasenco-2014 + teachers-standards-2011");
+
+    let xlsx = dir.path().join("cohort.xlsx");
+    let status = senco()
+        .arg("cohort")
+        .arg(dir.path())
+        .args(["--today", TODAY, "--format", "xlsx", "-o"])
+        .arg(&xlsx)
+        .output()
+        .expect("runs");
+    assert!(status.status.code().is_some_and(|c| c <= 1), "{status:?}");
+    let mut book: Xlsx<_> = open_workbook(&xlsx).expect("xlsx opens");
+    let sheet = book
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("readable");
+    let headers: Vec<String> = (0..sheet.width()).map(|c| cell(&sheet, 0, c)).collect();
+    assert!(
+        headers.iter().any(|h| h == "teachers-standards-2011/TS1.1"),
+        "{headers:?}"
+    );
+    assert!(
+        headers.iter().any(|h| h == "nasenco-2014/C1.4"),
+        "{headers:?}"
+    );
 }

@@ -60,9 +60,15 @@ pub fn run(cmd: &mut Command) -> Run {
     }
 }
 
-/// `senco check PATH --format json`: the exit code and the parsed object.
+/// The day checks are run on, so no output depends on the clock.
+pub const TODAY: &str = "2026-01-15";
+
+/// `senco check PATH --format json --today TODAY`: the exit code and the parsed object.
 pub fn check_json(path: &Path) -> (i32, Value) {
-    let run = run(senco().arg("check").arg(path).args(["--format", "json"]));
+    let run = run(senco()
+        .arg("check")
+        .arg(path)
+        .args(["--format", "json", "--today", TODAY]));
     let json = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
         panic!(
             "check --format json printed invalid JSON ({e}):\n{}\nstderr:\n{}",
@@ -72,9 +78,31 @@ pub fn check_json(path: &Path) -> (i32, Value) {
     (run.code, json)
 }
 
-/// `senco check PATH` as text.
+/// `senco check PATH --today TODAY` as text.
 pub fn check_text(path: &Path) -> Run {
-    run(senco().arg("check").arg(path))
+    run(senco().arg("check").arg(path).args(["--today", TODAY]))
+}
+
+/// The subcommands as `senco --help` lists them (from the clap definitions), `help` left out.
+pub fn subcommands() -> Vec<String> {
+    let out = senco()
+        .env("COLUMNS", "200")
+        .arg("--help")
+        .output()
+        .expect("runs");
+    let help = String::from_utf8(out.stdout).expect("utf-8");
+    let listed: Vec<String> = help
+        .lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        // Continuation lines of a wrapped description are indented further.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|name| name != "help")
+        .collect();
+    assert!(listed.len() >= 12, "parsed the command list: {help}");
+    listed
 }
 
 pub fn item<'a>(json: &'a Value, id: &str) -> &'a Value {

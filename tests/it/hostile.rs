@@ -1040,7 +1040,10 @@ fn a_file_that_vanishes_between_finding_and_reading_is_reported() {
     let dir = good_portfolio();
     let p = dir.path();
     harness::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
-    let (portfolio, framework) = senco::load_portfolio(p).expect("portfolio");
+    let portfolio = senco::model::portfolio::Portfolio::load(p).expect("portfolio");
+    let framework =
+        senco::model::framework::Framework::resolve_all(&portfolio.frameworks, &portfolio.root)
+            .expect("framework");
     let (found, problems) = senco::check::discover::discover(&portfolio).expect("discover");
     assert!(problems.is_empty());
     std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
@@ -1069,7 +1072,7 @@ fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_c
     let dir = good_portfolio();
     let p = dir.path();
     harness::write(p, "evidence/gone.md", "Soon gone. [[A1.1]]\n");
-    let check = senco::check_portfolio(p).expect("check");
+    let check = senco::check(p, &Default::default()).expect("check");
     std::fs::remove_file(p.join("evidence/gone.md")).expect("delete");
     let out = p.join("site");
     let options = senco::render::BuildOptions {
@@ -1087,7 +1090,8 @@ fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_c
     assert!(!out.exists(), "a failed build leaves nothing in place");
     // What `senco build` does: check again, then build.
     let (check, built) =
-        senco::render::check_and_build(|| senco::check_portfolio(p), &options).expect("built");
+        senco::render::check_and_build(|| senco::check(p, &Default::default()), &options)
+            .expect("built");
     assert!(check.evidence.iter().all(|e| e.path != "evidence/gone.md"));
     assert!(
         built
@@ -1147,7 +1151,7 @@ fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
         harness::NASENCO
     )));
     assert!(
-        err.contains("portfolio.toml:4:1: unknown field `author`, expected one of `title`, `trainee`, `framework`, `evidence`, `appointed`"),
+        err.contains("portfolio.toml:4:1: unknown key `author` in [portfolio]; expected one of `title`, `trainee`, `framework`, `evidence`, `appointed`"),
         "{err}"
     );
     let err = cannot_run(Some(&format!(
@@ -1155,14 +1159,15 @@ fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
         harness::NASENCO
     )));
     assert!(
-        err.contains("unknown field `min_evidnce`, expected one of `min_evidence`"),
+        err.contains("unknown key `min_evidnce` in [rules]; expected one of `min_evidence`"),
         "{err}"
     );
+    assert!(err.contains("help: did you mean `min_evidence`?"), "{err}");
     // A setting written above `[portfolio]` (or with no table at all) is told where it goes.
     let err = cannot_run(Some("framework = \"nasenco-2014\"\n"));
     assert!(
         err.contains(
-            "portfolio.toml:1:1: unknown field `framework`, expected `portfolio` or `rules`"
+            "portfolio.toml:1:1: unknown key `framework` at the top level; expected `portfolio`, `rules`"
         ),
         "{err}"
     );
@@ -1170,6 +1175,33 @@ fn portfolio_toml_unknown_keys_are_named_with_the_valid_ones() {
         err.contains(
             "help: `framework` belongs in the [portfolio] table: put a line `[portfolio]` above it"
         ),
+        "{err}"
+    );
+}
+
+#[test]
+fn portfolio_toml_problems_are_reported_all_at_once() {
+    let err = cannot_run(Some(
+        "[portfolio]\nframwork = \"nasenco-2014\"\nappointed = \"2024-09-01\"\n\n[rules]\nmin_evidence = 0\n",
+    ));
+    assert!(err.contains("portfolio.toml has 4 problems:"), "{err}");
+    for (place, what) in [
+        (":1:2: ", "[portfolio] has no `framework`"),
+        (":2:1: ", "unknown key `framwork` in [portfolio]"),
+        (
+            ":3:13: ",
+            "`portfolio.appointed` must be a date, not string",
+        ),
+        (":6:16: ", "`rules.min_evidence` must be at least 1"),
+    ] {
+        assert!(
+            err.contains(&format!("portfolio.toml{place}{what}")),
+            "{what}: {err}"
+        );
+    }
+    assert!(err.contains("help: did you mean `framework`?"), "{err}");
+    assert!(
+        err.contains("help: expected a date without quotes, e.g. 2024-09-01"),
         "{err}"
     );
 }
@@ -1300,5 +1332,806 @@ fn a_diagnostic_at_a_four_byte_character_is_printed() {
     assert!(
         report.contains("feedback/wide.md:1:1") && report.contains('\u{14400}'),
         "{report}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Packs from strangers: `senco verify` on zips made by hand
+// ---------------------------------------------------------------------------------------
+
+/// One entry of a zip written byte by byte, so a test can put in it what no zip library
+/// would write (`../x`, duplicates, a lying size).
+struct RawEntry {
+    name: Vec<u8>,
+    /// 0 stored, 8 deflated.
+    method: u16,
+    data: Vec<u8>,
+    crc: u32,
+    size: u32,
+    /// Unix mode in the upper half of the external attributes.
+    mode: u32,
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= byte as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn stored(name: &str, data: &[u8]) -> RawEntry {
+    RawEntry {
+        name: name.as_bytes().to_vec(),
+        method: 0,
+        data: data.to_vec(),
+        crc: crc32(data),
+        size: data.len() as u32,
+        mode: 0o100644,
+    }
+}
+
+/// A zip with `entries` in the order given, written as the format says.
+fn raw_zip(entries: &[RawEntry]) -> Vec<u8> {
+    let (mut out, mut central) = (Vec::new(), Vec::new());
+    let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+    let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    for e in entries {
+        let offset = out.len() as u32;
+        le32(&mut out, 0x0403_4b50);
+        for x in [20, 0, e.method, 0, 33] {
+            le16(&mut out, x);
+        }
+        for x in [e.crc, e.data.len() as u32, e.size] {
+            le32(&mut out, x);
+        }
+        le16(&mut out, e.name.len() as u16);
+        le16(&mut out, 0);
+        out.extend_from_slice(&e.name);
+        out.extend_from_slice(&e.data);
+        le32(&mut central, 0x0201_4b50);
+        for x in [0x0314, 20, 0, e.method, 0, 33] {
+            le16(&mut central, x);
+        }
+        for x in [e.crc, e.data.len() as u32, e.size] {
+            le32(&mut central, x);
+        }
+        for x in [e.name.len() as u16, 0, 0, 0, 0] {
+            le16(&mut central, x);
+        }
+        le32(&mut central, e.mode << 16);
+        le32(&mut central, offset);
+        central.extend_from_slice(&e.name);
+    }
+    let (cd_offset, cd_size) = (out.len() as u32, central.len() as u32);
+    out.extend_from_slice(&central);
+    le32(&mut out, 0x0605_4b50);
+    for x in [0, 0, entries.len() as u16, entries.len() as u16] {
+        le16(&mut out, x);
+    }
+    le32(&mut out, cd_size);
+    le32(&mut out, cd_offset);
+    le16(&mut out, 0);
+    out
+}
+
+/// A deflate stream of `1 + 258 * matches` zero bytes: one literal zero, then copies of
+/// 258 bytes from one back, in fixed Huffman codes (13 bits per 258 bytes).
+fn deflated_zeros(matches: u64) -> (Vec<u8>, u64) {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn put(&mut self, value: u64, count: u32) {
+            self.acc |= value << self.n;
+            self.n += count;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// Huffman codes go most significant bit first.
+        fn code(&mut self, code: u64, len: u32) {
+            let reversed = (0..len).fold(0, |r, i| (r << 1) | ((code >> i) & 1));
+            self.put(reversed, len);
+        }
+    }
+    let mut bits = Bits {
+        out: Vec::with_capacity((matches * 13 / 8 + 16) as usize),
+        acc: 0,
+        n: 0,
+    };
+    bits.put(1, 1); // last block
+    bits.put(1, 2); // fixed Huffman codes
+    bits.code(0x30, 8); // literal 0
+    for _ in 0..matches {
+        bits.code(0xC5, 8); // length 258
+        bits.code(0, 5); // distance 1
+    }
+    bits.code(0, 7); // end of block
+    bits.put(0, 7);
+    (bits.out, 1 + 258 * matches)
+}
+
+fn bomb(name: &str, matches: u64, declared: u32) -> RawEntry {
+    let (data, _) = deflated_zeros(matches);
+    RawEntry {
+        name: name.as_bytes().to_vec(),
+        method: 8,
+        data,
+        // Never reached: verify stops reading long before the end.
+        crc: 0,
+        size: declared,
+        mode: 0o100644,
+    }
+}
+
+/// A manifest listing `files` (path, sha256, size) as `senco pack` would, from `version`.
+fn raw_manifest(format: &str, version: &str, files: &[(&str, String, u64)]) -> RawEntry {
+    let files: Vec<Value> = files
+        .iter()
+        .map(|(path, sha256, size)| serde_json::json!({"path": path, "sha256": sha256, "size": size}))
+        .collect();
+    let manifest = serde_json::json!({
+        "format": format,
+        "tool": {"name": "senco", "version": version},
+        "anonymised": false,
+        "portfolios": [],
+        "files": files,
+    });
+    stored(
+        "manifest.json",
+        &serde_json::to_vec(&manifest).expect("json"),
+    )
+}
+
+fn verify_zip(bytes: &[u8]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("pack.zip");
+    std::fs::write(&path, bytes).expect("write zip");
+    run_guarded(&["verify".as_ref(), path.as_os_str()])
+}
+
+#[test]
+fn the_zero_stream_used_below_is_what_it_says() {
+    let entry = bomb("z", 10, 2581);
+    let zip = raw_zip(&[entry]);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("zip");
+    let mut file = archive.by_index(0).expect("entry");
+    let mut data = Vec::new();
+    // The CRC is left at 0, so only the bytes are compared.
+    let _ = std::io::Read::read_to_end(&mut file, &mut data);
+    assert_eq!(data, vec![0u8; 2581]);
+}
+
+#[test]
+fn verify_of_a_zip_bomb_stays_small_and_says_not_intact() {
+    // Two entries of about 1 GiB of zeros each, and the manifest agreeing: the total is
+    // past what verify reads from a zip this size, so neither is expanded.
+    let gib_matches = (1u64 << 30) / 258;
+    let size = 1 + 258 * gib_matches;
+    let fake = "0".repeat(64);
+    let zip = raw_zip(&[
+        raw_manifest(
+            "senco-pack/1",
+            "0.0.9",
+            &[("a.bin", fake.clone(), size), ("b.bin", fake.clone(), size)],
+        ),
+        bomb("a.bin", gib_matches, size as u32),
+        bomb("b.bin", gib_matches, size as u32),
+    ]);
+    let run = verify_zip(&zip);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("a.bin: not checked"), "{}", run.stdout);
+    assert!(run.stdout.contains("NOT intact"), "{}", run.stdout);
+    assert_memory_below(&run, 100, "verify of a zip bomb");
+
+    // An entry whose zip headers and manifest both say 1,000 bytes but whose data
+    // expands to 1 GiB: read to 1,001 bytes and no further.
+    let zip = raw_zip(&[
+        raw_manifest("senco-pack/1", "0.0.9", &[("c.bin", fake, 1000)]),
+        bomb("c.bin", gib_matches, 1000),
+    ]);
+    let run = verify_zip(&zip);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("c.bin: damaged: File is larger than its declared"),
+        "{}",
+        run.stdout
+    );
+    assert_memory_below(&run, 100, "verify of an entry larger than declared");
+}
+
+#[test]
+fn verify_never_calls_a_zip_with_unsafe_entries_intact() {
+    let sha = |data: &[u8]| senco::util::hash::Sha256::of(data).to_hex();
+    let listed = |names: &[&str]| -> Vec<(String, String, u64)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), sha(b"x"), 1))
+            .collect()
+    };
+    let with_manifest = |names: &[&str], mut entries: Vec<RawEntry>| {
+        let files = listed(names);
+        let files: Vec<(&str, String, u64)> = files
+            .iter()
+            .map(|(n, s, l)| (n.as_str(), s.clone(), *l))
+            .collect();
+        // Another version's number, as an attacker would give to dodge the layout check.
+        entries.insert(0, raw_manifest("senco-pack/1", "0.0.9", &files));
+        raw_zip(&entries)
+    };
+    let mut symlink = stored("link.html", b"x");
+    symlink.mode = 0o120777;
+    let mut executable = stored("run.sh", b"x");
+    executable.mode = 0o100755;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "a climb out with ..",
+            with_manifest(&["../../x"], vec![stored("../../x", b"x")]),
+            "../../x: climbs out",
+        ),
+        (
+            "an absolute path",
+            with_manifest(&["/tmp/x"], vec![stored("/tmp/x", b"x")]),
+            "/tmp/x: is an absolute path",
+        ),
+        (
+            "a symlink",
+            with_manifest(&["link.html"], vec![symlink]),
+            "link.html: is a symbolic link",
+        ),
+        (
+            "an odd mode",
+            with_manifest(&["run.sh"], vec![executable]),
+            "run.sh: has mode 100755",
+        ),
+        (
+            "a duplicate",
+            with_manifest(
+                &["a.html"],
+                vec![stored("a.html", b"x"), stored("a.html", b"y")],
+            ),
+            "a.html: appears twice",
+        ),
+    ];
+    for (what, zip, said) in cases {
+        let run = verify_zip(&zip);
+        assert_eq!(run.code, 1, "{what}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.contains(said), "{what}: {}", run.stdout);
+        assert!(run.stdout.contains("NOT intact"), "{what}: {}", run.stdout);
+    }
+}
+
+/// A real pack of a small portfolio, as bytes.
+fn real_pack(dir: &Path) -> Vec<u8> {
+    let portfolio = good_portfolio();
+    let out = dir.join("real.zip");
+    let run = run_guarded(&[
+        "pack".as_ref(),
+        portfolio.path().as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::read(&out).expect("pack")
+}
+
+/// The same pack with its manifest rewritten by `edit`, zipped again as senco does.
+fn with_edited_manifest(pack: &[u8], edit: impl Fn(&mut Value)) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pack)).expect("zip");
+    let mut entries = Vec::new();
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).expect("entry");
+        let name = file.name().expect("name").to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).expect("read");
+        if name == "manifest.json" {
+            let mut manifest: Value = serde_json::from_slice(&bytes).expect("manifest");
+            edit(&mut manifest);
+            bytes = serde_json::to_vec_pretty(&manifest).expect("json");
+        }
+        entries.push(senco::pack::Entry::new(name, bytes));
+    }
+    senco::pack::write_zip(std::io::Cursor::new(Vec::new()), &entries)
+        .expect("zip")
+        .into_inner()
+}
+
+#[test]
+fn verify_checks_the_layout_of_a_pack_from_another_version_in_full() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pack = real_pack(dir.path());
+    let older = with_edited_manifest(&pack, |m| m["tool"]["version"] = "0.0.9".into());
+    let run = verify_zip(&older);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("intact: all"), "{}", run.stdout);
+
+    // A date changed in the first entry's local and central headers: the contents and
+    // CRCs still match, the layout does not.
+    let mut redated = older.clone();
+    redated[12] = 0x22;
+    let central = memchr::memmem::find(&redated, b"PK\x01\x02").expect("central directory");
+    redated[central + 14] = 0x22;
+    let run = verify_zip(&redated);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("headers differ"), "{}", run.stdout);
+}
+
+#[test]
+fn verify_cannot_verify_an_unknown_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pack = real_pack(dir.path());
+    let newer = with_edited_manifest(&pack, |m| m["format"] = "senco-pack/99".into());
+    let run = verify_zip(&newer);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("cannot verify"), "{}", run.stderr);
+    assert!(!run.stdout.contains("intact: all"), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------------------------------
+// `senco serve` and the pages open beside it in the same browser
+// ---------------------------------------------------------------------------------------
+
+/// Sends `request` as given on a fresh connection and reads until the server closes it
+/// or 30 seconds pass: the status (0 if none came) and how long the server took.
+fn raw_request(port: u16, request: &[u8]) -> (u16, String, Duration) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let started = Instant::now();
+    stream.write_all(request).expect("send");
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                response.extend_from_slice(&buffer[..n]);
+                // A complete response to a request that keeps the connection: stop.
+                let text = String::from_utf8_lossy(&response);
+                if let Some((head, body)) = text.split_once("\r\n\r\n")
+                    && let Some(length) = head.lines().find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    && body.len() >= length
+                {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::ConnectionReset) => break,
+            Err(e) => panic!("no answer and no close after {:?}: {e}", started.elapsed()),
+        }
+    }
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text, started.elapsed())
+}
+
+#[test]
+fn serve_answers_only_requests_that_name_it() {
+    let (_tmp, root) = harness::copy_of("portfolio-template");
+    let server = harness::Server::start(&root);
+    let port = server.port;
+    let get = |host: &str| {
+        let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        raw_request(port, request.as_bytes())
+    };
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, text, _) = get(&host);
+        assert_eq!(status, 200, "{host}: {text}");
+    }
+    // A rebinding attacker's name, the right name on another port, no port at all.
+    for host in [
+        format!("attacker.example:{port}"),
+        "attacker.example".to_string(),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "localhost".to_string(),
+        format!("127.0.0.1.attacker.example:{port}"),
+    ] {
+        let (status, text, _) = get(&host);
+        assert_eq!(status, 421, "{host}: {text}");
+        assert!(!text.contains("<h1>"), "{host}: {text}");
+    }
+    // The name in an absolute request target counts too; no Host at all is refused.
+    let request =
+        format!("GET http://attacker.example/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    assert_eq!(raw_request(port, request.as_bytes()).0, 421);
+    let (status, text, _) = raw_request(port, b"GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 400, "{text}");
+}
+
+#[test]
+fn serve_closes_half_sent_requests_and_caps_connections() {
+    let (_tmp, root) = harness::copy_of("portfolio-template");
+    let server = harness::Server::start(&root);
+    let port = server.port;
+    // Headers never finished: closed after the header timeout, not held open.
+    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: 1");
+    let (status, text, took) = raw_request(port, request.as_bytes());
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(25),
+        "closed after {took:?}"
+    );
+    assert!(!text.contains("<h1>"), "{status}: {text}");
+    // A body that never comes is refused at once.
+    let request =
+        format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 100000\r\n\r\nx");
+    let (status, _, took) = raw_request(port, request.as_bytes());
+    assert_eq!(status, 400);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+
+    // 64 connections that send nothing hold every place; the next is told so and closed.
+    std::thread::sleep(Duration::from_millis(300));
+    let held: Vec<std::net::TcpStream> = (0..64)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    let (status, text, _) = raw_request(port, request.as_bytes());
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("64 connections"), "{text}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, text, _) = raw_request(port, request.as_bytes());
+    assert_eq!(status, 200, "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// The trust boundary: files from outside, themes, special files, links out
+// ---------------------------------------------------------------------------------------
+
+const OUTSIDE: &str = "OUTSIDE-THE-PORTFOLIO";
+
+/// A pack of `root` (made with `extra` arguments): its entries' names and bytes.
+fn pack_entries(root: &Path, extra: &[&str]) -> (Run, Vec<(String, Vec<u8>)>) {
+    let out = tempfile::tempdir().expect("tempdir");
+    let zip_path = out.path().join("pack.zip");
+    let mut args: Vec<&OsStr> = vec![
+        "pack".as_ref(),
+        root.as_os_str(),
+        "-o".as_ref(),
+        zip_path.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|a| OsStr::new(*a)));
+    let run = run_guarded(&args);
+    let mut entries = Vec::new();
+    if let Ok(bytes) = std::fs::read(&zip_path) {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        for i in 0..archive.len() {
+            let mut file = archive.by_index(i).expect("entry");
+            let name = file.name().expect("name").to_string();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut file, &mut data).expect("read");
+            entries.push((name, data));
+        }
+    }
+    (run, entries)
+}
+
+fn holds(entries: &[(String, Vec<u8>)], needle: &str) -> Vec<String> {
+    entries
+        .iter()
+        .filter(|(_, data)| {
+            memchr::memmem::find(data, needle.as_bytes()).is_some()
+                || String::from_utf8_lossy(data).contains(&base64_of(needle.as_bytes()))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The base64 of `needle` when it starts a base64 block (as at the start of a data: URL).
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .trim_end_matches('=')
+        .chars()
+        .take(bytes.len() * 4 / 3)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn no_file_from_outside_the_portfolio_reaches_a_pack_or_site() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    // A file beside the portfolio, named as a PNG so the single file would inline it.
+    let secret_dir = tempfile::tempdir().expect("tempdir");
+    let secret = secret_dir.path().join("photo.png");
+    std::fs::write(&secret, OUTSIDE).expect("secret");
+    harness::write(
+        p,
+        ".senco/pseudonyms.toml",
+        format!("# {OUTSIDE}\n[names]\n\"Hidden Marker\" = \"Child A\"\n"),
+    );
+    std::os::unix::fs::symlink(&secret, p.join("evidence/innocent.png")).expect("symlink");
+    std::os::unix::fs::symlink(
+        p.join(".senco/pseudonyms.toml"),
+        p.join("evidence/names.png"),
+    )
+    .expect("symlink");
+    let climb = "%2e%2e/".repeat(12)
+        + &secret
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+            .replace('/', "%2F");
+    harness::write(
+        p,
+        "evidence/raw.md",
+        format!(
+            "---\ntitle: Raw\noutcomes: [B6.1]\n---\n\n<img src=\"files/evidence/innocent.png\" alt=\"a\">\n<img src=\"files/evidence/names.png\" alt=\"b\">\n<img src=\"files/{climb}\" alt=\"c\">\n<a href=\"../files/%2e%2e/%2e%2e/%2e%2e/etc/passwd\">p</a>\n\n![d](innocent.png) ![e](names.png)\n"
+        ),
+    );
+    let (run, entries) = pack_entries(p, &["--allow-findings"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!entries.is_empty());
+    assert_eq!(
+        holds(&entries, OUTSIDE),
+        Vec::<String>::new(),
+        "outside bytes packed"
+    );
+    for (name, data) in &entries {
+        let text = String::from_utf8_lossy(data);
+        assert!(
+            !text.contains("%2e%2e") && !text.contains("%2E%2E"),
+            "{name} keeps a climb"
+        );
+    }
+}
+
+#[test]
+fn a_trainees_theme_never_reaches_a_pack_or_the_dashboard() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(
+        p,
+        "theme/base.html",
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><title>x</title></head><body><script>alert('theme')</script><p>49/49 covered</p>{% block content %}{% endblock content %}</body></html>",
+    );
+    harness::write(
+        p,
+        "theme/single.html",
+        "<!DOCTYPE html><html lang=\"en-GB\"><head><title>x</title></head><body><script>alert('theme')</script></body></html>",
+    );
+    let (run, entries) = pack_entries(p, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(holds(&entries, "alert('theme')"), Vec::<String>::new());
+    assert_eq!(holds(&entries, "49/49 covered"), Vec::<String>::new());
+    // Every HTML page in the pack carries the policy.
+    for (name, data) in entries.iter().filter(|(n, _)| n.ends_with(".html")) {
+        let text = String::from_utf8_lossy(data);
+        assert!(
+            text.contains("http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"),
+            "{name} has no policy"
+        );
+    }
+    // The cohort dashboard builds each trainee in the built-in theme too.
+    let cohort = tempfile::tempdir().expect("tempdir");
+    harness::copy_dir(p, &cohort.path().join("trainee"));
+    let out = cohort.path().join("site");
+    let run = run_guarded(&[
+        "cohort".as_ref(),
+        cohort.path().as_os_str(),
+        "--format".as_ref(),
+        "html".as_ref(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    for file in all_files(&out) {
+        let bytes = std::fs::read(&file).expect("read");
+        assert!(
+            memchr::memmem::find(&bytes, b"alert('theme')").is_none(),
+            "{} runs the trainee's theme",
+            file.display()
+        );
+    }
+    // Their own build still uses it (it is their site), under the policy.
+    let run = build(p);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let index = std::fs::read_to_string(p.join("site/index.html")).expect("index");
+    assert!(index.contains("Content-Security-Policy"), "{index}");
+}
+
+#[test]
+fn css_that_closes_its_style_element_is_refused() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(
+        p,
+        "theme/senco.css",
+        "body{}</STYLE><script>alert(1)</script>",
+    );
+    let run = build(p);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("</style"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_as_settings_themes_and_frameworks_never_block() {
+    let cases: [(&str, &str); 4] = [
+        ("portfolio.toml", "portfolio.toml"),
+        ("theme/senco.css", "theme"),
+        ("theme/base.html", "theme"),
+        ("framework.json", "framework"),
+    ];
+    for (file, says) in cases {
+        for special in ["fifo", "zero"] {
+            let dir = good_portfolio();
+            let p = dir.path();
+            if file == "framework.json" {
+                harness::write(
+                    p,
+                    "portfolio.toml",
+                    "[portfolio]\ntitle = \"T\"\nframework = \"framework.json\"\n",
+                );
+            }
+            let path = p.join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            let _ = std::fs::remove_file(&path);
+            if special == "fifo" {
+                mkfifo(&path);
+            } else {
+                std::os::unix::fs::symlink("/dev/zero", &path).expect("symlink");
+            }
+            let run = build(p);
+            assert_eq!(run.code, 2, "{file} as {special}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(says),
+                "{file} as {special}: {}",
+                run.stderr
+            );
+            // Refused before a byte is read: no hang (the guard), no growing memory.
+            if let Some(peak) = run.peak_mib {
+                assert!(peak < 200, "{file} as {special}: {peak} MiB");
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn review_never_writes_through_a_feedback_link() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let other = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(other.path(), p.join("feedback")).expect("symlink");
+    let run = run_guarded(&[
+        "review".as_ref(),
+        p.as_os_str(),
+        "--evidence".as_ref(),
+        GOOD.as_ref(),
+        "--judgement".as_ref(),
+        "meets".as_ref(),
+        "--assessor".as_ref(),
+        "Tutor One".as_ref(),
+        "--date".as_ref(),
+        "2025-03-01".as_ref(),
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(
+        std::fs::read_dir(other.path())
+            .expect("other")
+            .next()
+            .is_none(),
+        "a judgement was written outside the portfolio"
+    );
+}
+
+#[test]
+fn framework_paths_stay_inside_the_portfolio() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let framework = elsewhere.path().join("f.json");
+    std::fs::copy(harness::nasenco_json(), &framework).expect("copy");
+    for spec in [framework.display().to_string(), "../f.json".to_string()] {
+        let dir = good_portfolio();
+        let p = dir.path();
+        std::fs::copy(&framework, p.parent().expect("parent").join("f.json")).ok();
+        harness::write(
+            p,
+            "portfolio.toml",
+            format!(
+                "[portfolio]\ntitle = \"T\"\nframework = {}\n",
+                serde_json::to_string(&spec).expect("json")
+            ),
+        );
+        let run = check_run(p);
+        assert_eq!(run.code, 2, "{spec}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("framework file"),
+            "{spec}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("inside the portfolio"),
+            "{spec}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_255_byte_evidence_name_is_reported_and_everything_builds() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    let name = format!("evidence/{}.md", "a".repeat(252));
+    assert_eq!(name.len() - "evidence/".len(), 255);
+    harness::write(
+        p,
+        &name,
+        "---\ntitle: Long\noutcomes: [B6.3]\n---\n\nA long name.\n",
+    );
+    let (code, json) = check(p);
+    assert!(code <= 1);
+    assert_eq!(
+        harness::diagnostics(&json, "long-file-name").len(),
+        1,
+        "{json}"
+    );
+    let run = build(p);
+    assert!(run.code <= 1, "{}", run.stderr);
+    assert!(p.join("site/evidence/good.html").is_file());
+    let pages: Vec<_> = all_files(&p.join("site/evidence"))
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("aaaa"))
+        .collect();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    let (run, _) = pack_entries(p, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn remote_images_become_links_and_are_never_loaded() {
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(
+        p,
+        "evidence/remote.md",
+        "---\ntitle: Remote\noutcomes: [B6.1]\n---\n\n![beacon](https://tracker.example/b.png)\n\n<img src=\"https://tracker.example/raw.png\" alt=\"raw\">\n",
+    );
+    let run = build(p);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let page = std::fs::read_to_string(p.join("site/evidence/remote.html")).expect("page");
+    assert!(!page.contains("src=\"https://"), "{page}");
+    assert!(
+        page.contains(
+            "<a href=\"https://tracker.example/b.png\" rel=\"noopener noreferrer\">beacon</a>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("<img alt=\"raw\">"), "{page}");
+    assert!(
+        run.stderr.contains("remote-image") || run.stdout.contains("remote-image"),
+        "{}{}",
+        run.stdout,
+        run.stderr
     );
 }

@@ -5,17 +5,23 @@
 mod harness;
 mod oracles;
 
+mod answers;
 mod build;
 mod check;
+mod cli_habits;
 mod cohort;
 mod coverage_prop;
+mod docs;
 mod framework_data;
 mod hostile;
 mod incremental;
+mod interchange;
 mod interrupt;
+mod module_graph;
 mod obsidian;
 mod pack;
 mod privacy;
+mod reflection;
 mod review;
 mod robustness;
 mod scaffold;

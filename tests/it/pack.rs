@@ -118,7 +118,7 @@ fn pack_lists_every_file_in_its_manifest_and_verifies() {
         assert_eq!(record.size, entry.bytes.len() as u64);
         assert_eq!(
             record.sha256,
-            senco::pack::manifest::sha256_hex(&entry.bytes)
+            senco::util::hash::Sha256::of(&entry.bytes).to_hex()
         );
     }
     let cover_entry = entries
@@ -153,8 +153,8 @@ fn same_input_gives_the_same_zip() {
     std::fs::write(&evidence, std::fs::read(&evidence).unwrap()).unwrap();
     let second = make_pack(&roots, &anonymised("0041"), &dir.path().join("2.zip"));
     assert_eq!(
-        senco::pack::manifest::sha256_hex(&first),
-        senco::pack::manifest::sha256_hex(&second)
+        senco::util::hash::Sha256::of(&first),
+        senco::util::hash::Sha256::of(&second)
     );
     let names: Vec<String> = entries_of(&first).into_iter().map(|e| e.path).collect();
     assert!(names.contains(&"candidate-0041/cover.html".to_string()));
@@ -635,6 +635,34 @@ fn cover_sheets_list_judgements_and_their_state() {
         cover.contains("stale: the evidence changed"),
         "the fixture's stale judgement is listed"
     );
+}
+
+#[test]
+fn a_pack_lists_every_framework_of_a_portfolio() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/two-frameworks");
+    let out = dir.path().join("pack.zip");
+    let bytes = make_pack(&[root], &PackOptions::default(), &out);
+    let entries = entries_of(&bytes);
+    let manifest = manifest_of(&entries);
+    let record = &manifest.portfolios[0];
+    assert_eq!(record.framework.id, "nasenco-2014");
+    let ids: Vec<&str> = record.frameworks.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["nasenco-2014", "teachers-standards-2011"]);
+    let cover = entries
+        .iter()
+        .find(|e| e.path.ends_with("/cover.html"))
+        .expect("a cover sheet");
+    let cover = String::from_utf8_lossy(&cover.bytes);
+    for caption in [
+        "Coverage by part and outcome, National Award for SEN Co-ordination: learning outcomes",
+        "Coverage by part and outcome, Teachers&#39; Standards",
+    ] {
+        assert!(
+            cover.contains(caption) || cover.contains(&caption.replace("&#39;", "'")),
+            "{caption} missing"
+        );
+    }
 }
 
 #[test]

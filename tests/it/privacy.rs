@@ -346,7 +346,10 @@ fn real_names_are_errors_with_the_pseudonym_to_use() {
     let scan = scan_text("Today ALEX EXAMPLE read aloud.\n", "evidence/x.md", &names);
     assert_eq!(scan.findings.len(), 1);
     let d = &scan.findings[0];
-    assert_eq!((d.code, d.line, d.column), ("real-name", Some(1), Some(7)));
+    assert_eq!(
+        (d.code.as_str(), d.line, d.column),
+        ("real-name", Some(1), Some(7))
+    );
     assert_eq!(d.severity, senco::error::diagnostic::Severity::Error);
     assert!(d.help.as_deref().unwrap().contains("use `Child A` instead"));
     assert!(!d.message.contains("Alex"), "messages never quote the name");
@@ -487,12 +490,15 @@ fn broken_pseudonyms_files_are_reported_with_their_position() {
 fn allow_markers_silence_one_check_on_one_line() {
     let text = "Office: SW1A 1AA, r@example.org <!-- senco: allow postcode -->\nHome: M1 1AE\n";
     let scan = scan_text(text, "evidence/x.md", &Pseudonyms::default());
-    let codes: Vec<(&str, Option<usize>)> =
-        scan.findings.iter().map(|d| (d.code, d.line)).collect();
+    let codes: Vec<(&str, Option<usize>)> = scan
+        .findings
+        .iter()
+        .map(|d| (d.code.as_str(), d.line))
+        .collect();
     assert_eq!(codes, vec![("email", Some(1)), ("postcode", Some(2))]);
     assert_eq!(scan.silenced.len(), 1);
     assert_eq!(
-        (scan.silenced[0].code, scan.silenced[0].line),
+        (scan.silenced[0].code.as_str(), scan.silenced[0].line),
         ("postcode", Some(1))
     );
 }
@@ -509,7 +515,7 @@ fn allow_privacy_silences_every_check_on_its_line() {
 fn several_codes_in_one_marker_and_unknown_codes_warned() {
     let text = "SW1A 1AA r@example.org <!-- senco: allow postcode, email -->\nM1 1AE <!-- senco: allow postcod -->\n";
     let scan = scan_text(text, "evidence/x.md", &Pseudonyms::default());
-    let codes: Vec<&str> = scan.findings.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = scan.findings.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, vec!["postcode", "unknown-allow"]);
     assert!(
         scan.findings[1]
@@ -550,8 +556,8 @@ fn check_reports_privacy_findings_and_word_limits() {
         "---\ntype: assignment\noutcomes: [A1.1]\n---\nAlex Example read one two three four five six.\nSW1A 1AA <!-- senco: allow postcode -->\n",
     )
     .unwrap();
-    let check = senco::check_portfolio(root).unwrap();
-    let codes: Vec<&str> = check.diagnostics.iter().map(|d| d.code).collect();
+    let check = senco::check(root, &Default::default()).unwrap();
+    let codes: Vec<&str> = check.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(codes.contains(&"real-name"), "{codes:?}");
     assert!(codes.contains(&"word-limit"), "{codes:?}");
     assert!(!codes.contains(&"postcode"));

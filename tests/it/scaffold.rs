@@ -117,7 +117,7 @@ fn new_writes_a_dated_file_with_front_matter_and_gibbs_headings() {
     // Ids are written canonically: `a1.2` as A1.2, the alias 5.1 as B5.1.
     assert!(
         text.starts_with(
-            "---\ntitle: \"Reflection on Child A's review\"\ndate: 2025-03-14\ntype: reflection\noutcomes: [A1.2, B5.1]\n---\n"
+            "---\ntitle: \"Reflection on Child A's review\"\ndate: 2025-03-14\ntype: reflection\nmodel: gibbs\noutcomes: [A1.2, B5.1]\n---\n"
         ),
         "{text}"
     );
@@ -133,10 +133,19 @@ fn new_writes_a_dated_file_with_front_matter_and_gibbs_headings() {
             "## Action plan"
         ]
     );
-    // What `new` writes passes `senco check`, with its tags counted.
+    // What `new` writes passes `senco check`, with its tags counted; its only notes are
+    // a hint for each stage of the model still to be written.
     let (code, json) = check_json(dir.path());
     assert_eq!(code, 0);
-    assert_eq!(json["diagnostics"], serde_json::json!([]));
+    let diagnostics = json["diagnostics"].as_array().expect("list");
+    assert_eq!(diagnostics.len(), 6, "{diagnostics:?}");
+    assert!(diagnostics.iter().all(|d| {
+        d["code"] == "reflection-stage"
+            && d["severity"] == "hint"
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("is empty"))
+    }));
     let e = evidence(&json, rel);
     assert_eq!(strings(&e["outcomes"]), ["A1.2", "B5.1"]);
     assert_eq!(e["date"], "2025-03-14");
@@ -404,7 +413,7 @@ fn outcomes_of_other_frameworks() {
         ("NPQ8", "Implementation"),
     ] {
         assert!(
-            npq.stdout.contains(&format!("{id}  {title} (also ")),
+            npq.stdout.contains(&format!("{id}  {title}\n")),
             "{id}: {}",
             npq.stdout
         );

@@ -63,16 +63,31 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
         body.contains("strategies with the class team and TA 3."),
         "{body}"
     );
-    // Only the pages the edit touches were rendered again: `rebuilt N of M pages in T ms`.
+    // Only the pages the edit touches were rendered again:
+    // `rebuilt N of M pages in T ms: E errors, W warnings, H hints`.
     server.wait_for_line("an incremental rebuild", |line| {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["rebuilt", n, "of", m, "pages", "in", _, "ms"] => {
+            ["rebuilt", n, "of", m, "pages", "in", _, "ms:", ..] => {
                 n.parse::<usize>().unwrap() < m.parse::<usize>().unwrap()
             }
             _ => false,
         }
     });
+
+    // Each rebuild's problems are printed in the terminal, as `senco build` prints them.
+    std::fs::write(
+        root.join("evidence/typo.md"),
+        "---\noutcomes: [A1.9]\n---\n\nA note.\n",
+    )
+    .unwrap();
+    server.wait_for_line("the new file's problem", |line| {
+        line.starts_with("error[unknown-outcome]: unknown outcome `A1.9`")
+    });
+    server.wait_for_line("the problem counted", |line| {
+        line.starts_with("rebuilt ") && line.ends_with(": 1 errors, 0 warnings, 0 hints")
+    });
+    std::fs::remove_file(root.join("evidence/typo.md")).unwrap();
 
     // A broken portfolio.toml shows the error in the page, and the server stays up.
     let config = root.join("portfolio.toml");
@@ -91,7 +106,21 @@ fn serve_rebuilds_on_change_and_shows_errors_in_the_page() {
         body.contains("<h1>National Award for SEN Co-ordination: portfolio</h1>")
     });
 
-    // SIGTERM stops the server cleanly and removes its work folder.
+    // SIGTERM stops the server cleanly and removes its work folder, even while a page's
+    // event stream (which never ends by itself) is open.
+    let mut events = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    std::io::Write::write_all(
+        &mut events,
+        format!(
+            "GET /__senco/events HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            server.port
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let mut first = [0u8; 12];
+    std::io::Read::read_exact(&mut events, &mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
     let mut server = server;
     #[cfg(unix)]
     {

@@ -30,6 +30,10 @@ pub fn tests() -> Vec<Trial> {
             "browser::cohort_dashboard_passes_browser_and_axe",
             cohort_dashboard_passes_browser_and_axe,
         ),
+        machine_test(
+            "browser::no_script_from_a_theme_runs_under_the_policy",
+            no_script_from_a_theme_runs_under_the_policy,
+        ),
     ]
 }
 
@@ -465,5 +469,164 @@ fn cohort_dashboard_passes_browser_and_axe() -> Result<(), Missing> {
             ),
         ],
     );
+    Ok(())
+}
+
+/// A 1×1 PNG, for an image that must still load under the policy.
+const DOT_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// The script every hostile theme below carries: it marks the page when it runs.
+const THEME_SCRIPT: &str =
+    "<script>document.documentElement.setAttribute('data-ran','theme')</script>";
+
+/// A theme folder: the built-in templates with [`THEME_SCRIPT`] right after `<body>`.
+fn scripted_theme(dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    for name in ["base.html", "single.html", "cohort.html"] {
+        let text =
+            fs::read_to_string(manifest_dir().join("portfolio-template/theme").join(name)).unwrap();
+        assert!(text.contains("<body>"), "{name}");
+        fs::write(
+            dir.join(name),
+            text.replacen("<body>", &format!("<body>{THEME_SCRIPT}"), 1),
+        )
+        .unwrap();
+    }
+}
+
+fn senco_ok(args: &[&std::ffi::OsStr], codes: &[i32]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_senco"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run senco");
+    assert!(
+        out.status.code().is_some_and(|c| codes.contains(&c)),
+        "senco {args:?}\n{}",
+        show(&out)
+    );
+}
+
+/// The policy senco writes holds in Chromium: a theme's script runs in none of the site,
+/// the single file or the dashboard, while the same page without the policy runs it (so
+/// the check can fail); the site still gets its CSS and images from file://.
+fn no_script_from_a_theme_runs_under_the_policy() -> Result<(), Missing> {
+    browser_tools()?;
+    let tmp = tempfile::tempdir().unwrap();
+    let portfolio = tmp.path().join("portfolio");
+    copy_dir(&manifest_dir().join(FIXTURE), &portfolio);
+    fs::write(portfolio.join("evidence/dot.png"), DOT_PNG).unwrap();
+    fs::write(
+        portfolio.join("evidence/picture.md"),
+        "---\ntitle: A picture\noutcomes: [A1.2]\n---\n\n![A dot](dot.png)\n",
+    )
+    .unwrap();
+    // The trainee's own theme, in their own build: their script is stopped by the policy.
+    scripted_theme(&portfolio.join("theme"));
+    let site = tmp.path().join("site");
+    senco_ok(
+        &[
+            "build".as_ref(),
+            portfolio.as_os_str(),
+            "-o".as_ref(),
+            site.as_os_str(),
+        ],
+        &[0, 1],
+    );
+    let index = site.join("index.html");
+    let text = fs::read_to_string(&index).unwrap();
+    assert!(text.contains(THEME_SCRIPT), "the theme was not used");
+    // The control: the same page with the policy taken out.
+    let meta = senco::render::policy::meta(senco::render::policy::FILES);
+    assert!(text.contains(&meta));
+    let control = site.join("control.html");
+    fs::write(&control, text.replacen(&meta, "", 1)).unwrap();
+
+    // A provider's and a tutor's theme with the same script: pack and dashboard.
+    let provider = tmp.path().join("provider-theme");
+    scripted_theme(&provider);
+    let zip_path = tmp.path().join("pack.zip");
+    senco_ok(
+        &[
+            "pack".as_ref(),
+            portfolio.as_os_str(),
+            "-o".as_ref(),
+            zip_path.as_os_str(),
+            "--theme".as_ref(),
+            provider.as_os_str(),
+        ],
+        &[0],
+    );
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip_path).unwrap()).unwrap();
+    let name = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .find(|n| n.ends_with("/portfolio.html"))
+        .expect("a portfolio.html");
+    let mut single_html = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(&name).unwrap(), &mut single_html).unwrap();
+    assert!(
+        single_html.contains(THEME_SCRIPT),
+        "the provider's theme was not used"
+    );
+    let single = tmp.path().join("portfolio.html");
+    fs::write(&single, &single_html).unwrap();
+    let cohort = tmp.path().join("cohort");
+    copy_dir(&portfolio, &cohort.join("trainee"));
+    let dashboard = tmp.path().join("dashboard");
+    senco_ok(
+        &[
+            "cohort".as_ref(),
+            cohort.as_os_str(),
+            "--format".as_ref(),
+            "html".as_ref(),
+            "-o".as_ref(),
+            dashboard.as_os_str(),
+            "--theme".as_ref(),
+            provider.as_os_str(),
+        ],
+        &[0, 1],
+    );
+    let dashboard_index = dashboard.join("index.html");
+    assert!(
+        fs::read_to_string(&dashboard_index)
+            .unwrap()
+            .contains(THEME_SCRIPT)
+    );
+
+    let browser_dir = manifest_dir().join("tests/machine/browser");
+    let join = |paths: &[&Path]| {
+        paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let picture = site.join("evidence/picture.html");
+    let node = Command::new("node")
+        .arg(browser_dir.join("csp.mjs"))
+        .current_dir(&browser_dir)
+        .env(
+            "CSP_PAGES",
+            join(&[&index, &picture, &single, &dashboard_index]),
+        )
+        .env("CONTROL_PAGES", join(&[&control]))
+        .env("STYLED_PAGES", join(&[&index, &single, &dashboard_index]))
+        .env("IMAGE_PAGES", join(&[&picture, &single]))
+        .output()
+        .expect("run node");
+    assert!(
+        node.status.success(),
+        "policy checks failed\n{}",
+        show(&node)
+    );
+    let report = String::from_utf8_lossy(&node.stdout);
+    assert!(report.contains("csp: 11 passed, 0 failed"), "{report}");
     Ok(())
 }

@@ -1,0 +1,1018 @@
+//! What every link in evidence points at, decided once, in the check stage, by
+//! Obsidian's rules.
+//!
+//! Parsing records each link as written ([`LinkRef`]: Markdown links and images,
+//! `[[name]]` links that are not outcome tags, `![[name]]` embeds, and the `href` and
+//! `src` of raw HTML). Once every file is parsed, [`resolve_all`] turns each into a typed
+//! [`Target`] stored on its [`Evidence`] and reports the links that lead nowhere, so
+//! `senco check` reports every link problem a build would. The renderer only maps
+//! targets to URLs (in the site or in the single file); it never resolves a link itself.
+//!
+//! The rules live in [`Resolver::resolve`]; [`Index`] is what it knows of the portfolio.
+//! They are Obsidian's, as its help describes them:
+//!
+//! - a note is named by its file name without `.md`, by one of its `aliases:`, or by a
+//!   path (from the vault's root, from the linking note's folder, or any path's tail);
+//!   names are matched ignoring case, anywhere in the vault;
+//! - a name more than one note has goes to the one in the linking note's folder, else
+//!   the one with the shortest path, and the link is reported as ambiguous;
+//! - `#Heading` names a heading of the note (`A#B` for a nested one), `#^id` a block;
+//!   a missing one is reported and the link goes to the top of the note;
+//! - a file that is not a note is found by its path, in the vault's attachment folder,
+//!   or by its name anywhere in the vault; it must pass the one containment rule
+//!   ([`crate::util::fs::resolve_inside`]) before it is linked or embedded.
+//!
+//! A note's title (its `title:` or first heading) also names it, as senco did before it
+//! read vaults, when no file name or alias does.
+
+use crate::check::evidence::{Evidence, Heading};
+use crate::error::Code;
+use crate::error::diagnostic::{Diagnostic, PerFile};
+use crate::model::framework::Framework;
+use crate::util::path::{PathError, RelPath};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// How a link is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinkKind {
+    /// `[text](dest)` and reference links.
+    Link,
+    /// `![alt](dest)`.
+    Image,
+    /// `[[name]]` that is not an outcome tag.
+    Wiki,
+    /// `![[name]]`: an image, or a note (or its section) shown in place.
+    Embed,
+    /// `href` or `src` of raw HTML in the evidence. Problems with these are not
+    /// reported (the HTML is the trainee's own); a target that leads nowhere is dropped.
+    Html,
+}
+
+/// One link as written in an evidence file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef {
+    pub kind: LinkKind,
+    /// The destination as written (a URL, or the name of a `[[name]]` link with its
+    /// `#heading` and without its `|text`).
+    pub dest: String,
+    /// 1-based line and column in the file (0 when not known, for raw HTML).
+    pub line: usize,
+    pub column: usize,
+    /// Whether it is a `[[name]]` shaped like an outcome id the framework lacks: an
+    /// `unknown-outcome` error unless a note or file has the name.
+    pub id_shaped: bool,
+    /// That error, with its excerpt; `None` past the file's limit of listed problems
+    /// (the parser counted it in the file's summary).
+    pub unless_named: Option<Box<Diagnostic>>,
+}
+
+/// What a link points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A place on the same page (`#id`).
+    Anchor(String),
+    /// Another evidence file (or this one), and the id of a place on its page.
+    Evidence {
+        path: RelPath,
+        anchor: Option<String>,
+    },
+    /// A file inside the portfolio that is not evidence, copied beside the site.
+    Attachment(RelPath),
+    /// A web or mail address (http, https, mailto), kept for the assessor to follow.
+    External(String),
+    /// Not followed: the link is written as its text only, an image is left empty.
+    Broken(Broken),
+}
+
+/// Why a link is not followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broken {
+    /// No destination at all.
+    Empty,
+    /// A scheme other than http, https and mailto (`javascript:`, `file:`, `data:`…).
+    Scheme,
+    /// The path climbs out of the portfolio folder, or is absolute.
+    Outside,
+    /// The path is inside the portfolio folder, but a symlink on it leads out.
+    Escapes,
+    /// Nothing at that path in the portfolio (or a hidden file, or a folder).
+    Missing,
+    /// A `[[name]]` that names no note or file.
+    UnknownName,
+}
+
+/// A link that leads somewhere, but not surely where it was meant to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Doubt {
+    /// More than one note has the name: the link goes to the first of these.
+    Ambiguous(Vec<RelPath>),
+    /// The note has no heading or block the `#fragment` names: the link goes to its top.
+    MissingAnchor(String),
+}
+
+/// A link's target, and any doubt about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub target: Target,
+    pub doubt: Option<Doubt>,
+}
+
+impl From<Target> for Resolution {
+    fn from(target: Target) -> Self {
+        Resolution {
+            target,
+            doubt: None,
+        }
+    }
+}
+
+/// The resolved links of one evidence file, by how they are written.
+pub type Links = BTreeMap<(LinkKind, String), Target>;
+
+/// The most files of a portfolio listed for links by name: a vault holds thousands of
+/// attachments; past this the listing stops (links by path still work).
+const MAX_LISTED_FILES: usize = 200_000;
+
+/// What the resolver knows of the portfolio: its root, its evidence files and their
+/// headings and blocks, the vault's attachment folder, and (read the first time a link
+/// needs it) its other files by name.
+pub struct Index {
+    canonical_root: PathBuf,
+    /// `attachmentFolderPath` of an Obsidian vault, `/`-separated (`./x`: beside each note).
+    attachment_folder: Option<String>,
+    by_path: HashMap<RelPath, usize>,
+    /// Lower-cased paths without their note extension, and every tail of them
+    /// (`a/b/c`, `b/c`, `c`: the last is the file name), to the notes that end so,
+    /// shortest path first.
+    by_tail: HashMap<String, Vec<usize>>,
+    /// Lower-cased aliases, to their notes.
+    by_alias: HashMap<String, Vec<usize>>,
+    /// Lower-cased titles and paths inside the one evidence folder, the names senco
+    /// used before it read vaults.
+    by_title: HashMap<String, usize>,
+    /// By evidence index; `None` for a path that is not a [`RelPath`] (discovery, which
+    /// walks inside the portfolio, gives none).
+    paths: Vec<Option<RelPath>>,
+    headings: Vec<Vec<Heading>>,
+    blocks: Vec<Vec<String>>,
+    files: OnceLock<Files>,
+}
+
+/// The portfolio's files (notes and attachments alike), for links by file name.
+#[derive(Default)]
+struct Files {
+    /// Lower-cased file names to paths, shortest first.
+    by_name: HashMap<String, Vec<String>>,
+    /// Lower-cased paths to paths as they are on disk.
+    by_lower_path: HashMap<String, String>,
+}
+
+impl Index {
+    pub fn new(
+        root: &Path,
+        evidence_dirs: &[String],
+        attachment_folder: Option<&str>,
+        evidence: &[Evidence],
+    ) -> Index {
+        let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let mut index = Index {
+            canonical_root,
+            attachment_folder: attachment_folder.map(str::to_string),
+            by_path: HashMap::new(),
+            by_tail: HashMap::new(),
+            by_alias: HashMap::new(),
+            by_title: HashMap::new(),
+            paths: Vec::with_capacity(evidence.len()),
+            headings: Vec::with_capacity(evidence.len()),
+            blocks: Vec::with_capacity(evidence.len()),
+            files: OnceLock::new(),
+        };
+        for (i, e) in evidence.iter().enumerate() {
+            let path = RelPath::new(&e.path).ok();
+            if let Some(p) = &path {
+                index.by_path.insert(p.clone(), i);
+            }
+            index.paths.push(path);
+            let lower = strip_note_ext(&e.path).to_lowercase();
+            let mut tail = lower.as_str();
+            loop {
+                index.by_tail.entry(tail.to_string()).or_default().push(i);
+                match tail.split_once('/') {
+                    Some((_, rest)) => tail = rest,
+                    None => break,
+                }
+            }
+            for alias in &e.aliases {
+                let list = index.by_alias.entry(alias.to_lowercase()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+            let [_, inner, title] = name_keys(e, evidence_dirs);
+            for key in [inner, title] {
+                index.by_title.entry(key).or_insert(i);
+            }
+            index.headings.push(e.headings.clone());
+            index.blocks.push(e.blocks.clone());
+        }
+        // Obsidian's shortest path: fewest folders, then fewest characters.
+        let rank = |i: &usize| {
+            let path = &evidence[*i].path;
+            (path.matches('/').count(), path.len(), *i)
+        };
+        for list in index
+            .by_tail
+            .values_mut()
+            .chain(index.by_alias.values_mut())
+        {
+            list.sort_by_key(rank);
+        }
+        index
+    }
+
+    /// The note a `[[name]]` link names, if any (the first when several do).
+    pub fn by_name(&self, name: &str) -> Option<&RelPath> {
+        let from = self.paths.iter().flatten().next()?;
+        self.note(from, strip_note_ext(name.trim()))
+            .and_then(|(i, _)| self.paths[i].as_ref())
+    }
+
+    /// Whether `path` is a regular, visible file that stays inside the portfolio once
+    /// symlinks are followed: the one containment rule, [`crate::util::fs::resolve_inside`].
+    fn attachment(&self, path: &RelPath) -> Result<(), Broken> {
+        use crate::util::fs::{Refusal, resolve_inside};
+        match resolve_inside(&self.canonical_root, path.as_str()) {
+            Ok(real) if real.is_file() => Ok(()),
+            Err(Refusal::Outside) => Err(Broken::Escapes),
+            _ => Err(Broken::Missing),
+        }
+    }
+
+    /// The note `name` (without its extension) names from the note `from`, and the other
+    /// notes it could name, best first.
+    fn note(&self, from: &RelPath, name: &str) -> Option<(usize, Vec<usize>)> {
+        let key = name.trim().trim_start_matches('/').to_lowercase();
+        if key.is_empty() {
+            return None;
+        }
+        let folder = folder_of(from.as_str()).to_lowercase();
+        let candidates: Vec<usize> = if key.contains('/') {
+            // A path: from the linking note's folder, else from the root or any tail.
+            let relative = join(&folder, &key).and_then(|p| self.by_tail.get(&p));
+            match relative.filter(|list| list.iter().any(|&i| self.full_path_is(i, &key, &folder)))
+            {
+                Some(list) => list.clone(),
+                None => self.by_tail.get(&key).cloned().unwrap_or_default(),
+            }
+        } else {
+            let mut list = self.by_tail.get(&key).cloned().unwrap_or_default();
+            if let Some(aliased) = self.by_alias.get(&key) {
+                for &i in aliased {
+                    if !list.contains(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+            list
+        };
+        let candidates = if candidates.is_empty() {
+            vec![*self.by_title.get(&key)?]
+        } else {
+            candidates
+        };
+        let best = candidates
+            .iter()
+            .copied()
+            .find(|&i| {
+                self.paths[i]
+                    .as_ref()
+                    .is_some_and(|p| folder_of(p.as_str()).eq_ignore_ascii_case(&folder))
+            })
+            .unwrap_or(candidates[0]);
+        let others = candidates.into_iter().filter(|&i| i != best).collect();
+        Some((best, others))
+    }
+
+    /// Whether note `i`'s path is `key` joined to `folder` (not only ends with it).
+    fn full_path_is(&self, i: usize, key: &str, folder: &str) -> bool {
+        let Some(path) = &self.paths[i] else {
+            return false;
+        };
+        join(folder, key).is_some_and(|p| strip_note_ext(path.as_str()).to_lowercase() == p)
+    }
+
+    /// The portfolio's files by name, listed the first time a link needs them.
+    fn files(&self) -> &Files {
+        self.files.get_or_init(|| {
+            let mut files = Files::default();
+            let walker = walkdir::WalkDir::new(&self.canonical_root)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || !crate::util::fs::is_hidden(e.file_name()));
+            for entry in walker
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .take(MAX_LISTED_FILES)
+            {
+                let rel = crate::check::discover::relative(&self.canonical_root, entry.path());
+                let name = rel.rsplit('/').next().unwrap_or(&rel).to_lowercase();
+                files.by_name.entry(name).or_default().push(rel.clone());
+                files.by_lower_path.insert(rel.to_lowercase(), rel);
+            }
+            for list in files.by_name.values_mut() {
+                list.sort_by_key(|p| (p.matches('/').count(), p.len(), p.clone()));
+            }
+            files
+        })
+    }
+
+    /// A file that is not a note, as `[[name]]` or an Obsidian-style Markdown link names
+    /// it: by path from the note's folder or the root, in the attachment folder, else by
+    /// its name (or path's tail) anywhere.
+    fn file(&self, from: &RelPath, name: &str) -> Option<RelPath> {
+        let lower = name.trim().trim_start_matches('/').to_lowercase();
+        if lower.is_empty() {
+            return None;
+        }
+        let folder = folder_of(from.as_str()).to_lowercase();
+        let mut tries: Vec<String> = Vec::new();
+        tries.extend(join(&folder, &lower));
+        tries.push(lower.clone());
+        if let Some(dir) = &self.attachment_folder {
+            let dir = dir.to_lowercase();
+            match dir.strip_prefix("./") {
+                Some(beside) => tries.extend(join(&folder, &format!("{beside}/{lower}"))),
+                None => tries.push(format!("{dir}/{lower}")),
+            }
+        }
+        let files = self.files();
+        let found = tries
+            .iter()
+            .find_map(|t| files.by_lower_path.get(t))
+            .or_else(|| {
+                let file_name = lower.rsplit('/').next().unwrap_or(&lower);
+                let tail = format!("/{lower}");
+                files
+                    .by_name
+                    .get(file_name)?
+                    .iter()
+                    .find(|p| !lower.contains('/') || p.to_lowercase().ends_with(&tail))
+            })?;
+        RelPath::new(found).ok()
+    }
+
+    /// The target of note `i`, with the id its `#fragment` names on its page. A fragment
+    /// naming no heading or block is in doubt; `keep` keeps it as written (a Markdown
+    /// or HTML link may name an id of the note's own raw HTML).
+    fn with_anchor(&self, i: usize, fragment: Option<&str>, keep: bool) -> Resolution {
+        let Some(path) = self.paths[i].clone() else {
+            return Target::Broken(Broken::Missing).into();
+        };
+        let fragment = fragment.map(str::trim).filter(|f| !f.is_empty());
+        let Some(fragment) = fragment else {
+            return Target::Evidence { path, anchor: None }.into();
+        };
+        match self.anchor(i, fragment) {
+            Some(id) => Target::Evidence {
+                path,
+                anchor: Some(id),
+            }
+            .into(),
+            None => Resolution {
+                target: Target::Evidence {
+                    path,
+                    anchor: keep.then(|| fragment.to_string()),
+                },
+                doubt: Some(Doubt::MissingAnchor(fragment.to_string())),
+            },
+        }
+    }
+
+    /// The id on note `i`'s page that `#fragment` names: `^block`, or a heading by its
+    /// text (the last of `A#B`, as nested headings are written), its slug or its id.
+    fn anchor(&self, i: usize, fragment: &str) -> Option<String> {
+        if let Some(block) = fragment.strip_prefix('^') {
+            let block = block.trim();
+            return self.blocks[i]
+                .iter()
+                .find(|b| b.eq_ignore_ascii_case(block))
+                .map(|b| block_anchor(b));
+        }
+        let last = fragment.rsplit('#').next().unwrap_or(fragment).trim();
+        let wanted = crate::util::text::slug(last);
+        let headings = &self.headings[i];
+        headings
+            .iter()
+            .find(|h| h.text.eq_ignore_ascii_case(last))
+            .or_else(|| {
+                headings
+                    .iter()
+                    .find(|h| crate::util::text::slug(&h.text) == wanted)
+            })
+            .or_else(|| headings.iter().find(|h| h.id == last))
+            .map(|h| h.id.clone())
+    }
+
+    /// The headings of note `i`, for suggestions.
+    fn heading_texts(&self, i: usize) -> impl Iterator<Item = &str> {
+        self.headings[i].iter().map(|h| h.text.as_str())
+    }
+
+    /// Every name a note may be linked by, for suggestions.
+    fn note_names(&self) -> impl Iterator<Item = &str> {
+        self.by_tail
+            .keys()
+            .filter(|k| !k.contains('/'))
+            .chain(self.by_alias.keys())
+            .map(String::as_str)
+    }
+}
+
+/// The id a block `^id` gets on its page.
+pub fn block_anchor(id: &str) -> String {
+    format!("^{id}")
+}
+
+/// The keys a `[[name]]` link may find `e` by besides its aliases: its file name and
+/// its path without extension (without the evidence folder's name when there is only
+/// one), and its title, in lower case.
+pub fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
+    let name = e.path.rsplit('/').next().unwrap_or(&e.path);
+    let inner = match evidence_dirs {
+        [only] => e
+            .path
+            .strip_prefix(only.trim_matches('/'))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(&e.path),
+        _ => &e.path,
+    };
+    let stem = |s: &str| strip_note_ext(s).to_lowercase();
+    [stem(name), stem(inner), e.title.to_lowercase()]
+}
+
+/// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
+/// title, in lower case.
+pub fn wiki_key(name: &str) -> String {
+    strip_note_ext(name.trim()).to_lowercase()
+}
+
+/// Resolves links against an [`Index`].
+pub struct Resolver<'a> {
+    pub index: &'a Index,
+}
+
+impl Resolver<'_> {
+    /// What `dest`, written as `kind` in the evidence file `from`, points at.
+    pub fn resolve(&self, from: &RelPath, kind: LinkKind, dest: &str) -> Resolution {
+        if matches!(kind, LinkKind::Wiki | LinkKind::Embed) {
+            return self.resolve_name(from, dest);
+        }
+        let dest = dest.trim();
+        if dest.is_empty() {
+            return Target::Broken(Broken::Empty).into();
+        }
+        if let Some(anchor) = dest.strip_prefix('#') {
+            // A heading of this page by its text, as Obsidian writes it, else as written.
+            let decoded = percent_decode(anchor);
+            let own = self
+                .index
+                .by_path
+                .get(from)
+                .and_then(|&i| self.index.anchor(i, &decoded));
+            return Target::Anchor(own.unwrap_or_else(|| anchor.to_string())).into();
+        }
+        if let Some(scheme) = scheme(dest) {
+            return if matches!(scheme.as_str(), "http" | "https" | "mailto") {
+                Target::External(dest.to_string()).into()
+            } else {
+                Target::Broken(Broken::Scheme).into()
+            };
+        }
+        let path = match from.join_link(dest) {
+            Ok(path) => path,
+            // Empty: the link names the portfolio folder itself.
+            Err(
+                PathError::Empty
+                | PathError::Absolute
+                | PathError::Escapes
+                | PathError::Forbidden(_),
+            ) => return Target::Broken(Broken::Outside).into(),
+        };
+        let fragment = dest.split_once('#').map(|(_, f)| percent_decode(f));
+        if let Some(&i) = self.index.by_path.get(&path) {
+            return self.index.with_anchor(i, fragment.as_deref(), true);
+        }
+        let why = match self.index.attachment(&path) {
+            Ok(()) => return Target::Attachment(path).into(),
+            Err(why) => why,
+        };
+        if why == Broken::Escapes {
+            return Target::Broken(why).into();
+        }
+        // Obsidian also finds `[x](Note.md)`, `[x](Note)` and `![x](plan.png)` by the
+        // path from the vault's root or by name anywhere, as it finds `[[Note]]`.
+        let written = percent_decode(dest.split(['#', '?']).next().unwrap_or(dest));
+        let is_note =
+            is_note_path(&written) || !written.rsplit('/').next().unwrap_or("").contains('.');
+        if is_note && let Some((i, _)) = self.index.note(from, strip_note_ext(&written)) {
+            return self.index.with_anchor(i, fragment.as_deref(), true);
+        }
+        match self.index.file(from, &written) {
+            Some(found) => match self.index.attachment(&found) {
+                Ok(()) => Target::Attachment(found).into(),
+                Err(why) => Target::Broken(why).into(),
+            },
+            None => Target::Broken(why).into(),
+        }
+    }
+
+    /// `[[name]]`, `[[name#heading]]`, `[[#heading]]`, `![[file.png]]`.
+    fn resolve_name(&self, from: &RelPath, dest: &str) -> Resolution {
+        let dest = dest.trim();
+        let (name, fragment) = match dest.split_once('#') {
+            Some((n, f)) => (n.trim(), Some(f)),
+            None => (dest, None),
+        };
+        if name.is_empty() {
+            return match self.index.by_path.get(from) {
+                Some(&i) if fragment.is_some() => self.index.with_anchor(i, fragment, false),
+                _ => Target::Broken(Broken::Empty).into(),
+            };
+        }
+        if let Some((best, others)) = self.index.note(from, strip_note_ext(name)) {
+            let mut found = self.index.with_anchor(best, fragment, false);
+            if !others.is_empty() && found.doubt.is_none() {
+                let paths = std::iter::once(best)
+                    .chain(others)
+                    .filter_map(|i| self.index.paths[i].clone())
+                    .collect();
+                found.doubt = Some(Doubt::Ambiguous(paths));
+            }
+            return found;
+        }
+        if RelPath::new(name).is_err() || name.split('/').any(|s| s == "..") {
+            return Target::Broken(Broken::Outside).into();
+        }
+        match self.index.file(from, name) {
+            Some(found) => match self.index.attachment(&found) {
+                Ok(()) => Target::Attachment(found).into(),
+                Err(why) => Target::Broken(why).into(),
+            },
+            None => Target::Broken(Broken::UnknownName).into(),
+        }
+    }
+}
+
+/// The lower-cased scheme of a URL, if it has one (`javascript:`, `HTTP:`…).
+fn scheme(dest: &str) -> Option<String> {
+    let (scheme, _) = dest.split_once(':')?;
+    let valid = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.');
+    valid.then(|| scheme.to_ascii_lowercase())
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Resolves the links of every evidence file, storing each file's targets in
+/// [`Evidence::links`]; returns the diagnostics for links that lead nowhere or
+/// somewhere in doubt, for `[[id]]`s of no outcome, and for notes no link can reach.
+pub fn resolve_all(
+    root: &Path,
+    evidence_dirs: &[String],
+    attachment_folder: Option<&str>,
+    framework: &Framework,
+    evidence: &mut [Evidence],
+) -> Vec<Diagnostic> {
+    let index = Index::new(root, evidence_dirs, attachment_folder, evidence);
+    let resolver = Resolver { index: &index };
+    let mut diagnostics = Vec::new();
+    for (i, e) in evidence.iter_mut().enumerate() {
+        let Some(from) = &index.paths[i] else {
+            continue;
+        };
+        let mut limit = PerFile::default();
+        let mut links = Links::new();
+        let mut seen: HashMap<(LinkKind, &str), Resolution> = HashMap::new();
+        for link in &e.link_refs {
+            let found = seen
+                .entry((link.kind, link.dest.as_str()))
+                .or_insert_with(|| resolver.resolve(from, link.kind, &link.dest));
+            let unnamed = matches!(found.target, Target::Broken(Broken::UnknownName));
+            if unnamed && link.id_shaped {
+                if let Some(d) = &link.unless_named {
+                    diagnostics.push(d.as_ref().clone().in_file(&e.path));
+                }
+            } else if let Some(d) = problem(&index, link, found)
+                && limit.admit(d.code)
+            {
+                diagnostics.push(
+                    d.in_file(&e.path)
+                        .at_line_col(link.line, link.column.max(1)),
+                );
+            }
+        }
+        for ((kind, dest), found) in seen {
+            links.insert((kind, dest.to_string()), found.target);
+        }
+        if let Some(d) = unreachable_name(e, framework) {
+            diagnostics.push(d.in_file(&e.path));
+        }
+        diagnostics.extend(limit.summary(&e.path));
+        e.links = links;
+    }
+    diagnostics
+}
+
+/// A note whose file name or alias is an outcome id: `[[id]]` is always the tag, so no
+/// link reaches the note by that name.
+fn unreachable_name(e: &Evidence, framework: &Framework) -> Option<Diagnostic> {
+    let file_name = e.path.rsplit('/').next().unwrap_or(&e.path);
+    let stem = strip_note_ext(file_name);
+    let name = std::iter::once(stem)
+        .chain(e.aliases.iter().map(String::as_str))
+        .find(|n| framework.find(n).is_some())?;
+    let node = framework.node(framework.find(name)?);
+    Some(
+        Diagnostic::new(
+            Code::NoteNamedLikeOutcome,
+            format!(
+                "this note is named `{name}`, which is outcome {}: `[[{name}]]` tags the outcome and never links here",
+                node.id
+            ),
+        )
+        .with_help(format!(
+            "rename the note (or its alias), e.g. `{name} notes`, to link to it by name"
+        )),
+    )
+}
+
+/// The diagnostic for a link that leads nowhere or in doubt, if it is one to report.
+fn problem(index: &Index, link: &LinkRef, found: &Resolution) -> Option<Diagnostic> {
+    let dest = link.dest.trim();
+    let shown = match link.kind {
+        LinkKind::Wiki => format!("[[{dest}]]"),
+        LinkKind::Embed => format!("![[{dest}]]"),
+        _ => dest.to_string(),
+    };
+    if let (LinkKind::Image, Target::External(url)) = (link.kind, &found.target)
+        && !url.to_ascii_lowercase().starts_with("mailto:")
+    {
+        // Fetching it when a page opens would tell its server who reads the portfolio,
+        // and when.
+        return Some(
+            Diagnostic::new(
+                Code::RemoteImage,
+                format!("image `{dest}` is on the internet; it is shown as a link, never loaded"),
+            )
+            .with_help(
+                "save the image into the portfolio beside this evidence and link to the copy",
+            ),
+        );
+    }
+    if link.kind == LinkKind::Html {
+        return None;
+    }
+    match (&found.target, &found.doubt) {
+        (Target::Evidence { .. }, Some(Doubt::Ambiguous(paths))) => {
+            let [first, second, ..] = paths.as_slice() else {
+                return None;
+            };
+            Some(
+                Diagnostic::new(
+                    Code::AmbiguousLink,
+                    format!(
+                        "`{shown}` could be any of {} notes; it goes to `{first}`",
+                        paths.len()
+                    ),
+                )
+                .with_help(format!(
+                    "write the path to choose one, e.g. `[[{}]]`",
+                    strip_note_ext(second.as_str())
+                )),
+            )
+        }
+        (Target::Evidence { path, .. }, Some(Doubt::MissingAnchor(anchor))) => {
+            let i = *index.by_path.get(path)?;
+            let (what, help) = if let Some(block) = anchor.strip_prefix('^') {
+                (
+                    format!("`{path}` has no block `^{block}`"),
+                    "the link goes to the top of the note; name a block by ending its last line with ` ^id`".to_string(),
+                )
+            } else {
+                let mut help =
+                    "the link goes to the top of the note; write the heading as it is in the note"
+                        .to_string();
+                let last = anchor.rsplit('#').next().unwrap_or(anchor);
+                if let Some(best) = crate::util::suggest::closest(last, index.heading_texts(i)) {
+                    help = format!("did you mean `#{best}`? {help}");
+                }
+                (format!("`{path}` has no heading `{anchor}`"), help)
+            };
+            Some(Diagnostic::new(Code::BrokenAnchor, format!("`{shown}`: {what}")).with_help(help))
+        }
+        (Target::Broken(why), _) => broken(index, link, &shown, *why),
+        _ => None,
+    }
+}
+
+fn broken(index: &Index, link: &LinkRef, shown: &str, why: Broken) -> Option<Diagnostic> {
+    let dest = link.dest.trim();
+    let d = match (link.kind, why) {
+        (_, Broken::Empty | Broken::Scheme) => return None,
+        (_, Broken::Outside) => Diagnostic::new(
+            Code::LinkOutsidePortfolio,
+            format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),
+        )
+        .with_help("copy the file into the portfolio (e.g. beside this evidence) and link to the copy"),
+        (_, Broken::Escapes) => Diagnostic::new(
+            Code::LinkOutsidePortfolio,
+            format!(
+                "`{shown}` is a link that points outside the portfolio folder; it was not followed or copied"
+            ),
+        )
+        .with_help("copy the file into the portfolio instead of linking to it"),
+        (LinkKind::Wiki | LinkKind::Embed, _) if !looks_like_note(dest) => Diagnostic::new(
+            Code::BrokenLink,
+            format!("`{shown}` names no file in this portfolio"),
+        )
+        .with_help("put the file in the portfolio (any folder: it is found by its name) or correct the name"),
+        (LinkKind::Wiki | LinkKind::Embed, _) => {
+            let name = dest.split('#').next().unwrap_or(dest);
+            let mut help = "a note is found by its file name without `.md`, or a name in its `aliases:`, in any folder".to_string();
+            if let Some(best) = crate::util::suggest::closest(&name.to_lowercase(), index.note_names()) {
+                help = format!("did you mean `[[{best}]]`? {help}");
+            }
+            Diagnostic::new(
+                Code::BrokenLink,
+                format!("`{shown}` names no note or file in this portfolio"),
+            )
+            .with_help(help)
+        }
+        (_, Broken::Missing | Broken::UnknownName) => Diagnostic::new(
+            Code::BrokenLink,
+            format!("`{dest}` does not exist in the portfolio"),
+        )
+        .with_help("check the file name and folder; paths are relative to this evidence file"),
+    };
+    Some(d)
+}
+
+/// Whether a `[[target]]` names a note (no extension, or a Markdown one) rather than
+/// another file.
+pub fn looks_like_note(target: &str) -> bool {
+    let path = target.split('#').next().unwrap_or(target);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        None => true,
+        Some((_, ext)) => {
+            ext.eq_ignore_ascii_case("md")
+                || ext.eq_ignore_ascii_case("markdown")
+                || ext.len() > 5
+                || ext.chars().any(|c| !c.is_ascii_alphanumeric())
+        }
+    }
+}
+
+/// `path` without a `.md` or `.markdown` extension (in any case).
+pub fn strip_note_ext(path: &str) -> &str {
+    // Bytes, not a slice of the text: the cut may fall inside a character (`…è.md`).
+    let ends = |ext: &str| {
+        path.len() > ext.len()
+            && path.as_bytes()[path.len() - ext.len()..].eq_ignore_ascii_case(ext.as_bytes())
+    };
+    if ends(".md") {
+        &path[..path.len() - 3]
+    } else if ends(".markdown") {
+        &path[..path.len() - 9]
+    } else {
+        path
+    }
+}
+
+fn is_note_path(path: &str) -> bool {
+    strip_note_ext(path).len() != path.len()
+}
+
+fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(f, _)| f)
+}
+
+/// `link` from `folder`, `.` and `..` resolved; `None` if it climbs out or is empty.
+fn join(folder: &str, link: &str) -> Option<String> {
+    let mut parts: Vec<&str> = folder.split('/').filter(|s| !s.is_empty()).collect();
+    for segment in link.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+thread_local! {
+    /// The `href` and `src` values the sanitiser has seen, while [`html_urls`] runs.
+    static SEEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    static READER: ammonia::Builder<'static> = {
+        let mut b = ammonia::Builder::default();
+        b.url_relative(ammonia::UrlRelative::PassThrough)
+            .attribute_filter(|_, attribute, value| {
+                if matches!(attribute, "href" | "src") {
+                    SEEN.with_borrow_mut(|seen| seen.push(value.to_string()));
+                }
+                Some(std::borrow::Cow::Borrowed(value))
+            });
+        b
+    };
+}
+
+/// The `href` and `src` values of the raw HTML in an evidence file, read by an HTML
+/// parser (the sanitiser's), as the page's will be: never by searching the text.
+pub fn html_urls(html: &str) -> Vec<String> {
+    READER.with(|reader| {
+        reader.clean(html);
+    });
+    let mut urls = SEEN.with_borrow_mut(std::mem::take);
+    urls.sort_unstable();
+    urls.dedup();
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(path: &str, aliases: &[&str], headings: &[(&str, &str)], blocks: &[&str]) -> Evidence {
+        let framework = Framework::builtin("nasenco-2014").expect("built in");
+        let mut e = crate::check::evidence::parse_bytes(b"text", path, &framework).0;
+        e.aliases = aliases.iter().map(|a| a.to_string()).collect();
+        e.headings = headings
+            .iter()
+            .map(|(t, id)| Heading {
+                text: t.to_string(),
+                id: id.to_string(),
+            })
+            .collect();
+        e.blocks = blocks.iter().map(|b| b.to_string()).collect();
+        e
+    }
+
+    /// A vault on disk: three notes (two of one name) and two attachments.
+    fn vault() -> (tempfile::TempDir, Index) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for file in [
+            "A/Meeting notes.md",
+            "B/Meeting notes.md",
+            "Reflections/Week 1.md",
+            "Attachments/plan.png",
+            "A/sub/Plan.PNG",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+            std::fs::write(path, "x").expect("write");
+        }
+        let evidence = vec![
+            note(
+                "A/Meeting notes.md",
+                &["Team meeting"],
+                &[("Actions", "actions"), ("Tag format", "h-tag-format")],
+                &["agreed"],
+            ),
+            note("B/Meeting notes.md", &[], &[], &[]),
+            note(
+                "Reflections/Week 1.md",
+                &[],
+                &[("Next steps", "next-steps")],
+                &[],
+            ),
+        ];
+        let index = Index::new(dir.path(), &[".".to_string()], None, &evidence);
+        (dir, index)
+    }
+
+    fn rel(s: &str) -> RelPath {
+        RelPath::new(s).expect("relative path")
+    }
+
+    fn wiki(index: &Index, from: &str, dest: &str) -> Resolution {
+        Resolver { index }.resolve(&rel(from), LinkKind::Wiki, dest)
+    }
+
+    fn evidence_of(r: &Resolution) -> (String, Option<String>) {
+        match &r.target {
+            Target::Evidence { path, anchor } => (path.to_string(), anchor.clone()),
+            other => panic!("not a note: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn notes_by_name_alias_heading_and_block_ignoring_case() {
+        let (_dir, ix) = vault();
+        let from = "Reflections/Week 1.md";
+        assert_eq!(
+            evidence_of(&wiki(&ix, from, "team MEETING")),
+            ("A/Meeting notes.md".into(), None)
+        );
+        assert_eq!(
+            evidence_of(&wiki(&ix, from, "Team meeting#actions")).1,
+            Some("actions".into())
+        );
+        assert_eq!(
+            evidence_of(&wiki(&ix, from, "Team meeting#Tag format")).1,
+            Some("h-tag-format".into())
+        );
+        assert_eq!(
+            evidence_of(&wiki(&ix, from, "Team meeting#^AGREED")).1,
+            Some("^agreed".into())
+        );
+        assert_eq!(
+            evidence_of(&wiki(&ix, from, "#Next steps")),
+            ("Reflections/Week 1.md".into(), Some("next-steps".into()))
+        );
+        // Two notes of one name: the one in the linking note's folder, else the
+        // shortest path, reported as ambiguous.
+        assert_eq!(
+            evidence_of(&wiki(&ix, "B/x.md", "Meeting notes")).0,
+            "B/Meeting notes.md"
+        );
+        let ambiguous = wiki(&ix, from, "Meeting notes");
+        assert!(
+            matches!(&ambiguous.doubt, Some(Doubt::Ambiguous(p)) if p.len() == 2),
+            "{ambiguous:?}"
+        );
+        assert_eq!(
+            evidence_of(&wiki(&ix, from, "b/meeting notes")).0,
+            "B/Meeting notes.md"
+        );
+        let missing = wiki(&ix, from, "Team meeting#Nowhere");
+        assert_eq!(missing.doubt, Some(Doubt::MissingAnchor("Nowhere".into())));
+        assert_eq!(
+            wiki(&ix, from, "Nobody").target,
+            Target::Broken(Broken::UnknownName)
+        );
+    }
+
+    #[test]
+    fn names_ending_in_a_multibyte_character_are_not_cut_inside_it() {
+        assert_eq!(strip_note_ext("Proprietà"), "Proprietà");
+        assert_eq!(strip_note_ext("Proprietà.MD"), "Proprietà");
+        assert_eq!(strip_note_ext("perché"), "perché");
+    }
+
+    #[test]
+    fn attachments_in_any_folder_and_markdown_links_to_notes() {
+        let (_dir, ix) = vault();
+        let r = Resolver { index: &ix };
+        assert_eq!(
+            r.resolve(&rel("Reflections/Week 1.md"), LinkKind::Embed, "plan.png")
+                .target,
+            Target::Attachment(rel("Attachments/plan.png"))
+        );
+        assert_eq!(
+            r.resolve(&rel("A/sub/x.md"), LinkKind::Embed, "plan.png")
+                .target,
+            Target::Attachment(rel("A/sub/Plan.PNG"))
+        );
+        let md = r.resolve(
+            &rel("Reflections/Week 1.md"),
+            LinkKind::Link,
+            "../A/Meeting%20notes.md#Actions",
+        );
+        assert_eq!(evidence_of(&md).1, Some("actions".into()));
+        let by_name = r.resolve(
+            &rel("Reflections/Week 1.md"),
+            LinkKind::Link,
+            "Team%20meeting",
+        );
+        assert_eq!(evidence_of(&by_name).0, "A/Meeting notes.md");
+        assert_eq!(
+            r.resolve(
+                &rel("Reflections/Week 1.md"),
+                LinkKind::Image,
+                "../../etc/passwd"
+            )
+            .target,
+            Target::Broken(Broken::Outside)
+        );
+        assert_eq!(
+            r.resolve(
+                &rel("Reflections/Week 1.md"),
+                LinkKind::Embed,
+                "../../etc/passwd"
+            )
+            .target,
+            Target::Broken(Broken::Outside)
+        );
+    }
+}

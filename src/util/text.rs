@@ -1,0 +1,111 @@
+//! Small text helpers every stage shares: [`slug`] for names in paths and ids,
+//! [`plural`] and [`percent`] for counts in messages.
+
+/// Lower-case letters and digits, every other run of characters one hyphen, none at
+/// either end: `Meeting with Child A's parents!` becomes `meeting-with-child-a-s-parents`.
+/// Letters outside ASCII are kept (`Cyfarfod â'r ŵyl`: `cyfarfod-â-r-ŵyl`). Empty when
+/// `text` has no letter or digit.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.truncate(out.trim_end_matches('-').len());
+    out
+}
+
+/// [`slug`], or `fallback` when that is empty.
+pub fn slug_or(text: &str, fallback: &str) -> String {
+    match slug(text) {
+        s if s.is_empty() => fallback.to_string(),
+        s => s,
+    }
+}
+
+/// The longest a [`file_slug`] gets, in characters.
+pub const FILE_SLUG_CHARS: usize = 60;
+
+/// A [`slug`] for a file name: at most [`FILE_SLUG_CHARS`] characters, and `evidence`
+/// when the text has no letter or digit.
+pub fn file_slug(text: &str) -> String {
+    let cut: String = slug(text).chars().take(FILE_SLUG_CHARS).collect();
+    slug_or(&cut, "evidence")
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`… if `taken` has it already; the name returned
+/// is added to `taken`.
+pub fn unique(taken: &mut std::collections::BTreeSet<String>, wanted: String) -> String {
+    let mut name = wanted.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{wanted}-{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// `part` of `whole` as a whole percentage, rounded down; 0 of nothing is 0%.
+pub fn percent(part: usize, whole: usize) -> usize {
+    (part * 100).checked_div(whole).unwrap_or(0)
+}
+
+/// `""` for one, `"s"` otherwise: `format!("{n} file{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_keep_letters_and_digits_and_join_the_rest_with_hyphens() {
+        assert_eq!(
+            slug("Meeting with Child A's parents!"),
+            "meeting-with-child-a-s-parents"
+        );
+        assert_eq!(slug("  --Week 1: notes--  "), "week-1-notes");
+        assert_eq!(slug("Cyfarfod â'r ŵyl"), "cyfarfod-â-r-ŵyl");
+        assert_eq!(slug("ÉCOLE"), "école");
+        assert_eq!(slug("???"), "");
+        assert_eq!(slug_or("???", "trainee"), "trainee");
+        assert_eq!(slug_or("Dr A Tutor", "trainee"), "dr-a-tutor");
+        assert_eq!(file_slug("???"), "evidence");
+        let long = file_slug(&format!("{} end", "word ".repeat(30)));
+        assert_eq!(
+            long.chars().count(),
+            59,
+            "cut at 60, then the hyphen it ends on"
+        );
+        assert!(
+            long.starts_with("word-word") && long.ends_with("word"),
+            "{long}"
+        );
+    }
+
+    #[test]
+    fn unique_names_count_up_from_two() {
+        let mut taken = std::collections::BTreeSet::new();
+        let names = ["a", "a", "b", "a", "a-2"].map(|n| unique(&mut taken, n.to_string()));
+        assert_eq!(names, ["a", "a-2", "b", "a-3", "a-2-2"]);
+    }
+
+    #[test]
+    fn percentages_round_down_and_survive_an_empty_whole() {
+        assert_eq!([percent(1, 3), percent(2, 3), percent(3, 3)], [33, 66, 100]);
+        assert_eq!(percent(0, 0), 0);
+    }
+
+    #[test]
+    fn plural_is_empty_only_for_one() {
+        assert_eq!(
+            [0, 1, 2].map(|n| format!("{n} file{}", plural(n))),
+            ["0 files", "1 file", "2 files"]
+        );
+    }
+}
