@@ -876,8 +876,6 @@ fn scan_body(
             | Event::DisplayMath(_)
             | Event::FootnoteReference(_)
             | Event::Rule
-            | Event::Html(_)
-            | Event::InlineHtml(_)
             | Event::Start(MdTag::Image { .. } | MdTag::Table(_) | MdTag::Link { .. })
                 if heading.is_none() =>
             {

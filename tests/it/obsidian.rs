@@ -104,3 +104,216 @@ fn a_killed_build_leaves_no_staging_folder_once_the_next_one_ends() {
         .collect();
     assert!(hidden.is_empty(), "left behind: {hidden:?}");
 }
+
+/// The `[id]`s of a built page.
+fn ids(html: &Html) -> BTreeSet<String> {
+    select(html, "[id]")
+        .iter()
+        .filter_map(|e| e.value().attr("id"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_vault_is_shown_as_obsidian_shows_it() {
+    let (tmp, root) = copy_of(VAULT);
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    assert!(out.join(REFLECTION).is_file(), "{}", show(&output));
+    let text = std::fs::read_to_string(out.join(REFLECTION)).unwrap();
+    let html = Html::parse_document(&text);
+    // Callouts are asides named by type and title; a folded one is a closed <details>.
+    let aside = select(&html, "main aside.callout-note");
+    assert_eq!(
+        aside[0].value().attr("aria-label"),
+        Some("Note: What the plan covers")
+    );
+    let folded = select(&html, "main details.callout-tip");
+    assert_eq!(folded[0].value().attr("open"), None);
+    assert!(
+        select(&html, "main details.callout-tip summary")[0]
+            .text()
+            .collect::<String>()
+            .contains("Folded: next time")
+    );
+    assert!(
+        !text.contains("[!note]") && !text.contains("[!tip]"),
+        "{text}"
+    );
+    // Comments reach no reader.
+    assert!(!text.contains("family liaison"), "{text}");
+    let marks: Vec<String> = select(&html, "main mark")
+        .iter()
+        .map(|m| m.text().collect())
+        .collect();
+    assert_eq!(marks, ["before half term"]);
+    let tags: Vec<String> = select(&html, "main .note-tag")
+        .iter()
+        .map(|m| m.text().collect())
+        .collect();
+    assert_eq!(tags, ["#reading", "#transition/year-7"]);
+    // Attachments are found in the attachment folder, at the size written.
+    let images: Vec<(String, Option<&str>, Option<&str>)> = select(&html, "main img")
+        .iter()
+        .map(|i| {
+            let v = i.value();
+            (
+                v.attr("src").unwrap().to_string(),
+                v.attr("width"),
+                v.attr("height"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        images,
+        [
+            (
+                "../../files/Attachments/seating-plan.png".to_string(),
+                Some("120"),
+                None
+            ),
+            (
+                "../../files/Attachments/visual-timetable.png".to_string(),
+                Some("200"),
+                Some("100")
+            ),
+        ]
+    );
+    assert!(out.join("files/Attachments/seating-plan.png").is_file());
+    // Single line breaks show, as `.obsidian/app.json` says.
+    assert!(text.contains("where I wrote it,<br>"), "{text}");
+    // Every link to a heading or block lands on an id that exists on its page.
+    let hrefs: Vec<String> = select(&html, "main a[href]")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    let meeting = "../../evidence/Meetings/Meeting%20notes.html";
+    for want in [
+        format!("{meeting}#actions"),
+        meeting.to_string(),
+        format!("{meeting}#^agreed"),
+        "../../evidence/Glossary/KS2.html".to_string(),
+        "mailto:office@example.org".to_string(),
+    ] {
+        assert!(hrefs.contains(&want), "{want} not in {hrefs:?}");
+    }
+    let meeting_ids = ids(&page(&out, "evidence/Meetings/Meeting notes.html"));
+    for id in ["actions", "^agreed"] {
+        assert!(meeting_ids.contains(id), "{id} not in {meeting_ids:?}");
+    }
+    assert!(ids(&html).contains("next-steps"));
+    // `\|` in a table cell is no part of the name, and the table keeps its two columns.
+    let cells: Vec<String> = select(&html, "main td")
+        .iter()
+        .map(|c| c.text().collect())
+        .collect();
+    assert_eq!(
+        cells[..2],
+        ["Key stage".to_string(), "Key stage 2".to_string()]
+    );
+    // Code and escapes are never read as Obsidian syntax.
+    assert_eq!(cells[3], "[[A1.2]] and %% stays %%");
+    assert!(text.contains("stay as written: [[A1.3]]."), "{text}");
+    // Mermaid is its source, labelled; a section embed is that section, in place.
+    let diagram = select(&html, "main figure.diagram");
+    assert_eq!(
+        diagram[0].value().attr("aria-label"),
+        Some("Mermaid diagram source")
+    );
+    let embed: String = select(&html, "main .embed")[0].text().collect();
+    assert!(embed.contains("Review seating after two weeks."), "{embed}");
+    assert!(!embed.contains("Nothing else was agreed"), "{embed}");
+}
+
+#[test]
+fn check_reports_every_link_problem_the_build_shows() {
+    let (tmp, root) = copy_of(VAULT);
+    crate::harness::write(
+        &root,
+        "Reflections/Week 2 reflection.md",
+        "# Week 2 reflection\n\n\
+         Links that lead nowhere: [[Nobody’s note]], [[Meeting notes#Action]], \
+         ![[missing-plan.png]] and [[KS3]]; a note named like an id is a link: [[KS2]].\n\n\
+         An unfinished tag [[C1.1 and ==a highlight==.\n",
+    );
+    let (code, json) = crate::harness::check_json(&root);
+    assert_eq!(
+        code, 1,
+        "[[KS3]] names no note and has an id's shape: an error"
+    );
+    let codes: Vec<(String, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"] == "Reflections/Week 2 reflection.md")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("broken-link".to_string(), 26),
+            ("broken-anchor".to_string(), 45),
+            ("broken-link".to_string(), 71),
+            ("unknown-outcome".to_string(), 97),
+            ("unclosed-link".to_string(), 19),
+        ],
+        "{json:#}"
+    );
+    let anchor = crate::harness::diagnostics(&json, "broken-anchor");
+    assert!(
+        anchor[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `#Actions`?"),
+        "{anchor:?}"
+    );
+    let all = json["diagnostics"].as_array().unwrap().len();
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    assert!(out.join("diagnostics.html").is_file(), "{}", show(&output));
+    let problems = page(&out, "diagnostics.html");
+    assert_eq!(select(&problems, "[class^=severity-]").len(), all);
+    let overview = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(overview.contains("1 error, 6 warnings"), "{overview}");
+}
+
+#[test]
+fn a_note_of_scaffold_headings_counts_for_nothing() {
+    let (_tmp, root) = copy_of(VAULT);
+    let (_, json) = crate::harness::check_json(&root);
+    let draft = crate::harness::evidence(&json, "Drafts/2024-10-01-untitled.md");
+    assert_eq!(draft["words"], 0);
+    assert_eq!(draft["outcomes"], serde_json::json!([]));
+    assert_eq!(crate::harness::item(&json, "B5.1")["covered"], false);
+    let empty = crate::harness::diagnostics(&json, "empty-evidence");
+    assert_eq!(empty[0]["file"], "Drafts/2024-10-01-untitled.md");
+}
+
+#[test]
+fn comments_are_never_counted_or_shown_but_are_still_scanned_for_privacy() {
+    let (tmp, root) = copy_of(VAULT);
+    let rel = "Reflections/Week 1 reflection.md";
+    let (_, before) = crate::harness::check_json(&root);
+    let words = crate::harness::evidence(&before, rel)["words"].clone();
+    let path = root.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        "on Tuesday. %%",
+        "on Tuesday, 07700 900123, and say “thank you” to Zoë. %%",
+    );
+    std::fs::write(&path, text).unwrap();
+    let (_, after) = crate::harness::check_json(&root);
+    assert_eq!(crate::harness::evidence(&after, rel)["words"], words);
+    let phones = crate::harness::diagnostics(&after, "phone-number");
+    assert_eq!(phones.len(), 1, "{after:#}");
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    let html = std::fs::read_to_string(out.join(REFLECTION))
+        .unwrap_or_else(|e| panic!("{e}\n{}", show(&output)));
+    assert!(!html.contains("900123") && !html.contains("Zoë"), "{html}");
+}
