@@ -193,11 +193,28 @@ pub fn load(
             }
         };
         let path = entry.path();
-        if !entry.file_type().is_file() || !crate::check::discover::is_evidence_name(path) {
+        if entry.file_type().is_dir() || !crate::check::discover::is_evidence_name(path) {
             continue;
         }
         let file = display_path(root, path);
-        match std::fs::read(path) {
+        if entry.path_is_symlink() {
+            // A judgement is the tutor's word: one that is a link could say anything
+            // about any file, from anywhere.
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::Unreadable,
+                    "judgement file is a symbolic link; it was not read",
+                )
+                .in_file(file)
+                .with_help("record judgements with `senco review`, which writes real files"),
+            );
+            continue;
+        }
+        match crate::util::fs::read_capped(
+            path,
+            crate::util::fs::MAX_CONFIG_BYTES,
+            "judgement files",
+        ) {
             Ok(bytes) => {
                 let (judgement, found) = parse(&bytes, &file, &context);
                 diagnostics.extend(found);
@@ -502,7 +519,7 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
     let Some(recorded) = &judgement.sha256 else {
         return;
     };
-    let now = std::fs::read(cx.root.join(path))
+    let now = crate::check::evidence::read_file(&cx.root.join(path))
         .ok()
         .map(|bytes| Sha256::of(&bytes));
     if now.as_ref() == Some(recorded) {

@@ -2018,6 +2018,49 @@ fn special_files_as_settings_themes_and_frameworks_never_block() {
 
 #[cfg(unix)]
 #[test]
+fn special_files_as_judgements_git_metadata_and_cohort_lists_never_block() {
+    // A judgement file that is a pipe: reported, and the rest is checked.
+    let dir = good_portfolio();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("feedback")).expect("dir");
+    mkfifo(&p.join("feedback/2025-01-01-judgement.md"));
+    let (_, json) = check(p);
+    assert_good_checked(&json);
+    let unreadable = harness::diagnostics(&json, "unreadable");
+    assert!(
+        unreadable.iter().any(|d| d["file"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("feedback/"))),
+        "{json}"
+    );
+
+    // git's HEAD as a pipe: the pack is made, without a commit id.
+    let dir = good_portfolio();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join(".git")).expect("dir");
+    mkfifo(&p.join(".git/HEAD"));
+    let out = tempfile::tempdir().expect("tempdir");
+    let zip = out.path().join("pack.zip");
+    let run = run_guarded(&[
+        "pack".as_ref(),
+        p.as_os_str(),
+        "-o".as_ref(),
+        zip.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(zip.is_file());
+
+    // A cohort listing that is a pipe: an error naming it, at once.
+    let cohort = tempfile::tempdir().expect("tempdir");
+    harness::copy_dir(good_portfolio().path(), &cohort.path().join("trainee"));
+    mkfifo(&cohort.path().join("cohort.toml"));
+    let run = run_guarded(&["cohort".as_ref(), cohort.path().as_os_str()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cohort.toml"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
 fn review_never_writes_through_a_feedback_link() {
     let dir = good_portfolio();
     let p = dir.path();
@@ -2044,6 +2087,38 @@ fn review_never_writes_through_a_feedback_link() {
             .is_none(),
         "a judgement was written outside the portfolio"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_portfolio_toml_linked_from_outside_is_not_read() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let outside = elsewhere.path().join("settings.toml");
+    std::fs::write(
+        &outside,
+        "[portfolio]\ntitle = \"Borrowed\"\nframework = \"nasenco-2014\"\n",
+    )
+    .expect("write");
+    let dir = good_portfolio();
+    let p = dir.path();
+    std::fs::remove_file(p.join("portfolio.toml")).expect("remove");
+    std::os::unix::fs::symlink(&outside, p.join("portfolio.toml")).expect("symlink");
+    let run = check_run(p);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("outside the portfolio"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("Borrowed"), "{}", run.stdout);
+
+    // A link to a file inside the portfolio is followed as before.
+    std::fs::rename(&outside, p.join("settings.toml")).expect("move in");
+    std::fs::remove_file(p.join("portfolio.toml")).expect("remove");
+    std::os::unix::fs::symlink("settings.toml", p.join("portfolio.toml")).expect("symlink");
+    let (code, json) = check(p);
+    assert_eq!(code, 0, "{json}");
+    assert_good_checked(&json);
 }
 
 #[test]
