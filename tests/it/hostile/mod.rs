@@ -9,6 +9,8 @@
 //! portfolio for `senco check` (`check.rs`,
 //! `symlinks_out_of_the_portfolio_are_not_followed`; here for `senco build`).
 
+mod names;
+
 use crate::harness;
 use serde_json::Value;
 use std::ffi::OsStr;
@@ -1799,6 +1801,65 @@ fn serve_closes_half_sent_requests_and_caps_connections() {
     std::thread::sleep(Duration::from_millis(500));
     let (status, text, _) = raw_request(port, request.as_bytes());
     assert_eq!(status, 200, "{text}");
+}
+
+/// A client that asks for a large file and never reads it holds a connection (and the
+/// file's bytes) only until nothing has moved for the idle timeout. Slow: it waits for
+/// that timeout (60 s) on purpose.
+#[test]
+fn serve_closes_a_connection_that_stops_reading() {
+    use std::io::{Read, Write};
+    let (_tmp, root) = harness::copy_of("portfolio-template");
+    // Random bytes, so nothing on the way shrinks them: far more than socket buffers hold.
+    let size = 48usize << 20;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    harness::write(&root, "evidence/recording.bin", &noise);
+    harness::write(
+        &root,
+        "evidence/2025-02-01-recording.md",
+        "---\ntitle: Recording\noutcomes: [B6.1]\n---\n\nThe [recording](recording.bin) of the meeting.\n",
+    );
+    let server = harness::Server::start(&root);
+    let port = server.port;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let request =
+        format!("GET /files/evidence/recording.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    // Read the status line only, then stop reading.
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).expect("status line");
+    assert_eq!(
+        &first,
+        b"HTTP/1.1 200",
+        "{}",
+        String::from_utf8_lossy(&first)
+    );
+    std::thread::sleep(Duration::from_secs(75));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut received = first.len();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => received += n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("still open after the idle timeout: {e}"),
+        }
+    }
+    assert!(
+        received < size,
+        "the whole file came after 75 s of not reading: the connection was kept ({received} bytes)"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
