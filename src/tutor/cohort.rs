@@ -8,7 +8,6 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::check::judgement::State;
 use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
@@ -561,7 +560,7 @@ fn read_one(
     row.stale = check
         .judgements
         .iter()
-        .filter(|j| !j.superseded && j.state == State::Stale)
+        .filter(|j| !j.superseded && j.state.is_stale())
         .count();
     row.errors = check.count(crate::error::diagnostic::Severity::Error);
     row.warnings = check.count(crate::error::diagnostic::Severity::Warning);
