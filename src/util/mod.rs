@@ -1,13 +1,14 @@
 //! Helpers every stage may use, and that use no stage: atomic file writes
 //! ([`atomic`]), the hidden-file rule, written paths, the containment rule and capped
-//! reads ([`fs`]), hashing ([`hash`]), did-you-mean suggestions ([`suggest`]), slugs and
-//! plurals ([`text`]), tie-aware ranking ([`rank`]) and opening a page in the browser
-//! ([`browser`]).
+//! reads ([`fs`]), hashing ([`hash`]), portfolio-relative paths ([`path`]), did-you-mean
+//! suggestions ([`suggest`]), slugs and plurals ([`text`]), tie-aware ranking ([`rank`])
+//! and opening a page in the browser ([`browser`]).
 
 pub mod atomic;
 pub mod browser;
 pub mod fs;
 pub mod hash;
+pub mod path;
 pub mod rank;
 pub mod suggest;
 pub mod text;
