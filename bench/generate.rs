@@ -156,8 +156,8 @@ const HEADINGS: &[&str] = &[
 ];
 /// First-name pseudonyms, most with letters outside ASCII.
 const PSEUDONYMS: &[&str] = &[
-    "Zoë", "Siân", "Chloë", "Renée", "José", "Björn", "Aoife", "Łucja", "Oisín", "Noémie",
-    "Anaïs", "Mátyás", "Sam", "Ellis",
+    "Zoë", "Siân", "Chloë", "Renée", "José", "Björn", "Aoife", "Łucja", "Oisín", "Noémie", "Anaïs",
+    "Mátyás", "Sam", "Ellis",
 ];
 /// Sentences as a trainee pastes them from a word processor: curly quotes, dashes, ellipses.
 const TYPOGRAPHIC: &[&str] = &[
@@ -239,13 +239,7 @@ fn words(text: &str) -> usize {
 
 /// One evidence file: front matter, headings, paragraphs with inline tags, a list, a table,
 /// sometimes a code block or a link to another file.
-fn evidence_file(
-    rng: &mut Rng,
-    style: Style,
-    kind: &str,
-    title: &str,
-    links: &[String],
-) -> String {
+fn evidence_file(rng: &mut Rng, style: Style, kind: &str, title: &str, links: &[String]) -> String {
     let realistic = style == Style::Realistic;
     let mut target_words = rng.range(300, 1500);
     // Most files are typographic; a few realistic files are very long (a dissertation
@@ -301,7 +295,10 @@ fn evidence_file(
             }
         }
         if realistic && rng.chance(30) {
-            let _ = writeln!(out, "tags: [send, reflection]\nsetting: \"Primary school (pseudonymised)\"");
+            let _ = writeln!(
+                out,
+                "tags: [send, reflection]\nsetting: \"Primary school (pseudonymised)\""
+            );
         }
         if draft {
             out.push_str("draft: true\n");
