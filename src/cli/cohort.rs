@@ -23,6 +23,9 @@ pub struct Args {
     /// The date deadlines and risks are judged against, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Flag trainees with no new or changed evidence for more than WEEKS weeks.
+    #[arg(long, value_name = "WEEKS", default_value_t = senco::tutor::momentum::DEFAULT_WEEKS)]
+    inactive_after: u32,
     /// With --format html: replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
@@ -56,7 +59,9 @@ pub fn run(args: &Args) -> Outcome {
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
         bar.set_style(style);
     }
-    let cohort = senco::tutor::cohort::read(&members, skipped, today, &|| bar.inc(1));
+    let cohort = senco::tutor::cohort::read(&members, skipped, today, args.inactive_after, &|| {
+        bar.inc(1)
+    });
     bar.finish_and_clear();
     let code = if cohort.summary.broken > 0 {
         PROBLEMS

@@ -25,6 +25,11 @@ struct TraineeRow<'a> {
     errors: usize,
     deadline: Option<&'a str>,
     at_risk: &'a [String],
+    last_evidence: Option<&'a str>,
+    /// Where `last_evidence` came from, in words.
+    last_source: Option<&'static str>,
+    /// Why the trainee is inactive, when they are.
+    inactive: Option<String>,
     error: Option<&'a str>,
 }
 
@@ -143,7 +148,7 @@ fn write(
         .trainees
         .iter()
         .zip(&hrefs)
-        .map(|(r, h)| trainee_row(r, h.clone()))
+        .map(|(r, h)| trainee_row(r, h.clone(), cohort.summary.inactive_after_weeks))
         .collect();
     let views: [(&str, &str, &str); 4] = [
         ("index.html", "name", "Cohort overview"),
@@ -169,6 +174,7 @@ fn write(
                 .into_iter()
                 .map(|r| TraineeRow {
                     href: r.href.clone(),
+                    inactive: r.inactive.clone(),
                     ..*r
                 })
                 .collect(),
@@ -197,7 +203,7 @@ fn write(
     Ok(pages)
 }
 
-fn trainee_row(r: &Row, href: Option<String>) -> TraineeRow<'_> {
+fn trainee_row(r: &Row, href: Option<String>, inactive_after: u32) -> TraineeRow<'_> {
     TraineeRow {
         name: &r.name,
         candidate: r.candidate.as_deref(),
@@ -210,6 +216,9 @@ fn trainee_row(r: &Row, href: Option<String>) -> TraineeRow<'_> {
         errors: r.errors,
         deadline: r.deadline.as_deref(),
         at_risk: &r.at_risk,
+        last_evidence: r.momentum.last.as_deref(),
+        last_source: r.momentum.source.map(|s| s.words()),
+        inactive: crate::tutor::momentum::reason(&r.momentum, inactive_after),
         error: r.error.as_deref(),
     }
 }
