@@ -28,8 +28,5 @@ pub mod serve;
 pub mod tutor;
 pub mod util;
 
-pub use check::{Changes, Check, CheckOptions, Memo};
-pub use check::{
-    check_loaded, check_loaded_with, check_portfolio, check_portfolio_with, load_portfolio, recheck,
-};
+pub use check::{Changes, Check, CheckOptions, Memo, check, recheck};
 pub use error::FatalError;

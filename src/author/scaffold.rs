@@ -123,7 +123,7 @@ pub struct NewEvidence<'a> {
 /// Creates a new evidence file in the first evidence folder of the portfolio at `root`,
 /// checking its outcome ids against the portfolio's framework.
 pub fn new_evidence_in(root: &Path, new: &NewEvidence<'_>) -> Result<PathBuf, FatalError> {
-    let (portfolio, framework) = crate::check::load_portfolio(root)?;
+    let (portfolio, framework) = crate::check::load(root)?;
     let evidence_dir = portfolio
         .evidence_dirs
         .first()

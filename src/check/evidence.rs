@@ -5,7 +5,8 @@
 //! memory at once; the renderer reads a body again when it writes that file's page.
 
 use crate::check::frontmatter::{self, Format, Split};
-use crate::check::markdown;
+use crate::check::links::{LinkKind, LinkRef, Links};
+use crate::check::{links, markdown};
 use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::evidence_type::EvidenceType;
@@ -36,14 +37,6 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
-/// A link to another evidence file written as `[[name]]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WikiLink {
-    pub target: String,
-    pub line: usize,
-    pub column: usize,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// Relative to the portfolio folder, `/`-separated.
@@ -55,7 +48,11 @@ pub struct Evidence {
     pub draft: bool,
     pub words: usize,
     pub tags: Vec<Tag>,
-    pub wiki_links: Vec<WikiLink>,
+    /// Every link in the body as written, in order.
+    pub link_refs: Vec<LinkRef>,
+    /// What each link points at, by how it is written: filled in by the check once
+    /// every file is parsed ([`crate::check::links::resolve_all`]); empty before.
+    pub links: Links,
     /// The Markdown source of the first top-level paragraph: the passage quoted for
     /// front-matter tags.
     pub opening: Option<String>,
@@ -127,7 +124,8 @@ fn empty_evidence(rel: &str) -> Evidence {
         draft: false,
         words: 0,
         tags: Vec::new(),
-        wiki_links: Vec::new(),
+        link_refs: Vec::new(),
+        links: Links::new(),
         opening: None,
         readable: true,
         model: None,
@@ -732,7 +730,12 @@ fn scan_body(
     let mut heading_words = 0usize;
     let mut in_footnote = false;
     let mut nesting = Some(markdown::Nesting::default());
+    // Raw HTML as the page keeps it: HTML nested too deep is shown as text there, and
+    // parsing it here would take as long as the sanitiser once took on it (hours).
+    let mut raw_html = String::new();
+    let mut page_nesting = markdown::Nesting::default();
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+        let kept = page_nesting.step(&event) == markdown::Step::Keep;
         if let Some(n) = nesting.as_mut()
             && n.step(&event) != markdown::Step::Keep
         {
@@ -832,14 +835,24 @@ fn scan_body(
                         diagnostics.push(unknown_outcome(target, framework).at(source, span));
                     }
                 } else {
-                    let (line, column) = source.line_col(at);
-                    evidence.wiki_links.push(WikiLink {
-                        target: target.to_string(),
-                        line,
-                        column,
+                    evidence.link_refs.push(LinkRef {
+                        kind: LinkKind::Wiki,
+                        dest: target.to_string(),
+                        line: source.line_of(at),
                     });
                 }
             }
+            Event::Start(MdTag::Link { dest_url, .. }) => evidence.link_refs.push(LinkRef {
+                kind: LinkKind::Link,
+                dest: dest_url.to_string(),
+                line: source.line_of(base + range.start),
+            }),
+            Event::Start(MdTag::Image { dest_url, .. }) => evidence.link_refs.push(LinkRef {
+                kind: LinkKind::Image,
+                dest: dest_url.to_string(),
+                line: source.line_of(base + range.start),
+            }),
+            Event::Html(html) | Event::InlineHtml(html) if kept => raw_html.push_str(&html),
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
                 if let Some((_, heading_text)) = heading.as_mut() {
@@ -863,5 +876,14 @@ fn scan_body(
         }
     }
     evidence.words = words;
+    if !raw_html.is_empty() {
+        evidence
+            .link_refs
+            .extend(links::html_urls(&raw_html).into_iter().map(|dest| LinkRef {
+                kind: LinkKind::Html,
+                dest,
+                line: 0,
+            }));
+    }
     first_heading.filter(|h| !h.is_empty())
 }

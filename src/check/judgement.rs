@@ -153,7 +153,7 @@ impl Judgement {
 
 /// Reads every judgement file under `dir` (recursively; hidden files skipped), checks it
 /// against the framework and the portfolio's evidence (sorted by path, as
-/// [`crate::check::check_loaded`] holds it), and works out which judgements are stale or
+/// [`crate::check::check`] holds it), and works out which judgements are stale or
 /// superseded. A missing folder means no judgements.
 ///
 /// Returns the valid judgements, sorted by date then file, and the diagnostics.

@@ -1,13 +1,14 @@
 //! The check stage, in the order `senco check` runs it: [`discover`] the evidence files,
 //! parse each ([`frontmatter`], [`markdown`], [`evidence`]), scan it for identifiers
-//! ([`privacy`]), count its words ([`words`]), then work out [`coverage`] and read the
-//! tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
+//! ([`privacy`]), count its words ([`words`]), then resolve every link ([`links`]), work
+//! out [`coverage`] and read the tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
 
 pub mod coverage;
 pub mod discover;
 pub mod evidence;
 pub mod frontmatter;
 pub mod judgement;
+pub mod links;
 pub mod markdown;
 pub mod privacy;
 pub mod reflection;
@@ -72,37 +73,20 @@ impl Check {
     }
 }
 
-/// Loads the portfolio at `root` and its framework.
-pub fn load_portfolio(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
+/// Loads the portfolio at `root` and its framework: the first step of every check, and
+/// all that the commands that write into a portfolio (`new`, `review`) need of it.
+pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
     let portfolio = Portfolio::load(root)?;
     let framework = Framework::resolve_all(&portfolio.frameworks, &portfolio.root)
         .map_err(|e| e.prefixed("portfolio.toml"))?;
     Ok((portfolio, framework))
 }
 
-/// Runs the whole check pipeline on the portfolio at `root`.
-pub fn check_portfolio(root: &Path) -> Result<Check, FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    check_loaded(portfolio, framework)
-}
-
-/// Runs discovery, parsing and coverage for an already loaded portfolio.
-pub fn check_loaded(portfolio: Portfolio, framework: Framework) -> Result<Check, FatalError> {
-    check_loaded_with(portfolio, framework, &CheckOptions::default())
-}
-
-/// [`check_portfolio`] with options.
-pub fn check_portfolio_with(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
-    check_loaded_with(portfolio, framework, options)
-}
-
-/// [`check_loaded`] with options.
-pub fn check_loaded_with(
-    portfolio: Portfolio,
-    framework: Framework,
-    options: &CheckOptions,
-) -> Result<Check, FatalError> {
+/// Checks the portfolio at `root`: the whole check stage, what `senco check` prints and
+/// every later stage starts from. Problems in the evidence are diagnostics in the
+/// [`Check`]; an error means the portfolio could not be checked at all.
+pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
+    let (portfolio, framework) = load(root)?;
     let (found, diagnostics) = discover::discover(&portfolio)?;
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
     let parsed: Vec<Parsed> = found
@@ -140,18 +124,25 @@ pub enum Changes {
     Evidence(std::collections::BTreeSet<String>),
 }
 
-/// [`check_portfolio_with`], re-parsing only the evidence files that changed since the
+/// [`check`], re-parsing only the evidence files that changed since the
 /// check `previous` came from (when nothing else did). Gives the same [`Check`] as a
-/// fresh one, the memo for the next time, and what changed.
+/// fresh one, the memo for the next time, and what changed. Folders holding a file
+/// named `output_marker` are built output, whose changes are not the portfolio's.
 pub fn recheck(
     root: &Path,
     options: &CheckOptions,
+    output_marker: &str,
     previous: Option<&Memo>,
 ) -> Result<(Check, Memo, Changes), FatalError> {
-    let (portfolio, framework) = load_portfolio(root)?;
+    let (portfolio, framework) = load(root)?;
     let (found, diagnostics) = discover::discover(&portfolio)?;
     // Stamped before anything is read: a file written after its stamp shows as changed.
-    let snapshot = snapshot::Snapshot::take(&portfolio.root, &found, previous.map(|m| &m.snapshot));
+    let snapshot = snapshot::Snapshot::take(
+        &portfolio.root,
+        &found,
+        output_marker,
+        previous.map(|m| &m.snapshot),
+    );
     let changes = match previous {
         Some(memo) if memo.framework == framework => {
             let changed = snapshot.changed_since(&memo.snapshot);
@@ -218,6 +209,11 @@ fn check_parsed(
         diagnostics.extend(scan.findings);
         silenced.extend(scan.silenced);
     }
+    diagnostics.extend(links::resolve_all(
+        &portfolio.root,
+        &portfolio.evidence_dirs,
+        &mut evidence,
+    ));
     diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
     let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
     let feedback = options

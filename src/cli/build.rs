@@ -1,6 +1,6 @@
 //! `senco build`: the HTML portfolio for assessors.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{CheckArgs, OK, Outcome, PROBLEMS};
 use senco::report;
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,16 +22,19 @@ pub struct Args {
     /// Print only problems: no summary line, no note of the portfolio found.
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
     let path = super::portfolio_path(args.path.as_deref(), args.quiet)?;
+    let options = args.check.options()?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| senco::render::default_out(&path));
     let (_, built) = senco::render::check_and_build(
-        || senco::check_portfolio(&path),
+        || senco::check(&path, &options),
         &senco::render::BuildOptions {
             out,
             force: args.force,

@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Outcome {
     let today = args.check.today()?;
     let path = portfolio_path(args.path.as_deref(), false)?;
-    let check = senco::check_portfolio_with(&path, &args.check.options()?)?;
+    let check = senco::check(&path, &args.check.options()?)?;
     let mut out = anstream::stdout().lock();
     match args.format {
         Format::Json => report::write_json_on(&mut out, &check, today)?,

@@ -59,35 +59,38 @@ pub fn run(args: &Args) -> Outcome {
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} portfolios read") {
         bar.set_style(style);
     }
-    let cohort = senco::tutor::cohort::read(&members, skipped, today, args.inactive_after, &|| {
-        bar.inc(1)
-    });
-    bar.finish_and_clear();
-    let code = if cohort.summary.broken > 0 {
-        PROBLEMS
-    } else {
-        OK
-    };
-    match (&args.output, format) {
-        (Some(out), Format::Html) => {
-            let pages = senco::tutor::dashboard::build(
-                &cohort,
-                &args.dir,
+    let progress = || bar.inc(1);
+    if let (Some(out), Format::Html) = (&args.output, format) {
+        let (cohort, pages) = senco::tutor::dashboard::build(
+            &members,
+            skipped,
+            today,
+            args.inactive_after,
+            &progress,
+            &senco::tutor::dashboard::Destination {
+                cohort_dir: &args.dir,
                 out,
-                args.force,
-                args.theme.as_deref(),
-            )?;
-            if args.quiet {
-                return Ok(code);
-            }
-            writeln!(
-                anstream::stdout(),
-                "built {pages} pages into {}\nopen {} in a browser",
-                out.display(),
-                out.join("index.html").display()
-            )?;
+                force: args.force,
+                theme_dir: args.theme.as_deref(),
+            },
+        )?;
+        bar.finish_and_clear();
+        if args.quiet {
+            return Ok(exit_code(&cohort));
         }
-        (Some(path), _) => {
+        writeln!(
+            anstream::stdout(),
+            "built {pages} pages into {}\nopen {} in a browser",
+            out.display(),
+            out.join("index.html").display()
+        )?;
+        return Ok(exit_code(&cohort));
+    }
+    let cohort =
+        senco::tutor::cohort::read(&members, skipped, today, args.inactive_after, &progress);
+    bar.finish_and_clear();
+    match &args.output {
+        Some(path) => {
             let mut bytes = senco::tutor::cohort_report::render(format, &cohort)?;
             if format == Format::Text {
                 // Colours are for a terminal, not a file.
@@ -98,12 +101,21 @@ pub fn run(args: &Args) -> Outcome {
                 writeln!(anstream::stderr(), "wrote {}", path.display())?;
             }
         }
-        (None, _) => {
+        None => {
             let bytes = senco::tutor::cohort_report::render(format, &cohort)?;
             let mut out = anstream::stdout().lock();
             out.write_all(&bytes)?;
             out.flush()?;
         }
     }
-    Ok(code)
+    Ok(exit_code(&cohort))
+}
+
+/// 1 when any portfolio could not be read.
+fn exit_code(cohort: &senco::tutor::cohort::Cohort) -> i32 {
+    if cohort.summary.broken > 0 {
+        PROBLEMS
+    } else {
+        OK
+    }
 }

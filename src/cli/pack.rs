@@ -1,6 +1,6 @@
 //! `senco pack`: an assessment pack (zip) of one or more portfolios.
 
-use super::{OK, Outcome, PROBLEMS};
+use super::{CheckArgs, OK, Outcome, PROBLEMS};
 use senco::pack::{PackError, PackOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +33,8 @@ pub struct Args {
     /// Print nothing when the pack is written (problems are still printed).
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -42,6 +44,7 @@ pub fn run(args: &Args) -> Outcome {
         first_candidate: args.candidate.clone(),
         theme: args.theme.clone(),
         allow_attachments: args.allow_attachments,
+        check: args.check.options()?,
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,

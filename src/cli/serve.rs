@@ -1,6 +1,6 @@
 //! `senco serve`: the trainee's live preview.
 
-use super::{OK, Outcome};
+use super::{CheckArgs, OK, Outcome};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -14,6 +14,8 @@ pub struct Args {
     /// Open the preview in the browser once it is served.
     #[arg(long)]
     open: bool,
+    #[command(flatten)]
+    check: CheckArgs,
 }
 
 pub fn run(args: Args) -> Outcome {
@@ -22,6 +24,7 @@ pub fn run(args: Args) -> Outcome {
         root,
         port: args.port,
         open: args.open,
+        check: args.check.options()?,
     })?;
     Ok(OK)
 }

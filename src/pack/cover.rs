@@ -8,7 +8,7 @@ use crate::model::framework::NodeKind;
 use crate::util::text::plural;
 use std::fmt::Write;
 
-pub use crate::render::html::escape;
+use crate::render::html::escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;max-width:60rem;margin:0 auto;padding:1rem;color:#1a1a1a;background:#fff}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-align:top}\

@@ -63,6 +63,8 @@ pub struct PackOptions {
     /// In an anonymised pack, keep office documents and PDFs (whose metadata senco
     /// cannot check) rather than refuse them.
     pub allow_attachments: bool,
+    /// How each portfolio is checked.
+    pub check: crate::check::CheckOptions,
 }
 
 /// One trainee's share of the pack.
@@ -177,13 +179,20 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             .with_help("give one or more portfolio folders: `senco pack PATH... -o pack.zip`")
             .into());
     }
+    if roots.len() > 1 && options.check.feedback.is_some() {
+        return Err(FatalError::usage(
+            "a feedback folder holds one portfolio's judgements, and this pack has several",
+        )
+        .with_help("pack that portfolio on its own with --feedback, or leave each portfolio's judgements in its own feedback/ folder")
+        .into());
+    }
     let candidates = candidate_numbers(options, roots.len())?;
     let theme = crate::render::theme::load(options.theme.as_deref())?;
     let mut refused = Vec::new();
     let mut trainees = Vec::new();
     let mut folders = std::collections::BTreeSet::new();
     for (root, candidate) in roots.iter().zip(candidates) {
-        let mut check = crate::check::check_portfolio(root)?;
+        let mut check = crate::check::check(root, &options.check)?;
         // A title left to default is the folder's name, often the trainee's: an
         // anonymised pack (cover sheet, site, single file) never uses it.
         if options.anonymise

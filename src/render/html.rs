@@ -1,17 +1,22 @@
 //! Evidence Markdown to safe HTML.
 //!
 //! Evidence is untrusted input to an assessor's browser. It is rendered with
-//! pulldown-cmark, with outcome tags turned into badges and links checked against the
-//! portfolio folder, and the result is sanitised by ammonia: no script, no event
-//! handlers, no `javascript:` or `data:` URLs, no iframes, no relative URL that climbs
-//! out of the built site. Tag badges are inserted after sanitising, through placeholders
-//! that evidence text cannot forge.
+//! pulldown-cmark, with outcome tags turned into badges and each link's URL made from the
+//! target the check resolved it to ([`crate::check::links`]), and the result is
+//! sanitised by ammonia: no script, no event handlers, no `javascript:` or `data:` URLs,
+//! no iframes, no relative URL that climbs out of the built site. Raw HTML `href` and
+//! `src` values are mapped the same way, attribute by attribute, by the sanitiser's
+//! attribute filter: the HTML is never rewritten as text. Tag badges are inserted after
+//! sanitising, through placeholders that evidence text cannot forge.
+//!
+//! The same code renders for the site (a page per file) and for the single-file
+//! portfolio ([`Mode::Single`]: ids prefixed per section, links in-page, images inline).
 
+use crate::check::links::{self as resolved, LinkKind, Target};
 use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
-use crate::error::Code;
-use crate::error::diagnostic::{Diagnostic, PerFile, SourceText};
 use crate::model::framework::Framework;
-use crate::render::site::{self, SiteMap};
+use crate::render::site::{SiteMap, encode_path};
+use crate::util::path::RelPath;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -21,13 +26,17 @@ use std::fmt::Write as _;
 /// character, removed from evidence text before rendering.
 const MARK: char = '\u{E000}';
 
+/// Marks, in a URL handed to the sanitiser, one that senco made from a resolved target
+/// (so the attribute filter keeps it) rather than raw HTML from evidence: [`MARK`] as
+/// pulldown-cmark writes it in an `href`. Raw HTML can spell it too; what follows it
+/// still has to pass the sanitiser's URL rules.
+const MINE: &str = "%EE%80%80";
+
 /// What rendering one piece of Markdown produced.
 #[derive(Debug, Default)]
 pub struct Rendered {
     pub html: String,
     pub links: Links,
-    /// Bounds the link problems reported, however many links the file holds.
-    limit: PerFile,
 }
 
 /// What rendered Markdown links to, found while rendering it.
@@ -35,19 +44,32 @@ pub struct Rendered {
 pub struct Links {
     /// Files inside the portfolio the HTML links to, relative to the portfolio, to copy.
     pub attachments: BTreeSet<String>,
-    /// The `[[name]]` links looked up by name, as [`site::wiki_key`]s: the HTML changes
-    /// when one of these names comes to mean another file (a title was edited).
+    /// The `[[name]]` links looked up by name, as [`resolved::wiki_key`]s: the HTML
+    /// changes when one of these names comes to mean another file (a title was edited).
     pub names: BTreeSet<String>,
-    /// Link problems, when asked for.
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Links {
     pub fn extend(&mut self, other: Links) {
         self.attachments.extend(other.attachments);
         self.names.extend(other.names);
-        self.diagnostics.extend(other.diagnostics);
     }
+}
+
+/// Where the HTML goes.
+#[derive(Clone, Copy)]
+pub enum Mode<'a> {
+    /// A page of the site.
+    Site,
+    /// A section of the single-file portfolio.
+    Single {
+        /// Prefix of every id in the section (each section has its own `tag-0`).
+        prefix: &'a str,
+        /// Where the built site's `files/` folder is, relative to the single file.
+        attachments: &'a str,
+        /// An image attachment as a `data:` URL, if it may be inlined.
+        inline: &'a (dyn Fn(&RelPath) -> Option<String> + Sync),
+    },
 }
 
 /// Where the Markdown comes from and where its HTML goes.
@@ -58,10 +80,12 @@ pub struct Context<'a> {
     pub source: &'a str,
     /// The page's path relative to the site root (links are written relative to it).
     pub page: &'a str,
+    /// What each link of the source file points at, as the check resolved it.
+    pub links: &'a resolved::Links,
+    /// The site or the single file.
+    pub mode: Mode<'a>,
     /// Whether tag badges carry `id="tag-N"` anchors (only on the evidence page itself).
     pub anchors: bool,
-    /// Whether to report link problems (once, on the evidence page; not for quotes).
-    pub report: bool,
     /// Drop the first level-one heading when it repeats this title.
     pub title: Option<&'a str>,
     /// 1-based line of the Markdown's first line in the file, for diagnostics.
@@ -91,12 +115,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let mut open_links: Vec<bool> = Vec::new();
     // For each open image: whether it was remote and is written as a link.
     let mut remote_images: Vec<bool> = Vec::new();
-    let source = SourceText::new(&markdown);
-    let line_of = |offset: usize| cx.first_line + source.line_of(offset) - 1;
 
-    for (event, range) in
-        Parser::new_ext(&markdown, crate::check::markdown::options()).into_offset_iter()
-    {
+    for event in Parser::new_ext(&markdown, crate::check::markdown::options()) {
         if skip_link_text > 0 {
             match &event {
                 Event::Start(Tag::Link { .. }) => skip_link_text += 1,
@@ -131,18 +151,22 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 let target = dest_url.trim().to_string();
                 if let Some(node) = cx.framework.find(&target) {
                     let node = cx.framework.node(node);
-                    let anchor = if cx.anchors {
-                        format!(" id=\"tag-{inline_index}\"")
-                    } else {
-                        String::new()
+                    let anchor = match (cx.anchors, cx.mode) {
+                        (false, _) => String::new(),
+                        (true, Mode::Site) => format!(" id=\"tag-{inline_index}\""),
+                        (true, Mode::Single { prefix, .. }) => {
+                            format!(" id=\"{}-tag-{inline_index}\"", attr(prefix))
+                        }
                     };
                     inline_index += 1;
+                    let page = format!("outcomes/{}.html", node.id);
+                    let href = match cx.mode {
+                        Mode::Site => format!("{up}{}", encode_path(&page)),
+                        Mode::Single { .. } => format!("#{}", single_anchor(&page)),
+                    };
                     let mut html = format!(
-                        "<a class=\"tag\"{anchor} href=\"{up}outcomes/{}\" title=\"{}\"><span class=\"tag-id\">{}</span>{{text}}</a>",
-                        attr(&crate::render::site::encode_path(&format!(
-                            "{}.html",
-                            node.id
-                        ))),
+                        "<a class=\"tag\"{anchor} href=\"{}\" title=\"{}\"><span class=\"tag-id\">{}</span>{{text}}</a>",
+                        attr(&href),
                         attr(&node.title),
                         escape(&node.id)
                     );
@@ -163,10 +187,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
-                out.links.names.insert(site::wiki_key(&target));
-                match cx.site.wiki_target(&target) {
-                    Some(page) => {
-                        let href = format!("{up}{}", crate::render::site::encode_path(page));
+                out.links.names.insert(resolved::wiki_key(&target));
+                match url_for(cx, &up, LinkKind::Wiki, &target, &mut out.links) {
+                    Some(href) => {
                         events.push(Event::Start(Tag::Link {
                             link_type: LinkType::Inline,
                             dest_url: href.into(),
@@ -175,18 +198,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                         }));
                         open_links.push(true);
                     }
-                    None => {
-                        if cx.report && out.limit.admit(Code::BrokenLink) {
-                            out.links.diagnostics.push(
-                                Diagnostic::new(Code::BrokenLink, format!("`[[{target}]]` names no evidence file in this portfolio"))
-                                    .in_file(cx.source)
-                                    .at_line_col(line_of(range.start), 1)
-                                    .with_help("write the file's name without `.md`, e.g. `[[2024-03-12-reflection]]`"),
-                            );
-                        }
-                        // Refused: the link text stays, as plain text.
-                        open_links.push(false);
-                    }
+                    // Refused: the link text stays, as plain text.
+                    None => open_links.push(false),
                 }
             }
             Event::Start(Tag::Link {
@@ -195,7 +208,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 title,
                 id,
             }) => {
-                let href = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out);
+                let href = url_for(cx, &up, LinkKind::Link, &dest_url, &mut out.links);
                 let written = href.is_some();
                 if let Some(href) = href {
                     events.push(Event::Start(Tag::Link {
@@ -219,18 +232,8 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 id,
             }) if is_remote(&dest_url) => {
                 // Fetching it when the page opens would tell its server who reads the
-                // portfolio, and when: it becomes a link the assessor may follow.
-                if cx.report && out.limit.admit(Code::RemoteImage) {
-                    out.links.diagnostics.push(
-                        Diagnostic::new(
-                            Code::RemoteImage,
-                            format!("image `{}` is on the internet; it is shown as a link, never loaded", dest_url.trim()),
-                        )
-                        .in_file(cx.source)
-                        .at_line_col(line_of(range.start), 1)
-                        .with_help("save the image into the portfolio beside this evidence and link to the copy"),
-                    );
-                }
+                // portfolio, and when: it becomes a link the assessor may follow (the
+                // check warns of it).
                 remote_images.push(true);
                 events.push(Event::Start(Tag::Link {
                     link_type,
@@ -253,7 +256,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                 id,
             }) => {
                 remote_images.push(false);
-                let src = resolve_link(&dest_url, cx, &up, line_of(range.start), &mut out)
+                let src = url_for(cx, &up, LinkKind::Image, &dest_url, &mut out.links)
                     .unwrap_or_default();
                 events.push(Event::Start(Tag::Image {
                     link_type,
@@ -334,13 +337,90 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
         });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut raw, events);
-    let clean = sanitise(&raw, cx.site.depth(cx.page));
+    let filter = FilterContext {
+        prefix: match cx.mode {
+            Mode::Site => None,
+            Mode::Single { prefix, .. } => Some(prefix.to_string()),
+        },
+        raw: raw_html_urls(cx, &up, &mut out.links),
+    };
+    let clean = sanitise(&raw, cx.site.depth(cx.page), cx.mode, filter);
     out.html = finish(&clean, &badges);
-    if cx.report {
-        let more = out.limit.summary(cx.source);
-        out.links.diagnostics.extend(more);
-    }
     out
+}
+
+/// The URL a link written as `dest` in the source file is given, from the target the
+/// check resolved it to; `None` when it is not followed. Marked as [`MINE`] for the
+/// sanitiser's attribute filter.
+fn url_for(
+    cx: &Context<'_>,
+    up: &str,
+    kind: LinkKind,
+    dest: &str,
+    links: &mut Links,
+) -> Option<String> {
+    let target = cx.links.get(&(kind, dest.to_string()))?;
+    target_url(cx, up, target, kind == LinkKind::Image, links).map(|url| format!("{MINE}{url}"))
+}
+
+/// The URL of a resolved target on this page (`image`: for an `src`, which the single
+/// file inlines). Attachments it links to are added to `links`.
+fn target_url(
+    cx: &Context<'_>,
+    up: &str,
+    target: &Target,
+    image: bool,
+    links: &mut Links,
+) -> Option<String> {
+    Some(match (target, cx.mode) {
+        (Target::Anchor(a), Mode::Site) => format!("#{a}"),
+        (Target::Anchor(a), Mode::Single { prefix, .. }) => format!("#{prefix}-{a}"),
+        (Target::Evidence { path, anchor }, mode) => {
+            let page = cx.site.page_for_source(path.as_str())?;
+            match (mode, anchor) {
+                (Mode::Site, None) => format!("{up}{}", encode_path(page)),
+                (Mode::Site, Some(f)) => format!("{up}{}#{f}", encode_path(page)),
+                (Mode::Single { .. }, None) => format!("#{}", single_anchor(page)),
+                (Mode::Single { .. }, Some(f)) => format!("#{}-{f}", single_anchor(page)),
+            }
+        }
+        (Target::Attachment(path), mode) => {
+            links.attachments.insert(path.to_string());
+            let file = format!("files/{}", encode_path(path.as_str()));
+            match mode {
+                Mode::Site => format!("{up}{file}"),
+                Mode::Single {
+                    attachments,
+                    inline,
+                    ..
+                } => image
+                    .then(|| inline(path))
+                    .flatten()
+                    .unwrap_or_else(|| format!("{attachments}{file}")),
+            }
+        }
+        (Target::External(url), _) => url.clone(),
+        (Target::Broken(_), _) => return None,
+    })
+}
+
+/// The URLs raw HTML `href` and `src` values of the source file are given, as the
+/// filter maps them: by value as written, for an `href` and for an `src`.
+fn raw_html_urls(cx: &Context<'_>, up: &str, links: &mut Links) -> RawUrls {
+    cx.links
+        .iter()
+        .filter(|((kind, _), _)| *kind == LinkKind::Html)
+        .map(|((_, dest), target)| {
+            let href = target_url(cx, up, target, false, links);
+            let src = target_url(cx, up, target, true, links);
+            (dest.clone(), (href, src))
+        })
+        .collect()
+}
+
+/// The anchor of a page of the site inside the single file.
+pub fn single_anchor(page: &str) -> String {
+    format!("page-{}", slugify(page.trim_end_matches(".html")))
 }
 
 fn demote(level: HeadingLevel) -> HeadingLevel {
@@ -363,96 +443,8 @@ fn plain_text(events: &[Event<'_>]) -> String {
     s
 }
 
-/// Decides what a Markdown link or image points at. Returns the href to write, or
-/// `None` when the link is refused (and says why in a diagnostic).
-fn resolve_link(
-    dest: &str,
-    cx: &Context<'_>,
-    up: &str,
-    line: usize,
-    out: &mut Rendered,
-) -> Option<String> {
-    let dest = dest.trim();
-    if dest.is_empty() {
-        return None;
-    }
-    if dest.starts_with('#') {
-        return Some(dest.to_string());
-    }
-    let lower = dest.to_ascii_lowercase();
-    if let Some((scheme, _)) = lower.split_once(':')
-        && !scheme.contains('/')
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-    {
-        // External links are kept for the assessor to follow; ammonia drops every scheme
-        // but http, https and mailto.
-        return matches!(scheme, "http" | "https" | "mailto").then(|| dest.to_string());
-    }
-    let (path_part, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (dest, None),
-    };
-    let path_part =
-        crate::render::site::percent_decode(path_part.split('?').next().unwrap_or(path_part));
-    let report = |out: &mut Rendered, code: Code, message: String, help: &str| {
-        if cx.report && out.limit.admit(code) {
-            out.links.diagnostics.push(
-                Diagnostic::new(code, message)
-                    .in_file(cx.source)
-                    .at_line_col(line, 1)
-                    .with_help(help.to_string()),
-            );
-        }
-    };
-    let Some(target) = join_inside(cx.source, &path_part) else {
-        report(
-            out,
-            Code::LinkOutsidePortfolio,
-            format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),
-            "copy the file into the portfolio (e.g. beside this evidence) and link to the copy",
-        );
-        return None;
-    };
-    if let Some(page) = cx.site.page_for_source(&target) {
-        let mut href = format!("{up}{}", crate::render::site::encode_path(page));
-        if let Some(f) = fragment {
-            href.push('#');
-            href.push_str(f);
-        }
-        return Some(href);
-    }
-    match cx.site.attachment_state(&target) {
-        crate::render::site::Attachment::Inside => {
-            out.links.attachments.insert(target.clone());
-            Some(format!(
-                "{up}files/{}",
-                crate::render::site::encode_path(&target)
-            ))
-        }
-        crate::render::site::Attachment::Escapes => {
-            report(
-                out,
-                Code::LinkOutsidePortfolio,
-                format!(
-                    "`{dest}` is a link that points outside the portfolio folder; it was not followed or copied"
-                ),
-                "copy the file into the portfolio instead of linking to it",
-            );
-            None
-        }
-        crate::render::site::Attachment::Missing => {
-            report(
-                out,
-                Code::BrokenLink,
-                format!("`{dest}` does not exist in the portfolio"),
-                "check the file name and folder; paths are relative to this evidence file",
-            );
-            None
-        }
-    }
-}
+/// A heading id or anchor: lower-case words joined by `-`.
+pub use crate::util::text::slug as slugify;
 
 /// Whether a URL points off the machine (`https://…`, `//host/…`).
 fn is_remote(url: &str) -> bool {
@@ -460,25 +452,16 @@ fn is_remote(url: &str) -> bool {
     url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
 }
 
-/// Joins a relative link to the folder of `source`, normalising `.` and `..`.
-/// `None` when the result would leave the portfolio (or the link is absolute).
-fn join_inside(source: &str, link: &str) -> Option<String> {
-    if link.starts_with('/') || link.starts_with('\\') || link.contains('\\') || link.contains('\0')
-    {
-        return None;
-    }
-    let mut parts: Vec<&str> = source.split('/').collect();
-    parts.pop();
-    for segment in link.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
+/// Raw HTML `href` and `src` values, as written, and the URL each is given in an
+/// `href` and in an `src` (`None`: dropped).
+type RawUrls = std::collections::HashMap<String, (Option<String>, Option<String>)>;
+
+/// What the sanitiser's attribute filter needs to know of the Markdown being cleaned.
+#[derive(Default)]
+struct FilterContext {
+    /// The single file's section prefix for ids and fragments.
+    prefix: Option<String>,
+    raw: RawUrls,
 }
 
 thread_local! {
@@ -486,23 +469,55 @@ thread_local! {
     /// allow-list, which cost more than cleaning a short quoted passage.
     static SANITISERS: std::cell::RefCell<Vec<Option<ammonia::Builder<'static>>>> =
         const { std::cell::RefCell::new(Vec::new()) };
+    /// The single file's sanitiser, with the attachments prefix it was made for.
+    static SINGLE: std::cell::RefCell<Option<(String, ammonia::Builder<'static>)>> =
+        const { std::cell::RefCell::new(None) };
+    /// The context of the clean running on this thread, for the attribute filter.
+    static CURRENT: std::cell::RefCell<FilterContext> =
+        std::cell::RefCell::new(FilterContext::default());
 }
 
-fn sanitise(raw: &str, depth: usize) -> String {
-    SANITISERS.with_borrow_mut(|by_depth| {
-        if by_depth.len() <= depth {
-            by_depth.resize_with(depth + 1, || None);
-        }
-        by_depth[depth]
-            .get_or_insert_with(|| sanitiser(depth))
-            .clean(raw)
-            .to_string()
-    })
+fn sanitise(raw: &str, depth: usize, mode: Mode<'_>, filter: FilterContext) -> String {
+    CURRENT.set(filter);
+    let clean = match mode {
+        Mode::Site => SANITISERS.with_borrow_mut(|by_depth| {
+            if by_depth.len() <= depth {
+                by_depth.resize_with(depth + 1, || None);
+            }
+            by_depth[depth]
+                .get_or_insert_with(|| sanitiser(Relative::Site { depth }))
+                .clean(raw)
+                .to_string()
+        }),
+        Mode::Single { attachments, .. } => SINGLE.with_borrow_mut(|single| {
+            if single
+                .as_ref()
+                .is_none_or(|(made_for, _)| made_for != attachments)
+            {
+                let relative = Relative::Single {
+                    attachments: attachments.to_string(),
+                };
+                *single = Some((attachments.to_string(), sanitiser(relative)));
+            }
+            match single {
+                Some((_, builder)) => builder.clean(raw).to_string(),
+                None => String::new(),
+            }
+        }),
+    };
+    CURRENT.take();
+    clean
 }
 
-/// The ammonia configuration for evidence. `depth` is how many folders deep the page is,
-/// so relative URLs that climb out of the site can be refused.
-fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
+/// The ammonia configuration for evidence. `relative` says which relative URLs may stay:
+/// none that climb out of the built site.
+fn sanitiser(relative: Relative) -> ammonia::Builder<'static> {
+    let mut schemes: std::collections::HashSet<&str> =
+        ["http", "https", "mailto"].into_iter().collect();
+    if matches!(relative, Relative::Single { .. }) {
+        // Only the attribute filter's own `data:image/…` URLs get this far.
+        schemes.insert("data");
+    }
     let mut b = ammonia::Builder::default();
     b.add_tags(["input", "section"])
         .add_generic_attributes(["id", "class"])
@@ -513,22 +528,81 @@ fn sanitiser(depth: usize) -> ammonia::Builder<'static> {
         // Table alignment arrives as `style="text-align: …"`; any other property could
         // fetch a URL (`background: url(…)`) when the assessor opens the page.
         .filter_style_properties(["text-align"].into_iter().collect())
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::Custom(Box::new(SiteRelative {
-            depth,
-        })))
-        .attribute_filter(|element, attribute, value| match attribute {
-            "id" if is_senco_anchor(value) => None,
-            // Nothing on a page is fetched from the internet: raw images keep their alt.
-            "src" if element == "img" && is_remote(value) => None,
-            "srcset" if element == "img" && value.contains("//") => None,
-            "style" => alignment(value).map(|a| Cow::Owned(format!("text-align:{a}"))),
-            _ => Some(Cow::Borrowed(value)),
-        });
+        .url_schemes(schemes)
+        .url_relative(ammonia::UrlRelative::Custom(Box::new(relative)))
+        .attribute_filter(filter_attribute);
     b.rm_clean_content_tags(["style"])
         .add_clean_content_tags(["style", "svg", "math"]);
     b.rm_tags(["style"]);
     b
+}
+
+/// Every attribute the sanitiser keeps passes here first (before its URL rules):
+/// reserved ids are dropped, ids and fragments get the single file's section prefix,
+/// and `href` and `src` values become the URLs of their resolved targets.
+fn filter_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    match attribute {
+        "id" if is_senco_anchor(value) => None,
+        "id" => CURRENT.with_borrow(|c| match &c.prefix {
+            Some(prefix) => Some(Cow::Owned(format!("{prefix}-{value}"))),
+            None => Some(Cow::Borrowed(value)),
+        }),
+        "style" => alignment(value).map(|a| Cow::Owned(format!("text-align:{a}"))),
+        // Nothing on a page is fetched from the internet: raw images keep their alt.
+        "src" if element == "img" && is_remote(value) => None,
+        "srcset" if element == "img" && value.contains("//") => None,
+        "href" | "src" => map_url(element, attribute, value),
+        _ => Some(Cow::Borrowed(value)),
+    }
+}
+
+/// An `href` or `src`: senco's own URLs (marked [`MINE`]) as they are; fragments
+/// prefixed in the single file; raw HTML's relative URLs as the check resolved them
+/// from the evidence file; anything else to the sanitiser's scheme rules.
+fn map_url<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    if let Some(mine) = value.strip_prefix(MINE) {
+        let inlined = element == "img" && attribute == "src" && mine.starts_with("data:image/");
+        return (!is_data(mine) || inlined).then_some(Cow::Borrowed(mine));
+    }
+    if is_data(value) {
+        return None;
+    }
+    if let Some(fragment) = value.strip_prefix('#') {
+        return CURRENT.with_borrow(|c| match &c.prefix {
+            Some(prefix) => Some(Cow::Owned(format!("#{prefix}-{fragment}"))),
+            None => Some(Cow::Borrowed(value)),
+        });
+    }
+    if has_scheme(value) {
+        return Some(Cow::Borrowed(value));
+    }
+    CURRENT.with_borrow(|c| {
+        let (href, src) = c.raw.get(value)?;
+        let url = if attribute == "src" { src } else { href };
+        url.clone().map(Cow::Owned)
+    })
+}
+
+/// Whether a URL is a `data:` URL as a browser reads it (case, and the tabs, line
+/// breaks and leading spaces it ignores, do not hide it).
+fn is_data(url: &str) -> bool {
+    let cleaned: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take(5)
+        .collect();
+    cleaned.eq_ignore_ascii_case("data:")
+}
+
+/// Whether a URL starts with a scheme (`x:`), so is not a path.
+fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+    })
 }
 
 /// The table alignment a `style` attribute asks for, if that is all it asks: ammonia
@@ -550,21 +624,35 @@ fn alignment(style: &str) -> Option<&'static str> {
     found
 }
 
-/// Keeps relative URLs that stay inside the built site, drops the rest.
-struct SiteRelative {
-    depth: usize,
+/// Which relative URLs may stay, where the HTML goes: those that stay inside the built
+/// site, or in the single file its fragments and the attachments beside it.
+enum Relative {
+    Site { depth: usize },
+    Single { attachments: String },
 }
 
-impl ammonia::UrlRelativeEvaluate<'static> for SiteRelative {
+impl ammonia::UrlRelativeEvaluate<'static> for Relative {
     fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
-        stays_in_site(url, self.depth).then_some(Cow::Borrowed(url))
+        let keep = match self {
+            Relative::Site { depth } => stays_in_site(url, *depth),
+            Relative::Single { attachments } => {
+                url.starts_with('#')
+                    || url
+                        .strip_prefix(attachments.as_str())
+                        .and_then(|rest| rest.strip_prefix("files/"))
+                        .is_some_and(|rest| {
+                            !rest.contains('\\') && !rest.split('/').any(|s| s == ".." || s == ".")
+                        })
+            }
+        };
+        keep.then_some(Cow::Borrowed(url))
     }
 }
 
 /// Is a relative URL on a page `depth` folders deep one that senco wrote: a fragment, or a
-/// path from the site root into its own folders? Relative URLs in raw HTML from evidence
-/// are not resolved against the portfolio (only Markdown links are), so any other one
-/// could only dangle or climb out of the site: it is dropped.
+/// path from the site root into its own folders? Every link senco writes is one (raw
+/// HTML's included, mapped by the attribute filter first), so any other one could only
+/// dangle or climb out of the site: it is dropped.
 fn stays_in_site(url: &str, depth: usize) -> bool {
     const OWN: &[&str] = &[
         "outcomes/",
@@ -665,20 +753,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn joins_stay_inside() {
-        assert_eq!(
-            join_inside("evidence/a.md", "img/x.png").as_deref(),
-            Some("evidence/img/x.png")
-        );
-        assert_eq!(
-            join_inside("evidence/a.md", "../notes/b.md").as_deref(),
-            Some("notes/b.md")
-        );
-        assert_eq!(join_inside("evidence/a.md", "../../etc/passwd"), None);
-        assert_eq!(join_inside("evidence/a.md", "/etc/passwd"), None);
-    }
-
-    #[test]
     fn relative_urls_must_be_senco_s_own() {
         assert!(stays_in_site("../outcomes/A1.html#x", 1));
         assert!(stays_in_site("#tag-1", 1));
@@ -692,7 +766,7 @@ mod tests {
 
     #[test]
     fn style_keeps_table_alignment_only() {
-        let clean = |raw: &str| sanitise(raw, 1);
+        let clean = |raw: &str| sanitise(raw, 1, Mode::Site, FilterContext::default());
         assert_eq!(
             clean("<table><tr><td style=\"text-align: right\">x</td></tr></table>"),
             "<table><tbody><tr><td style=\"text-align:right\">x</td></tr></tbody></table>"

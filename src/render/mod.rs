@@ -354,17 +354,14 @@ fn write_site(
         })
         .collect();
     let mut attachments = BTreeSet::new();
-    let mut diagnostics = check.diagnostics.clone();
+    let diagnostics = check.diagnostics.clone();
     let mut evidence_links = Vec::with_capacity(evidence_results.len());
     for result in evidence_results {
         let (links, fresh) = result?;
         attachments.extend(links.attachments.iter().cloned());
-        diagnostics.extend(links.diagnostics.iter().cloned());
         evidence_links.push(links);
         rendered += usize::from(fresh);
     }
-    crate::error::diagnostic::sort_diagnostics(&mut diagnostics);
-    // Link problems are only known now; pages from here on link to them.
     common.has_diagnostics = !diagnostics.is_empty();
     let common = common;
     // A problems link that came or went touches every page from here on.

@@ -165,7 +165,7 @@ fn model_outline(e: &crate::check::evidence::Evidence) -> Option<ModelOutline> {
     })
 }
 
-/// Renders one evidence page; returns the HTML and what it links to, link problems included.
+/// Renders one evidence page; returns the HTML and what it links to.
 pub fn evidence_page(
     check: &Check,
     common: &Common,
@@ -176,7 +176,7 @@ pub fn evidence_page(
     let e = &check.evidence[index];
     let page = site.evidence_page(index);
     let up = site.up(page);
-    let rendered = evidence_body(check, site, index, page, true)?;
+    let rendered = evidence_body(check, site, index, page, html::Mode::Site)?;
     let data = EvidenceData {
         path: e.path.clone(),
         title: e.title.clone(),
@@ -209,7 +209,7 @@ pub fn evidence_page(
 
 /// An evidence file's body, read again from disk and rendered for `page` with its tag
 /// anchors: the one place the site and the single-file portfolio get evidence HTML from.
-/// `report` asks for link problems (once per build, not for every copy). Fails if the
+/// `mode` says whether for the site or the single file. Fails if the
 /// file changed since the check read it (an editor saving it mid-build): its title,
 /// tags and anchors come from the check, and the page would mix two versions.
 pub(crate) fn evidence_body(
@@ -217,7 +217,7 @@ pub(crate) fn evidence_body(
     site: &SiteMap,
     index: usize,
     page: &str,
-    report: bool,
+    mode: html::Mode<'_>,
 ) -> Result<html::Rendered, FatalError> {
     let e = &check.evidence[index];
     let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
@@ -239,8 +239,9 @@ pub(crate) fn evidence_body(
             site,
             source: &e.path,
             page,
+            links: &e.links,
+            mode,
             anchors: true,
-            report,
             title: Some(&e.title),
             first_line,
         },
@@ -372,8 +373,9 @@ pub fn outcome_page(
                     site,
                     source: &e.path,
                     page: &page,
+                    links: &e.links,
+                    mode: html::Mode::Site,
                     anchors: false,
-                    report: false,
                     title: None,
                     first_line: tag.line,
                 },

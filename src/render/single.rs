@@ -1,13 +1,17 @@
 //! One self-contained HTML file of a whole portfolio, for examiners who want a single
 //! document: the stylesheet and images inlined, every link an in-page anchor, nothing
-//! fetched from anywhere. Built from the same sanitised evidence HTML as the site.
+//! fetched from anywhere. Evidence is rendered by the same code as the site's pages, in
+//! [`html::Mode::Single`]: the links' targets become in-page anchors as the HTML is
+//! made, never by rewriting it afterwards.
 
+use super::html;
 use super::pages::{Common, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
 use crate::check::Check;
 use crate::error::FatalError;
 use crate::model::evidence_type::EvidenceType;
+use crate::util::path::RelPath;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -39,13 +43,7 @@ struct SingleData<'a> {
     evidence: Vec<Section>,
 }
 
-/// The anchor of a page of the site inside the single file.
-fn anchor_for(page: &str) -> String {
-    format!(
-        "page-{}",
-        crate::util::text::slug(page.trim_end_matches(".html"))
-    )
-}
+use html::single_anchor as anchor_for;
 
 /// Renders the single-file portfolio. `attachments_prefix` is where the built site's
 /// `files/` folder sits relative to the single file (non-image attachments link there).
@@ -62,8 +60,13 @@ pub fn render(
     let mut evidence = Vec::with_capacity(check.evidence.len());
     for (i, e) in check.evidence.iter().enumerate() {
         let anchor = anchor_for(site.evidence_page(i));
-        let rendered = super::pages::evidence_body(check, &site, i, page, false)?;
-        let body_html = localise(&rendered.html, &anchor, root, attachments_prefix);
+        let inline = |rel: &RelPath| inline_image(rel, root);
+        let mode = html::Mode::Single {
+            prefix: &anchor,
+            attachments: attachments_prefix,
+            inline: &inline,
+        };
+        let body_html = super::pages::evidence_body(check, &site, i, page, mode)?.html;
         evidence.push(Section {
             anchor,
             title: e.title.clone(),
@@ -112,72 +115,17 @@ fn anchor_tree(node: &mut TreeNode) {
     }
 }
 
-/// Rewrites one evidence section's sanitised HTML for the single file: its own ids and
-/// fragment links get the section's prefix (every section has a `tag-0`), links to other
-/// pages become in-page anchors, and images are inlined as data URLs.
-fn localise(html: &str, prefix: &str, root: &std::path::Path, attachments_prefix: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find(['i', 'h', 's']) {
-        let (head, tail) = rest.split_at(at);
-        out.push_str(head);
-        let rewritten = [
-            ("id=\"", Kind::Id),
-            ("href=\"", Kind::Href),
-            ("src=\"", Kind::Src),
-        ]
-        .into_iter()
-        .find_map(|(attr, kind)| tail.strip_prefix(attr).map(|v| (attr, v, kind)));
-        let Some((attr, value_and_rest, kind)) = rewritten else {
-            out.push_str(&tail[..1]);
-            rest = &tail[1..];
-            continue;
-        };
-        let end = value_and_rest.find('"').unwrap_or(value_and_rest.len());
-        let value = &value_and_rest[..end];
-        out.push_str(attr);
-        out.push_str(&match kind {
-            Kind::Id => format!("{prefix}-{value}"),
-            Kind::Href => local_href(value, prefix, attachments_prefix),
-            Kind::Src => inline_image(value, root).unwrap_or_else(|| value.to_string()),
-        });
-        rest = &value_and_rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-enum Kind {
-    Id,
-    Href,
-    Src,
-}
-
-fn local_href(value: &str, prefix: &str, attachments_prefix: &str) -> String {
-    if let Some(fragment) = value.strip_prefix('#') {
-        return format!("#{prefix}-{fragment}");
-    }
-    let (path, fragment) = value
-        .split_once('#')
-        .map_or((value, None), |(p, f)| (p, Some(f)));
-    if path.starts_with("outcomes/") || path.starts_with("evidence/") {
-        let target = anchor_for(&super::site::percent_decode(path));
-        return match fragment {
-            Some(f) if path.starts_with("evidence/") => format!("#{target}-{f}"),
-            _ => format!("#{target}"),
-        };
-    }
-    if path.starts_with("files/") {
-        return format!("{attachments_prefix}{value}");
-    }
-    value.to_string()
-}
-
-/// A `data:` URL of the image `files/REL` links to, read through the containment rule
-/// (decoded, symlinks followed, inside the portfolio, not hidden, regular, capped).
-fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
-    let rel = super::site::percent_decode(src.strip_prefix("files/")?);
-    let mime = match rel.rsplit('.').next()?.to_ascii_lowercase().as_str() {
+/// An image attachment as a `data:` URL, read through the containment rule (decoded,
+/// symlinks followed, inside the portfolio, not hidden, regular, capped); `None` for one
+/// that is not inlined.
+fn inline_image(rel: &RelPath, root: &std::path::Path) -> Option<String> {
+    let mime = match rel
+        .file_name()
+        .rsplit('.')
+        .next()?
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "gif" => "image/gif",
@@ -188,7 +136,7 @@ fn inline_image(src: &str, root: &std::path::Path) -> Option<String> {
     let canonical_root = std::fs::canonicalize(root).ok()?;
     let bytes = crate::util::fs::read_inside(
         &canonical_root,
-        &rel,
+        rel.as_str(),
         crate::util::fs::MAX_ATTACHMENT_BYTES,
         "images",
     )
@@ -207,22 +155,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("a b.png"), b"fo").expect("png");
         std::fs::write(dir.path().join("c.svg"), b"<svg/>").expect("svg");
+        let rel = |p: &str| RelPath::new(p).expect("a relative path");
         assert_eq!(
-            inline_image("files/a%20b.png", dir.path()).as_deref(),
+            inline_image(&rel("a b.png"), dir.path()).as_deref(),
             Some("data:image/png;base64,Zm8=")
         );
-        assert_eq!(inline_image("files/c.svg", dir.path()), None);
-        assert_eq!(inline_image("files/missing.png", dir.path()), None);
-    }
-
-    #[test]
-    fn ids_and_links_become_local() {
-        let html = "<h3 id=\"intro\">x</h3><a class=\"tag\" id=\"tag-0\" href=\"outcomes/A1.2.html\">A1.2</a><a href=\"#intro\">i</a><a href=\"evidence/b.html#tag-1\">b</a>";
-        let out = localise(html, "page-evidence-a", std::path::Path::new("."), "site/");
-        assert!(out.contains("id=\"page-evidence-a-intro\""), "{out}");
-        assert!(out.contains("id=\"page-evidence-a-tag-0\""), "{out}");
-        assert!(out.contains("href=\"#page-outcomes-a1-2\""), "{out}");
-        assert!(out.contains("href=\"#page-evidence-a-intro\""), "{out}");
-        assert!(out.contains("href=\"#page-evidence-b-tag-1\""), "{out}");
+        assert_eq!(inline_image(&rel("c.svg"), dir.path()), None);
+        assert_eq!(inline_image(&rel("missing.png"), dir.path()), None);
     }
 }

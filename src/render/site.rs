@@ -1,4 +1,5 @@
-//! Where everything goes in the built site, and what links may point at.
+//! Where everything goes in the built site. What links point at is the check's to say
+//! ([`crate::check::links`]); this says which page each evidence file becomes.
 
 use crate::check::evidence::Evidence;
 use crate::model::framework::Framework;
@@ -11,19 +12,13 @@ pub struct SiteMap {
     /// Page path (relative to the site root) of each evidence file, by index.
     pages: Vec<String>,
     by_source: HashMap<String, usize>,
-    /// Lower-cased file stems and paths without extension, for `[[name]]` links.
+    /// What each `[[name]]` key leads to ([`crate::check::links::name_keys`]), to tell
+    /// which pages a renamed file touches.
     by_name: HashMap<String, usize>,
-}
-
-pub enum Attachment {
-    Inside,
-    Escapes,
-    Missing,
 }
 
 impl SiteMap {
     pub fn new(root: &Path, evidence_dirs: &[String], evidence: &[Evidence]) -> SiteMap {
-        let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         // With one evidence folder its name is left out of page paths:
         // evidence/x.md -> evidence/x.html rather than evidence/evidence/x.html.
         let strip = match evidence_dirs {
@@ -48,18 +43,13 @@ impl SiteMap {
             taken.insert(page.clone(), i);
             pages.push(page);
             by_source.insert(e.path.clone(), i);
-            let name = e.path.rsplit('/').next().unwrap_or(&e.path);
-            let name_stem = name
-                .rsplit_once('.')
-                .map_or(name, |(s, _)| s)
-                .to_lowercase();
-            by_name.entry(name_stem).or_insert(i);
-            by_name.entry(stem.to_lowercase()).or_insert(i);
-            by_name.entry(e.title.to_lowercase()).or_insert(i);
+            for key in crate::check::links::name_keys(e, evidence_dirs) {
+                by_name.entry(key).or_insert(i);
+            }
         }
         SiteMap {
             root: root.to_path_buf(),
-            canonical_root,
+            canonical_root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
             pages,
             by_source,
             by_name,
@@ -72,13 +62,6 @@ impl SiteMap {
 
     pub fn page_for_source(&self, rel: &str) -> Option<&str> {
         self.by_source.get(rel).map(|&i| self.pages[i].as_str())
-    }
-
-    /// The page a `[[name]]` link names: a file name without extension, a path, or a title.
-    pub fn wiki_target(&self, name: &str) -> Option<&str> {
-        self.by_name
-            .get(&wiki_key(name))
-            .map(|&i| self.pages[i].as_str())
     }
 
     /// The `[[name]]` keys that lead to another file in `self` than in `before`, or to a
@@ -106,18 +89,8 @@ impl SiteMap {
         )
     }
 
-    /// Whether `rel` (portfolio-relative, decoded) may be published, by the one
-    /// containment rule ([`crate::util::fs::resolve_inside`]) and as a regular file.
-    pub fn attachment_state(&self, rel: &str) -> Attachment {
-        use crate::util::fs::Refusal;
-        match crate::util::fs::resolve_inside(&self.canonical_root, rel) {
-            Ok(real) if real.is_file() => Attachment::Inside,
-            Err(Refusal::Outside) => Attachment::Escapes,
-            _ => Attachment::Missing,
-        }
-    }
-
-    /// The real path of attachment `rel`, if the containment rule lets it through.
+    /// The real path of attachment `rel`, if the one containment rule
+    /// ([`crate::util::fs::resolve_inside`]) still lets it through when it is copied.
     pub fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
         crate::util::fs::resolve_inside(&self.canonical_root, rel).ok()
     }
@@ -164,15 +137,6 @@ pub fn short_page(page: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
-/// title, in lower case.
-pub fn wiki_key(name: &str) -> String {
-    name.trim()
-        .trim_end_matches(".md")
-        .trim_end_matches(".markdown")
-        .to_lowercase()
 }
 
 pub fn outcome_path(framework: &Framework, node: usize) -> String {

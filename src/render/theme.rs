@@ -30,10 +30,13 @@ pub struct Theme {
     pub css: Vec<u8>,
 }
 
+/// The built-in theme: render's own files, kept beside the starter portfolio (which
+/// `senco init` does not copy it from).
+static BUILT_IN: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/portfolio-template/theme");
+
 fn embedded(name: &str) -> Option<&'static [u8]> {
-    crate::author::scaffold::TEMPLATE
-        .get_file(format!("theme/{name}"))
-        .map(|f| f.contents())
+    BUILT_IN.get_file(name).map(|f| f.contents())
 }
 
 /// The largest template or stylesheet read from a theme folder.

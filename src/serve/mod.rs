@@ -59,6 +59,8 @@ fn serve_policy() -> String {
 pub struct ServeOptions {
     pub root: PathBuf,
     pub port: u16,
+    /// How every rebuild checks the portfolio.
+    pub check: CheckOptions,
     /// Open the preview in the browser once it is listening.
     pub open: bool,
 }
@@ -112,11 +114,20 @@ pub struct Rebuilder {
     /// The last successful build: the check's memo and the pages, whose folder must
     /// still exist, unchanged, for the next build to link from.
     last: Option<(Memo, Generation)>,
+    options: CheckOptions,
 }
 
 impl Rebuilder {
     pub fn new() -> Rebuilder {
         Rebuilder::default()
+    }
+
+    /// A rebuilder whose every check uses `options`.
+    pub fn with_options(options: CheckOptions) -> Rebuilder {
+        Rebuilder {
+            last: None,
+            options,
+        }
     }
 
     /// Checks and builds the portfolio at `root` into `out`, a folder that does not
@@ -135,7 +146,7 @@ impl Rebuilder {
         // A file saved mid-build fails the build, which is then worth running again.
         let (built, memo, generation) = render::retry_while_saving(|| {
             let (check, memo, changes) =
-                crate::check::recheck(root, &CheckOptions::default(), memo)
+                crate::check::recheck(root, &self.options, render::output::MARKER, memo)
                     .map_err(|e| (e, None))?;
             let read = render::Read::of(&check);
             render::rebuild(check, &changes, generation, &options)
@@ -171,7 +182,7 @@ impl Shared {
             Err(poisoned) => {
                 // A panic mid-build: start afresh rather than trust what it left.
                 let mut rebuilder = poisoned.into_inner();
-                *rebuilder = Rebuilder::new();
+                *rebuilder = Rebuilder::with_options(rebuilder.options.clone());
                 rebuilder.build(&self.root, &out)
             }
         };
@@ -216,11 +227,11 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
         work: work.clone(),
         generation: AtomicU64::new(0),
         current: RwLock::new(Current::Failed("building…".into())),
-        rebuilder: Mutex::new(Rebuilder::new()),
+        rebuilder: Mutex::new(Rebuilder::with_options(options.check.clone())),
         reload,
     });
     // A portfolio that cannot be read at all is an error now, not a page.
-    crate::check::load_portfolio(&root)?;
+    crate::check::load(&root)?;
     let start = Instant::now();
     shared.rebuild(|result| print_built(result, "built", start));
     let watcher_shared = Arc::clone(&shared);

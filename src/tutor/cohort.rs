@@ -8,8 +8,8 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::check::CheckOptions;
 use crate::check::judgement::State;
+use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -360,11 +360,37 @@ pub fn read(
     inactive_after: u32,
     progress: &(dyn Fn() + Sync),
 ) -> Cohort {
+    read_with(
+        members,
+        skipped,
+        today,
+        inactive_after,
+        progress,
+        &|_, _| {},
+    )
+}
+
+/// [`read`], handing each member's [`Check`] (by member index) to `each` before it is
+/// dropped: what needs more of a member than its [`Row`] (the dashboard builds its
+/// site) uses the very check the row was made from, and a cohort of a thousand is still
+/// never held in memory at once. `each` is not called for a member that could not be
+/// checked.
+pub fn read_with(
+    members: &[Member],
+    skipped: Vec<Skipped>,
+    today: Date,
+    inactive_after: u32,
+    progress: &(dyn Fn() + Sync),
+    each: &(dyn Fn(usize, &Check) + Sync),
+) -> Cohort {
     let frameworks: Mutex<BTreeMap<(String, String), FrameworkInfo>> = Mutex::new(BTreeMap::new());
     let mut trainees: Vec<(Row, Option<(String, String)>)> = members
         .par_iter()
-        .map(|member| {
-            let row = read_one(member, today, inactive_after, &frameworks);
+        .enumerate()
+        .map(|(index, member)| {
+            let row = read_one(member, today, inactive_after, &frameworks, &|check| {
+                each(index, check)
+            });
             progress();
             row
         })
@@ -461,6 +487,7 @@ fn read_one(
     today: Date,
     inactive_after: u32,
     frameworks: &Frameworks,
+    each: &dyn Fn(&Check),
 ) -> (Row, Option<(String, String)>) {
     let mut row = Row {
         name: member
@@ -497,7 +524,7 @@ fn read_one(
     let options = CheckOptions {
         feedback: member.feedback.clone(),
     };
-    let check = match crate::check::check_portfolio_with(&member.root, &options) {
+    let check = match crate::check::check(&member.root, &options) {
         Ok(check) => check,
         Err(e) => {
             row.error = Some(match e.help {
@@ -570,6 +597,7 @@ fn read_one(
         today,
         inactive_after,
     );
+    each(&check);
     (row, Some(key))
 }
 

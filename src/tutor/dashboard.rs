@@ -8,9 +8,11 @@
 use crate::error::FatalError;
 use crate::render::output::{self, Staging};
 use crate::render::theme::Theme;
-use crate::tutor::cohort::{Cohort, Mark, Row};
+use crate::tutor::cohort::{self, Cohort, Mark, Member, Row, Skipped};
+use jiff::civil::Date;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::Mutex;
 
 #[derive(Serialize)]
 struct TraineeRow<'a> {
@@ -89,24 +91,76 @@ fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
         .collect()
 }
 
-/// Builds the dashboard and every readable trainee's portfolio into `out`, replacing it
-/// only when everything was written. Returns the number of pages written.
+/// Where [`build`] writes the dashboard, and in which theme.
+#[derive(Clone, Copy)]
+pub struct Destination<'a> {
+    /// The cohort folder (the output may not be inside a portfolio of it).
+    pub cohort_dir: &'a Path,
+    /// The dashboard's folder.
+    pub out: &'a Path,
+    /// Replace `out` even if senco did not create it.
+    pub force: bool,
+    /// The tutor's theme folder; `None`: the built-in theme.
+    pub theme_dir: Option<&'a Path>,
+}
+
+/// Reads the cohort (as [`cohort::read`] does, `progress` after each member) and builds
+/// the dashboard into `out`, with each readable trainee's portfolio built from the same
+/// check that made the trainee's row, so the two always agree. `out` is replaced only
+/// when everything was written. Returns the cohort and the number of pages written.
 /// Every page, the trainees' portfolios included, is in the built-in theme or the one in
 /// `theme_dir` the tutor chose: never a trainee's own `theme/`, which is their code.
 pub fn build(
-    cohort: &Cohort,
-    cohort_dir: &Path,
-    out: &Path,
-    force: bool,
-    theme_dir: Option<&Path>,
-) -> Result<usize, FatalError> {
+    members: &[Member],
+    skipped: Vec<Skipped>,
+    today: Date,
+    inactive_after: u32,
+    progress: &(dyn Fn() + Sync),
+    to: &Destination<'_>,
+) -> Result<(Cohort, usize), FatalError> {
+    let Destination {
+        cohort_dir,
+        out,
+        force,
+        theme_dir,
+    } = *to;
     let theme = &crate::render::theme::load(theme_dir)?;
     output::check_target(cohort_dir, &[], out, force)?;
     let staging = Staging::create(out)?;
-    match write(cohort, cohort_dir, theme, staging.path()) {
+    let built = Mutex::new(Ok(0));
+    // Each site is built as soon as its member is checked, under a name by member index;
+    // the final names need every trainee's name, known only once all are read.
+    let cohort = cohort::read_with(
+        members,
+        skipped,
+        today,
+        inactive_after,
+        progress,
+        &|index, check| {
+            let site = crate::render::build_with_theme(
+                check,
+                theme,
+                &crate::render::BuildOptions {
+                    out: staging.path().join(member_dir(index)),
+                    force: true,
+                },
+            );
+            let mut total = built.lock().unwrap_or_else(|e| e.into_inner());
+            match (&mut *total, site) {
+                (Ok(pages), Ok(site)) => *pages += site.pages,
+                (Ok(_), Err(e)) => *total = Err(e),
+                (Err(_), _) => {}
+            }
+        },
+    );
+    let result = built
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .and_then(|pages| write(&cohort, theme, staging.path(), pages));
+    match result {
         Ok(pages) => {
             staging.commit()?;
-            Ok(pages)
+            Ok((cohort, pages))
         }
         Err(e) => {
             staging.abandon();
@@ -115,27 +169,29 @@ pub fn build(
     }
 }
 
+/// Where member `index`'s site is built before it gets its final name.
+fn member_dir(index: usize) -> String {
+    format!("portfolios/.member-{index}")
+}
+
+/// Names the trainees' built sites and writes the dashboard's own pages; `pages` sites'
+/// pages are already written.
 fn write(
     cohort: &Cohort,
-    cohort_dir: &Path,
     theme: &Theme,
     dir: &Path,
+    mut pages: usize,
 ) -> Result<usize, FatalError> {
     let dirs = portfolio_dirs(cohort);
-    let mut pages = 0;
-    for (row, site) in cohort.trainees.iter().zip(&dirs) {
+    for (index, site) in dirs.iter().enumerate() {
         let Some(site) = site else { continue };
-        // Row paths are relative to the cohort folder (an absolute one replaces it).
-        let check = crate::check::check_portfolio(&cohort_dir.join(&row.path))?;
-        let built = crate::render::build_with_theme(
-            &check,
-            theme,
-            &crate::render::BuildOptions {
-                out: dir.join(site),
-                force: true,
-            },
-        )?;
-        pages += built.pages;
+        let (from, to) = (dir.join(member_dir(index)), dir.join(site));
+        std::fs::rename(&from, &to).map_err(|e| {
+            FatalError::io(
+                format!("cannot move {} to {}", from.display(), to.display()),
+                e,
+            )
+        })?;
     }
     let hrefs: Vec<Option<String>> = dirs
         .iter()

@@ -36,7 +36,7 @@ pub fn write_in(
     feedback_dir: Option<&Path>,
     review: &Review<'_>,
 ) -> Result<Written, FatalError> {
-    let (portfolio, framework) = crate::check::load_portfolio(root)?;
+    let (portfolio, framework) = crate::check::load(root)?;
     let feedback = feedback_dir.map_or_else(
         || portfolio.root.join(crate::check::judgement::FEEDBACK_DIR),
         Path::to_path_buf,

@@ -7,7 +7,7 @@ use std::path::Path;
 fn sian() -> senco::Check {
     // Appointed 2024-01-08: the deadline is 2027-01-08.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cohort/sian");
-    senco::check_portfolio(&root).expect("checks")
+    senco::check(&root, &Default::default()).expect("checks")
 }
 
 fn text_on(check: &senco::Check, today: &str) -> String {

@@ -36,7 +36,7 @@ impl Built {
     }
 
     fn check(&self) -> senco::Check {
-        senco::check_portfolio(&self.root).unwrap()
+        senco::check(&self.root, &Default::default()).unwrap()
     }
 }
 
@@ -756,8 +756,16 @@ fn problems_page_lists_file_line_and_message() {
     let rows = texts(&doc, "table.diagnostics tbody tr");
     let check = built.check();
     assert!(check.has_errors());
-    // Check's diagnostics plus the four link problems found while rendering.
-    assert_eq!(rows.len(), check.diagnostics.len() + 3, "{rows:#?}");
+    // The page lists exactly what the check found, link problems included.
+    assert_eq!(rows.len(), check.diagnostics.len(), "{rows:#?}");
+    assert_eq!(
+        check
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "broken-link")
+            .count(),
+        3
+    );
     assert!(
         rows.iter()
             .any(|r| r.starts_with("✗ error evidence/unknown-tag.md:5:")
@@ -1198,6 +1206,97 @@ fn a_portfolio_theme_overrides_templates_and_css() {
     assert!(all(&built.page("gaps.html"), "p.provider").is_empty());
     // The portfolio's theme folder is not evidence and is not copied.
     assert!(!built.out.join("files/theme").exists());
+}
+
+// ---------------------------------------------------------------- links resolved once
+
+const PROSE: &str = "---\ntitle: Writing about markup\noutcomes: [A1.1]\n---\n\nThe snippet `<img src=\"x\">` shows an image; in prose, src=\"x\" and id=\"y\" and href=\"z\" are just words.\n\n    <p id=\"y\">code</p>\n\nA raw image <img alt=\"map\" src=\"images/%2e%2e/images/timetable.png\"> and a raw link <a href=\"2024-10-01-follow-up.md#next\">follow-up</a>, an escape <a href=\"%2e%2e/%2e%2e/%2e%2e/etc/passwd\">up</a> and a [footnote][^1].\n\n[^1]: Said id=\"y\" here too.\n";
+
+/// The prose page and the single file of the build fixture with [`PROSE`] added.
+fn prose_outputs() -> (Built, String) {
+    let (tmp, root) = copy_of(FIXTURE);
+    fs::write(root.join("evidence/prose.md"), PROSE).unwrap();
+    let built = build_root(tmp, root);
+    let check = built.check();
+    let theme = senco::render::theme::load(None).unwrap();
+    let single = senco::render::single::render(&check, &theme, "site/").unwrap();
+    (built, single)
+}
+
+#[test]
+fn prose_that_mentions_attributes_comes_through_unchanged() {
+    let (built, single) = prose_outputs();
+    let page = fs::read_to_string(built.out.join("evidence/prose.html")).unwrap();
+    for html in [&page, &single] {
+        assert!(
+            html.contains("in prose, src=\"x\" and id=\"y\" and href=\"z\" are just words"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<code>&lt;img src=\"x\"&gt;</code>"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;p id=\"y\"&gt;code&lt;/p&gt;"), "{html}");
+        assert!(html.contains("Said id=\"y\" here too."), "{html}");
+    }
+}
+
+#[test]
+fn raw_html_links_resolve_as_markdown_links_do() {
+    let (built, single) = prose_outputs();
+    let doc = built.page("evidence/prose.html");
+    let srcs = attrs(&doc, "main img[alt=map]", "src");
+    assert_eq!(srcs, ["../files/evidence/images/timetable.png"]);
+    assert!(
+        built
+            .out
+            .join("files/evidence/images/timetable.png")
+            .is_file()
+    );
+    let links = attrs(&doc, "main a", "href");
+    assert!(
+        links.contains(&"../evidence/2024-10-01-follow-up.html#next".to_string()),
+        "{links:?}"
+    );
+    assert_none_climbs_out(&links);
+    // The single file: the image inline, links in-page, ids prefixed per section.
+    let single = Html::parse_document(&single);
+    let srcs = attrs(&single, "img[alt=map]", "src");
+    assert_eq!(srcs.len(), 1);
+    assert!(srcs[0].starts_with("data:image/png;base64,"), "{srcs:?}");
+    let links = attrs(&single, "a", "href");
+    assert!(
+        links.contains(&"#page-evidence-2024-10-01-follow-up-next".to_string()),
+        "{links:?}"
+    );
+    assert_none_climbs_out(&links);
+    let footnotes = attrs(&single, "sup.footnote-reference a", "href");
+    assert!(
+        footnotes.contains(&"#page-evidence-prose-fn-1".to_string()),
+        "{footnotes:?}"
+    );
+    let definitions = attrs(&single, "div.footnote-definition", "id");
+    assert!(
+        definitions.contains(&"page-evidence-prose-fn-1".to_string()),
+        "{definitions:?}"
+    );
+}
+
+#[track_caller]
+fn assert_none_climbs_out(links: &[String]) {
+    assert!(
+        !links
+            .iter()
+            .any(|l| l.contains("passwd") || l.contains("%2e")),
+        "{links:?}"
+    );
+}
+
+fn attrs(doc: &Html, selector: &str, attribute: &str) -> Vec<String> {
+    let selector = Selector::parse(selector).unwrap();
+    doc.select(&selector)
+        .filter_map(|e| e.value().attr(attribute).map(str::to_string))
+        .collect()
 }
 
 #[test]

@@ -365,6 +365,63 @@ fn xlsx_needs_an_output_file() {
 }
 
 #[test]
+fn the_dashboard_shows_each_member_as_its_cohort_row_does() {
+    // A member whose judgements live outside its portfolio (named in cohort.toml) and
+    // who counts only assessed indicators: both must reach its page in the dashboard.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cohort_dir = dir.path().join("cohort");
+    harness::copy_dir(&fixture().join("sian"), &cohort_dir.join("sian"));
+    fs::rename(
+        cohort_dir.join("sian/feedback"),
+        cohort_dir.join("sian-judgements"),
+    )
+    .expect("move the judgements out");
+    let config = cohort_dir.join("sian/portfolio.toml");
+    let toml = fs::read_to_string(&config).expect("read");
+    fs::write(
+        &config,
+        format!("{toml}\n[rules]\nrequire_assessed = true\n"),
+    )
+    .expect("write");
+    fs::write(
+        cohort_dir.join("cohort.toml"),
+        "[[trainee]]\npath = \"sian\"\nfeedback = \"sian-judgements\"\n",
+    )
+    .expect("write");
+
+    let (code, json) = run_cohort(&cohort_dir, &["--format", "json"]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    let row = &json["trainees"][0];
+    let covered = row["covered"].as_u64().expect("covered");
+    assert!(covered > 0, "the outside judgements count: {row}");
+    assert_eq!(row["total"], 49);
+
+    let out = dir.path().join("dashboard");
+    let (code, _) = run_cohort(
+        &cohort_dir,
+        &["--format", "html", "-o", out.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 0);
+    let index = fs::read_to_string(out.join("index.html")).expect("dashboard");
+    assert!(index.contains(&format!("{covered}/49")), "{index}");
+    let page = fs::read_to_string(out.join("portfolios/siân-prys-jones/index.html")).expect("page");
+    assert!(
+        page.contains(&format!("{covered} of 49 indicators covered")),
+        "the trainee's page says what the row says ({covered} covered)"
+    );
+    let leftovers: Vec<_> = fs::read_dir(out.join("portfolios"))
+        .expect("portfolios")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        ["siân-prys-jones"],
+        "no site left under a temporary name"
+    );
+}
+
+#[test]
 fn a_portfolio_with_two_frameworks_gets_columns_prefixed_by_framework() {
     let dir = tempfile::tempdir().expect("tempdir");
     harness::copy_dir(&harness::fixture("two-frameworks"), &dir.path().join("ada"));

@@ -227,7 +227,7 @@ proptest! {
             .map(|(i, spec)| (write_file(root, i, spec, &tree), spec.clone()))
             .collect();
 
-        let check = senco::check_portfolio(root).expect("the portfolio checks");
+        let check = senco::check(root, &Default::default()).expect("the portfolio checks");
 
         // No errors: every id written is valid, whatever its spelling.
         let errors: Vec<_> = check.diagnostics.iter()

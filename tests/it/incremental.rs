@@ -96,7 +96,7 @@ impl Session {
             .build(&self.root, &out)
             .unwrap_or_else(|e| panic!("{what}: incremental build failed: {e}"));
         let full_out = self.tmp.path().join(format!("full-{}", self.step));
-        let check = senco::check_portfolio(&self.root).unwrap();
+        let check = senco::check(&self.root, &Default::default()).unwrap();
         let full = render::build(
             &check,
             &BuildOptions {
@@ -173,7 +173,7 @@ fn assert_same(what: &str, got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<Stri
 
 /// An indicator that no file tags: the first the gaps page lists.
 fn uncovered(root: &Path) -> String {
-    let check = senco::check_portfolio(root).unwrap();
+    let check = senco::check(root, &Default::default()).unwrap();
     let fw = &check.framework;
     let leaf = check.coverage.gaps(fw)[0];
     assert!(check.coverage.node(leaf).evidence.is_empty());
@@ -382,7 +382,7 @@ proptest! {
     ) {
         let mut s = Session::start();
         for (k, (file, edit)) in edits.iter().enumerate() {
-            let check = senco::check_portfolio(&s.root).unwrap();
+            let check = senco::check(&s.root, &Default::default()).unwrap();
             let titles: Vec<String> = FILES
                 .iter()
                 .map(|f| check.evidence.iter().find(|e| e.path == *f).unwrap().title.clone())

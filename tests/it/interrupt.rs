@@ -422,7 +422,7 @@ fn a_file_saved_while_the_site_is_built_is_never_half_in_it() {
 
     // Saved after the check read it, before its page was rendered: the page would have
     // the check's title and tags around the new body. Nothing is written.
-    let check = senco::check_portfolio(&root).unwrap();
+    let check = senco::check(&root, &Default::default()).unwrap();
     save("\nSaved during the build.\n");
     let error = senco::render::build(&check, &options).unwrap_err();
     assert!(
@@ -442,7 +442,7 @@ fn a_file_saved_while_the_site_is_built_is_never_half_in_it() {
     let (_, built) = senco::render::check_and_build(
         || {
             checks.set(checks.get() + 1);
-            let check = senco::check_portfolio(&root);
+            let check = senco::check(&root, &Default::default());
             if checks.get() == 1 {
                 save("\nSaved during the second build.\n");
             }

@@ -18,6 +18,7 @@ mod hostile;
 mod incremental;
 mod interchange;
 mod interrupt;
+mod module_graph;
 mod obsidian;
 mod pack;
 mod privacy;

@@ -471,11 +471,11 @@ fn broken_pseudonyms_files_are_reported_with_their_position() {
         1,
         "`teachers` is not a table the file accepts"
     );
-    assert!(
-        problems[0].message.contains("teachers"),
-        "{}",
-        problems[0].message
-    );
+    // The message lists the tables the file accepts, and never quotes a key of it:
+    // keys are real names.
+    let message = &problems[0].message;
+    assert!(message.contains("`pupils`"), "{message}");
+    assert!(!message.contains("teachers"), "{message}");
 
     let (names, problems) =
         Pseudonyms::parse("[pupils]\n\"Alex\" = \"Alex B\"\n\"Sam Sample\" = \"\"\n");
@@ -556,7 +556,7 @@ fn check_reports_privacy_findings_and_word_limits() {
         "---\ntype: assignment\noutcomes: [A1.1]\n---\nAlex Example read one two three four five six.\nSW1A 1AA <!-- senco: allow postcode -->\n",
     )
     .unwrap();
-    let check = senco::check_portfolio(root).unwrap();
+    let check = senco::check(root, &Default::default()).unwrap();
     let codes: Vec<&str> = check.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert!(codes.contains(&"real-name"), "{codes:?}");
     assert!(codes.contains(&"word-limit"), "{codes:?}");

@@ -21,18 +21,25 @@ fn portfolio() -> tempfile::TempDir {
     dir
 }
 
-fn review(root: &Path, args: &[&str]) -> String {
-    let out = senco()
-        .arg("review")
-        .arg(root)
-        .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
-        .args(args)
-        .output()
-        .expect("runs");
+/// Runs `cmd`, which must succeed.
+#[track_caller]
+fn succeeds(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn review(root: &Path, args: &[&str]) -> String {
+    let out = succeeds(
+        senco()
+            .arg("review")
+            .arg(root)
+            .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
+            .args(args),
     );
     String::from_utf8(out.stdout).expect("utf-8")
 }
@@ -40,6 +47,20 @@ fn review(root: &Path, args: &[&str]) -> String {
 /// `senco check ROOT --format json`, whatever its exit code.
 fn check_json(root: &Path) -> serde_json::Value {
     harness::check_json(root).1
+}
+
+/// Turns on `[rules] require_assessed`; returns portfolio.toml as it was.
+fn require_assessed(root: &Path) -> String {
+    let toml = fs::read_to_string(root.join("portfolio.toml")).expect("read");
+    fs::write(
+        root.join("portfolio.toml"),
+        toml.replace(
+            "min_evidence = 1",
+            "min_evidence = 1\nrequire_assessed = true",
+        ),
+    )
+    .expect("write");
+    toml
 }
 
 fn with_code<'a>(check: &'a senco::Check, code: &str) -> Vec<&'a Diagnostic> {
@@ -52,7 +73,7 @@ fn with_code<'a>(check: &'a senco::Check, code: &str) -> Vec<&'a Diagnostic> {
 
 #[test]
 fn fixture_judgements_are_read_current_and_stale() {
-    let check = senco::check_portfolio(&fixture("sian")).expect("check");
+    let check = senco::check(&fixture("sian"), &Default::default()).expect("check");
     assert_eq!(check.judgements.len(), 2);
     let current = &check.judgements[0];
     assert_eq!(current.judgement, Verdict::Meets);
@@ -118,7 +139,7 @@ fn malformed_judgement_files_get_positioned_diagnostics() {
         "feedback/g-bad-date.md",
         "---\noutcome: B5.2\njudgement: meets\nassessor: T\ndate: 2nd Jan\nasessor: X\n---\n",
     );
-    let check = senco::check_portfolio(root).expect("check");
+    let check = senco::check(root, &Default::default()).expect("check");
     let find = |code: &str, file: &str| -> Diagnostic {
         check
             .diagnostics
@@ -307,7 +328,7 @@ fn deleted_evidence_makes_its_judgement_stale() {
     let root = dir.path();
     review(root, &["--evidence", PROVISION_MAP, "--judgement", "meets"]);
     fs::remove_file(root.join(PROVISION_MAP)).expect("delete");
-    let check = senco::check_portfolio(root).expect("check");
+    let check = senco::check(root, &Default::default()).expect("check");
     assert_eq!(check.judgements[0].state, State::Stale);
     assert_eq!(with_code(&check, "unknown-evidence").len(), 1);
 }
@@ -321,15 +342,7 @@ fn require_assessed_counts_only_assessed_indicators() {
         .as_u64()
         .expect("count");
     assert!(claimed > 2);
-    let toml = fs::read_to_string(root.join("portfolio.toml")).expect("read");
-    fs::write(
-        root.join("portfolio.toml"),
-        toml.replace(
-            "min_evidence = 1",
-            "min_evidence = 1\nrequire_assessed = true",
-        ),
-    )
-    .expect("write");
+    let toml = require_assessed(root);
     let json = check_json(root);
     assert_eq!(json["summary"]["indicators_covered"], 0);
     review(root, &["--evidence", PROVISION_MAP, "--judgement", "meets"]);
@@ -382,4 +395,91 @@ fn feedback_folder_outside_the_portfolio() {
         file.starts_with(tutor.path().to_str().expect("utf-8")),
         "{file}"
     );
+}
+
+#[test]
+fn build_serve_and_pack_read_judgements_from_the_feedback_folder_given() {
+    let dir = portfolio();
+    let root = dir.path();
+    let tutor = tempfile::tempdir().expect("temp dir");
+    require_assessed(root);
+    let feedback = tutor.path().to_str().expect("utf-8");
+    review(
+        root,
+        &[
+            "--evidence",
+            PROVISION_MAP,
+            "--judgement",
+            "meets",
+            "--feedback",
+            feedback,
+        ],
+    );
+    let site = |extra: &[&str]| {
+        let out = tempfile::tempdir().expect("temp dir");
+        let site = out.path().join("site");
+        succeeds(
+            senco()
+                .arg("build")
+                .arg(root)
+                .arg("-o")
+                .arg(&site)
+                .args(extra),
+        );
+        fs::read_to_string(site.join("index.html")).expect("index")
+    };
+    let out = senco()
+        .args(["check", "--format", "json", "--feedback", feedback])
+        .arg(root)
+        .output()
+        .expect("runs");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let covered = json["summary"]["indicators_covered"]
+        .as_u64()
+        .expect("count");
+    assert!(covered > 0);
+    assert!(site(&[]).contains("0 of 49 indicators covered"));
+    assert!(
+        site(&["--feedback", feedback]).contains(&format!("{covered} of 49 indicators covered"))
+    );
+
+    let zip = tutor.path().join("pack.zip");
+    succeeds(senco().arg("pack").arg(root).arg("-o").arg(&zip).args([
+        "--allow-findings",
+        "--feedback",
+        feedback,
+    ]));
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip).expect("zip")).expect("zip");
+    let name = archive
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with("coverage.json"))
+        .expect("coverage.json in the pack")
+        .to_string();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(&name).expect("entry"), &mut text)
+        .expect("read");
+    let coverage: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(coverage["summary"]["indicators_covered"], covered, "{name}");
+
+    // Two portfolios cannot share one feedback folder.
+    let other = portfolio();
+    senco()
+        .arg("pack")
+        .arg(root)
+        .arg(other.path())
+        .arg("-o")
+        .arg(&zip)
+        .args(["--feedback", feedback])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("several"));
+    // Serve refuses a feedback folder that does not exist, as check does.
+    senco()
+        .arg("serve")
+        .arg(root)
+        .args(["--feedback", "/no/such/folder"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("does not exist"));
 }
