@@ -601,15 +601,20 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
     }
     if digits >= 10 {
         push_matches(hits, &NHS, text, |m| {
-            (is_valid_nhs_number(m.as_str()) && !isbn_before(text, m.start()))
-                .then_some(Code::NhsNumber)
+            (is_valid_nhs_number(m.as_str())
+                && !isbn_before(text, m.start())
+                && !in_isbn(text, m.range()))
+            .then_some(Code::NhsNumber)
         });
         push_matches(hits, &PHONE, text, |m| {
-            (is_uk_phone(m.as_str()) && !isbn_before(text, m.start())).then_some(Code::PhoneNumber)
+            (is_uk_phone(m.as_str()) && !isbn_before(text, m.start()) && !in_isbn(text, m.range()))
+                .then_some(Code::PhoneNumber)
         });
     }
     if memchr::memchr(b'@', bytes).is_some() {
-        push_matches(hits, &EMAIL, text, |_| Some(Code::Email));
+        push_matches(hits, &EMAIL, text, |m| {
+            (!is_not_a_person(m.as_str())).then_some(Code::Email)
+        });
     }
     if digits > 0 {
         push_matches(hits, &POSTCODE, text, |_| Some(Code::Postcode));
@@ -718,6 +723,121 @@ fn is_uk_phone(matched: &str) -> bool {
         Some("01") => digits.len() == 10 || digits.len() == 11,
         _ => false,
     }
+}
+
+/// Domains no person has an address at: those RFC 2606 keeps for examples and testing
+/// (`example.com`, `example.net`, `example.org` and their subdomains, and the `.example`,
+/// `.test`, `.invalid` and `.localhost` top-level domains).
+fn is_reserved_domain(domain: &str) -> bool {
+    let domain = domain.to_ascii_lowercase();
+    let mut labels = domain.rsplit('.');
+    let top = labels.next().unwrap_or("");
+    let second = labels.next().unwrap_or("");
+    matches!(top, "example" | "test" | "invalid" | "localhost")
+        || (second == "example" && matches!(top, "com" | "net" | "org"))
+}
+
+/// Mailboxes an organisation keeps for a role, not a person: RFC 2142's (`info`,
+/// `support`, `sales`, `abuse`, `postmaster`, `webmaster` …) and the ones schools,
+/// services and projects commonly publish (`office`, `enquiries`, `admissions`,
+/// `noreply` …).
+const ROLE_MAILBOXES: &[&str] = &[
+    // RFC 2142.
+    "info",
+    "marketing",
+    "sales",
+    "support",
+    "abuse",
+    "noc",
+    "security",
+    "postmaster",
+    "hostmaster",
+    "usenet",
+    "news",
+    "webmaster",
+    "www",
+    "uucp",
+    "ftp",
+    // Published by organisations for a role or a service.
+    "accounts",
+    "admin",
+    "admissions",
+    "careers",
+    "contact",
+    "dpo",
+    "enquiries",
+    "enquiry",
+    "feedback",
+    "finance",
+    "hello",
+    "help",
+    "helpdesk",
+    "hr",
+    "jobs",
+    "mail",
+    "media",
+    "no-reply",
+    "noreply",
+    "do-not-reply",
+    "donotreply",
+    "office",
+    "press",
+    "privacy",
+    "reception",
+    "team",
+    "community",
+    "legal",
+    "licensing",
+    "partners",
+    "partnerships",
+];
+
+/// Whether an email address is not about a person: at a reserved example domain, or an
+/// organisation's role mailbox.
+fn is_not_a_person(address: &str) -> bool {
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    let mailbox = local
+        .split('+')
+        .next()
+        .unwrap_or(local)
+        .to_ascii_lowercase();
+    is_reserved_domain(domain) || ROLE_MAILBOXES.contains(&mailbox.as_str())
+}
+
+/// Whether the number at `range` is part of an ISBN-13: the run of digits, hyphens and
+/// single spaces around it holds 13 digits starting 978 or 979 whose check digit
+/// verifies (`(978-0123456789)` holds `0123456789`, a phone number's shape). An ISBN
+/// names a book, never a person. (ISBN-10s are not looked for: every NHS number's
+/// digits pass the ISBN-10 check, and a hyphenated ISBN-10 has the shape of neither.)
+fn in_isbn(text: &str, range: Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let part = |b: u8| b.is_ascii_digit() || b == b'-' || b == b' ';
+    // At most an ISBN's length either side: the run is short, however long the line.
+    let mut start = range.start;
+    while start > 0 && range.start - start < 17 && part(bytes[start - 1]) {
+        start -= 1;
+    }
+    let mut end = range.end;
+    while end < bytes.len() && end - range.end < 17 && part(bytes[end]) {
+        end += 1;
+    }
+    let run = text[start..end].trim_matches([' ', '-']);
+    let digits: Vec<u32> = run.chars().filter_map(|c| c.to_digit(10)).collect();
+    !run.contains("  ") && is_isbn_13(&digits)
+}
+
+/// Whether 13 digits are an ISBN-13 (978 or 979 first) whose check digit verifies.
+fn is_isbn_13(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
+        .sum();
+    digits.len() == 13
+        && (digits.starts_with(&[9, 7, 8]) || digits.starts_with(&[9, 7, 9]))
+        && sum.is_multiple_of(10)
 }
 
 fn isbn_before(text: &str, start: usize) -> bool {

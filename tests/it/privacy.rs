@@ -236,8 +236,8 @@ fn email_addresses() {
         one("email", "r.moss@example.sch.uk")
     );
     assert_eq!(
-        findings("<ta1+send@example.org>"),
-        one("email", "ta1+send@example.org")
+        findings("<ta1+send@fictional-primary.sch.uk>"),
+        one("email", "ta1+send@fictional-primary.sch.uk")
     );
     for text in [
         "@SENCOforum on social media",
@@ -435,11 +435,55 @@ fn broken_pseudonyms_files_are_reported_with_their_position() {
     assert_eq!(problems[0].line, Some(2));
 }
 
+#[test]
+fn reserved_example_domains_and_role_mailboxes_are_not_pupil_data() {
+    for text in [
+        "Write to someone@example.com, or to a.n.other@mail.example.org.",
+        "The form goes to “j.bloggs@school.example” and t.ester@fictional.test.",
+        "Ask support@fictional-software.io, or write to Office@fictional-primary.sch.uk.",
+        "Enquiries: enquiries+send@fictional-trust.org.uk or noreply@fictional-trust.org.uk.",
+        "Bounces go to postmaster@fictional-trust.org.uk and abuse@fictional-trust.org.uk.",
+    ] {
+        assert!(codes(text).is_empty(), "{text}: {:?}", findings(text));
+    }
+    // A person's address at the same organisation still is.
+    assert_eq!(
+        findings("Zoë’s key worker is z.okafor@fictional-primary.sch.uk."),
+        one("email", "z.okafor@fictional-primary.sch.uk")
+    );
+    assert_eq!(
+        findings("Ask info.desk@example.sch.uk."),
+        one("email", "info.desk@example.sch.uk"),
+        "only the RFC 2606 names are reserved, not any domain starting `example`"
+    );
+}
+
+#[test]
+fn an_isbn_is_never_a_phone_number() {
+    for text in [
+        "Read “Supporting Transition” (978-0123456786) before half term.",
+        "Read “Supporting Transition” (9780123456786).",
+        "Also “Quiet Corners” 978 1861978769, on the reading list.",
+    ] {
+        assert!(codes(text).is_empty(), "{text}: {:?}", findings(text));
+    }
+    // The same digits with a check digit that fails are no ISBN: the phone number in
+    // them is still found.
+    assert_eq!(
+        codes("Read (978-0123456787)."),
+        ["phone-number".to_string()]
+    );
+    assert_eq!(
+        findings("Ring the office on 01234 567860."),
+        one("phone-number", "01234 567860")
+    );
+}
+
 // --- Allow markers --------------------------------------------------------------------
 
 #[test]
 fn allow_markers_silence_one_check_on_one_line() {
-    let text = "Office: SW1A 1AA, r@example.org <!-- senco: allow postcode -->\nHome: M1 1AE\n";
+    let text = "Office: SW1A 1AA, r.moss@fictional-primary.sch.uk <!-- senco: allow postcode -->\nHome: M1 1AE\n";
     let scan = scan_text(text, "evidence/x.md", &Pseudonyms::default());
     let codes: Vec<(&str, Option<usize>)> = scan
         .findings
@@ -456,7 +500,7 @@ fn allow_markers_silence_one_check_on_one_line() {
 
 #[test]
 fn allow_privacy_silences_every_check_on_its_line() {
-    let text = "SW1A 1AA r@example.org Alex <!-- senco: allow-privacy -->\n";
+    let text = "SW1A 1AA r.moss@fictional-primary.sch.uk Alex <!-- senco: allow-privacy -->\n";
     let scan = scan_text(text, "evidence/x.md", &names());
     assert!(scan.findings.is_empty(), "{:?}", scan.findings);
     assert_eq!(scan.silenced.len(), 3);
@@ -464,7 +508,7 @@ fn allow_privacy_silences_every_check_on_its_line() {
 
 #[test]
 fn several_codes_in_one_marker_and_unknown_codes_warned() {
-    let text = "SW1A 1AA r@example.org <!-- senco: allow postcode, email -->\nM1 1AE <!-- senco: allow postcod -->\n";
+    let text = "SW1A 1AA r.moss@fictional-primary.sch.uk <!-- senco: allow postcode, email -->\nM1 1AE <!-- senco: allow postcod -->\n";
     let scan = scan_text(text, "evidence/x.md", &Pseudonyms::default());
     let codes: Vec<&str> = scan.findings.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, vec!["postcode", "unknown-allow"]);

@@ -133,13 +133,15 @@ fn new_writes_a_dated_file_with_front_matter_and_gibbs_headings() {
             "## Action plan"
         ]
     );
-    // What `new` writes passes `senco check`, with its tags counted; its only notes are
-    // a hint for each stage of the model still to be written.
+    // What `new` writes passes `senco check`, but headings with nothing under them are
+    // not evidence yet: an empty-evidence warning, a hint for each stage of the model
+    // still to be written, and no outcome claimed until something is.
     let (code, json) = check_json(dir.path());
     assert_eq!(code, 0);
     let diagnostics = json["diagnostics"].as_array().expect("list");
-    assert_eq!(diagnostics.len(), 6, "{diagnostics:?}");
-    assert!(diagnostics.iter().all(|d| {
+    assert_eq!(diagnostics.len(), 7, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "empty-evidence");
+    assert!(diagnostics[1..].iter().all(|d| {
         d["code"] == "reflection-stage"
             && d["severity"] == "hint"
             && d["message"]
@@ -147,10 +149,20 @@ fn new_writes_a_dated_file_with_front_matter_and_gibbs_headings() {
                 .is_some_and(|m| m.ends_with("is empty"))
     }));
     let e = evidence(&json, rel);
-    assert_eq!(strings(&e["outcomes"]), ["A1.2", "B5.1"]);
+    assert!(strings(&e["outcomes"]).is_empty());
     assert_eq!(e["date"], "2025-03-14");
     assert_eq!(e["type"], "reflection");
     assert_eq!(e["title"], "Reflection on Child A's review");
+    assert!(strings(&item(&json, "B5.1")["evidence"]).is_empty());
+    // Once a stage is written, the file counts towards what it tags.
+    let path = dir.path().join(rel);
+    let written = text.replace(
+        "## Description\n",
+        "## Description\n\nI met the class teacher to plan Child A’s review [[A1.2]].\n",
+    );
+    std::fs::write(&path, written).expect("written");
+    let (_, json) = check_json(dir.path());
+    assert_eq!(strings(&evidence(&json, rel)["outcomes"]), ["A1.2", "B5.1"]);
     assert_eq!(strings(&item(&json, "B5.1")["evidence"]), [rel]);
 }
 
