@@ -1,4 +1,7 @@
-//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object.
+//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object;
+//! coverage week by week from the portfolio's git history is [`progress`].
+
+pub mod progress;
 
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};

@@ -143,6 +143,7 @@ pub fn build(
                 &crate::render::BuildOptions {
                     out: staging.path().join(member_dir(index)),
                     force: true,
+                    history: false,
                 },
             );
             let mut total = built.lock().unwrap_or_else(|e| e.into_inner());
