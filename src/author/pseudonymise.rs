@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Where backups go, relative to the portfolio folder. Inside `.senco/`, which is private
 /// and never packed: the originals hold the real names.
-pub const BACKUP_DIR: &str = ".senco/backup";
+pub(crate) const BACKUP_DIR: &str = ".senco/backup";
 
 /// One file to rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Rewrite {
     pub before: String,
     pub after: String,
     /// How many names are replaced.
-    pub replacements: usize,
+    pub(crate) replacements: usize,
 }
 
 impl Rewrite {

@@ -100,7 +100,7 @@ pub fn analyse(framework: &Framework, evidence: &[Evidence], min_evidence: usize
 impl Coverage {
     /// Lets a node's own evidence count only if `keep(node)` also holds, e.g. only when
     /// assessed (`[rules] require_assessed`), and settles the nodes above again.
-    pub fn restrict(&mut self, framework: &Framework, keep: impl Fn(NodeId) -> bool) {
+    pub(crate) fn restrict(&mut self, framework: &Framework, keep: impl Fn(NodeId) -> bool) {
         let min = self.min_evidence;
         settle(framework, &mut self.nodes, |id, n| {
             n.evidence.len() >= min && keep(id)
@@ -157,7 +157,7 @@ fn settle(
 
 /// The hint for tags on an outcome that has indicators is given once per outcome, at its
 /// first use: `diagnostics` must already be in reporting order.
-pub fn keep_first_parent_tag_hints(diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn keep_first_parent_tag_hints(diagnostics: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::BTreeSet::new();
     diagnostics.retain(|d| d.code != Code::OutcomeNotIndicator || seen.insert(d.message.clone()));
 }

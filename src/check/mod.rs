@@ -12,7 +12,7 @@ pub mod links;
 pub mod markdown;
 pub mod privacy;
 pub mod reflection;
-pub mod snapshot;
+pub(crate) mod snapshot;
 pub mod words;
 
 use crate::error::FatalError;

@@ -66,12 +66,12 @@ impl Diagnostic {
     }
 
     /// Reports it at another severity than its code's own.
-    pub fn with_severity(mut self, severity: Severity) -> Self {
+    pub(crate) fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
     }
 
-    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+    pub(crate) fn in_file(mut self, file: impl Into<String>) -> Self {
         self.file = Some(file.into());
         self
     }
@@ -92,14 +92,14 @@ impl Diagnostic {
     }
 
     /// Points at a line and column where no source text is at hand.
-    pub fn at_line_col(mut self, line: usize, column: usize) -> Self {
+    pub(crate) fn at_line_col(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
         self.column = Some(column);
         self
     }
 
     /// Order used everywhere diagnostics are listed: by file, then position, then severity.
-    pub fn sort_key(&self) -> impl Ord + '_ {
+    pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         (
             self.file.as_deref(),
             self.line,
@@ -114,19 +114,19 @@ impl Diagnostic {
 /// At most this many diagnostics of one code are listed for one file. A pasted line of a
 /// million unknown tags would otherwise cost a million suggestions, excerpts and lines
 /// of output; a hundred say as much.
-pub const MAX_PER_CODE: usize = 100;
+pub(crate) const MAX_PER_CODE: usize = 100;
 
 /// Counts one file's diagnostics by code, so that a file with a million problems costs
 /// no more than one with a hundred: ask [`PerFile::admit`] before building a diagnostic
 /// that repeats with the input, and add [`PerFile::summary`] when the file is done.
 #[derive(Debug, Default)]
-pub struct PerFile {
+pub(crate) struct PerFile {
     seen: std::collections::BTreeMap<Code, usize>,
 }
 
 impl PerFile {
     /// Whether another diagnostic of `code` should be built and listed. Counts it either way.
-    pub fn admit(&mut self, code: Code) -> bool {
+    pub(crate) fn admit(&mut self, code: Code) -> bool {
         let n = self.seen.entry(code).or_default();
         *n += 1;
         *n <= MAX_PER_CODE
@@ -155,7 +155,7 @@ impl PerFile {
 }
 
 /// Sorts diagnostics into their reporting order and drops exact repeats.
-pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
 }
@@ -204,7 +204,7 @@ impl<'a> SourceText<'a> {
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let (last, last_index, last_column) = self.cursor.get();
         let index = self.line_index(offset);
@@ -218,7 +218,7 @@ impl<'a> SourceText<'a> {
     }
 
     /// 1-based line of a byte offset (clamped to the text).
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         self.line_index(offset.min(self.text.len())) + 1
     }
 
@@ -250,12 +250,12 @@ impl<'a> SourceText<'a> {
     }
 
     /// Byte offset where 1-based `line` starts, if the text has that line.
-    pub fn line_start(&self, line: usize) -> Option<usize> {
+    pub(crate) fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts.get(line.checked_sub(1)?).copied()
     }
 
     /// Byte offset of a 1-based line and character column.
-    pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
+    pub(crate) fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
         let start = self.line_start(line)?;
         let rest = &self.text[start..];
         let line_text = rest.split('\n').next().unwrap_or("");
@@ -296,7 +296,7 @@ impl<'a> SourceText<'a> {
 }
 
 /// The largest char boundary at or below `index`.
-pub fn floor_char_boundary(text: &str, index: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
     let mut i = index.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;

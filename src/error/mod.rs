@@ -90,7 +90,7 @@ impl FatalError {
         self
     }
 
-    pub fn with_source(mut self, source: io::Error) -> Self {
+    pub(crate) fn with_source(mut self, source: io::Error) -> Self {
         self.source = Some(Arc::new(source));
         self
     }

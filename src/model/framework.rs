@@ -77,7 +77,7 @@ impl Rollup {
 }
 
 /// Index of a node in [`Framework::nodes`].
-pub type NodeId = usize;
+pub(crate) type NodeId = usize;
 
 /// The JSON shape of a framework file, documented in the guide's frameworks page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,13 +137,13 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn is_leaf(&self) -> bool {
+    pub(crate) fn is_leaf(&self) -> bool {
         self.children.is_empty()
     }
 
     /// A node with children that is covered only when every child is, so a tag on the
     /// node itself covers nothing.
-    pub fn needs_every_child(&self) -> bool {
+    pub(crate) fn needs_every_child(&self) -> bool {
         !self.is_leaf() && self.rollup == Rollup::All
     }
 }
@@ -194,10 +194,10 @@ pub struct Framework {
 }
 
 /// The largest framework file read (the built-in ones are about 100 kB).
-pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
 
 /// Whether `spec` names a built-in framework (by id or short name).
-pub fn is_builtin(spec: &str) -> bool {
+pub(crate) fn is_builtin(spec: &str) -> bool {
     builtin_json(spec).is_some()
 }
 
@@ -217,7 +217,7 @@ impl Framework {
     /// Loads the framework a portfolio names: a built-in id, or a JSON file that, with
     /// symlinks followed, lies inside the portfolio folder `root` (and not in a hidden
     /// folder). A tutor's own framework file is named on the command line instead.
-    pub fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
+    pub(crate) fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
         if let Some(json) = builtin_json(spec) {
             return Framework::from_json(json, &format!("built-in framework `{spec}`"));
         }
@@ -252,7 +252,7 @@ impl Framework {
     /// Several frameworks side by side, in order. No id or alias may be shared between
     /// two of them (ignoring case), so every tag names one node; a clash is an error
     /// naming both frameworks.
-    pub fn combine(frameworks: Vec<Framework>) -> Result<Framework, FatalError> {
+    pub(crate) fn combine(frameworks: Vec<Framework>) -> Result<Framework, FatalError> {
         let mut frameworks = frameworks.into_iter();
         let Some(mut combined) = frameworks.next() else {
             return Err(FatalError::usage("no framework given")
@@ -313,7 +313,7 @@ impl Framework {
     }
 
     /// Top-level nodes of one section, in order.
-    pub fn section_roots(&self, section: usize) -> impl Iterator<Item = NodeId> + '_ {
+    pub(crate) fn section_roots(&self, section: usize) -> impl Iterator<Item = NodeId> + '_ {
         self.roots()
             .filter(move |&r| self.nodes[r].section == section)
     }
@@ -374,7 +374,7 @@ impl Framework {
     }
 
     /// Validates a framework file, as loaded or as an importer made it.
-    pub fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
+    pub(crate) fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
         let invalid = |msg: String| FatalError::invalid(format!("{origin}: {msg}"));
         for (field, value) in [
             ("id", &file.id),
@@ -508,7 +508,7 @@ impl Framework {
     }
 
     /// Leaves under (or equal to) a node.
-    pub fn leaves_under(&self, id: NodeId) -> Vec<NodeId> {
+    pub(crate) fn leaves_under(&self, id: NodeId) -> Vec<NodeId> {
         let mut out = Vec::new();
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
@@ -590,7 +590,7 @@ fn builtin_json(spec: &str) -> Option<&'static str> {
 }
 
 /// Does `text` look like an outcome id (so `[[A1.9]]` is a mistyped tag, not a page link)?
-pub fn looks_like_id(text: &str) -> bool {
+pub(crate) fn looks_like_id(text: &str) -> bool {
     let t = text.trim();
     let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = &t[letters..];

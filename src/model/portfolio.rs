@@ -82,7 +82,7 @@ pub struct Portfolio {
     /// qualification the statutory deadline follows.
     pub frameworks: Vec<String>,
     /// Evidence folders relative to `root`.
-    pub evidence_dirs: Vec<String>,
+    pub(crate) evidence_dirs: Vec<String>,
     pub appointed: Option<jiff::civil::Date>,
     pub rules: Rules,
 }
@@ -278,7 +278,7 @@ fn settings_error(config_path: &Path, problems: &[crate::model::settings::Proble
 
 /// The nearest folder at or above `start` holding portfolio.toml, as cargo finds
 /// Cargo.toml. Commands given no PATH use it; an explicit PATH is taken as it is.
-pub fn find_root(start: &Path) -> Result<PathBuf, FatalError> {
+pub(crate) fn find_root(start: &Path) -> Result<PathBuf, FatalError> {
     start
         .ancestors()
         .find(|dir| dir.join(CONFIG_FILE).is_file())

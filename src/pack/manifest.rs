@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Identifies the manifest format; bumped if its meaning changes.
-pub const FORMAT: &str = "senco-pack/1";
+pub(crate) const FORMAT: &str = "senco-pack/1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -108,7 +108,7 @@ impl Manifest {
         }
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
         let mut bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| FatalError::invalid(format!("cannot write {MANIFEST}: {e}")))?;
         bytes.push(b'\n');
