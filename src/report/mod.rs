@@ -278,7 +278,7 @@ pub fn deadline_standing(
     check: &Check,
     today: jiff::civil::Date,
 ) -> Option<crate::model::deadline::Standing> {
-    let deadline = check.deadline()?.deadline?.parse().ok()?;
+    let deadline = check.deadline()?.deadline?;
     Some(crate::model::deadline::standing(deadline, today))
 }
 
