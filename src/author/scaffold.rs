@@ -113,10 +113,15 @@ impl Model {
 
 /// What `senco new` is asked to create.
 pub struct NewEvidence<'a> {
+    /// The title, in front matter and (as a slug) in the file name.
     pub title: &'a str,
+    /// The evidence type as typed (`reflection`, …); checked against the known types.
     pub kind: &'a str,
+    /// Outcome ids to tag it with; unknown ones are refused with a suggestion.
     pub outcomes: &'a [String],
+    /// A reflective model whose stages become the headings.
     pub model: Option<Model>,
+    /// The evidence date, in front matter and the file name.
     pub date: jiff::civil::Date,
 }
 

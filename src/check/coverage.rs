@@ -12,33 +12,41 @@ use crate::error::Code;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::framework::{Framework, NodeId, Rollup};
 
+/// How far the evidence covers one node of the framework.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeCoverage {
+    /// Whether the node counts as covered under its rollup rule and `min_evidence`.
     pub covered: bool,
     /// Indices into the evidence list, sorted by path, distinct.
     pub evidence: Vec<usize>,
     /// Requirements under this node, and how many are covered: its leaves, except that a
     /// node that rolls up by `any` counts as one (itself for a leaf or an `any` node).
     pub leaves_total: usize,
+    /// How many of `leaves_total` are covered.
     pub leaves_covered: usize,
 }
 
+/// How far a portfolio's evidence covers its framework, node by node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
     /// One entry per framework node, in framework order.
     pub nodes: Vec<NodeCoverage>,
+    /// Evidence files an indicator needs to count as covered (`min_evidence` in portfolio.toml).
     pub min_evidence: usize,
 }
 
 impl Coverage {
+    /// The coverage of node `id` of the framework it was analysed against.
     pub fn node(&self, id: NodeId) -> &NodeCoverage {
         &self.nodes[id]
     }
 
+    /// Requirements in the whole framework, counted as [`NodeCoverage::leaves_total`] is.
     pub fn leaves_total(&self, framework: &Framework) -> usize {
         framework.roots().map(|r| self.nodes[r].leaves_total).sum()
     }
 
+    /// How many of [`Coverage::leaves_total`] are covered.
     pub fn leaves_covered(&self, framework: &Framework) -> usize {
         framework
             .roots()

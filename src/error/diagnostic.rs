@@ -8,11 +8,15 @@ use super::Code;
 use serde::Serialize;
 use std::fmt;
 
+/// How much a [`Diagnostic`] matters; ordered from most to least, so reports sort errors first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The portfolio is wrong: `senco check` exits 1.
     Error,
+    /// Worth fixing before an assessor sees it; on its own it fails nothing.
     Warning,
+    /// A suggestion; on its own it fails nothing.
     Hint,
 }
 
@@ -29,23 +33,33 @@ impl fmt::Display for Severity {
 /// The source line a diagnostic points into, kept so reports need not re-read files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excerpt {
+    /// The whole line (or, for a very long one, the part around the problem).
     pub text: String,
     /// Byte range of the underlined part within `text`.
     pub start: usize,
+    /// End of the underlined byte range, exclusive.
     pub end: usize,
 }
 
+/// One problem found in a portfolio, where it is and what to do: the unit every report
+/// and page shows, so one bad file never stops the others being checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Usually the code's own ([`Code::severity`]).
     pub severity: Severity,
     /// What kind of problem it is, e.g. `unknown-outcome`; documented in the guide.
     pub code: Code,
     /// Path relative to the portfolio folder with `/` separators; `None` for the portfolio as a whole.
     pub file: Option<String>,
+    /// 1-based line, when the problem is at one place in the file.
     pub line: Option<usize>,
+    /// 1-based column in characters (not bytes), as editors count.
     pub column: Option<usize>,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// What to do about it.
     pub help: Option<String>,
+    /// The source line shown under the message; not in JSON, which has line and column.
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
 }
@@ -76,6 +90,7 @@ impl Diagnostic {
         self
     }
 
+    /// Adds what to do about it.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -181,6 +196,7 @@ const CHECKPOINT: usize = 4096;
 const MAX_EXCERPT_BYTES: usize = 240;
 
 impl<'a> SourceText<'a> {
+    /// Indexes the line starts of `text` once, so turning many offsets into lines stays cheap.
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
@@ -192,6 +208,7 @@ impl<'a> SourceText<'a> {
         }
     }
 
+    /// The text it was made from.
     pub fn text(&self) -> &'a str {
         self.text
     }

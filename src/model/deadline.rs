@@ -18,8 +18,11 @@ pub(crate) const NPQ_START: Date = date(2024, 9, 1);
 /// A NASENCO course must be completed before this date (reg 49(7)(a)).
 pub(crate) const NASENCO_END: Date = date(2027, 9, 1);
 
+/// When a SENCO must hold the mandatory qualification, worked out from the appointment
+/// date under the SEND Regulations 2014, reg 49.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deadline {
+    /// The date the SENCO took up the post.
     pub appointed: Date,
     /// The third anniversary of appointment; `None` when the duty does not apply.
     pub deadline: Option<Date>,

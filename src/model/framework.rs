@@ -33,15 +33,20 @@ const BUILTIN_SHORT_NAMES: &[(&str, &str)] = &[
     ("teachers-standards", "teachers-standards-2011"),
 ];
 
+/// What a node of a framework is, from the top down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NodeKind {
+    /// A part or area (NASENCO's Parts A, B, C), grouping outcomes.
     Part,
+    /// A learning outcome.
     Outcome,
+    /// One thing a trainee shows evidence of, under an outcome.
     Indicator,
 }
 
 impl NodeKind {
+    /// The name in framework files and JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             NodeKind::Part => "part",
@@ -64,6 +69,7 @@ pub enum Rollup {
 }
 
 impl Rollup {
+    /// The name in framework files and JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             Rollup::All => "all",
@@ -83,12 +89,18 @@ pub(crate) type NodeId = usize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkFile {
+    /// Stable id, the one portfolio.toml names (`nasenco-2014`).
     pub id: String,
+    /// The framework's name as its publisher gives it.
     pub title: String,
+    /// The publisher's version, e.g. the year of the edition.
     pub version: String,
+    /// Who publishes it, for a reader who wants the original.
     pub source: String,
+    /// Where the original is published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// A sentence on what it is for, shown by `senco outcomes`.
     pub description: String,
     /// Framing text for the whole framework, e.g. the Teachers' Standards' preamble.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,42 +109,62 @@ pub struct FrameworkFile {
     /// `lastChangeDateTime`); when absent, the last year named in `version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The top-level nodes, each with its children.
     pub nodes: Vec<NodeFile>,
 }
 
+/// One node of a [`FrameworkFile`], its children nested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeFile {
+    /// What evidence tags it with (`A1.2`); unique in the framework.
     pub id: String,
+    /// Part, outcome or indicator.
     pub kind: NodeKind,
+    /// The official wording.
     pub title: String,
+    /// A framing sentence, e.g. "The Award should enable SENCOs to:".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// A longer explanation beside the official wording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Other ids evidence may tag it with, matched as its id is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// How it counts as covered from its children; `all` unless said.
     #[serde(default, skip_serializing_if = "Rollup::is_default")]
     pub rollup: Rollup,
+    /// The nodes under it, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<NodeFile>,
 }
 
+/// One node of a loaded [`Framework`]: its children and parent are indices, so the
+/// whole tree is one flat list in framework order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
+    /// What evidence tags it with (`A1.2`).
     pub id: String,
+    /// Part, outcome or indicator.
     pub kind: NodeKind,
     /// The official wording: a part's heading, an outcome's stem, an indicator's text.
     pub title: String,
     /// A framing sentence, e.g. "The Award should enable SENCOs to:".
     pub text: Option<String>,
+    /// A longer explanation beside the official wording.
     pub description: Option<String>,
+    /// Other ids evidence may use for it.
     pub aliases: Vec<String>,
+    /// How it counts as covered from its children.
     pub rollup: Rollup,
     /// Which of [`Framework::sections`] the node belongs to.
     pub section: usize,
+    /// The node above it; `None` for a top-level node.
     pub parent: Option<NodeId>,
+    /// The nodes under it, in order.
     pub children: Vec<NodeId>,
+    /// 0 for a top-level node, for indenting.
     pub depth: usize,
 }
 
@@ -151,13 +183,21 @@ impl Node {
 /// One framework of the (possibly several) a portfolio is measured against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
+    /// Stable id, the one portfolio.toml names (`nasenco-2014`).
     pub id: String,
+    /// The framework's name as its publisher gives it.
     pub title: String,
+    /// The publisher's version, e.g. the year of the edition.
     pub version: String,
+    /// Who publishes it, for a reader who wants the original.
     pub source: String,
+    /// Where the original is published.
     pub source_url: Option<String>,
+    /// A sentence on what it is for, shown by `senco outcomes`.
     pub description: String,
+    /// Framing text for the whole framework.
     pub text: Option<String>,
+    /// The version's date, as [`Framework::date`].
     pub date: Option<jiff::civil::Date>,
     /// Its nodes: a contiguous run of [`Framework::nodes`].
     pub nodes: std::ops::Range<NodeId>,
@@ -176,12 +216,19 @@ impl Section {
 /// the statutory deadline; [`Framework::sections`] lists each with its nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Framework {
+    /// Stable id, the one portfolio.toml names (`nasenco-2014`).
     pub id: String,
+    /// The framework's name as its publisher gives it.
     pub title: String,
+    /// The publisher's version, e.g. the year of the edition.
     pub version: String,
+    /// Who publishes it, for a reader who wants the original.
     pub source: String,
+    /// Where the original is published.
     pub source_url: Option<String>,
+    /// A sentence on what it is for, shown by `senco outcomes`.
     pub description: String,
+    /// Framing text for the whole framework.
     pub text: Option<String>,
     /// The version's date: `date` from the file, or 1 January of the last year in `version`.
     pub date: Option<jiff::civil::Date>,
@@ -343,12 +390,14 @@ impl Framework {
         Err(err)
     }
 
+    /// One of the frameworks compiled into senco (`outcomes/`), by full id.
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
             .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
         Framework::from_json(json, &format!("built-in framework `{id}`"))
     }
 
+    /// A framework file (JSON in the shape of [`FrameworkFile`]), read capped and validated.
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
         let json = crate::util::fs::read_text_capped(path, MAX_FRAMEWORK_BYTES, "framework files")
             .map_err(|e| {
@@ -494,10 +543,12 @@ impl Framework {
         self.lookup.get(&id.trim().to_uppercase()).copied()
     }
 
+    /// The node `id` (an index into [`Framework::nodes`]).
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
     }
 
+    /// The nodes without children, in framework order: what evidence ultimately covers.
     pub fn leaves(&self) -> impl Iterator<Item = NodeId> + '_ {
         (0..self.nodes.len()).filter(|&i| self.nodes[i].is_leaf())
     }

@@ -8,22 +8,29 @@ use std::sync::LazyLock;
 /// The models' data as shipped.
 pub(crate) const MODELS_TOML: &str = include_str!("../../outcomes/models.toml");
 
+/// A model of reflective writing (Gibbs, Kolb, …): the stages a reflection should go
+/// through, which `senco new --model` writes as headings and the check looks for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReflectiveModel {
     /// What a trainee writes in front matter (`model: gibbs`) or after `--model`.
     pub id: String,
+    /// Its name as printed, e.g. "Gibbs' reflective cycle".
     pub name: String,
+    /// Where the model is published, for a reader who wants to cite it.
     pub source: String,
     /// A stage with fewer sentences than this gets a hint; 0 turns the hints off.
     pub(crate) min_sentences: usize,
+    /// In the order a reflection goes through them.
     #[serde(rename = "stage")]
     pub stages: Vec<Stage>,
 }
 
+/// One stage of a [`ReflectiveModel`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
+    /// The heading that marks the stage in evidence.
     pub heading: String,
     /// What the stage should say, completing "this stage is thin: ...".
     pub hint: String,

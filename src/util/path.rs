@@ -62,6 +62,7 @@ impl RelPath {
         normalise(&folder, &decoded)
     }
 
+    /// The path as text, `/`-separated.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -14,14 +14,18 @@ use crate::model::framework::{Framework, FrameworkFile, NodeFile, NodeKind, Roll
 /// What an importer made: a framework file (not yet validated) and what it had to say.
 #[derive(Debug)]
 pub struct Imported {
+    /// The framework as read, in senco's own file format.
     pub file: FrameworkFile,
+    /// What was dropped or guessed on the way, so nothing is lost silently.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The formats `senco framework import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
+    /// IMS Global CASE 1.0 JSON (a CFPackage), as a CASE server serves it.
     Case,
+    /// The CSV of Moodle's competency framework export.
     MoodleCsv,
 }
 
