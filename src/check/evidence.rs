@@ -16,19 +16,26 @@ use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
 
+/// Where in a file a tag was written, so a diagnostic and the page can point at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TagSource {
+    /// In the `outcomes:` list of the front matter.
     FrontMatter,
+    /// In the body, where it marks the passage that is the evidence.
     Inline,
 }
 
 /// One outcome tag in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
+    /// The framework node it names, aliases resolved.
     pub node: NodeId,
+    /// Front matter or body.
     pub source: TagSource,
+    /// 1-based line of the tag in the file.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
     /// For inline tags: their position among the file's inline tags (0-based), which
     /// names the anchor `tag-N` in the built page.
@@ -44,19 +51,26 @@ pub struct Heading {
     pub id: String,
 }
 
+/// One evidence file, parsed: what coverage, reports and pages need of it, so no later
+/// stage reads the file again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// Relative to the portfolio folder, `/`-separated.
     pub path: String,
+    /// From front matter, else the first level-one heading, else the file name.
     pub title: String,
+    /// The `date` of the front matter, when it is a valid date.
     pub date: Option<jiff::civil::Date>,
     /// `None` when the file has no `type`, or one that names no [`EvidenceType`].
     pub kind: Option<EvidenceType>,
+    /// `draft: true`: its words count, but it covers no outcome.
     pub draft: bool,
+    /// Words of the body, counted as assessors count them.
     pub words: usize,
+    /// Every tag that names a node, front matter first, then the body in order.
     pub tags: Vec<Tag>,
     /// Every link in the body as written, in order.
-    pub link_refs: Vec<LinkRef>,
+    pub(crate) link_refs: Vec<LinkRef>,
     /// What each link points at, by how it is written: filled in by the check once
     /// every file is parsed ([`crate::check::links::resolve_all`]); empty before.
     pub links: Links,
@@ -78,7 +92,7 @@ pub struct Evidence {
     /// The [`crate::util::hash::fingerprint`] of the bytes read, `None` when the file could not be read: a
     /// page rendered later from the file read again tells by it that the file changed in
     /// between, and would mix two versions of it.
-    pub fingerprint: Option<u64>,
+    pub(crate) fingerprint: Option<u64>,
 }
 
 impl Evidence {
@@ -106,11 +120,11 @@ pub fn load(
 /// Evidence files larger than this are not read. Written evidence is kilobytes; a file
 /// this size is a video or a document saved as `.md`, or pasted data, and parsing
 /// Markdown takes many times a file's size in memory.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads an evidence file, refusing one larger than [`MAX_FILE_BYTES`] (with
 /// [`std::io::ErrorKind::FileTooLarge`]) before reading any of it.
-pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     crate::util::fs::read_capped(path, MAX_FILE_BYTES, "evidence files")
 }
 
@@ -642,7 +656,7 @@ fn nested_list_help(item: &Value) -> String {
     }
 }
 
-pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
+pub(crate) fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::UnknownOutcome,
         if framework.sections.len() > 1 {
@@ -661,7 +675,7 @@ pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
 /// The hint for a tag on an outcome that has indicators. Every such tag gets one here,
 /// positioned with its source line; [`crate::check::coverage::keep_first_parent_tag_hints`] then
 /// keeps only the first per outcome across the portfolio.
-pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
+pub(crate) fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
     let outcome = framework.node(node);
     let children: Vec<&str> = outcome
         .children
@@ -790,6 +804,8 @@ fn scan_body(
     // Raw HTML as the page keeps it: HTML nested too deep is shown as text there, and
     // parsing it here would take as long as the sanitiser once took on it (hours).
     let mut raw_html = String::new();
+    // Where each piece of `raw_html` starts in it, and its line in the file.
+    let mut html_lines: Vec<(usize, usize)> = Vec::new();
     let mut page_nesting = markdown::Nesting::default();
     let mut heading_ids = markdown::HeadingIds::default();
     let mut has_text = false;
@@ -1019,7 +1035,10 @@ fn scan_body(
                     .link_refs
                     .push(link_ref(LinkKind::Image, &dest_url, range.start))
             }
-            Event::Html(html) | Event::InlineHtml(html) if kept => raw_html.push_str(&html),
+            Event::Html(html) | Event::InlineHtml(html) if kept => {
+                html_lines.push((raw_html.len(), source.line_of(base + range.start)));
+                raw_html.push_str(&html);
+            }
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
                 if let Some((_, heading_text, _)) = heading.as_mut() {
@@ -1044,16 +1063,38 @@ fn scan_body(
     }
     evidence.words = words;
     if !raw_html.is_empty() {
-        evidence
-            .link_refs
-            .extend(links::html_urls(&raw_html).into_iter().map(|dest| LinkRef {
+        // The line of the piece of HTML a value is written in (the first, when the
+        // parser decoded it into something the text does not hold).
+        let line_of = |value: &str| {
+            let at = raw_html.find(value).unwrap_or(0);
+            let piece = html_lines.partition_point(|&(start, _)| start <= at);
+            html_lines
+                .get(piece.saturating_sub(1))
+                .map_or(0, |&(_, line)| line)
+        };
+        for (dest, image) in links::html_urls(&raw_html) {
+            let line = line_of(&dest);
+            // A raw `<img src>` off the machine is warned of as `![](…)` is; the page
+            // keeps its alt text only.
+            if image && links::is_remote(&dest) {
+                evidence.link_refs.push(LinkRef {
+                    kind: LinkKind::Image,
+                    dest: dest.clone(),
+                    line,
+                    column: 0,
+                    id_shaped: false,
+                    unless_named: None,
+                });
+            }
+            evidence.link_refs.push(LinkRef {
                 kind: LinkKind::Html,
                 dest,
-                line: 0,
+                line,
                 column: 0,
                 id_shaped: false,
                 unless_named: None,
-            }));
+            });
+        }
     }
     Scanned {
         first_heading: first_heading.filter(|h| !h.is_empty()),

@@ -52,7 +52,7 @@ pub enum LinkKind {
 
 /// One link as written in an evidence file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkRef {
+pub(crate) struct LinkRef {
     pub kind: LinkKind,
     /// The destination as written (a URL, or the name of a `[[name]]` link with its
     /// `#heading` and without its `|text`).
@@ -138,7 +138,7 @@ const MAX_LISTED_FILES: usize = 200_000;
 /// What the resolver knows of the portfolio: its root, its evidence files and their
 /// headings and blocks, the vault's attachment folder, and (read the first time a link
 /// needs it) its other files by name.
-pub struct Index {
+pub(crate) struct Index {
     canonical_root: PathBuf,
     /// `attachmentFolderPath` of an Obsidian vault, `/`-separated (`./x`: beside each note).
     attachment_folder: Option<String>,
@@ -230,13 +230,6 @@ impl Index {
             list.sort_by_key(rank);
         }
         index
-    }
-
-    /// The note a `[[name]]` link names, if any (the first when several do).
-    pub fn by_name(&self, name: &str) -> Option<&RelPath> {
-        let from = self.paths.iter().flatten().next()?;
-        self.note(from, strip_note_ext(name.trim()))
-            .and_then(|(i, _)| self.paths[i].as_ref())
     }
 
     /// Whether `path` is a regular, visible file that stays inside the portfolio once
@@ -432,14 +425,14 @@ impl Index {
 }
 
 /// The id a block `^id` gets on its page.
-pub fn block_anchor(id: &str) -> String {
+pub(crate) fn block_anchor(id: &str) -> String {
     format!("^{id}")
 }
 
 /// The keys a `[[name]]` link may find `e` by besides its aliases: its file name and
 /// its path without extension (without the evidence folder's name when there is only
 /// one), and its title, in lower case.
-pub fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
+pub(crate) fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
     let name = e.path.rsplit('/').next().unwrap_or(&e.path);
     let inner = match evidence_dirs {
         [only] => e
@@ -455,12 +448,19 @@ pub fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
 
 /// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
 /// title, in lower case.
-pub fn wiki_key(name: &str) -> String {
+pub(crate) fn wiki_key(name: &str) -> String {
     strip_note_ext(name.trim()).to_lowercase()
 }
 
+/// Whether a URL points off the machine (`https://…`, `//host/…`): an image there is
+/// fetched when a page opens.
+pub(crate) fn is_remote(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
+}
+
 /// Resolves links against an [`Index`].
-pub struct Resolver<'a> {
+pub(crate) struct Resolver<'a> {
     pub index: &'a Index,
 }
 
@@ -663,15 +663,13 @@ fn problem(index: &Index, link: &LinkRef, found: &Resolution) -> Option<Diagnost
         LinkKind::Embed => format!("![[{dest}]]"),
         _ => dest.to_string(),
     };
-    if let (LinkKind::Image, Target::External(url)) = (link.kind, &found.target)
-        && !url.to_ascii_lowercase().starts_with("mailto:")
-    {
+    if link.kind == LinkKind::Image && is_remote(dest) {
         // Fetching it when a page opens would tell its server who reads the portfolio,
         // and when.
         return Some(
             Diagnostic::new(
                 Code::RemoteImage,
-                format!("image `{dest}` is on the internet; it is shown as a link, never loaded"),
+                format!("image `{dest}` is on the internet; it is never loaded (shown as a link, or as its alt text)"),
             )
             .with_help(
                 "save the image into the portfolio beside this evidence and link to the copy",
@@ -768,7 +766,7 @@ fn broken(index: &Index, link: &LinkRef, shown: &str, why: Broken) -> Option<Dia
 
 /// Whether a `[[target]]` names a note (no extension, or a Markdown one) rather than
 /// another file.
-pub fn looks_like_note(target: &str) -> bool {
+pub(crate) fn looks_like_note(target: &str) -> bool {
     let path = target.split('#').next().unwrap_or(target);
     let name = path.rsplit('/').next().unwrap_or(path);
     match name.rsplit_once('.') {
@@ -783,7 +781,7 @@ pub fn looks_like_note(target: &str) -> bool {
 }
 
 /// `path` without a `.md` or `.markdown` extension (in any case).
-pub fn strip_note_ext(path: &str) -> &str {
+pub(crate) fn strip_note_ext(path: &str) -> &str {
     // Bytes, not a slice of the text: the cut may fall inside a character (`…è.md`).
     let ends = |ext: &str| {
         path.len() > ext.len()
@@ -823,13 +821,14 @@ fn join(folder: &str, link: &str) -> Option<String> {
 
 thread_local! {
     /// The `href` and `src` values the sanitiser has seen, while [`html_urls`] runs.
-    static SEEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SEEN: std::cell::RefCell<Vec<(String, bool)>> = const { std::cell::RefCell::new(Vec::new()) };
     static READER: ammonia::Builder<'static> = {
         let mut b = ammonia::Builder::default();
         b.url_relative(ammonia::UrlRelative::PassThrough)
-            .attribute_filter(|_, attribute, value| {
+            .attribute_filter(|element, attribute, value| {
                 if matches!(attribute, "href" | "src") {
-                    SEEN.with_borrow_mut(|seen| seen.push(value.to_string()));
+                    let image = element == "img" && attribute == "src";
+                    SEEN.with_borrow_mut(|seen| seen.push((value.to_string(), image)));
                 }
                 Some(std::borrow::Cow::Borrowed(value))
             });
@@ -838,8 +837,9 @@ thread_local! {
 }
 
 /// The `href` and `src` values of the raw HTML in an evidence file, read by an HTML
-/// parser (the sanitiser's), as the page's will be: never by searching the text.
-pub fn html_urls(html: &str) -> Vec<String> {
+/// parser (the sanitiser's), as the page's will be: never by searching the text. Each
+/// comes with whether it is an image's `src`.
+pub(crate) fn html_urls(html: &str) -> Vec<(String, bool)> {
     READER.with(|reader| {
         reader.clean(html);
     });

@@ -13,6 +13,7 @@
 //! portfolio ([`Mode::Single`]: ids prefixed per section, links in-page, images inline).
 
 use crate::check::evidence::Evidence;
+use crate::check::links::is_remote;
 use crate::check::links::{self as resolved, LinkKind, Target};
 use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
 use crate::check::obsidian::{self, Callout, Embed, Fold, Item};
@@ -763,7 +764,7 @@ fn demote_raw_headings(html: CowStr<'_>) -> CowStr<'_> {
 }
 
 /// The anchor of a page of the site inside the single file.
-pub fn single_anchor(page: &str) -> String {
+pub(crate) fn single_anchor(page: &str) -> String {
     format!("page-{}", slugify(page.trim_end_matches(".html")))
 }
 
@@ -789,12 +790,6 @@ fn plain_text(events: &[Event<'_>]) -> String {
 
 /// A heading id or anchor: lower-case words joined by `-`.
 pub use crate::util::text::slug as slugify;
-
-/// Whether a URL points off the machine (`https://…`, `//host/…`).
-fn is_remote(url: &str) -> bool {
-    let url = url.trim().to_ascii_lowercase();
-    url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
-}
 
 /// Raw HTML `href` and `src` values, as written, and the URL each is given in an
 /// `href` and in an `src` (`None`: dropped).

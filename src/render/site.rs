@@ -99,7 +99,7 @@ impl SiteMap {
 
     /// The real path of attachment `rel`, if the one containment rule
     /// ([`crate::util::fs::resolve_inside`]) still lets it through when it is copied.
-    pub fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
+    pub(crate) fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
         crate::util::fs::resolve_inside(&self.canonical_root, rel).ok()
     }
 
@@ -119,12 +119,12 @@ impl SiteMap {
 }
 
 /// The longest page file name written: file systems allow 255 bytes per name.
-pub const MAX_PAGE_NAME: usize = 255;
+pub(crate) const MAX_PAGE_NAME: usize = 255;
 
 /// `page` with each name in it that is over [`MAX_PAGE_NAME`] bytes shortened the same
 /// way every time: its start, then `-` and 16 hex digits of the SHA-256 of the whole
 /// name, keeping `.html`.
-pub fn short_page(page: &str) -> String {
+pub(crate) fn short_page(page: &str) -> String {
     if page.split('/').all(|part| part.len() <= MAX_PAGE_NAME) {
         return page.to_string();
     }
@@ -147,7 +147,7 @@ pub fn short_page(page: &str) -> String {
         .join("/")
 }
 
-pub fn outcome_path(framework: &Framework, node: usize) -> String {
+pub(crate) fn outcome_path(framework: &Framework, node: usize) -> String {
     format!("outcomes/{}.html", framework.node(node).id)
 }
 
@@ -160,7 +160,7 @@ const PATH_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'~');
 
 /// Percent-encodes a relative path for an href (keeps `/`, letters, digits, `-._~`).
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, PATH_ESCAPES).to_string()
 }
 

@@ -20,14 +20,15 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// The most weeks shown: the latest two years.
-pub const MAX_WEEKS: usize = 104;
+pub(crate) const MAX_WEEKS: usize = 104;
 
 /// The most bytes of evidence read out of the history in all.
-pub const MAX_TOTAL_BYTES: u64 = 512 << 20;
+pub(crate) const MAX_TOTAL_BYTES: u64 = 512 << 20;
 
 /// Coverage by week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Progress {
+    /// The portfolio's title.
     pub title: String,
     /// The framework id(s) coverage is measured against (today's).
     pub framework: String,
@@ -39,7 +40,7 @@ pub struct Progress {
     pub weeks_left_out: usize,
     /// Versions of evidence files too large to read (over the evidence cap), each counted
     /// once; they count as files covering nothing.
-    pub files_too_large: usize,
+    pub(crate) files_too_large: usize,
 }
 
 /// One week of the history.
@@ -49,12 +50,17 @@ pub struct Week {
     pub week: String,
     /// The commit the week ends at (abbreviated), and its date.
     pub commit: String,
+    /// The date of `commit`, YYYY-MM-DD.
     pub commit_date: String,
     /// Commits made during the week.
     pub commits: usize,
+    /// Evidence files at `commit`.
     pub evidence_files: usize,
+    /// Indicators covered at `commit`.
     pub covered: usize,
+    /// Indicators in the framework as it is today.
     pub total: usize,
+    /// `covered` of `total`, rounded down.
     pub percent: usize,
 }
 
