@@ -265,6 +265,9 @@ fn plan<'a>(
     if !previous.out.join(output::MARKER).is_file()
         || old.framework != *fw
         || old.coverage.min_evidence != check.coverage.min_evidence
+        // A judgement shows on its evidence's page, on the pages of what it judges and in
+        // the matrix; one gone stale or added can touch any of them.
+        || old.judgements != check.judgements
         || pages::Common::new(old) != pages::Common::new(check)
     {
         return None;

@@ -8,7 +8,7 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::check::judgement::State;
+use crate::check::judgement::{Standing, State};
 use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
@@ -200,6 +200,15 @@ impl Mark {
     }
 }
 
+/// A trainee asks for something to be assessed: a `ready` judgement no assessor has
+/// answered since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadyRequest {
+    /// The evidence path, the outcome id, or both: `evidence/x.md (B5.2)`.
+    pub subject: String,
+    pub date: String,
+}
+
 /// Covered, assessed and total indicators of one part (a top-level node).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartCount {
@@ -223,6 +232,10 @@ pub struct Row {
     pub parts: Vec<PartCount>,
     /// One mark per indicator, in the order of the framework's `indicators`.
     pub indicators: Vec<Mark>,
+    /// Where each indicator stands with the assessors (same order); `None`: not judged.
+    pub judged: Vec<Option<Standing>>,
+    /// The trainee's current requests for assessment, oldest first.
+    pub ready: Vec<ReadyRequest>,
     pub covered: usize,
     pub assessed: usize,
     pub total: usize,
@@ -475,6 +488,8 @@ fn read_one(
         framework_index: None,
         parts: Vec::new(),
         indicators: Vec::new(),
+        judged: Vec::new(),
+        ready: Vec::new(),
         covered: 0,
         assessed: 0,
         total: 0,
@@ -546,6 +561,19 @@ fn read_one(
                 check.coverage.node(l).covered,
                 check.assessment.node(l).assessed,
             )
+        })
+        .collect();
+    row.judged = leaves
+        .iter()
+        .map(|&l| Standing::of(&check.judgements, &check.assessment.node(l).judgements))
+        .collect();
+    row.ready = check
+        .judgements
+        .iter()
+        .filter(|j| !j.superseded && Standing::of_one(j) == Standing::Ready)
+        .map(|j| ReadyRequest {
+            subject: j.subject(),
+            date: j.date.to_string(),
         })
         .collect();
     row.covered = check.coverage.leaves_covered(fw);
@@ -694,6 +722,8 @@ mod tests {
             framework_index: Some(0),
             parts: Vec::new(),
             indicators: Vec::new(),
+            judged: Vec::new(),
+            ready: Vec::new(),
             covered,
             assessed: 0,
             total: 49,
