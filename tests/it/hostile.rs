@@ -2135,3 +2135,64 @@ fn remote_images_become_links_and_are_never_loaded() {
         run.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The pseudonyms file never reaches an output
+// ---------------------------------------------------------------------------------------
+
+/// Broken pseudonyms files, each of which names a (fictional) real person in a way a
+/// diagnostic could quote: a duplicate key, a pseudonym holding the real name, a name in
+/// a table the file does not accept, a value of the wrong type.
+fn broken_pseudonyms_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "duplicate key",
+            "[pupils]\n\"Tamsin Oakworth\" = \"Child A\"\n\"Tamsin Oakworth\" = \"Child B\"\n",
+        ),
+        (
+            "pseudonym holds the name",
+            "[pupils]\n\"Tamsin Oakworth\" = \"Tamsin Oakworth junior\"\n",
+        ),
+        (
+            "unknown table",
+            "[pupils]\n\"Rowan Ashdown\" = \"Child A\"\n[Tamsin Oakworth]\nx = \"y\"\n",
+        ),
+        ("wrong type", "[pupils]\n\"Tamsin Oakworth\" = 7\n"),
+        ("bare key", "[pupils]\nTamsin_Oakworth = \n"),
+        (
+            "empty pseudonym",
+            "[staff]\n\"Mr Oakworth\" = \"\"\n\"Tamsin Oakworth\" = { pseudonym = \"Tamsin\" }\n",
+        ),
+    ]
+}
+
+#[test]
+fn a_broken_pseudonyms_file_is_reported_without_quoting_a_name() {
+    for (what, toml) in broken_pseudonyms_files() {
+        let dir = good_portfolio();
+        harness::write(dir.path(), ".senco/pseudonyms.toml", toml);
+        let run = check_run(dir.path());
+        let stdout = run.stdout.clone();
+        let (_, json) = check_json(run);
+        let problems = harness::diagnostics(&json, "pseudonyms-file");
+        assert!(!problems.is_empty(), "{what}: not reported\n{stdout}");
+        for d in &problems {
+            assert!(d["line"].as_u64().is_some(), "{what}: no line in {d}");
+        }
+        let built = build(dir.path());
+        let mut outputs = vec![("check --format json".to_string(), stdout.into_bytes())];
+        for (name, bytes) in harness::files(&dir.path().join("site")) {
+            outputs.push((format!("site/{name}"), bytes));
+        }
+        assert!(outputs.len() > 1, "{what}: nothing built\n{}", built.stderr);
+        for (output, bytes) in outputs {
+            let text = String::from_utf8_lossy(&bytes).to_lowercase();
+            for part in ["oakworth", "ashdown"] {
+                assert!(
+                    !text.contains(part),
+                    "{what}: a name from the pseudonyms file is in {output}"
+                );
+            }
+        }
+    }
+}
