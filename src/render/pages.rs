@@ -561,7 +561,7 @@ fn short(text: &str) -> String {
 
 #[derive(Serialize)]
 pub(crate) struct TreeNode {
-    id: String,
+    pub(crate) id: String,
     kind: &'static str,
     title: String,
     pub(crate) href: String,
@@ -574,7 +574,19 @@ pub(crate) struct TreeNode {
     assessed: bool,
     leaves_assessed: usize,
     standing: Option<StandingView>,
+    /// The passages that tag it (only in the single file, which has room to link them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) passages: Vec<PassageRef>,
     pub(crate) children: Vec<TreeNode>,
+}
+
+/// A link to one tagged passage.
+#[derive(Serialize)]
+pub(crate) struct PassageRef {
+    pub(crate) title: String,
+    pub(crate) href: String,
+    pub(crate) line: usize,
+    pub(crate) draft: bool,
 }
 
 #[derive(Serialize)]
@@ -673,6 +685,7 @@ pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
         assessed: check.assessment.node(node).assessed,
         leaves_assessed: check.assessment.node(node).leaves_assessed,
         standing: node_standing(check, node),
+        passages: Vec::new(),
         children: n.children.iter().map(|&c| tree(check, c, up)).collect(),
     }
 }

@@ -310,3 +310,79 @@ fn the_cohort_dashboard_marks_judged_cells_and_lists_requests() {
         format!("{MEETING} (B8.3)")
     );
 }
+
+#[test]
+fn the_pack_navigates_from_cover_to_passages_and_back() {
+    let (tmp, root) = judged_portfolio();
+    let zip_path = tmp.path().join("pack.zip");
+    let out = senco()
+        .arg("pack")
+        .arg(&root)
+        .arg("-o")
+        .arg(&zip_path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let mut archive = zip::ZipArchive::new(fs::File::open(&zip_path).expect("zip")).expect("zip");
+    let names: Vec<String> = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .collect();
+    let read = |archive: &mut zip::ZipArchive<fs::File>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(name).expect(name), &mut text)
+            .expect("utf-8");
+        text
+    };
+    let cover_name = names
+        .iter()
+        .find(|n| n.ends_with("/cover.html"))
+        .expect("a cover");
+    let folder = cover_name.trim_end_matches("cover.html").to_string();
+    let cover = Html::parse_document(&read(&mut archive, cover_name));
+    let links: Vec<String> = all(&cover, "nav a")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(links, ["site/index.html", "portfolio.html"]);
+    for link in &links {
+        assert!(
+            names.contains(&format!("{folder}{link}")),
+            "{link} is not in the pack"
+        );
+    }
+
+    let single = Html::parse_document(&read(&mut archive, &format!("{folder}portfolio.html")));
+    let by_id = |id: &str| -> Option<ElementRef<'_>> {
+        all(&single, "[id]")
+            .into_iter()
+            .find(|e| e.value().attr("id") == Some(id))
+    };
+    let check = senco::check(&root, &Default::default()).expect("check");
+    let tags: usize = check.evidence.iter().map(|e| e.tags.len()).sum();
+    let passages = all(&single, "ul.passages a");
+    assert_eq!(passages.len(), tags, "one link per tagged passage");
+    for link in passages {
+        let href = link.value().attr("href").expect("href");
+        let target = by_id(href.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{href} leads nowhere in the single file"));
+        // The outcome the list belongs to, and the passage's way back to it.
+        let outcome = link
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .find(|e| e.value().name() == "li" && e.value().attr("id").is_some())
+            .and_then(|li| li.value().attr("id"))
+            .expect("a list under an outcome");
+        let back = format!("#{outcome}");
+        let article = target
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .find(|e| e.value().name() == "article")
+            .expect("the passage is in an evidence article");
+        let goes_back = target.value().attr("href") == Some(back.as_str())
+            || article
+                .select(&Selector::parse("a.tag").expect("a.tag"))
+                .any(|a| a.value().attr("href") == Some(back.as_str()));
+        assert!(goes_back, "{href} does not link back to {back}");
+    }
+}

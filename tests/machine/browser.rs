@@ -325,7 +325,7 @@ fn built_portfolio_passes_browser_and_axe() -> Result<(), Missing> {
 }
 
 /// Chromium and playwright-core are there.
-fn browser_tools() -> Result<(), Missing> {
+pub fn browser_tools() -> Result<(), Missing> {
     require_tool(
         Path::new(CHROMIUM),
         "Chromium",

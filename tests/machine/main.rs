@@ -16,6 +16,7 @@ mod harness;
 mod browser;
 #[cfg(target_os = "linux")]
 mod full_disk;
+mod layout;
 mod libreoffice;
 
 /// Why a test cannot run on this machine, and what would let it.
@@ -41,6 +42,7 @@ pub fn machine_test(name: &str, body: fn() -> Result<(), Missing>) -> Trial {
 fn main() {
     let args = Arguments::from_args();
     let mut trials = browser::tests();
+    trials.extend(layout::tests());
     trials.extend(libreoffice::tests());
     #[cfg(target_os = "linux")]
     trials.extend(full_disk::tests());
