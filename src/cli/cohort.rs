@@ -23,6 +23,9 @@ pub struct Args {
     /// The date deadlines and risks are judged against, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    /// Flag trainees with no new or changed evidence for more than WEEKS weeks.
+    #[arg(long, value_name = "WEEKS", default_value_t = senco::tutor::momentum::DEFAULT_WEEKS)]
+    inactive_after: u32,
     /// With --format html: replace the output folder even if senco did not create it.
     #[arg(long)]
     force: bool,
@@ -62,6 +65,7 @@ pub fn run(args: &Args) -> Outcome {
             &members,
             skipped,
             today,
+            args.inactive_after,
             &progress,
             &senco::tutor::dashboard::Destination {
                 cohort_dir: &args.dir,
@@ -82,7 +86,8 @@ pub fn run(args: &Args) -> Outcome {
         )?;
         return Ok(exit_code(&cohort));
     }
-    let cohort = senco::tutor::cohort::read(&members, skipped, today, &progress);
+    let cohort =
+        senco::tutor::cohort::read(&members, skipped, today, args.inactive_after, &progress);
     bar.finish_and_clear();
     match &args.output {
         Some(path) => {

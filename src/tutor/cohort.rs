@@ -248,6 +248,8 @@ pub struct Row {
     pub deadline: Option<String>,
     /// Why the trainee is at risk, in words; empty when not.
     pub at_risk: Vec<String>,
+    /// When evidence was last added or changed, and whether that is too long ago.
+    pub momentum: crate::tutor::momentum::Momentum,
     /// Why the portfolio could not be read at all.
     pub error: Option<String>,
 }
@@ -325,6 +327,10 @@ pub const COLUMN_LEGEND: &[(&str, &str)] = &[
         "Deadline",
         "third anniversary of appointment (reg 49), from `appointed` in portfolio.toml",
     ),
+    (
+        "Last evidence",
+        "newest evidence date and its source: `date` front matter, else the file's last git commit, else its modification time (reset by clones and unzips); inactive when more than --inactive-after weeks (default 4) before today",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -336,6 +342,9 @@ pub struct Summary {
     pub broken: usize,
     pub at_risk: usize,
     pub stale_judgements: usize,
+    /// Readable portfolios with no new or changed evidence for over `inactive_after_weeks`.
+    pub inactive: usize,
+    pub inactive_after_weeks: u32,
     pub teach_next: Vec<TeachNext>,
     /// Indicators tied with the last one listed in `teach_next` but not listed.
     pub teach_next_more_tied: usize,
@@ -355,14 +364,23 @@ fn as_text<S: serde::Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(date)
 }
 
-/// Reads every member in parallel, calling `progress` after each one.
+/// Reads every member in parallel, calling `progress` after each one. A trainee is
+/// inactive with no new or changed evidence for more than `inactive_after` weeks.
 pub fn read(
     members: &[Member],
     skipped: Vec<Skipped>,
     today: Date,
+    inactive_after: u32,
     progress: &(dyn Fn() + Sync),
 ) -> Cohort {
-    read_with(members, skipped, today, progress, &|_, _| {})
+    read_with(
+        members,
+        skipped,
+        today,
+        inactive_after,
+        progress,
+        &|_, _| {},
+    )
 }
 
 /// [`read`], handing each member's [`Check`] (by member index) to `each` before it is
@@ -374,6 +392,7 @@ pub fn read_with(
     members: &[Member],
     skipped: Vec<Skipped>,
     today: Date,
+    inactive_after: u32,
     progress: &(dyn Fn() + Sync),
     each: &(dyn Fn(usize, &Check) + Sync),
 ) -> Cohort {
@@ -382,7 +401,9 @@ pub fn read_with(
         .par_iter()
         .enumerate()
         .map(|(index, member)| {
-            let row = read_one(member, today, &frameworks, &|check| each(index, check));
+            let row = read_one(member, today, inactive_after, &frameworks, &|check| {
+                each(index, check)
+            });
             progress();
             row
         })
@@ -408,7 +429,8 @@ pub fn read_with(
             }
         }
     }
-    let summary = summarise(&frameworks, &trainees);
+    let mut summary = summarise(&frameworks, &trainees);
+    summary.inactive_after_weeks = inactive_after;
     Cohort {
         today,
         frameworks,
@@ -465,6 +487,8 @@ fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
         broken: trainees.iter().filter(|r| r.error.is_some()).count(),
         at_risk: trainees.iter().filter(|r| !r.at_risk.is_empty()).count(),
         stale_judgements: trainees.iter().map(|r| r.stale).sum(),
+        inactive: trainees.iter().filter(|r| r.momentum.inactive).count(),
+        inactive_after_weeks: crate::tutor::momentum::DEFAULT_WEEKS,
         teach_next,
     }
 }
@@ -474,6 +498,7 @@ type Frameworks = Mutex<BTreeMap<(String, String), FrameworkInfo>>;
 fn read_one(
     member: &Member,
     today: Date,
+    inactive_after: u32,
     frameworks: &Frameworks,
     each: &dyn Fn(&Check),
 ) -> (Row, Option<(String, String)>) {
@@ -500,6 +525,7 @@ fn read_one(
         appointed: None,
         deadline: None,
         at_risk: Vec::new(),
+        momentum: Default::default(),
         error: None,
     };
     if let Some(dir) = member.feedback.as_ref().filter(|d| !d.is_dir()) {
@@ -592,6 +618,13 @@ fn read_one(
         row.deadline = d.deadline;
     }
     row.at_risk = risks(&row, today);
+    row.momentum = crate::tutor::momentum::measure(
+        &check.portfolio.root,
+        &check.portfolio.evidence_dirs,
+        &check.evidence,
+        today,
+        inactive_after,
+    );
     each(&check);
     (row, Some(key))
 }
@@ -734,6 +767,7 @@ mod tests {
             appointed: None,
             deadline: deadline.map(str::to_string),
             at_risk: Vec::new(),
+            momentum: Default::default(),
             error: None,
         }
     }

@@ -126,7 +126,7 @@ fn mark_at(row: &Row, column: &Column) -> Option<Mark> {
         .flatten()
 }
 
-const WIDE_HEADERS: [&str; 13] = [
+const WIDE_HEADERS: [&str; 16] = [
     "Trainee",
     "Candidate",
     "Portfolio",
@@ -140,10 +140,13 @@ const WIDE_HEADERS: [&str; 13] = [
     "At risk",
     "Errors",
     "Could not read",
+    "Last evidence",
+    "Date source",
+    "Inactive",
 ];
 
 /// The cells of a trainee's row before the indicator marks.
-fn wide_cells(row: &Row) -> [String; 13] {
+fn wide_cells(row: &Row, inactive_after: u32) -> [String; 16] {
     let readable = row.error.is_none();
     let count = |n: usize| {
         if readable {
@@ -166,6 +169,12 @@ fn wide_cells(row: &Row) -> [String; 13] {
         row.at_risk.join("; "),
         count(row.errors),
         row.error.clone().unwrap_or_default(),
+        row.momentum.last.clone().unwrap_or_default(),
+        row.momentum
+            .source
+            .map(|s| s.words().to_string())
+            .unwrap_or_default(),
+        crate::tutor::momentum::reason(&row.momentum, inactive_after).unwrap_or_default(),
     ]
 }
 
@@ -195,7 +204,10 @@ pub fn write_csv(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     header.extend(columns.iter().map(|c| c.header.clone()));
     w.write_record(&header)?;
     for row in &cohort.trainees {
-        let mut record: Vec<String> = wide_cells(row).iter().map(|c| defuse(c)).collect();
+        let mut record: Vec<String> = wide_cells(row, cohort.summary.inactive_after_weeks)
+            .iter()
+            .map(|c| defuse(c))
+            .collect();
         record.extend(
             columns
                 .iter()
@@ -306,7 +318,10 @@ pub fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
     }
     for (r, row) in cohort.trainees.iter().enumerate() {
         let r = r as u32 + 1;
-        for (c, cell) in wide_cells(row).iter().enumerate() {
+        for (c, cell) in wide_cells(row, cohort.summary.inactive_after_weeks)
+            .iter()
+            .enumerate()
+        {
             let c = c as u16;
             // Counts go in as numbers so they sort and sum.
             match cell.parse::<f64>() {
@@ -336,8 +351,9 @@ pub fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
         }
     }
     if last_row > 0 {
-        // "At risk" and "Could not read" hold reasons in words; red marks them as well.
-        for col in [10u16, 12] {
+        // "At risk", "Could not read" and "Inactive" hold reasons in words; red marks
+        // them as well.
+        for col in [10u16, 12, 15] {
             let rule = ConditionalFormatBlank::new().invert().set_format(&red);
             sheet.add_conditional_format(1, col, last_row, col, &rule)?;
         }
@@ -346,6 +362,9 @@ pub fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
     sheet.set_column_width(2, 18)?;
     sheet.set_column_width(10, 30)?;
     sheet.set_column_width(12, 30)?;
+    sheet.set_column_width(13, 12)?;
+    sheet.set_column_width(14, 18)?;
+    sheet.set_column_width(15, 30)?;
     if !columns.is_empty() {
         let last_col = first_mark + columns.len() as u16 - 1;
         sheet.set_column_range_width(first_mark, last_col, 9)?;
@@ -435,8 +454,8 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
         header.push_str(&format!("  {:>7}", format!("Part {p}")));
     }
     header.push_str(&format!(
-        "  {:>9}  {:>8}  {:>5}  {:<10}",
-        "Covered", "Assessed", "Stale", "Deadline"
+        "  {:>9}  {:>8}  {:>5}  {:<10}  {:<15}",
+        "Covered", "Assessed", "Stale", "Deadline", "Last evidence"
     ));
     writeln!(out, "{BOLD}{}{BOLD:#}", header.trim_end())?;
     for row in &cohort.trainees {
@@ -456,18 +475,24 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             line.push_str(&format!("  {cell:>7}"));
         }
         let total = format!("{}/{}", row.covered, row.total);
+        let last = match (&row.momentum.last, row.momentum.source) {
+            (Some(last), Some(source)) => format!("{last} {}", source.short()),
+            _ => "-".to_string(),
+        };
         line.push_str(&format!(
-            "  {total:>9}  {:>8}  {:>5}  {:<10}",
+            "  {total:>9}  {:>8}  {:>5}  {:<10}  {last:<15}",
             row.assessed,
             row.stale,
             row.deadline.as_deref().unwrap_or("-")
         ));
-        let line = line.trim_end().to_string();
-        if row.at_risk.is_empty() {
-            writeln!(out, "{line}")?;
-        } else {
-            writeln!(out, "{line}  {RED}at risk{RED:#}")?;
+        let mut line = line.trim_end().to_string();
+        if row.momentum.inactive {
+            line.push_str(&format!("  {RED}inactive{RED:#}"));
         }
+        if !row.at_risk.is_empty() {
+            line.push_str(&format!("  {RED}at risk{RED:#}"));
+        }
+        writeln!(out, "{line}")?;
     }
     let at_risk: Vec<&Row> = cohort
         .trainees
@@ -481,6 +506,37 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             for reason in &row.at_risk {
                 writeln!(out, "  {RED}!{RED:#} {}: {reason}", row.name)?;
             }
+        }
+    }
+    let inactive: Vec<&Row> = cohort
+        .trainees
+        .iter()
+        .filter(|r| r.momentum.inactive)
+        .collect();
+    if !inactive.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Inactive ({}):{BOLD:#}", inactive.len())?;
+        for row in inactive {
+            if let Some(reason) =
+                crate::tutor::momentum::reason(&row.momentum, s.inactive_after_weeks)
+            {
+                writeln!(out, "  {RED}!{RED:#} {}: {reason}", row.name)?;
+            }
+        }
+    }
+    let notes: Vec<(&str, &str)> = cohort
+        .trainees
+        .iter()
+        .filter_map(|r| r.momentum.git_note.as_deref().map(|n| (r.name.as_str(), n)))
+        .collect();
+    if !notes.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{DIM}Git history not used (file times instead):{DIM:#}"
+        )?;
+        for (name, note) in notes {
+            writeln!(out, "  {DIM}{name}: {note}{DIM:#}")?;
         }
     }
     if !s.teach_next.is_empty() {

@@ -28,6 +28,11 @@ struct TraineeRow<'a> {
     errors: usize,
     deadline: Option<&'a str>,
     at_risk: &'a [String],
+    last_evidence: Option<&'a str>,
+    /// Where `last_evidence` came from, in words.
+    last_source: Option<&'static str>,
+    /// Why the trainee is inactive, when they are.
+    inactive: Option<String>,
     error: Option<&'a str>,
 }
 
@@ -130,6 +135,7 @@ pub fn build(
     members: &[Member],
     skipped: Vec<Skipped>,
     today: Date,
+    inactive_after: u32,
     progress: &(dyn Fn() + Sync),
     to: &Destination<'_>,
 ) -> Result<(Cohort, usize), FatalError> {
@@ -145,22 +151,29 @@ pub fn build(
     let built = Mutex::new(Ok(0));
     // Each site is built as soon as its member is checked, under a name by member index;
     // the final names need every trainee's name, known only once all are read.
-    let cohort = cohort::read_with(members, skipped, today, progress, &|index, check| {
-        let site = crate::render::build_with_theme(
-            check,
-            theme,
-            &crate::render::BuildOptions {
-                out: staging.path().join(member_dir(index)),
-                force: true,
-            },
-        );
-        let mut total = built.lock().unwrap_or_else(|e| e.into_inner());
-        match (&mut *total, site) {
-            (Ok(pages), Ok(site)) => *pages += site.pages,
-            (Ok(_), Err(e)) => *total = Err(e),
-            (Err(_), _) => {}
-        }
-    });
+    let cohort = cohort::read_with(
+        members,
+        skipped,
+        today,
+        inactive_after,
+        progress,
+        &|index, check| {
+            let site = crate::render::build_with_theme(
+                check,
+                theme,
+                &crate::render::BuildOptions {
+                    out: staging.path().join(member_dir(index)),
+                    force: true,
+                },
+            );
+            let mut total = built.lock().unwrap_or_else(|e| e.into_inner());
+            match (&mut *total, site) {
+                (Ok(pages), Ok(site)) => *pages += site.pages,
+                (Ok(_), Err(e)) => *total = Err(e),
+                (Err(_), _) => {}
+            }
+        },
+    );
     let result = built
         .into_inner()
         .unwrap_or_else(|e| e.into_inner())
@@ -212,7 +225,7 @@ fn write(
         .trainees
         .iter()
         .zip(&hrefs)
-        .map(|(r, h)| trainee_row(r, h.clone()))
+        .map(|(r, h)| trainee_row(r, h.clone(), cohort.summary.inactive_after_weeks))
         .collect();
     let views: [(&str, &str, &str); 4] = [
         ("index.html", "name", "Cohort overview"),
@@ -238,6 +251,7 @@ fn write(
                 .into_iter()
                 .map(|r| TraineeRow {
                     href: r.href.clone(),
+                    inactive: r.inactive.clone(),
                     ..*r
                 })
                 .collect(),
@@ -288,7 +302,7 @@ fn write(
     Ok(pages)
 }
 
-fn trainee_row(r: &Row, href: Option<String>) -> TraineeRow<'_> {
+fn trainee_row(r: &Row, href: Option<String>, inactive_after: u32) -> TraineeRow<'_> {
     TraineeRow {
         name: &r.name,
         candidate: r.candidate.as_deref(),
@@ -301,6 +315,9 @@ fn trainee_row(r: &Row, href: Option<String>) -> TraineeRow<'_> {
         errors: r.errors,
         deadline: r.deadline.as_deref(),
         at_risk: &r.at_risk,
+        last_evidence: r.momentum.last.as_deref(),
+        last_source: r.momentum.source.map(|s| s.words()),
+        inactive: crate::tutor::momentum::reason(&r.momentum, inactive_after),
         error: r.error.as_deref(),
     }
 }

@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 const TODAY: &str = "2026-01-15";
-/// 13 trainee columns before the 49 NASENCO indicators.
-const WIDE_COLUMNS: usize = 13 + 49;
+/// 16 trainee columns before the 49 NASENCO indicators.
+const WIDE_COLUMNS: usize = 16 + 49;
 
 /// The fixture cohort: three trainees, a broken portfolio and a folder that is not one.
 fn fixture() -> PathBuf {
@@ -30,7 +30,7 @@ fn run_cohort(dir: &Path, args: &[&str]) -> (i32, Vec<u8>) {
 
 fn read_fixture() -> cohort::Cohort {
     let (members, skipped) = cohort::members(&fixture()).expect("members");
-    cohort::read(&members, skipped, TODAY.parse().expect("date"), &|| {})
+    cohort::read(&members, skipped, TODAY.parse().expect("date"), 4, &|| {})
 }
 
 #[test]
@@ -106,6 +106,7 @@ fn a_nasenco_cohort_is_at_risk_after_august_2027() {
         &members,
         skipped,
         "2027-09-01".parse().expect("date"),
+        4,
         &|| {},
     );
     assert_eq!(c.summary.at_risk, 3);
@@ -129,7 +130,18 @@ fn text_table_and_exit_code() {
     let cells: Vec<&str> = sian.split_whitespace().collect();
     assert_eq!(
         cells[2..],
-        ["2/21", "4/24", "0/4", "6/49", "2", "1", "2027-01-08"]
+        [
+            "2/21",
+            "4/24",
+            "0/4",
+            "6/49",
+            "2",
+            "1",
+            "2027-01-08",
+            "2024-06-03",
+            "date",
+            "inactive"
+        ]
     );
     assert!(text.contains("Zoë Ellis: deadline 2026-06-01 is within 6 months"));
     let tie = text
@@ -173,7 +185,7 @@ fn wide_csv_has_a_row_per_trainee_and_a_column_per_indicator() {
     assert!(rows.iter().all(|r| r.len() == WIDE_COLUMNS));
     let header = &rows[0];
     assert_eq!(&header[0], "Trainee");
-    assert_eq!(&header[13], "A1.1");
+    assert_eq!(&header[16], "A1.1");
     assert_eq!(&header[WIDE_COLUMNS - 1], "C1.4");
     let col = |id: &str| header.iter().position(|h| h == id).expect("column");
     let sian = rows
@@ -317,6 +329,21 @@ fn xlsx_reads_back_with_the_same_matrix() {
         .find(|&r| cell(&sheet, r, 0) == "Zoë Ellis")
         .expect("Zoë");
     assert!(cell(&sheet, zoe, 10).contains("within 6 months"));
+    assert_eq!(
+        (
+            cell(&sheet, 0, 13),
+            cell(&sheet, 0, 14),
+            cell(&sheet, 0, 15)
+        ),
+        (
+            "Last evidence".into(),
+            "Date source".into(),
+            "Inactive".into()
+        )
+    );
+    assert_eq!(cell(&sheet, zoe, 13), "2024-01-15");
+    assert_eq!(cell(&sheet, zoe, 14), "front matter date");
+    assert!(cell(&sheet, zoe, 15).contains("no new or changed evidence for over 4 weeks"));
     let indicators = book.worksheet_range("Indicators").expect("sheet");
     assert_eq!(indicators.height(), 1 + 49);
     let b94 = (1..50)
@@ -401,10 +428,10 @@ fn a_portfolio_with_two_frameworks_gets_columns_prefixed_by_framework() {
     let (_, out) = run_cohort(dir.path(), &["--format", "csv"]);
     let rows = parse_csv(&out);
     let header = &rows[0];
-    assert_eq!(header.len(), 13 + 49 + 42, "{header:?}");
-    assert_eq!(&header[13], "nasenco-2014/A1.1");
-    assert_eq!(&header[13 + 49], "teachers-standards-2011/TS1.1");
-    assert_eq!(&header[13 + 49 + 41], "teachers-standards-2011/PC3");
+    assert_eq!(header.len(), 16 + 49 + 42, "{header:?}");
+    assert_eq!(&header[16], "nasenco-2014/A1.1");
+    assert_eq!(&header[16 + 49], "teachers-standards-2011/TS1.1");
+    assert_eq!(&header[16 + 49 + 41], "teachers-standards-2011/PC3");
     let col = |id: &str| header.iter().position(|h| h == id).expect("column");
     assert_eq!(&rows[1][col("teachers-standards-2011/TS5.1")], "covered");
     assert_eq!(&rows[1][col("teachers-standards-2011/TS5.2")], "");
@@ -432,5 +459,159 @@ fn a_portfolio_with_two_frameworks_gets_columns_prefixed_by_framework() {
     assert!(
         headers.iter().any(|h| h == "nasenco-2014/C1.4"),
         "{headers:?}"
+    );
+}
+
+/// A cohort folder with one portfolio per `(folder, evidence front matter date)`; a
+/// `None` date leaves `date:` out.
+fn dated_cohort(trainees: &[(&str, Option<&str>)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (folder, date) in trainees {
+        let root = dir.path().join(folder);
+        harness::write(
+            &root,
+            "portfolio.toml",
+            format!("[portfolio]\ntrainee = \"Trainee {folder}\"\nframework = \"nasenco-2014\"\n"),
+        );
+        let date = date.map(|d| format!("date: {d}\n")).unwrap_or_default();
+        harness::write(
+            &root,
+            "evidence/governors.md",
+            format!(
+                "---\ntitle: Working with governors\n{date}outcomes: [B5.1]\n---\n\nI presented the provision map to the governors’ committee.\n"
+            ),
+        );
+    }
+    dir
+}
+
+fn cohort_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let (code, json) = run_cohort(dir, &[&["--format", "json"], args].concat());
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&json));
+    serde_json::from_slice(&json).expect("json")
+}
+
+fn trainee<'a>(json: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    json["trainees"]
+        .as_array()
+        .expect("trainees")
+        .iter()
+        .find(|t| t["path"] == path)
+        .unwrap_or_else(|| panic!("no trainee {path} in {json}"))
+}
+
+#[test]
+fn inactive_after_exactly_four_weeks_and_not_before() {
+    // TODAY is 2026-01-15: 28 days before is 2025-12-18, 29 days is 2025-12-17.
+    let dir = dated_cohort(&[("edge", Some("2025-12-18")), ("over", Some("2025-12-17"))]);
+    let json = cohort_json(dir.path(), &[]);
+    let edge = &trainee(&json, "edge")["momentum"];
+    assert_eq!(edge["last"], "2025-12-18");
+    assert_eq!(edge["source"], "front-matter");
+    assert_eq!(edge["days_since"], 28);
+    assert_eq!(
+        edge["inactive"], false,
+        "exactly 4 weeks is not yet inactive"
+    );
+    let over = &trainee(&json, "over")["momentum"];
+    assert_eq!(over["days_since"], 29);
+    assert_eq!(over["inactive"], true, "4 weeks and a day is inactive");
+    assert_eq!(json["summary"]["inactive"], 1);
+    assert_eq!(json["summary"]["inactive_after_weeks"], 4);
+
+    let json = cohort_json(dir.path(), &["--inactive-after", "5"]);
+    assert_eq!(trainee(&json, "over")["momentum"]["inactive"], false);
+    assert_eq!(json["summary"]["inactive_after_weeks"], 5);
+
+    let (_, text) = run_cohort(dir.path(), &[]);
+    let text = String::from_utf8(text).expect("utf-8");
+    assert!(text.contains("Inactive (1):"), "{text}");
+    assert!(
+        text.contains("Trainee over: no new or changed evidence for over 4 weeks: newest 2025-12-17 (front matter date), 29 days ago"),
+        "{text}"
+    );
+    assert!(!text.contains("Trainee edge: no new"), "{text}");
+    assert!(
+        text.contains("Last evidence"),
+        "the legend explains the column: {text}"
+    );
+}
+
+#[test]
+fn undated_evidence_is_dated_by_git_else_by_file_time_and_the_source_is_named() {
+    assert!(harness::have_git(), "git is needed (CI installs it)");
+    let dir = dated_cohort(&[("git", None), ("files", None), ("both", Some("2026-01-10"))]);
+    for repo in ["git", "both"] {
+        let root = dir.path().join(repo);
+        harness::git(&root, &["init", "-q"]);
+        harness::commit_all(&root, "2025-11-02", "first evidence");
+    }
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_766_232_000); // 2025-12-20 12:00 UTC
+    fs::File::options()
+        .write(true)
+        .open(dir.path().join("files/evidence/governors.md"))
+        .expect("open")
+        .set_modified(old)
+        .expect("set the file time");
+
+    let json = cohort_json(dir.path(), &[]);
+    let git = &trainee(&json, "git")["momentum"];
+    assert_eq!(
+        (git["last"].as_str(), git["source"].as_str()),
+        (Some("2025-11-02"), Some("git"))
+    );
+    assert_eq!(git["inactive"], true);
+    assert_eq!(git["dated_by"]["git"], 1);
+    let files = &trainee(&json, "files")["momentum"];
+    assert_eq!(
+        (files["last"].as_str(), files["source"].as_str()),
+        (Some("2025-12-20"), Some("file-time"))
+    );
+    assert_eq!(files["days_since"], 26);
+    assert_eq!(files["inactive"], false, "26 days is within 4 weeks");
+    let both = &trainee(&json, "both")["momentum"];
+    assert_eq!(
+        (both["last"].as_str(), both["source"].as_str()),
+        (Some("2026-01-10"), Some("front-matter")),
+        "front matter beats the commit date"
+    );
+
+    let out = dir.path().join("cohort.csv");
+    let (code, _) = run_cohort(
+        dir.path(),
+        &["--format", "csv", "-o", out.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 0);
+    let rows = parse_csv(&fs::read(&out).expect("csv"));
+    let header = &rows[0];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {header:?}"))
+    };
+    let git_row = rows.iter().find(|r| &r[2] == "git").expect("git row");
+    assert_eq!(&git_row[col("Last evidence")], "2025-11-02");
+    assert_eq!(&git_row[col("Date source")], "git commit date");
+    assert!(git_row[col("Inactive")].starts_with("no new or changed evidence for over 4 weeks"));
+
+    let site = dir.path().join("dashboard");
+    let (code, _) = run_cohort(
+        dir.path(),
+        &["--format", "html", "-o", site.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 0);
+    let index = fs::read_to_string(site.join("index.html")).expect("dashboard");
+    assert!(
+        index.contains("<th scope=\"col\">Last evidence</th>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("2025-11-02 <span class=\"source\">(git commit date)</span>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("<dt>Last evidence</dt>"),
+        "the legend: {index}"
     );
 }

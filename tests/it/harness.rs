@@ -205,6 +205,69 @@ pub fn portfolio(config: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `git` is on PATH (the history tests need it; CI installs it).
+pub fn have_git() -> bool {
+    std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs `git ARGS` in `dir` as a fictional author, ignoring the caller's git config.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Test Trainee",
+            "-c",
+            "user.email=trainee@example.invalid",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgSign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", show(&out));
+}
+
+/// Commits everything in `dir` (a repository) with author and committer date `date`
+/// (`YYYY-MM-DD`, noon UTC).
+pub fn commit_all(dir: &Path, date: &str, message: &str) {
+    git(dir, &["add", "-A"]);
+    let stamp = format!("{date}T12:00:00Z");
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Test Trainee",
+            "-c",
+            "user.email=trainee@example.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgSign=false",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_DATE", &stamp)
+        .env("GIT_COMMITTER_DATE", &stamp)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git commit: {}", show(&out));
+}
+
 pub const NASENCO: &str = "[portfolio]\ntitle = \"Test portfolio\"\nframework = \"nasenco-2014\"\n";
 
 /// Every node id of a framework file in document (pre-)order, read straight from the

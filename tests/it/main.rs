@@ -14,6 +14,7 @@ mod cohort;
 mod coverage_prop;
 mod docs;
 mod framework_data;
+mod history;
 mod hostile;
 mod incremental;
 mod interchange;

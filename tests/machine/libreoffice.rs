@@ -7,8 +7,8 @@ use calamine::{Reader, Xlsx, open_workbook};
 use libtest_mimic::Trial;
 use std::fs;
 
-/// 13 trainee columns before the 49 NASENCO indicators.
-const WIDE_COLUMNS: usize = 13 + 49;
+/// 16 trainee columns before the 49 NASENCO indicators.
+const WIDE_COLUMNS: usize = 16 + 49;
 
 pub fn tests() -> Vec<Trial> {
     vec![machine_test(
