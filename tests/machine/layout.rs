@@ -5,7 +5,7 @@
 //! text visible, and axe finds nothing in the dark scheme either. The Node.js side is
 //! `tests/machine/browser/reflow.mjs`.
 
-use crate::harness::{copy_dir, manifest_dir, senco, show};
+use crate::harness::{copy_dir, manifest_dir, senco_process as senco, show};
 use crate::{Missing, machine_test};
 use libtest_mimic::Trial;
 use std::fs;
