@@ -792,7 +792,7 @@ mod tests {
         let clean = |raw: &str| sanitise(raw, 1, Mode::Site, FilterContext::default());
         assert_eq!(
             clean("<table><tr><td style=\"text-align: right\">x</td></tr></table>"),
-            "<table><tbody><tr><td style=\"text-align:right\">x</td></tr></tbody></table>"
+            "<div class=\"table-scroll\" role=\"region\" aria-label=\"Table 1\" tabindex=\"0\"><table><tbody><tr><td style=\"text-align:right\">x</td></tr></tbody></table></div>"
         );
         for hostile in [
             "text-align: url(https://tracker.example/x)",

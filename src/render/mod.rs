@@ -95,6 +95,44 @@ pub struct Generation {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// What a page of the site is about, for a reviewer: an evidence file or an indicator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// An evidence file (its path in the portfolio) and the ids of the outcomes it claims.
+    Evidence { path: String, outcomes: Vec<String> },
+    /// An indicator (or an area without indicators), by id.
+    Outcome(String),
+}
+
+impl Generation {
+    /// Each evidence and indicator page of this build (by its path in the site, as
+    /// written), and what it is about.
+    pub fn subjects(&self) -> std::collections::HashMap<String, Subject> {
+        let fw = &self.check.framework;
+        let mut subjects = std::collections::HashMap::new();
+        for (i, e) in self.check.evidence.iter().enumerate() {
+            subjects.insert(
+                self.site.evidence_page(i).to_string(),
+                Subject::Evidence {
+                    path: e.path.clone(),
+                    outcomes: e
+                        .outcome_nodes()
+                        .into_iter()
+                        .map(|n| fw.node(n).id.clone())
+                        .collect(),
+                },
+            );
+        }
+        for leaf in fw.leaves() {
+            subjects.insert(
+                site::outcome_path(fw, leaf),
+                Subject::Outcome(fw.node(leaf).id.clone()),
+            );
+        }
+        subjects
+    }
+}
+
 /// [`build`], reusing what it can of `previous`: `changes` must say what changed since
 /// the check `previous` was built from ([`crate::check::recheck`] tells). The result is the same,
 /// byte for byte, as a fresh build of `check`.

@@ -386,3 +386,200 @@ fn the_pack_navigates_from_cover_to_passages_and_back() {
         assert!(goes_back, "{href} does not link back to {back}");
     }
 }
+
+// ---------------------------------------------------------------- serve --review
+
+/// Sends one raw request to `port` and returns the response's head and body.
+fn raw(port: u16, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+/// A form post, from `origin`, with `body` (already encoded).
+fn post_form(port: u16, origin: Option<&str>, body: &str) -> (u16, String) {
+    let origin = origin.map_or_else(String::new, |o| format!("Origin: {o}\r\n"));
+    raw(
+        port,
+        &format!(
+            "POST /__senco/review HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{origin}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn token_of(page: &str) -> String {
+    let doc = Html::parse_document(page);
+    all(&doc, "form.review-form input[name=token]")
+        .first()
+        .and_then(|i| i.value().attr("value"))
+        .expect("a token in the form")
+        .to_string()
+}
+
+fn encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[test]
+fn serve_review_records_judgements_through_the_form_and_nothing_else() {
+    let (tmp, root) = judged_portfolio();
+    let before = fs::read_dir(root.join("feedback"))
+        .expect("feedback")
+        .count();
+    let evidence_before = crate::harness::files(&root.join("evidence"));
+    let server =
+        crate::harness::Server::start_with(&root, &["--review", "--assessor", "Dr B Examiner"]);
+    let port = server.port;
+    let page = format!("/{PROVISION_PAGE}");
+    let (status, body) = server.get(&page);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("form-action 'self'"),
+        "the policy lets the form post here"
+    );
+    let doc = Html::parse_document(&body);
+    assert_eq!(
+        all(
+            &doc,
+            "form.review-form[method=post][action='/__senco/review']"
+        )
+        .len(),
+        1
+    );
+    assert!(
+        all(&doc, "form.review-form")
+            .iter()
+            .all(|f| !text(*f).is_empty())
+    );
+    assert_eq!(all(&doc, "form.review-form input[type=radio]").len(), 3);
+    let token = token_of(&body);
+    let outcome_page = server.get("/outcomes/B9.4.html").1;
+    assert_eq!(token_of(&outcome_page), token, "one token per session");
+    // Not on the overview, which judges nothing.
+    assert!(!server.get("/index.html").1.contains("review-form"));
+
+    let own = format!("http://127.0.0.1:{port}");
+    let good = format!(
+        "token={token}&page={}&judgement=partially-meets&outcome=B9.4&comment={}",
+        encode(PROVISION_PAGE),
+        encode("Needs the “review” stage.")
+    );
+    // Refused: no Origin, another origin, a wrong token, a verdict the form does not
+    // offer, a page that judges nothing, a field given twice.
+    for (origin, body, want) in [
+        (None, good.clone(), 403),
+        (Some("http://evil.example"), good.clone(), 403),
+        (Some("null"), good.clone(), 403),
+        (
+            Some(own.as_str()),
+            good.replace(&token, &"0".repeat(64)),
+            403,
+        ),
+        (
+            Some(own.as_str()),
+            good.replace("partially-meets", "ready"),
+            400,
+        ),
+        (
+            Some(own.as_str()),
+            good.replace(&encode(PROVISION_PAGE), "index.html"),
+            400,
+        ),
+        (Some(own.as_str()), format!("{good}&judgement=meets"), 400),
+    ] {
+        let (status, response) = post_form(port, origin, &body);
+        assert_eq!(status, want, "{origin:?} {body}\n{response}");
+    }
+    assert_eq!(
+        fs::read_dir(root.join("feedback"))
+            .expect("feedback")
+            .count(),
+        before
+    );
+    // A foreign Host is refused before anything else.
+    let (status, _) = raw(
+        port,
+        &format!(
+            "POST /__senco/review HTTP/1.1\r\nHost: evil.example:{port}\r\nOrigin: {own}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{good}",
+            good.len()
+        ),
+    );
+    assert_eq!(status, 421);
+
+    let (status, response) = post_form(port, Some(&own), &good);
+    assert_eq!(status, 303, "{response}");
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains(&format!("location: {page}#judgements-heading")),
+        "{response}"
+    );
+    // Written as `senco review` writes it, pinned to the file's hash, never over another.
+    let check = senco::check(&root, &Default::default()).expect("check");
+    let newest = check
+        .judgements
+        .iter()
+        .find(|j| j.assessor == "Dr B Examiner")
+        .expect("the posted judgement");
+    assert_eq!(newest.outcome.as_deref(), Some("B9.4"));
+    assert_eq!(newest.evidence.as_deref(), Some(PROVISION_MAP));
+    assert!(newest.sha256.is_some());
+    assert_eq!(newest.comment, "Needs the “review” stage.");
+    assert_eq!(
+        fs::read_dir(root.join("feedback"))
+            .expect("feedback")
+            .count(),
+        before + 1
+    );
+    // The page it returns to shows it at once.
+    let shown = server.get(&page).1;
+    let doc = Html::parse_document(&shown);
+    let listed = texts(&doc, ".judgements li.judgement");
+    assert!(
+        listed
+            .iter()
+            .any(|j| j.starts_with("◐ Partially meets: B9.4 By Dr B Examiner")),
+        "{listed:?}"
+    );
+    assert_eq!(
+        crate::harness::files(&root.join("evidence")),
+        evidence_before
+    );
+    drop(server);
+
+    // Without --review: no form, no token, no route, forms may post nowhere.
+    let plain = crate::harness::Server::start(&root);
+    let body = plain.get(&page).1;
+    assert!(!body.contains("review-form") && !body.contains(&token));
+    assert!(body.contains("form-action 'none'"));
+    let (status, _) = post_form(
+        plain.port,
+        Some(&format!("http://127.0.0.1:{}", plain.port)),
+        &good,
+    );
+    assert_eq!(status, 400, "no request bodies without --review");
+    drop(plain);
+    // Nor in a built site.
+    let out = tmp.path().join("site");
+    build(&root, &out);
+    for (rel, bytes) in crate::harness::files(&out) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("review-form") && !text.contains("__senco"),
+            "{rel}"
+        );
+    }
+}
