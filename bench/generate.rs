@@ -1,13 +1,22 @@
 //! Writes synthetic SENCO portfolios for benchmarks (`bench/run`).
 //!
 //! ```text
-//! cargo run --release --example generate -- --portfolio DIR --files N [--seed S]
-//! cargo run --release --example generate -- --cohort DIR --portfolios P --files N [--seed S]
+//! cargo run --release --example generate -- --portfolio DIR --files N [--seed S] [--style S]
+//! cargo run --release --example generate -- --cohort DIR --portfolios P --files N [--seed S] [--style S]
 //! ```
+//!
+//! `--style plain` (the default) writes ASCII prose with flow-list `outcomes: [..]`, the
+//! same bytes as before realistic text was added. `--style realistic` writes text as it
+//! arrives from a word processor: typographic quotes, apostrophes, dashes and ellipses and
+//! non-ASCII pseudonyms in most files, `outcomes` as block lists and single strings too,
+//! block quotes, a References section, tables, dates and figures that look like (but are
+//! not) identifiers, a private pseudonyms file per portfolio, and now and then a long file.
 //!
 //! The output depends only on the arguments: every file is drawn from its own generator
 //! seeded by (seed, portfolio, file), so the same command always writes the same bytes.
-//! Everything is fictional: children are "Child A", adults are "TA 1", "Teacher 2".
+//! Everything is fictional: children are "Child A" or a first-name pseudonym, adults are
+//! "TA 1", "Teacher 2"; the pseudonyms file lists made-up syllable names that the text
+//! never uses.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -145,11 +154,60 @@ const HEADINGS: &[&str] = &[
     "Action plan",
     "Evaluation",
 ];
+/// First-name pseudonyms, most with letters outside ASCII.
+const PSEUDONYMS: &[&str] = &[
+    "Zoë", "Siân", "Chloë", "Renée", "José", "Björn", "Aoife", "Łucja", "Oisín", "Noémie", "Anaïs",
+    "Mátyás", "Sam", "Ellis",
+];
+/// Sentences as a trainee pastes them from a word processor: curly quotes, dashes, ellipses.
+const TYPOGRAPHIC: &[&str] = &[
+    "When asked, {p} said, “I like it when it’s quiet.”",
+    "It wasn’t easy – the timetable changed twice – but {p} settled by the second week.",
+    "Staff described the change as “a turning point”; I’m less sure…",
+    "{p}’s mother said the new routine was “so much calmer” at home.",
+    "We tried the visual timetable again… and again, until it stuck.",
+    "The ‘quiet corner’ was used 14 times in 3 weeks — mostly after lunch.",
+    "{p} (Year 4) moved from 42% to 61% on the reading check — a gain we hadn’t expected.",
+    "The meeting on 12 March 2024 at 15:30 agreed three targets: “small, specific, shared”.",
+    "I wasn’t confident — my notes from 09:15 show how much I missed.",
+    "As the EP put it, “the behaviour is communication”… which changed how we wrote the plan.",
+];
+const QUOTATIONS: &[&str] = &[
+    "> “High quality teaching, differentiated for individual pupils, is the first step in\n> responding to pupils who have or may have SEN.” (DfE and DoH, 2015, p. 99)",
+    "> ‘Every teacher is a teacher of SEND.’\n>\n> — a phrase we repeated at every staff meeting",
+    "> The graduated approach is a cycle of *assess, plan, do, review*: each turn should\n> refine the understanding of the pupil’s needs.",
+];
+const REFERENCES: &[&str] = &[
+    "Department for Education and Department of Health (2015) *Special educational needs and disability code of practice: 0 to 25 years*. London: DfE.",
+    "Education Endowment Foundation (2020) *Special Educational Needs in Mainstream Schools: guidance report*. London: EEF.",
+    "Ofsted (2021) *Supporting SEND*. Manchester: Ofsted.",
+    "Rose, J. (2009) *Identifying and teaching children and young people with dyslexia and literacy difficulties*. Nottingham: DCSF.",
+    "Gibbs, G. (1988) *Learning by doing: a guide to teaching and learning methods*. Oxford: Further Education Unit.",
+    "Schön, D. A. (1983) *The reflective practitioner: how professionals think in action*. New York: Basic Books.",
+];
+
 const CODE_SAMPLES: &[&str] = &[
     "Review date | Target | Owner\n2024-06-12  | Read 20 CVC words | TA 1",
     "baseline: 12/40\nreview:   27/40\nchange:   +15",
     "=IF(B2>=C2,\"met\",\"not yet\")",
 ];
+
+/// Which text the generator writes; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Realistic,
+}
+
+/// A sentence with typographic punctuation about one pseudonymised child.
+fn typographic_sentence(rng: &mut Rng) -> String {
+    rng.pick(TYPOGRAPHIC).replace("{p}", rng.pick(PSEUDONYMS))
+}
+
+/// Straight apostrophes and quotes as a word processor turns them.
+fn curl(text: &str) -> String {
+    text.replace("' ", "’ ").replace('\'', "’")
+}
 
 fn sentence(rng: &mut Rng) -> String {
     let mut s = String::new();
@@ -181,8 +239,15 @@ fn words(text: &str) -> usize {
 
 /// One evidence file: front matter, headings, paragraphs with inline tags, a list, a table,
 /// sometimes a code block or a link to another file.
-fn evidence_file(rng: &mut Rng, kind: &str, title: &str, links: &[String]) -> String {
-    let target_words = rng.range(300, 1500);
+fn evidence_file(rng: &mut Rng, style: Style, kind: &str, title: &str, links: &[String]) -> String {
+    let realistic = style == Style::Realistic;
+    let mut target_words = rng.range(300, 1500);
+    // Most files are typographic; a few realistic files are very long (a dissertation
+    // chapter pasted in whole).
+    let typographic = realistic && rng.chance(85);
+    if realistic && rng.chance(1) {
+        target_words = rng.range(8000, 15000);
+    }
     let inline_tags = if rng.chance(12) { 0 } else { rng.range(0, 6) };
     let matter_tags = if rng.chance(30) { rng.range(1, 3) } else { 0 };
     let draft = rng.chance(4);
@@ -206,8 +271,35 @@ fn evidence_file(rng: &mut Rng, kind: &str, title: &str, links: &[String]) -> St
         }
         out.push_str("+++\n\n");
     } else {
+        let title = if typographic {
+            format!("\"{}\"", curl(title))
+        } else {
+            title.to_string()
+        };
         let _ = writeln!(out, "---\ntitle: {title}\ndate: {date}\ntype: {kind}");
-        let _ = writeln!(out, "outcomes: [{}]", matter_ids.join(", "));
+        let shape = if realistic { rng.range(0, 2) } else { 2 };
+        match (matter_ids.len(), shape) {
+            // A block list, as Obsidian's properties editor writes it.
+            (1.., 0) => {
+                out.push_str("outcomes:\n");
+                for id in &matter_ids {
+                    let _ = writeln!(out, "  - {id}");
+                }
+            }
+            // One outcome written as a plain string.
+            (1, 1) => {
+                let _ = writeln!(out, "outcomes: {}", matter_ids[0]);
+            }
+            _ => {
+                let _ = writeln!(out, "outcomes: [{}]", matter_ids.join(", "));
+            }
+        }
+        if realistic && rng.chance(30) {
+            let _ = writeln!(
+                out,
+                "tags: [send, reflection]\nsetting: \"Primary school (pseudonymised)\""
+            );
+        }
         if draft {
             out.push_str("draft: true\n");
         }
@@ -230,8 +322,17 @@ fn evidence_file(rng: &mut Rng, kind: &str, title: &str, links: &[String]) -> St
         }
         let mut text = String::new();
         for _ in 0..rng.range(2, 4) {
-            text.push_str(&sentence(rng));
-            text.push(' ');
+            if typographic {
+                text.push_str(&curl(&sentence(rng)));
+                text.push(' ');
+                if rng.chance(35) {
+                    text.push_str(&typographic_sentence(rng));
+                    text.push(' ');
+                }
+            } else {
+                text.push_str(&sentence(rng));
+                text.push(' ');
+            }
         }
         while tag_at.first() == Some(&paragraph) {
             tag_at.remove(0);
@@ -276,9 +377,19 @@ fn evidence_file(rng: &mut Rng, kind: &str, title: &str, links: &[String]) -> St
             4 if rng.chance(25) => {
                 let _ = writeln!(out, "```\n{}\n```\n", rng.pick(CODE_SAMPLES));
             }
+            2 if realistic && rng.chance(30) => {
+                let _ = writeln!(out, "{}\n", rng.pick(QUOTATIONS));
+            }
             _ => {}
         }
         paragraph += 1;
+    }
+    if realistic && rng.chance(70) {
+        out.push_str("## References\n\n");
+        for _ in 0..rng.range(2, 5) {
+            let _ = writeln!(out, "- {}", rng.pick(REFERENCES));
+        }
+        out.push('\n');
     }
     // Tags that fell beyond the last paragraph still get written.
     for _ in tag_at {
@@ -293,7 +404,13 @@ fn file_seed(seed: u64, portfolio: usize, file: usize) -> u64 {
 }
 
 /// Writes one portfolio of `files` evidence files into `dir`.
-fn write_portfolio(dir: &Path, files: usize, seed: u64, number: usize) -> std::io::Result<()> {
+fn write_portfolio(
+    dir: &Path,
+    files: usize,
+    seed: u64,
+    number: usize,
+    style: Style,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(
         dir.join("portfolio.toml"),
@@ -301,6 +418,9 @@ fn write_portfolio(dir: &Path, files: usize, seed: u64, number: usize) -> std::i
             "[portfolio]\ntitle = \"Benchmark portfolio {number}\"\ntrainee = \"Trainee {number}\"\nframework = \"nasenco-2014\"\nevidence = [\"evidence\"]\nappointed = 2024-01-08\n\n[rules]\nmin_evidence = 1\n"
         ),
     )?;
+    if style == Style::Realistic {
+        write_pseudonyms(dir, number)?;
+    }
     let mut stems: Vec<String> = Vec::new();
     for file in 0..files {
         let mut rng = Rng::new(file_seed(seed, number, file));
@@ -312,7 +432,7 @@ fn write_portfolio(dir: &Path, files: usize, seed: u64, number: usize) -> std::i
             file + 1
         );
         let stem = format!("{:05}-{}", file + 1, senco::util::text::slug(&title));
-        let text = evidence_file(&mut rng, kind, &title, &stems);
+        let text = evidence_file(&mut rng, style, kind, &title, &stems);
         let path: PathBuf = dir.join("evidence").join(folder).join(format!("{stem}.md"));
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -326,6 +446,27 @@ fn write_portfolio(dir: &Path, files: usize, seed: u64, number: usize) -> std::i
     Ok(())
 }
 
+/// A private pseudonyms file of made-up syllable names (never written in the evidence),
+/// so the name matcher runs as it does for a trainee who keeps one.
+fn write_pseudonyms(dir: &Path, number: usize) -> std::io::Result<()> {
+    const FIRST: &[&str] = &["Ab", "Ber", "Cal", "Dor", "Fen", "Gar", "Hal", "Jor"];
+    const LAST: &[&str] = &["ley", "wick", "ford", "stead", "worth", "ridge"];
+    let mut text = String::from("[pupils]\n");
+    for (i, first) in FIRST.iter().enumerate() {
+        let last = LAST[(i + number) % LAST.len()];
+        let _ = writeln!(
+            text,
+            "\"{first}{last} {}{}\" = \"Child {}\"",
+            FIRST[(i + 3) % FIRST.len()],
+            LAST[(i + 1) % LAST.len()],
+            char::from(b'A' + i as u8)
+        );
+    }
+    text.push_str("\n[staff]\n\"Ms Quinby Orrel\" = \"Teacher 1\"\n\"Mr Ulwyn Tamsby\" = { pseudonym = \"TA 1\", aliases = [\"Ulwyn\"] }\n");
+    std::fs::create_dir_all(dir.join(".senco"))?;
+    std::fs::write(dir.join(".senco/pseudonyms.toml"), text)
+}
+
 fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map_or_else(String::new, |c| {
@@ -333,7 +474,7 @@ fn capitalise(word: &str) -> String {
     })
 }
 
-const USAGE: &str = "usage: generate --portfolio DIR --files N [--seed S]\n       generate --cohort DIR --portfolios P --files N [--seed S]";
+const USAGE: &str = "usage: generate --portfolio DIR --files N [--seed S] [--style plain|realistic]\n       generate --cohort DIR --portfolios P --files N [--seed S] [--style plain|realistic]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -342,6 +483,7 @@ fn main() -> ExitCode {
     let mut portfolios = 1usize;
     let mut files = 40usize;
     let mut seed = 1u64;
+    let mut style = Style::Plain;
     let mut i = 0;
     while i < args.len() {
         let value = args.get(i + 1).cloned();
@@ -352,6 +494,8 @@ fn main() -> ExitCode {
             ("--portfolios", _, Some(n)) => portfolios = n as usize,
             ("--files", _, Some(n)) => files = n as usize,
             ("--seed", _, Some(n)) => seed = n,
+            ("--style", Some(v), _) if v == "plain" => style = Style::Plain,
+            ("--style", Some(v), _) if v == "realistic" => style = Style::Realistic,
             _ => {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
@@ -360,13 +504,14 @@ fn main() -> ExitCode {
         i += 2;
     }
     let result = match (portfolio, cohort) {
-        (Some(dir), None) => write_portfolio(&dir, files, seed, 0),
+        (Some(dir), None) => write_portfolio(&dir, files, seed, 0, style),
         (None, Some(dir)) => (0..portfolios).try_for_each(|p| {
             write_portfolio(
                 &dir.join(format!("portfolio-{:04}", p + 1)),
                 files,
                 seed,
                 p + 1,
+                style,
             )
         }),
         _ => {

@@ -262,7 +262,7 @@ impl Read {
     /// Whether any evidence file differs now from what the check read.
     pub fn changed(&self) -> bool {
         self.files.iter().any(|(path, fingerprint)| {
-            std::fs::read(self.root.join(path))
+            crate::check::evidence::read_file(&self.root.join(path))
                 .ok()
                 .map(|bytes| crate::util::hash::fingerprint(&bytes))
                 != *fingerprint

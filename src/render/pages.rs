@@ -10,7 +10,7 @@ use super::theme::Theme;
 use crate::check::Check;
 use crate::check::evidence::{self, TagSource};
 use crate::check::frontmatter::{self, Split};
-use crate::check::judgement::{Judgement, StaleReason, Standing, State};
+use crate::check::judgement::{Judgement, StaleReason, Standing};
 use crate::error::diagnostic::{Diagnostic, Severity};
 use crate::error::{Code, ErrorKind, FatalError};
 use crate::model::evidence_type::EvidenceType;
@@ -179,8 +179,8 @@ fn judgement_view(check: &Check, site: &SiteMap, j: &Judgement, up: &str) -> Jud
     JudgementView {
         standing: Standing::of_one(j).into(),
         verdict: Standing::from(j.judgement).words(),
-        stale: j.state == State::Stale,
-        missing: j.stale_reason == Some(StaleReason::Missing),
+        stale: j.state.is_stale(),
+        missing: j.state.stale_reason() == Some(StaleReason::Missing),
         outcome: j
             .outcome_node
             .map(|n| outcome_link(&check.framework, n, up)),
@@ -755,7 +755,7 @@ pub fn index_page(
         stale: check
             .judgements
             .iter()
-            .filter(|j| !j.superseded && j.state == State::Stale)
+            .filter(|j| !j.superseded && j.state.is_stale())
             .count(),
         ready: judgement_views(
             check,

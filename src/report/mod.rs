@@ -151,7 +151,7 @@ pub fn stale(check: &Check) -> impl Iterator<Item = &crate::check::judgement::Ju
     check
         .judgements
         .iter()
-        .filter(|j| !j.superseded && j.state == crate::check::judgement::State::Stale)
+        .filter(|j| !j.superseded && j.state.is_stale())
 }
 
 pub fn to_json(check: &Check) -> CheckJson<'_> {
@@ -562,7 +562,7 @@ fn write_stale(out: &mut dyn Write, check: &Check) -> io::Result<()> {
         stale.len()
     )?;
     for j in stale {
-        let why = match j.stale_reason {
+        let why = match j.state.stale_reason() {
             Some(crate::check::judgement::StaleReason::Missing) => "file gone",
             _ => "file changed",
         };

@@ -8,7 +8,7 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::check::judgement::{Standing, State};
+use crate::check::judgement::Standing;
 use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
@@ -80,7 +80,9 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         );
     }
     let listing = dir.join(COHORT_FILE);
-    if listing.is_file() {
+    // Anything there (a pipe too) is read as the listing, and refused if it is not a
+    // file: falling back to the subfolders would quietly check another cohort.
+    if std::fs::symlink_metadata(&listing).is_ok() {
         return Ok((listed(dir, &listing)?, Vec::new()));
     }
     let entries = std::fs::read_dir(dir)
@@ -123,8 +125,12 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
 }
 
 fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
-    let text = std::fs::read_to_string(listing)
-        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
+    let text = crate::util::fs::read_text_capped(
+        listing,
+        crate::util::fs::MAX_CONFIG_BYTES,
+        "cohort files",
+    )
+    .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let file: CohortFile = toml::from_str(text).map_err(|e| {
         let source = crate::error::diagnostic::SourceText::new(text);
@@ -609,7 +615,7 @@ fn read_one(
     row.stale = check
         .judgements
         .iter()
-        .filter(|j| !j.superseded && j.state == State::Stale)
+        .filter(|j| !j.superseded && j.state.is_stale())
         .count();
     row.errors = check.count(crate::error::diagnostic::Severity::Error);
     row.warnings = check.count(crate::error::diagnostic::Severity::Warning);
