@@ -43,9 +43,11 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const EVENTS_PATH: &str = "/__senco/events";
-const RELOAD_JS: &str =
-    "new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};";
-const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
+/// Reloads the page when a rebuild is announced, but not once a form is sent: a
+/// judgement posted from the page triggers a rebuild, and reloading then would abort
+/// the post's own way back to the page.
+const RELOAD_JS: &str = "var senco=new EventSource(\"/__senco/events\");senco.onmessage=function(){location.reload()};addEventListener(\"submit\",function(){senco.close()});";
+const RELOAD_SCRIPT: &str = "<script>var senco=new EventSource(\"/__senco/events\");senco.onmessage=function(){location.reload()};addEventListener(\"submit\",function(){senco.close()});</script>";
 
 /// The policy of pages as served: that of files on disk, plus the reload script (by its
 /// hash, so no other script runs), its event stream from this server, and, only while

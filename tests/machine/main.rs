@@ -18,6 +18,7 @@ mod browser;
 mod full_disk;
 mod layout;
 mod libreoffice;
+mod review;
 
 /// Why a test cannot run on this machine, and what would let it.
 pub struct Missing(pub String);
@@ -43,6 +44,7 @@ fn main() {
     let args = Arguments::from_args();
     let mut trials = browser::tests();
     trials.extend(layout::tests());
+    trials.extend(review::tests());
     trials.extend(libreoffice::tests());
     #[cfg(target_os = "linux")]
     trials.extend(full_disk::tests());
