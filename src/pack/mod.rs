@@ -316,6 +316,7 @@ fn html_entries(
         &crate::render::BuildOptions {
             out: out.clone(),
             force: true,
+            history: false,
         },
     )?;
     let mut entries = Vec::new();

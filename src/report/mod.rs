@@ -1,4 +1,7 @@
-//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object.
+//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object;
+//! coverage week by week from the portfolio's git history is [`progress`].
+
+pub mod progress;
 
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};
@@ -275,7 +278,7 @@ pub fn deadline_standing(
     check: &Check,
     today: jiff::civil::Date,
 ) -> Option<crate::model::deadline::Standing> {
-    let deadline = check.deadline()?.deadline?.parse().ok()?;
+    let deadline = check.deadline()?.deadline?;
     Some(crate::model::deadline::standing(deadline, today))
 }
 

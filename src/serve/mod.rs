@@ -151,6 +151,7 @@ impl Rebuilder {
         let options = BuildOptions {
             out: out.to_path_buf(),
             force: true,
+            history: false,
         };
         // A file saved mid-build fails the build, which is then worth running again.
         let (built, memo, generation) = render::retry_while_saving(|| {

@@ -1080,6 +1080,7 @@ fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_c
     let options = senco::render::BuildOptions {
         out: out.clone(),
         force: false,
+        history: false,
     };
     // Built from the old check, the site would list a file it has no page text for.
     let error = senco::render::build(&check, &options).expect_err("the build fails");
