@@ -2271,6 +2271,25 @@ fn remote_images_become_links_and_are_never_loaded() {
         run.stdout,
         run.stderr
     );
+    // `check` warns of both, where they are written, as `build` does.
+    let (_, json) = check(p);
+    let found: Vec<(u64, String)> = harness::diagnostics(&json, "remote-image")
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (6, "evidence/remote.md".to_string()),
+            (8, "evidence/remote.md".to_string())
+        ],
+        "{json}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
