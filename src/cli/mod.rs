@@ -196,6 +196,7 @@ impl CheckArgs {
                 }
                 other => other.clone(),
             },
+            skip_fingerprints: false,
         })
     }
 }
