@@ -194,7 +194,7 @@ fn backup_path(root: &Path, rel: &str, bytes: &[u8]) -> Result<PathBuf, FatalErr
             name.push(format!(".{n}"));
             PathBuf::from(name)
         };
-        match std::fs::read(&candidate) {
+        match crate::check::evidence::read_file(&candidate) {
             Ok(existing) if existing == bytes => return Ok(candidate),
             Ok(_) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(candidate),

@@ -752,6 +752,8 @@ fn scan_body(
     // Raw HTML as the page keeps it: HTML nested too deep is shown as text there, and
     // parsing it here would take as long as the sanitiser once took on it (hours).
     let mut raw_html = String::new();
+    // Where each piece of `raw_html` starts in it, and its line in the file.
+    let mut html_lines: Vec<(usize, usize)> = Vec::new();
     let mut page_nesting = markdown::Nesting::default();
     for (event, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
         let kept = page_nesting.step(&event) == markdown::Step::Keep;
@@ -871,7 +873,10 @@ fn scan_body(
                 dest: dest_url.to_string(),
                 line: source.line_of(base + range.start),
             }),
-            Event::Html(html) | Event::InlineHtml(html) if kept => raw_html.push_str(&html),
+            Event::Html(html) | Event::InlineHtml(html) if kept => {
+                html_lines.push((raw_html.len(), source.line_of(base + range.start)));
+                raw_html.push_str(&html);
+            }
             Event::End(TagEnd::Link) => in_tag_link = false,
             Event::Text(t) => {
                 if let Some((_, heading_text)) = heading.as_mut() {
@@ -896,13 +901,32 @@ fn scan_body(
     }
     evidence.words = words;
     if !raw_html.is_empty() {
-        evidence
-            .link_refs
-            .extend(links::html_urls(&raw_html).into_iter().map(|dest| LinkRef {
+        // The line of the piece of HTML a value is written in (the first, when the
+        // parser decoded it into something the text does not hold).
+        let line_of = |value: &str| {
+            let at = raw_html.find(value).unwrap_or(0);
+            let piece = html_lines.partition_point(|&(start, _)| start <= at);
+            html_lines
+                .get(piece.saturating_sub(1))
+                .map_or(0, |&(_, line)| line)
+        };
+        for (dest, image) in links::html_urls(&raw_html) {
+            let line = line_of(&dest);
+            // A raw `<img src>` off the machine is warned of as `![](…)` is; the page
+            // keeps its alt text only.
+            if image && links::is_remote(&dest) {
+                evidence.link_refs.push(LinkRef {
+                    kind: LinkKind::Image,
+                    dest: dest.clone(),
+                    line,
+                });
+            }
+            evidence.link_refs.push(LinkRef {
                 kind: LinkKind::Html,
                 dest,
-                line: 0,
-            }));
+                line,
+            });
+        }
     }
     first_heading.filter(|h| !h.is_empty())
 }

@@ -86,13 +86,51 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Whether a judgement still stands. A stale one carries why, so a judgement cannot be
+/// current with a reason for being stale, or stale without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
     /// Outcome-only judgements, and evidence unchanged since it was judged.
     Current,
     /// The evidence changed, or is gone, since it was judged.
-    Stale,
+    Stale(StaleReason),
+}
+
+impl State {
+    pub fn is_stale(self) -> bool {
+        matches!(self, State::Stale(_))
+    }
+
+    /// `current` or `stale`, as JSON and reports write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Current => "current",
+            State::Stale(_) => "stale",
+        }
+    }
+
+    pub fn stale_reason(self) -> Option<StaleReason> {
+        match self {
+            State::Current => None,
+            State::Stale(reason) => Some(reason),
+        }
+    }
+}
+
+impl Serialize for State {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A judgement's state as its JSON has always had it: `state` and, beside it,
+/// `stale_reason` (`null` when current).
+fn state_and_reason<S: Serializer>(state: &State, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(2))?;
+    map.serialize_entry("state", state)?;
+    map.serialize_entry("stale_reason", &state.stale_reason())?;
+    map.end()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,12 +153,11 @@ pub struct Judgement {
     pub outcome_node: Option<NodeId>,
     pub judgement: Verdict,
     pub assessor: String,
-    #[serde(serialize_with = "as_text")]
     pub date: jiff::civil::Date,
     /// SHA-256 of the evidence when it was judged.
     pub sha256: Option<Sha256>,
+    #[serde(flatten, serialize_with = "state_and_reason")]
     pub state: State,
-    pub stale_reason: Option<StaleReason>,
     /// A newer judgement on the same evidence and outcome replaces this one.
     pub superseded: bool,
     /// The Markdown body: the assessor's comments.
@@ -128,10 +165,6 @@ pub struct Judgement {
     /// Shown only when this judgement is the latest of its kind.
     #[serde(skip)]
     pending: Vec<Diagnostic>,
-}
-
-fn as_text<S: Serializer>(date: &jiff::civil::Date, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(date)
 }
 
 impl Judgement {
@@ -193,11 +226,28 @@ pub fn load(
             }
         };
         let path = entry.path();
-        if !entry.file_type().is_file() || !crate::check::discover::is_evidence_name(path) {
+        if entry.file_type().is_dir() || !crate::check::discover::is_evidence_name(path) {
             continue;
         }
         let file = display_path(root, path);
-        match std::fs::read(path) {
+        if entry.path_is_symlink() {
+            // A judgement is the tutor's word: one that is a link could say anything
+            // about any file, from anywhere.
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::Unreadable,
+                    "judgement file is a symbolic link; it was not read",
+                )
+                .in_file(file)
+                .with_help("record judgements with `senco review`, which writes real files"),
+            );
+            continue;
+        }
+        match crate::util::fs::read_capped(
+            path,
+            crate::util::fs::MAX_CONFIG_BYTES,
+            "judgement files",
+        ) {
             Ok(bytes) => {
                 let (judgement, found) = parse(&bytes, &file, &context);
                 diagnostics.extend(found);
@@ -433,7 +483,6 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         date,
         sha256,
         state: State::Current,
-        stale_reason: None,
         superseded: false,
         comment: text[body].trim().to_string(),
         pending: Vec::new(),
@@ -454,8 +503,7 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
         .ok()
         .map(|i| &cx.evidence[i]);
     let Some(evidence) = found else {
-        judgement.state = State::Stale;
-        judgement.stale_reason = Some(StaleReason::Missing);
+        judgement.state = State::Stale(StaleReason::Missing);
         let paths = cx.evidence.iter().map(|e| e.path.as_str());
         let help = match crate::util::suggest::closest(path, paths) {
             Some(best) => format!(
@@ -502,14 +550,13 @@ fn check_evidence(judgement: &mut Judgement, path: &str, at: &Located<'_>, cx: &
     let Some(recorded) = &judgement.sha256 else {
         return;
     };
-    let now = std::fs::read(cx.root.join(path))
+    let now = crate::check::evidence::read_file(&cx.root.join(path))
         .ok()
         .map(|bytes| Sha256::of(&bytes));
     if now.as_ref() == Some(recorded) {
         return;
     }
-    judgement.state = State::Stale;
-    judgement.stale_reason = Some(StaleReason::Changed);
+    judgement.state = State::Stale(StaleReason::Changed);
     let outcome = judgement
         .outcome
         .as_ref()
@@ -826,6 +873,34 @@ fn subtree(framework: &Framework, node: NodeId) -> Vec<NodeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_and_its_reason_serialise_side_by_side() {
+        let mut j = Judgement {
+            file: "feedback/a.md".into(),
+            evidence: Some("evidence/a.md".into()),
+            outcome: None,
+            outcome_node: None,
+            judgement: Verdict::Meets,
+            assessor: "Dr A Tutor".into(),
+            date: jiff::civil::date(2025, 1, 2),
+            sha256: Some(Sha256::of(b"abc")),
+            state: State::Current,
+            superseded: false,
+            comment: String::new(),
+            pending: Vec::new(),
+        };
+        let json = |j: &Judgement| serde_json::to_string(j).unwrap_or_default();
+        assert!(
+            json(&j).contains(r#""sha256":"ba7816bf"#)
+                && json(&j).contains(r#""state":"current","stale_reason":null,"superseded":false"#),
+            "{}",
+            json(&j)
+        );
+        j.state = State::Stale(StaleReason::Missing);
+        assert!(json(&j).contains(r#""state":"stale","stale_reason":"missing""#));
+        assert!(!j.counts());
+    }
 
     #[test]
     fn verdicts_forgive_case_and_spaces() {

@@ -169,6 +169,13 @@ pub fn wiki_key(name: &str) -> String {
         .to_lowercase()
 }
 
+/// Whether a URL points off the machine (`https://…`, `//host/…`): an image there is
+/// fetched when a page opens.
+pub fn is_remote(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
+}
+
 /// Resolves links against an [`Index`].
 pub struct Resolver<'a> {
     pub index: &'a Index,
@@ -266,15 +273,13 @@ pub fn resolve_all(
 /// The diagnostic for a link that leads nowhere, if it is one to report.
 fn problem(link: &LinkRef, target: &Target) -> Option<Diagnostic> {
     let dest = link.dest.trim();
-    if let (LinkKind::Image, Target::External(url)) = (link.kind, target)
-        && !url.to_ascii_lowercase().starts_with("mailto:")
-    {
+    if link.kind == LinkKind::Image && is_remote(dest) {
         // Fetching it when a page opens would tell its server who reads the portfolio,
         // and when.
         return Some(
             Diagnostic::new(
                 Code::RemoteImage,
-                format!("image `{dest}` is on the internet; it is shown as a link, never loaded"),
+                format!("image `{dest}` is on the internet; it is never loaded (shown as a link, or as its alt text)"),
             )
             .with_help(
                 "save the image into the portfolio beside this evidence and link to the copy",
@@ -314,13 +319,14 @@ fn problem(link: &LinkRef, target: &Target) -> Option<Diagnostic> {
 
 thread_local! {
     /// The `href` and `src` values the sanitiser has seen, while [`html_urls`] runs.
-    static SEEN: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SEEN: std::cell::RefCell<Vec<(String, bool)>> = const { std::cell::RefCell::new(Vec::new()) };
     static READER: ammonia::Builder<'static> = {
         let mut b = ammonia::Builder::default();
         b.url_relative(ammonia::UrlRelative::PassThrough)
-            .attribute_filter(|_, attribute, value| {
+            .attribute_filter(|element, attribute, value| {
                 if matches!(attribute, "href" | "src") {
-                    SEEN.with_borrow_mut(|seen| seen.push(value.to_string()));
+                    let image = element == "img" && attribute == "src";
+                    SEEN.with_borrow_mut(|seen| seen.push((value.to_string(), image)));
                 }
                 Some(std::borrow::Cow::Borrowed(value))
             });
@@ -329,8 +335,9 @@ thread_local! {
 }
 
 /// The `href` and `src` values of the raw HTML in an evidence file, read by an HTML
-/// parser (the sanitiser's), as the page's will be: never by searching the text.
-pub fn html_urls(html: &str) -> Vec<String> {
+/// parser (the sanitiser's), as the page's will be: never by searching the text. Each
+/// comes with whether it is an image's `src`.
+pub fn html_urls(html: &str) -> Vec<(String, bool)> {
     READER.with(|reader| {
         reader.clean(html);
     });

@@ -141,8 +141,9 @@ fn stamp(path: &Path, taken: SystemTime, before: Option<&Stamp>) -> Option<Stamp
     });
     // Read after the stat: a write in between leaves a newer content than the stamp
     // says, which the next look sees as changed rather than missing it.
-    let hash = (racy || compare)
-        .then(|| std::fs::read(path).map(|bytes| crate::util::hash::fingerprint(&bytes)));
+    let hash = (racy || compare).then(|| {
+        crate::check::evidence::read_file(path).map(|bytes| crate::util::hash::fingerprint(&bytes))
+    });
     let hash = match hash {
         // Unreadable: no content to tell apart (making it readable moves its change time).
         Some(Err(_)) => Some(u64::MAX),

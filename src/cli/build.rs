@@ -38,11 +38,15 @@ pub fn run(args: &Args) -> Outcome {
         &senco::render::BuildOptions {
             out,
             force: args.force,
+            history: true,
         },
     )?;
     let mut err = anstream::stderr().lock();
     for d in &built.diagnostics {
         report::write_diagnostic(&mut err, d)?;
+    }
+    if let (Some(note), false) = (&built.progress_note, args.quiet) {
+        writeln!(err, "note: no progress page: {note}")?;
     }
     let index = built.out.join("index.html");
     if !args.quiet {

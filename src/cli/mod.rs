@@ -13,6 +13,7 @@ mod new;
 mod outcomes;
 mod pack;
 mod privacy;
+mod progress;
 mod pseudonymise;
 mod review;
 mod serve;
@@ -135,6 +136,13 @@ enum Command {
     /// when any portfolio could not be read.
     #[command(after_help = EXIT_COHORT)]
     Cohort(cohort::Args),
+    /// Show coverage by week, from the portfolio's git history.
+    ///
+    /// Reads each week's last commit without running anything the repository asks for
+    /// (no hooks, fsmonitor, pager, filters or other configured programs). `senco build`
+    /// adds the same as a page (progress.html) when the portfolio is a git repository.
+    #[command(after_help = EXIT_PROGRESS)]
+    Progress(progress::Args),
     /// A provider's framework: `import` one from a CASE 1.0 package or Moodle CSV, or
     /// `check` a framework file and print its tree. (`senco outcomes --format case|
     /// moodle-csv|mahara` exports.)
@@ -165,6 +173,7 @@ const EXIT_PACK: &str = "Exit codes: 0 pack written; 1 refused: the privacy lint
 const EXIT_VERIFY: &str =
     "Exit codes: 0 intact; 1 any file missing, extra or changed; 2 not a readable pack.";
 const EXIT_FRAMEWORK: &str = "Exit codes: 0 the framework is sound (or was imported); 1 problems found in it (listed); 2 senco could not run.";
+const EXIT_PROGRESS: &str = "Exit codes: 0 printed; 2 senco could not run: no portfolio.toml, not a git repository, git not installed, or the history could not be read (the message says which).";
 const EXIT_COHORT: &str = "Exit codes: 0 every portfolio read; 1 a portfolio could not be read (its row says why); 2 senco could not run.";
 
 /// The flags of every command that checks a portfolio, so they all check it the same way.
@@ -222,6 +231,7 @@ pub fn run() -> i32 {
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Cohort(args) => cohort::run(&args),
+        Command::Progress(args) => progress::run(&args),
         Command::Framework(args) => framework::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),

@@ -71,15 +71,6 @@ pub fn run(args: &Args) -> Outcome {
         }
         match args.format {
             OutcomesFormat::Case | OutcomesFormat::MoodleCsv | OutcomesFormat::Mahara => {}
-            _ if framework.sections.len() > 1 => {
-                return Err(senco::FatalError::invalid(format!(
-                    "this portfolio follows {} frameworks ({}), and a framework file holds one",
-                    framework.sections.len(),
-                    framework.ids()
-                ))
-                .with_help("name one with `--framework ID`")
-                .into());
-            }
             OutcomesFormat::Json => report::write_framework_json(&mut out, &framework)?,
             OutcomesFormat::Text => report::write_outcomes(&mut out, &framework)?,
         }

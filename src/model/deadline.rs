@@ -20,9 +20,9 @@ pub const NASENCO_END: Date = date(2027, 9, 1);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deadline {
-    pub appointed: String,
+    pub appointed: Date,
     /// The third anniversary of appointment; `None` when the duty does not apply.
-    pub deadline: Option<String>,
+    pub deadline: Option<Date>,
     /// Which qualification applies, in words.
     pub qualification: String,
     /// What the trainee should know, in words.
@@ -35,7 +35,7 @@ pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
     let nasenco = framework_id.starts_with("nasenco");
     if appointed <= DUTY_START {
         return Deadline {
-            appointed: appointed.to_string(),
+            appointed,
             deadline: None,
             qualification: "none required by regulation 49(4)".into(),
             note: "Regulation 49(4) applies to SENCOs appointed after 1 September 2009, so no qualification deadline follows from this date".into(),
@@ -63,8 +63,8 @@ pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
         )
     };
     Deadline {
-        appointed: appointed.to_string(),
-        deadline: Some(third.to_string()),
+        appointed,
+        deadline: Some(third),
         qualification,
         note,
     }
@@ -154,27 +154,35 @@ mod tests {
                 .is_none()
         );
         assert_eq!(
-            deadline(date(2009, 9, 2), "nasenco-2014")
-                .deadline
-                .as_deref(),
-            Some("2012-09-02")
+            deadline(date(2009, 9, 2), "nasenco-2014").deadline,
+            Some(date(2012, 9, 2))
         );
     }
 
     #[test]
     fn nasenco_must_end_before_september_2027() {
         let d = deadline(date(2024, 8, 1), "nasenco-2014");
-        assert_eq!(d.deadline.as_deref(), Some("2027-08-01"));
+        assert_eq!(d.deadline, Some(date(2027, 8, 1)));
         assert!(d.note.contains("before 1 September 2027"));
         let late = deadline(date(2024, 8, 31), "nasenco-2014");
-        assert_eq!(late.deadline.as_deref(), Some("2027-08-31"));
+        assert_eq!(late.deadline, Some(date(2027, 8, 31)));
     }
 
     #[test]
     fn appointments_from_september_2024_lead_to_the_npq() {
         let d = deadline(date(2024, 9, 1), "npq-senco-2023");
         assert_eq!(d.qualification, "NPQ for SENCOs");
-        assert_eq!(d.deadline.as_deref(), Some("2027-09-01"));
+        assert_eq!(d.deadline, Some(date(2027, 9, 1)));
+    }
+
+    #[test]
+    fn dates_serialise_as_iso_text() {
+        let d = deadline(date(2024, 9, 1), "npq-senco-2023");
+        let json = serde_json::to_string(&d).unwrap_or_default();
+        assert!(
+            json.starts_with(r#"{"appointed":"2024-09-01","deadline":"2027-09-01","#),
+            "{json}"
+        );
     }
 
     #[test]

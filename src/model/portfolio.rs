@@ -106,6 +106,18 @@ impl Portfolio {
                 ),
             );
         }
+        // The containment rule: a `portfolio.toml` that is a link to a file outside the
+        // portfolio would hand its settings (and what they name) to whoever made it.
+        if let Ok(canonical_root) = std::fs::canonicalize(root)
+            && let Err(crate::util::fs::Refusal::Outside | crate::util::fs::Refusal::Hidden) =
+                crate::util::fs::resolve_inside(&canonical_root, CONFIG_FILE)
+        {
+            return Err(FatalError::refused(format!(
+                "{} is a link to a file outside the portfolio folder (or in a hidden folder); it was not read",
+                config_path.display()
+            ))
+            .with_help("replace the link with a copy of the file"));
+        }
         let text = match crate::util::fs::read_capped(
             &config_path,
             crate::util::fs::MAX_CONFIG_BYTES,

@@ -248,7 +248,7 @@ fn judgements_section(b: &mut String, part: &TraineePart) {
     for j in judgements {
         let state = match j.state {
             crate::check::judgement::State::Current => "current".to_string(),
-            crate::check::judgement::State::Stale => {
+            crate::check::judgement::State::Stale(_) => {
                 "stale: the evidence changed after this judgement".to_string()
             }
         };

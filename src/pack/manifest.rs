@@ -127,7 +127,7 @@ pub fn git_commit(root: &Path) -> Option<String> {
         }
         if dot_git.is_file() {
             // A worktree or submodule: `.git` is a file saying `gitdir: PATH`.
-            let text = std::fs::read_to_string(&dot_git).ok()?;
+            let text = read_git_file(&dot_git).ok()?;
             let git_dir = dir.join(text.strip_prefix("gitdir:")?.trim());
             return head_commit(&git_dir);
         }
@@ -136,29 +136,39 @@ pub fn git_commit(root: &Path) -> Option<String> {
 }
 
 fn head_commit(git_dir: &Path) -> Option<String> {
-    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = read_git_file(git_dir.join("HEAD")).ok()?;
     let head = head.trim();
     let Some(reference) = head.strip_prefix("ref:") else {
         return is_object_id(head).then(|| head.to_string());
     };
     let reference = reference.trim();
     // Worktrees keep their HEAD apart but share refs with the main repository.
-    let common = std::fs::read_to_string(git_dir.join("commondir"))
+    let common = read_git_file(git_dir.join("commondir"))
         .map(|c| git_dir.join(c.trim()))
         .unwrap_or_else(|_| git_dir.to_path_buf());
     for dir in [git_dir, common.as_path()] {
-        if let Ok(id) = std::fs::read_to_string(dir.join(reference)) {
+        if let Ok(id) = read_git_file(dir.join(reference)) {
             let id = id.trim();
             if is_object_id(id) {
                 return Some(id.to_string());
             }
         }
     }
-    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    let packed = read_git_file(common.join("packed-refs")).ok()?;
     packed.lines().find_map(|line| {
         let (id, name) = line.split_once(' ')?;
         (name.trim() == reference && is_object_id(id)).then(|| id.to_string())
     })
+}
+
+/// A small file of git's metadata, read as text: a regular file (a pipe put there
+/// never blocks the pack), capped.
+fn read_git_file(path: impl AsRef<Path>) -> std::io::Result<String> {
+    crate::util::fs::read_text_capped(
+        path.as_ref(),
+        crate::util::fs::MAX_CONFIG_BYTES,
+        "git metadata files",
+    )
 }
 
 fn is_object_id(text: &str) -> bool {

@@ -325,6 +325,75 @@ mod tests {
         assert!(out.ends_with(&chunk(b"IEND", b"")));
     }
 
+    /// A 1x1 GIF89a with its global colour table, `middle` blocks, one image and the
+    /// trailer.
+    fn gif_with(middle: &[&[u8]]) -> Vec<u8> {
+        let mut b = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00".to_vec();
+        for block in middle {
+            b.extend_from_slice(block);
+        }
+        b.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00");
+        b.push(0x3B);
+        b
+    }
+
+    #[test]
+    fn gif_loses_comments_and_xmp_but_keeps_looping_control_and_image() {
+        let comment: &[u8] = b"\x21\xfe\x0aJo Example\x00";
+        // XMP in an application extension, the name split across two sub-blocks.
+        let mut xmp = b"\x21\xff\x0bXMP DataXMP".to_vec();
+        for part in [&b"<x>Jo Exa"[..], b"mple</x>"] {
+            xmp.push(part.len() as u8);
+            xmp.extend_from_slice(part);
+        }
+        xmp.push(0);
+        let looping: &[u8] = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00";
+        let control: &[u8] = b"\x21\xf9\x04\x01\x00\x00\x00\x00";
+        let b = gif_with(&[comment, &xmp, looping, control]);
+        let out = strip(&b).unwrap().unwrap();
+        assert_eq!(out, gif_with(&[looping, control]));
+        assert!(memchr::memmem::find(&out, b"Example").is_none());
+        assert!(memchr::memmem::find(&out, b"Exa").is_none());
+    }
+
+    /// A RIFF WebP of `chunks` (four-character kind, payload), padded as the format says.
+    fn webp_with(chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+        let mut body = b"WEBP".to_vec();
+        for (kind, data) in chunks {
+            body.extend_from_slice(*kind);
+            body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            body.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                body.push(0);
+            }
+        }
+        let mut b = b"RIFF".to_vec();
+        b.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        b.extend_from_slice(&body);
+        b
+    }
+
+    #[test]
+    fn webp_loses_exif_and_xmp_and_says_so_in_its_header() {
+        // VP8X: flags (EXIF 0x08, XMP 0x04 set), reserved, canvas 1x1 (minus one).
+        let header_with = |flags: u8| [flags, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let image: &[u8] = b"\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07";
+        let b = webp_with(&[
+            (b"VP8X", &header_with(0x08 | 0x04 | 0x10)),
+            (b"VP8L", image),
+            (b"EXIF", b"Exif\0\0Jo Example"),
+            (b"XMP ", b"<x>Jo Example</x>"),
+        ]);
+        let out = strip(&b).unwrap().unwrap();
+        assert_eq!(
+            out,
+            webp_with(&[(b"VP8X", &header_with(0x10)), (b"VP8L", image)])
+        );
+        assert!(memchr::memmem::find(&out, b"Example").is_none());
+        // The RIFF size counts what is left, so readers find the end where it is.
+        assert_eq!(u32_at(&out, 4, false).unwrap(), out.len() - 8);
+    }
+
     #[test]
     fn broken_images_are_errors_and_other_files_are_not_images() {
         assert!(strip(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF]).is_err());

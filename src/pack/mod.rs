@@ -316,6 +316,7 @@ fn html_entries(
         &crate::render::BuildOptions {
             out: out.clone(),
             force: true,
+            history: false,
         },
     )?;
     let mut entries = Vec::new();
@@ -326,9 +327,12 @@ fn html_entries(
         if !entry.file_type().is_file() || entry.file_name() == crate::render::output::MARKER {
             continue;
         }
-        let bytes = std::fs::read(entry.path()).map_err(|e| {
-            FatalError::io(format!("cannot read {}: {e}", entry.path().display()), e)
-        })?;
+        let bytes = crate::util::fs::read_capped(
+            entry.path(),
+            crate::util::fs::MAX_ATTACHMENT_BYTES,
+            "site files",
+        )
+        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", entry.path().display()), e))?;
         let rel = crate::check::discover::relative(&out, entry.path());
         entries.push(Entry::new(format!("site/{rel}"), bytes));
     }

@@ -127,7 +127,8 @@ pub fn verify(path: &Path) -> Result<Verification, FatalError> {
                 .with_help("give the path of a zip made by `senco pack`"),
         );
     }
-    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    // Opened as a regular file again: it may have been swapped for a pipe since the stat.
+    let (file, _) = crate::util::fs::open_regular(path).map_err(cannot_read)?;
     verify_reader(BufReader::new(file), meta.len()).map_err(|e| e.prefixed(path.display()))
 }
 

@@ -12,6 +12,7 @@
 //! The same code renders for the site (a page per file) and for the single-file
 //! portfolio ([`Mode::Single`]: ids prefixed per section, links in-page, images inline).
 
+use crate::check::links::is_remote;
 use crate::check::links::{self as resolved, LinkKind, Target};
 use crate::check::markdown::{HeadingIds, Nesting, Step, footnote_id, is_senco_anchor};
 use crate::model::framework::Framework;
@@ -445,12 +446,6 @@ fn plain_text(events: &[Event<'_>]) -> String {
 
 /// A heading id or anchor: lower-case words joined by `-`.
 pub use crate::util::text::slug as slugify;
-
-/// Whether a URL points off the machine (`https://…`, `//host/…`).
-fn is_remote(url: &str) -> bool {
-    let url = url.trim().to_ascii_lowercase();
-    url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
-}
 
 /// Raw HTML `href` and `src` values, as written, and the URL each is given in an
 /// `href` and in an `src` (`None`: dropped).

@@ -30,6 +30,9 @@ pub struct BuildOptions {
     pub out: PathBuf,
     /// Replace a folder that senco did not create.
     pub force: bool,
+    /// Add progress.html (coverage by week) when the portfolio is a git repository:
+    /// for `senco build` only, never for a pack or the dashboard.
+    pub history: bool,
 }
 
 #[derive(Debug)]
@@ -40,6 +43,8 @@ pub struct Built {
     pub rendered: usize,
     /// The check's diagnostics plus the link problems found while rendering, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Why progress.html was asked for but not written (git missing, history unreadable).
+    pub progress_note: Option<String>,
 }
 
 impl Built {
@@ -148,8 +153,18 @@ fn write_staged(
         &options.out,
         options.force,
     )?;
+    let (progress, progress_note) = if options.history {
+        use crate::report::progress;
+        match progress::read(&check.portfolio, &check.framework) {
+            Ok(found) => (Some(found), None),
+            Err(crate::util::git::GitError::NotRepository) => (None, None),
+            Err(e) => (None, Some(progress::explain(&e))),
+        }
+    } else {
+        (None, None)
+    };
     let staging = output::Staging::create(&options.out)?;
-    match write_site(check, theme, site, staging.path(), reuse) {
+    match write_site(check, theme, site, staging.path(), reuse, progress.as_ref()) {
         Ok(mut written) => {
             staging.commit()?;
             let built = Built {
@@ -157,6 +172,7 @@ fn write_staged(
                 pages: written.pages,
                 rendered: written.rendered,
                 diagnostics: std::mem::take(&mut written.diagnostics),
+                progress_note,
             };
             Ok((built, written))
         }
@@ -224,7 +240,7 @@ impl Read {
     /// Whether any evidence file differs now from what the check read.
     pub fn changed(&self) -> bool {
         self.files.iter().any(|(path, fingerprint)| {
-            std::fs::read(self.root.join(path))
+            crate::check::evidence::read_file(&self.root.join(path))
                 .ok()
                 .map(|bytes| crate::util::hash::fingerprint(&bytes))
                 != *fingerprint
@@ -335,8 +351,10 @@ fn write_site(
     site: &site::SiteMap,
     dir: &Path,
     reuse: Option<&Reuse<'_>>,
+    progress: Option<&crate::report::progress::Progress>,
 ) -> Result<Written, FatalError> {
     let mut common = pages::Common::new(check);
+    common.has_progress = progress.is_some();
     let mut rendered = 0;
     // Evidence pages: each file read again and rendered on its own, so bodies never
     // pile up in memory.
@@ -411,6 +429,12 @@ fn write_site(
     )?;
     count += 3;
     rendered += 2;
+    if let Some(progress) = progress {
+        let html = pages::progress_page(&common, theme, progress)?;
+        output::write_file(dir, "progress.html", html.as_bytes())?;
+        count += 1;
+        rendered += 1;
+    }
     if !diagnostics.is_empty() {
         match rest.filter(|r| r.previous.diagnostics == diagnostics) {
             Some(r) => output::link_file(&r.previous.out, dir, "diagnostics.html")?,

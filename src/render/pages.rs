@@ -30,6 +30,8 @@ pub struct Common {
     pub frameworks: Vec<FrameworkLabel>,
     pub generator: String,
     pub has_diagnostics: bool,
+    /// Whether the site has progress.html (a `senco build` of a git repository).
+    pub has_progress: bool,
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub leaf_noun: &'static str,
 }
@@ -63,6 +65,7 @@ impl Common {
                 .collect(),
             generator: format!("senco {}", env!("CARGO_PKG_VERSION")),
             has_diagnostics: !check.diagnostics.is_empty(),
+            has_progress: false,
             deadline: check.deadline(),
             leaf_noun: if all_indicators { "indicator" } else { "area" },
         }
@@ -890,6 +893,134 @@ pub fn diagnostics_page(
             root: String::new(),
             nav: "diagnostics",
             page_title: "Problems found".into(),
+            data,
+        },
+    )
+}
+
+// ---------------------------------------------------------------- progress
+
+/// The chart's drawing area, in SVG user units.
+const CHART_WIDTH: usize = 520;
+const CHART_HEIGHT: usize = 240;
+const CHART_LEFT: usize = 48;
+const CHART_TOP: usize = 12;
+const CHART_RIGHT: usize = 12;
+const CHART_BOTTOM: usize = 36;
+
+#[derive(Serialize)]
+struct ChartPoint {
+    x: usize,
+    y: usize,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct ChartTick {
+    y: usize,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct ProgressData<'a> {
+    progress: &'a crate::report::progress::Progress,
+    width: usize,
+    height: usize,
+    left: usize,
+    top: usize,
+    right_edge: usize,
+    bottom_edge: usize,
+    /// `x,y x,y ...` for the polyline.
+    points: String,
+    /// One dot per week, with its figures in words (the SVG `<title>` of the dot).
+    dots: Vec<ChartPoint>,
+    ticks: Vec<ChartTick>,
+    first_week: String,
+    last_week: String,
+    /// One sentence summing up the chart, for its `<desc>`.
+    summary: String,
+}
+
+/// progress.html: coverage by week as an SVG line (drawn from numbers only, with a
+/// title and a description) beside the table of the same figures.
+pub fn progress_page(
+    common: &Common,
+    theme: &Theme,
+    progress: &crate::report::progress::Progress,
+) -> Result<String, FatalError> {
+    let plot_w = CHART_WIDTH - CHART_LEFT - CHART_RIGHT;
+    let plot_h = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM;
+    let steps = progress.weeks.len().saturating_sub(1).max(1);
+    let dots: Vec<ChartPoint> = progress
+        .weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ChartPoint {
+            x: CHART_LEFT + i * plot_w / steps,
+            y: CHART_TOP + plot_h - (w.covered * plot_h).checked_div(w.total).unwrap_or(0),
+            label: format!(
+                "Week of {}: {} of {} covered ({}%)",
+                w.week, w.covered, w.total, w.percent
+            ),
+        })
+        .collect();
+    let points = dots
+        .iter()
+        .map(|p| format!("{},{}", p.x, p.y))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let ticks = [0, 25, 50, 75, 100]
+        .into_iter()
+        .map(|pc| ChartTick {
+            y: CHART_TOP + plot_h - pc * plot_h / 100,
+            label: format!("{pc}%"),
+        })
+        .collect();
+    let summary = match (progress.weeks.first(), progress.weeks.last()) {
+        (Some(first), Some(last)) => format!(
+            "Indicators covered went from {} of {} in the week of {} to {} of {} in the week of {}, over {} week{}.",
+            first.covered,
+            first.total,
+            first.week,
+            last.covered,
+            last.total,
+            last.week,
+            progress.weeks.len(),
+            crate::util::text::plural(progress.weeks.len())
+        ),
+        _ => "No commits yet.".to_string(),
+    };
+    let data = ProgressData {
+        progress,
+        width: CHART_WIDTH,
+        height: CHART_HEIGHT,
+        left: CHART_LEFT,
+        top: CHART_TOP,
+        right_edge: CHART_WIDTH - CHART_RIGHT,
+        bottom_edge: CHART_TOP + plot_h,
+        points,
+        dots,
+        ticks,
+        first_week: progress
+            .weeks
+            .first()
+            .map(|w| w.week.clone())
+            .unwrap_or_default(),
+        last_week: progress
+            .weeks
+            .last()
+            .map(|w| w.week.clone())
+            .unwrap_or_default(),
+        summary,
+    };
+    render(
+        theme,
+        "progress.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "progress",
+            page_title: "Progress by week".into(),
             data,
         },
     )

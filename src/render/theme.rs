@@ -20,6 +20,7 @@ pub const TEMPLATES: &[&str] = &[
     "outcome.html",
     "matrix.html",
     "gaps.html",
+    "progress.html",
     "diagnostics.html",
     "single.html",
     "cohort.html",

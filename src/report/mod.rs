@@ -1,4 +1,7 @@
-//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object.
+//! Stage 4: tell the trainee. Human text (with colour on a terminal) or one JSON object;
+//! coverage week by week from the portfolio's git history is [`progress`].
+
+pub mod progress;
 
 use crate::Check;
 use crate::error::diagnostic::{Diagnostic, Severity};
@@ -151,7 +154,7 @@ pub fn stale(check: &Check) -> impl Iterator<Item = &crate::check::judgement::Ju
     check
         .judgements
         .iter()
-        .filter(|j| !j.superseded && j.state == crate::check::judgement::State::Stale)
+        .filter(|j| !j.superseded && j.state.is_stale())
 }
 
 pub fn to_json(check: &Check) -> CheckJson<'_> {
@@ -275,7 +278,7 @@ pub fn deadline_standing(
     check: &Check,
     today: jiff::civil::Date,
 ) -> Option<crate::model::deadline::Standing> {
-    let deadline = check.deadline()?.deadline?.parse().ok()?;
+    let deadline = check.deadline()?.deadline?;
     Some(crate::model::deadline::standing(deadline, today))
 }
 
@@ -562,7 +565,7 @@ fn write_stale(out: &mut dyn Write, check: &Check) -> io::Result<()> {
         stale.len()
     )?;
     for j in stale {
-        let why = match j.stale_reason {
+        let why = match j.state.stale_reason() {
             Some(crate::check::judgement::StaleReason::Missing) => "file gone",
             _ => "file changed",
         };

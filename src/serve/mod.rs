@@ -142,6 +142,7 @@ impl Rebuilder {
         let options = BuildOptions {
             out: out.to_path_buf(),
             force: true,
+            history: false,
         };
         // A file saved mid-build fails the build, which is then worth running again.
         let (built, memo, generation) = render::retry_while_saving(|| {
@@ -579,7 +580,15 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     if path.is_dir() {
         path = path.join("index.html");
     }
-    match tokio::fs::read(&path).await {
+    let read = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::util::fs::read_capped(&path, crate::util::fs::MAX_ATTACHMENT_BYTES, "site files")
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    };
+    match read {
         Ok(bytes) => {
             let kind = content_type(&path);
             let body = if kind.starts_with("text/html") {

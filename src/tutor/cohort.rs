@@ -8,7 +8,6 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
-use crate::check::judgement::State;
 use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
@@ -80,7 +79,9 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
         );
     }
     let listing = dir.join(COHORT_FILE);
-    if listing.is_file() {
+    // Anything there (a pipe too) is read as the listing, and refused if it is not a
+    // file: falling back to the subfolders would quietly check another cohort.
+    if std::fs::symlink_metadata(&listing).is_ok() {
         return Ok((listed(dir, &listing)?, Vec::new()));
     }
     let entries = std::fs::read_dir(dir)
@@ -123,8 +124,12 @@ pub fn members(dir: &Path) -> Result<(Vec<Member>, Vec<Skipped>), FatalError> {
 }
 
 fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
-    let text = std::fs::read_to_string(listing)
-        .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
+    let text = crate::util::fs::read_text_capped(
+        listing,
+        crate::util::fs::MAX_CONFIG_BYTES,
+        "cohort files",
+    )
+    .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let file: CohortFile = toml::from_str(text).map_err(|e| {
         let source = crate::error::diagnostic::SourceText::new(text);
@@ -210,16 +215,33 @@ pub struct PartCount {
 }
 
 /// One trainee, reduced to what the cohort views show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     /// From cohort.toml, else the portfolio's `trainee`, else the folder name.
     pub name: String,
     pub candidate: Option<String>,
     /// The portfolio folder, relative to the cohort folder when inside it.
     pub path: String,
-    /// Framework id; an index into [`Cohort::frameworks`] is `framework_index`.
-    pub framework: Option<String>,
-    pub framework_index: Option<usize>,
+    /// What its check found, or why it could not be checked.
+    pub reading: Reading,
+}
+
+/// A member's portfolio was checked, or could not be: never half of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    Read(Box<Progress>),
+    /// The portfolio could not be checked at all; `reason` says why, and what to do.
+    Broken {
+        reason: String,
+    },
+}
+
+/// What the cohort views show of a portfolio that was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// Framework id; its entry in [`Cohort::frameworks`] is `framework_index`.
+    pub framework: String,
+    pub framework_index: usize,
     pub parts: Vec<PartCount>,
     /// One mark per indicator, in the order of the framework's `indicators`.
     pub indicators: Vec<Mark>,
@@ -231,19 +253,106 @@ pub struct Row {
     pub stale: usize,
     pub errors: usize,
     pub warnings: usize,
-    pub appointed: Option<String>,
-    pub deadline: Option<String>,
+    pub appointed: Option<Date>,
+    pub deadline: Option<Date>,
     /// Why the trainee is at risk, in words; empty when not.
     pub at_risk: Vec<String>,
     /// When evidence was last added or changed, and whether that is too long ago.
     pub momentum: crate::tutor::momentum::Momentum,
-    /// Why the portfolio could not be read at all.
-    pub error: Option<String>,
+}
+
+impl Progress {
+    pub fn percent(&self) -> usize {
+        crate::util::text::percent(self.covered, self.total)
+    }
 }
 
 impl Row {
+    /// What the check found, unless the portfolio could not be checked.
+    pub fn progress(&self) -> Option<&Progress> {
+        match &self.reading {
+            Reading::Read(progress) => Some(progress.as_ref()),
+            Reading::Broken { .. } => None,
+        }
+    }
+
+    /// Why the portfolio could not be checked, if it could not.
+    pub fn broken(&self) -> Option<&str> {
+        match &self.reading {
+            Reading::Read(_) => None,
+            Reading::Broken { reason } => Some(reason),
+        }
+    }
+
+    /// Percent of indicators covered; 0 when the portfolio could not be read.
     pub fn percent(&self) -> usize {
-        crate::util::text::percent(self.covered, self.total)
+        self.progress().map_or(0, Progress::percent)
+    }
+
+    /// Why the trainee is at risk; none when the portfolio could not be read.
+    pub fn at_risk(&self) -> &[String] {
+        self.progress().map_or(&[], |p| &p.at_risk)
+    }
+
+    /// Whether this row is a checked portfolio following framework `index`.
+    pub fn follows(&self, index: usize) -> bool {
+        self.progress().is_some_and(|p| p.framework_index == index)
+    }
+}
+
+/// A row in JSON, as `senco cohort --format json` has always written it: every field
+/// of [`Progress`] (empty or zero when broken) and `error` (`null` when read).
+#[derive(Serialize)]
+struct RowJson<'a> {
+    name: &'a str,
+    candidate: Option<&'a str>,
+    path: &'a str,
+    framework: Option<&'a str>,
+    framework_index: Option<usize>,
+    parts: &'a [PartCount],
+    indicators: &'a [Mark],
+    covered: usize,
+    assessed: usize,
+    total: usize,
+    evidence_files: usize,
+    stale: usize,
+    errors: usize,
+    warnings: usize,
+    appointed: Option<Date>,
+    deadline: Option<Date>,
+    at_risk: &'a [String],
+    momentum: std::borrow::Cow<'a, crate::tutor::momentum::Momentum>,
+    error: Option<&'a str>,
+}
+
+impl Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = self.progress();
+        let count = |f: fn(&Progress) -> usize| p.map_or(0, f);
+        RowJson {
+            name: &self.name,
+            candidate: self.candidate.as_deref(),
+            path: &self.path,
+            framework: p.map(|p| p.framework.as_str()),
+            framework_index: p.map(|p| p.framework_index),
+            parts: p.map_or(&[], |p| &p.parts),
+            indicators: p.map_or(&[], |p| &p.indicators),
+            covered: count(|p| p.covered),
+            assessed: count(|p| p.assessed),
+            total: count(|p| p.total),
+            evidence_files: count(|p| p.evidence_files),
+            stale: count(|p| p.stale),
+            errors: count(|p| p.errors),
+            warnings: count(|p| p.warnings),
+            appointed: p.and_then(|p| p.appointed),
+            deadline: p.and_then(|p| p.deadline),
+            at_risk: self.at_risk(),
+            momentum: p.map_or_else(Default::default, |p| {
+                std::borrow::Cow::Borrowed(&p.momentum)
+            }),
+            error: self.broken(),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -339,16 +448,11 @@ pub struct Summary {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cohort {
-    #[serde(serialize_with = "as_text")]
     pub today: Date,
     pub frameworks: Vec<FrameworkInfo>,
     pub trainees: Vec<Row>,
     pub skipped: Vec<Skipped>,
     pub summary: Summary,
-}
-
-fn as_text<S: serde::Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(date)
 }
 
 /// Reads every member in parallel, calling `progress` after each one. A trainee is
@@ -400,17 +504,18 @@ pub fn read_with(
     let keys: Vec<(String, String)> = frameworks.keys().cloned().collect();
     let mut frameworks: Vec<FrameworkInfo> = frameworks.into_values().collect();
     for (row, key) in &mut trainees {
-        row.framework_index = key
-            .as_ref()
-            .and_then(|k| keys.iter().position(|other| other == k));
+        if let (Reading::Read(progress), Some(key)) = (&mut row.reading, key) {
+            progress.framework_index = keys.iter().position(|other| other == key).unwrap_or(0);
+        }
     }
     let trainees: Vec<Row> = trainees.into_iter().map(|(row, _)| row).collect();
     for (index, fw) in frameworks.iter_mut().enumerate() {
-        for row in trainees
+        for progress in trainees
             .iter()
-            .filter(|r| r.framework_index == Some(index) && r.error.is_none())
+            .filter(|r| r.follows(index))
+            .filter_map(Row::progress)
         {
-            for (info, mark) in fw.indicators.iter_mut().zip(&row.indicators) {
+            for (info, mark) in fw.indicators.iter_mut().zip(&progress.indicators) {
                 info.covered_by += usize::from(mark.covered());
                 info.assessed_by += usize::from(mark.assessed());
             }
@@ -433,10 +538,7 @@ pub const TEACH_NEXT_RULE: &str = "by how many trainees lack each indicator, mos
 fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
     let mut candidates: Vec<(usize, usize, TeachNext)> = Vec::new();
     for (index, fw) in frameworks.iter().enumerate() {
-        let of = trainees
-            .iter()
-            .filter(|r| r.framework_index == Some(index) && r.error.is_none())
-            .count();
+        let of = trainees.iter().filter(|r| r.follows(index)).count();
         for (order, info) in fw.indicators.iter().enumerate() {
             let lacking = of.saturating_sub(info.covered_by);
             if lacking == 0 {
@@ -471,10 +573,18 @@ fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
         teach_next_more_tied: more_tied,
         teach_next_rule: TEACH_NEXT_RULE,
         trainees: trainees.len(),
-        broken: trainees.iter().filter(|r| r.error.is_some()).count(),
-        at_risk: trainees.iter().filter(|r| !r.at_risk.is_empty()).count(),
-        stale_judgements: trainees.iter().map(|r| r.stale).sum(),
-        inactive: trainees.iter().filter(|r| r.momentum.inactive).count(),
+        broken: trainees.iter().filter(|r| r.broken().is_some()).count(),
+        at_risk: trainees.iter().filter(|r| !r.at_risk().is_empty()).count(),
+        stale_judgements: trainees
+            .iter()
+            .filter_map(Row::progress)
+            .map(|p| p.stale)
+            .sum(),
+        inactive: trainees
+            .iter()
+            .filter_map(Row::progress)
+            .filter(|p| p.momentum.inactive)
+            .count(),
         inactive_after_weeks: crate::tutor::momentum::DEFAULT_WEEKS,
         teach_next,
     }
@@ -489,37 +599,19 @@ fn read_one(
     frameworks: &Frameworks,
     each: &dyn Fn(&Check),
 ) -> (Row, Option<(String, String)>) {
-    let mut row = Row {
-        name: member
-            .name
-            .clone()
-            .unwrap_or_else(|| folder_name(&member.label)),
+    let row = |name: Option<&String>, reading| Row {
+        name: name.map_or_else(|| folder_name(&member.label), String::clone),
         candidate: member.candidate.clone(),
         path: member.label.clone(),
-        framework: None,
-        framework_index: None,
-        parts: Vec::new(),
-        indicators: Vec::new(),
-        covered: 0,
-        assessed: 0,
-        total: 0,
-        evidence_files: 0,
-        stale: 0,
-        errors: 0,
-        warnings: 0,
-        appointed: None,
-        deadline: None,
-        at_risk: Vec::new(),
-        momentum: Default::default(),
-        error: None,
+        reading,
     };
+    let broken = |reason| (row(member.name.as_ref(), Reading::Broken { reason }), None);
     if let Some(dir) = member.feedback.as_ref().filter(|d| !d.is_dir()) {
         // Reading on without it would show every judgement as missing, silently.
-        row.error = Some(format!(
+        return broken(format!(
             "feedback folder {} does not exist (check `feedback` in {COHORT_FILE})",
             dir.display()
         ));
-        return (row, None);
     }
     // The dashboard builds each site from this check, so it keeps the fingerprints.
     let options = CheckOptions {
@@ -529,19 +621,13 @@ fn read_one(
     let check = match crate::check::check(&member.root, &options) {
         Ok(check) => check,
         Err(e) => {
-            row.error = Some(match e.help {
+            return broken(match e.help {
                 Some(help) => format!("{} ({help})", e.message),
                 None => e.message,
             });
-            return (row, None);
         }
     };
     let fw = &check.framework;
-    if member.name.is_none()
-        && let Some(trainee) = &check.portfolio.trainee
-    {
-        row.name = trainee.clone();
-    }
     let leaves: Vec<usize> = fw.leaves().collect();
     let key = (
         fw.ids(),
@@ -557,50 +643,55 @@ fn read_one(
             .entry(key.clone())
             .or_insert_with(|| framework_info(fw));
     }
-    row.framework = Some(fw.ids());
-    row.parts = fw
-        .roots()
-        .map(|r| PartCount {
-            id: fw.node(r).id.clone(),
-            covered: check.coverage.node(r).leaves_covered,
-            assessed: check.assessment.node(r).leaves_assessed,
-            total: check.coverage.node(r).leaves_total,
-        })
-        .collect();
-    row.indicators = leaves
-        .iter()
-        .map(|&l| {
-            Mark::new(
-                check.coverage.node(l).covered,
-                check.assessment.node(l).assessed,
-            )
-        })
-        .collect();
-    row.covered = check.coverage.leaves_covered(fw);
-    row.assessed = check.assessment.leaves_assessed(fw);
-    row.total = check.coverage.leaves_total(fw);
-    row.evidence_files = check.evidence.len();
-    row.stale = check
-        .judgements
-        .iter()
-        .filter(|j| !j.superseded && j.state == State::Stale)
-        .count();
-    row.errors = check.count(crate::error::diagnostic::Severity::Error);
-    row.warnings = check.count(crate::error::diagnostic::Severity::Warning);
-    if let Some(d) = check.deadline() {
-        row.appointed = Some(d.appointed);
-        row.deadline = d.deadline;
-    }
-    row.at_risk = risks(&row, today);
-    row.momentum = crate::tutor::momentum::measure(
-        &check.portfolio.root,
-        &check.portfolio.evidence_dirs,
-        &check.evidence,
-        today,
-        inactive_after,
-    );
+    let deadline = check.deadline();
+    let mut progress = Progress {
+        framework: fw.ids(),
+        // Numbered once every member is read: see [`read`].
+        framework_index: 0,
+        parts: fw
+            .roots()
+            .map(|r| PartCount {
+                id: fw.node(r).id.clone(),
+                covered: check.coverage.node(r).leaves_covered,
+                assessed: check.assessment.node(r).leaves_assessed,
+                total: check.coverage.node(r).leaves_total,
+            })
+            .collect(),
+        indicators: leaves
+            .iter()
+            .map(|&l| {
+                Mark::new(
+                    check.coverage.node(l).covered,
+                    check.assessment.node(l).assessed,
+                )
+            })
+            .collect(),
+        covered: check.coverage.leaves_covered(fw),
+        assessed: check.assessment.leaves_assessed(fw),
+        total: check.coverage.leaves_total(fw),
+        evidence_files: check.evidence.len(),
+        stale: check
+            .judgements
+            .iter()
+            .filter(|j| !j.superseded && j.state.is_stale())
+            .count(),
+        errors: check.count(crate::error::diagnostic::Severity::Error),
+        warnings: check.count(crate::error::diagnostic::Severity::Warning),
+        appointed: deadline.as_ref().map(|d| d.appointed),
+        deadline: deadline.and_then(|d| d.deadline),
+        at_risk: Vec::new(),
+        momentum: crate::tutor::momentum::measure(
+            &check.portfolio.root,
+            &check.portfolio.evidence_dirs,
+            &check.evidence,
+            today,
+            inactive_after,
+        ),
+    };
+    progress.at_risk = risks(&progress, today);
     each(&check);
-    (row, Some(key))
+    let name = member.name.as_ref().or(check.portfolio.trainee.as_ref());
+    (row(name, Reading::Read(Box::new(progress))), Some(key))
 }
 
 fn framework_info(fw: &crate::model::framework::Framework) -> FrameworkInfo {
@@ -682,11 +773,11 @@ pub fn band(deadline: Date, today: Date) -> Band {
 /// passed) with under half the indicators covered, or a NASENCO portfolio still
 /// incomplete on or after 1 September 2027, when a NASENCO course can no longer end in
 /// time (SEND Regulations 2014, reg 49(7)(a)).
-pub fn risks(row: &Row, today: Date) -> Vec<String> {
+pub fn risks(row: &Progress, today: Date) -> Vec<String> {
     let mut reasons = Vec::new();
     let complete = row.total > 0 && row.covered == row.total;
     let under_half = row.covered * 2 < row.total;
-    if let Some(deadline) = row.deadline.as_deref().and_then(|d| d.parse::<Date>().ok()) {
+    if let Some(deadline) = row.deadline {
         match band(deadline, today) {
             Band::Passed if !complete => reasons.push(format!(
                 "deadline {deadline} has passed with {} of {} covered",
@@ -703,10 +794,7 @@ pub fn risks(row: &Row, today: Date) -> Vec<String> {
             _ => {}
         }
     }
-    let nasenco = row
-        .framework
-        .as_deref()
-        .is_some_and(|f| f.starts_with("nasenco"));
+    let nasenco = row.framework.starts_with("nasenco");
     if nasenco && today >= crate::model::deadline::NASENCO_END && !complete {
         reasons.push(
             "NASENCO portfolio incomplete on or after 1 September 2027: a NASENCO course no longer counts; the NPQ for SENCOs is needed".to_string(),
@@ -720,13 +808,10 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn row(covered: usize, deadline: Option<&str>, framework: &str) -> Row {
-        Row {
-            name: "Child A's tutor".into(),
-            candidate: None,
-            path: "a".into(),
-            framework: Some(framework.into()),
-            framework_index: Some(0),
+    fn row(covered: usize, deadline: Option<&str>, framework: &str) -> Progress {
+        Progress {
+            framework: framework.into(),
+            framework_index: 0,
             parts: Vec::new(),
             indicators: Vec::new(),
             covered,
@@ -737,10 +822,9 @@ mod tests {
             errors: 0,
             warnings: 0,
             appointed: None,
-            deadline: deadline.map(str::to_string),
+            deadline: deadline.and_then(|d| d.parse().ok()),
             at_risk: Vec::new(),
             momentum: Default::default(),
-            error: None,
         }
     }
 
@@ -771,6 +855,16 @@ mod tests {
         assert!(risks(&row(48, None, "npq-senco-2023"), date(2027, 9, 1)).is_empty());
     }
 
+    /// A checked member with `progress`.
+    fn read(progress: Progress) -> Row {
+        Row {
+            name: "Trainee".into(),
+            candidate: None,
+            path: "trainee".into(),
+            reading: Reading::Read(Box::new(progress)),
+        }
+    }
+
     fn framework_of(covered_by: &[usize]) -> FrameworkInfo {
         FrameworkInfo {
             id: "fw".into(),
@@ -793,7 +887,7 @@ mod tests {
 
     #[test]
     fn teach_next_ranks_by_trainees_lacking_and_shows_ties() {
-        let trainees: Vec<Row> = (0..4).map(|_| row(0, None, "fw")).collect();
+        let trainees: Vec<Row> = (0..4).map(|_| read(row(0, None, "fw"))).collect();
         // Lacked by: X0 2, X1 4, X2 3, X3 4, X4 0 (all have it), X5 3, X6 3, X7 3, X8 1.
         let fw = framework_of(&[2, 0, 1, 0, 4, 1, 1, 1, 3]);
         let s = summarise(&[fw], &trainees);
@@ -821,7 +915,7 @@ mod tests {
 
     #[test]
     fn teach_next_leaves_out_what_everyone_has() {
-        let trainees: Vec<Row> = (0..2).map(|_| row(0, None, "fw")).collect();
+        let trainees: Vec<Row> = (0..2).map(|_| read(row(0, None, "fw"))).collect();
         let s = summarise(&[framework_of(&[2, 2, 1])], &trainees);
         assert_eq!(s.teach_next.len(), 1);
         assert_eq!((s.teach_next[0].rank, s.teach_next[0].tied), (1, 1));

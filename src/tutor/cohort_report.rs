@@ -1,7 +1,7 @@
 //! Writing a [`Cohort`]: a terminal table, CSV (wide and long), an `.xlsx` workbook and
 //! JSON. Every writer reads the same plain data; none looks at a portfolio again.
 
-use crate::tutor::cohort::{Cohort, Mark, Row};
+use crate::tutor::cohort::{Cohort, Mark, Progress, Reading, Row};
 use crate::util::text::plural;
 use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
@@ -121,9 +121,9 @@ fn indicator_columns(cohort: &Cohort) -> Vec<Column> {
 }
 
 fn mark_at(row: &Row, column: &Column) -> Option<Mark> {
-    (row.framework_index == Some(column.framework))
-        .then(|| row.indicators.get(column.index).copied())
-        .flatten()
+    row.progress()
+        .filter(|p| p.framework_index == column.framework)
+        .and_then(|p| p.indicators.get(column.index).copied())
 }
 
 const WIDE_HEADERS: [&str; 16] = [
@@ -147,34 +147,30 @@ const WIDE_HEADERS: [&str; 16] = [
 
 /// The cells of a trainee's row before the indicator marks.
 fn wide_cells(row: &Row, inactive_after: u32) -> [String; 16] {
-    let readable = row.error.is_none();
-    let count = |n: usize| {
-        if readable {
-            n.to_string()
-        } else {
-            String::new()
-        }
-    };
+    let p = row.progress();
+    let count = |f: fn(&Progress) -> usize| p.map(|p| f(p).to_string()).unwrap_or_default();
     [
         row.name.clone(),
         row.candidate.clone().unwrap_or_default(),
         row.path.clone(),
-        row.framework.clone().unwrap_or_default(),
-        count(row.covered),
-        count(row.assessed),
-        count(row.total),
-        count(row.percent()),
-        count(row.stale),
-        row.deadline.clone().unwrap_or_default(),
-        row.at_risk.join("; "),
-        count(row.errors),
-        row.error.clone().unwrap_or_default(),
-        row.momentum.last.clone().unwrap_or_default(),
-        row.momentum
-            .source
+        p.map(|p| p.framework.clone()).unwrap_or_default(),
+        count(|p| p.covered),
+        count(|p| p.assessed),
+        count(|p| p.total),
+        count(Progress::percent),
+        count(|p| p.stale),
+        p.and_then(|p| p.deadline)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        row.at_risk().join("; "),
+        count(|p| p.errors),
+        row.broken().unwrap_or_default().to_string(),
+        p.and_then(|p| p.momentum.last.clone()).unwrap_or_default(),
+        p.and_then(|p| p.momentum.source)
             .map(|s| s.words().to_string())
             .unwrap_or_default(),
-        crate::tutor::momentum::reason(&row.momentum, inactive_after).unwrap_or_default(),
+        p.and_then(|p| crate::tutor::momentum::reason(&p.momentum, inactive_after))
+            .unwrap_or_default(),
     ]
 }
 
@@ -239,12 +235,16 @@ pub fn write_csv_long(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             defuse(&row.name),
             defuse(row.candidate.as_deref().unwrap_or("")),
             defuse(&row.path),
-            row.framework.clone().unwrap_or_default(),
+            row.progress()
+                .map(|p| p.framework.clone())
+                .unwrap_or_default(),
         ];
-        let fw = row.framework_index.and_then(|f| cohort.frameworks.get(f));
-        match (fw, &row.error) {
-            (Some(fw), None) => {
-                for (info, mark) in fw.indicators.iter().zip(&row.indicators) {
+        let read = row
+            .progress()
+            .and_then(|p| Some((p, cohort.frameworks.get(p.framework_index)?)));
+        match read {
+            Some((progress, fw)) => {
+                for (info, mark) in fw.indicators.iter().zip(&progress.indicators) {
                     let mut record = who.to_vec();
                     record.extend([
                         info.part.clone(),
@@ -257,10 +257,10 @@ pub fn write_csv_long(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
                     w.write_record(&record)?;
                 }
             }
-            _ => {
+            None => {
                 let mut record = who.to_vec();
                 record.extend(["", "", "", "", ""].map(String::from));
-                record.push(defuse(row.error.as_deref().unwrap_or("")));
+                record.push(defuse(row.broken().unwrap_or("")));
                 w.write_record(&record)?;
             }
         }
@@ -388,11 +388,7 @@ pub fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError
     }
     let mut r = 1u32;
     for (f, fw) in cohort.frameworks.iter().enumerate() {
-        let of = cohort
-            .trainees
-            .iter()
-            .filter(|t| t.framework_index == Some(f) && t.error.is_none())
-            .count();
+        let of = cohort.trainees.iter().filter(|t| t.follows(f)).count();
         for info in &fw.indicators {
             sheet.write_string(r, 0, &fw.id)?;
             sheet.write_string(r, 1, &info.part)?;
@@ -461,11 +457,14 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     for row in &cohort.trainees {
         let name: String = row.name.chars().take(name_w).collect();
         let mut line = format!("{name:<name_w$}");
-        if let Some(error) = &row.error {
-            let first = error.lines().next().unwrap_or(error);
-            writeln!(out, "{line}  {RED}could not read:{RED:#} {first}")?;
-            continue;
-        }
+        let row = match &row.reading {
+            Reading::Read(progress) => progress,
+            Reading::Broken { reason } => {
+                let first = reason.lines().next().unwrap_or(reason);
+                writeln!(out, "{line}  {RED}could not read:{RED:#} {first}")?;
+                continue;
+            }
+        };
         for p in parts {
             let cell = row
                 .parts
@@ -483,7 +482,8 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
             "  {total:>9}  {:>8}  {:>5}  {:<10}  {last:<15}",
             row.assessed,
             row.stale,
-            row.deadline.as_deref().unwrap_or("-")
+            row.deadline
+                .map_or_else(|| "-".to_string(), |d| d.to_string())
         ));
         let mut line = line.trim_end().to_string();
         if row.momentum.inactive {
@@ -497,28 +497,29 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     let at_risk: Vec<&Row> = cohort
         .trainees
         .iter()
-        .filter(|r| !r.at_risk.is_empty())
+        .filter(|r| !r.at_risk().is_empty())
         .collect();
     if !at_risk.is_empty() {
         writeln!(out)?;
         writeln!(out, "{BOLD}At risk ({}):{BOLD:#}", at_risk.len())?;
         for row in at_risk {
-            for reason in &row.at_risk {
+            for reason in row.at_risk() {
                 writeln!(out, "  {RED}!{RED:#} {}: {reason}", row.name)?;
             }
         }
     }
-    let inactive: Vec<&Row> = cohort
+    let inactive: Vec<(&Row, &Progress)> = cohort
         .trainees
         .iter()
-        .filter(|r| r.momentum.inactive)
+        .filter_map(|r| r.progress().map(|p| (r, p)))
+        .filter(|(_, p)| p.momentum.inactive)
         .collect();
     if !inactive.is_empty() {
         writeln!(out)?;
         writeln!(out, "{BOLD}Inactive ({}):{BOLD:#}", inactive.len())?;
-        for row in inactive {
+        for (row, p) in inactive {
             if let Some(reason) =
-                crate::tutor::momentum::reason(&row.momentum, s.inactive_after_weeks)
+                crate::tutor::momentum::reason(&p.momentum, s.inactive_after_weeks)
             {
                 writeln!(out, "  {RED}!{RED:#} {}: {reason}", row.name)?;
             }
@@ -527,7 +528,10 @@ pub fn write_text(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     let notes: Vec<(&str, &str)> = cohort
         .trainees
         .iter()
-        .filter_map(|r| r.momentum.git_note.as_deref().map(|n| (r.name.as_str(), n)))
+        .filter_map(|r| {
+            let note = r.progress()?.momentum.git_note.as_deref()?;
+            Some((r.name.as_str(), note))
+        })
         .collect();
     if !notes.is_empty() {
         writeln!(out)?;

@@ -25,7 +25,7 @@ struct TraineeRow<'a> {
     total: usize,
     stale: usize,
     errors: usize,
-    deadline: Option<&'a str>,
+    deadline: Option<jiff::civil::Date>,
     at_risk: &'a [String],
     last_evidence: Option<&'a str>,
     /// Where `last_evidence` came from, in words.
@@ -83,7 +83,7 @@ fn portfolio_dirs(cohort: &Cohort) -> Vec<Option<String>> {
         .trainees
         .iter()
         .map(|row| {
-            row.error.is_none().then(|| {
+            row.progress().is_some().then(|| {
                 let name = crate::util::text::slug_or(&row.name, "trainee");
                 format!("portfolios/{}", crate::util::text::unique(&mut taken, name))
             })
@@ -143,6 +143,7 @@ pub fn build(
                 &crate::render::BuildOptions {
                     out: staging.path().join(member_dir(index)),
                     force: true,
+                    history: false,
                 },
             );
             let mut total = built.lock().unwrap_or_else(|e| e.into_inner());
@@ -260,22 +261,23 @@ fn write(
 }
 
 fn trainee_row(r: &Row, href: Option<String>, inactive_after: u32) -> TraineeRow<'_> {
+    let p = r.progress();
     TraineeRow {
         name: &r.name,
         candidate: r.candidate.as_deref(),
         href,
         percent: r.percent(),
-        covered: r.covered,
-        assessed: r.assessed,
-        total: r.total,
-        stale: r.stale,
-        errors: r.errors,
-        deadline: r.deadline.as_deref(),
-        at_risk: &r.at_risk,
-        last_evidence: r.momentum.last.as_deref(),
-        last_source: r.momentum.source.map(|s| s.words()),
-        inactive: crate::tutor::momentum::reason(&r.momentum, inactive_after),
-        error: r.error.as_deref(),
+        covered: p.map_or(0, |p| p.covered),
+        assessed: p.map_or(0, |p| p.assessed),
+        total: p.map_or(0, |p| p.total),
+        stale: p.map_or(0, |p| p.stale),
+        errors: p.map_or(0, |p| p.errors),
+        deadline: p.and_then(|p| p.deadline),
+        at_risk: r.at_risk(),
+        last_evidence: p.and_then(|p| p.momentum.last.as_deref()),
+        last_source: p.and_then(|p| p.momentum.source.map(|s| s.words())),
+        inactive: p.and_then(|p| crate::tutor::momentum::reason(&p.momentum, inactive_after)),
+        error: r.broken(),
     }
 }
 
@@ -292,11 +294,12 @@ fn matrices<'a>(cohort: &'a Cohort, hrefs: &[Option<String>]) -> Vec<Matrix<'a>>
                 .trainees
                 .iter()
                 .zip(hrefs)
-                .filter(|(r, _)| r.framework_index == Some(fi))
-                .map(|(r, href)| MatrixRow {
+                .filter_map(|(r, href)| Some((r, r.progress()?, href)))
+                .filter(|(_, p, _)| p.framework_index == fi)
+                .map(|(r, p, href)| MatrixRow {
                     name: &r.name,
                     href: href.clone(),
-                    cells: r
+                    cells: p
                         .indicators
                         .iter()
                         .zip(&fw.indicators)

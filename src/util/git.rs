@@ -267,7 +267,8 @@ impl Repository {
             .collect())
     }
 
-    /// The files under `folders` at `commit`: (path, blob id, size in bytes).
+    /// The regular files under `folders` at `commit` (no symlinks, no submodules):
+    /// (path, blob id, size in bytes).
     pub fn files_at(
         &self,
         commit: &str,
@@ -282,10 +283,12 @@ impl Repository {
                 // "<mode> blob <id> <size>\t<path>"
                 let (meta, path) = entry.split_once('\t')?;
                 let mut parts = meta.split_whitespace();
-                let (_, kind, id, size) =
+                let (mode, kind, id, size) =
                     (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
                 let size = size.parse().ok()?;
-                (kind == "blob").then(|| (path.to_string(), id.to_string(), size))
+                // Regular files only: a symlink's blob is its target, a submodule no file.
+                let regular = kind == "blob" && matches!(mode, "100644" | "100755");
+                regular.then(|| (path.to_string(), id.to_string(), size))
             })
             .collect())
     }

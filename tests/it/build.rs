@@ -332,7 +332,7 @@ fn index_shows_coverage_charts_and_links_to_everything() {
     assert_eq!(text(one(&doc, "h1")), "Build fixture portfolio");
     assert_eq!(fact(&doc, "Trainee"), "Alex Placeholder");
     let deadline = check.deadline().unwrap().deadline.unwrap();
-    assert!(fact(&doc, "Statutory deadline").contains(&deadline));
+    assert!(fact(&doc, "Statutory deadline").contains(&deadline.to_string()));
 
     // One chart per part, each with a title and text labels saying the same as coverage.
     let roots: Vec<usize> = fw.roots().collect();

@@ -1154,3 +1154,47 @@ fn frameworks_that_share_a_name_are_an_error_naming_both() {
         again.stderr
     );
 }
+
+#[test]
+fn outcomes_lists_every_framework_of_the_portfolio_and_exports_one_only_when_named() {
+    let dir = portfolio(
+        "[portfolio]\ntitle = \"T\"\nframework = [\"nasenco-2014\", \"teachers-standards-2011\"]\n",
+    );
+    let text = senco()
+        .current_dir(dir.path())
+        .arg("outcomes")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&text);
+    let nasenco = text.find("(nasenco-2014, 2014)").expect("NASENCO listed");
+    let standards = text
+        .find("(teachers-standards-2011,")
+        .expect("standards listed");
+    assert!(nasenco < standards, "in the portfolio's order:\n{text}");
+    assert!(text.contains("  PC3 "), "{text}");
+
+    // A framework file holds one framework: exporting says which to name.
+    let json = senco()
+        .current_dir(dir.path())
+        .args(["outcomes", "--format", "json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&json).contains("--framework ID"));
+    senco()
+        .current_dir(dir.path())
+        .args([
+            "outcomes",
+            "--format",
+            "json",
+            "--framework",
+            "teachers-standards-2011",
+        ])
+        .assert()
+        .code(0);
+}

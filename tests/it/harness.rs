@@ -215,26 +215,22 @@ pub fn have_git() -> bool {
 
 /// Runs `git ARGS` in `dir` as a fictional author, ignoring the caller's git config.
 pub fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Test Trainee",
-            "-c",
-            "user.email=trainee@example.invalid",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgSign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
+    let out = git_command(dir).args(args).output().expect("git runs");
     assert!(out.status.success(), "git {args:?}: {}", show(&out));
+}
+
+/// `git` in `dir` as a fictional author, with neither the system's nor the caller's
+/// config, and no signing.
+fn git_command(dir: &Path) -> std::process::Command {
+    let mut git = std::process::Command::new("git");
+    git.current_dir(dir)
+        .args(["-c", "user.name=Test Trainee"])
+        .args(["-c", "user.email=trainee@example.invalid"])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(["-c", "commit.gpgSign=false"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    git
 }
 
 /// Commits everything in `dir` (a repository) with author and committer date `date`
@@ -242,25 +238,8 @@ pub fn git(dir: &Path, args: &[&str]) {
 pub fn commit_all(dir: &Path, date: &str, message: &str) {
     git(dir, &["add", "-A"]);
     let stamp = format!("{date}T12:00:00Z");
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Test Trainee",
-            "-c",
-            "user.email=trainee@example.invalid",
-        ])
-        .args([
-            "-c",
-            "commit.gpgSign=false",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            message,
-        ])
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    let out = git_command(dir)
+        .args(["commit", "-q", "--allow-empty", "-m", message])
         .env("GIT_AUTHOR_DATE", &stamp)
         .env("GIT_COMMITTER_DATE", &stamp)
         .output()

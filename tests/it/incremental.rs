@@ -102,6 +102,7 @@ impl Session {
             &BuildOptions {
                 out: full_out.clone(),
                 force: false,
+                history: false,
             },
         )
         .unwrap();

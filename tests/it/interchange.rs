@@ -50,33 +50,8 @@ fn rollup_of(file: &FrameworkFile) -> Rollup {
 #[test]
 fn every_built_in_framework_round_trips_through_case() {
     for (id, _) in BUILTIN {
-        let fw = Framework::builtin(id).expect("loads");
-        let original = fw.to_file();
-        let package = case::export(&fw.sections[0]).expect("exports");
-        assert_eq!(
-            package,
-            case::export(&fw.sections[0]).expect("again"),
-            "{id}: deterministic"
-        );
-        let (back, imported) =
-            interchange::import("x.json", &package, ImportFormat::Case, rollup_of(original))
-                .unwrap_or_else(|e| panic!("{id}: {}", e.message));
-        assert!(
-            imported.diagnostics.is_empty(),
-            "{id}: {:?}",
-            imported.diagnostics
-        );
-        let file = back.to_file();
-        assert_eq!(
-            flat(&file.nodes),
-            flat(&original.nodes),
-            "{id}: ids, kinds, order, wording"
-        );
-        assert_eq!(
-            rollups(&file.nodes),
-            rollups(&original.nodes),
-            "{id}: rollup with --rollup"
-        );
+        let (fw, back) = round_trip(id, "x.json", ImportFormat::Case, case::export);
+        let (original, file) = (fw.to_file(), back.to_file());
         // CASE also carries framing text, descriptions and the framework's own fields.
         let texts = |f: &FrameworkFile| {
             let mut out = Vec::new();
@@ -120,38 +95,51 @@ fn every_built_in_framework_round_trips_through_case() {
 #[test]
 fn every_built_in_framework_round_trips_through_moodle_csv() {
     for (id, _) in BUILTIN {
-        let fw = Framework::builtin(id).expect("loads");
-        let original = fw.to_file();
-        let csv = moodle::export(&fw.sections[0]).expect("exports");
+        let (fw, back) = round_trip(id, "x.csv", ImportFormat::MoodleCsv, moodle::export);
         assert_eq!(
-            csv,
-            moodle::export(&fw.sections[0]).expect("again"),
-            "{id}: deterministic"
-        );
-        let (back, imported) =
-            interchange::import("x.csv", &csv, ImportFormat::MoodleCsv, rollup_of(original))
-                .unwrap_or_else(|e| panic!("{id}: {}", e.message));
-        assert!(
-            imported.diagnostics.is_empty(),
-            "{id}: {:?}",
-            imported.diagnostics
-        );
-        let file = back.to_file();
-        assert_eq!(
-            file.id, original.id,
+            back.to_file().id,
+            fw.to_file().id,
             "{id}: framework id from the framework row"
         );
-        assert_eq!(
-            flat(&file.nodes),
-            flat(&original.nodes),
-            "{id}: ids, kinds, order, wording"
-        );
-        assert_eq!(
-            rollups(&file.nodes),
-            rollups(&original.nodes),
-            "{id}: rollup with --rollup"
-        );
     }
+}
+
+/// Exports built-in framework `id` with `export` (twice: the same bytes), imports it
+/// back, and checks that nothing was lost of the tree: ids, kinds, order, wording and
+/// rollups. Returns the framework and what came back.
+fn round_trip(
+    id: &str,
+    name: &str,
+    format: ImportFormat,
+    export: fn(&senco::model::framework::Section) -> Result<String, senco::FatalError>,
+) -> (Framework, Framework) {
+    let fw = Framework::builtin(id).expect("loads");
+    let original = fw.to_file();
+    let text = export(&fw.sections[0]).expect("exports");
+    assert_eq!(
+        text,
+        export(&fw.sections[0]).expect("again"),
+        "{id}: deterministic"
+    );
+    let (back, imported) = interchange::import(name, &text, format, rollup_of(original))
+        .unwrap_or_else(|e| panic!("{id}: {}", e.message));
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{id}: {:?}",
+        imported.diagnostics
+    );
+    let file = back.to_file();
+    assert_eq!(
+        flat(&file.nodes),
+        flat(&original.nodes),
+        "{id}: ids, kinds, order, wording"
+    );
+    assert_eq!(
+        rollups(&file.nodes),
+        rollups(&original.nodes),
+        "{id}: rollup with --rollup"
+    );
+    (fw, back)
 }
 
 fn is_v5_uuid(text: &str) -> bool {

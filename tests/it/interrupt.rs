@@ -411,6 +411,7 @@ fn a_file_saved_while_the_site_is_built_is_never_half_in_it() {
     let options = senco::render::BuildOptions {
         out: out.clone(),
         force: false,
+        history: false,
     };
     let rel = "evidence/2024-03-12-reflection-on-a-provision-map.md";
     let save = |text: &str| {

@@ -2,7 +2,7 @@
 //! and `[rules] require_assessed`.
 
 use crate::harness::{self, item, senco, write};
-use senco::check::judgement::{State, Verdict};
+use senco::check::judgement::{StaleReason, State, Verdict};
 use senco::error::diagnostic::{Diagnostic, Severity};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,10 @@ fn fixture_judgements_are_read_current_and_stale() {
     assert_eq!(current.state, State::Current);
     assert_eq!(current.assessor, "Dr A Tutor");
     assert!(current.comment.starts_with("A clear account"));
-    assert_eq!(check.judgements[1].state, State::Stale);
+    assert_eq!(
+        check.judgements[1].state,
+        State::Stale(StaleReason::Changed)
+    );
     let fw = &check.framework;
     // An evidence-only judgement assesses what the file tags.
     for id in ["B9.4", "B9.5"] {
@@ -184,7 +187,10 @@ fn malformed_judgement_files_get_positioned_diagnostics() {
     assert!(d.help.as_deref().is_some_and(|h| h.contains("`assessor`")));
     // Only the judgement on a missing file survives (as stale); none counts.
     assert_eq!(check.judgements.len(), 1);
-    assert_eq!(check.judgements[0].state, State::Stale);
+    assert_eq!(
+        check.judgements[0].state,
+        State::Stale(StaleReason::Missing)
+    );
     assert_eq!(check.assessment.leaves_assessed(&check.framework), 0);
     // The evidence itself is untouched and still checked.
     assert_eq!(check.evidence.len(), 2);
@@ -329,7 +335,10 @@ fn deleted_evidence_makes_its_judgement_stale() {
     review(root, &["--evidence", PROVISION_MAP, "--judgement", "meets"]);
     fs::remove_file(root.join(PROVISION_MAP)).expect("delete");
     let check = senco::check(root, &Default::default()).expect("check");
-    assert_eq!(check.judgements[0].state, State::Stale);
+    assert_eq!(
+        check.judgements[0].state,
+        State::Stale(StaleReason::Missing)
+    );
     assert_eq!(with_code(&check, "unknown-evidence").len(), 1);
 }
 

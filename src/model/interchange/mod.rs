@@ -82,7 +82,7 @@ pub fn read_source(path: &std::path::Path) -> Result<String, FatalError> {
             path.display()
         ))
     };
-    let file = std::fs::File::open(path).map_err(cannot)?;
+    let (file, _) = crate::util::fs::open_regular(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(MAX_FRAMEWORK_BYTES + 1)
         .read_to_end(&mut bytes)

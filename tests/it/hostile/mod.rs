@@ -9,6 +9,8 @@
 //! portfolio for `senco check` (`check.rs`,
 //! `symlinks_out_of_the_portfolio_are_not_followed`; here for `senco build`).
 
+mod names;
+
 use crate::harness;
 use serde_json::Value;
 use std::ffi::OsStr;
@@ -1078,6 +1080,7 @@ fn a_file_that_vanishes_before_its_page_is_built_fails_that_build_and_the_next_c
     let options = senco::render::BuildOptions {
         out: out.clone(),
         force: false,
+        history: false,
     };
     // Built from the old check, the site would list a file it has no page text for.
     let error = senco::render::build(&check, &options).expect_err("the build fails");
@@ -1801,6 +1804,65 @@ fn serve_closes_half_sent_requests_and_caps_connections() {
     assert_eq!(status, 200, "{text}");
 }
 
+/// A client that asks for a large file and never reads it holds a connection (and the
+/// file's bytes) only until nothing has moved for the idle timeout. Slow: it waits for
+/// that timeout (60 s) on purpose.
+#[test]
+fn serve_closes_a_connection_that_stops_reading() {
+    use std::io::{Read, Write};
+    let (_tmp, root) = harness::copy_of("portfolio-template");
+    // Random bytes, so nothing on the way shrinks them: far more than socket buffers hold.
+    let size = 48usize << 20;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect();
+    harness::write(&root, "evidence/recording.bin", &noise);
+    harness::write(
+        &root,
+        "evidence/2025-02-01-recording.md",
+        "---\ntitle: Recording\noutcomes: [B6.1]\n---\n\nThe [recording](recording.bin) of the meeting.\n",
+    );
+    let server = harness::Server::start(&root);
+    let port = server.port;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let request =
+        format!("GET /files/evidence/recording.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    // Read the status line only, then stop reading.
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).expect("status line");
+    assert_eq!(
+        &first,
+        b"HTTP/1.1 200",
+        "{}",
+        String::from_utf8_lossy(&first)
+    );
+    std::thread::sleep(Duration::from_secs(75));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut received = first.len();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => received += n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("still open after the idle timeout: {e}"),
+        }
+    }
+    assert!(
+        received < size,
+        "the whole file came after 75 s of not reading: the connection was kept ({received} bytes)"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The trust boundary: files from outside, themes, special files, links out
 // ---------------------------------------------------------------------------------------
@@ -2018,6 +2080,49 @@ fn special_files_as_settings_themes_and_frameworks_never_block() {
 
 #[cfg(unix)]
 #[test]
+fn special_files_as_judgements_git_metadata_and_cohort_lists_never_block() {
+    // A judgement file that is a pipe: reported, and the rest is checked.
+    let dir = good_portfolio();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("feedback")).expect("dir");
+    mkfifo(&p.join("feedback/2025-01-01-judgement.md"));
+    let (_, json) = check(p);
+    assert_good_checked(&json);
+    let unreadable = harness::diagnostics(&json, "unreadable");
+    assert!(
+        unreadable.iter().any(|d| d["file"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("feedback/"))),
+        "{json}"
+    );
+
+    // git's HEAD as a pipe: the pack is made, without a commit id.
+    let dir = good_portfolio();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join(".git")).expect("dir");
+    mkfifo(&p.join(".git/HEAD"));
+    let out = tempfile::tempdir().expect("tempdir");
+    let zip = out.path().join("pack.zip");
+    let run = run_guarded(&[
+        "pack".as_ref(),
+        p.as_os_str(),
+        "-o".as_ref(),
+        zip.as_os_str(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(zip.is_file());
+
+    // A cohort listing that is a pipe: an error naming it, at once.
+    let cohort = tempfile::tempdir().expect("tempdir");
+    harness::copy_dir(good_portfolio().path(), &cohort.path().join("trainee"));
+    mkfifo(&cohort.path().join("cohort.toml"));
+    let run = run_guarded(&["cohort".as_ref(), cohort.path().as_os_str()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cohort.toml"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
 fn review_never_writes_through_a_feedback_link() {
     let dir = good_portfolio();
     let p = dir.path();
@@ -2044,6 +2149,38 @@ fn review_never_writes_through_a_feedback_link() {
             .is_none(),
         "a judgement was written outside the portfolio"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_portfolio_toml_linked_from_outside_is_not_read() {
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let outside = elsewhere.path().join("settings.toml");
+    std::fs::write(
+        &outside,
+        "[portfolio]\ntitle = \"Borrowed\"\nframework = \"nasenco-2014\"\n",
+    )
+    .expect("write");
+    let dir = good_portfolio();
+    let p = dir.path();
+    std::fs::remove_file(p.join("portfolio.toml")).expect("remove");
+    std::os::unix::fs::symlink(&outside, p.join("portfolio.toml")).expect("symlink");
+    let run = check_run(p);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("outside the portfolio"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("Borrowed"), "{}", run.stdout);
+
+    // A link to a file inside the portfolio is followed as before.
+    std::fs::rename(&outside, p.join("settings.toml")).expect("move in");
+    std::fs::remove_file(p.join("portfolio.toml")).expect("remove");
+    std::os::unix::fs::symlink("settings.toml", p.join("portfolio.toml")).expect("symlink");
+    let (code, json) = check(p);
+    assert_eq!(code, 0, "{json}");
+    assert_good_checked(&json);
 }
 
 #[test]
@@ -2133,6 +2270,25 @@ fn remote_images_become_links_and_are_never_loaded() {
         "{}{}",
         run.stdout,
         run.stderr
+    );
+    // `check` warns of both, where they are written, as `build` does.
+    let (_, json) = check(p);
+    let found: Vec<(u64, String)> = harness::diagnostics(&json, "remote-image")
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap_or(0),
+                d["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (6, "evidence/remote.md".to_string()),
+            (8, "evidence/remote.md".to_string())
+        ],
+        "{json}"
     );
 }
 
