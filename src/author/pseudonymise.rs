@@ -15,18 +15,21 @@ use std::path::{Path, PathBuf};
 
 /// Where backups go, relative to the portfolio folder. Inside `.senco/`, which is private
 /// and never packed: the originals hold the real names.
-pub const BACKUP_DIR: &str = ".senco/backup";
+pub(crate) const BACKUP_DIR: &str = ".senco/backup";
 
 /// One file to rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
     /// Relative to the portfolio folder, `/`-separated.
     pub rel: String,
+    /// The file on disk.
     pub path: PathBuf,
+    /// Its text now.
     pub before: String,
+    /// Its text with every listed name replaced by its pseudonym.
     pub after: String,
     /// How many names are replaced.
-    pub replacements: usize,
+    pub(crate) replacements: usize,
 }
 
 impl Rewrite {
@@ -43,6 +46,7 @@ impl Rewrite {
 /// What [`plan`] found: files to rewrite, and files it had to leave alone.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
+    /// Files with a name to replace, sorted by path; files without one are not listed.
     pub rewrites: Vec<Rewrite>,
     /// (relative path, why) for files that could not be rewritten.
     pub skipped: Vec<(String, String)>,

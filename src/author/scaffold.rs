@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The starter portfolio (also the bundled sample), embedded in the binary.
-pub static TEMPLATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/portfolio-template");
+pub(crate) static TEMPLATE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/portfolio-template");
 
 /// Folders of the template that are not part of a new portfolio: the built-in theme
 /// lives there so providers can copy it, but laying it down would freeze a trainee's
@@ -113,10 +113,15 @@ impl Model {
 
 /// What `senco new` is asked to create.
 pub struct NewEvidence<'a> {
+    /// The title, in front matter and (as a slug) in the file name.
     pub title: &'a str,
+    /// The evidence type as typed (`reflection`, …); checked against the known types.
     pub kind: &'a str,
+    /// Outcome ids to tag it with; unknown ones are refused with a suggestion.
     pub outcomes: &'a [String],
+    /// A reflective model whose stages become the headings.
     pub model: Option<Model>,
+    /// The evidence date, in front matter and the file name.
     pub date: jiff::civil::Date,
 }
 
@@ -132,7 +137,7 @@ pub fn new_evidence_in(root: &Path, new: &NewEvidence<'_>) -> Result<PathBuf, Fa
 }
 
 /// Creates a new evidence file in `evidence_dir` of the portfolio at `root`.
-pub fn new_evidence(
+pub(crate) fn new_evidence(
     root: &Path,
     evidence_dir: &str,
     framework: &Framework,

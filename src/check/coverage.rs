@@ -12,33 +12,41 @@ use crate::error::Code;
 use crate::error::diagnostic::Diagnostic;
 use crate::model::framework::{Framework, NodeId, Rollup};
 
+/// How far the evidence covers one node of the framework.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeCoverage {
+    /// Whether the node counts as covered under its rollup rule and `min_evidence`.
     pub covered: bool,
     /// Indices into the evidence list, sorted by path, distinct.
     pub evidence: Vec<usize>,
     /// Requirements under this node, and how many are covered: its leaves, except that a
     /// node that rolls up by `any` counts as one (itself for a leaf or an `any` node).
     pub leaves_total: usize,
+    /// How many of `leaves_total` are covered.
     pub leaves_covered: usize,
 }
 
+/// How far a portfolio's evidence covers its framework, node by node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
     /// One entry per framework node, in framework order.
     pub nodes: Vec<NodeCoverage>,
+    /// Evidence files an indicator needs to count as covered (`min_evidence` in portfolio.toml).
     pub min_evidence: usize,
 }
 
 impl Coverage {
+    /// The coverage of node `id` of the framework it was analysed against.
     pub fn node(&self, id: NodeId) -> &NodeCoverage {
         &self.nodes[id]
     }
 
+    /// Requirements in the whole framework, counted as [`NodeCoverage::leaves_total`] is.
     pub fn leaves_total(&self, framework: &Framework) -> usize {
         framework.roots().map(|r| self.nodes[r].leaves_total).sum()
     }
 
+    /// How many of [`Coverage::leaves_total`] are covered.
     pub fn leaves_covered(&self, framework: &Framework) -> usize {
         framework
             .roots()
@@ -100,7 +108,7 @@ pub fn analyse(framework: &Framework, evidence: &[Evidence], min_evidence: usize
 impl Coverage {
     /// Lets a node's own evidence count only if `keep(node)` also holds, e.g. only when
     /// assessed (`[rules] require_assessed`), and settles the nodes above again.
-    pub fn restrict(&mut self, framework: &Framework, keep: impl Fn(NodeId) -> bool) {
+    pub(crate) fn restrict(&mut self, framework: &Framework, keep: impl Fn(NodeId) -> bool) {
         let min = self.min_evidence;
         settle(framework, &mut self.nodes, |id, n| {
             n.evidence.len() >= min && keep(id)
@@ -157,7 +165,7 @@ fn settle(
 
 /// The hint for tags on an outcome that has indicators is given once per outcome, at its
 /// first use: `diagnostics` must already be in reporting order.
-pub fn keep_first_parent_tag_hints(diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn keep_first_parent_tag_hints(diagnostics: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::BTreeSet::new();
     diagnostics.retain(|d| d.code != Code::OutcomeNotIndicator || seen.insert(d.message.clone()));
 }

@@ -18,7 +18,7 @@ pub struct Found {
     pub rel: String,
 }
 
-pub fn is_evidence_name(path: &Path) -> bool {
+pub(crate) fn is_evidence_name(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
@@ -176,7 +176,7 @@ fn walk_problem(err: &walkdir::Error) -> (String, &'static str) {
 
 /// Does a link resolve to somewhere inside the portfolio, and not into a hidden folder
 /// (`.senco/`, `.git`)? A dangling link does not.
-pub fn stays_inside(path: &Path, canonical_root: &Path) -> bool {
+pub(crate) fn stays_inside(path: &Path, canonical_root: &Path) -> bool {
     std::fs::canonicalize(path).is_ok_and(|target| {
         target.strip_prefix(canonical_root).is_ok_and(|inside| {
             !inside

@@ -49,7 +49,7 @@ pub struct Evidence {
     pub words: usize,
     pub tags: Vec<Tag>,
     /// Every link in the body as written, in order.
-    pub link_refs: Vec<LinkRef>,
+    pub(crate) link_refs: Vec<LinkRef>,
     /// What each link points at, by how it is written: filled in by the check once
     /// every file is parsed ([`crate::check::links::resolve_all`]); empty before.
     pub links: Links,
@@ -65,7 +65,7 @@ pub struct Evidence {
     /// The [`crate::util::hash::fingerprint`] of the bytes read, `None` when the file could not be read: a
     /// page rendered later from the file read again tells by it that the file changed in
     /// between, and would mix two versions of it.
-    pub fingerprint: Option<u64>,
+    pub(crate) fingerprint: Option<u64>,
 }
 
 impl Evidence {
@@ -93,11 +93,11 @@ pub fn load(
 /// Evidence files larger than this are not read. Written evidence is kilobytes; a file
 /// this size is a video or a document saved as `.md`, or pasted data, and parsing
 /// Markdown takes many times a file's size in memory.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads an evidence file, refusing one larger than [`MAX_FILE_BYTES`] (with
 /// [`std::io::ErrorKind::FileTooLarge`]) before reading any of it.
-pub fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     crate::util::fs::read_capped(path, MAX_FILE_BYTES, "evidence files")
 }
 
@@ -614,7 +614,7 @@ fn nested_list_help(item: &Value) -> String {
     }
 }
 
-pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
+pub(crate) fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::UnknownOutcome,
         if framework.sections.len() > 1 {
@@ -633,7 +633,7 @@ pub fn unknown_outcome(id: &str, framework: &Framework) -> Diagnostic {
 /// The hint for a tag on an outcome that has indicators. Every such tag gets one here,
 /// positioned with its source line; [`crate::check::coverage::keep_first_parent_tag_hints`] then
 /// keeps only the first per outcome across the portfolio.
-pub fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
+pub(crate) fn outcome_not_indicator(node: NodeId, framework: &Framework) -> Diagnostic {
     let outcome = framework.node(node);
     let children: Vec<&str> = outcome
         .children

@@ -84,9 +84,9 @@ pub struct ParseError {
     /// Byte offset into the matter text, when the parser gave one.
     pub offset: Option<usize>,
     /// 1-based line and column within the matter text, when the parser gave those instead.
-    pub line_col: Option<(usize, usize)>,
+    pub(crate) line_col: Option<(usize, usize)>,
     /// The front matter may be well formed but is past senco's limits (see [`yaml_options`]).
-    pub too_big: bool,
+    pub(crate) too_big: bool,
     /// What to do, when the problem calls for more than fixing the syntax.
     pub help: Option<&'static str>,
 }
@@ -233,7 +233,7 @@ fn yaml_error(e: &serde_saphyr::Error) -> ParseError {
 }
 
 /// Where a tab indents a line of YAML (which YAML forbids): the byte offset of the tab.
-pub fn indentation_tab(matter: &str) -> Option<usize> {
+pub(crate) fn indentation_tab(matter: &str) -> Option<usize> {
     let mut offset = 0;
     for line in matter.split_inclusive('\n') {
         let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
@@ -274,7 +274,7 @@ fn toml_to_json(value: toml::Value) -> Value {
 }
 
 /// "a list", "a number" …: how a value is named in messages.
-pub fn describe(value: &Value) -> &'static str {
+pub(crate) fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "an empty value",
         Value::Bool(_) => "true/false",
@@ -286,7 +286,7 @@ pub fn describe(value: &Value) -> &'static str {
 }
 
 /// Finds where `key` is written in the matter text: the byte offset of the key.
-pub fn locate_key(matter: &str, key: &str) -> Option<usize> {
+pub(crate) fn locate_key(matter: &str, key: &str) -> Option<usize> {
     let mut offset = 0;
     for line in matter.split_inclusive('\n') {
         let trimmed = line.trim_start();
@@ -306,7 +306,7 @@ pub fn locate_key(matter: &str, key: &str) -> Option<usize> {
 }
 
 /// Finds `token` as written in the matter text at or after `from`, as a whole word.
-pub fn locate_token(matter: &str, from: usize, token: &str) -> Option<usize> {
+pub(crate) fn locate_token(matter: &str, from: usize, token: &str) -> Option<usize> {
     if token.is_empty() {
         return None;
     }

@@ -30,10 +30,10 @@ use std::ops::Range;
 use std::path::Path;
 
 /// The folder of a portfolio holding judgement files, unless another is given.
-pub const FEEDBACK_DIR: &str = "feedback";
+pub(crate) const FEEDBACK_DIR: &str = "feedback";
 
 /// Front matter keys of a judgement file.
-pub const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "evidence",
     "outcome",
     "judgement",
@@ -53,7 +53,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 4] = [
+    pub(crate) const ALL: [Verdict; 4] = [
         Verdict::Meets,
         Verdict::PartiallyMeets,
         Verdict::DoesNotMeet,
@@ -97,7 +97,7 @@ pub enum State {
 }
 
 impl State {
-    pub fn is_stale(self) -> bool {
+    pub(crate) fn is_stale(self) -> bool {
         matches!(self, State::Stale(_))
     }
 
@@ -109,7 +109,7 @@ impl State {
         }
     }
 
-    pub fn stale_reason(self) -> Option<StaleReason> {
+    pub(crate) fn stale_reason(self) -> Option<StaleReason> {
         match self {
             State::Current => None,
             State::Stale(reason) => Some(reason),
@@ -174,7 +174,7 @@ impl Judgement {
     }
 
     /// What it judges, in words: `evidence/x.md (B5.2)`.
-    pub fn subject(&self) -> String {
+    pub(crate) fn subject(&self) -> String {
         match (&self.evidence, &self.outcome) {
             (Some(e), Some(o)) => format!("{e} ({o})"),
             (Some(e), None) => e.clone(),
@@ -279,7 +279,7 @@ fn display_path(root: &Path, path: &Path) -> String {
 
 /// Sorts judgements by date then file and marks all but the newest of each
 /// (evidence, outcome) pair as superseded.
-pub fn settle(judgements: &mut [Judgement]) {
+pub(crate) fn settle(judgements: &mut [Judgement]) {
     judgements.sort_by(|a, b| (a.date, file_order(&a.file)).cmp(&(b.date, file_order(&b.file))));
     let mut newest: BTreeMap<(Option<&str>, Option<NodeId>), usize> = BTreeMap::new();
     for (i, j) in judgements.iter().enumerate() {

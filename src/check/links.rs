@@ -34,7 +34,7 @@ pub enum LinkKind {
 
 /// One link as written in an evidence file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkRef {
+pub(crate) struct LinkRef {
     pub kind: LinkKind,
     /// The destination as written (a URL, or the name of a `[[name]]` link).
     pub dest: String,
@@ -81,7 +81,7 @@ pub enum Broken {
 pub type Links = BTreeMap<(LinkKind, String), Target>;
 
 /// What the resolver knows of the portfolio: its root and its evidence files.
-pub struct Index {
+pub(crate) struct Index {
     canonical_root: PathBuf,
     by_path: HashMap<RelPath, usize>,
     /// Lower-cased file stems, paths without extension and titles, for `[[name]]` links.
@@ -122,11 +122,6 @@ impl Index {
             .and_then(|&i| self.paths[i].as_ref())
     }
 
-    /// The names `[[name]]` links may use, with the evidence file each leads to.
-    pub fn names(&self) -> &HashMap<String, usize> {
-        &self.by_name
-    }
-
     fn is_evidence(&self, path: &RelPath) -> bool {
         self.by_path.contains_key(path)
     }
@@ -146,7 +141,7 @@ impl Index {
 /// The keys a `[[name]]` link may find `e` by: its file name and its path without
 /// extension (without the evidence folder's name when there is only one), and its
 /// title, in lower case.
-pub fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
+pub(crate) fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
     let name = e.path.rsplit('/').next().unwrap_or(&e.path);
     let inner = match evidence_dirs {
         [only] => e
@@ -162,7 +157,7 @@ pub fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
 
 /// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
 /// title, in lower case.
-pub fn wiki_key(name: &str) -> String {
+pub(crate) fn wiki_key(name: &str) -> String {
     name.trim()
         .trim_end_matches(".md")
         .trim_end_matches(".markdown")
@@ -171,13 +166,13 @@ pub fn wiki_key(name: &str) -> String {
 
 /// Whether a URL points off the machine (`https://…`, `//host/…`): an image there is
 /// fetched when a page opens.
-pub fn is_remote(url: &str) -> bool {
+pub(crate) fn is_remote(url: &str) -> bool {
     let url = url.trim().to_ascii_lowercase();
     url.starts_with("http:") || url.starts_with("https:") || url.starts_with("//")
 }
 
 /// Resolves links against an [`Index`].
-pub struct Resolver<'a> {
+pub(crate) struct Resolver<'a> {
     pub index: &'a Index,
 }
 
@@ -337,7 +332,7 @@ thread_local! {
 /// The `href` and `src` values of the raw HTML in an evidence file, read by an HTML
 /// parser (the sanitiser's), as the page's will be: never by searching the text. Each
 /// comes with whether it is an image's `src`.
-pub fn html_urls(html: &str) -> Vec<(String, bool)> {
+pub(crate) fn html_urls(html: &str) -> Vec<(String, bool)> {
     READER.with(|reader| {
         reader.clean(html);
     });

@@ -16,7 +16,7 @@ pub fn options() -> Options {
 
 /// Counts words the way assessors count them for word limits: whitespace-separated runs
 /// that contain a letter or digit.
-pub fn count_words(text: &str) -> usize {
+pub(crate) fn count_words(text: &str) -> usize {
     // Byte by byte through a table, decoding only what is not ASCII: decoding every char
     // (as `split_whitespace` does) was the single hottest spot of `senco check` on pasted
     // text. ASCII whitespace as `char::is_whitespace` defines it, which unlike
@@ -84,20 +84,20 @@ const RESERVED_IDS: &[&str] = &[
 const RESERVED_PREFIXES: &[&str] = &["tag-", "fn-"];
 
 /// Whether a heading may not take `id`: senco's own ids and every generated one.
-pub fn is_reserved_id(id: &str) -> bool {
+pub(crate) fn is_reserved_id(id: &str) -> bool {
     RESERVED_IDS.contains(&id) || RESERVED_PREFIXES.iter().any(|p| id.starts_with(p))
 }
 
 /// Whether raw HTML in evidence may not use `id`: the ids of senco's page and of its tag
 /// badges. (Footnote ids are written by the renderer itself, so they cannot be told from
 /// raw HTML here; no heading takes one.)
-pub fn is_senco_anchor(id: &str) -> bool {
+pub(crate) fn is_senco_anchor(id: &str) -> bool {
     RESERVED_IDS.contains(&id) || id.starts_with("tag-")
 }
 
 /// The id a footnote's definition gets on the page; its references link to it. The name
 /// is kept as written (the HTML writer escapes it), so two footnotes never share an id.
-pub fn footnote_id(name: &str) -> String {
+pub(crate) fn footnote_id(name: &str) -> String {
     format!("fn-{name}")
 }
 
@@ -106,7 +106,7 @@ pub fn footnote_id(name: &str) -> String {
 /// The check and the renderer share it, so a `[[Note#Heading]]` link checked against a
 /// note's headings lands on the same id in the built page.
 #[derive(Debug, Default)]
-pub struct HeadingIds {
+pub(crate) struct HeadingIds {
     used: std::collections::HashSet<String>,
     /// The next suffix to try for each stem: counting on from the last one given keeps a
     /// file of 100,000 identical headings linear.
@@ -115,7 +115,7 @@ pub struct HeadingIds {
 
 impl HeadingIds {
     /// The id of the next heading, from its text or the id written for it.
-    pub fn assign(&mut self, text: &str) -> String {
+    pub(crate) fn assign(&mut self, text: &str) -> String {
         let mut stem = crate::util::text::slug(text);
         if stem.is_empty() {
             stem = "section".to_string();
@@ -139,7 +139,7 @@ impl HeadingIds {
 }
 
 /// Headings that start a reference list, whose words do not count.
-pub fn is_references_heading(text: &str) -> bool {
+pub(crate) fn is_references_heading(text: &str) -> bool {
     let t = text.trim().trim_end_matches(':').to_lowercase();
     matches!(t.as_str(), "references" | "reference list" | "bibliography")
 }
@@ -147,11 +147,11 @@ pub fn is_references_heading(text: &str) -> bool {
 /// How deep elements may nest in a rendered evidence page. HTML parsers, ammonia's
 /// included, look through every open element for each new block, so a page 100,000
 /// quotations deep takes hours to sanitise; no real evidence nests this deep.
-pub const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// What to do with one Markdown event so that the page stays within [`MAX_DEPTH`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     Keep,
     /// Leave out this start or end tag; its content stays, one level up.
     Drop,
@@ -163,7 +163,7 @@ pub enum Step {
 /// says which events to leave out to stay within [`MAX_DEPTH`]. The check and the
 /// renderer share it, so the check warns about exactly what the page flattens.
 #[derive(Debug, Default)]
-pub struct Nesting {
+pub(crate) struct Nesting {
     /// Each open Markdown element: whether it is kept, and how many raw HTML elements
     /// were open when it started (its end closes any opened inside it).
     open: Vec<(bool, usize)>,
@@ -204,7 +204,7 @@ impl Nesting {
 
 /// Whether the end of a dropped element should leave a line break, so the words of
 /// flattened paragraphs and list items do not run together.
-pub fn ends_block(end: &TagEnd) -> bool {
+pub(crate) fn ends_block(end: &TagEnd) -> bool {
     matches!(
         end,
         TagEnd::Paragraph

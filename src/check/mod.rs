@@ -12,7 +12,7 @@ pub mod links;
 pub mod markdown;
 pub mod privacy;
 pub mod reflection;
-pub mod snapshot;
+pub(crate) mod snapshot;
 pub mod words;
 
 use crate::error::FatalError;
@@ -28,10 +28,13 @@ use std::path::Path;
 /// Everything `senco check` learns about a portfolio.
 #[derive(Debug, Clone)]
 pub struct Check {
+    /// The settings it was checked with (portfolio.toml).
     pub portfolio: Portfolio,
+    /// The outcomes it was checked against: the portfolio's frameworks, merged into one.
     pub framework: Framework,
     /// Sorted by path.
     pub evidence: Vec<Evidence>,
+    /// How far the evidence covers `framework`.
     pub coverage: Coverage,
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
@@ -39,6 +42,7 @@ pub struct Check {
     pub silenced: Vec<Diagnostic>,
     /// Assessor judgements, sorted by date then file, superseded ones included.
     pub judgements: Vec<judgement::Judgement>,
+    /// What the current judgements say of each node, for `require_assessed`.
     pub assessment: judgement::Assessment,
 }
 
@@ -54,6 +58,7 @@ pub struct CheckOptions {
 }
 
 impl Check {
+    /// How many diagnostics of `severity` it found (silenced ones not counted).
     pub fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
@@ -61,6 +66,7 @@ impl Check {
             .count()
     }
 
+    /// Whether any diagnostic is an error, so `senco check` exits 1 even without `--strict`.
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
     }
@@ -70,6 +76,7 @@ impl Check {
         self.has_errors() || (strict && !self.coverage.gaps(&self.framework).is_empty())
     }
 
+    /// When the qualification must be done, from the appointment date, if the portfolio gives one.
     pub fn deadline(&self) -> Option<deadline::Deadline> {
         self.portfolio
             .appointed

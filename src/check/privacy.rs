@@ -24,7 +24,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 /// The private file mapping real names to pseudonyms, relative to the portfolio folder.
-pub const PSEUDONYMS_FILE: &str = ".senco/pseudonyms.toml";
+pub(crate) const PSEUDONYMS_FILE: &str = ".senco/pseudonyms.toml";
 
 /// What the lint found in one file or a whole portfolio.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

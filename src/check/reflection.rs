@@ -16,7 +16,7 @@ pub struct StageFound {
     pub stage: String,
     /// The heading as the file writes it; `None` when the file has no such section.
     pub heading: Option<String>,
-    pub sentences: usize,
+    pub(crate) sentences: usize,
     /// Fewer sentences than the model asks for (or missing).
     pub thin: bool,
 }
@@ -150,7 +150,7 @@ fn sections(text: &str, base: usize) -> Vec<Section> {
 
 /// Sentences in `text`: runs of words ending in `.`, `!` or `?` (or the end), with at
 /// least two words, so "e.g." or a lone "OK." adds little.
-pub fn sentences(text: &str) -> usize {
+pub(crate) fn sentences(text: &str) -> usize {
     text.split_inclusive(['.', '!', '?'])
         .filter(|s| {
             s.split_whitespace()

@@ -31,7 +31,7 @@ struct Stamp {
 
 /// The stamps of a portfolio's files at one moment.
 #[derive(Debug, Clone, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     files: BTreeMap<String, Stamp>,
 }
 
@@ -87,7 +87,7 @@ impl Snapshot {
     }
 
     /// The files added, removed or changed since `previous`.
-    pub fn changed_since(&self, previous: &Snapshot) -> BTreeSet<String> {
+    pub(crate) fn changed_since(&self, previous: &Snapshot) -> BTreeSet<String> {
         let mut changed = BTreeSet::new();
         for (rel, now) in &self.files {
             match previous.files.get(rel) {

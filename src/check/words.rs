@@ -13,7 +13,7 @@ use crate::model::portfolio::Rules;
 use serde::Serialize;
 
 /// The row name for evidence without a `type`.
-pub const UNTYPED: &str = "(no type)";
+pub(crate) const UNTYPED: &str = "(no type)";
 
 /// A `word-limit` warning for each file over the limit for its type.
 pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {

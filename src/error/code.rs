@@ -16,7 +16,7 @@ macro_rules! codes {
 
         impl Code {
             /// Every code, in the order they are declared.
-            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+            pub(crate) const ALL: &[Code] = &[$(Code::$variant,)*];
 
             /// The name printed in reports and JSON, e.g. `unknown-outcome`.
             pub const fn as_str(self) -> &'static str {
@@ -34,7 +34,8 @@ macro_rules! codes {
             }
 
             /// The page of the user guide (a file in `guide/`) that documents it.
-            pub const fn guide_page(self) -> &'static str {
+            #[cfg(test)]
+            pub(crate) const fn guide_page(self) -> &'static str {
                 match self {
                     $(Code::$variant => $page,)*
                 }
@@ -154,7 +155,7 @@ codes! {
 impl Code {
     /// The privacy lint's findings, in the order its help lists them: the codes an
     /// allow marker (`<!-- senco: allow CODE -->`) accepts.
-    pub const PRIVACY_FINDINGS: &[Code] = &[
+    pub(crate) const PRIVACY_FINDINGS: &[Code] = &[
         Code::Upn,
         Code::PossibleUpn,
         Code::NhsNumber,
@@ -166,13 +167,13 @@ impl Code {
     ];
 
     /// The code named `name`, if there is one.
-    pub fn from_name(name: &str) -> Option<Code> {
+    pub(crate) fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|code| code.as_str() == name)
     }
 
     /// Whether a diagnostic belongs to the privacy lint: its findings plus problems with
     /// the pseudonyms file and the allow markers.
-    pub fn is_privacy(self) -> bool {
+    pub(crate) fn is_privacy(self) -> bool {
         Code::PRIVACY_FINDINGS.contains(&self)
             || matches!(self, Code::PseudonymsFile | Code::UnknownAllow)
     }

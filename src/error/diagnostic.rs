@@ -8,11 +8,15 @@ use super::Code;
 use serde::Serialize;
 use std::fmt;
 
+/// How much a [`Diagnostic`] matters; ordered from most to least, so reports sort errors first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The portfolio is wrong: `senco check` exits 1.
     Error,
+    /// Worth fixing before an assessor sees it; on its own it fails nothing.
     Warning,
+    /// A suggestion; on its own it fails nothing.
     Hint,
 }
 
@@ -29,23 +33,33 @@ impl fmt::Display for Severity {
 /// The source line a diagnostic points into, kept so reports need not re-read files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excerpt {
+    /// The whole line (or, for a very long one, the part around the problem).
     pub text: String,
     /// Byte range of the underlined part within `text`.
     pub start: usize,
+    /// End of the underlined byte range, exclusive.
     pub end: usize,
 }
 
+/// One problem found in a portfolio, where it is and what to do: the unit every report
+/// and page shows, so one bad file never stops the others being checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// Usually the code's own ([`Code::severity`]).
     pub severity: Severity,
     /// What kind of problem it is, e.g. `unknown-outcome`; documented in the guide.
     pub code: Code,
     /// Path relative to the portfolio folder with `/` separators; `None` for the portfolio as a whole.
     pub file: Option<String>,
+    /// 1-based line, when the problem is at one place in the file.
     pub line: Option<usize>,
+    /// 1-based column in characters (not bytes), as editors count.
     pub column: Option<usize>,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// What to do about it.
     pub help: Option<String>,
+    /// The source line shown under the message; not in JSON, which has line and column.
     #[serde(skip)]
     pub excerpt: Option<Excerpt>,
 }
@@ -66,16 +80,17 @@ impl Diagnostic {
     }
 
     /// Reports it at another severity than its code's own.
-    pub fn with_severity(mut self, severity: Severity) -> Self {
+    pub(crate) fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
     }
 
-    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+    pub(crate) fn in_file(mut self, file: impl Into<String>) -> Self {
         self.file = Some(file.into());
         self
     }
 
+    /// Adds what to do about it.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -92,14 +107,14 @@ impl Diagnostic {
     }
 
     /// Points at a line and column where no source text is at hand.
-    pub fn at_line_col(mut self, line: usize, column: usize) -> Self {
+    pub(crate) fn at_line_col(mut self, line: usize, column: usize) -> Self {
         self.line = Some(line);
         self.column = Some(column);
         self
     }
 
     /// Order used everywhere diagnostics are listed: by file, then position, then severity.
-    pub fn sort_key(&self) -> impl Ord + '_ {
+    pub(crate) fn sort_key(&self) -> impl Ord + '_ {
         (
             self.file.as_deref(),
             self.line,
@@ -114,19 +129,19 @@ impl Diagnostic {
 /// At most this many diagnostics of one code are listed for one file. A pasted line of a
 /// million unknown tags would otherwise cost a million suggestions, excerpts and lines
 /// of output; a hundred say as much.
-pub const MAX_PER_CODE: usize = 100;
+pub(crate) const MAX_PER_CODE: usize = 100;
 
 /// Counts one file's diagnostics by code, so that a file with a million problems costs
 /// no more than one with a hundred: ask [`PerFile::admit`] before building a diagnostic
 /// that repeats with the input, and add [`PerFile::summary`] when the file is done.
 #[derive(Debug, Default)]
-pub struct PerFile {
+pub(crate) struct PerFile {
     seen: std::collections::BTreeMap<Code, usize>,
 }
 
 impl PerFile {
     /// Whether another diagnostic of `code` should be built and listed. Counts it either way.
-    pub fn admit(&mut self, code: Code) -> bool {
+    pub(crate) fn admit(&mut self, code: Code) -> bool {
         let n = self.seen.entry(code).or_default();
         *n += 1;
         *n <= MAX_PER_CODE
@@ -155,7 +170,7 @@ impl PerFile {
 }
 
 /// Sorts diagnostics into their reporting order and drops exact repeats.
-pub fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn sort_diagnostics(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup();
 }
@@ -181,6 +196,7 @@ const CHECKPOINT: usize = 4096;
 const MAX_EXCERPT_BYTES: usize = 240;
 
 impl<'a> SourceText<'a> {
+    /// Indexes the line starts of `text` once, so turning many offsets into lines stays cheap.
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
@@ -192,6 +208,7 @@ impl<'a> SourceText<'a> {
         }
     }
 
+    /// The text it was made from.
     pub fn text(&self) -> &'a str {
         self.text
     }
@@ -204,7 +221,7 @@ impl<'a> SourceText<'a> {
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let (last, last_index, last_column) = self.cursor.get();
         let index = self.line_index(offset);
@@ -218,7 +235,7 @@ impl<'a> SourceText<'a> {
     }
 
     /// 1-based line of a byte offset (clamped to the text).
-    pub fn line_of(&self, offset: usize) -> usize {
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
         self.line_index(offset.min(self.text.len())) + 1
     }
 
@@ -250,12 +267,12 @@ impl<'a> SourceText<'a> {
     }
 
     /// Byte offset where 1-based `line` starts, if the text has that line.
-    pub fn line_start(&self, line: usize) -> Option<usize> {
+    pub(crate) fn line_start(&self, line: usize) -> Option<usize> {
         self.line_starts.get(line.checked_sub(1)?).copied()
     }
 
     /// Byte offset of a 1-based line and character column.
-    pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
+    pub(crate) fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
         let start = self.line_start(line)?;
         let rest = &self.text[start..];
         let line_text = rest.split('\n').next().unwrap_or("");
@@ -296,7 +313,7 @@ impl<'a> SourceText<'a> {
 }
 
 /// The largest char boundary at or below `index`.
-pub fn floor_char_boundary(text: &str, index: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, index: usize) -> usize {
     let mut i = index.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;

@@ -37,8 +37,11 @@ pub enum ErrorKind {
 /// an unreadable folder, a broken framework. Problems in evidence are [`Diagnostic`]s.
 #[derive(Debug, Clone)]
 pub struct FatalError {
+    /// What went wrong, in the terms the exit code and the caller act on.
     pub kind: ErrorKind,
+    /// What went wrong, naming the file or setting: `cannot read …: why`.
     pub message: String,
+    /// What the user can do about it, printed under the message.
     pub help: Option<String>,
     /// The operating system's error behind an [`ErrorKind::Io`] (or a missing file), for
     /// [`std::error::Error::source`]. The message already says it in words.
@@ -46,6 +49,7 @@ pub struct FatalError {
 }
 
 impl FatalError {
+    /// An error of `kind`; the shorthands below name the kind in the call instead.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         FatalError {
             kind,
@@ -85,12 +89,13 @@ impl FatalError {
         Self::new(kind, message).with_source(source)
     }
 
+    /// Adds what to do about it: every error a user can fix should say how.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_source(mut self, source: io::Error) -> Self {
+    pub(crate) fn with_source(mut self, source: io::Error) -> Self {
         self.source = Some(Arc::new(source));
         self
     }

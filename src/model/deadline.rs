@@ -12,14 +12,17 @@ use jiff::civil::{Date, date};
 use serde::Serialize;
 
 /// Reg 49(4) applies to those who become SENCO *after* this date.
-pub const DUTY_START: Date = date(2009, 9, 1);
+pub(crate) const DUTY_START: Date = date(2009, 9, 1);
 /// Courses starting on or after this date lead to the NPQ for SENCOs (reg 49(7)(b)).
-pub const NPQ_START: Date = date(2024, 9, 1);
+pub(crate) const NPQ_START: Date = date(2024, 9, 1);
 /// A NASENCO course must be completed before this date (reg 49(7)(a)).
-pub const NASENCO_END: Date = date(2027, 9, 1);
+pub(crate) const NASENCO_END: Date = date(2027, 9, 1);
 
+/// When a SENCO must hold the mandatory qualification, worked out from the appointment
+/// date under the SEND Regulations 2014, reg 49.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deadline {
+    /// The date the SENCO took up the post.
     pub appointed: Date,
     /// The third anniversary of appointment; `None` when the duty does not apply.
     pub deadline: Option<Date>,
@@ -71,12 +74,12 @@ pub fn deadline(appointed: Date, framework_id: &str) -> Deadline {
 }
 
 /// Inside this many days of the deadline, `senco check` warns.
-pub const WARN_DAYS: i64 = 90;
+pub(crate) const WARN_DAYS: i64 = 90;
 
 /// Where a deadline stands on a given day, the bands `check` and `cohort` both use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "band", content = "days")]
-pub enum Standing {
+pub(crate) enum Standing {
     /// The deadline was this many days ago (at least 1).
     Passed(i64),
     /// The deadline is today: 0 days left.
@@ -97,13 +100,8 @@ impl Standing {
         }
     }
 
-    /// Whether `check` should warn: passed, today, or inside [`WARN_DAYS`].
-    pub fn warns(self) -> bool {
-        !matches!(self, Standing::Ahead(_))
-    }
-
     /// The standing in words, e.g. "38 days left" or "passed 3 days ago".
-    pub fn describe(self) -> String {
+    pub(crate) fn describe(self) -> String {
         let days = |n: i64| {
             if n == 1 {
                 "1 day".to_string()
@@ -121,7 +119,7 @@ impl Standing {
 
 /// Days are counted in the civil calendar, so a deadline tomorrow is 1 day away whatever
 /// the hour.
-pub fn standing(deadline: Date, today: Date) -> Standing {
+pub(crate) fn standing(deadline: Date, today: Date) -> Standing {
     let left = i64::from(
         today
             .until((jiff::Unit::Day, deadline))
@@ -136,7 +134,7 @@ pub fn standing(deadline: Date, today: Date) -> Standing {
 }
 
 /// The third anniversary; 29 February falls back to 28 February, as jiff clamps.
-pub fn third_anniversary(appointed: Date) -> Date {
+pub(crate) fn third_anniversary(appointed: Date) -> Date {
     appointed
         .checked_add(jiff::Span::new().years(3))
         .unwrap_or(appointed)
@@ -195,7 +193,6 @@ mod tests {
         assert_eq!(standing(deadline, date(2026, 12, 1)), Standing::Soon(38));
         assert_eq!(standing(deadline, date(2026, 10, 10)), Standing::Soon(90));
         assert_eq!(standing(deadline, date(2026, 10, 9)), Standing::Ahead(91));
-        assert!(Standing::Soon(90).warns() && !Standing::Ahead(91).warns());
         assert_eq!(Standing::Passed(3).describe(), "passed 3 days ago");
         assert_eq!(Standing::Soon(1).describe(), "1 day left");
     }

@@ -21,7 +21,7 @@ pub enum EvidenceType {
 
 impl EvidenceType {
     /// Every type, in the order help texts and word tables list them.
-    pub const ALL: [EvidenceType; 8] = [
+    pub(crate) const ALL: [EvidenceType; 8] = [
         EvidenceType::Reflection,
         EvidenceType::Observation,
         EvidenceType::CaseStudy,
@@ -47,7 +47,7 @@ impl EvidenceType {
     }
 
     /// The type named exactly `name` (lower case, hyphenated).
-    pub fn from_name(name: &str) -> Option<EvidenceType> {
+    pub(crate) fn from_name(name: &str) -> Option<EvidenceType> {
         Self::ALL.into_iter().find(|t| t.as_str() == name)
     }
 

@@ -33,15 +33,20 @@ const BUILTIN_SHORT_NAMES: &[(&str, &str)] = &[
     ("teachers-standards", "teachers-standards-2011"),
 ];
 
+/// What a node of a framework is, from the top down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NodeKind {
+    /// A part or area (NASENCO's Parts A, B, C), grouping outcomes.
     Part,
+    /// A learning outcome.
     Outcome,
+    /// One thing a trainee shows evidence of, under an outcome.
     Indicator,
 }
 
 impl NodeKind {
+    /// The name in framework files and JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             NodeKind::Part => "part",
@@ -64,6 +69,7 @@ pub enum Rollup {
 }
 
 impl Rollup {
+    /// The name in framework files and JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             Rollup::All => "all",
@@ -77,18 +83,24 @@ impl Rollup {
 }
 
 /// Index of a node in [`Framework::nodes`].
-pub type NodeId = usize;
+pub(crate) type NodeId = usize;
 
 /// The JSON shape of a framework file, documented in the guide's frameworks page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkFile {
+    /// Stable id, the one portfolio.toml names (`nasenco-2014`).
     pub id: String,
+    /// The framework's name as its publisher gives it.
     pub title: String,
+    /// The publisher's version, e.g. the year of the edition.
     pub version: String,
+    /// Who publishes it, for a reader who wants the original.
     pub source: String,
+    /// Where the original is published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
+    /// A sentence on what it is for, shown by `senco outcomes`.
     pub description: String,
     /// Framing text for the whole framework, e.g. the Teachers' Standards' preamble.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,53 +109,73 @@ pub struct FrameworkFile {
     /// `lastChangeDateTime`); when absent, the last year named in `version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
+    /// The top-level nodes, each with its children.
     pub nodes: Vec<NodeFile>,
 }
 
+/// One node of a [`FrameworkFile`], its children nested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeFile {
+    /// What evidence tags it with (`A1.2`); unique in the framework.
     pub id: String,
+    /// Part, outcome or indicator.
     pub kind: NodeKind,
+    /// The official wording.
     pub title: String,
+    /// A framing sentence, e.g. "The Award should enable SENCOs to:".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// A longer explanation beside the official wording.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Other ids evidence may tag it with, matched as its id is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// How it counts as covered from its children; `all` unless said.
     #[serde(default, skip_serializing_if = "Rollup::is_default")]
     pub rollup: Rollup,
+    /// The nodes under it, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<NodeFile>,
 }
 
+/// One node of a loaded [`Framework`]: its children and parent are indices, so the
+/// whole tree is one flat list in framework order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
+    /// What evidence tags it with (`A1.2`).
     pub id: String,
+    /// Part, outcome or indicator.
     pub kind: NodeKind,
     /// The official wording: a part's heading, an outcome's stem, an indicator's text.
     pub title: String,
     /// A framing sentence, e.g. "The Award should enable SENCOs to:".
     pub text: Option<String>,
+    /// A longer explanation beside the official wording.
     pub description: Option<String>,
+    /// Other ids evidence may use for it.
     pub aliases: Vec<String>,
+    /// How it counts as covered from its children.
     pub rollup: Rollup,
     /// Which of [`Framework::sections`] the node belongs to.
     pub section: usize,
+    /// The node above it; `None` for a top-level node.
     pub parent: Option<NodeId>,
+    /// The nodes under it, in order.
     pub children: Vec<NodeId>,
+    /// 0 for a top-level node, for indenting.
     pub depth: usize,
 }
 
 impl Node {
-    pub fn is_leaf(&self) -> bool {
+    pub(crate) fn is_leaf(&self) -> bool {
         self.children.is_empty()
     }
 
     /// A node with children that is covered only when every child is, so a tag on the
     /// node itself covers nothing.
-    pub fn needs_every_child(&self) -> bool {
+    pub(crate) fn needs_every_child(&self) -> bool {
         !self.is_leaf() && self.rollup == Rollup::All
     }
 }
@@ -151,13 +183,21 @@ impl Node {
 /// One framework of the (possibly several) a portfolio is measured against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
+    /// Stable id, the one portfolio.toml names (`nasenco-2014`).
     pub id: String,
+    /// The framework's name as its publisher gives it.
     pub title: String,
+    /// The publisher's version, e.g. the year of the edition.
     pub version: String,
+    /// Who publishes it, for a reader who wants the original.
     pub source: String,
+    /// Where the original is published.
     pub source_url: Option<String>,
+    /// A sentence on what it is for, shown by `senco outcomes`.
     pub description: String,
+    /// Framing text for the whole framework.
     pub text: Option<String>,
+    /// The version's date, as [`Framework::date`].
     pub date: Option<jiff::civil::Date>,
     /// Its nodes: a contiguous run of [`Framework::nodes`].
     pub nodes: std::ops::Range<NodeId>,
@@ -176,12 +216,19 @@ impl Section {
 /// the statutory deadline; [`Framework::sections`] lists each with its nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Framework {
+    /// Stable id, the one portfolio.toml names (`nasenco-2014`).
     pub id: String,
+    /// The framework's name as its publisher gives it.
     pub title: String,
+    /// The publisher's version, e.g. the year of the edition.
     pub version: String,
+    /// Who publishes it, for a reader who wants the original.
     pub source: String,
+    /// Where the original is published.
     pub source_url: Option<String>,
+    /// A sentence on what it is for, shown by `senco outcomes`.
     pub description: String,
+    /// Framing text for the whole framework.
     pub text: Option<String>,
     /// The version's date: `date` from the file, or 1 January of the last year in `version`.
     pub date: Option<jiff::civil::Date>,
@@ -194,10 +241,10 @@ pub struct Framework {
 }
 
 /// The largest framework file read (the built-in ones are about 100 kB).
-pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
 
 /// Whether `spec` names a built-in framework (by id or short name).
-pub fn is_builtin(spec: &str) -> bool {
+pub(crate) fn is_builtin(spec: &str) -> bool {
     builtin_json(spec).is_some()
 }
 
@@ -217,7 +264,7 @@ impl Framework {
     /// Loads the framework a portfolio names: a built-in id, or a JSON file that, with
     /// symlinks followed, lies inside the portfolio folder `root` (and not in a hidden
     /// folder). A tutor's own framework file is named on the command line instead.
-    pub fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
+    pub(crate) fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
         if let Some(json) = builtin_json(spec) {
             return parse_builtin(json, &format!("built-in framework `{spec}`"));
         }
@@ -252,7 +299,7 @@ impl Framework {
     /// Several frameworks side by side, in order. No id or alias may be shared between
     /// two of them (ignoring case), so every tag names one node; a clash is an error
     /// naming both frameworks.
-    pub fn combine(frameworks: Vec<Framework>) -> Result<Framework, FatalError> {
+    pub(crate) fn combine(frameworks: Vec<Framework>) -> Result<Framework, FatalError> {
         let mut frameworks = frameworks.into_iter();
         let Some(mut combined) = frameworks.next() else {
             return Err(FatalError::usage("no framework given")
@@ -313,7 +360,7 @@ impl Framework {
     }
 
     /// Top-level nodes of one section, in order.
-    pub fn section_roots(&self, section: usize) -> impl Iterator<Item = NodeId> + '_ {
+    pub(crate) fn section_roots(&self, section: usize) -> impl Iterator<Item = NodeId> + '_ {
         self.roots()
             .filter(move |&r| self.nodes[r].section == section)
     }
@@ -343,12 +390,14 @@ impl Framework {
         Err(err)
     }
 
+    /// One of the frameworks compiled into senco (`outcomes/`), by full id.
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
             .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
         parse_builtin(json, &format!("built-in framework `{id}`"))
     }
 
+    /// A framework file (JSON in the shape of [`FrameworkFile`]), read capped and validated.
     pub fn from_path(path: &Path) -> Result<Framework, FatalError> {
         let json = crate::util::fs::read_text_capped(path, MAX_FRAMEWORK_BYTES, "framework files")
             .map_err(|e| {
@@ -374,7 +423,7 @@ impl Framework {
     }
 
     /// Validates a framework file, as loaded or as an importer made it.
-    pub fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
+    pub(crate) fn from_file(file: FrameworkFile, origin: &str) -> Result<Framework, FatalError> {
         let invalid = |msg: String| FatalError::invalid(format!("{origin}: {msg}"));
         for (field, value) in [
             ("id", &file.id),
@@ -494,10 +543,12 @@ impl Framework {
         self.lookup.get(&id.trim().to_uppercase()).copied()
     }
 
+    /// The node `id` (an index into [`Framework::nodes`]).
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
     }
 
+    /// The nodes without children, in framework order: what evidence ultimately covers.
     pub fn leaves(&self) -> impl Iterator<Item = NodeId> + '_ {
         (0..self.nodes.len()).filter(|&i| self.nodes[i].is_leaf())
     }
@@ -508,7 +559,7 @@ impl Framework {
     }
 
     /// Leaves under (or equal to) a node.
-    pub fn leaves_under(&self, id: NodeId) -> Vec<NodeId> {
+    pub(crate) fn leaves_under(&self, id: NodeId) -> Vec<NodeId> {
         let mut out = Vec::new();
         let mut stack = vec![id];
         while let Some(n) = stack.pop() {
@@ -608,7 +659,7 @@ fn builtin_json(spec: &str) -> Option<&'static str> {
 }
 
 /// Does `text` look like an outcome id (so `[[A1.9]]` is a mistyped tag, not a page link)?
-pub fn looks_like_id(text: &str) -> bool {
+pub(crate) fn looks_like_id(text: &str) -> bool {
     let t = text.trim();
     let letters = t.chars().take_while(|c| c.is_ascii_alphabetic()).count();
     let rest = &t[letters..];

@@ -3,7 +3,7 @@
 //! evidence ([`evidence_type`]).
 
 pub mod deadline;
-pub mod evidence_type;
+pub(crate) mod evidence_type;
 pub mod framework;
 pub mod interchange;
 pub mod portfolio;

@@ -6,6 +6,7 @@ use crate::model::evidence_type::EvidenceType;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// The settings file whose folder is a portfolio.
 pub const CONFIG_FILE: &str = "portfolio.toml";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,18 +73,23 @@ impl Default for Rules {
     }
 }
 
+/// A portfolio's settings (portfolio.toml), validated, with paths resolved.
 #[derive(Debug, Clone)]
 pub struct Portfolio {
     /// The portfolio folder as given.
     pub root: PathBuf,
+    /// Shown on every page and report.
     pub title: String,
+    /// The trainee's name as they want assessors to see it; left out of anonymised packs.
     pub trainee: Option<String>,
     /// Built-in framework ids or paths relative to `root`, at least one; the first is the
     /// qualification the statutory deadline follows.
     pub frameworks: Vec<String>,
     /// Evidence folders relative to `root`.
-    pub evidence_dirs: Vec<String>,
+    pub(crate) evidence_dirs: Vec<String>,
+    /// Appointment as SENCO, which starts the three years to qualify.
     pub appointed: Option<jiff::civil::Date>,
+    /// What counts as covered, and the checks the trainee chose.
     pub rules: Rules,
 }
 
@@ -278,7 +284,7 @@ fn settings_error(config_path: &Path, problems: &[crate::model::settings::Proble
 
 /// The nearest folder at or above `start` holding portfolio.toml, as cargo finds
 /// Cargo.toml. Commands given no PATH use it; an explicit PATH is taken as it is.
-pub fn find_root(start: &Path) -> Result<PathBuf, FatalError> {
+pub(crate) fn find_root(start: &Path) -> Result<PathBuf, FatalError> {
     start
         .ancestors()
         .find(|dir| dir.join(CONFIG_FILE).is_file())

@@ -6,33 +6,40 @@ use serde::Deserialize;
 use std::sync::LazyLock;
 
 /// The models' data as shipped.
-pub const MODELS_TOML: &str = include_str!("../../outcomes/models.toml");
+pub(crate) const MODELS_TOML: &str = include_str!("../../outcomes/models.toml");
 
+/// A model of reflective writing (Gibbs, Kolb, …): the stages a reflection should go
+/// through, which `senco new --model` writes as headings and the check looks for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReflectiveModel {
     /// What a trainee writes in front matter (`model: gibbs`) or after `--model`.
     pub id: String,
+    /// Its name as printed, e.g. "Gibbs' reflective cycle".
     pub name: String,
+    /// Where the model is published, for a reader who wants to cite it.
     pub source: String,
     /// A stage with fewer sentences than this gets a hint; 0 turns the hints off.
-    pub min_sentences: usize,
+    pub(crate) min_sentences: usize,
+    /// In the order a reflection goes through them.
     #[serde(rename = "stage")]
     pub stages: Vec<Stage>,
 }
 
+/// One stage of a [`ReflectiveModel`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
+    /// The heading that marks the stage in evidence.
     pub heading: String,
     /// What the stage should say, completing "this stage is thin: ...".
     pub hint: String,
     /// Overrides the model's `min_sentences` for this stage.
-    pub min_sentences: Option<usize>,
+    pub(crate) min_sentences: Option<usize>,
 }
 
 impl ReflectiveModel {
-    pub fn min_sentences(&self, stage: &Stage) -> usize {
+    pub(crate) fn min_sentences(&self, stage: &Stage) -> usize {
         stage.min_sentences.unwrap_or(self.min_sentences)
     }
 }
@@ -52,7 +59,7 @@ static MODELS: LazyLock<Vec<ReflectiveModel>> = LazyLock::new(|| {
 });
 
 /// Every model, in the data's order.
-pub fn models() -> &'static [ReflectiveModel] {
+pub(crate) fn models() -> &'static [ReflectiveModel] {
     &MODELS
 }
 
@@ -69,7 +76,7 @@ pub fn ids() -> Vec<&'static str> {
 
 /// A heading as compared with a stage: case, spaces and punctuation do not matter, so
 /// "So what" and "So What?" both match the stage "So what?".
-pub fn heading_key(text: &str) -> String {
+pub(crate) fn heading_key(text: &str) -> String {
     text.chars()
         .filter(|c| c.is_alphanumeric() || c.is_whitespace())
         .flat_map(char::to_lowercase)

@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 
 /// One thing wrong in `portfolio.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub line: usize,
     pub column: usize,
     /// The key as written, dotted from its table (`rules.min_evidence`); empty for a
@@ -67,7 +67,7 @@ const RULES: &[(&str, Expect)] = &[
 const TABLES: &[&str] = &["portfolio", "rules"];
 
 /// Every problem in `text` (the file's contents), in the order they appear.
-pub fn validate(text: &str) -> Vec<Problem> {
+pub(crate) fn validate(text: &str) -> Vec<Problem> {
     let source = SourceText::new(text);
     let at = |offset: usize| source.line_col(offset);
     let (document, errors) = DeTable::parse_recoverable(text);

@@ -90,7 +90,7 @@ static DATA_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// One trainee's name, ready to scrub and to check.
-pub struct Anonymiser {
+pub(crate) struct Anonymiser {
     stand_in: String,
     slug: String,
     /// Full name any case, parts as written or in capitals.
@@ -147,14 +147,14 @@ impl Anonymiser {
     }
 
     /// A file or folder path with every part of the name, any case, replaced by the slug.
-    pub fn scrub_path(&self, path: &str) -> String {
+    pub(crate) fn scrub_path(&self, path: &str) -> String {
         replace(path, &self.path.find_in(path), |_, _| self.slug.clone())
     }
 
     /// Learns the file and folder names that hold the name (`paths`: entry paths and the
     /// trainee's evidence paths), so that the links, anchors and JSON strings built from
     /// them are rewritten the way the files are renamed.
-    pub fn learn_names<'a>(&mut self, paths: impl IntoIterator<Item = &'a str>) {
+    pub(crate) fn learn_names<'a>(&mut self, paths: impl IntoIterator<Item = &'a str>) {
         use crate::render::site::encode_path;
         use crate::util::text::slug as slugify;
         let mut pairs: std::collections::BTreeMap<String, String> = Default::default();
@@ -208,7 +208,7 @@ impl Anonymiser {
 
     /// Removes the name from one entry: its path, and its bytes when they are text.
     /// Binary entries holding the name are an error (it cannot be removed safely).
-    pub fn scrub(&self, entry: &mut Entry) -> Result<(), FatalError> {
+    pub(crate) fn scrub(&self, entry: &mut Entry) -> Result<(), FatalError> {
         entry.path = self.scrub_path(&entry.path);
         let Ok(text) = std::str::from_utf8(&entry.bytes) else {
             return self.check_binary(&entry.path, &entry.bytes);
@@ -250,7 +250,7 @@ impl Anonymiser {
     }
 
     /// The final check: fails when any form of the name is still in the entry.
-    pub fn assert_absent(&self, entry: &Entry) -> Result<(), FatalError> {
+    pub(crate) fn assert_absent(&self, entry: &Entry) -> Result<(), FatalError> {
         let still = |what: &str| {
             Err(FatalError::refused(format!(
                 "the trainee's name is still in {} ({what}) after anonymising; no pack was written",
@@ -348,7 +348,7 @@ fn looks_like_a_name_in_a_url(text: &str, m: &crate::check::privacy::normalise::
 
 /// Removes metadata from an image entry, and from the `data:` images inlined in an HTML
 /// one. Other entries are returned as they are.
-pub fn strip_metadata(entry: &mut Entry) -> Result<(), FatalError> {
+pub(crate) fn strip_metadata(entry: &mut Entry) -> Result<(), FatalError> {
     let failed = |why: String| {
         FatalError::invalid(format!("{}: {why}", entry.path))
             .with_help("replace the file with a plain JPEG or PNG, or pack without --anonymise")
@@ -387,7 +387,7 @@ pub fn strip_metadata(entry: &mut Entry) -> Result<(), FatalError> {
 }
 
 /// Why an attachment cannot go into an anonymised pack, if it cannot.
-pub fn opaque_attachment(path: &str) -> Option<&'static str> {
+pub(crate) fn opaque_attachment(path: &str) -> Option<&'static str> {
     let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
     OPAQUE.iter().find(|(e, _)| *e == ext).map(|(_, why)| *why)
 }

@@ -39,7 +39,7 @@ fn identity(part: &TraineePart, anonymise: bool) -> String {
 
 /// `cover.html`: candidate, framework, coverage, privacy findings, word counts and the
 /// declaration of authenticity to sign.
-pub fn cover_html(part: &TraineePart, anonymise: bool) -> String {
+pub(crate) fn cover_html(part: &TraineePart, anonymise: bool) -> String {
     let check = &part.check;
     let fw = &check.framework;
     let summary = crate::report::summary(check);
@@ -277,7 +277,7 @@ fn declaration_section(b: &mut String, part: &TraineePart, who: &str) {
 }
 
 /// `index.html` at the root of the pack: one row per trainee, linking to their cover sheet.
-pub fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
+pub(crate) fn index_html(parts: &[TraineePart], anonymise: bool) -> String {
     let mut b = String::new();
     let _ = writeln!(
         b,

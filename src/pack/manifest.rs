@@ -7,27 +7,39 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Identifies the manifest format; bumped if its meaning changes.
-pub const FORMAT: &str = "senco-pack/1";
+pub(crate) const FORMAT: &str = "senco-pack/1";
 
+/// `manifest.json` of an assessment pack: what is in it, so a moderator can verify that
+/// nothing was changed or added after it was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// `senco-pack/1`; a reader refuses a format it does not know.
     pub format: String,
+    /// The senco that made the pack.
     pub tool: Tool,
+    /// Whether trainees' names were replaced by stand-ins (`candidate-0001`).
     pub anonymised: bool,
+    /// One per trainee, in pack order.
     pub portfolios: Vec<PortfolioRecord>,
     /// Every file of the pack except `manifest.json`, sorted by path.
     pub files: Vec<FileRecord>,
 }
 
+/// The program that made a pack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
+    /// `senco`.
     pub name: String,
+    /// Its version, so a difference between packs can be traced to a release.
     pub version: String,
 }
 
+/// One trainee's portfolio in a pack.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortfolioRecord {
+    /// Its folder in the pack.
     pub folder: String,
+    /// The candidate number it is known by, when one was given.
     pub candidate: Option<String>,
     /// The first framework, the qualification.
     pub framework: FrameworkRecord,
@@ -44,18 +56,24 @@ pub struct PortfolioRecord {
     pub findings_silenced: usize,
 }
 
+/// A framework by id and version: what an assessor needs to know which outcomes applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FrameworkRecord {
+    /// The framework id, e.g. `nasenco-2014`.
     pub id: String,
+    /// The framework's own version.
     pub version: String,
 }
 
+/// One file of a pack and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRecord {
+    /// `/`-separated, relative to the pack's root.
     pub path: String,
     /// As read from a pack, whatever was written there: [`crate::pack::verify`] compares
     /// it with the hex of the file, so a malformed one is a changed file, not a bad pack.
     pub sha256: String,
+    /// In bytes.
     pub size: u64,
 }
 
@@ -108,7 +126,7 @@ impl Manifest {
         }
     }
 
-    pub fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, FatalError> {
         let mut bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| FatalError::invalid(format!("cannot write {MANIFEST}: {e}")))?;
         bytes.push(b'\n');

@@ -9,7 +9,7 @@
 
 /// What kind of image the bytes are, by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageKind {
+pub(crate) enum ImageKind {
     Jpeg,
     Png,
     WebP,
@@ -18,7 +18,7 @@ pub enum ImageKind {
     Unsupported,
 }
 
-pub fn image_kind(bytes: &[u8]) -> Option<ImageKind> {
+pub(crate) fn image_kind(bytes: &[u8]) -> Option<ImageKind> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(ImageKind::Jpeg)
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -38,7 +38,7 @@ pub fn image_kind(bytes: &[u8]) -> Option<ImageKind> {
 }
 
 /// The image without its metadata; `Ok(None)` when the bytes are not an image.
-pub fn strip(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
+pub(crate) fn strip(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     match image_kind(bytes) {
         None => Ok(None),
         Some(ImageKind::Jpeg) => strip_jpeg(bytes).map(Some),

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 pub use manifest::Manifest;
 
 /// Name of the manifest at the root of every pack.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// One file in the pack: a `/`-separated path and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,9 +76,9 @@ pub struct TraineePart {
     pub check: Check,
     pub git_commit: Option<String>,
     /// Privacy errors packed anyway because of `--allow-findings`.
-    pub allowed_findings: Vec<Diagnostic>,
+    pub(crate) allowed_findings: Vec<Diagnostic>,
     /// Privacy warnings not silenced (packed: they are not errors).
-    pub privacy_warnings: Vec<Diagnostic>,
+    pub(crate) privacy_warnings: Vec<Diagnostic>,
     /// Files in this trainee's folder, paths relative to it.
     pub entries: Vec<Entry>,
 }

@@ -26,19 +26,19 @@ use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// The most any pack may expand to while verified, whatever its size or manifest says.
-pub const MAX_EXPANDED: u64 = 4 << 30;
+pub(crate) const MAX_EXPANDED: u64 = 4 << 30;
 /// Every pack may expand to at least this much...
 const MIN_EXPANDED: u64 = 256 << 20;
 /// ...or to this many times its own size, whichever is more (up to [`MAX_EXPANDED`]).
 /// Packs are HTML, JSON and attachments; they deflate by far less than this.
 const EXPANSION_RATIO: u64 = 64;
 /// The largest manifest read (80,000 files take about 12 MB).
-pub const MAX_MANIFEST: u64 = 64 << 20;
+pub(crate) const MAX_MANIFEST: u64 = 64 << 20;
 /// The largest central directory the layout check reads.
 const MAX_CENTRAL_DIRECTORY: u64 = 64 << 20;
 
 /// How many bytes of contents verify reads at most from a pack of `pack_len` bytes.
-pub fn expansion_ceiling(pack_len: u64) -> u64 {
+pub(crate) fn expansion_ceiling(pack_len: u64) -> u64 {
     pack_len
         .saturating_mul(EXPANSION_RATIO)
         .clamp(MIN_EXPANDED, MAX_EXPANDED)
@@ -62,7 +62,7 @@ pub struct Verification {
     /// (path, what differs), including files not read because of the ceiling.
     pub changed: Vec<(String, String)>,
     /// (entry, why): entries no senco pack holds, such as `../x`, a symlink or a duplicate.
-    pub unsafe_entries: Vec<(String, String)>,
+    pub(crate) unsafe_entries: Vec<(String, String)>,
     pub layout: Layout,
     /// SHA-256 of the whole zip file.
     pub sha256: Sha256,
@@ -138,7 +138,10 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<Verification, FatalError> {
 }
 
 /// [`verify`] on a pack of `len` bytes read from `reader`.
-pub fn verify_reader<R: Read + Seek>(mut reader: R, len: u64) -> Result<Verification, FatalError> {
+pub(crate) fn verify_reader<R: Read + Seek>(
+    mut reader: R,
+    len: u64,
+) -> Result<Verification, FatalError> {
     let not_a_pack = |why: String| {
         FatalError::invalid(why)
             .with_help("a senco pack is a zip made by `senco pack`, with manifest.json at its root")

@@ -420,7 +420,7 @@ fn raw_html_urls(cx: &Context<'_>, up: &str, links: &mut Links) -> RawUrls {
 }
 
 /// The anchor of a page of the site inside the single file.
-pub fn single_anchor(page: &str) -> String {
+pub(crate) fn single_anchor(page: &str) -> String {
     format!("page-{}", slugify(page.trim_end_matches(".html")))
 }
 

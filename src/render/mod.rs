@@ -68,7 +68,7 @@ pub fn build(check: &Check, options: &BuildOptions) -> Result<Built, FatalError>
 
 /// Builds the site for a checked portfolio in `theme`: the built-in one or one the tutor
 /// or provider chose, never the portfolio's own (see [`theme`]).
-pub fn build_with_theme(
+pub(crate) fn build_with_theme(
     check: &Check,
     theme: &theme::Theme,
     options: &BuildOptions,
@@ -205,7 +205,7 @@ pub fn check_and_build(
 
 /// Runs `attempt`, a check then a build, again while it fails and a file its check read
 /// (the [`Read`] it gives with its error) has changed since: up to [`ATTEMPTS`] times.
-pub fn retry_while_saving<T>(
+pub(crate) fn retry_while_saving<T>(
     mut attempt: impl FnMut() -> Result<T, (FatalError, Option<Read>)>,
 ) -> Result<T, FatalError> {
     let mut tries = 1;

@@ -6,12 +6,13 @@ use crate::util::atomic;
 use std::path::{Path, PathBuf};
 
 /// The file that marks a folder as a senco-built site.
-pub const MARKER: &str = ".senco-site";
-pub const MARKER_TEXT: &str = "This folder was built by senco and is replaced on every build.\n";
+pub(crate) const MARKER: &str = ".senco-site";
+pub(crate) const MARKER_TEXT: &str =
+    "This folder was built by senco and is replaced on every build.\n";
 
 /// Refuses targets that would destroy something: the portfolio itself, a folder holding
 /// it, an evidence folder or anything in one, or a folder senco did not create.
-pub fn check_target(
+pub(crate) fn check_target(
     root: &Path,
     evidence_dirs: &[String],
     out: &Path,
@@ -98,7 +99,7 @@ fn canonical_target(out: &Path) -> Result<PathBuf, FatalError> {
 /// between the two renames leaves no target for a moment; the next run puts that
 /// previous build back before it starts. Either way the next run removes what a killed
 /// one left (`.NAME.senco-tmp-PID`), keeping the folders of runs still going.
-pub struct Staging {
+pub(crate) struct Staging {
     target: PathBuf,
     temp: PathBuf,
 }
@@ -174,7 +175,7 @@ impl Staging {
         Ok(())
     }
 
-    pub fn abandon(self) {
+    pub(crate) fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.temp);
     }
 }
@@ -222,7 +223,7 @@ pub fn write_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), FatalError>
 
 /// Puts `from_dir/rel` at `dir/rel` as a hard link: the two builds then share the file,
 /// which neither changes again. Copies it where links are not possible.
-pub fn link_file(from_dir: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
+pub(crate) fn link_file(from_dir: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
     let path = dir.join(rel);
     let from = from_dir.join(rel);
     match in_folder(&path, || std::fs::hard_link(&from, &path))? {
@@ -233,7 +234,7 @@ pub fn link_file(from_dir: &Path, dir: &Path, rel: &str) -> Result<(), FatalErro
 
 /// Copies the regular file `from` to `dir/rel`, at most
 /// [`crate::util::fs::MAX_ATTACHMENT_BYTES`]: a named pipe or device is refused, never read.
-pub fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
+pub(crate) fn copy_file(from: &Path, dir: &Path, rel: &str) -> Result<(), FatalError> {
     let path = dir.join(rel);
     let copy = || -> std::io::Result<()> {
         let cap = crate::util::fs::MAX_ATTACHMENT_BYTES;

@@ -22,18 +22,18 @@ use serde::Serialize;
 pub struct Common {
     pub title: String,
     pub trainee: Option<String>,
-    pub framework_id: String,
-    pub framework_title: String,
-    pub framework_version: String,
-    pub framework_source: String,
+    pub(crate) framework_id: String,
+    pub(crate) framework_title: String,
+    pub(crate) framework_version: String,
+    pub(crate) framework_source: String,
     /// Every framework of the portfolio, in order (the fields above name the first).
     pub frameworks: Vec<FrameworkLabel>,
     pub generator: String,
-    pub has_diagnostics: bool,
+    pub(crate) has_diagnostics: bool,
     /// Whether the site has progress.html (a `senco build` of a git repository).
-    pub has_progress: bool,
+    pub(crate) has_progress: bool,
     pub deadline: Option<crate::model::deadline::Deadline>,
-    pub leaf_noun: &'static str,
+    pub(crate) leaf_noun: &'static str,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -319,7 +319,7 @@ struct OutcomeData {
 
 /// Renders the page of one framework node, quoting every tagged passage; returns the
 /// HTML and what the passages link to.
-pub fn outcome_page(
+pub(crate) fn outcome_page(
     check: &Check,
     common: &Common,
     theme: &Theme,
@@ -546,7 +546,7 @@ pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
     }
 }
 
-pub fn index_page(
+pub(crate) fn index_page(
     check: &Check,
     common: &Common,
     theme: &Theme,
@@ -672,7 +672,7 @@ struct MatrixData {
     any_rows: bool,
 }
 
-pub fn matrix_page(
+pub(crate) fn matrix_page(
     check: &Check,
     common: &Common,
     theme: &Theme,
@@ -791,7 +791,11 @@ struct GapsData {
     groups: Vec<GapGroup>,
 }
 
-pub fn gaps_page(check: &Check, common: &Common, theme: &Theme) -> Result<String, FatalError> {
+pub(crate) fn gaps_page(
+    check: &Check,
+    common: &Common,
+    theme: &Theme,
+) -> Result<String, FatalError> {
     let fw = &check.framework;
     let mut groups: Vec<GapGroup> = Vec::new();
     let mut count = 0;
@@ -855,7 +859,7 @@ struct DiagnosticsData {
     rows: Vec<DiagnosticRow>,
 }
 
-pub fn diagnostics_page(
+pub(crate) fn diagnostics_page(
     common: &Common,
     theme: &Theme,
     site: &SiteMap,
@@ -943,7 +947,7 @@ struct ProgressData<'a> {
 
 /// progress.html: coverage by week as an SVG line (drawn from numbers only, with a
 /// title and a description) beside the table of the same figures.
-pub fn progress_page(
+pub(crate) fn progress_page(
     common: &Common,
     theme: &Theme,
     progress: &crate::report::progress::Progress,

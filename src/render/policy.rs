@@ -47,7 +47,7 @@ pub fn apply(html: &str, policy: &str) -> String {
 }
 
 /// Whether CSS could end the `<style>` element it is inlined into.
-pub fn css_closes_style(css: &str) -> bool {
+pub(crate) fn css_closes_style(css: &str) -> bool {
     css.to_ascii_lowercase().contains("</style")
 }
 

@@ -60,7 +60,7 @@ impl SiteMap {
         &self.pages[index]
     }
 
-    pub fn page_for_source(&self, rel: &str) -> Option<&str> {
+    pub(crate) fn page_for_source(&self, rel: &str) -> Option<&str> {
         self.by_source.get(rel).map(|&i| self.pages[i].as_str())
     }
 
@@ -91,7 +91,7 @@ impl SiteMap {
 
     /// The real path of attachment `rel`, if the one containment rule
     /// ([`crate::util::fs::resolve_inside`]) still lets it through when it is copied.
-    pub fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
+    pub(crate) fn attachment_path(&self, rel: &str) -> Option<PathBuf> {
         crate::util::fs::resolve_inside(&self.canonical_root, rel).ok()
     }
 
@@ -111,12 +111,12 @@ impl SiteMap {
 }
 
 /// The longest page file name written: file systems allow 255 bytes per name.
-pub const MAX_PAGE_NAME: usize = 255;
+pub(crate) const MAX_PAGE_NAME: usize = 255;
 
 /// `page` with each name in it that is over [`MAX_PAGE_NAME`] bytes shortened the same
 /// way every time: its start, then `-` and 16 hex digits of the SHA-256 of the whole
 /// name, keeping `.html`.
-pub fn short_page(page: &str) -> String {
+pub(crate) fn short_page(page: &str) -> String {
     if page.split('/').all(|part| part.len() <= MAX_PAGE_NAME) {
         return page.to_string();
     }
@@ -139,7 +139,7 @@ pub fn short_page(page: &str) -> String {
         .join("/")
 }
 
-pub fn outcome_path(framework: &Framework, node: usize) -> String {
+pub(crate) fn outcome_path(framework: &Framework, node: usize) -> String {
     format!("outcomes/{}.html", framework.node(node).id)
 }
 
@@ -152,7 +152,7 @@ const PATH_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'~');
 
 /// Percent-encodes a relative path for an href (keeps `/`, letters, digits, `-._~`).
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, PATH_ESCAPES).to_string()
 }
 

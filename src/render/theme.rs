@@ -12,8 +12,8 @@
 use crate::error::FatalError;
 use std::path::Path;
 
-pub const STYLESHEET: &str = "senco.css";
-pub const TEMPLATES: &[&str] = &[
+pub(crate) const STYLESHEET: &str = "senco.css";
+pub(crate) const TEMPLATES: &[&str] = &[
     "base.html",
     "index.html",
     "evidence.html",
@@ -27,7 +27,7 @@ pub const TEMPLATES: &[&str] = &[
 ];
 
 pub struct Theme {
-    pub tera: tera::Tera,
+    pub(crate) tera: tera::Tera,
     pub css: Vec<u8>,
 }
 
@@ -41,7 +41,7 @@ fn embedded(name: &str) -> Option<&'static [u8]> {
 }
 
 /// The largest template or stylesheet read from a theme folder.
-pub const MAX_THEME_FILE_BYTES: u64 = crate::util::fs::MAX_CONFIG_BYTES;
+pub(crate) const MAX_THEME_FILE_BYTES: u64 = crate::util::fs::MAX_CONFIG_BYTES;
 
 /// The theme of the portfolio at `root`: its own `theme/` folder over the built-in one.
 /// For `senco build` and `senco serve` of that portfolio only.

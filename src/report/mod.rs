@@ -24,7 +24,7 @@ const CYAN: Style = AnsiColor::Cyan.on_default().bold();
 pub struct CheckJson<'a> {
     /// The first framework (the qualification the deadline follows).
     pub framework: &'a str,
-    pub framework_title: &'a str,
+    pub(crate) framework_title: &'a str,
     /// Every framework the portfolio lists, in order, with its own totals.
     pub frameworks: Vec<FrameworkJson<'a>>,
     pub portfolio: PortfolioJson<'a>,
@@ -128,7 +128,7 @@ pub struct AssessmentSummary {
     pub judgements_stale: usize,
 }
 
-pub fn assessment_summary(check: &Check) -> AssessmentSummary {
+pub(crate) fn assessment_summary(check: &Check) -> AssessmentSummary {
     AssessmentSummary {
         require_assessed: check.portfolio.rules.require_assessed,
         indicators_assessed: check.assessment.leaves_assessed(&check.framework),
@@ -274,7 +274,7 @@ pub fn to_json_on(check: &Check, today: jiff::civil::Date) -> CheckJson<'_> {
 }
 
 /// Where the statutory deadline stands on `today`, when the portfolio has one.
-pub fn deadline_standing(
+pub(crate) fn deadline_standing(
     check: &Check,
     today: jiff::civil::Date,
 ) -> Option<crate::model::deadline::Standing> {
@@ -335,7 +335,7 @@ pub struct WriteNext {
     pub rule: &'static str,
     pub items: Vec<WriteNextItem>,
     /// Indicators tied with the last one listed but not listed.
-    pub more_tied: usize,
+    pub(crate) more_tied: usize,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]

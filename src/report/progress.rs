@@ -20,10 +20,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// The most weeks shown: the latest two years.
-pub const MAX_WEEKS: usize = 104;
+pub(crate) const MAX_WEEKS: usize = 104;
 
 /// The most bytes of evidence read out of the history in all.
-pub const MAX_TOTAL_BYTES: u64 = 512 << 20;
+pub(crate) const MAX_TOTAL_BYTES: u64 = 512 << 20;
 
 /// Coverage by week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,7 +39,7 @@ pub struct Progress {
     pub weeks_left_out: usize,
     /// Versions of evidence files too large to read (over the evidence cap), each counted
     /// once; they count as files covering nothing.
-    pub files_too_large: usize,
+    pub(crate) files_too_large: usize,
 }
 
 /// One week of the history.

@@ -31,13 +31,13 @@ const DEBOUNCE: Duration = Duration::from_millis(25);
 
 /// Connections served at once: a browser opens about six per site, plus one per open tab
 /// for the reload events.
-pub const MAX_CONNECTIONS: usize = 64;
+pub(crate) const MAX_CONNECTIONS: usize = 64;
 /// A request's headers must arrive within this, and so must the next request on a
 /// kept-alive connection.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A connection on which no byte moves either way for this long is closed (the reload
 /// events send a keep-alive every 15 seconds).
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const EVENTS_PATH: &str = "/__senco/events";
 const RELOAD_JS: &str =
@@ -123,7 +123,7 @@ impl Rebuilder {
     }
 
     /// A rebuilder whose every check uses `options`.
-    pub fn with_options(options: CheckOptions) -> Rebuilder {
+    pub(crate) fn with_options(options: CheckOptions) -> Rebuilder {
         Rebuilder {
             last: None,
             options,

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-pub const COHORT_FILE: &str = "cohort.toml";
+pub(crate) const COHORT_FILE: &str = "cohort.toml";
 
 /// How close a deadline must be, in months, for low coverage to put a trainee at risk.
-pub const RISK_MONTHS: i8 = 6;
+pub(crate) const RISK_MONTHS: i8 = 6;
 
 /// How many indicators the summary names as "teach next".
 pub const TEACH_NEXT: usize = 5;
@@ -381,7 +381,7 @@ pub struct IndicatorInfo {
     pub part: String,
     /// How many readable portfolios of this framework cover it, and assess it.
     pub covered_by: usize,
-    pub assessed_by: usize,
+    pub(crate) assessed_by: usize,
 }
 
 /// An indicator many trainees lack: what to teach next.
@@ -402,7 +402,7 @@ pub struct TeachNext {
 }
 
 /// One line per column of the cohort table and dashboard, saying what it counts.
-pub const COLUMN_LEGEND: &[(&str, &str)] = &[
+pub(crate) const COLUMN_LEGEND: &[(&str, &str)] = &[
     (
         "Part X",
         "indicators of that part covered / indicators in it",
@@ -432,12 +432,12 @@ pub const COLUMN_LEGEND: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// The rule "teach next" is ranked by, in words.
-    pub teach_next_rule: &'static str,
+    pub(crate) teach_next_rule: &'static str,
     pub trainees: usize,
     /// Portfolios that could not be read.
     pub broken: usize,
     pub at_risk: usize,
-    pub stale_judgements: usize,
+    pub(crate) stale_judgements: usize,
     /// Readable portfolios with no new or changed evidence for over `inactive_after_weeks`.
     pub inactive: usize,
     pub inactive_after_weeks: u32,
@@ -479,7 +479,7 @@ pub fn read(
 /// site) uses the very check the row was made from, and a cohort of a thousand is still
 /// never held in memory at once. `each` is not called for a member that could not be
 /// checked.
-pub fn read_with(
+pub(crate) fn read_with(
     members: &[Member],
     skipped: Vec<Skipped>,
     today: Date,
@@ -533,7 +533,7 @@ pub fn read_with(
 }
 
 /// How "teach next" is ranked, as the outputs state it.
-pub const TEACH_NEXT_RULE: &str = "by how many trainees lack each indicator, most first; equal counts share a rank (=), then framework order";
+pub(crate) const TEACH_NEXT_RULE: &str = "by how many trainees lack each indicator, most first; equal counts share a rank (=), then framework order";
 
 fn summarise(frameworks: &[FrameworkInfo], trainees: &[Row]) -> Summary {
     let mut candidates: Vec<(usize, usize, TeachNext)> = Vec::new();
@@ -745,7 +745,7 @@ fn folder_name(label: &str) -> String {
 
 /// Where a deadline falls for the cohort's risk rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Band {
+pub(crate) enum Band {
     /// Before today.
     Passed,
     /// Today.
@@ -757,7 +757,7 @@ pub enum Band {
 }
 
 /// The band of `deadline` as seen on `today`; the edges are exact days.
-pub fn band(deadline: Date, today: Date) -> Band {
+pub(crate) fn band(deadline: Date, today: Date) -> Band {
     let edge = today
         .checked_add(jiff::Span::new().months(RISK_MONTHS))
         .unwrap_or(Date::MAX);

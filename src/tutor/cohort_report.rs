@@ -11,7 +11,7 @@ const DIM: Style = Style::new().dimmed();
 const RED: Style = AnsiColor::Red.on_default().bold();
 
 /// Marks as written in CSV and spreadsheet cells: text, so they read without colour.
-pub fn cell_mark(mark: Mark) -> &'static str {
+pub(crate) fn cell_mark(mark: Mark) -> &'static str {
     match mark {
         Mark::None => "",
         other => other.as_str(),
@@ -176,7 +176,7 @@ fn wide_cells(row: &Row, inactive_after: u32) -> [String; 16] {
 
 /// A spreadsheet reads a cell starting with `=`, `+`, `-` or `@` as a formula; a name or
 /// message must never run as one, so such text is prefixed with `'`.
-pub fn defuse(text: &str) -> String {
+pub(crate) fn defuse(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -193,7 +193,7 @@ fn csv_writer(out: &mut dyn Write) -> io::Result<csv::Writer<&mut dyn Write>> {
 }
 
 /// CSV with one row per trainee and one column per indicator.
-pub fn write_csv(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+pub(crate) fn write_csv(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     let columns = indicator_columns(cohort);
     let mut w = csv_writer(out)?;
     let mut header: Vec<String> = WIDE_HEADERS.iter().map(|h| h.to_string()).collect();
@@ -216,7 +216,7 @@ pub fn write_csv(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
 
 /// CSV with one row per trainee and indicator; a portfolio that could not be read has
 /// one row saying why.
-pub fn write_csv_long(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+pub(crate) fn write_csv_long(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     let mut w = csv_writer(out)?;
     w.write_record([
         "Trainee",
@@ -271,7 +271,7 @@ pub fn write_csv_long(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
 /// The `.xlsx` workbook: a "Coverage" sheet with the same matrix as the wide CSV, marks
 /// coloured by conditional formats (the text stays, so colour is never the only signal),
 /// and an "Indicators" sheet counting trainees per indicator.
-pub fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub(crate) fn xlsx_bytes(cohort: &Cohort) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{
         Color, ConditionalFormatBlank, ConditionalFormatCell, ConditionalFormatCellRule,
         DocProperties, ExcelDateTime, Format, FormatAlign, Workbook,

@@ -53,7 +53,7 @@ impl DateSource {
 pub struct DatedBy {
     pub front_matter: usize,
     pub git: usize,
-    pub file_time: usize,
+    pub(crate) file_time: usize,
     /// Files with no date at all (front matter missing, untracked, no readable time).
     pub undated: usize,
 }

@@ -14,7 +14,10 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Creates `path` atomically from what `fill` writes into the temporary file.
-pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+pub(crate) fn write_with(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     let temp = filled_temp(path, fill)?;
     // An existing file keeps its permissions.
     if let Ok(existing) = std::fs::metadata(path) {
@@ -50,8 +53,10 @@ fn filled_temp(
 }
 
 /// Creates `path` with `bytes`, atomically, never replacing a file that exists.
-/// Returns `Ok(false)` (and writes nothing) when `path` is already there.
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, FatalError> {
+/// Returns `Ok(false)` (and writes nothing) when `path` is already there. Unix has its
+/// own way that also refuses links on the way down (`util::fs`).
+#[cfg(any(not(unix), test))]
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, FatalError> {
     let cannot = |e: io::Error| write_error(format!("cannot write {}", path.display()), path, &e);
     let temp = filled_temp(path, |file| file.write_all(bytes)).map_err(cannot)?;
     match temp.persist_noclobber(path) {
@@ -70,7 +75,11 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> Result<(), FatalError> {
 /// The error of a write that replaces nothing until it is complete: `WHAT: why`, and when
 /// the disk is full, which disk and what to do, since "os error 28" says neither.
 /// `path` is where the write went; the help names the folder outside any temporary one.
-pub fn write_error(what: impl std::fmt::Display, path: &Path, error: &io::Error) -> FatalError {
+pub(crate) fn write_error(
+    what: impl std::fmt::Display,
+    path: &Path,
+    error: &io::Error,
+) -> FatalError {
     let full = match error.kind() {
         io::ErrorKind::StorageFull => "no space left on the disk",
         io::ErrorKind::QuotaExceeded => "the disk quota is used up",
@@ -102,7 +111,7 @@ const TEMP_MARK: &str = ".senco-tmp-";
 
 /// The start of the name of a temporary file or folder standing in for `name` while it is
 /// written: `.NAME.senco-tmp-`, followed by the id of the process writing it.
-pub fn temp_prefix(name: &str) -> String {
+pub(crate) fn temp_prefix(name: &str) -> String {
     format!(".{name}{TEMP_MARK}")
 }
 
@@ -130,7 +139,7 @@ pub fn leftovers(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 }
 
 /// Removes the [`leftovers`] of killed runs, files and folders alike.
-pub fn remove_leftovers(dir: &Path, prefix: &str) {
+pub(crate) fn remove_leftovers(dir: &Path, prefix: &str) {
     for path in leftovers(dir, prefix) {
         // Best effort: what cannot be removed now is tried again on the next run.
         let _ = if path.is_dir() {

@@ -23,27 +23,27 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 /// The portfolio's private folder: pseudonyms and backups, never packed or published.
-pub const PRIVATE_DIR: &str = ".senco";
+pub(crate) const PRIVATE_DIR: &str = ".senco";
 
 /// The one hidden-file rule: a name starting with `.` (`.git`, `.obsidian`, `.senco`,
 /// `.DS_Store`) is not evidence, an attachment, a judgement or a cohort member.
-pub fn is_hidden(name: &OsStr) -> bool {
+pub(crate) fn is_hidden(name: &OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
 /// Whether any part of a `/`-separated relative path is hidden.
-pub fn is_hidden_path(rel: &str) -> bool {
+pub(crate) fn is_hidden_path(rel: &str) -> bool {
     rel.split('/').any(|part| is_hidden(OsStr::new(part)))
 }
 
 /// What a watcher of the portfolio ignores: hidden names, except the private folder at
 /// the top (`top_level`), whose pseudonyms file changes what the privacy lint finds.
-pub fn is_unwatched(name: &OsStr, top_level: bool) -> bool {
+pub(crate) fn is_unwatched(name: &OsStr, top_level: bool) -> bool {
     is_hidden(name) && !(top_level && name == PRIVATE_DIR)
 }
 
 /// Normalises a path as written by hand: trimmed, `/` separators, no leading `./`.
-pub fn normalise_path(written: &str) -> String {
+pub(crate) fn normalise_path(written: &str) -> String {
     let mut path = written.trim().replace('\\', "/");
     while let Some(rest) = path.strip_prefix("./") {
         path = rest.to_string();
@@ -53,13 +53,13 @@ pub fn normalise_path(written: &str) -> String {
 
 /// The largest configuration file read: `portfolio.toml`, a theme's template or CSS, a
 /// judgement, `.git/HEAD`.
-pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
 /// The largest attachment copied into a site or inlined into a single file.
-pub const MAX_ATTACHMENT_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_ATTACHMENT_BYTES: u64 = 256 << 20;
 
 /// Opens `path` for reading if it is a regular file (after following symlinks). A named
 /// pipe, socket or device is refused without blocking and without reading from it.
-pub fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -94,7 +94,7 @@ fn not_regular() -> io::Error {
 /// Reads the regular file at `path`, refusing one larger than `cap` bytes (with
 /// [`io::ErrorKind::FileTooLarge`]) before reading it, or that grows past it while read.
 /// `what` names such files in that error: "evidence files", "theme files".
-pub fn read_capped(path: &Path, cap: u64, what: &str) -> io::Result<Vec<u8>> {
+pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> io::Result<Vec<u8>> {
     let too_large = |size: u64| {
         io::Error::new(
             io::ErrorKind::FileTooLarge,
@@ -118,14 +118,14 @@ pub fn read_capped(path: &Path, cap: u64, what: &str) -> io::Result<Vec<u8>> {
 }
 
 /// [`read_capped`] as text: invalid UTF-8 is an error naming the file's encoding problem.
-pub fn read_text_capped(path: &Path, cap: u64, what: &str) -> io::Result<String> {
+pub(crate) fn read_text_capped(path: &Path, cap: u64, what: &str) -> io::Result<String> {
     String::from_utf8(read_capped(path, cap, what)?)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
 }
 
 /// Why a path was not let through the containment rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Absolute, or `..` climbs above the root, before or after following symlinks.
     Outside,
     /// In or through a hidden folder or file (`.senco/`, `.git`, `.obsidian/`, `.x`).
@@ -146,7 +146,7 @@ impl std::fmt::Display for Refusal {
 
 /// Normalises a `/`-separated relative path lexically: `.` and empty parts dropped,
 /// `..` applied. `None` when it is absolute or climbs above the start.
-pub fn normalise_relative(rel: &str) -> Option<String> {
+pub(crate) fn normalise_relative(rel: &str) -> Option<String> {
     if rel.starts_with('/') || rel.contains('\\') || rel.contains('\0') {
         return None;
     }
@@ -173,7 +173,7 @@ fn is_hidden_part(part: &str) -> bool {
 /// The containment rule. `canonical_root` is the portfolio folder, canonicalised;
 /// `rel` is relative to it (already percent-decoded). The answer is the real path of
 /// the file, inside the root and in no hidden folder both as written and as resolved.
-pub fn resolve_inside(canonical_root: &Path, rel: &str) -> Result<PathBuf, Refusal> {
+pub(crate) fn resolve_inside(canonical_root: &Path, rel: &str) -> Result<PathBuf, Refusal> {
     let normal = normalise_relative(rel).ok_or(Refusal::Outside)?;
     if normal.is_empty() {
         return Err(Refusal::Missing);
@@ -196,7 +196,7 @@ pub fn resolve_inside(canonical_root: &Path, rel: &str) -> Result<PathBuf, Refus
 
 /// What stopped [`read_inside`].
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     Refused(Refusal),
     Io(io::Error),
 }
@@ -211,7 +211,7 @@ impl std::fmt::Display for ReadError {
 }
 
 /// The containment rule, then a capped read of a regular file.
-pub fn read_inside(
+pub(crate) fn read_inside(
     canonical_root: &Path,
     rel: &str,
     cap: u64,
@@ -227,7 +227,7 @@ pub fn read_inside(
 /// itself is the caller's (the portfolio folder named on the command line) and may be
 /// reached through links. The file is written under a temporary name and linked into
 /// place, so a reader never sees half of it.
-pub fn create_new_beneath(
+pub(crate) fn create_new_beneath(
     base: &Path,
     dirs: &[&str],
     name: &str,

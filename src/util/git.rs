@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// Most bytes of `git log` or `git ls-tree` output read; past it the history is refused.
-pub const MAX_LISTING_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_LISTING_BYTES: u64 = 64 << 20;
 
 /// Why a portfolio's history cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl std::fmt::Display for GitError {
 
 /// A git repository at the top of a portfolio.
 #[derive(Debug, Clone)]
-pub struct Repository {
+pub(crate) struct Repository {
     root: PathBuf,
     git_dir: PathBuf,
 }
@@ -215,7 +215,7 @@ impl Repository {
 
     /// The date of the newest commit that touched each file under `folders`, by path
     /// relative to the repository's top.
-    pub fn last_change_dates(
+    pub(crate) fn last_change_dates(
         &self,
         folders: &[String],
     ) -> Result<HashMap<String, String>, GitError> {
@@ -269,7 +269,7 @@ impl Repository {
 
     /// The regular files under `folders` at `commit` (no symlinks, no submodules):
     /// (path, blob id, size in bytes).
-    pub fn files_at(
+    pub(crate) fn files_at(
         &self,
         commit: &str,
         folders: &[String],
@@ -295,7 +295,11 @@ impl Repository {
 
     /// Reads blobs by id through one `git cat-file --batch`, each capped at `max` bytes
     /// (a larger or missing one is `None`, unread), in the order asked.
-    pub fn read_blobs(&self, ids: &[String], max: u64) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+    pub(crate) fn read_blobs(
+        &self,
+        ids: &[String],
+        max: u64,
+    ) -> Result<Vec<Option<Vec<u8>>>, GitError> {
         let mut child = self.spawn(&["cat-file", "--batch"], Stdio::piped())?;
         let stderr = child.stderr.take().map(capture);
         let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {

@@ -17,12 +17,12 @@ impl Sha256 {
     }
 
     /// The digest a streaming hasher finished with.
-    pub fn from_digest(digest: [u8; 32]) -> Sha256 {
+    pub(crate) fn from_digest(digest: [u8; 32]) -> Sha256 {
         Sha256(digest)
     }
 
     /// Reads 64 hexadecimal digits, in either case.
-    pub fn from_hex(text: &str) -> Option<Sha256> {
+    pub(crate) fn from_hex(text: &str) -> Option<Sha256> {
         let text = text.as_bytes();
         if text.len() != 64 {
             return None;
@@ -73,7 +73,7 @@ impl Serialize for Sha256 {
 
 /// A fast hash of a file's content, to tell whether it changed between two reads in
 /// one run (not stable across versions of senco, so never stored; not for security).
-pub fn fingerprint(bytes: &[u8]) -> u64 {
+pub(crate) fn fingerprint(bytes: &[u8]) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut hasher = DefaultHasher::new();
     bytes.hash(&mut hasher);

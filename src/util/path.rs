@@ -54,7 +54,7 @@ impl RelPath {
     /// The file a link written in `self` points at: `href`'s path (without `?query` or
     /// `#fragment`) percent-decoded, then joined to `self`'s folder. Only for relative
     /// links: a URL with a scheme is not a path.
-    pub fn join_link(&self, href: &str) -> Result<RelPath, PathError> {
+    pub(crate) fn join_link(&self, href: &str) -> Result<RelPath, PathError> {
         let path = href.split(['#', '?']).next().unwrap_or(href);
         let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
         let mut folder: Vec<&str> = self.0.split('/').collect();
@@ -62,6 +62,7 @@ impl RelPath {
         normalise(&folder, &decoded)
     }
 
+    /// The path as text, `/`-separated.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -69,11 +70,6 @@ impl RelPath {
     /// The last segment.
     pub fn file_name(&self) -> &str {
         self.0.rsplit('/').next().unwrap_or(&self.0)
-    }
-
-    /// Whether any segment is hidden (starts with `.`).
-    pub fn is_hidden(&self) -> bool {
-        crate::util::fs::is_hidden_path(&self.0)
     }
 
     /// The path on disk under `root`.

@@ -2,7 +2,10 @@
 
 /// For a slice already sorted by `key`, each item's rank (1-based; equal keys share the
 /// rank of the first of them) and how many items share it.
-pub fn competition<T, K: PartialEq>(sorted: &[T], key: impl Fn(&T) -> K) -> Vec<(usize, usize)> {
+pub(crate) fn competition<T, K: PartialEq>(
+    sorted: &[T],
+    key: impl Fn(&T) -> K,
+) -> Vec<(usize, usize)> {
     let mut ranks = Vec::with_capacity(sorted.len());
     let mut start = 0;
     while start < sorted.len() {
@@ -18,7 +21,7 @@ pub fn competition<T, K: PartialEq>(sorted: &[T], key: impl Fn(&T) -> K) -> Vec<
 }
 
 /// How many items after the first `shown` share the rank of the last one shown.
-pub fn more_tied(ranks: &[(usize, usize)], shown: usize) -> usize {
+pub(crate) fn more_tied(ranks: &[(usize, usize)], shown: usize) -> usize {
     match shown.checked_sub(1).and_then(|last| ranks.get(last)) {
         Some(&(rank, _)) => ranks[shown..].iter().take_while(|r| r.0 == rank).count(),
         None => 0,

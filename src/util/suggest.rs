@@ -1,7 +1,10 @@
 //! "Did you mean …?" suggestions.
 
 /// The closest candidate to `input` by edit distance (case-folded), if close enough to help.
-pub fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    input: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input = input.to_lowercase();
     candidates
         .map(|c| (strsim::levenshtein(&input, &c.to_lowercase()), c))
@@ -13,7 +16,10 @@ pub fn closest<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Op
 /// The closest outcome id. Ties (`A1.9` is one edit from each of `A1.1`…`A1.7`) go to the
 /// candidate sharing the longest prefix, then to the numerically nearest last number, so
 /// `A1.9` suggests `A1.7`, the last indicator of `A1`.
-pub fn closest_id<'a>(input: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest_id<'a>(
+    input: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input = input.trim().to_uppercase();
     let last_number = |s: &str| -> Option<i64> {
         s.rsplit(|c: char| c == '.' || c.is_ascii_alphabetic())

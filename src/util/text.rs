@@ -19,7 +19,7 @@ pub fn slug(text: &str) -> String {
 }
 
 /// [`slug`], or `fallback` when that is empty.
-pub fn slug_or(text: &str, fallback: &str) -> String {
+pub(crate) fn slug_or(text: &str, fallback: &str) -> String {
     match slug(text) {
         s if s.is_empty() => fallback.to_string(),
         s => s,
@@ -27,11 +27,11 @@ pub fn slug_or(text: &str, fallback: &str) -> String {
 }
 
 /// The longest a [`file_slug`] gets, in characters.
-pub const FILE_SLUG_CHARS: usize = 60;
+pub(crate) const FILE_SLUG_CHARS: usize = 60;
 
 /// A [`slug`] for a file name: at most [`FILE_SLUG_CHARS`] characters, and `evidence`
 /// when the text has no letter or digit.
-pub fn file_slug(text: &str) -> String {
+pub(crate) fn file_slug(text: &str) -> String {
     let cut: String = slug(text).chars().take(FILE_SLUG_CHARS).collect();
     slug_or(&cut, "evidence")
 }

@@ -20,7 +20,7 @@ use unicode_normalization::char::is_combining_mark;
 
 /// What stood between two units of text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Gap {
+pub(crate) enum Gap {
     /// The units touch (`ab`).
     None,
     /// Only separators a name may be written with (`a b`, `a-b`, `a’b`, `*a* b`).
@@ -43,7 +43,7 @@ struct Unit {
 
 /// A text folded for matching, with the map back to its raw bytes.
 #[derive(Debug, Clone, Default)]
-pub struct Normalised {
+pub(crate) struct Normalised {
     /// Lower-case letters and digits without diacritics, nothing between them.
     folded: String,
     units: Vec<Unit>,
@@ -178,12 +178,12 @@ impl Normalised {
     }
 
     /// The folded letters and digits.
-    pub fn folded(&self) -> &str {
+    pub(crate) fn folded(&self) -> &str {
         &self.folded
     }
 
     /// The raw byte range of units `range`.
-    pub fn raw_range(&self, range: Range<usize>) -> Range<usize> {
+    pub(crate) fn raw_range(&self, range: Range<usize>) -> Range<usize> {
         match (self.units.get(range.start), range.end.checked_sub(1)) {
             (Some(first), Some(last)) if last >= range.start && last < self.units.len() => {
                 first.raw_start as usize..self.units[last].raw_end as usize
@@ -404,7 +404,7 @@ fn spelled_out(c: char) -> Option<&'static str> {
 
 /// How the case of a match must agree with the name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseRule {
+pub(crate) enum CaseRule {
     /// Any case (`jo example`, `JO EXAMPLE`); a change from lower to upper case also
     /// counts as a word break (`JoExample`).
     Any,
@@ -428,7 +428,7 @@ struct Pattern {
 /// Finds names in [`Normalised`] text: whole words, in order, each unit where the name
 /// has one, separators only where the name has them.
 #[derive(Debug, Clone, Default)]
-pub struct NameMatcher {
+pub(crate) struct NameMatcher {
     automaton: Option<AhoCorasick>,
     /// For each folded key (automaton pattern), the names that fold to it.
     by_key: Vec<Vec<Pattern>>,
@@ -436,8 +436,8 @@ pub struct NameMatcher {
 
 /// One name found: units, raw bytes and the caller's tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameMatch {
-    pub units: Range<usize>,
+pub(crate) struct NameMatch {
+    pub(crate) units: Range<usize>,
     pub raw: Range<usize>,
     pub tag: usize,
 }
@@ -530,7 +530,7 @@ impl NameMatcher {
     }
 
     /// Normalises `raw` and finds the names in it.
-    pub fn find_in(&self, raw: &str) -> Vec<NameMatch> {
+    pub(crate) fn find_in(&self, raw: &str) -> Vec<NameMatch> {
         let Some(automaton) = &self.automaton else {
             return Vec::new();
         };

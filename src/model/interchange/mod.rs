@@ -14,14 +14,18 @@ use crate::model::framework::{Framework, FrameworkFile, NodeFile, NodeKind, Roll
 /// What an importer made: a framework file (not yet validated) and what it had to say.
 #[derive(Debug)]
 pub struct Imported {
+    /// The framework as read, in senco's own file format.
     pub file: FrameworkFile,
+    /// What was dropped or guessed on the way, so nothing is lost silently.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The formats `senco framework import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
+    /// IMS Global CASE 1.0 JSON (a CFPackage), as a CASE server serves it.
     Case,
+    /// The CSV of Moodle's competency framework export.
     MoodleCsv,
 }
 
@@ -70,7 +74,7 @@ pub fn import(
 }
 
 /// A framework file larger than this is refused: no real framework comes near it.
-pub const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FRAMEWORK_BYTES: u64 = 16 << 20;
 
 /// Reads a framework source file as UTF-8 text (a BOM dropped), at most
 /// [`MAX_FRAMEWORK_BYTES`].
@@ -122,7 +126,7 @@ fn apply_rollup(nodes: &mut [NodeFile], rollup: Rollup) {
 /// The kind of a node at `depth` (0 = top) in a tree `levels` deep, when the source says
 /// nothing usable: one level is outcomes; two are outcomes over indicators; three or more
 /// are parts, outcomes, then indicators.
-pub fn kind_for_depth(depth: usize, levels: usize) -> NodeKind {
+pub(crate) fn kind_for_depth(depth: usize, levels: usize) -> NodeKind {
     match (levels, depth) {
         (0 | 1, _) => NodeKind::Outcome,
         (2, 0) => NodeKind::Outcome,
@@ -144,7 +148,7 @@ pub fn levels(nodes: &[NodeFile]) -> usize {
 
 /// An id senco accepts (letters, digits, `.`, `-`, `_`), from a source's code: other
 /// characters become `-`. `None` when nothing is left.
-pub fn clean_id(raw: &str) -> Option<String> {
+pub(crate) fn clean_id(raw: &str) -> Option<String> {
     let id: String = raw
         .trim()
         .chars()
@@ -162,7 +166,7 @@ pub fn clean_id(raw: &str) -> Option<String> {
 /// Plain text from an HTML fragment: tags dropped (script and style with their content),
 /// entities decoded, paragraphs and line breaks kept as blank lines between paragraphs,
 /// other whitespace collapsed. No markup survives.
-pub fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     // Block ends become paragraph breaks before the tags are dropped.
     let marked = BLOCK_END.replace_all(html, "$0\u{1}");
     let cleaned = ammonia::Builder::empty()
@@ -193,7 +197,7 @@ fn unescape(text: &str) -> String {
 }
 
 /// Text escaped for HTML (exports that carry HTML descriptions).
-pub fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -202,7 +206,7 @@ pub fn escape_html(text: &str) -> String {
 
 /// `text` cut to at most `max` characters at a word boundary, with `...` when cut
 /// (as Moodle's `shorten_text` does).
-pub fn shorten(text: &str, max: usize) -> (String, bool) {
+pub(crate) fn shorten(text: &str, max: usize) -> (String, bool) {
     if text.chars().count() <= max {
         return (text.to_string(), false);
     }
