@@ -484,10 +484,6 @@ impl NameMatcher {
         NameMatcher { automaton, by_key }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.automaton.is_none()
-    }
-
     /// Every name in `text`, leftmost first, the longest winning where names overlap
     /// ("Sam Sample" over "Sam"); among names of one spelling, the first given.
     pub fn find(&self, text: &Normalised) -> Vec<NameMatch> {
