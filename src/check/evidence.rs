@@ -16,19 +16,26 @@ use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
 
+/// Where in a file a tag was written, so a diagnostic and the page can point at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TagSource {
+    /// In the `outcomes:` list of the front matter.
     FrontMatter,
+    /// In the body, where it marks the passage that is the evidence.
     Inline,
 }
 
 /// One outcome tag in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
+    /// The framework node it names, aliases resolved.
     pub node: NodeId,
+    /// Front matter or body.
     pub source: TagSource,
+    /// 1-based line of the tag in the file.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
     /// For inline tags: their position among the file's inline tags (0-based), which
     /// names the anchor `tag-N` in the built page.
@@ -37,16 +44,23 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
+/// One evidence file, parsed: what coverage, reports and pages need of it, so no later
+/// stage reads the file again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// Relative to the portfolio folder, `/`-separated.
     pub path: String,
+    /// From front matter, else the first level-one heading, else the file name.
     pub title: String,
+    /// The `date` of the front matter, when it is a valid date.
     pub date: Option<jiff::civil::Date>,
     /// `None` when the file has no `type`, or one that names no [`EvidenceType`].
     pub kind: Option<EvidenceType>,
+    /// `draft: true`: its words count, but it covers no outcome.
     pub draft: bool,
+    /// Words of the body, counted as assessors count them.
     pub words: usize,
+    /// Every tag that names a node, front matter first, then the body in order.
     pub tags: Vec<Tag>,
     /// Every link in the body as written, in order.
     pub(crate) link_refs: Vec<LinkRef>,
