@@ -13,6 +13,7 @@ use walkdir::WalkDir;
 /// An evidence file found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
+    /// Where it is on disk, inside the portfolio.
     pub path: PathBuf,
     /// Relative to the portfolio folder, `/`-separated.
     pub rel: String,

@@ -16,19 +16,26 @@ use serde::Serialize;
 use serde_json::Value;
 use std::ops::Range;
 
+/// Where in a file a tag was written, so a diagnostic and the page can point at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TagSource {
+    /// In the `outcomes:` list of the front matter.
     FrontMatter,
+    /// In the body, where it marks the passage that is the evidence.
     Inline,
 }
 
 /// One outcome tag in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
+    /// The framework node it names, aliases resolved.
     pub node: NodeId,
+    /// Front matter or body.
     pub source: TagSource,
+    /// 1-based line of the tag in the file.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
     /// For inline tags: their position among the file's inline tags (0-based), which
     /// names the anchor `tag-N` in the built page.
@@ -37,16 +44,23 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
+/// One evidence file, parsed: what coverage, reports and pages need of it, so no later
+/// stage reads the file again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// Relative to the portfolio folder, `/`-separated.
     pub path: String,
+    /// From front matter, else the first level-one heading, else the file name.
     pub title: String,
+    /// The `date` of the front matter, when it is a valid date.
     pub date: Option<jiff::civil::Date>,
     /// `None` when the file has no `type`, or one that names no [`EvidenceType`].
     pub kind: Option<EvidenceType>,
+    /// `draft: true`: its words count, but it covers no outcome.
     pub draft: bool,
+    /// Words of the body, counted as assessors count them.
     pub words: usize,
+    /// Every tag that names a node, front matter first, then the body in order.
     pub tags: Vec<Tag>,
     /// Every link in the body as written, in order.
     pub(crate) link_refs: Vec<LinkRef>,
@@ -136,13 +150,30 @@ fn empty_evidence(rel: &str) -> Evidence {
 
 /// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
 pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
+    let (evidence, diagnostics, ()) = parse_bytes_and(bytes, rel, framework, true, |_| ());
+    (evidence, diagnostics)
+}
+
+/// [`parse_bytes`], then `also` on the same decoded text and line index (when the file
+/// is text), so the privacy lint neither validates nor indexes the file again. Without
+/// `fingerprint` the record's [`Evidence::fingerprint`] is left `None`: only a build
+/// needs it, and hashing every byte costs as much as the rest of some checks.
+pub fn parse_bytes_and<T: Default>(
+    bytes: &[u8],
+    rel: &str,
+    framework: &Framework,
+    fingerprint: bool,
+    also: impl FnOnce(&SourceText<'_>) -> T,
+) -> (Evidence, Vec<Diagnostic>, T) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
-    evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
+    if fingerprint {
+        evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
+    }
     if let Some(problem) = binary_content(bytes) {
         evidence.readable = false;
         diagnostics.push(problem.in_file(rel).at_line_col(1, 1));
-        return (evidence, diagnostics);
+        return (evidence, diagnostics, T::default());
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
@@ -170,11 +201,13 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    parse_text(text, &mut evidence, &mut diagnostics, framework);
+    let source = SourceText::new(text);
+    parse_text(&source, &mut evidence, &mut diagnostics, framework);
     for d in &mut diagnostics {
         d.file.get_or_insert_with(|| rel.to_string());
     }
-    (evidence, diagnostics)
+    let also = also(&source);
+    (evidence, diagnostics, also)
 }
 
 /// Recognises content that is not text at all: UTF-16, images and other binaries.
@@ -213,12 +246,12 @@ fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
 }
 
 fn parse_text(
-    text: &str,
+    source: &SourceText<'_>,
     evidence: &mut Evidence,
     diagnostics: &mut Vec<Diagnostic>,
     framework: &Framework,
 ) {
-    let source = SourceText::new(text);
+    let text = source.text();
     let mut limit = PerFile::default();
     let mut titled = false;
     let mut model_at: Option<Range<usize>> = None;
@@ -230,7 +263,7 @@ fn parse_text(
                     Code::FrontMatterUnclosed,
                     format!("front matter opened with `{}` is never closed", format.fence()),
                 )
-                .at(&source, 0..3)
+                .at(source, 0..3)
                 .with_help(format!(
                     "add a line with just `{}` after the last key, or remove the opening `{}` if this is not front matter",
                     format.fence(),
@@ -245,7 +278,7 @@ fn parse_text(
             body,
         } => {
             titled = read_front_matter(
-                &source,
+                source,
                 format,
                 matter.clone(),
                 evidence,
@@ -269,7 +302,7 @@ fn parse_text(
         };
         diagnostics.push(
             Diagnostic::new(Code::EmptyEvidence, message)
-                .at(&source, body.start..body.start)
+                .at(source, body.start..body.start)
                 .with_help("write the evidence below the front matter, or delete the file"),
         );
     }
@@ -279,11 +312,11 @@ fn parse_text(
         .and_then(crate::model::reflective::find)
     {
         let at = model_at.unwrap_or(0..0);
-        let (stages, hints) = crate::check::reflection::analyse(&source, body.clone(), model, at);
+        let (stages, hints) = crate::check::reflection::analyse(source, body.clone(), model, at);
         evidence.stages = stages;
         diagnostics.extend(hints);
     }
-    if let Some(heading) = scan_body(&source, body, evidence, diagnostics, &mut limit, framework)
+    if let Some(heading) = scan_body(source, body, evidence, diagnostics, &mut limit, framework)
         && !titled
     {
         evidence.title = heading;

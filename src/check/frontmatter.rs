@@ -6,13 +6,17 @@
 
 use serde_json::{Map, Value};
 
+/// The language of a front matter block, told by its fence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Fenced by `---`.
     Yaml,
+    /// Fenced by `+++`.
     Toml,
 }
 
 impl Format {
+    /// The line that opens and closes it.
     pub fn fence(self) -> &'static str {
         match self {
             Format::Yaml => "---",
@@ -26,10 +30,13 @@ impl Format {
 pub enum Split {
     /// No front matter: the whole text is the body.
     None,
+    /// Front matter between an opening and a closing fence.
     Found {
+        /// YAML or TOML.
         format: Format,
         /// The text between the fences.
         matter: std::ops::Range<usize>,
+        /// The text after the closing fence.
         body: std::ops::Range<usize>,
     },
     /// An opening fence with no closing one.
@@ -80,6 +87,7 @@ fn line_end(text: &str, start: usize) -> Option<usize> {
 /// A parse failure, positioned within the front matter text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
+    /// What the parser said is wrong.
     pub message: String,
     /// Byte offset into the matter text, when the parser gave one.
     pub offset: Option<usize>,

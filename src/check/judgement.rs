@@ -42,11 +42,15 @@ pub(crate) const KEYS: &[&str] = &[
     "sha256",
 ];
 
+/// What an assessor decided of evidence against an outcome (`judgement:` in the file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
+    /// The evidence shows the outcome.
     Meets,
+    /// Some of the outcome is shown; more is needed.
     PartiallyMeets,
+    /// The evidence does not show the outcome.
     DoesNotMeet,
     /// The trainee asks for assessment.
     Ready,
@@ -60,6 +64,7 @@ impl Verdict {
         Verdict::Ready,
     ];
 
+    /// The word written in a judgement file.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Meets => "meets",
@@ -133,10 +138,13 @@ fn state_and_reason<S: Serializer>(state: &State, serializer: S) -> Result<S::Ok
     map.end()
 }
 
+/// Why a judgement no longer applies to the evidence as it is now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StaleReason {
+    /// The evidence was edited after it was judged (its SHA-256 differs).
     Changed,
+    /// The evidence file is gone.
     Missing,
 }
 
@@ -149,13 +157,18 @@ pub struct Judgement {
     pub evidence: Option<String>,
     /// The outcome's canonical id.
     pub outcome: Option<String>,
+    /// The outcome as a node of the framework, when it names one.
     #[serde(skip)]
     pub outcome_node: Option<NodeId>,
+    /// What the assessor decided.
     pub judgement: Verdict,
+    /// Who decided it.
     pub assessor: String,
+    /// When, as written in the file.
     pub date: jiff::civil::Date,
     /// SHA-256 of the evidence when it was judged.
     pub sha256: Option<Sha256>,
+    /// Whether it still applies to the evidence as it is now.
     #[serde(flatten, serialize_with = "state_and_reason")]
     pub state: State,
     /// A newer judgement on the same evidence and outcome replaces this one.
@@ -785,8 +798,10 @@ pub struct Assessment {
     pub nodes: Vec<NodeAssessment>,
 }
 
+/// What the current judgements say of one node of the framework.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NodeAssessment {
+    /// Whether it counts as assessed (a current `meets`), under its rollup rule.
     pub assessed: bool,
     /// Leaves under this node (the node itself for a leaf) that are assessed.
     pub leaves_assessed: usize,
@@ -796,10 +811,12 @@ pub struct NodeAssessment {
 }
 
 impl Assessment {
+    /// The assessment of node `id`.
     pub fn node(&self, id: NodeId) -> &NodeAssessment {
         &self.nodes[id]
     }
 
+    /// Requirements of the whole framework that are assessed, counted as coverage counts them.
     pub fn leaves_assessed(&self, framework: &Framework) -> usize {
         framework
             .roots()

@@ -43,33 +43,46 @@ pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {
 /// One evidence file's words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileWords {
+    /// Relative to the portfolio folder, `/`-separated.
     pub path: String,
+    /// The evidence title.
     pub title: String,
+    /// Its evidence type, or `(no type)`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Words of its body.
     pub words: usize,
+    /// The word limit for its type, if the portfolio sets one.
     pub limit: Option<usize>,
+    /// Whether `words` is over `limit`.
     pub over_limit: bool,
 }
 
 /// Words per evidence type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TypeWords {
+    /// The evidence type, or `(no type)`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Evidence files of this type.
     pub files: usize,
+    /// Their words together.
     pub words: usize,
+    /// The word limit for one file of this type, if the portfolio sets one.
     pub limit: Option<usize>,
     /// Files of this type over the limit.
     pub over_limit: usize,
 }
 
+/// Words per file and per type, as the pack shows them, so a trainee can see where a
+/// word limit bites before an assessor does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WordTable {
     /// Sorted by path.
     pub files: Vec<FileWords>,
     /// In the order of [`EvidenceType::ALL`], untyped evidence last; types with no files left out.
     pub types: Vec<TypeWords>,
+    /// Words of every evidence file together.
     pub total: usize,
 }
 

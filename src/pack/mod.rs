@@ -36,11 +36,14 @@ pub(crate) const MANIFEST: &str = "manifest.json";
 /// One file in the pack: a `/`-separated path and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// Where it goes, `/`-separated, relative to its trainee's folder or the pack's root.
     pub path: String,
+    /// Its contents, as they will be in the zip.
     pub bytes: Vec<u8>,
 }
 
 impl Entry {
+    /// An entry at `path` holding `bytes`.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         Entry {
             path: path.into(),
@@ -49,6 +52,7 @@ impl Entry {
     }
 }
 
+/// How `senco pack` makes a pack; the defaults make a named pack that refuses privacy errors.
 #[derive(Debug, Clone, Default)]
 pub struct PackOptions {
     /// Name folders by candidate number and remove the trainee's name from every file.
@@ -72,8 +76,11 @@ pub struct PackOptions {
 pub struct TraineePart {
     /// Folder in the zip holding this trainee's files.
     pub folder: String,
+    /// Their candidate number, when numbered.
     pub candidate: Option<String>,
+    /// The check the pack was made from: what the cover sheet and the pages show.
     pub check: Check,
+    /// The commit checked out, when the portfolio is a git repository.
     pub git_commit: Option<String>,
     /// Privacy errors packed anyway because of `--allow-findings`.
     pub(crate) allowed_findings: Vec<Diagnostic>,
@@ -98,11 +105,15 @@ impl TraineePart {
     }
 }
 
+/// An assessment pack in memory, before it is written: every trainee's files and the shared
+/// ones, so the manifest can be made from exactly what goes into the zip.
 #[derive(Debug, Clone)]
 pub struct Pack {
+    /// Whether names are replaced by candidate numbers.
     pub anonymise: bool,
     /// Office documents and PDFs allowed into an anonymised pack.
     pub allow_attachments: bool,
+    /// One per portfolio, in the order given.
     pub trainees: Vec<TraineePart>,
     /// Files at the root of the pack (beside `manifest.json`).
     pub shared: Vec<Entry>,
@@ -514,7 +525,9 @@ pub fn write_zip<W: Write + Seek>(out: W, entries: &[Entry]) -> zip::result::Zip
 /// What [`write`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
+    /// Files in the zip.
     pub files: usize,
+    /// Size of the zip.
     pub bytes: u64,
     /// SHA-256 of the whole zip, for the provider's records.
     pub sha256: crate::util::hash::Sha256,

@@ -44,6 +44,8 @@ pub(crate) fn expansion_ceiling(pack_len: u64) -> u64 {
         .clamp(MIN_EXPANDED, MAX_EXPANDED)
 }
 
+/// Whether a zip is laid out as `senco pack` lays out every pack: a pack rebuilt by hand
+/// with the same files still differs here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {
     /// The zip's headers are exactly those `senco pack` writes.
@@ -52,8 +54,10 @@ pub enum Layout {
     Differs(String),
 }
 
+/// What `senco verify` found of a pack: every difference from its manifest, not the first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verification {
+    /// The pack's manifest, as read.
     pub manifest: Manifest,
     /// In the manifest, not in the zip.
     pub missing: Vec<String>,
@@ -63,6 +67,7 @@ pub struct Verification {
     pub changed: Vec<(String, String)>,
     /// (entry, why): entries no senco pack holds, such as `../x`, a symlink or a duplicate.
     pub(crate) unsafe_entries: Vec<(String, String)>,
+    /// Whether the zip itself is as senco writes it.
     pub layout: Layout,
     /// SHA-256 of the whole zip file.
     pub sha256: Sha256,

@@ -27,15 +27,23 @@ pub struct CheckJson<'a> {
     pub(crate) framework_title: &'a str,
     /// Every framework the portfolio lists, in order, with its own totals.
     pub frameworks: Vec<FrameworkJson<'a>>,
+    /// The portfolio's own settings.
     pub portfolio: PortfolioJson<'a>,
+    /// The statutory deadline, when the appointment date is given.
     pub deadline: Option<crate::model::deadline::Deadline>,
+    /// Every node of every framework, in framework order.
     pub items: Vec<ItemJson<'a>>,
+    /// Every evidence file, by path.
     pub evidence: Vec<EvidenceJson<'a>>,
+    /// Every problem found, by file and position.
     pub diagnostics: &'a [Diagnostic],
+    /// The counts `check` ends its text report with.
     pub summary: Summary,
+    /// The judgements in numbers.
     pub assessment: AssessmentSummary,
     /// Every judgement file read, superseded ones included, by date then file.
     pub judgements: &'a [crate::check::judgement::Judgement],
+    /// The gaps to write for next, ranked.
     pub write_next: WriteNext,
     /// The day the deadline was judged against (`--today`); absent in a pack's report.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,36 +56,56 @@ pub struct CheckJson<'a> {
     pub deadline_warning: Option<String>,
 }
 
+/// One framework of the portfolio in [`CheckJson`], with its own totals.
 #[derive(Debug, Serialize)]
 pub struct FrameworkJson<'a> {
+    /// Its id.
     pub id: &'a str,
+    /// Its title.
     pub title: &'a str,
+    /// Its version.
     pub version: &'a str,
+    /// Requirements in it.
     pub indicators: usize,
+    /// How many of them are covered.
     pub indicators_covered: usize,
 }
 
+/// The portfolio's settings in [`CheckJson`].
 #[derive(Debug, Serialize)]
 pub struct PortfolioJson<'a> {
+    /// Its title.
     pub title: &'a str,
+    /// The trainee's name, when given.
     pub trainee: Option<&'a str>,
+    /// Evidence files an indicator needs.
     pub min_evidence: usize,
 }
 
+/// One node of a framework in [`CheckJson`], with its coverage and judgements.
 #[derive(Debug, Serialize)]
 pub struct ItemJson<'a> {
+    /// The node's id.
     pub id: &'a str,
     /// The id of the framework the item belongs to.
     pub framework: &'a str,
+    /// `part`, `outcome` or `indicator`.
     pub kind: &'static str,
+    /// The official wording.
     pub title: &'a str,
+    /// The id of the node above it.
     pub parent: Option<&'a str>,
+    /// Whether it counts as covered.
     pub covered: bool,
+    /// Paths of the evidence that tags it directly.
     pub evidence: Vec<&'a str>,
+    /// Requirements under it.
     pub indicators_total: usize,
+    /// How many of them are covered.
     pub indicators_covered: usize,
     /// A current `meets` judgement applies (to every indicator under it, for a parent).
     pub assessed: bool,
+    /// How many of them are assessed.
     pub indicators_assessed: usize,
     /// The latest judgements that apply to this item.
     pub judgements: Vec<JudgementRefJson<'a>>,
@@ -86,45 +114,71 @@ pub struct ItemJson<'a> {
 /// A judgement as listed under an item.
 #[derive(Debug, Serialize)]
 pub struct JudgementRefJson<'a> {
+    /// The judgement file.
     pub file: &'a str,
+    /// The evidence it judges.
     pub evidence: Option<&'a str>,
+    /// The outcome it judges against.
     pub outcome: Option<&'a str>,
+    /// What was decided.
     pub judgement: crate::check::judgement::Verdict,
+    /// Who decided it.
     pub assessor: &'a str,
+    /// When, YYYY-MM-DD.
     pub date: String,
+    /// Whether it still applies.
     pub state: crate::check::judgement::State,
 }
 
+/// One evidence file in [`CheckJson`].
 #[derive(Debug, Serialize)]
 pub struct EvidenceJson<'a> {
+    /// Relative to the portfolio folder, `/`-separated.
     pub path: &'a str,
+    /// Its title.
     pub title: &'a str,
+    /// Its evidence type, when it names a known one.
     #[serde(rename = "type")]
     pub kind: Option<&'a str>,
+    /// Its date, YYYY-MM-DD.
     pub date: Option<String>,
+    /// Whether it is a draft, covering nothing.
     pub draft: bool,
+    /// Words of its body.
     pub words: usize,
+    /// The ids it tags, as canonical ids.
     pub outcomes: Vec<&'a str>,
 }
 
+/// The counts a check ends with, in text and in JSON.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// Evidence files found.
     pub evidence_files: usize,
+    /// How many of them are drafts.
     pub drafts: usize,
+    /// Requirements in the frameworks.
     pub indicators: usize,
+    /// How many of them are covered.
     pub indicators_covered: usize,
+    /// Diagnostics that are errors.
     pub errors: usize,
+    /// Diagnostics that are warnings.
     pub warnings: usize,
+    /// Diagnostics that are hints.
     pub hints: usize,
 }
 
 /// The assessed axis in numbers, beside [`Summary`].
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct AssessmentSummary {
+    /// Whether the portfolio asks for every indicator to be assessed, not only covered.
     pub require_assessed: bool,
+    /// Requirements with a current `meets` judgement.
     pub indicators_assessed: usize,
     /// Judgements in force (not superseded), and how many of those are stale.
     pub judgements: usize,
+    /// How many of `judgements` are stale.
     pub judgements_stale: usize,
 }
 
@@ -137,6 +191,7 @@ pub(crate) fn assessment_summary(check: &Check) -> AssessmentSummary {
     }
 }
 
+/// Counts the check's files, coverage and diagnostics.
 pub fn summary(check: &Check) -> Summary {
     Summary {
         evidence_files: check.evidence.len(),
@@ -157,6 +212,7 @@ pub fn stale(check: &Check) -> impl Iterator<Item = &crate::check::judgement::Ju
         .filter(|j| !j.superseded && j.state.is_stale())
 }
 
+/// The `--format json` report of a check, to serialise or to read field by field.
 pub fn to_json(check: &Check) -> CheckJson<'_> {
     let fw = &check.framework;
     let items = fw
@@ -332,24 +388,32 @@ pub const WRITE_NEXT_RULE: &str = "outcomes nearest completion first, by indicat
 /// [`WRITE_NEXT_RULE`].
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct WriteNext {
+    /// How they are ranked, in words ([`WRITE_NEXT_RULE`]).
     pub rule: &'static str,
+    /// The gaps, best first.
     pub items: Vec<WriteNextItem>,
     /// Indicators tied with the last one listed but not listed.
     pub(crate) more_tied: usize,
 }
 
+/// One gap in [`WriteNext`].
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct WriteNextItem {
+    /// The indicator's id.
     pub id: String,
+    /// Its official wording.
     pub title: String,
     /// The outcome it completes (itself for an indicator without a parent).
     pub outcome: String,
     /// Gaps left in that outcome, this one included.
     pub left_in_outcome: usize,
+    /// Its place, shared by gaps tied with it (competition ranking: 1, =2, =2, 4).
     pub rank: usize,
+    /// How many gaps share the rank, itself included.
     pub tied: usize,
 }
 
+/// The gaps of a check, ranked by [`WRITE_NEXT_RULE`].
 pub fn write_next(check: &Check) -> WriteNext {
     let fw = &check.framework;
     let gaps = check.coverage.gaps(fw);
@@ -388,6 +452,7 @@ pub fn write_next(check: &Check) -> WriteNext {
     }
 }
 
+/// Writes [`to_json`] as pretty JSON, what `senco check --format json` prints.
 pub fn write_json(out: &mut dyn Write, check: &Check) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_json(check))?;
     writeln!(out)

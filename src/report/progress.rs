@@ -28,6 +28,7 @@ pub(crate) const MAX_TOTAL_BYTES: u64 = 512 << 20;
 /// Coverage by week.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Progress {
+    /// The portfolio's title.
     pub title: String,
     /// The framework id(s) coverage is measured against (today's).
     pub framework: String,
@@ -49,12 +50,17 @@ pub struct Week {
     pub week: String,
     /// The commit the week ends at (abbreviated), and its date.
     pub commit: String,
+    /// The date of `commit`, YYYY-MM-DD.
     pub commit_date: String,
     /// Commits made during the week.
     pub commits: usize,
+    /// Evidence files at `commit`.
     pub evidence_files: usize,
+    /// Indicators covered at `commit`.
     pub covered: usize,
+    /// Indicators in the framework as it is today.
     pub total: usize,
+    /// `covered` of `total`, rounded down.
     pub percent: usize,
 }
 

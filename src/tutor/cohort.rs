@@ -631,8 +631,10 @@ fn read_one(
             dir.display()
         ));
     }
+    // The dashboard builds each site from this check, so it keeps the fingerprints.
     let options = CheckOptions {
         feedback: member.feedback.clone(),
+        skip_fingerprints: false,
     };
     let check = match crate::check::check(&member.root, &options) {
         Ok(check) => check,

@@ -21,7 +21,9 @@ pub(crate) fn cell_mark(mark: Mark) -> &'static str {
 /// The formats a cohort can be written in (the doc comments are `--format`'s help).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// A table for the terminal.
     Text,
+    /// Everything the cohort holds, for other tools.
     Json,
     /// One row per trainee, one column per indicator (UTF-8 with BOM, for Excel).
     Csv,
@@ -79,6 +81,7 @@ pub fn render(format: Format, cohort: &Cohort) -> Result<Vec<u8>, crate::error::
     Ok(bytes)
 }
 
+/// Writes the cohort as pretty JSON.
 pub fn write_json(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, cohort)?;
     writeln!(out)

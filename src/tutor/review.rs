@@ -15,15 +15,22 @@ use std::path::{Path, PathBuf};
 pub struct Review<'a> {
     /// Evidence path, relative to the portfolio or to the current folder.
     pub evidence: Option<&'a str>,
+    /// The outcome id judged; with `evidence`, the judgement is of that evidence against it.
     pub outcome: Option<&'a str>,
+    /// What the tutor decided.
     pub verdict: Verdict,
+    /// Who decided it.
     pub assessor: &'a str,
+    /// Feedback for the trainee, the body of the judgement file.
     pub comment: Option<&'a str>,
+    /// When it was decided.
     pub date: jiff::civil::Date,
 }
 
+/// The judgement file `senco review` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
+    /// Where it was written.
     pub path: PathBuf,
     /// Things the tutor may want to know, e.g. the evidence does not tag the outcome.
     pub notes: Vec<String>,
