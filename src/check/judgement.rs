@@ -830,8 +830,11 @@ impl Assessment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Standing {
+    /// The latest judgements say it meets the outcome.
     Meets,
+    /// The latest judgements say it partly meets it.
     PartiallyMeets,
+    /// The latest judgements say it does not meet it yet.
     DoesNotMeet,
     /// The trainee asks for assessment, and no assessor has answered since.
     Ready,
@@ -840,6 +843,7 @@ pub enum Standing {
 }
 
 impl Standing {
+    /// Every standing, in the order legends list them.
     pub const ALL: [Standing; 5] = [
         Standing::Meets,
         Standing::PartiallyMeets,
@@ -878,6 +882,7 @@ impl Standing {
         }
     }
 
+    /// The standing as classes and JSON write it: `meets`, `partially-meets`…
     pub fn as_str(self) -> &'static str {
         match self {
             Standing::Meets => "meets",

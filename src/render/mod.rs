@@ -24,6 +24,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// How to build a site.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     /// The output folder; default `site/` in the portfolio.
@@ -35,9 +36,12 @@ pub struct BuildOptions {
     pub history: bool,
 }
 
+/// What a build wrote.
 #[derive(Debug)]
 pub struct Built {
+    /// The folder it was written into.
     pub out: PathBuf,
+    /// Pages written (rendered or linked from the previous build).
     pub pages: usize,
     /// Pages rendered by this build; the others were linked from the previous one.
     pub rendered: usize,
@@ -48,6 +52,7 @@ pub struct Built {
 }
 
 impl Built {
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics
             .iter()
@@ -103,8 +108,13 @@ pub struct Generation {
 /// What a page of the site is about, for a reviewer: an evidence file or an indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
-    /// An evidence file (its path in the portfolio) and the ids of the outcomes it claims.
-    Evidence { path: String, outcomes: Vec<String> },
+    /// An evidence file and the outcomes it claims.
+    Evidence {
+        /// Its path in the portfolio.
+        path: String,
+        /// The ids of the outcomes it claims.
+        outcomes: Vec<String>,
+    },
     /// An indicator (or an area without indicators), by id.
     Outcome(String),
 }
@@ -264,6 +274,7 @@ pub struct Read {
 }
 
 impl Read {
+    /// What `check` read: each evidence file's fingerprint, to tell later whether it changed.
     pub fn of(check: &Check) -> Read {
         Read {
             root: check.portfolio.root.clone(),

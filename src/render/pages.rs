@@ -21,7 +21,9 @@ use serde::Serialize;
 /// What every page shows: the portfolio, the framework, the tool.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct Common {
+    /// The portfolio's title.
     pub title: String,
+    /// The trainee's name, if portfolio.toml gives it.
     pub trainee: Option<String>,
     pub(crate) framework_id: String,
     pub(crate) framework_title: String,
@@ -29,22 +31,29 @@ pub struct Common {
     pub(crate) framework_source: String,
     /// Every framework of the portfolio, in order (the fields above name the first).
     pub frameworks: Vec<FrameworkLabel>,
+    /// `senco VERSION`, for the pages' generator meta tag.
     pub generator: String,
     pub(crate) has_diagnostics: bool,
     /// Whether the site has progress.html (a `senco build` of a git repository).
     pub(crate) has_progress: bool,
+    /// The statutory deadline, when the portfolio records an appointment date.
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub(crate) leaf_noun: &'static str,
 }
 
+/// A framework as page headers name it.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct FrameworkLabel {
+    /// Its id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its version.
     pub version: String,
 }
 
 impl Common {
+    /// What every page of `check`'s site shows.
     pub fn new(check: &Check) -> Common {
         let fw = &check.framework;
         let all_indicators = fw.leaves().all(|l| fw.node(l).kind == NodeKind::Indicator);

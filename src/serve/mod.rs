@@ -63,8 +63,11 @@ fn serve_policy(reviewing: bool) -> String {
     )
 }
 
+/// What `senco serve` serves and how.
 pub struct ServeOptions {
+    /// The portfolio folder.
     pub root: PathBuf,
+    /// The loopback port to listen on (0: any free one).
     pub port: u16,
     /// How every rebuild checks the portfolio.
     pub check: CheckOptions,
@@ -127,6 +130,7 @@ pub struct Rebuilder {
 }
 
 impl Rebuilder {
+    /// A rebuilder that has built nothing yet: the first build is a full one.
     pub fn new() -> Rebuilder {
         Rebuilder::default()
     }

@@ -31,9 +31,13 @@ pub const FORM_VERDICTS: [Verdict; 3] = [
 /// One judgement posted from the form, checked against the page it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewPost {
+    /// The evidence file judged, portfolio-relative; `None` for an outcome-only judgement.
     pub evidence: Option<String>,
+    /// The outcome id judged; `None`: the evidence as a whole.
     pub outcome: Option<String>,
+    /// The assessor's verdict.
     pub verdict: Verdict,
+    /// The assessor's comment (Markdown), possibly empty.
     pub comment: String,
 }
 
@@ -44,6 +48,7 @@ pub type Record = dyn Fn(&ReviewPost) -> Result<PathBuf, FatalError> + Send + Sy
 pub struct ReviewMode {
     /// Shown in the form: whose judgement it records.
     pub assessor: String,
+    /// Writes the judgement: the same code as `senco review`.
     pub record: Box<Record>,
 }
 
