@@ -166,13 +166,30 @@ fn empty_evidence(rel: &str) -> Evidence {
 
 /// Parses file content. Public so tests, fuzzers and benchmarks can call it directly.
 pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence, Vec<Diagnostic>) {
+    let (evidence, diagnostics, ()) = parse_bytes_and(bytes, rel, framework, true, |_| ());
+    (evidence, diagnostics)
+}
+
+/// [`parse_bytes`], then `also` on the same decoded text and line index (when the file
+/// is text), so the privacy lint neither validates nor indexes the file again. Without
+/// `fingerprint` the record's [`Evidence::fingerprint`] is left `None`: only a build
+/// needs it, and hashing every byte costs as much as the rest of some checks.
+pub fn parse_bytes_and<T: Default>(
+    bytes: &[u8],
+    rel: &str,
+    framework: &Framework,
+    fingerprint: bool,
+    also: impl FnOnce(&SourceText<'_>) -> T,
+) -> (Evidence, Vec<Diagnostic>, T) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
-    evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
+    if fingerprint {
+        evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
+    }
     if let Some(problem) = binary_content(bytes) {
         evidence.readable = false;
         diagnostics.push(problem.in_file(rel).at_line_col(1, 1));
-        return (evidence, diagnostics);
+        return (evidence, diagnostics, T::default());
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
@@ -200,11 +217,13 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    parse_text(text, &mut evidence, &mut diagnostics, framework);
+    let source = SourceText::new(text);
+    parse_text(&source, &mut evidence, &mut diagnostics, framework);
     for d in &mut diagnostics {
         d.file.get_or_insert_with(|| rel.to_string());
     }
-    (evidence, diagnostics)
+    let also = also(&source);
+    (evidence, diagnostics, also)
 }
 
 /// Recognises content that is not text at all: UTF-16, images and other binaries.
@@ -243,12 +262,12 @@ fn binary_content(bytes: &[u8]) -> Option<Diagnostic> {
 }
 
 fn parse_text(
-    text: &str,
+    source: &SourceText<'_>,
     evidence: &mut Evidence,
     diagnostics: &mut Vec<Diagnostic>,
     framework: &Framework,
 ) {
-    let source = SourceText::new(text);
+    let text = source.text();
     let mut limit = PerFile::default();
     let mut titled = false;
     let mut model_at: Option<Range<usize>> = None;
@@ -260,7 +279,7 @@ fn parse_text(
                     Code::FrontMatterUnclosed,
                     format!("front matter opened with `{}` is never closed", format.fence()),
                 )
-                .at(&source, 0..3)
+                .at(source, 0..3)
                 .with_help(format!(
                     "add a line with just `{}` after the last key, or remove the opening `{}` if this is not front matter",
                     format.fence(),
@@ -275,7 +294,7 @@ fn parse_text(
             body,
         } => {
             titled = read_front_matter(
-                &source,
+                source,
                 format,
                 matter.clone(),
                 evidence,
@@ -298,12 +317,12 @@ fn parse_text(
         .and_then(crate::model::reflective::find)
     {
         let at = model_at.unwrap_or(0..0);
-        let (stages, hints) = crate::check::reflection::analyse(&source, body.clone(), model, at);
+        let (stages, hints) = crate::check::reflection::analyse(source, body.clone(), model, at);
         evidence.stages = stages;
         diagnostics.extend(hints);
     }
     let body_start = body.start;
-    let scanned = scan_body(&source, body, evidence, diagnostics, &mut limit, framework);
+    let scanned = scan_body(source, body, evidence, diagnostics, &mut limit, framework);
     if let Some(heading) = scanned.first_heading
         && !titled
     {
@@ -319,7 +338,7 @@ fn parse_text(
         };
         diagnostics.push(
             Diagnostic::new(Code::EmptyEvidence, message)
-                .at(&source, body_start..body_start)
+                .at(source, body_start..body_start)
                 .with_help(
                     "write the evidence below the front matter and headings, or delete the file",
                 ),

@@ -825,6 +825,139 @@ impl Assessment {
     }
 }
 
+/// Where a node or a cell stands with its assessors, in one word: what the site, the
+/// matrix and the cohort dashboard show beside covered or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standing {
+    /// The latest judgements say it meets the outcome.
+    Meets,
+    /// The latest judgements say it partly meets it.
+    PartiallyMeets,
+    /// The latest judgements say it does not meet it yet.
+    DoesNotMeet,
+    /// The trainee asks for assessment, and no assessor has answered since.
+    Ready,
+    /// Only stale judgements apply: the evidence changed after it was judged.
+    Stale,
+}
+
+impl Standing {
+    /// Every standing, in the order legends list them.
+    pub const ALL: [Standing; 5] = [
+        Standing::Meets,
+        Standing::PartiallyMeets,
+        Standing::DoesNotMeet,
+        Standing::Ready,
+        Standing::Stale,
+    ];
+
+    /// The latest judgements in `applying` (indices into `judgements`, which is sorted by
+    /// date) summed up: a current `meets` wins (it makes the node assessed); else the
+    /// newest current judgement; else stale when any is; `None` when none apply.
+    pub fn of(judgements: &[Judgement], applying: &[usize]) -> Option<Standing> {
+        let current = || {
+            applying
+                .iter()
+                .map(|&i| &judgements[i])
+                .filter(|j| !j.superseded && j.state == State::Current)
+        };
+        if current().any(|j| j.judgement == Verdict::Meets) {
+            return Some(Standing::Meets);
+        }
+        if let Some(newest) = current().max_by_key(|j| (j.date, file_order(&j.file))) {
+            return Some(Standing::from(newest.judgement));
+        }
+        applying
+            .iter()
+            .any(|&i| !judgements[i].superseded && judgements[i].state.is_stale())
+            .then_some(Standing::Stale)
+    }
+
+    /// Where one judgement stands by itself.
+    pub fn of_one(judgement: &Judgement) -> Standing {
+        match judgement.state {
+            State::Stale(_) => Standing::Stale,
+            State::Current => Standing::from(judgement.judgement),
+        }
+    }
+
+    /// The standing as classes and JSON write it: `meets`, `partially-meets`…
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Meets => "meets",
+            Standing::PartiallyMeets => "partially-meets",
+            Standing::DoesNotMeet => "does-not-meet",
+            Standing::Ready => "ready",
+            Standing::Stale => "stale",
+        }
+    }
+
+    /// In words, for a reader.
+    pub fn words(self) -> &'static str {
+        match self {
+            Standing::Meets => "meets",
+            Standing::PartiallyMeets => "partially meets",
+            Standing::DoesNotMeet => "does not meet",
+            Standing::Ready => "ready for assessment",
+            Standing::Stale => "judgement stale",
+        }
+    }
+
+    /// The symbol shown beside the words (or, in a matrix cell, beside a key that gives
+    /// them), so that no state is told by colour alone.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Standing::Meets => "★",
+            Standing::PartiallyMeets => "◐",
+            Standing::DoesNotMeet => "⊘",
+            Standing::Ready => "⚑",
+            Standing::Stale => "⟳",
+        }
+    }
+}
+
+impl From<Verdict> for Standing {
+    fn from(verdict: Verdict) -> Standing {
+        match verdict {
+            Verdict::Meets => Standing::Meets,
+            Verdict::PartiallyMeets => Standing::PartiallyMeets,
+            Verdict::DoesNotMeet => Standing::DoesNotMeet,
+            Verdict::Ready => Standing::Ready,
+        }
+    }
+}
+
+/// The latest judgements (indices into `judgements`) on evidence file `path` that apply
+/// to `node`: on the file as a whole (so on every node it tags), or on `node` or a node
+/// above it.
+pub fn on_evidence_for(
+    framework: &Framework,
+    judgements: &[Judgement],
+    path: &str,
+    node: NodeId,
+) -> Vec<usize> {
+    judgements
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| !j.superseded && j.evidence.as_deref() == Some(path))
+        .filter(|(_, j)| match j.outcome_node {
+            None => true,
+            Some(target) => {
+                let mut at = Some(node);
+                while let Some(n) = at {
+                    if n == target {
+                        return true;
+                    }
+                    at = framework.node(n).parent;
+                }
+                false
+            }
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Works out which nodes are assessed. `evidence` must be sorted by path.
 pub fn assess(
     framework: &Framework,

@@ -55,6 +55,10 @@ pub struct Check {
 pub struct CheckOptions {
     /// Where the judgement files are; default `feedback/` in the portfolio.
     pub feedback: Option<std::path::PathBuf>,
+    /// Leave each [`Evidence::fingerprint`] `None`. Only a build reads the files again
+    /// and needs them; `senco check` sets this, as hashing every byte is a measurable
+    /// part of a check.
+    pub skip_fingerprints: bool,
 }
 
 impl Check {
@@ -102,7 +106,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
     let parsed: Vec<Parsed> = found
         .par_iter()
-        .map(|f| load_and_scan(f, &framework, &names))
+        .map(|f| load_and_scan(f, &framework, &names, !options.skip_fingerprints))
         .collect();
     Ok(check_parsed(
         portfolio,
@@ -173,12 +177,12 @@ pub fn recheck(
     let parsed: Vec<Parsed> = found
         .par_iter()
         .map(|f| match (&changes, previous) {
-            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => memo
-                .parsed
-                .get(&f.rel)
-                .cloned()
-                .unwrap_or_else(|| load_and_scan(f, &framework, &names)),
-            _ => load_and_scan(f, &framework, &names),
+            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => {
+                memo.parsed.get(&f.rel).cloned().unwrap_or_else(|| {
+                    load_and_scan(f, &framework, &names, !options.skip_fingerprints)
+                })
+            }
+            _ => load_and_scan(f, &framework, &names, !options.skip_fingerprints),
         })
         .collect();
     let memo = Memo {
@@ -257,16 +261,22 @@ fn check_parsed(
     }
 }
 
-/// Reads an evidence file once, for both the parser and the privacy lint.
+/// Reads an evidence file once, and decodes and indexes it once, for both the parser
+/// and the privacy lint.
 fn load_and_scan(
     found: &discover::Found,
     framework: &Framework,
     names: &privacy::Pseudonyms,
+    fingerprint: bool,
 ) -> Parsed {
     match evidence::read_file(&found.path) {
         Ok(bytes) => {
-            let (file, diagnostics) = evidence::parse_bytes(&bytes, &found.rel, framework);
-            let scan = privacy::scan_bytes(&bytes, &found.rel, names);
+            let (file, diagnostics, scan) =
+                evidence::parse_bytes_and(&bytes, &found.rel, framework, fingerprint, |source| {
+                    Some(privacy::scan_source(source, &found.rel, names))
+                });
+            // Content that is not text: the lint's own rule for what it still scans.
+            let scan = scan.unwrap_or_else(|| privacy::scan_bytes(&bytes, &found.rel, names));
             (file, diagnostics, scan)
         }
         Err(e) => {

@@ -453,46 +453,116 @@ pub fn is_valid_nhs_number(text: &str) -> bool {
     check == digits[9]
 }
 
-static UPN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-HJ-NP-RT-Z][0-9]{11}[0-9A-HJ-NP-RT-Z]\b").expect("UPN pattern compiles")
-});
+static UPN: LazyLock<Identifier> =
+    LazyLock::new(|| Identifier::new(r"\b[A-HJ-NP-RT-Z][0-9]{11}[0-9A-HJ-NP-RT-Z]\b"));
 
-static NHS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}\b").expect("NHS pattern compiles")
-});
+static NHS: LazyLock<Identifier> =
+    LazyLock::new(|| Identifier::new(r"\b[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}\b"));
 
+// Not an [`Identifier`]: its first `\b` may stand before a `.` or `-`. It runs only on
+// files with an `@`.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
         .expect("email pattern compiles")
 });
 
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+44[ -]?(?:\(0\)[ -]?)?|\b0044[ -]?|\(0|\b0)[1237](?:\)?[ -]?[0-9]){8,9}\b")
-        .expect("phone pattern compiles")
+static PHONE: LazyLock<Identifier> = LazyLock::new(|| {
+    Identifier::new(
+        r"(?:\+44[ -]?(?:\(0\)[ -]?)?|\b0044[ -]?|\(0|\b0)[1237](?:\)?[ -]?[0-9]){8,9}\b",
+    )
 });
 
-static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static POSTCODE: LazyLock<Identifier> = LazyLock::new(|| {
+    Identifier::new(concat!(
         r"\b(?:GIR ?0AA|(?:[A-PR-UWYZ][0-9]{1,2}|[A-PR-UWYZ][A-HK-Y][0-9]{1,2}",
         r"|[A-PR-UWYZ][0-9][A-HJKPSTUW]|[A-PR-UWYZ][A-HK-Y][0-9][ABEHMNPRVWXY])",
         r" ?[0-9][ABD-HJLNP-UW-Z]{2})\b"
     ))
-    .expect("postcode pattern compiles")
 });
 
-static BIRTH_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:d\.o\.b\b\.?|dob\b|date\s+of\s+birth\b|birth\s*date\b|birthday\b|born\b)")
-        .expect("birth pattern compiles")
+static BIRTH_WORD: LazyLock<Identifier> = LazyLock::new(|| {
+    Identifier::new(
+        r"(?i)\b(?:d\.o\.b\b\.?|dob\b|date\s+of\s+birth\b|birth\s*date\b|birthday\b|born\b)",
+    )
 });
+
+/// Does `text` hold `born`, `birth`, `dob` or `d.o.b` in any case? Every [`BIRTH_WORD`]
+/// holds one, so a file without any has no birth word and its dates need no look. Found
+/// from each `b` (rare in English, and fast to find); no letter outside ASCII folds to
+/// one of theirs, so comparing ASCII case-insensitively is exact.
+fn may_have_birth_word(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'b', b'B', bytes).any(|at| {
+        let after = &bytes[at..];
+        let before = &bytes[..=at];
+        let starts = |word: &[u8]| {
+            after.len() >= word.len() && after[..word.len()].eq_ignore_ascii_case(word)
+        };
+        let ends = |word: &[u8]| {
+            before.len() >= word.len()
+                && before[before.len() - word.len()..].eq_ignore_ascii_case(word)
+        };
+        starts(b"born") || starts(b"birth") || ends(b"dob") || ends(b"d.o.b")
+    })
+}
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
 
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    let pattern = format!(
+static DATE: LazyLock<Identifier> = LazyLock::new(|| {
+    Identifier::new(&format!(
         r"(?i)\b(?:[0-9]{{1,2}}[/.-][0-9]{{1,2}}[/.-](?:[0-9]{{4}}|[0-9]{{2}})|[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}|[0-9]{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\.?,?\s+[0-9]{{4}}|{MONTH}\.?\s+[0-9]{{1,2}}(?:st|nd|rd|th)?,?\s+[0-9]{{4}}|{MONTH}\s+[0-9]{{4}})\b"
-    );
-    Regex::new(&pattern).expect("date pattern compiles")
+    ))
 });
+
+/// A pattern for an identifier whose every `\b` stands next to an ASCII letter or digit
+/// of the match, compiled twice. With Unicode word boundaries (the meaning: there is no
+/// boundary between `é` and `1`) the regex engine leaves its fast automaton on any text
+/// with a byte outside ASCII, which most pasted text has (curly quotes, dashes); with
+/// ASCII boundaries it never does. So matches are found with the ASCII regex and kept
+/// when the characters either side agree under both definitions (neither is a letter or
+/// digit outside ASCII); otherwise the Unicode regex searches again from there. Every
+/// Unicode match is an ASCII match too, so what is found is what the Unicode regex finds.
+struct Identifier {
+    ascii: Regex,
+    unicode: Regex,
+}
+
+impl Identifier {
+    fn new(pattern: &str) -> Identifier {
+        Identifier {
+            ascii: Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+                .expect("identifier pattern compiles"),
+            unicode: Regex::new(pattern).expect("identifier pattern compiles"),
+        }
+    }
+
+    /// The matches of the Unicode pattern, leftmost first, as [`Regex::find_iter`].
+    fn find_iter<'a>(&'a self, text: &'a str) -> impl Iterator<Item = regex::Match<'a>> + 'a {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at > text.len() {
+                return None;
+            }
+            let found = self.ascii.find_at(text, at)?;
+            let found = if boundaries_agree(text, found.start(), found.end()) {
+                found
+            } else {
+                self.unicode.find_at(text, found.start())?
+            };
+            // None of the patterns matches nothing; if one did, step past it.
+            at = found.end() + usize::from(found.is_empty());
+            Some(found)
+        })
+    }
+}
+
+/// Do ASCII and Unicode word boundaries agree at both `start` and `end` of `text`? They
+/// differ only next to a letter or digit outside ASCII.
+fn boundaries_agree(text: &str, start: usize, end: usize) -> bool {
+    let agrees =
+        |c: Option<char>| c.is_none_or(|c| c.is_ascii() || !regex_syntax::is_word_character(c));
+    agrees(text[..start].chars().next_back()) && agrees(text[end..].chars().next())
+}
 
 static ALLOW_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"<!--\s*senco:\s*(allow-privacy|allow\s+[a-z0-9,\s-]*?)\s*-->")
@@ -528,11 +598,16 @@ pub fn scan_bytes(bytes: &[u8], rel: &str, names: &Pseudonyms) -> Scan {
 
 /// Scans one file's text; `rel` names the file in the findings.
 pub fn scan_text(text: &str, rel: &str, names: &Pseudonyms) -> Scan {
-    let source = SourceText::new(text);
+    scan_source(&SourceText::new(text), rel, names)
+}
+
+/// [`scan_text`] on text already indexed by lines.
+pub fn scan_source(source: &SourceText<'_>, rel: &str, names: &Pseudonyms) -> Scan {
+    let text = source.text();
     let mut hits = Vec::new();
     detect(text, names, &mut hits);
     let mut scan = Scan::default();
-    let allowed = allow_markers(&source, rel, &mut scan.findings);
+    let allowed = allow_markers(source, rel, &mut scan.findings);
     // Silenced findings are bounded apart, so they never use up the listed ones' room.
     let (mut listed, mut quiet) = (PerFile::default(), PerFile::default());
     for hit in hits {
@@ -548,7 +623,7 @@ pub fn scan_text(text: &str, rel: &str, names: &Pseudonyms) -> Scan {
         if !admitted {
             continue;
         }
-        let diagnostic = describe(&hit, names).in_file(rel).at(&source, hit.range);
+        let diagnostic = describe(&hit, names).in_file(rel).at(source, hit.range);
         if silenced {
             scan.silenced.push(diagnostic);
         } else {
@@ -581,17 +656,22 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
     let mut digits = 0usize;
     let mut run = 0usize;
     let mut longest_run = 0usize;
-    for &b in bytes {
+    // Every postcode ends in a digit and two capitals of its last-part alphabet.
+    let mut postcode_end = false;
+    for (i, &b) in bytes.iter().enumerate() {
         if b.is_ascii_digit() {
             digits += 1;
             run += 1;
             longest_run = longest_run.max(run);
+            if !postcode_end && let [first, second, ..] = bytes[i + 1..] {
+                postcode_end = is_postcode_letter(first) && is_postcode_letter(second);
+            }
         } else {
             run = 0;
         }
     }
     if longest_run >= 11 {
-        push_matches(hits, &UPN, text, |m| {
+        push_matches(hits, UPN.find_iter(text), |m| {
             Some(if is_valid_upn(m.as_str()) {
                 Code::Upn
             } else {
@@ -600,24 +680,26 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
         });
     }
     if digits >= 10 {
-        push_matches(hits, &NHS, text, |m| {
+        push_matches(hits, NHS.find_iter(text), |m| {
             (is_valid_nhs_number(m.as_str())
                 && !isbn_before(text, m.start())
                 && !in_isbn(text, m.range()))
             .then_some(Code::NhsNumber)
         });
-        push_matches(hits, &PHONE, text, |m| {
+        push_matches(hits, PHONE.find_iter(text), |m| {
             (is_uk_phone(m.as_str()) && !isbn_before(text, m.start()) && !in_isbn(text, m.range()))
                 .then_some(Code::PhoneNumber)
         });
     }
     if memchr::memchr(b'@', bytes).is_some() {
-        push_matches(hits, &EMAIL, text, |m| {
+        push_matches(hits, EMAIL.find_iter(text), |m| {
             (!is_not_a_person(m.as_str())).then_some(Code::Email)
         });
     }
-    if digits > 0 {
-        push_matches(hits, &POSTCODE, text, |_| Some(Code::Postcode));
+    if postcode_end {
+        push_matches(hits, POSTCODE.find_iter(text), |_| Some(Code::Postcode));
+    }
+    if digits > 0 && may_have_birth_word(text) {
         birth_dates(text, hits);
     }
     for (range, index) in names.find_indexed(text) {
@@ -629,14 +711,18 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
     }
 }
 
-/// Adds a hit for each match of `regex` that `classify` gives a code.
-fn push_matches(
+/// A letter of a postcode's last part: `[ABD-HJLNP-UW-Z]`.
+fn is_postcode_letter(b: u8) -> bool {
+    b.is_ascii_uppercase() && !matches!(b, b'C' | b'I' | b'K' | b'M' | b'O' | b'V')
+}
+
+/// Adds a hit for each match of `pattern` that `classify` gives a code.
+fn push_matches<'t, M: Iterator<Item = regex::Match<'t>>>(
     hits: &mut Vec<Hit>,
-    regex: &Regex,
-    text: &str,
+    matches: M,
     classify: impl Fn(&regex::Match<'_>) -> Option<Code>,
 ) {
-    for m in regex.find_iter(text) {
+    for m in matches {
         if let Some(code) = classify(&m) {
             hits.push(Hit {
                 code,
@@ -1010,4 +1096,79 @@ pub fn scan_portfolio(
     }
     scan.sort();
     Ok(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text built from pieces that meet the patterns' edges: digits, capitals, the words
+    /// they look for, and letters, quotes and spaces outside ASCII glued to them.
+    fn pasted_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("0".to_string()),
+            Just("7".to_string()),
+            Just("07700 900".to_string()),
+            Just("+44 ".to_string()),
+            Just("SW1A 1AA".to_string()),
+            Just("AB".to_string()),
+            Just("3CD".to_string()),
+            Just("A12345678901".to_string()),
+            Just("born".to_string()),
+            Just("DOB".to_string()),
+            Just("date of birth".to_string()),
+            Just("12 March 2024".to_string()),
+            Just("Sept".to_string()),
+            Just("/".to_string()),
+            Just("-".to_string()),
+            Just(" ".to_string()),
+            Just("\n".to_string()),
+            Just("é".to_string()),
+            Just("Zoë".to_string()),
+            Just("ß".to_string()),
+            Just("١".to_string()),
+            Just("’".to_string()),
+            Just("“".to_string()),
+            Just("\u{a0}".to_string()),
+            Just("ſ".to_string()),
+            "[0-9]{1,4}",
+            "[A-Z]{1,2}",
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    fn spans<'a>(matches: impl Iterator<Item = regex::Match<'a>>) -> Vec<Range<usize>> {
+        matches.map(|m| m.range()).collect()
+    }
+
+    #[test]
+    fn identifiers_are_found_next_to_typographic_punctuation() {
+        let text = "Her postcode was “SW1A 1AA” – and on 12 March 2024… (DOB)";
+        assert_eq!(spans(POSTCODE.find_iter(text)), vec![20..28]);
+        assert_eq!(spans(DATE.find_iter(text)).len(), 1);
+    }
+
+    #[test]
+    fn a_letter_outside_ascii_joins_a_word_as_it_does_for_unicode_boundaries() {
+        // `éSW1A 1AA` is one word: no postcode starts inside it.
+        assert!(spans(POSTCODE.find_iter("éSW1A 1AA")).is_empty());
+        assert_eq!(spans(POSTCODE.find_iter("é SW1A 1AA")), vec![3..11]);
+    }
+
+    proptest! {
+        #[test]
+        fn the_ascii_fast_path_finds_what_unicode_boundaries_find(text in pasted_text()) {
+            for pattern in [&*UPN, &*NHS, &*PHONE, &*POSTCODE, &*BIRTH_WORD, &*DATE] {
+                prop_assert_eq!(
+                    spans(pattern.find_iter(&text)),
+                    spans(pattern.unicode.find_iter(&text)),
+                    "{:?}", pattern.unicode.as_str()
+                );
+            }
+            if BIRTH_WORD.unicode.is_match(&text) {
+                prop_assert!(may_have_birth_word(&text));
+            }
+        }
+    }
 }

@@ -23,13 +23,25 @@ pub struct Args {
 pub fn run(args: &Args) -> Outcome {
     let today = args.check.today()?;
     let path = portfolio_path(args.path.as_deref(), false)?;
-    let check = senco::check(&path, &args.check.options()?)?;
-    let mut out = anstream::stdout().lock();
+    let options = senco::CheckOptions {
+        // Nothing is rendered from this check, so the files are never compared again.
+        skip_fingerprints: true,
+        ..args.check.options()?
+    };
+    let check = senco::check(&path, &options)?;
+    // Written in large blocks, not a system call per line; JSON never has colour to strip.
     match args.format {
-        Format::Json => report::write_json_on(&mut out, &check, today)?,
-        Format::Text => report::write_text_on(&mut out, &check, Some(today))?,
+        Format::Json => {
+            let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+            report::write_json_on(&mut out, &check, today)?;
+            out.flush()?;
+        }
+        Format::Text => {
+            let mut out = std::io::BufWriter::with_capacity(64 << 10, anstream::stdout().lock());
+            report::write_text_on(&mut out, &check, Some(today))?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     Ok(if check.fails(args.strict) {
         PROBLEMS
     } else {

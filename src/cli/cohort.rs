@@ -103,9 +103,16 @@ pub fn run(args: &Args) -> Outcome {
         }
         None => {
             let bytes = senco::tutor::cohort_report::render(format, &cohort)?;
-            let mut out = anstream::stdout().lock();
-            out.write_all(&bytes)?;
-            out.flush()?;
+            // One write; only text can hold colours for the stripping layer to take out.
+            if format == Format::Text {
+                let mut out = anstream::stdout().lock();
+                out.write_all(&bytes)?;
+                out.flush()?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&bytes)?;
+                out.flush()?;
+            }
         }
     }
     Ok(exit_code(&cohort))

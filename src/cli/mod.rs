@@ -205,6 +205,7 @@ impl CheckArgs {
                 }
                 other => other.clone(),
             },
+            skip_fingerprints: false,
         })
     }
 }

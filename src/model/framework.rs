@@ -266,7 +266,7 @@ impl Framework {
     /// folder). A tutor's own framework file is named on the command line instead.
     pub(crate) fn resolve_in_portfolio(spec: &str, root: &Path) -> Result<Framework, FatalError> {
         if let Some(json) = builtin_json(spec) {
-            return Framework::from_json(json, &format!("built-in framework `{spec}`"));
+            return parse_builtin(json, &format!("built-in framework `{spec}`"));
         }
         let canonical_root = std::fs::canonicalize(root).map_err(|e| {
             FatalError::invalid(format!(
@@ -369,7 +369,7 @@ impl Framework {
     /// a JSON file, relative to `base`.
     pub fn resolve(spec: &str, base: &Path) -> Result<Framework, FatalError> {
         if let Some(json) = builtin_json(spec) {
-            return Framework::from_json(json, &format!("built-in framework `{spec}`"));
+            return parse_builtin(json, &format!("built-in framework `{spec}`"));
         }
         let path = base.join(spec);
         if spec.ends_with(".json") || path.is_file() {
@@ -394,7 +394,7 @@ impl Framework {
     pub fn builtin(id: &str) -> Result<Framework, FatalError> {
         let json = builtin_json(id)
             .ok_or_else(|| FatalError::usage(format!("unknown built-in framework `{id}`")))?;
-        Framework::from_json(json, &format!("built-in framework `{id}`"))
+        parse_builtin(json, &format!("built-in framework `{id}`"))
     }
 
     /// A framework file (JSON in the shape of [`FrameworkFile`]), read capped and validated.
@@ -626,6 +626,24 @@ fn version_year(version: &str) -> Option<jiff::civil::Date> {
         .filter_map(|run| run.parse::<i16>().ok())
         .next_back()?;
     jiff::civil::Date::new(year, 1, 1).ok()
+}
+
+/// A built-in framework, parsed once per process and cloned after that: a cohort names
+/// the same one in each of its hundreds of portfolios.
+fn parse_builtin(json: &'static str, origin: &str) -> Result<Framework, FatalError> {
+    type Parsed = HashMap<(usize, String), Framework>;
+    static PARSED: std::sync::LazyLock<std::sync::Mutex<Parsed>> =
+        std::sync::LazyLock::new(Default::default);
+    let key = (json.as_ptr() as usize, origin.to_string());
+    if let Some(framework) = PARSED.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(framework.clone());
+    }
+    let framework = Framework::from_json(json, origin)?;
+    PARSED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, framework.clone());
+    Ok(framework)
 }
 
 fn builtin_json(spec: &str) -> Option<&'static str> {

@@ -81,6 +81,8 @@ pub(crate) fn cover_html(part: &TraineePart, anonymise: bool) -> String {
     }
     row("Made with", &format!("senco {}", env!("CARGO_PKG_VERSION")));
     b.push_str("</dl>\n");
+    // Both sit beside this sheet in the trainee's folder of the pack.
+    b.push_str("<nav aria-labelledby=\"read-heading\">\n<h2 id=\"read-heading\">Read the portfolio</h2>\n<ul>\n<li><a href=\"site/index.html\">The portfolio as a site</a>: overview, coverage matrix, a page per outcome and per evidence file</li>\n<li><a href=\"portfolio.html\">The portfolio as one file</a>: everything on one page, to read offline or print</li>\n</ul>\n</nav>\n");
     coverage_section(&mut b, part);
     privacy_section(&mut b, part);
     words_section(&mut b, part);

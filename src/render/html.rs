@@ -845,7 +845,30 @@ fn sanitise(raw: &str, depth: usize, mode: Mode<'_>, filter: FilterContext) -> S
         }),
     };
     CURRENT.take();
-    clean
+    scrolling_tables(clean)
+}
+
+/// Puts each table of sanitised evidence in its own labelled scroll region, so that a
+/// wide table scrolls by itself and never the page (WCAG 1.4.10). Done on ammonia's
+/// output, where `<table>` can only be a table: text arrives escaped, and tables carry no
+/// attributes.
+fn scrolling_tables(clean: String) -> String {
+    if !clean.contains("<table>") {
+        return clean;
+    }
+    let mut out = String::with_capacity(clean.len() + 128);
+    let mut number = 0;
+    let mut rest = clean.as_str();
+    while let Some(at) = rest.find("<table>") {
+        number += 1;
+        out.push_str(&rest[..at]);
+        out.push_str(&format!(
+            "<div class=\"table-scroll\" role=\"region\" aria-label=\"Table {number}\" tabindex=\"0\"><table>"
+        ));
+        rest = &rest[at + "<table>".len()..];
+    }
+    out.push_str(rest);
+    out.replace("</table>", "</table></div>")
 }
 
 /// The ammonia configuration for evidence. `relative` says which relative URLs may stay:
@@ -1113,7 +1136,7 @@ mod tests {
         let clean = |raw: &str| sanitise(raw, 1, Mode::Site, FilterContext::default());
         assert_eq!(
             clean("<table><tr><td style=\"text-align: right\">x</td></tr></table>"),
-            "<table><tbody><tr><td style=\"text-align:right\">x</td></tr></tbody></table>"
+            "<div class=\"table-scroll\" role=\"region\" aria-label=\"Table 1\" tabindex=\"0\"><table><tbody><tr><td style=\"text-align:right\">x</td></tr></tbody></table></div>"
         );
         for hostile in [
             "text-align: url(https://tracker.example/x)",

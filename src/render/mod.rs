@@ -24,6 +24,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// How to build a site.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     /// The output folder; default `site/` in the portfolio.
@@ -35,9 +36,12 @@ pub struct BuildOptions {
     pub history: bool,
 }
 
+/// What a build wrote.
 #[derive(Debug)]
 pub struct Built {
+    /// The folder it was written into.
     pub out: PathBuf,
+    /// Pages written (rendered or linked from the previous build).
     pub pages: usize,
     /// Pages rendered by this build; the others were linked from the previous one.
     pub rendered: usize,
@@ -48,6 +52,7 @@ pub struct Built {
 }
 
 impl Built {
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics
             .iter()
@@ -98,6 +103,49 @@ pub struct Generation {
     has_diagnostics: bool,
     /// What the problems page lists.
     diagnostics: Vec<Diagnostic>,
+}
+
+/// What a page of the site is about, for a reviewer: an evidence file or an indicator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// An evidence file and the outcomes it claims.
+    Evidence {
+        /// Its path in the portfolio.
+        path: String,
+        /// The ids of the outcomes it claims.
+        outcomes: Vec<String>,
+    },
+    /// An indicator (or an area without indicators), by id.
+    Outcome(String),
+}
+
+impl Generation {
+    /// Each evidence and indicator page of this build (by its path in the site, as
+    /// written), and what it is about.
+    pub fn subjects(&self) -> std::collections::HashMap<String, Subject> {
+        let fw = &self.check.framework;
+        let mut subjects = std::collections::HashMap::new();
+        for (i, e) in self.check.evidence.iter().enumerate() {
+            subjects.insert(
+                self.site.evidence_page(i).to_string(),
+                Subject::Evidence {
+                    path: e.path.clone(),
+                    outcomes: e
+                        .outcome_nodes()
+                        .into_iter()
+                        .map(|n| fw.node(n).id.clone())
+                        .collect(),
+                },
+            );
+        }
+        for leaf in fw.leaves() {
+            subjects.insert(
+                site::outcome_path(fw, leaf),
+                Subject::Outcome(fw.node(leaf).id.clone()),
+            );
+        }
+        subjects
+    }
 }
 
 /// [`build`], reusing what it can of `previous`: `changes` must say what changed since
@@ -226,6 +274,7 @@ pub struct Read {
 }
 
 impl Read {
+    /// What `check` read: each evidence file's fingerprint, to tell later whether it changed.
     pub fn of(check: &Check) -> Read {
         Read {
             root: check.portfolio.root.clone(),
@@ -282,6 +331,9 @@ fn plan<'a>(
         || old.framework != *fw
         || old.settings != check.settings
         || old.coverage.min_evidence != check.coverage.min_evidence
+        // A judgement shows on its evidence's page, on the pages of what it judges and in
+        // the matrix; one gone stale or added can touch any of them.
+        || old.judgements != check.judgements
         || pages::Common::new(old) != pages::Common::new(check)
     {
         return None;

@@ -10,6 +10,7 @@ use super::theme::Theme;
 use crate::check::Check;
 use crate::check::evidence::{self, TagSource};
 use crate::check::frontmatter::{self, Split};
+use crate::check::judgement::{Judgement, StaleReason, Standing};
 use crate::error::diagnostic::{Diagnostic, Severity};
 use crate::error::{Code, ErrorKind, FatalError};
 use crate::model::evidence_type::EvidenceType;
@@ -20,7 +21,9 @@ use serde::Serialize;
 /// What every page shows: the portfolio, the framework, the tool.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct Common {
+    /// The portfolio's title.
     pub title: String,
+    /// The trainee's name, if portfolio.toml gives it.
     pub trainee: Option<String>,
     pub(crate) framework_id: String,
     pub(crate) framework_title: String,
@@ -28,22 +31,29 @@ pub struct Common {
     pub(crate) framework_source: String,
     /// Every framework of the portfolio, in order (the fields above name the first).
     pub frameworks: Vec<FrameworkLabel>,
+    /// `senco VERSION`, for the pages' generator meta tag.
     pub generator: String,
     pub(crate) has_diagnostics: bool,
     /// Whether the site has progress.html (a `senco build` of a git repository).
     pub(crate) has_progress: bool,
+    /// The statutory deadline, when the portfolio records an appointment date.
     pub deadline: Option<crate::model::deadline::Deadline>,
     pub(crate) leaf_noun: &'static str,
 }
 
+/// A framework as page headers name it.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct FrameworkLabel {
+    /// Its id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its version.
     pub version: String,
 }
 
 impl Common {
+    /// What every page of `check`'s site shows.
     pub fn new(check: &Check) -> Common {
         let fw = &check.framework;
         let all_indicators = fw.leaves().all(|l| fw.node(l).kind == NodeKind::Indicator);
@@ -116,6 +126,96 @@ fn outcome_link(fw: &Framework, node: usize, up: &str) -> OutcomeLink {
     }
 }
 
+// ---------------------------------------------------------------- judgements
+
+/// Where something stands with its assessors, as a template shows it: a class for the
+/// colour, and always the words and a symbol too.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct StandingView {
+    class: &'static str,
+    words: &'static str,
+    symbol: &'static str,
+}
+
+impl From<Standing> for StandingView {
+    fn from(standing: Standing) -> StandingView {
+        StandingView {
+            class: standing.as_str(),
+            words: standing.words(),
+            symbol: standing.symbol(),
+        }
+    }
+}
+
+/// The standing of framework node `node`, from the latest judgements that apply to it.
+pub(crate) fn node_standing(check: &Check, node: usize) -> Option<StandingView> {
+    Standing::of(&check.judgements, &check.assessment.node(node).judgements).map(Into::into)
+}
+
+/// One judgement as a page lists it.
+#[derive(Serialize)]
+struct JudgementView {
+    standing: StandingView,
+    /// The verdict as given, in words, also once it went stale.
+    verdict: &'static str,
+    stale: bool,
+    /// The evidence is gone (renamed or deleted), rather than changed.
+    missing: bool,
+    outcome: Option<OutcomeLink>,
+    evidence: Option<EvidenceRef>,
+    assessor: String,
+    date: String,
+    comment: String,
+}
+
+#[derive(Serialize)]
+struct EvidenceRef {
+    title: String,
+    path: String,
+    /// `None` when the file is no longer in the portfolio.
+    href: Option<String>,
+}
+
+fn judgement_view(check: &Check, site: &SiteMap, j: &Judgement, up: &str) -> JudgementView {
+    let evidence = j.evidence.as_ref().map(|path| {
+        let found = check
+            .evidence
+            .binary_search_by(|e| e.path.as_str().cmp(path))
+            .ok();
+        EvidenceRef {
+            title: found.map_or_else(|| path.clone(), |i| check.evidence[i].title.clone()),
+            path: path.clone(),
+            href: found.map(|i| format!("{up}{}", encode_path(site.evidence_page(i)))),
+        }
+    });
+    JudgementView {
+        standing: Standing::of_one(j).into(),
+        verdict: Standing::from(j.judgement).words(),
+        stale: j.state.is_stale(),
+        missing: j.state.stale_reason() == Some(StaleReason::Missing),
+        outcome: j
+            .outcome_node
+            .map(|n| outcome_link(&check.framework, n, up)),
+        evidence,
+        assessor: j.assessor.clone(),
+        date: j.date.to_string(),
+        comment: j.comment.clone(),
+    }
+}
+
+/// The latest judgement `judgements[i]` for each `i`, as listed on a page.
+fn judgement_views(
+    check: &Check,
+    site: &SiteMap,
+    indices: impl IntoIterator<Item = usize>,
+    up: &str,
+) -> Vec<JudgementView> {
+    indices
+        .into_iter()
+        .map(|i| judgement_view(check, site, &check.judgements[i], up))
+        .collect()
+}
+
 // ---------------------------------------------------------------- evidence pages
 
 #[derive(Serialize)]
@@ -131,6 +231,8 @@ struct EvidenceData {
     readable: bool,
     /// The reflective model the file follows, with its stages as the page's outline.
     model: Option<ModelOutline>,
+    /// The latest judgements on this file, oldest first.
+    judgements: Vec<JudgementView>,
 }
 
 #[derive(Serialize)]
@@ -195,6 +297,17 @@ pub fn evidence_page(
         body_html: rendered.html,
         readable: e.readable,
         model: model_outline(e),
+        judgements: judgement_views(
+            check,
+            site,
+            check
+                .judgements
+                .iter()
+                .enumerate()
+                .filter(|(_, j)| !j.superseded && j.evidence.as_deref() == Some(e.path.as_str()))
+                .map(|(i, _)| i),
+            &up,
+        ),
     };
     let html = render(
         theme,
@@ -307,6 +420,8 @@ struct ChildStatus {
     href: String,
     covered: bool,
     count: usize,
+    assessed: bool,
+    standing: Option<StandingView>,
 }
 
 #[derive(Serialize)]
@@ -325,6 +440,11 @@ struct OutcomeData {
     leaves_total: usize,
     children: Vec<ChildStatus>,
     evidence: Vec<EvidenceForOutcome>,
+    assessed: bool,
+    leaves_assessed: usize,
+    standing: Option<StandingView>,
+    /// The latest judgements that apply to this node, oldest first.
+    judgements: Vec<JudgementView>,
 }
 
 /// Renders the page of one framework node, quoting every tagged passage; returns the
@@ -360,6 +480,8 @@ pub(crate) fn outcome_page(
                 href: link.href,
                 covered: ccov.covered,
                 count: ccov.evidence.len(),
+                assessed: check.assessment.node(c).assessed,
+                standing: node_standing(check, c),
             }
         })
         .collect();
@@ -427,6 +549,15 @@ pub(crate) fn outcome_page(
         leaves_total: cov.leaves_total,
         children,
         evidence,
+        assessed: check.assessment.node(node).assessed,
+        leaves_assessed: check.assessment.node(node).leaves_assessed,
+        standing: node_standing(check, node),
+        judgements: judgement_views(
+            check,
+            site,
+            check.assessment.node(node).judgements.iter().copied(),
+            &up,
+        ),
     };
     let html = render(
         theme,
@@ -455,7 +586,7 @@ fn short(text: &str) -> String {
 
 #[derive(Serialize)]
 pub(crate) struct TreeNode {
-    id: String,
+    pub(crate) id: String,
     kind: &'static str,
     title: String,
     pub(crate) href: String,
@@ -465,7 +596,22 @@ pub(crate) struct TreeNode {
     leaves_covered: usize,
     leaves_total: usize,
     percent: usize,
+    assessed: bool,
+    leaves_assessed: usize,
+    standing: Option<StandingView>,
+    /// The passages that tag it (only in the single file, which has room to link them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) passages: Vec<PassageRef>,
     pub(crate) children: Vec<TreeNode>,
+}
+
+/// A link to one tagged passage.
+#[derive(Serialize)]
+pub(crate) struct PassageRef {
+    pub(crate) title: String,
+    pub(crate) href: String,
+    pub(crate) line: usize,
+    pub(crate) draft: bool,
 }
 
 #[derive(Serialize)]
@@ -503,6 +649,12 @@ struct IndexData {
     evidence: Vec<EvidenceRow>,
     errors: usize,
     warnings: usize,
+    assessed: usize,
+    assessed_percent: usize,
+    /// Judgements in force that went stale.
+    stale: usize,
+    /// Current requests for assessment, oldest first: what the tutor is asked to read.
+    ready: Vec<JudgementView>,
 }
 
 /// One framework's part of a page.
@@ -555,6 +707,10 @@ pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
         leaves_covered: cov.leaves_covered,
         leaves_total: cov.leaves_total,
         percent: percent(cov.leaves_covered, cov.leaves_total),
+        assessed: check.assessment.node(node).assessed,
+        leaves_assessed: check.assessment.node(node).leaves_assessed,
+        standing: node_standing(check, node),
+        passages: Vec::new(),
         children: n.children.iter().map(|&c| tree(check, c, up)).collect(),
     }
 }
@@ -619,6 +775,24 @@ pub(crate) fn index_page(
         evidence,
         errors: check.count(Severity::Error),
         warnings: check.count(Severity::Warning),
+        assessed: check.assessment.leaves_assessed(fw),
+        assessed_percent: percent(check.assessment.leaves_assessed(fw), total),
+        stale: check
+            .judgements
+            .iter()
+            .filter(|j| !j.superseded && j.state.is_stale())
+            .count(),
+        ready: judgement_views(
+            check,
+            site,
+            check
+                .judgements
+                .iter()
+                .enumerate()
+                .filter(|(_, j)| !j.superseded && Standing::of_one(j) == Standing::Ready)
+                .map(|(i, _)| i),
+            "",
+        ),
     };
     render(
         theme,
@@ -649,20 +823,36 @@ fn chart(id: &str, label: String, covered: usize, total: usize) -> Chart {
 #[derive(Serialize)]
 struct Header {
     label: String,
+    /// What the label stands for in full (an indicator's wording, a file's path).
     title: String,
     href: String,
+    /// Filled cells in its row or column that count (not drafts).
+    count: usize,
+    /// An evidence file that is a draft.
+    draft: bool,
 }
 
 #[derive(Serialize)]
 struct Cell {
     href: Option<String>,
     label: String,
+    draft: bool,
+    /// What the latest judgements on this file say of this indicator.
+    standing: Option<StandingView>,
 }
 
 #[derive(Serialize)]
 struct Row {
     header: Header,
     cells: Vec<Cell>,
+}
+
+/// One printed slice of a matrix's columns: `from..to`, each printed with the row
+/// headers again, so that no column is lost off the edge of the paper.
+#[derive(Serialize)]
+struct PrintPart {
+    from: usize,
+    to: usize,
 }
 
 #[derive(Serialize)]
@@ -674,6 +864,9 @@ struct MatrixTable {
     orientation: &'static str,
     columns: Vec<Header>,
     rows: Vec<Row>,
+    /// Filled cells that count, in the whole table.
+    total: usize,
+    print: Vec<PrintPart>,
 }
 
 #[derive(Serialize)]
@@ -683,7 +876,13 @@ struct MatrixData {
     several: bool,
     /// Whether there is anything to show (evidence and outcomes).
     any_rows: bool,
+    /// Every state a cell can show, for the key.
+    standings: Vec<StandingView>,
 }
+
+/// How many columns one printed slice of the matrix holds beside its row headers: as many
+/// as fit across A4 in landscape at a readable size.
+pub const PRINT_COLUMNS: usize = 14;
 
 pub(crate) fn matrix_page(
     check: &Check,
@@ -698,6 +897,8 @@ pub(crate) fn matrix_page(
             label: n.id.clone(),
             title: n.title.clone(),
             href: encode_path(&outcome_path(fw, l)),
+            count: 0,
+            draft: false,
         }
     };
     let evidence_header = |i: usize| {
@@ -706,6 +907,8 @@ pub(crate) fn matrix_page(
             label: e.title.clone(),
             title: e.path.clone(),
             href: encode_path(site.evidence_page(i)),
+            count: 0,
+            draft: e.draft,
         }
     };
     // The link in a cell goes to the tagged passage when there is one.
@@ -715,15 +918,27 @@ pub(crate) fn matrix_page(
             None => Cell {
                 href: None,
                 label: String::new(),
+                draft: false,
+                standing: None,
             },
             Some(tag) => {
                 let anchor = tag
                     .inline_index
                     .map_or_else(|| "opening".to_string(), |k| format!("tag-{k}"));
-                let draft = if e.draft { " (draft)" } else { "" };
+                let draft = if e.draft { " (draft, not counted)" } else { "" };
+                let judged =
+                    crate::check::judgement::on_evidence_for(fw, &check.judgements, &e.path, leaf);
+                let standing = Standing::of(&check.judgements, &judged);
+                let judged = standing.map_or_else(String::new, |s| format!("; {}", s.words()));
                 Cell {
                     href: Some(format!("{}#{anchor}", encode_path(site.evidence_page(i)))),
-                    label: format!("{} evidenced in {}{draft}", fw.node(leaf).id, e.title),
+                    label: format!(
+                        "{} evidenced in {}{draft}{judged}",
+                        fw.node(leaf).id,
+                        e.title
+                    ),
+                    draft: e.draft,
+                    standing: standing.map(Into::into),
                 }
             }
         }
@@ -739,33 +954,55 @@ pub(crate) fn matrix_page(
         let evidence_down = check.evidence.len() > leaves.len();
         let title = format!("{} ({})", section.title, section.id);
         let slug = crate::util::text::slug(&section.id);
-        if evidence_down {
-            MatrixTable {
-                title,
-                slug,
-                orientation: "evidence-down",
-                columns: leaves.iter().map(|&l| leaf_header(l)).collect(),
-                rows: (0..check.evidence.len())
+        let (orientation, mut columns, mut rows) = if evidence_down {
+            (
+                "evidence-down",
+                leaves.iter().map(|&l| leaf_header(l)).collect::<Vec<_>>(),
+                (0..check.evidence.len())
                     .map(|i| Row {
                         header: evidence_header(i),
                         cells: leaves.iter().map(|&l| cell(l, i)).collect(),
                     })
-                    .collect(),
-            }
+                    .collect::<Vec<_>>(),
+            )
         } else {
-            MatrixTable {
-                title,
-                slug,
-                orientation: "indicators-down",
-                columns: (0..check.evidence.len()).map(evidence_header).collect(),
-                rows: leaves
+            (
+                "indicators-down",
+                (0..check.evidence.len()).map(evidence_header).collect(),
+                leaves
                     .iter()
                     .map(|&l| Row {
                         header: leaf_header(l),
                         cells: (0..check.evidence.len()).map(|i| cell(l, i)).collect(),
                     })
                     .collect(),
+            )
+        };
+        let mut total = 0;
+        for row in &mut rows {
+            for (c, cell) in row.cells.iter().enumerate() {
+                if cell.href.is_some() && !cell.draft {
+                    row.header.count += 1;
+                    columns[c].count += 1;
+                    total += 1;
+                }
             }
+        }
+        let print = (0..columns.len())
+            .step_by(PRINT_COLUMNS)
+            .map(|from| PrintPart {
+                from,
+                to: (from + PRINT_COLUMNS).min(columns.len()),
+            })
+            .collect();
+        MatrixTable {
+            title,
+            slug,
+            orientation,
+            columns,
+            rows,
+            total,
+            print,
         }
     };
     let tables: Vec<MatrixTable> = (0..fw.sections.len()).map(table).collect();
@@ -775,6 +1012,7 @@ pub(crate) fn matrix_page(
             .any(|t| !t.rows.is_empty() && !t.columns.is_empty()),
         several: tables.len() > 1,
         tables,
+        standings: Standing::ALL.into_iter().map(Into::into).collect(),
     };
     render(
         theme,
@@ -822,6 +1060,8 @@ pub(crate) fn gaps_page(
             href: link.href,
             covered: false,
             count: check.coverage.node(leaf).evidence.len(),
+            assessed: check.assessment.node(leaf).assessed,
+            standing: node_standing(check, leaf),
         };
         let parent_id = n.parent.map(|p| fw.node(p).id.clone());
         match groups.last_mut() {

@@ -5,7 +5,7 @@
 //! made, never by rewriting it afterwards.
 
 use super::html;
-use super::pages::{Common, TreeNode, tree};
+use super::pages::{Common, PassageRef, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
 use crate::check::Check;
@@ -13,6 +13,7 @@ use crate::error::FatalError;
 use crate::model::evidence_type::EvidenceType;
 use crate::util::path::RelPath;
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Serialize)]
 struct OutcomeRef {
@@ -86,9 +87,29 @@ pub fn render(
             body_html,
         });
     }
+    // Each node lists the passages that tag it; each passage's badge links back.
+    let mut passages: HashMap<String, Vec<PassageRef>> = HashMap::new();
+    for (i, e) in check.evidence.iter().enumerate() {
+        let anchor = anchor_for(site.evidence_page(i));
+        for tag in &e.tags {
+            let href = match tag.inline_index {
+                Some(k) => format!("#{anchor}-tag-{k}"),
+                None => format!("#{anchor}-opening"),
+            };
+            passages
+                .entry(fw.node(tag.node).id.clone())
+                .or_default()
+                .push(PassageRef {
+                    title: e.title.clone(),
+                    href,
+                    line: tag.line,
+                    draft: e.draft,
+                });
+        }
+    }
     let mut tree: Vec<TreeNode> = fw.roots().map(|r| tree(check, r, "")).collect();
     for node in &mut tree {
-        anchor_tree(node);
+        anchor_tree(node, &mut passages);
     }
     let data = SingleData {
         site: &common,
@@ -108,10 +129,11 @@ pub fn render(
     Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
-fn anchor_tree(node: &mut TreeNode) {
+fn anchor_tree(node: &mut TreeNode, passages: &mut HashMap<String, Vec<PassageRef>>) {
     node.href = format!("#{}", anchor_for(node.href.trim_start_matches("../")));
+    node.passages = passages.remove(&node.id).unwrap_or_default();
     for child in &mut node.children {
-        anchor_tree(child);
+        anchor_tree(child, passages);
     }
 }
 

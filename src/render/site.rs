@@ -6,6 +6,8 @@ use crate::model::framework::Framework;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+/// Where every page goes: the page path of each evidence file, and which pages a
+/// renamed file touches.
 pub struct SiteMap {
     root: PathBuf,
     canonical_root: PathBuf,
@@ -18,6 +20,7 @@ pub struct SiteMap {
 }
 
 impl SiteMap {
+    /// The page of each evidence file (names over 255 bytes shortened, clashes kept apart).
     pub fn new(root: &Path, evidence_dirs: &[String], evidence: &[Evidence]) -> SiteMap {
         // With one evidence folder its name is left out of page paths:
         // evidence/x.md -> evidence/x.html rather than evidence/evidence/x.html.
@@ -59,6 +62,7 @@ impl SiteMap {
         }
     }
 
+    /// The page path of evidence file `index`, relative to the site root.
     pub fn evidence_page(&self, index: usize) -> &str {
         &self.pages[index]
     }
@@ -103,6 +107,7 @@ impl SiteMap {
         crate::util::fs::resolve_inside(&self.canonical_root, rel).ok()
     }
 
+    /// The portfolio folder the site is built from.
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -26,8 +26,10 @@ pub(crate) const TEMPLATES: &[&str] = &[
     "cohort.html",
 ];
 
+/// The templates and stylesheet every page is written with.
 pub struct Theme {
     pub(crate) tera: tera::Tera,
+    /// The stylesheet, written to `assets/senco.css`.
     pub css: Vec<u8>,
 }
 

@@ -2,7 +2,10 @@
 //!
 //! Each rebuild goes into a fresh generation folder and the server switches to it only
 //! when it is complete, so no request ever sees a half-written build. The reload script
-//! is added to pages as they are served; it never exists in built output.
+//! is added to pages as they are served; it never exists in built output. With
+//! `--review`, so is a form for recording judgements ([`review`]).
+
+pub mod review;
 
 use crate::check::{CheckOptions, Memo};
 use crate::error::{ErrorKind, FatalError};
@@ -40,29 +43,38 @@ pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 const EVENTS_PATH: &str = "/__senco/events";
-const RELOAD_JS: &str =
-    "new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};";
-const RELOAD_SCRIPT: &str = "<script>new EventSource(\"/__senco/events\").onmessage=function(){location.reload()};</script>";
+/// Reloads the page when a rebuild is announced, but not once a form is sent: a
+/// judgement posted from the page triggers a rebuild, and reloading then would abort
+/// the post's own way back to the page.
+const RELOAD_JS: &str = "var senco=new EventSource(\"/__senco/events\");senco.onmessage=function(){location.reload()};addEventListener(\"submit\",function(){senco.close()});";
+const RELOAD_SCRIPT: &str = "<script>var senco=new EventSource(\"/__senco/events\");senco.onmessage=function(){location.reload()};addEventListener(\"submit\",function(){senco.close()});</script>";
 
 /// The policy of pages as served: that of files on disk, plus the reload script (by its
-/// hash, so no other script runs), its event stream from this server, and forms to it.
-fn serve_policy() -> String {
+/// hash, so no other script runs), its event stream from this server, and, only while
+/// reviewing, forms to it.
+fn serve_policy(reviewing: bool) -> String {
     use base64::Engine as _;
     use sha2::Digest;
     let hash = base64::engine::general_purpose::STANDARD
         .encode(sha2::Sha256::digest(RELOAD_JS.as_bytes()));
     format!(
-        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; base-uri 'none'; form-action 'self'"
+        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'sha256-{hash}'; connect-src 'self'; base-uri 'none'; form-action {}",
+        if reviewing { "'self'" } else { "'none'" }
     )
 }
 
+/// What `senco serve` serves and how.
 pub struct ServeOptions {
+    /// The portfolio folder.
     pub root: PathBuf,
+    /// The loopback port to listen on (0: any free one).
     pub port: u16,
     /// How every rebuild checks the portfolio.
     pub check: CheckOptions,
     /// Open the preview in the browser once it is listening.
     pub open: bool,
+    /// `--review`: serve a form for judgements on evidence and indicator pages.
+    pub review: Option<review::ReviewMode>,
 }
 
 /// Prints a build's problems on standard error, as `senco build` does, then one line
@@ -118,6 +130,7 @@ pub struct Rebuilder {
 }
 
 impl Rebuilder {
+    /// A rebuilder that has built nothing yet: the first build is a full one.
     pub fn new() -> Rebuilder {
         Rebuilder::default()
     }
@@ -159,6 +172,14 @@ impl Rebuilder {
         std::thread::spawn(move || drop(last));
         Ok(built)
     }
+
+    /// What each evidence and indicator page of the last good build is about.
+    pub fn subjects(&self) -> std::collections::HashMap<String, render::Subject> {
+        self.last
+            .as_ref()
+            .map(|(_, generation)| generation.subjects())
+            .unwrap_or_default()
+    }
 }
 
 struct Shared {
@@ -168,6 +189,10 @@ struct Shared {
     current: RwLock<Current>,
     rebuilder: Mutex<Rebuilder>,
     reload: broadcast::Sender<u64>,
+    /// The review session, with `--review`.
+    review: Option<review::Session>,
+    /// What each evidence and indicator page of the current build is about.
+    subjects: RwLock<Arc<std::collections::HashMap<String, render::Subject>>>,
 }
 
 impl Shared {
@@ -178,15 +203,25 @@ impl Shared {
     fn rebuild(&self, report: impl FnOnce(Result<Built, FatalError>)) {
         let n = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let out = self.work.join(format!("gen-{n}"));
-        let result = match self.rebuilder.lock() {
-            Ok(mut rebuilder) => rebuilder.build(&self.root, &out),
+        let (result, subjects) = match self.rebuilder.lock() {
+            Ok(mut rebuilder) => {
+                let result = rebuilder.build(&self.root, &out);
+                (result, rebuilder.subjects())
+            }
             Err(poisoned) => {
                 // A panic mid-build: start afresh rather than trust what it left.
                 let mut rebuilder = poisoned.into_inner();
                 *rebuilder = Rebuilder::with_options(rebuilder.options.clone());
-                rebuilder.build(&self.root, &out)
+                let result = rebuilder.build(&self.root, &out);
+                (result, rebuilder.subjects())
             }
         };
+        if self.review.is_some() {
+            match self.subjects.write() {
+                Ok(mut s) => *s = Arc::new(subjects),
+                Err(poisoned) => *poisoned.into_inner() = Arc::new(subjects),
+            }
+        }
         let next = match &result {
             Ok(_) => Current::Site(out),
             Err(e) => Current::Failed(e.to_string()),
@@ -230,6 +265,8 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
         current: RwLock::new(Current::Failed("building…".into())),
         rebuilder: Mutex::new(Rebuilder::with_options(options.check.clone())),
         reload,
+        review: options.review.map(review::Session::new).transpose()?,
+        subjects: RwLock::new(Arc::new(std::collections::HashMap::new())),
     });
     // A portfolio that cannot be read at all is an error now, not a page.
     crate::check::load(&root)?;
@@ -297,13 +334,22 @@ pub fn serve(options: ServeOptions) -> Result<(), FatalError> {
         {
             eprintln!("warning: cannot open a browser: {e}; open http://{address}/ yourself");
         }
-        let app = Router::new()
-            .route(EVENTS_PATH, get(events))
+        let mut app = Router::new().route(EVENTS_PATH, get(events));
+        let reviewing = shared.review.is_some();
+        if reviewing {
+            app = app.route(review::REVIEW_PATH, axum::routing::post(review_post));
+        }
+        let gate = Arc::new(Gate {
+            hosts: AllowedHosts::for_port(address.port()),
+            reviewing,
+        });
+        let app = app
             .fallback(get(page))
             .layer(axum::middleware::from_fn_with_state(
-                Arc::new(AllowedHosts::for_port(address.port())),
+                Arc::clone(&gate),
                 guard,
             ))
+            .layer(axum::Extension(gate))
             .with_state(Arc::clone(&shared));
         // Not a graceful shutdown: an open page's event stream never closes, so Ctrl-C
         // would wait for the browser. A preview has nothing to finish: `run` returns at once.
@@ -483,13 +529,31 @@ impl AllowedHosts {
     }
 }
 
+/// What the guard lets through.
+struct Gate {
+    hosts: AllowedHosts,
+    /// `--review`: a form may be posted to [`review::REVIEW_PATH`].
+    reviewing: bool,
+}
+
+impl Gate {
+    /// Whether `origin` (an `Origin` header) is this server's own.
+    fn own_origin(&self, origin: &str) -> bool {
+        origin
+            .strip_prefix("http://")
+            .is_some_and(|host| self.hosts.allows(host))
+    }
+}
+
 /// Refuses requests that do not name this server, and any that is not a plain GET or
-/// HEAD without a body (serving only reads), each with `Connection: close`.
+/// HEAD without a body (serving only reads) but, while reviewing, a form posted to the
+/// review path; each with `Connection: close`.
 async fn guard(
-    State(allowed): State<Arc<AllowedHosts>>,
+    State(gate): State<Arc<Gate>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let allowed = &gate.hosts;
     let host = request
         .headers()
         .get(header::HOST)
@@ -513,7 +577,10 @@ async fn guard(
             .headers()
             .get(header::CONTENT_LENGTH)
             .is_some_and(|l| l.as_bytes() != b"0");
-    if has_body {
+    let review_post = gate.reviewing
+        && request.method() == axum::http::Method::POST
+        && request.uri().path() == review::REVIEW_PATH;
+    if has_body && !review_post {
         return refused(
             StatusCode::BAD_REQUEST,
             "senco serve takes no request bodies\n",
@@ -564,6 +631,113 @@ async fn events(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
+/// A judgement posted from a page's form: checked (origin, token, the page it names,
+/// the verdict), recorded, rebuilt, then 303 back to the page showing it.
+async fn review_post(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(gate): axum::Extension<Arc<Gate>>,
+    request: axum::extract::Request,
+) -> Response {
+    let refused = |status: StatusCode, why: &str| {
+        (
+            status,
+            [
+                (header::CONNECTION, HeaderValue::from_static("close")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                ),
+            ],
+            format!("{why}\n"),
+        )
+            .into_response()
+    };
+    let Some(session) = &shared.review else {
+        return refused(StatusCode::NOT_FOUND, "not reviewing");
+    };
+    let headers = request.headers();
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if !origin.is_some_and(|o| gate.own_origin(o)) {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "a judgement is accepted only from this server's own pages (Origin)",
+        );
+    }
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "same-origin")
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "a judgement is accepted only from this server's own pages",
+        );
+    }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return refused(StatusCode::UNSUPPORTED_MEDIA_TYPE, "post the page's form");
+    }
+    let body = match axum::body::to_bytes(request.into_body(), review::MAX_FORM_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the form is too large"),
+    };
+    let fields = match review::fields(&body) {
+        Ok(fields) => fields,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, why),
+    };
+    if !fields
+        .get("token")
+        .is_some_and(|t| session.token_matches(t))
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "the form's session token is missing or out of date: reload the page and post again",
+        );
+    }
+    let subjects = match shared.subjects.read() {
+        Ok(s) => Arc::clone(&s),
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+    };
+    let (page, post) = match review::post(&fields, &subjects) {
+        Ok(checked) => checked,
+        Err(why) => return refused(StatusCode::BAD_REQUEST, why),
+    };
+    let worker = Arc::clone(&shared);
+    let recorded = tokio::task::spawn_blocking(move || {
+        let Some(session) = &worker.review else {
+            return Err("not reviewing".to_string());
+        };
+        let written = (session.mode.record)(&post).map_err(|e| e.to_string())?;
+        let start = Instant::now();
+        worker.rebuild(|result| print_built(result, "rebuilt", start));
+        Ok(written)
+    })
+    .await;
+    match recorded {
+        Ok(Ok(written)) => {
+            eprintln!("recorded {}", written.display());
+            let location = format!(
+                "/{}#judgements-heading",
+                crate::render::site::encode_path(&page)
+            );
+            match HeaderValue::from_str(&location) {
+                Ok(location) => {
+                    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+                }
+                Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "cannot name the page"),
+            }
+        }
+        Ok(Err(why)) => refused(StatusCode::UNPROCESSABLE_ENTITY, &why),
+        Err(_) => refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "recording the judgement failed",
+        ),
+    }
+}
+
 async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
     let current = match shared.current.read() {
         Ok(c) => c.clone(),
@@ -592,7 +766,23 @@ async fn page(State(shared): State<Arc<Shared>>, uri: Uri) -> Response {
         Ok(bytes) => {
             let kind = content_type(&path);
             let body = if kind.starts_with("text/html") {
-                inject_reload(bytes)
+                let form = shared.review.as_ref().and_then(|session| {
+                    let page = rel.to_string_lossy().replace('\\', "/");
+                    let subjects = match shared.subjects.read() {
+                        Ok(s) => Arc::clone(&s),
+                        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+                    };
+                    subjects
+                        .get(&page)
+                        .map(|subject| session.form(&page, subject))
+                });
+                match form {
+                    Some(form) => inject_reload(
+                        review::with_form(&String::from_utf8_lossy(&bytes), &form).into_bytes(),
+                        true,
+                    ),
+                    None => inject_reload(bytes, shared.review.is_some()),
+                }
             } else {
                 bytes
             };
@@ -618,14 +808,14 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
         .then(|| rel.to_path_buf())
 }
 
-fn inject_reload(bytes: Vec<u8>) -> Vec<u8> {
+fn inject_reload(bytes: Vec<u8>, reviewing: bool) -> Vec<u8> {
     use crate::render::policy;
     let text = String::from_utf8_lossy(&bytes);
     let file_meta = policy::meta(policy::FILES);
     let text = if text.contains(&file_meta) {
-        text.replacen(&file_meta, &policy::meta(&serve_policy()), 1)
+        text.replacen(&file_meta, &policy::meta(&serve_policy(reviewing)), 1)
     } else {
-        policy::apply(&text, &serve_policy())
+        policy::apply(&text, &serve_policy(reviewing))
     };
     match text.rfind("</body>") {
         Some(at) => format!("{}{RELOAD_SCRIPT}{}", &text[..at], &text[at..]).into_bytes(),
@@ -639,7 +829,7 @@ fn error_page(message: &str) -> Response {
 <body><main><h1>The portfolio could not be built</h1><pre>{}</pre><p>Fix the problem and save: this page reloads by itself.</p></main>{RELOAD_SCRIPT}</body></html>",
         crate::render::html::escape(message)
     );
-    let body = crate::render::policy::apply(&body, &serve_policy());
+    let body = crate::render::policy::apply(&body, &serve_policy(false));
     (
         [(
             header::CONTENT_TYPE,
@@ -699,6 +889,7 @@ mod tests {
     fn reload_script_goes_before_body_end() {
         let out = String::from_utf8(inject_reload(
             b"<html><body><p>x</p></body></html>".to_vec(),
+            false,
         ))
         .unwrap_or_default();
         assert!(out.contains("</p><script>"), "{out}");
@@ -711,10 +902,12 @@ mod tests {
             "<!DOCTYPE html><html><head></head><body></body></html>",
             crate::render::policy::FILES,
         );
-        let out = String::from_utf8(inject_reload(page.into_bytes())).unwrap_or_default();
+        let out = String::from_utf8(inject_reload(page.into_bytes(), false)).unwrap_or_default();
         assert_eq!(out.matches("Content-Security-Policy").count(), 1, "{out}");
         assert!(out.contains("script-src 'sha256-"), "{out}");
-        let policy = serve_policy();
+        let policy = serve_policy(false);
+        assert!(policy.contains("form-action 'none'"), "{policy}");
+        assert!(serve_policy(true).contains("form-action 'self'"));
         let script = policy
             .split(';')
             .find(|d| d.trim().starts_with("script-src"))

@@ -8,6 +8,7 @@
 //! [`Cohort`] is plain serialisable data: the text, CSV, spreadsheet and JSON writers in
 //! [`crate::tutor::cohort_report`] and any HTML renderer read the same struct.
 
+use crate::check::judgement::Standing;
 use crate::check::{Check, CheckOptions};
 use crate::error::FatalError;
 use jiff::civil::Date;
@@ -52,10 +53,13 @@ enum Candidate {
 /// One portfolio of the cohort, before it is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
+    /// The portfolio folder.
     pub root: PathBuf,
     /// The path as shown: relative to the cohort folder when inside it.
     pub label: String,
+    /// The trainee's name from cohort.toml; `None`: the portfolio's `trainee`, else the folder name.
     pub name: Option<String>,
+    /// The candidate number from cohort.toml, used in anonymised packs.
     pub candidate: Option<String>,
     /// Judgement folder, when not the portfolio's own `feedback/`.
     pub feedback: Option<PathBuf>,
@@ -65,7 +69,9 @@ pub struct Member {
 /// dropped silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    /// The subfolder, relative to the cohort folder.
     pub path: String,
+    /// Why it is not read as a portfolio, and what to do.
     pub reason: String,
 }
 
@@ -178,6 +184,7 @@ pub enum Mark {
 }
 
 impl Mark {
+    /// The mark of an indicator that is `covered` and `assessed` or not.
     pub fn new(covered: bool, assessed: bool) -> Mark {
         match (covered, assessed) {
             (false, false) => Mark::None,
@@ -187,6 +194,7 @@ impl Mark {
         }
     }
 
+    /// The mark as JSON and CSV write it: `none`, `covered`, `assessed`, `assessed-only`.
     pub fn as_str(self) -> &'static str {
         match self {
             Mark::None => "none",
@@ -196,21 +204,37 @@ impl Mark {
         }
     }
 
+    /// Whether the indicator has enough evidence.
     pub fn covered(self) -> bool {
         matches!(self, Mark::Covered | Mark::Assessed)
     }
 
+    /// Whether the indicator has a current `meets` judgement.
     pub fn assessed(self) -> bool {
         matches!(self, Mark::Assessed | Mark::AssessedOnly)
     }
 }
 
+/// A trainee asks for something to be assessed: a `ready` judgement no assessor has
+/// answered since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadyRequest {
+    /// The evidence path, the outcome id, or both: `evidence/x.md (B5.2)`.
+    pub subject: String,
+    /// When the trainee asked (YYYY-MM-DD).
+    pub date: String,
+}
+
 /// Covered, assessed and total indicators of one part (a top-level node).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartCount {
+    /// The part's id (`A`, `B`…).
     pub id: String,
+    /// Indicators of the part with enough evidence.
     pub covered: usize,
+    /// Indicators of the part with a current `meets` judgement.
     pub assessed: usize,
+    /// Indicators in the part.
     pub total: usize,
 }
 
@@ -219,6 +243,7 @@ pub struct PartCount {
 pub struct Row {
     /// From cohort.toml, else the portfolio's `trainee`, else the folder name.
     pub name: String,
+    /// The candidate number from cohort.toml.
     pub candidate: Option<String>,
     /// The portfolio folder, relative to the cohort folder when inside it.
     pub path: String,
@@ -229,9 +254,11 @@ pub struct Row {
 /// A member's portfolio was checked, or could not be: never half of each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reading {
+    /// The portfolio was checked; what the views show of it.
     Read(Box<Progress>),
     /// The portfolio could not be checked at all; `reason` says why, and what to do.
     Broken {
+        /// Why, and what to do.
         reason: String,
     },
 }
@@ -241,19 +268,33 @@ pub enum Reading {
 pub struct Progress {
     /// Framework id; its entry in [`Cohort::frameworks`] is `framework_index`.
     pub framework: String,
+    /// Index into [`Cohort::frameworks`] of the framework it follows.
     pub framework_index: usize,
+    /// Covered, assessed and total indicators per part, in framework order.
     pub parts: Vec<PartCount>,
     /// One mark per indicator, in the order of the framework's `indicators`.
     pub indicators: Vec<Mark>,
+    /// Where each indicator stands with the assessors (same order); `None`: not judged.
+    pub judged: Vec<Option<Standing>>,
+    /// The trainee's current requests for assessment, oldest first.
+    pub ready: Vec<ReadyRequest>,
+    /// Indicators with enough evidence.
     pub covered: usize,
+    /// Indicators with a current `meets` judgement (may exceed `covered`: see the legend).
     pub assessed: usize,
+    /// Indicators in the framework (or frameworks) it follows.
     pub total: usize,
+    /// Evidence files found.
     pub evidence_files: usize,
     /// Judgements in force that are stale.
     pub stale: usize,
+    /// Error diagnostics of its check.
     pub errors: usize,
+    /// Warning diagnostics of its check.
     pub warnings: usize,
+    /// The date of appointment as SENCO, from portfolio.toml.
     pub appointed: Option<Date>,
+    /// The statutory deadline: three years from appointment.
     pub deadline: Option<Date>,
     /// Why the trainee is at risk, in words; empty when not.
     pub at_risk: Vec<String>,
@@ -262,6 +303,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Indicators covered, as a whole percentage of `total`.
     pub fn percent(&self) -> usize {
         crate::util::text::percent(self.covered, self.total)
     }
@@ -311,6 +353,8 @@ struct RowJson<'a> {
     framework_index: Option<usize>,
     parts: &'a [PartCount],
     indicators: &'a [Mark],
+    judged: &'a [Option<Standing>],
+    ready: &'a [ReadyRequest],
     covered: usize,
     assessed: usize,
     total: usize,
@@ -337,6 +381,8 @@ impl Serialize for Row {
             framework_index: p.map(|p| p.framework_index),
             parts: p.map_or(&[], |p| &p.parts),
             indicators: p.map_or(&[], |p| &p.indicators),
+            judged: p.map_or(&[], |p| &p.judged),
+            ready: p.map_or(&[], |p| &p.ready),
             covered: count(|p| p.covered),
             assessed: count(|p| p.assessed),
             total: count(|p| p.total),
@@ -356,26 +402,38 @@ impl Serialize for Row {
     }
 }
 
+/// A framework followed by some member, with what the cohort views need of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FrameworkInfo {
+    /// Its id, or the ids joined with ` + ` for a portfolio following several.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its parts (top-level nodes), in framework order.
     pub parts: Vec<NodeInfo>,
+    /// Its indicators, in framework order: the columns of the matrix.
     pub indicators: Vec<IndicatorInfo>,
 }
 
+/// A part of a framework.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NodeInfo {
+    /// The part's id.
     pub id: String,
+    /// The part's title.
     pub title: String,
+    /// Indicators in the part.
     pub total: usize,
 }
 
+/// An indicator, a column of the cohort matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IndicatorInfo {
+    /// The indicator's id.
     pub id: String,
     /// The id of the framework it belongs to (a portfolio may follow several).
     pub framework: String,
+    /// The indicator's wording.
     pub title: String,
     /// The id of the part it belongs to.
     pub part: String,
@@ -387,9 +445,13 @@ pub struct IndicatorInfo {
 /// An indicator many trainees lack: what to teach next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TeachNext {
+    /// The framework it belongs to.
     pub framework: String,
+    /// The indicator's id.
     pub id: String,
+    /// The indicator's wording.
     pub title: String,
+    /// Readable portfolios of this framework that cover it.
     pub covered_by: usize,
     /// Readable portfolios following this framework.
     pub of: usize,
@@ -429,29 +491,40 @@ pub(crate) const COLUMN_LEGEND: &[(&str, &str)] = &[
     ),
 ];
 
+/// Counts over the whole cohort, and what to teach next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// The rule "teach next" is ranked by, in words.
     pub(crate) teach_next_rule: &'static str,
+    /// Members read (broken ones included).
     pub trainees: usize,
     /// Portfolios that could not be read.
     pub broken: usize,
+    /// Readable portfolios with at least one reason to be at risk.
     pub at_risk: usize,
     pub(crate) stale_judgements: usize,
     /// Readable portfolios with no new or changed evidence for over `inactive_after_weeks`.
     pub inactive: usize,
+    /// The weeks without new evidence after which a trainee is inactive.
     pub inactive_after_weeks: u32,
+    /// The indicators most trainees lack, at most five, ranked with ties.
     pub teach_next: Vec<TeachNext>,
     /// Indicators tied with the last one listed in `teach_next` but not listed.
     pub teach_next_more_tied: usize,
 }
 
+/// A cohort as every view shows it: one row per member, in cohort order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cohort {
+    /// The date deadlines, risks and momentum were judged against.
     pub today: Date,
+    /// Every framework some member follows, in the order first met.
     pub frameworks: Vec<FrameworkInfo>,
+    /// One row per member, readable or not.
     pub trainees: Vec<Row>,
+    /// Subfolders that are not portfolios, each with why.
     pub skipped: Vec<Skipped>,
+    /// Totals and what to teach next.
     pub summary: Summary,
 }
 
@@ -613,8 +686,10 @@ fn read_one(
             dir.display()
         ));
     }
+    // The dashboard builds each site from this check, so it keeps the fingerprints.
     let options = CheckOptions {
         feedback: member.feedback.clone(),
+        skip_fingerprints: false,
     };
     let check = match crate::check::check(&member.root, &options) {
         Ok(check) => check,
@@ -662,6 +737,19 @@ fn read_one(
                     check.coverage.node(l).covered,
                     check.assessment.node(l).assessed,
                 )
+            })
+            .collect(),
+        judged: leaves
+            .iter()
+            .map(|&l| Standing::of(&check.judgements, &check.assessment.node(l).judgements))
+            .collect(),
+        ready: check
+            .judgements
+            .iter()
+            .filter(|j| !j.superseded && Standing::of_one(j) == Standing::Ready)
+            .map(|j| ReadyRequest {
+                subject: j.subject(),
+                date: j.date.to_string(),
             })
             .collect(),
         covered: check.coverage.leaves_covered(fw),
@@ -812,6 +900,8 @@ mod tests {
             framework_index: 0,
             parts: Vec::new(),
             indicators: Vec::new(),
+            judged: Vec::new(),
+            ready: Vec::new(),
             covered,
             assessed: 0,
             total: 49,

@@ -5,6 +5,7 @@
 //! coverage (lowest first) and by deadline (soonest first), and a heat-map matrix of
 //! trainees against indicators that states every cell in words as well as colour.
 
+use crate::check::judgement::Standing;
 use crate::error::FatalError;
 use crate::render::output::{self, Staging};
 use crate::render::theme::Theme;
@@ -33,6 +34,15 @@ struct TraineeRow<'a> {
     /// Why the trainee is inactive, when they are.
     inactive: Option<String>,
     error: Option<&'a str>,
+}
+
+/// A trainee's request for assessment, as the dashboard lists it.
+#[derive(Serialize)]
+struct Asking<'a> {
+    name: &'a str,
+    href: Option<String>,
+    subject: &'a str,
+    date: &'a str,
 }
 
 #[derive(Serialize)]
@@ -68,6 +78,17 @@ struct Page<'a> {
     matrices: Vec<Matrix<'a>>,
     /// What each column counts, one line each.
     legend: Vec<Legend>,
+    /// Every judged state a heat-map cell can show, for its key.
+    standings: Vec<StandingKey>,
+    /// Every trainee's requests for assessment, by trainee name.
+    ready: Vec<Asking<'a>>,
+}
+
+#[derive(Serialize)]
+struct StandingKey {
+    class: &'static str,
+    symbol: &'static str,
+    words: &'static str,
 }
 
 #[derive(Serialize)]
@@ -239,6 +260,29 @@ fn write(
                 .iter()
                 .map(|&(column, meaning)| Legend { column, meaning })
                 .collect(),
+            ready: cohort
+                .trainees
+                .iter()
+                .zip(&hrefs)
+                .flat_map(|(r, href)| {
+                    let ready = r.progress().map_or(&[][..], |p| &p.ready);
+                    ready.iter().map(move |q| Asking {
+                        name: &r.name,
+                        href: href.clone(),
+                        subject: &q.subject,
+                        date: &q.date,
+                    })
+                })
+                .collect(),
+            standings: Standing::ALL
+                .into_iter()
+                .filter(|&s| s != Standing::Meets)
+                .map(|s| StandingKey {
+                    class: standing_class(s),
+                    symbol: s.symbol(),
+                    words: s.words(),
+                })
+                .collect(),
             matrices: if view == "matrix" {
                 matrices(cohort, &hrefs)
             } else {
@@ -303,7 +347,8 @@ fn matrices<'a>(cohort: &'a Cohort, hrefs: &[Option<String>]) -> Vec<Matrix<'a>>
                         .indicators
                         .iter()
                         .zip(&fw.indicators)
-                        .map(|(mark, ind)| {
+                        .enumerate()
+                        .map(|(k, (mark, ind))| {
                             let (class, symbol, words) = match mark {
                                 Mark::None => ("mark-none", "", "not covered"),
                                 Mark::Covered => ("mark-covered", "✓", "covered"),
@@ -312,10 +357,18 @@ fn matrices<'a>(cohort: &'a Cohort, hrefs: &[Option<String>]) -> Vec<Matrix<'a>>
                                     ("mark-assessed-only", "☆", "assessed, evidence short")
                                 }
                             };
-                            Cell {
-                                class,
-                                symbol,
-                                label: format!("{}: {words}", ind.id),
+                            // A judgement other than `meets` says more than the mark.
+                            match p.judged.get(k).copied().flatten() {
+                                Some(standing) if standing != Standing::Meets => Cell {
+                                    class: standing_class(standing),
+                                    symbol: standing.symbol(),
+                                    label: format!("{}: {words}; {}", ind.id, standing.words()),
+                                },
+                                _ => Cell {
+                                    class,
+                                    symbol,
+                                    label: format!("{}: {words}", ind.id),
+                                },
                             }
                         })
                         .collect(),
@@ -323,4 +376,15 @@ fn matrices<'a>(cohort: &'a Cohort, hrefs: &[Option<String>]) -> Vec<Matrix<'a>>
                 .collect(),
         })
         .collect()
+}
+
+/// The class of a heat-map cell that a judgement marks.
+fn standing_class(standing: Standing) -> &'static str {
+    match standing {
+        Standing::Meets => "standing-meets",
+        Standing::PartiallyMeets => "standing-partially-meets",
+        Standing::DoesNotMeet => "standing-does-not-meet",
+        Standing::Ready => "standing-ready",
+        Standing::Stale => "standing-stale",
+    }
 }

@@ -51,7 +51,9 @@ impl DateSource {
 /// How many evidence files were dated by each source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DatedBy {
+    /// Files dated by their `date:` front matter.
     pub front_matter: usize,
+    /// Files dated by their last git commit.
     pub git: usize,
     pub(crate) file_time: usize,
     /// Files with no date at all (front matter missing, untracked, no readable time).
@@ -69,6 +71,7 @@ pub struct Momentum {
     pub days_since: Option<i64>,
     /// No new or changed evidence for more than the set number of weeks (or none at all).
     pub inactive: bool,
+    /// How many files each source dated.
     pub dated_by: DatedBy,
     /// Why git history was not used although the portfolio has a `.git`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -649,15 +649,23 @@ fn matrix_is_a_real_table_whose_cells_link_to_passages() {
     let table = one(&doc, "table.matrix");
     assert!(text(table.select(&sel("caption")).next().unwrap()).starts_with("Indicators (rows)"));
     let cols = all(&doc, "table.matrix thead th[scope=col]");
-    assert_eq!(cols.len(), check.evidence.len() + 1);
+    // The corner, one per file, and the row totals.
+    assert_eq!(cols.len(), check.evidence.len() + 2);
     let rows = all(&doc, "table.matrix tbody tr");
     assert_eq!(rows.len(), leaves.len());
     let mut linked = 0;
     for (row, &leaf) in rows.iter().zip(&leaves) {
         let header = row.select(&sel("th[scope=row] a")).next().unwrap();
         assert_eq!(text(header), fw.nodes[leaf].id);
-        let cells: Vec<_> = row.select(&sel("td")).collect();
+        let cells: Vec<_> = row.select(&sel("td:not(.total)")).collect();
         assert_eq!(cells.len(), check.evidence.len());
+        let counted = check
+            .evidence
+            .iter()
+            .filter(|e| !e.draft && e.tags.iter().any(|t| t.node == leaf))
+            .count();
+        let total = row.select(&sel("td.total")).next().expect("a row total");
+        assert_eq!(text(total), counted.to_string(), "{}", fw.nodes[leaf].id);
         for (cell, e) in cells.iter().zip(&check.evidence) {
             let link = cell.select(&sel("a")).next();
             let tag = e.tags.iter().find(|t| t.node == leaf);
@@ -706,13 +714,24 @@ fn matrix_turns_round_when_evidence_outnumbers_indicators() {
     assert!(text(one(&doc, "table.matrix caption")).starts_with("Evidence (rows)"));
     assert_eq!(
         all(&doc, "table.matrix thead th[scope=col]").len(),
-        check_leaves + 1
+        check_leaves + 2,
+        "the corner, the indicators, the totals"
     );
     assert_eq!(
         all(&doc, "table.matrix tbody th[scope=row]").len(),
         check_leaves + 1
     );
     assert_eq!(all(&doc, "table.matrix td a").len(), check_leaves + 1);
+    // Every note counts once in its row, and A1.1's column counts them all.
+    let totals = texts(&doc, "table.matrix tfoot td.total");
+    assert_eq!(totals.len(), check_leaves + 1);
+    assert_eq!(totals[0], (check_leaves + 1).to_string());
+    assert_eq!(totals[check_leaves], (check_leaves + 1).to_string());
+    assert!(
+        texts(&doc, "table.matrix tbody td.total")
+            .iter()
+            .all(|t| t == "1")
+    );
     assert!(
         !built.out.join("diagnostics.html").exists(),
         "no problems, no problems page"

@@ -366,10 +366,16 @@ impl Drop for Server {
 
 impl Server {
     pub fn start(root: &Path) -> Server {
+        Server::start_with(root, &[])
+    }
+
+    /// [`Server::start`] with more arguments to `senco serve`.
+    pub fn start_with(root: &Path, args: &[&str]) -> Server {
         let mut child = senco_process()
             .arg("serve")
             .arg(root)
             .args(["--port", "0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

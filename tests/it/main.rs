@@ -6,6 +6,7 @@ mod harness;
 mod oracles;
 
 mod answers;
+mod assessor_view;
 mod build;
 mod check;
 mod cli_habits;

@@ -5,7 +5,7 @@
 //! Needs Debian's Chromium and `npm ci` in `tests/machine/browser/` (the Node.js side of
 //! the test lives there: `site.mjs` and its lock file). `.ci/run` installs both.
 
-use crate::harness::{URL_ATTRS, copy_dir, manifest_dir, senco, show};
+use crate::harness::{URL_ATTRS, commit_all, copy_dir, git, manifest_dir, senco, show};
 use crate::{Missing, machine_test};
 use libtest_mimic::Trial;
 use std::fs;
@@ -277,6 +277,9 @@ fn built_portfolio_passes_browser_and_axe() -> Result<(), Missing> {
     let portfolio = tmp.path().join("portfolio");
     let site = tmp.path().join("site");
     copy_dir(&root.join(FIXTURE), &portfolio);
+    // A git repository, so the site has its progress page too.
+    git(&portfolio, &["init", "-q"]);
+    commit_all(&portfolio, "2025-01-06", "First evidence");
 
     // Exit 1 means "built, with diagnostics": the fixture is meant to have some.
     let build = senco()
@@ -317,15 +320,23 @@ fn built_portfolio_passes_browser_and_axe() -> Result<(), Missing> {
         problems.join("\n")
     );
 
+    assert!(
+        site.join("progress.html").is_file(),
+        "no progress page for a git repository\n{}",
+        show(&build)
+    );
     run_site_checks(
         &site,
-        &[("START_OUTCOME", "A1.2"), ("AXE_PAGES", AXE_PAGES)],
+        &[
+            ("START_OUTCOME", "A1.2"),
+            ("AXE_PAGES", &format!("{AXE_PAGES},progress.html")),
+        ],
     );
     Ok(())
 }
 
 /// Chromium and playwright-core are there.
-fn browser_tools() -> Result<(), Missing> {
+pub fn browser_tools() -> Result<(), Missing> {
     require_tool(
         Path::new(CHROMIUM),
         "Chromium",

@@ -16,7 +16,9 @@ mod harness;
 mod browser;
 #[cfg(target_os = "linux")]
 mod full_disk;
+mod layout;
 mod libreoffice;
+mod review;
 
 /// Why a test cannot run on this machine, and what would let it.
 pub struct Missing(pub String);
@@ -41,6 +43,8 @@ pub fn machine_test(name: &str, body: fn() -> Result<(), Missing>) -> Trial {
 fn main() {
     let args = Arguments::from_args();
     let mut trials = browser::tests();
+    trials.extend(layout::tests());
+    trials.extend(review::tests());
     trials.extend(libreoffice::tests());
     #[cfg(target_os = "linux")]
     trials.extend(full_disk::tests());

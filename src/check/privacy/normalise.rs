@@ -52,65 +52,14 @@ pub(crate) struct Normalised {
 /// How many entities or escapes deep a decoding goes (`&amp;#39;`, `%2527`).
 const MAX_DECODE_DEPTH: usize = 3;
 
-impl Normalised {
-    pub fn new(raw: &str) -> Normalised {
-        let mut n = Normalised {
-            folded: String::with_capacity(raw.len()),
-            units: Vec::with_capacity(raw.len()),
-        };
-        let bytes = raw.as_bytes();
-        let mut gap = Gap::Hard;
-        let mut i = 0;
-        while i < raw.len() {
-            let b = bytes[i];
-            // The common case first: plain ASCII letters and digits.
-            if b.is_ascii_alphanumeric() {
-                n.push(
-                    b.to_ascii_lowercase() as char,
-                    i,
-                    i + 1,
-                    gap,
-                    b.is_ascii_uppercase(),
-                );
-                gap = Gap::None;
-                i += 1;
-                continue;
-            }
-            let (c, end) = decode_at(raw, i);
-            let class = if c.is_alphanumeric() {
-                n.push_letter(c, i, end, gap);
-                gap = Gap::None;
-                i = end;
-                continue;
-            } else if is_invisible(c) || is_combining_mark(c) {
-                // Soft hyphens, zero-width spaces and stray combining marks are not seen.
-                Gap::None
-            } else if c == '.' {
-                // `siobhan.obrien` is one token; `Sam. Sample` is two sentences.
-                match raw[end..].chars().next() {
-                    Some(next) if !next.is_whitespace() && next != '&' && next != '%' => Gap::Soft,
-                    _ => Gap::Hard,
-                }
-            } else if c == '<' && end == i + 1 {
-                match tag_end(raw, i) {
-                    Some(tag_end) => {
-                        gap = gap.max(Gap::Soft);
-                        i = tag_end;
-                        continue;
-                    }
-                    None => Gap::Hard,
-                }
-            } else if is_soft(c) {
-                Gap::Soft
-            } else {
-                Gap::Hard
-            };
-            gap = gap.max(class);
-            i = end;
-        }
-        n
-    }
+/// Where [`fold`] puts each folded letter or digit: a [`Normalised`] keeps where each
+/// came from, a plain string (to tell quickly whether any name can be there) does not.
+/// One folding function feeds both, so both see the same letters.
+trait Sink {
+    fn push(&mut self, folded: char, raw_start: usize, raw_end: usize, gap: Gap, upper: bool);
+}
 
+impl Sink for Normalised {
     fn push(&mut self, folded: char, raw_start: usize, raw_end: usize, gap: Gap, upper: bool) {
         self.units.push(Unit {
             folded: self.folded.len() as u32,
@@ -121,29 +70,111 @@ impl Normalised {
         });
         self.folded.push(folded);
     }
+}
 
-    /// Folds one non-ASCII letter or digit: lower case, diacritics dropped, a few
-    /// letters that do not decompose spelled out (`ß` as `ss`).
-    fn push_letter(&mut self, c: char, raw_start: usize, raw_end: usize, gap: Gap) {
-        let upper = c.is_uppercase();
-        let mut gap = gap;
-        let mut emit = |n: &mut Normalised, f: char| {
-            n.push(f, raw_start, raw_end, gap, upper);
+impl Sink for String {
+    fn push(&mut self, folded: char, _: usize, _: usize, _: Gap, _: bool) {
+        String::push(self, folded);
+    }
+}
+
+/// Folds `raw` into `sink`: see [`Normalised`].
+fn fold(raw: &str, sink: &mut impl Sink) {
+    let bytes = raw.as_bytes();
+    let mut gap = Gap::Hard;
+    let mut i = 0;
+    while i < raw.len() {
+        let b = bytes[i];
+        // The common case first: plain ASCII letters and digits.
+        if b.is_ascii_alphanumeric() {
+            sink.push(
+                b.to_ascii_lowercase() as char,
+                i,
+                i + 1,
+                gap,
+                b.is_ascii_uppercase(),
+            );
             gap = Gap::None;
-        };
-        for lower in c.to_lowercase() {
-            if let Some(spelled) = spelled_out(lower) {
-                for f in spelled.chars() {
-                    emit(self, f);
-                }
-                continue;
+            i += 1;
+            continue;
+        }
+        // Then other ASCII, but for the escapes and the two characters whose meaning
+        // depends on what follows: none is decoded, invisible or a combining mark.
+        if b.is_ascii() && !matches!(b, b'&' | b'%' | b'.' | b'<') {
+            gap = gap.max(if is_soft(char::from(b)) {
+                Gap::Soft
+            } else {
+                Gap::Hard
+            });
+            i += 1;
+            continue;
+        }
+        let (c, end) = decode_at(raw, i);
+        let class = if c.is_alphanumeric() {
+            push_letter(sink, c, i, end, gap);
+            gap = Gap::None;
+            i = end;
+            continue;
+        } else if is_invisible(c) || is_combining_mark(c) {
+            // Soft hyphens, zero-width spaces and stray combining marks are not seen.
+            Gap::None
+        } else if c == '.' {
+            // `siobhan.obrien` is one token; `Sam. Sample` is two sentences.
+            match raw[end..].chars().next() {
+                Some(next) if !next.is_whitespace() && next != '&' && next != '%' => Gap::Soft,
+                _ => Gap::Hard,
             }
-            for d in lower.nfd() {
-                if !is_combining_mark(d) && d.is_alphanumeric() {
-                    emit(self, d);
+        } else if c == '<' && end == i + 1 {
+            match tag_end(raw, i) {
+                Some(tag_end) => {
+                    gap = gap.max(Gap::Soft);
+                    i = tag_end;
+                    continue;
                 }
+                None => Gap::Hard,
+            }
+        } else if is_soft(c) {
+            Gap::Soft
+        } else {
+            Gap::Hard
+        };
+        gap = gap.max(class);
+        i = end;
+    }
+}
+
+/// Folds one non-ASCII letter or digit: lower case, diacritics dropped, a few letters
+/// that do not decompose spelled out (`ß` as `ss`).
+fn push_letter(sink: &mut impl Sink, c: char, raw_start: usize, raw_end: usize, gap: Gap) {
+    let upper = c.is_uppercase();
+    let mut gap = gap;
+    let mut emit = |sink: &mut _, f: char| {
+        Sink::push(sink, f, raw_start, raw_end, gap, upper);
+        gap = Gap::None;
+    };
+    for lower in c.to_lowercase() {
+        if let Some(spelled) = spelled_out(lower) {
+            for f in spelled.chars() {
+                emit(sink, f);
+            }
+            continue;
+        }
+        for d in lower.nfd() {
+            if !is_combining_mark(d) && d.is_alphanumeric() {
+                emit(sink, d);
             }
         }
+    }
+}
+
+impl Normalised {
+    pub fn new(raw: &str) -> Normalised {
+        let mut n = Normalised {
+            folded: String::with_capacity(raw.len()),
+            units: Vec::with_capacity(raw.len()),
+        };
+        fold(raw, &mut n);
+        n
     }
 
     /// The folded letters and digits.
@@ -445,13 +476,12 @@ impl NameMatcher {
         let automaton = if keys.is_empty() {
             None
         } else {
-            AhoCorasick::new(&keys).ok()
+            // A DFA is fastest per byte, and every text is searched; past a few thousand
+            // names it would grow too large, and the builder's own choice is better.
+            let kind = (keys.len() <= 2000).then_some(aho_corasick::AhoCorasickKind::DFA);
+            AhoCorasick::builder().kind(kind).build(&keys).ok()
         };
         NameMatcher { automaton, by_key }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.automaton.is_none()
     }
 
     /// Every name in `text`, leftmost first, the longest winning where names overlap
@@ -497,7 +527,14 @@ impl NameMatcher {
 
     /// Normalises `raw` and finds the names in it.
     pub(crate) fn find_in(&self, raw: &str) -> Vec<NameMatch> {
-        if self.is_empty() {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        // Most texts hold no name: their folded letters alone, without the map back to
+        // the raw bytes, show it, at a fraction of the cost.
+        let mut folded = String::with_capacity(raw.len());
+        fold(raw, &mut folded);
+        if !automaton.is_match(folded.as_str()) {
             return Vec::new();
         }
         self.find(&Normalised::new(raw))
