@@ -47,7 +47,9 @@ pub struct Tag {
 /// A heading of an evidence file: its text and its id on the built page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
+    /// The heading's text, without its markup.
     pub text: String,
+    /// Its id on the built page, unique there.
     pub id: String,
 }
 

@@ -40,7 +40,10 @@ pub enum Split {
         body: std::ops::Range<usize>,
     },
     /// An opening fence with no closing one.
-    Unclosed { format: Format },
+    Unclosed {
+        /// YAML (`---`) or TOML (`+++`), by the opening fence.
+        format: Format,
+    },
 }
 
 /// Finds the front matter in `text` (which has had any BOM removed).

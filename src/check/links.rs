@@ -75,7 +75,9 @@ pub enum Target {
     Anchor(String),
     /// Another evidence file (or this one), and the id of a place on its page.
     Evidence {
+        /// The evidence file.
         path: RelPath,
+        /// The id on its page; `None`: the page itself.
         anchor: Option<String>,
     },
     /// A file inside the portfolio that is not evidence, copied beside the site.
@@ -115,7 +117,9 @@ pub enum Doubt {
 /// A link's target, and any doubt about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolution {
+    /// What the link points at.
     pub target: Target,
+    /// Why it may not be what the writer meant (several notes share the name…).
     pub doubt: Option<Doubt>,
 }
 

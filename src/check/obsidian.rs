@@ -84,8 +84,11 @@ impl Settings {
 /// How a callout folds: not at all, folded until opened (`-`) or open (`+`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fold {
+    /// Not foldable: always open.
     None,
+    /// Folded until the reader opens it (`-`).
     Closed,
+    /// Foldable, open at first (`+`).
     Open,
 }
 
@@ -96,6 +99,7 @@ pub struct Callout {
     pub kind: String,
     /// The title written after the type; empty when there is none.
     pub title: String,
+    /// Whether, and how, it folds.
     pub fold: Fold,
 }
 
@@ -123,6 +127,7 @@ pub struct Embed {
     pub label: Option<String>,
     /// `|100` or `|100x200`.
     pub width: Option<u32>,
+    /// `|100x200`: the height.
     pub height: Option<u32>,
 }
 
@@ -160,13 +165,17 @@ pub enum Item<'a> {
     Markdown(Event<'a>),
     /// Starts a callout; it ends with the [`Item::CalloutEnd`] of its quotation.
     CalloutStart(Callout),
+    /// Ends a callout, with how it folded.
     CalloutEnd(Fold),
+    /// Starts `==highlighted==` text.
     HighlightStart,
+    /// Ends highlighted text.
     HighlightEnd,
     /// `#tag`, without the `#`.
     Tag(String),
     /// `^block-id`, without the `^`: names the block it ends.
     BlockId(String),
+    /// `![[…]]`: an image or a note shown in place.
     Embed(Embed),
     /// An `[[` that no `]]` closes; the text itself follows as Markdown.
     UnclosedLink,
@@ -206,6 +215,8 @@ struct CalloutHead<'a> {
     paragraph: Option<(Event<'a>, Range<usize>)>,
 }
 
+/// The Obsidian-flavoured reading of a note: pulldown-cmark's events, with callouts,
+/// highlights, tags, block ids, embeds and comments found, never inside code.
 pub struct Events<'a> {
     source: &'a str,
     inner: pulldown_cmark::OffsetIter<'a>,

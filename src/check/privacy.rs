@@ -36,17 +36,20 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// Whether any finding is an error (a verified identifier or a real name).
     pub fn has_errors(&self) -> bool {
         self.findings
             .iter()
             .any(|d| d.severity == crate::error::diagnostic::Severity::Error)
     }
 
+    /// Adds another file's findings to these.
     pub fn extend(&mut self, other: Scan) {
         self.findings.extend(other.findings);
         self.silenced.extend(other.silenced);
     }
 
+    /// Puts findings in the order reports list them: by file, then position.
     pub fn sort(&mut self) {
         crate::error::diagnostic::sort_diagnostics(&mut self.findings);
         crate::error::diagnostic::sort_diagnostics(&mut self.silenced);
@@ -60,9 +63,13 @@ impl Scan {
 /// Whose name an entry of the pseudonyms file is; only the wording of messages depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NameGroup {
+    /// Under `[pupils]`.
     Pupil,
+    /// Under `[staff]`.
     Staff,
+    /// Under `[school]`.
     School,
+    /// Under `[names]`: anyone else.
     Other,
 }
 
@@ -80,8 +87,11 @@ impl NameGroup {
 /// One name to look for: a real name or one of its aliases, and what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NameEntry {
+    /// The name as the file writes it.
     pub name: String,
+    /// What to write instead.
     pub pseudonym: String,
+    /// Which table it is listed under.
     pub group: NameGroup,
 }
 
@@ -131,10 +141,12 @@ impl Pseudonyms {
         Pseudonyms { entries, matcher }
     }
 
+    /// Whether the file lists no names at all.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// Every name and alias to look for, with its pseudonym.
     pub fn entries(&self) -> &[NameEntry] {
         &self.entries
     }
@@ -343,6 +355,7 @@ impl Pseudonyms {
 /// What [`Pseudonyms::rewrite`] made of a text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rewritten {
+    /// The text with every name replaced.
     pub text: String,
     /// How many names were replaced.
     pub replaced: usize,

@@ -35,7 +35,9 @@ struct PortfolioSection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LineBreaks {
+    /// A single line break is a break, as Obsidian shows it by default.
     Obsidian,
+    /// A single line break joins the lines, as CommonMark says.
     Commonmark,
 }
 

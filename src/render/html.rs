@@ -38,7 +38,9 @@ const MINE: &str = "%EE%80%80";
 /// What rendering one piece of Markdown produced.
 #[derive(Debug, Default)]
 pub struct Rendered {
+    /// The sanitised HTML.
     pub html: String,
+    /// What it links to.
     pub links: Links,
 }
 
@@ -56,6 +58,7 @@ pub struct Links {
 }
 
 impl Links {
+    /// Adds what `other` links to.
     pub fn extend(&mut self, other: Links) {
         self.attachments.extend(other.attachments);
         self.names.extend(other.names);
@@ -81,7 +84,9 @@ pub enum Mode<'a> {
 
 /// Where the Markdown comes from and where its HTML goes.
 pub struct Context<'a> {
+    /// The framework whose ids are tags.
     pub framework: &'a Framework,
+    /// Where every evidence file's page is.
     pub site: &'a SiteMap,
     /// The evidence file's path relative to the portfolio (links resolve from its folder).
     pub source: &'a str,
@@ -115,6 +120,8 @@ struct Badge {
     html: String,
 }
 
+/// Renders evidence Markdown as sanitised HTML for a page of the site or a section of
+/// the single file: tags become badges, links the URLs of the targets the check resolved.
 pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let markdown: Cow<'_, str> = if markdown.contains(MARK) {
         Cow::Owned(markdown.replace(MARK, ""))
@@ -1096,6 +1103,7 @@ fn add_missing_alt(html: &str) -> String {
     out
 }
 
+/// `text` with `&`, `<`, `>`, `"` and `'` escaped for HTML text and attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

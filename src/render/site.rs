@@ -72,6 +72,7 @@ impl SiteMap {
         self.by_source.get(rel).copied()
     }
 
+    /// The page of the evidence file at portfolio path `rel`, if it is evidence.
     pub fn page_for_source(&self, rel: &str) -> Option<&str> {
         self.by_source.get(rel).map(|&i| self.pages[i].as_str())
     }
