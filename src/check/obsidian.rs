@@ -144,17 +144,7 @@ impl Embed {
 
     /// Whether the target is a note (no extension, or a Markdown one).
     pub fn is_note(&self) -> bool {
-        let path = self.target.split('#').next().unwrap_or("");
-        let name = path.rsplit('/').next().unwrap_or(path);
-        match name.rsplit_once('.') {
-            None => true,
-            Some((_, ext)) => {
-                ext.eq_ignore_ascii_case("md")
-                    || ext.eq_ignore_ascii_case("markdown")
-                    || ext.chars().any(|c| !c.is_ascii_alphanumeric())
-                    || ext.len() > 5
-            }
-        }
+        crate::check::links::looks_like_note(&self.target)
     }
 }
 

@@ -6,10 +6,22 @@ pub(crate) fn closest<'a>(
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let input = input.to_lowercase();
+    let input_len = input.chars().count();
     candidates
-        .map(|c| (strsim::levenshtein(&input, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(2))
-        .min_by_key(|(d, _)| *d)
+        .filter_map(|c| {
+            let allowed = (c.chars().count() / 3).max(2);
+            let lower = c.to_lowercase();
+            // The distance is at least the difference in length: most candidates of a
+            // large vault are ruled out without computing it.
+            if lower.chars().count().abs_diff(input_len) > allowed {
+                return None;
+            }
+            let distance = strsim::levenshtein(&input, &lower);
+            (distance <= allowed).then_some((distance, c))
+        })
+        // Equally close candidates by name: callers may list them in any order (a
+        // hash map's), and the same portfolio must give the same words every time.
+        .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
 }
 
@@ -53,6 +65,24 @@ pub(crate) fn closest_id<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equally_close_candidates_give_the_same_answer_in_any_order() {
+        let names = ["python tuples", "python lists", "python sets"];
+        let reversed: Vec<&str> = names.iter().rev().copied().collect();
+        let a = closest("python listes", names.iter().copied());
+        assert_eq!(a, Some("python lists"));
+        let tie = closest(
+            "python tupls",
+            ["python tuples", "python tuplr"].into_iter(),
+        );
+        let tie_reversed = closest(
+            "python tupls",
+            ["python tuplr", "python tuples"].into_iter(),
+        );
+        assert_eq!(tie, tie_reversed);
+        assert_eq!(closest("python listes", reversed.into_iter()), a);
+    }
 
     #[test]
     fn out_of_range_indicator_suggests_the_nearest() {

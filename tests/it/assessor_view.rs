@@ -2,7 +2,8 @@
 //! coverage, in the overview and the matrix, and in the cohort dashboard; and how a
 //! judgement shows once the file it judged has changed.
 
-use crate::harness::{senco, show};
+use crate::build::{all, page, text, texts};
+use crate::harness::{review_as_tutor as review, senco, show};
 use scraper::{ElementRef, Html, Selector};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -54,17 +55,6 @@ fn judged_portfolio() -> (tempfile::TempDir, PathBuf) {
     (tmp, root)
 }
 
-fn review(root: &Path, args: &[&str]) {
-    let out = senco()
-        .arg("review")
-        .arg(root)
-        .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
-        .args(args)
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "{}", show(&out));
-}
-
 fn build(root: &Path, out: &Path) {
     let built = senco()
         .arg("build")
@@ -74,27 +64,6 @@ fn build(root: &Path, out: &Path) {
         .output()
         .expect("runs");
     assert_eq!(built.status.code(), Some(0), "{}", show(&built));
-}
-
-fn page(out: &Path, rel: &str) -> Html {
-    Html::parse_document(&fs::read_to_string(out.join(rel)).expect("a built page"))
-}
-
-fn all<'a>(doc: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
-    doc.select(&Selector::parse(css).expect("a selector"))
-        .collect()
-}
-
-fn text(e: ElementRef<'_>) -> String {
-    e.text()
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn texts(doc: &Html, css: &str) -> Vec<String> {
-    all(doc, css).into_iter().map(text).collect()
 }
 
 /// The matrix cell of `id` against the evidence file whose page is `page`.

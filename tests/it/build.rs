@@ -120,7 +120,7 @@ fn built_ok(source: &str) -> Built {
     built
 }
 
-fn page(out: &Path, rel: &str) -> Html {
+pub(crate) fn page(out: &Path, rel: &str) -> Html {
     let text = fs::read_to_string(out.join(rel))
         .unwrap_or_else(|e| panic!("cannot read built page {rel}: {e}"));
     Html::parse_document(&text)
@@ -130,7 +130,7 @@ fn sel(css: &str) -> Selector {
     Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e:?}"))
 }
 
-fn all<'a>(doc: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
+pub(crate) fn all<'a>(doc: &'a Html, css: &str) -> Vec<ElementRef<'a>> {
     doc.select(&sel(css)).collect()
 }
 
@@ -145,7 +145,7 @@ fn one<'a>(doc: &'a Html, css: &str) -> ElementRef<'a> {
     found[0]
 }
 
-fn text(e: ElementRef<'_>) -> String {
+pub(crate) fn text(e: ElementRef<'_>) -> String {
     e.text()
         .collect::<String>()
         .split_whitespace()
@@ -153,7 +153,7 @@ fn text(e: ElementRef<'_>) -> String {
         .join(" ")
 }
 
-fn texts(doc: &Html, css: &str) -> Vec<String> {
+pub(crate) fn texts(doc: &Html, css: &str) -> Vec<String> {
     all(doc, css).into_iter().map(text).collect()
 }
 

@@ -247,6 +247,19 @@ pub fn commit_all(dir: &Path, date: &str, message: &str) {
     assert!(out.status.success(), "git commit: {}", show(&out));
 }
 
+/// `senco review ROOT ARGS` as the fictional assessor "Dr A Tutor" on 2025-01-02;
+/// fails the test unless it succeeds.
+pub fn review_as_tutor(root: &Path, args: &[&str]) {
+    let out = senco()
+        .arg("review")
+        .arg(root)
+        .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
+        .args(args)
+        .output()
+        .expect("run senco review");
+    assert!(out.status.success(), "{}", show(&out));
+}
+
 pub const NASENCO: &str = "[portfolio]\ntitle = \"Test portfolio\"\nframework = \"nasenco-2014\"\n";
 
 /// Every node id of a framework file in document (pre-)order, read straight from the

@@ -5,7 +5,7 @@
 //! text visible, and axe finds nothing in the dark scheme either. The Node.js side is
 //! `tests/machine/browser/reflow.mjs`.
 
-use crate::harness::{copy_dir, manifest_dir, senco_process as senco, show};
+use crate::harness::{copy_dir, manifest_dir, review_as_tutor, senco_process as senco, show};
 use crate::{Missing, machine_test};
 use libtest_mimic::Trial;
 use std::fs;
@@ -56,16 +56,7 @@ fn wide_portfolio(root: &Path) {
         ),
     )
     .expect("write the table");
-    let review = |args: &[&str]| {
-        let out = senco()
-            .arg("review")
-            .arg(root)
-            .args(["--assessor", "Dr A Tutor", "--date", "2025-01-02"])
-            .args(args)
-            .output()
-            .expect("run senco review");
-        assert!(out.status.success(), "{}", show(&out));
-    };
+    let review = |args: &[&str]| review_as_tutor(root, args);
     let map = "evidence/2024-03-12-reflection-on-a-provision-map.md";
     review(&["--evidence", map, "--judgement", "meets"]);
     review(&[

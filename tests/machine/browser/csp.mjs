@@ -16,10 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const list = (name) => (process.env[name] ?? '').split(',').filter(Boolean);
 
 let passed = 0;
@@ -37,7 +35,7 @@ async function check(name, fn) {
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'senco-csp-'));
 const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000,
+  executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
 });
 const requests = [];
 await context.route((url) => url.protocol !== 'file:', (route) => {

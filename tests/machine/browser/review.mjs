@@ -14,10 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WAIT_MS = 20_000;
 
 const results = [];
@@ -72,7 +70,7 @@ async function shown(page) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'senco-review-'));
   const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless: true, args: ARGS,
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
   });
   const errors = [];
   try {

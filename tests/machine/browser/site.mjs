@@ -17,26 +17,11 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SCRIPT = require.resolve('axe-core/axe.min.js');
 
-const CHROMIUM = '/usr/bin/chromium';
-// Without the background-networking flags Chromium tries to reach Google's
-// services at every start; this machine's network refuses them.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox', // CI runs as root
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // axe-core reads stylesheets (CSSOM) for rules such as css-orientation-lock;
-  // on file:// pages (origin "null") Chromium blocks that read as cross-origin.
-  '--allow-file-access-from-files',
-];
 const PAGE_TIMEOUT_MS = 30_000;
 // Last resort if Chromium wedges: never let CI hang on this script.
 const WATCHDOG_MS = 5 * 60_000;
