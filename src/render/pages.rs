@@ -203,6 +203,19 @@ fn judgement_view(check: &Check, site: &SiteMap, j: &Judgement, up: &str) -> Jud
     }
 }
 
+/// The indices of the judgements in force (not superseded) that `keep` accepts.
+fn latest_where<'a>(
+    check: &'a Check,
+    keep: impl Fn(&crate::check::judgement::Judgement) -> bool + 'a,
+) -> impl Iterator<Item = usize> + 'a {
+    check
+        .judgements
+        .iter()
+        .enumerate()
+        .filter(move |(_, j)| !j.superseded && keep(j))
+        .map(|(i, _)| i)
+}
+
 /// The latest judgement `judgements[i]` for each `i`, as listed on a page.
 fn judgement_views(
     check: &Check,
@@ -300,12 +313,7 @@ pub fn evidence_page(
         judgements: judgement_views(
             check,
             site,
-            check
-                .judgements
-                .iter()
-                .enumerate()
-                .filter(|(_, j)| !j.superseded && j.evidence.as_deref() == Some(e.path.as_str()))
-                .map(|(i, _)| i),
+            latest_where(check, |j| j.evidence.as_deref() == Some(e.path.as_str())),
             &up,
         ),
     };
@@ -785,12 +793,7 @@ pub(crate) fn index_page(
         ready: judgement_views(
             check,
             site,
-            check
-                .judgements
-                .iter()
-                .enumerate()
-                .filter(|(_, j)| !j.superseded && Standing::of_one(j) == Standing::Ready)
-                .map(|(i, _)| i),
+            latest_where(check, |j| Standing::of_one(j) == Standing::Ready),
             "",
         ),
     };
