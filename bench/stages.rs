@@ -92,6 +92,7 @@ fn render_page(c: &mut Criterion) {
                     notes: &records,
                     hard_breaks: false,
                     embedding: &[],
+                    ids: None,
                 },
             )
         })

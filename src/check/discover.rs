@@ -34,17 +34,22 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
+/// The folder at the top of a portfolio that holds its per-outcome commentary
+/// ([`crate::check::commentary`]): never evidence, even inside an evidence folder.
+pub const COMMENTARY_DIR: &str = "commentary";
+
+/// Whether `rel` (relative to the portfolio, `/`-separated) is in the commentary folder.
+pub(crate) fn in_commentary(rel: &str) -> bool {
+    rel.split_once('/')
+        .is_some_and(|(top, _)| top.eq_ignore_ascii_case(COMMENTARY_DIR))
+}
+
 /// Finds evidence files, sorted by relative path, with diagnostics for what was skipped.
 pub fn discover(
     portfolio: &Portfolio,
 ) -> Result<(Vec<Found>, Vec<Diagnostic>), crate::error::FatalError> {
     let root = &portfolio.root;
-    let canonical_root = std::fs::canonicalize(root).map_err(|e| {
-        crate::error::FatalError::io(
-            format!("cannot open portfolio folder {}: {e}", root.display()),
-            e,
-        )
-    })?;
+    let canonical_root = canonical(root)?;
     let mut found = Vec::new();
     let mut diagnostics = Vec::new();
     for dir in &portfolio.evidence_dirs {
@@ -58,86 +63,138 @@ pub fn discover(
                 "create the folder `{dir}`, or change `evidence` in portfolio.toml"
             )));
         }
-        // Links that leave the portfolio are pruned here, before walkdir descends into them.
-        let escaping = std::cell::RefCell::new(Vec::new());
-        let walker = WalkDir::new(&start)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                if e.depth() > 0 && crate::util::fs::is_hidden(e.file_name()) {
-                    return false;
-                }
-                if e.path_is_symlink() && !stays_inside(e.path(), &canonical_root) {
-                    escaping.borrow_mut().push(relative(root, e.path()));
-                    return false;
-                }
-                true
-            });
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    let rel = err
-                        .path()
-                        .map_or_else(|| dir.clone(), |p| relative(root, p));
-                    let (message, help) = walk_problem(&err);
-                    diagnostics.push(
-                        Diagnostic::new(Code::Unreadable, message)
-                            .in_file(rel)
-                            .with_help(help),
-                    );
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let kind = entry.file_type();
-            if kind.is_file() && is_evidence_name(path) {
-                let name = entry.file_name().to_string_lossy();
-                let stem = name.rsplit_once('.').map_or(&*name, |(s, _)| s);
-                if stem.len() + ".html".len() > 255 {
-                    diagnostics.push(
-                        Diagnostic::new(
-                            crate::error::Code::LongFileName,
-                            format!(
-                                "the file name is {} bytes, too long for its page's name; the page gets a shortened name",
-                                name.len()
-                            ),
-                        )
-                        .in_file(relative(root, path))
-                        .with_help("give the file a shorter name (links to it by name then keep working)"),
-                    );
-                }
-                found.push(Found {
-                    path: path.to_path_buf(),
-                    rel: relative(root, path),
-                });
-            } else if !kind.is_file() && !kind.is_dir() && is_evidence_name(path) {
-                // Reading a named pipe would wait for a writer forever.
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::Unreadable,
-                        "not a regular file (a named pipe, socket or device); not read",
-                    )
-                    .in_file(relative(root, path))
-                    .with_help("remove it, or save the evidence as an ordinary file"),
-                );
-            }
-        }
-        for rel in escaping.into_inner() {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::LinkOutsidePortfolio,
-                    "symbolic link points outside the portfolio; not followed",
-                )
-                .in_file(rel)
-                .with_help("copy the file into the portfolio instead of linking to it"),
-            );
-        }
+        walk(root, &canonical_root, dir, &mut found, &mut diagnostics);
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel));
     found.dedup_by(|a, b| a.rel == b.rel);
     Ok((found, diagnostics))
+}
+
+/// Finds the Markdown files of the portfolio's `commentary/` folder, by the same rules
+/// as evidence (hidden names skipped, links followed only inside the portfolio), sorted
+/// by relative path. No folder: no commentary.
+pub fn discover_commentary(
+    portfolio: &Portfolio,
+) -> Result<(Vec<Found>, Vec<Diagnostic>), crate::error::FatalError> {
+    let root = &portfolio.root;
+    let mut found = Vec::new();
+    let mut diagnostics = Vec::new();
+    if root.join(COMMENTARY_DIR).is_dir() {
+        let canonical_root = canonical(root)?;
+        walk(
+            root,
+            &canonical_root,
+            COMMENTARY_DIR,
+            &mut found,
+            &mut diagnostics,
+        );
+    }
+    found.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok((found, diagnostics))
+}
+
+fn canonical(root: &Path) -> Result<PathBuf, crate::error::FatalError> {
+    std::fs::canonicalize(root).map_err(|e| {
+        crate::error::FatalError::io(
+            format!("cannot open portfolio folder {}: {e}", root.display()),
+            e,
+        )
+    })
+}
+
+/// Walks the folder `dir` of the portfolio for Markdown files. Outside the commentary
+/// folder, that folder is skipped: commentary is never evidence.
+fn walk(
+    root: &Path,
+    canonical_root: &Path,
+    dir: &str,
+    found: &mut Vec<Found>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let start = root.join(dir);
+    let commentary = crate::util::fs::normalise_path(dir).eq_ignore_ascii_case(COMMENTARY_DIR);
+    // Links that leave the portfolio are pruned here, before walkdir descends into them.
+    let escaping = std::cell::RefCell::new(Vec::new());
+    let walker = WalkDir::new(&start)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() > 0 && crate::util::fs::is_hidden(e.file_name()) {
+                return false;
+            }
+            if !commentary
+                && e.file_type().is_dir()
+                && relative(root, e.path()).eq_ignore_ascii_case(COMMENTARY_DIR)
+            {
+                return false;
+            }
+            if e.path_is_symlink() && !stays_inside(e.path(), canonical_root) {
+                escaping.borrow_mut().push(relative(root, e.path()));
+                return false;
+            }
+            true
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let rel = err
+                    .path()
+                    .map_or_else(|| dir.to_string(), |p| relative(root, p));
+                let (message, help) = walk_problem(&err);
+                diagnostics.push(
+                    Diagnostic::new(Code::Unreadable, message)
+                        .in_file(rel)
+                        .with_help(help),
+                );
+                continue;
+            }
+        };
+        let path = entry.path();
+        let kind = entry.file_type();
+        if kind.is_file() && is_evidence_name(path) {
+            let name = entry.file_name().to_string_lossy();
+            let stem = name.rsplit_once('.').map_or(&*name, |(s, _)| s);
+            if stem.len() + ".html".len() > 255 {
+                diagnostics.push(
+                    Diagnostic::new(
+                        crate::error::Code::LongFileName,
+                        format!(
+                            "the file name is {} bytes, too long for its page's name; the page gets a shortened name",
+                            name.len()
+                        ),
+                    )
+                    .in_file(relative(root, path))
+                    .with_help("give the file a shorter name (links to it by name then keep working)"),
+                );
+            }
+            found.push(Found {
+                path: path.to_path_buf(),
+                rel: relative(root, path),
+            });
+        } else if !kind.is_file() && !kind.is_dir() && is_evidence_name(path) {
+            // Reading a named pipe would wait for a writer forever.
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::Unreadable,
+                    "not a regular file (a named pipe, socket or device); not read",
+                )
+                .in_file(relative(root, path))
+                .with_help("remove it, or save the evidence as an ordinary file"),
+            );
+        }
+    }
+    for rel in escaping.into_inner() {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::LinkOutsidePortfolio,
+                "symbolic link points outside the portfolio; not followed",
+            )
+            .in_file(rel)
+            .with_help("copy the file into the portfolio instead of linking to it"),
+        );
+    }
 }
 
 /// What went wrong walking the evidence folders, in words: the message and the help.

@@ -808,6 +808,9 @@ pub struct NodeAssessment {
     /// Indices into the judgement list of the latest judgements that apply to this node,
     /// whatever their verdict or state.
     pub judgements: Vec<usize>,
+    /// Where it stands with its assessors: for a leaf, by [`Standing::of`] its
+    /// judgements; for a node with children, rolled up from theirs by [`Standing::roll_up`].
+    pub standing: Option<Standing>,
 }
 
 impl Assessment {
@@ -872,6 +875,38 @@ impl Standing {
             .iter()
             .any(|&i| !judgements[i].superseded && judgements[i].state.is_stale())
             .then_some(Standing::Stale)
+    }
+
+    /// Where a node with children stands, from where its children stand (and the
+    /// judgements on the node itself, `own`): `meets` when the node is `assessed` (every
+    /// child meets, or for an `any` node one does); else `does not meet` when any child
+    /// does not meet; else `partially meets` when any child meets or partially meets;
+    /// else `ready` when any asks for assessment; else `stale` when any judgement is
+    /// stale; `None` when nothing under it is judged.
+    pub fn roll_up(
+        assessed: bool,
+        own: Option<Standing>,
+        children: impl IntoIterator<Item = Option<Standing>>,
+    ) -> Option<Standing> {
+        if assessed {
+            return Some(Standing::Meets);
+        }
+        let found: Vec<Standing> = own
+            .into_iter()
+            .chain(children.into_iter().flatten())
+            .collect();
+        let any = |wanted: &[Standing]| found.iter().any(|s| wanted.contains(s));
+        if found.is_empty() {
+            None
+        } else if any(&[Standing::DoesNotMeet]) {
+            Some(Standing::DoesNotMeet)
+        } else if any(&[Standing::Meets, Standing::PartiallyMeets]) {
+            Some(Standing::PartiallyMeets)
+        } else if any(&[Standing::Ready]) {
+            Some(Standing::Ready)
+        } else {
+            Some(Standing::Stale)
+        }
     }
 
     /// Where one judgement stands by itself.
@@ -1005,6 +1040,16 @@ pub fn assess(
             nodes[id].assessed = assessed;
             nodes[id].leaves_assessed = count;
         }
+        let own = Standing::of(judgements, &nodes[id].judgements);
+        nodes[id].standing = if node.is_leaf() {
+            own
+        } else {
+            Standing::roll_up(
+                nodes[id].assessed,
+                own,
+                node.children.iter().map(|&c| nodes[c].standing),
+            )
+        };
     }
     Assessment { nodes }
 }
@@ -1050,6 +1095,29 @@ mod tests {
         j.state = State::Stale(StaleReason::Missing);
         assert!(json(&j).contains(r#""state":"stale","stale_reason":"missing""#));
         assert!(!j.counts());
+    }
+
+    #[test]
+    fn a_parent_meets_only_when_assessed_and_else_shows_its_weakest_judged_child() {
+        use Standing::*;
+        assert_eq!(
+            Standing::roll_up(true, None, [None, Some(Meets)]),
+            Some(Meets)
+        );
+        assert_eq!(
+            Standing::roll_up(false, None, [Some(Meets), None]),
+            Some(PartiallyMeets)
+        );
+        assert_eq!(
+            Standing::roll_up(false, None, [Some(Meets), Some(DoesNotMeet), Some(Ready)]),
+            Some(DoesNotMeet)
+        );
+        assert_eq!(
+            Standing::roll_up(false, None, [Some(Ready), Some(Stale)]),
+            Some(Ready)
+        );
+        assert_eq!(Standing::roll_up(false, Some(Stale), [None]), Some(Stale));
+        assert_eq!(Standing::roll_up(false, None, [None, None]), None);
     }
 
     #[test]

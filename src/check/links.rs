@@ -103,6 +103,9 @@ pub enum Broken {
     Missing,
     /// A `[[name]]` that names no note or file.
     UnknownName,
+    /// A commentary file ([`crate::check::commentary`]): shown on its outcome's page,
+    /// never a link's target.
+    Commentary,
 }
 
 /// A link that leads somewhere, but not surely where it was meant to.
@@ -240,6 +243,9 @@ impl Index {
     /// symlinks are followed: the one containment rule, [`crate::util::fs::resolve_inside`].
     fn attachment(&self, path: &RelPath) -> Result<(), Broken> {
         use crate::util::fs::{Refusal, resolve_inside};
+        if crate::check::discover::in_commentary(path.as_str()) {
+            return Err(Broken::Commentary);
+        }
         match resolve_inside(&self.canonical_root, path.as_str()) {
             Ok(real) if real.is_file() => Ok(()),
             Err(Refusal::Outside) => Err(Broken::Escapes),
@@ -513,7 +519,7 @@ impl Resolver<'_> {
             Ok(()) => return Target::Attachment(path).into(),
             Err(why) => why,
         };
-        if why == Broken::Escapes {
+        if matches!(why, Broken::Escapes | Broken::Commentary) {
             return Target::Broken(why).into();
         }
         // Obsidian also finds `[x](Note.md)`, `[x](Note)` and `![x](plan.png)` by the
@@ -596,6 +602,26 @@ pub fn resolve_all(
     framework: &Framework,
     evidence: &mut [Evidence],
 ) -> Vec<Diagnostic> {
+    resolve_with_commentary(
+        root,
+        evidence_dirs,
+        attachment_folder,
+        framework,
+        evidence,
+        &mut [],
+    )
+}
+
+/// [`resolve_all`], and the links of the commentary files too, resolved among the
+/// evidence as its own links are; commentary is not among the targets.
+pub fn resolve_with_commentary(
+    root: &Path,
+    evidence_dirs: &[String],
+    attachment_folder: Option<&str>,
+    framework: &Framework,
+    evidence: &mut [Evidence],
+    commentary: &mut [Evidence],
+) -> Vec<Diagnostic> {
     let index = Index::new(root, evidence_dirs, attachment_folder, evidence);
     let resolver = Resolver { index: &index };
     let mut diagnostics = Vec::new();
@@ -603,37 +629,53 @@ pub fn resolve_all(
         let Some(from) = &index.paths[i] else {
             continue;
         };
-        let mut limit = PerFile::default();
-        let mut links = Links::new();
-        let mut seen: HashMap<(LinkKind, &str), Resolution> = HashMap::new();
-        for link in &e.link_refs {
-            let found = seen
-                .entry((link.kind, link.dest.as_str()))
-                .or_insert_with(|| resolver.resolve(from, link.kind, &link.dest));
-            let unnamed = matches!(found.target, Target::Broken(Broken::UnknownName));
-            if unnamed && link.id_shaped {
-                if let Some(d) = &link.unless_named {
-                    diagnostics.push(d.as_ref().clone().in_file(&e.path));
-                }
-            } else if let Some(d) = problem(&index, link, found)
-                && limit.admit(d.code)
-            {
-                diagnostics.push(
-                    d.in_file(&e.path)
-                        .at_line_col(link.line, link.column.max(1)),
-                );
-            }
-        }
-        for ((kind, dest), found) in seen {
-            links.insert((kind, dest.to_string()), found.target);
-        }
+        resolve_file(&resolver, from, e, &mut diagnostics);
         if let Some(d) = unreachable_name(e, framework) {
             diagnostics.push(d.in_file(&e.path));
         }
-        diagnostics.extend(limit.summary(&e.path));
-        e.links = links;
+    }
+    for e in commentary {
+        if let Ok(from) = RelPath::new(&e.path) {
+            resolve_file(&resolver, &from, e, &mut diagnostics);
+        }
     }
     diagnostics
+}
+
+/// Resolves the links of one file `e` at `from`, storing them in [`Evidence::links`].
+fn resolve_file(
+    resolver: &Resolver<'_>,
+    from: &RelPath,
+    e: &mut Evidence,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let index = resolver.index;
+    let mut limit = PerFile::default();
+    let mut links = Links::new();
+    let mut seen: HashMap<(LinkKind, &str), Resolution> = HashMap::new();
+    for link in &e.link_refs {
+        let found = seen
+            .entry((link.kind, link.dest.as_str()))
+            .or_insert_with(|| resolver.resolve(from, link.kind, &link.dest));
+        let unnamed = matches!(found.target, Target::Broken(Broken::UnknownName));
+        if unnamed && link.id_shaped {
+            if let Some(d) = &link.unless_named {
+                diagnostics.push(d.as_ref().clone().in_file(&e.path));
+            }
+        } else if let Some(d) = problem(index, link, found)
+            && limit.admit(d.code)
+        {
+            diagnostics.push(
+                d.in_file(&e.path)
+                    .at_line_col(link.line, link.column.max(1)),
+            );
+        }
+    }
+    for ((kind, dest), found) in seen {
+        links.insert((kind, dest.to_string()), found.target);
+    }
+    diagnostics.extend(limit.summary(&e.path));
+    e.links = links;
 }
 
 /// A note whose file name or alias is an outcome id: `[[id]]` is always the tag, so no
@@ -730,6 +772,11 @@ fn broken(index: &Index, link: &LinkRef, shown: &str, why: Broken) -> Option<Dia
     let dest = link.dest.trim();
     let d = match (link.kind, why) {
         (_, Broken::Empty | Broken::Scheme) => return None,
+        (_, Broken::Commentary) => Diagnostic::new(
+            Code::BrokenLink,
+            format!("`{shown}` is commentary, which is shown at the head of its outcome's page and is never a link's target"),
+        )
+        .with_help("remove the link; the outcome's page shows the commentary"),
         (_, Broken::Outside) => Diagnostic::new(
             Code::LinkOutsidePortfolio,
             format!("link to `{dest}` leaves the portfolio folder; it was not followed or copied"),

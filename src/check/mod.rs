@@ -1,8 +1,10 @@
 //! The check stage, in the order `senco check` runs it: [`discover`] the evidence files,
 //! parse each ([`frontmatter`], [`markdown`], [`evidence`]), scan it for identifiers
 //! ([`privacy`]), count its words ([`words`]), then resolve every link ([`links`]), work
-//! out [`coverage`] and read the tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
+//! out [`coverage`] and read the tutors' [`judgement`]s. The trainee's [`commentary`] on
+//! whole outcomes is read and checked beside the evidence, but is not evidence. [`snapshot`] lets `senco serve` re-parse only what changed.
 
+pub mod commentary;
 pub mod coverage;
 pub mod discover;
 pub mod evidence;
@@ -35,6 +37,8 @@ pub struct Check {
     pub framework: Framework,
     /// Sorted by path.
     pub evidence: Vec<Evidence>,
+    /// The commentary files that comment on a node, sorted by node: not evidence.
+    pub commentary: Vec<commentary::Commentary>,
     /// How far the evidence covers `framework`.
     pub coverage: Coverage,
     /// Sorted by file and position.
@@ -108,6 +112,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
         .par_iter()
         .map(|f| load_and_scan(f, &framework, &names, !options.skip_fingerprints))
         .collect();
+    let commentary = read_commentary(&portfolio, &framework, &names, options)?;
     Ok(check_parsed(
         portfolio,
         framework,
@@ -115,7 +120,36 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
         diagnostics,
         name_problems,
         parsed,
+        commentary,
     ))
+}
+
+/// The commentary files read and scanned, each with the node it comments on (`None`:
+/// it names none, and is checked all the same), and the diagnostics of finding them.
+struct ReadCommentary {
+    files: Vec<(Option<crate::model::framework::NodeId>, Parsed)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Finds, reads and scans the commentary files. They are few, so a [`recheck`] reads
+/// them again every time.
+fn read_commentary(
+    portfolio: &Portfolio,
+    framework: &Framework,
+    names: &privacy::Pseudonyms,
+    options: &CheckOptions,
+) -> Result<ReadCommentary, FatalError> {
+    let (found, mut diagnostics) = discover::discover_commentary(portfolio)?;
+    let (nodes, naming) = commentary::assign(&found, framework);
+    diagnostics.extend(naming);
+    let files = found
+        .par_iter()
+        .map(|f| load_and_scan(f, framework, names, !options.skip_fingerprints))
+        .collect::<Vec<Parsed>>();
+    Ok(ReadCommentary {
+        files: nodes.into_iter().zip(files).collect(),
+        diagnostics,
+    })
 }
 
 /// One evidence file read: its record, its diagnostics, what the privacy lint found.
@@ -194,6 +228,7 @@ pub fn recheck(
             .zip(parsed.iter().cloned())
             .collect(),
     };
+    let commentary = read_commentary(&portfolio, &framework, &names, options)?;
     let check = check_parsed(
         portfolio,
         framework,
@@ -201,6 +236,7 @@ pub fn recheck(
         diagnostics,
         name_problems,
         parsed,
+        commentary,
     );
     Ok((check, memo, changes))
 }
@@ -214,6 +250,7 @@ fn check_parsed(
     mut diagnostics: Vec<Diagnostic>,
     name_problems: Vec<Diagnostic>,
     parsed: Vec<Parsed>,
+    read_commentary: ReadCommentary,
 ) -> Check {
     diagnostics.extend(name_problems);
     let mut evidence = Vec::with_capacity(parsed.len());
@@ -224,16 +261,48 @@ fn check_parsed(
         diagnostics.extend(scan.findings);
         silenced.extend(scan.silenced);
     }
+    diagnostics.extend(read_commentary.diagnostics);
+    let mut commented = Vec::new();
+    let mut commentary_files = Vec::new();
+    for (node, (mut file, file_diagnostics, scan)) in read_commentary.files {
+        diagnostics.extend(
+            file_diagnostics
+                .into_iter()
+                .filter(|d| commentary::applies(d.code)),
+        );
+        diagnostics.extend(scan.findings);
+        silenced.extend(scan.silenced);
+        // Commentary covers nothing: an `[[A]]` in it is shown as a tag, and claims nothing.
+        file.tags.clear();
+        if let Some(node) = node {
+            commented.push(node);
+            commentary_files.push(file);
+        }
+    }
     let settings = obsidian::Settings::load(&portfolio.root, portfolio.line_breaks);
-    diagnostics.extend(links::resolve_all(
+    diagnostics.extend(links::resolve_with_commentary(
         &portfolio.root,
         &portfolio.evidence_dirs,
         settings.attachment_folder.as_deref(),
         &framework,
         &mut evidence,
+        &mut commentary_files,
     ));
     diagnostics.extend(words::limit_warnings(&portfolio.rules, &evidence));
+    diagnostics.extend(words::commentary_limit_warnings(
+        &portfolio.rules,
+        &commentary_files,
+    ));
+    let mut commentary: Vec<commentary::Commentary> = commented
+        .into_iter()
+        .zip(commentary_files)
+        .map(|(node, file)| commentary::Commentary { node, file })
+        .collect();
+    commentary.sort_by_key(|c| c.node);
     let mut coverage = coverage::analyse(&framework, &evidence, portfolio.rules.min_evidence);
+    if portfolio.rules.commentary {
+        diagnostics.extend(commentary::missing(&framework, &coverage, &commentary));
+    }
     let feedback = options
         .feedback
         .clone()
@@ -252,6 +321,7 @@ fn check_parsed(
         portfolio,
         framework,
         evidence,
+        commentary,
         coverage,
         diagnostics,
         silenced,

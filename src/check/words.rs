@@ -22,22 +22,39 @@ pub fn limit_warnings(rules: &Rules, evidence: &[Evidence]) -> Vec<Diagnostic> {
         .filter_map(|file| {
             let kind = file.kind?;
             let limit = *rules.word_limits.get(kind.as_str())?;
-            (file.words > limit).then(|| {
-                Diagnostic::new(
-                    Code::WordLimit,
-                    format!(
-                        "{} words, over the {limit}-word limit for {kind} evidence",
-                        file.words
-                    ),
-                )
-                .in_file(file.path.clone())
-                .with_help(format!(
-                    "cut {} words; front matter, code, block quotes and the References section do not count",
-                    file.words - limit
-                ))
-            })
+            over_limit(file, limit, &format!("{kind} evidence"))
         })
         .collect()
+}
+
+/// A `word-limit` warning for each commentary file over `word_limits.commentary`.
+pub fn commentary_limit_warnings(rules: &Rules, files: &[Evidence]) -> Vec<Diagnostic> {
+    let key = crate::model::evidence_type::COMMENTARY_LIMIT;
+    let Some(&limit) = rules.word_limits.get(key) else {
+        return Vec::new();
+    };
+    files
+        .iter()
+        .filter_map(|file| over_limit(file, limit, "commentary"))
+        .collect()
+}
+
+/// The warning for `file` if it has more than `limit` words, the limit for `what`.
+fn over_limit(file: &Evidence, limit: usize, what: &str) -> Option<Diagnostic> {
+    (file.words > limit).then(|| {
+        Diagnostic::new(
+            Code::WordLimit,
+            format!(
+                "{} words, over the {limit}-word limit for {what}",
+                file.words
+            ),
+        )
+        .in_file(file.path.clone())
+        .with_help(format!(
+            "cut {} words; front matter, code, block quotes and the References section do not count",
+            file.words - limit
+        ))
+    })
 }
 
 /// One evidence file's words.

@@ -105,6 +105,11 @@ codes! {
     OutcomeNotIndicator = "outcome-not-indicator", Hint, "checking.md";
     /// How many problems of one code were not listed for a file.
     MoreProblems = "more-problems", Hint, "checking.md";
+    // Per-outcome commentary.
+    /// A commentary file named after no outcome, or a second one on the same outcome.
+    CommentaryFile = "commentary-file", Warning, "commentary.md";
+    /// With `[rules] commentary = true`: an outcome with evidence and no commentary.
+    MissingCommentary = "missing-commentary", Warning, "commentary.md";
     // The privacy lint.
     /// A Unique Pupil Number whose check letter verifies.
     Upn = "upn", Error, "privacy.md";

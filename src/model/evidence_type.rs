@@ -85,6 +85,16 @@ impl Serialize for EvidenceType {
     }
 }
 
+/// The key of `[rules] word_limits` that limits each commentary file
+/// ([`crate::check::commentary`]), beside the evidence types.
+pub const COMMENTARY_LIMIT: &str = "commentary";
+
+/// Whether `key` may be a key of `[rules] word_limits`: an evidence type or
+/// [`COMMENTARY_LIMIT`].
+pub(crate) fn is_word_limit_key(key: &str) -> bool {
+    key == COMMENTARY_LIMIT || EvidenceType::from_name(key).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,10 @@ pub struct Rules {
     /// to it (see [`crate::check::judgement`]).
     #[serde(default)]
     pub require_assessed: bool,
+    /// `check` warns for each outcome with evidence and no commentary (see
+    /// [`crate::check::commentary`]).
+    #[serde(default)]
+    pub commentary: bool,
 }
 
 fn default_min_evidence() -> usize {
@@ -89,6 +93,7 @@ impl Default for Rules {
             min_evidence: default_min_evidence(),
             word_limits: Default::default(),
             require_assessed: false,
+            commentary: false,
         }
     }
 }
@@ -217,8 +222,9 @@ impl Portfolio {
         }
         check_limits(&config.rules.word_limits).map_err(|why| {
             FatalError::invalid(format!("{}: {why}", config_path.display())).with_help(format!(
-                "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}",
-                EvidenceType::names()
+                "write e.g. `word_limits = {{ assignment = 4000 }}`; types: {}, and `{}` for each commentary file",
+                EvidenceType::names(),
+                crate::model::evidence_type::COMMENTARY_LIMIT
             ))
         })?;
         for dir in &section.evidence {
@@ -331,7 +337,7 @@ fn folder_name(root: &Path) -> String {
 /// Checks `[rules] word_limits` when portfolio.toml is read: known types, limits above 0.
 fn check_limits(limits: &std::collections::BTreeMap<String, usize>) -> Result<(), String> {
     for (kind, &limit) in limits {
-        if EvidenceType::from_name(kind).is_none() {
+        if !crate::model::evidence_type::is_word_limit_key(kind) {
             let guess = EvidenceType::suggest(kind)
                 .map(|best| format!(" (did you mean `{best}`?)"))
                 .unwrap_or_default();

@@ -62,6 +62,7 @@ const RULES: &[(&str, Expect)] = &[
     ("min_evidence", Expect::Count),
     ("word_limits", Expect::WordLimits),
     ("require_assessed", Expect::Bool),
+    ("commentary", Expect::Bool),
 ];
 
 const TABLES: &[&str] = &["portfolio", "rules"];
@@ -200,7 +201,7 @@ fn wrong_value(value: &Spanned<DeValue<'_>>, expect: Expect, key: &str) -> Optio
         Expect::WordLimits => match v.as_table() {
             Some(limits) => limits.iter().find_map(|(kind, limit)| {
                 let kind = kind.get_ref().as_ref();
-                if crate::model::evidence_type::EvidenceType::from_name(kind).is_none() {
+                if !crate::model::evidence_type::is_word_limit_key(kind) {
                     let guess = crate::model::evidence_type::EvidenceType::suggest(kind)
                         .map(|best| format!(" (did you mean `{best}`?)"))
                         .unwrap_or_default();

@@ -111,6 +111,10 @@ pub struct Context<'a> {
     /// The notes whose embeds led here, outermost first: an embed of one of them, or one
     /// more than [`MAX_EMBED_DEPTH`] deep, is a link instead.
     pub embedding: &'a [usize],
+    /// On a page of the site, a prefix for every id the Markdown gives (and the
+    /// fragments naming them), when it is one section of a page with ids of its own
+    /// (a commentary on an outcome's page). The single file prefixes ids by [`Mode`].
+    pub ids: Option<&'a str>,
 }
 
 /// How deep notes are embedded in notes before an embed becomes a link.
@@ -477,7 +481,7 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     pulldown_cmark::html::push_html(&mut raw, events);
     let filter = FilterContext {
         prefix: match cx.mode {
-            Mode::Site => None,
+            Mode::Site => cx.ids.map(str::to_string),
             Mode::Single { prefix, .. } => Some(prefix.to_string()),
         },
         raw: raw_html_urls(cx, &up, &mut out.links),
@@ -511,7 +515,10 @@ fn target_url(
     links: &mut Links,
 ) -> Option<String> {
     Some(match (target, cx.mode) {
-        (Target::Anchor(a), Mode::Site) => format!("#{a}"),
+        (Target::Anchor(a), Mode::Site) => match cx.ids {
+            Some(prefix) => format!("#{prefix}-{a}"),
+            None => format!("#{a}"),
+        },
         (Target::Anchor(a), Mode::Single { prefix, .. }) => format!("#{prefix}-{a}"),
         (Target::Evidence { path, anchor }, mode) => {
             let page = cx.site.page_for_source(path.as_str())?;
@@ -688,6 +695,7 @@ fn embed_html(embed: &Embed, cx: &Context<'_>, up: &str, links: &mut Links) -> S
             notes: cx.notes,
             hard_breaks: cx.hard_breaks,
             embedding: &chain,
+            ids: cx.ids,
         },
     );
     links.extend(inner.links);
@@ -1123,9 +1131,44 @@ fn attr(text: &str) -> String {
     escape(text)
 }
 
+/// Plain text in which `code` is written between backticks, as senco's diagnostics
+/// write names and commands, as HTML: escaped first, then each pair of backticks a
+/// `<code>` element. A backtick with no partner is left as it is.
+pub fn code_spans(text: &str) -> String {
+    let escaped = escape(text);
+    let parts: Vec<&str> = escaped.split('`').collect();
+    let pairs = (parts.len() - 1) / 2;
+    let mut out = String::with_capacity(escaped.len() + pairs * 13);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            if i > pairs * 2 {
+                out.push('`');
+            } else if i % 2 == 1 {
+                out.push_str("<code>");
+            } else {
+                out.push_str("</code>");
+            }
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backticks_become_code_after_escaping_and_an_odd_one_stays() {
+        assert_eq!(
+            code_spans("use `<b>` & `x`"),
+            "use <code>&lt;b&gt;</code> &amp; <code>x</code>"
+        );
+        assert_eq!(code_spans("a `b` c ` d"), "a <code>b</code> c ` d");
+        assert_eq!(code_spans("``"), "<code></code>");
+        assert_eq!(code_spans("none"), "none");
+        assert_eq!(code_spans("`"), "`");
+    }
 
     #[test]
     fn relative_urls_must_be_senco_s_own() {

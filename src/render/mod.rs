@@ -334,6 +334,8 @@ fn plan<'a>(
         // A judgement shows on its evidence's page, on the pages of what it judges and in
         // the matrix; one gone stale or added can touch any of them.
         || old.judgements != check.judgements
+        // Commentary shows on its node's page, with links of its own.
+        || old.commentary != check.commentary
         || pages::Common::new(old) != pages::Common::new(check)
     {
         return None;

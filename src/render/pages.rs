@@ -147,14 +147,15 @@ impl From<Standing> for StandingView {
     }
 }
 
-/// The standing of framework node `node`, from the latest judgements that apply to it.
+/// The standing of framework node `node`: from the latest judgements that apply to a
+/// leaf, rolled up from its children's for a node with children.
 pub(crate) fn node_standing(check: &Check, node: usize) -> Option<StandingView> {
-    Standing::of(&check.judgements, &check.assessment.node(node).judgements).map(Into::into)
+    check.assessment.node(node).standing.map(Into::into)
 }
 
 /// One judgement as a page lists it.
 #[derive(Serialize)]
-struct JudgementView {
+pub(crate) struct JudgementView {
     standing: StandingView,
     /// The verdict as given, in words, also once it went stale.
     verdict: &'static str,
@@ -201,6 +202,44 @@ fn judgement_view(check: &Check, site: &SiteMap, j: &Judgement, up: &str) -> Jud
         date: j.date.to_string(),
         comment: j.comment.clone(),
     }
+}
+
+impl JudgementView {
+    /// The same judgement as the single file lists it: its links in-page anchors (the
+    /// view must have been made for a page at the site's root).
+    pub(crate) fn in_single_file(mut self) -> JudgementView {
+        // The anchors are made from the page paths as they are, not as URLs encode them.
+        let anchor = |href: &str| {
+            format!(
+                "#{}",
+                html::single_anchor(&super::site::percent_decode(href))
+            )
+        };
+        if let Some(outcome) = &mut self.outcome {
+            outcome.href = anchor(&outcome.href);
+        }
+        if let Some(href) = self.evidence.as_mut().and_then(|e| e.href.as_mut()) {
+            *href = anchor(href);
+        }
+        self
+    }
+}
+
+/// The latest judgements on evidence file `index`, oldest first, as a page `up` from the
+/// site's root lists them.
+pub(crate) fn evidence_judgements(
+    check: &Check,
+    site: &SiteMap,
+    index: usize,
+    up: &str,
+) -> Vec<JudgementView> {
+    let path = check.evidence[index].path.as_str();
+    judgement_views(
+        check,
+        site,
+        latest_where(check, |j| j.evidence.as_deref() == Some(path)),
+        up,
+    )
 }
 
 /// The indices of the judgements in force (not superseded) that `keep` accepts.
@@ -310,12 +349,7 @@ pub fn evidence_page(
         body_html: rendered.html,
         readable: e.readable,
         model: model_outline(e),
-        judgements: judgement_views(
-            check,
-            site,
-            latest_where(check, |j| j.evidence.as_deref() == Some(e.path.as_str())),
-            &up,
-        ),
+        judgements: evidence_judgements(check, site, index, &up),
     };
     let html = render(
         theme,
@@ -343,7 +377,41 @@ pub(crate) fn evidence_body(
     page: &str,
     mode: html::Mode<'_>,
 ) -> Result<html::Rendered, FatalError> {
-    let e = &check.evidence[index];
+    file_body(check, site, &check.evidence[index], page, mode, None, true)
+}
+
+/// The prefix of the ids of a commentary's HTML on its outcome's page.
+pub(crate) const COMMENTARY_IDS: &str = "commentary";
+
+/// The commentary on `node`, if it has one, rendered for `page` (its ids prefixed in
+/// the site, as the page has ids of its own), and the file it comes from.
+pub(crate) fn commentary_body<'c>(
+    check: &'c Check,
+    site: &SiteMap,
+    node: usize,
+    page: &str,
+    mode: html::Mode<'_>,
+) -> Result<Option<(html::Rendered, &'c evidence::Evidence)>, FatalError> {
+    let Ok(i) = check.commentary.binary_search_by_key(&node, |c| c.node) else {
+        return Ok(None);
+    };
+    let file = &check.commentary[i].file;
+    let ids = matches!(mode, html::Mode::Site).then_some(COMMENTARY_IDS);
+    let rendered = file_body(check, site, file, page, mode, ids, false)?;
+    Ok(Some((rendered, file)))
+}
+
+/// The body of `e` (an evidence or commentary file) read again and rendered: see
+/// [`evidence_body`]. `anchors`: whether its tags carry their anchors.
+fn file_body(
+    check: &Check,
+    site: &SiteMap,
+    e: &evidence::Evidence,
+    page: &str,
+    mode: html::Mode<'_>,
+    ids: Option<&str>,
+    anchors: bool,
+) -> Result<html::Rendered, FatalError> {
     let bytes = evidence::read_file(&site.root().join(&e.path)).ok();
     if bytes.as_deref().map(crate::util::hash::fingerprint) != e.fingerprint {
         return Err(FatalError::new(
@@ -365,12 +433,13 @@ pub(crate) fn evidence_body(
             page,
             links: &e.links,
             mode,
-            anchors: true,
+            anchors,
             title: Some(&e.title),
             first_line,
             notes: &check.evidence,
             hard_breaks: check.settings.hard_breaks,
             embedding: &[],
+            ids,
         },
     ))
 }
@@ -453,6 +522,43 @@ struct OutcomeData {
     standing: Option<StandingView>,
     /// The latest judgements that apply to this node, oldest first.
     judgements: Vec<JudgementView>,
+    /// The trainee's commentary on this node, if they wrote one.
+    commentary: Option<CommentaryView>,
+}
+
+/// A commentary as a page shows it.
+#[derive(Serialize)]
+pub(crate) struct CommentaryView {
+    /// Its file, relative to the portfolio.
+    path: String,
+    title: String,
+    words: usize,
+    /// The sanitised HTML of its body.
+    body_html: String,
+}
+
+impl CommentaryView {
+    fn new(rendered: html::Rendered, file: &evidence::Evidence) -> (CommentaryView, html::Links) {
+        let view = CommentaryView {
+            path: file.path.clone(),
+            title: file.title.clone(),
+            words: file.words,
+            body_html: rendered.html,
+        };
+        (view, rendered.links)
+    }
+}
+
+/// The commentary on `node` as `page` shows it, and what it links to.
+pub(crate) fn commentary_view(
+    check: &Check,
+    site: &SiteMap,
+    node: usize,
+    page: &str,
+    mode: html::Mode<'_>,
+) -> Result<Option<(CommentaryView, html::Links)>, FatalError> {
+    Ok(commentary_body(check, site, node, page, mode)?
+        .map(|(rendered, file)| CommentaryView::new(rendered, file)))
 }
 
 /// Renders the page of one framework node, quoting every tagged passage; returns the
@@ -494,6 +600,13 @@ pub(crate) fn outcome_page(
         })
         .collect();
     let mut links = html::Links::default();
+    let commentary = match commentary_view(check, site, node, &page, html::Mode::Site)? {
+        Some((view, linked)) => {
+            links.extend(linked);
+            Some(view)
+        }
+        None => None,
+    };
     let mut evidence = Vec::new();
     // Drafts are quoted too (marked as drafts) so the trainee sees them; they do not count.
     for (i, e) in check.evidence.iter().enumerate() {
@@ -524,6 +637,7 @@ pub(crate) fn outcome_page(
                     notes: &check.evidence,
                     hard_breaks: check.settings.hard_breaks,
                     embedding: &[],
+                    ids: None,
                 },
             );
             links.extend(rendered.links);
@@ -566,6 +680,7 @@ pub(crate) fn outcome_page(
             check.assessment.node(node).judgements.iter().copied(),
             &up,
         ),
+        commentary,
     };
     let html = render(
         theme,
@@ -594,6 +709,9 @@ fn short(text: &str) -> String {
 
 #[derive(Serialize)]
 pub(crate) struct TreeNode {
+    /// The framework node.
+    #[serde(skip)]
+    pub(crate) node: usize,
     pub(crate) id: String,
     kind: &'static str,
     title: String,
@@ -610,6 +728,10 @@ pub(crate) struct TreeNode {
     /// The passages that tag it (only in the single file, which has room to link them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) passages: Vec<PassageRef>,
+    /// The trainee's commentary on it (only in the single file; the site shows it on
+    /// the node's own page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) commentary: Option<CommentaryView>,
     pub(crate) children: Vec<TreeNode>,
 }
 
@@ -705,6 +827,7 @@ pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
     let n = fw.node(node);
     let cov = check.coverage.node(node);
     TreeNode {
+        node,
         id: n.id.clone(),
         kind: n.kind.as_str(),
         title: n.title.clone(),
@@ -719,6 +842,7 @@ pub(crate) fn tree(check: &Check, node: usize, up: &str) -> TreeNode {
         leaves_assessed: check.assessment.node(node).leaves_assessed,
         standing: node_standing(check, node),
         passages: Vec::new(),
+        commentary: None,
         children: n.children.iter().map(|&c| tree(check, c, up)).collect(),
     }
 }
@@ -1105,6 +1229,10 @@ struct DiagnosticRow {
     column: Option<usize>,
     message: String,
     help: Option<String>,
+    /// `message` as HTML, its `code` in `<code>`.
+    message_html: String,
+    /// `help` as HTML, its `code` in `<code>`.
+    help_html: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -1137,6 +1265,8 @@ pub(crate) fn diagnostics_page(
             column: d.column,
             message: d.message.clone(),
             help: d.help.clone(),
+            message_html: html::code_spans(&d.message),
+            help_html: d.help.as_deref().map(html::code_spans),
         })
         .collect();
     let data = DiagnosticsData {

@@ -5,7 +5,7 @@
 //! made, never by rewriting it afterwards.
 
 use super::html;
-use super::pages::{Common, PassageRef, TreeNode, tree};
+use super::pages::{Common, JudgementView, PassageRef, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
 use crate::check::Check;
@@ -32,6 +32,8 @@ struct Section {
     draft: bool,
     outcomes: Vec<OutcomeRef>,
     body_html: String,
+    /// The latest judgements on the file, oldest first, as its page in the site lists them.
+    judgements: Vec<JudgementView>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +87,10 @@ pub fn render(
                 })
                 .collect(),
             body_html,
+            judgements: super::pages::evidence_judgements(check, &site, i, "")
+                .into_iter()
+                .map(JudgementView::in_single_file)
+                .collect(),
         });
     }
     // Each node lists the passages that tag it; each passage's badge links back.
@@ -111,6 +117,20 @@ pub fn render(
     for node in &mut tree {
         anchor_tree(node, &mut passages);
     }
+    // Each node with commentary shows it under its heading, ids prefixed by its anchor.
+    let inline = |rel: &RelPath| inline_image(rel, root);
+    for c in &check.commentary {
+        let prefix = format!("{}-commentary", anchor_for(&outcome_path(fw, c.node)));
+        let mode = html::Mode::Single {
+            prefix: &prefix,
+            attachments: attachments_prefix,
+            inline: &inline,
+        };
+        if let Some(slot) = find_node(&mut tree, c.node) {
+            slot.commentary =
+                super::pages::commentary_view(check, &site, c.node, page, mode)?.map(|(v, _)| v);
+        }
+    }
     let data = SingleData {
         site: &common,
         css: String::from_utf8_lossy(&theme.css).into_owned(),
@@ -130,11 +150,26 @@ pub fn render(
 }
 
 fn anchor_tree(node: &mut TreeNode, passages: &mut HashMap<String, Vec<PassageRef>>) {
-    node.href = format!("#{}", anchor_for(node.href.trim_start_matches("../")));
+    // From the page's path as it is, as every other link to it in the file is made.
+    let page = super::site::percent_decode(node.href.trim_start_matches("../"));
+    node.href = format!("#{}", anchor_for(&page));
     node.passages = passages.remove(&node.id).unwrap_or_default();
     for child in &mut node.children {
         anchor_tree(child, passages);
     }
+}
+
+/// The entry of framework node `node` in `tree`.
+fn find_node(tree: &mut [TreeNode], node: usize) -> Option<&mut TreeNode> {
+    for entry in tree {
+        if entry.node == node {
+            return Some(entry);
+        }
+        if let Some(found) = find_node(&mut entry.children, node) {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// An image attachment as a `data:` URL, read through the containment rule (decoded,

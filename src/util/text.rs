@@ -49,6 +49,15 @@ pub fn unique(taken: &mut std::collections::BTreeSet<String>, wanted: String) ->
     name
 }
 
+/// `text` with its first letter in upper case, to start a sentence ("part" -> "Part").
+pub(crate) fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// `part` of `whole` as a whole percentage, rounded down; 0 of nothing is 0%.
 pub fn percent(part: usize, whole: usize) -> usize {
     (part * 100).checked_div(whole).unwrap_or(0)

@@ -55,7 +55,8 @@ fn judged_portfolio() -> (tempfile::TempDir, PathBuf) {
     (tmp, root)
 }
 
-fn build(root: &Path, out: &Path) {
+/// `senco build ROOT -o OUT`; fails the test unless it exits 0.
+pub(crate) fn build(root: &Path, out: &Path) {
     let built = senco()
         .arg("build")
         .arg(root)
@@ -128,9 +129,31 @@ fn judgements_show_on_every_page_the_assessor_reads() {
     assert_eq!(standing("B8.1"), ["⊘ Assessed: does not meet"]);
     assert_eq!(standing("B8.3"), ["⚑ Assessed: ready for assessment"]);
     assert_eq!(standing("B5.1"), ["Not yet assessed"]);
-    let b8 = standing("B8");
-    assert_eq!(b8.len(), 1);
-    assert_eq!(b8[0], "0 of 4 indicators assessed.");
+    // A part or outcome rolls up where its indicators stand.
+    assert_eq!(
+        standing("B8"),
+        ["⊘ 0 of 4 indicators assessed; overall: does not meet."]
+    );
+    assert_eq!(
+        standing("B9"),
+        ["◐ 2 of 7 indicators assessed; overall: partially meets."]
+    );
+    assert_eq!(
+        standing("B"),
+        ["⊘ 2 of 24 indicators assessed; overall: does not meet."]
+    );
+    assert_eq!(
+        standing("A"),
+        ["◐ 1 of 21 indicators assessed; overall: partially meets."]
+    );
+    assert_eq!(standing("C"), ["0 of 4 indicators assessed."]);
+    let overview = page(&out, "index.html");
+    let b9_row = all(&overview, "li")
+        .into_iter()
+        .map(text)
+        .find(|t| t.starts_with("B9 "))
+        .expect("B9 in the overview");
+    assert!(b9_row.contains("◐ partially meets"), "{b9_row}");
     let b9 = page(&out, "outcomes/B9.4.html");
     let listed = texts(&b9, "li.judgement");
     assert!(
@@ -278,6 +301,65 @@ fn the_cohort_dashboard_marks_judged_cells_and_lists_requests() {
         json["trainees"][0]["ready"][0]["subject"],
         format!("{MEETING} (B8.3)")
     );
+}
+
+#[test]
+fn the_single_file_lists_each_files_judgements_as_its_page_does() {
+    let (_tmp, root) = judged_portfolio();
+    // The meeting notes change after they were judged: both judgements on them go stale.
+    let meeting = root.join(MEETING);
+    let before = fs::read_to_string(&meeting).expect("read");
+    fs::write(&meeting, format!("{before}\nA line added later.\n")).expect("edit");
+    let check = senco::check(&root, &Default::default()).expect("check");
+    let theme = senco::render::theme::of_portfolio(&root).expect("theme");
+    let single = senco::render::single::render(&check, &theme, "site/").expect("render");
+    let doc = Html::parse_document(&single);
+    let article = |title: &str| -> ElementRef<'_> {
+        all(&doc, "article.evidence")
+            .into_iter()
+            .find(|a| {
+                a.select(&Selector::parse("h2").expect("h2"))
+                    .any(|h| text(h) == title)
+            })
+            .unwrap_or_else(|| panic!("no article {title}"))
+    };
+    let judgements = |a: ElementRef<'_>| -> Vec<String> {
+        a.select(&Selector::parse(".judgements li.judgement").expect("selector"))
+            .map(text)
+            .collect()
+    };
+    let provision = judgements(article("Reflection on rewriting the provision map"));
+    assert_eq!(
+        provision,
+        [
+            "★ Meets: every outcome this file claims By Dr A Tutor on 2025-01-02. A clear “before and after” account."
+        ]
+    );
+    let meeting = article("Meeting with the educational psychologist");
+    let stale = judgements(meeting);
+    assert_eq!(stale.len(), 2, "{stale:?}");
+    assert!(stale[0].starts_with("⟳ Stale: B8.1 Judged “does not meet” by Dr A Tutor on 2025-01-02. Stale: the file changed after it was judged on 2025-01-02"), "{stale:?}");
+    assert!(
+        stale[1].starts_with("⟳ Stale: B8.3 Judged “ready for assessment” by Dr A Tutor"),
+        "{stale:?}"
+    );
+    // Outcomes in the file stand where their indicators do, as on their pages.
+    let b9 = all(&doc, "li[id=\"page-outcomes-b9\"] > .standing");
+    assert_eq!(
+        b9.iter().map(|e| text(*e)).collect::<Vec<_>>(),
+        ["◐ partially meets"]
+    );
+    // A judgement's outcome links to that outcome in the same file.
+    for a in meeting.select(&Selector::parse(".judgements a").expect("selector")) {
+        let href = a.value().attr("href").expect("href");
+        let id = href.strip_prefix('#').expect("an in-page link");
+        assert!(
+            all(&doc, "[id]")
+                .iter()
+                .any(|e| e.value().attr("id") == Some(id)),
+            "{href} leads nowhere"
+        );
+    }
 }
 
 #[test]

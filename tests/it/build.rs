@@ -764,7 +764,7 @@ fn problems_page_lists_file_line_and_message() {
     let (tmp, root) = copy_of(FIXTURE);
     fs::write(
         root.join("evidence/unknown-tag.md"),
-        "---\ntitle: Unknown tag\n---\n\nA paragraph tagged with an id that does not exist. [[Z9.9]]\n",
+        "---\ntitle: Unknown tag\n---\n\nA paragraph tagged with an id that does not exist. [[Z9.9]]\n\nA link to [[<i>Note</i>]].\n",
     )
     .unwrap();
     let built = build_root(tmp, root);
@@ -783,18 +783,31 @@ fn problems_page_lists_file_line_and_message() {
             .iter()
             .filter(|d| d.code == "broken-link")
             .count(),
-        3
+        4
     );
     assert!(
         rows.iter()
             .any(|r| r.starts_with("✗ error evidence/unknown-tag.md:5:")
-                && r.contains("unknown outcome `Z9.9`")),
+                && r.contains("unknown outcome Z9.9")),
         "{rows:#?}"
     );
     assert!(
         rows.iter()
-            .any(|r| r.contains("`old-notes.md` does not exist")),
+            .any(|r| r.contains("old-notes.md does not exist")),
         "{rows:#?}"
+    );
+    // What the messages write between backticks shows as code, never as raw backticks
+    // or as markup of its own.
+    let codes = texts(&doc, "table.diagnostics tbody td code");
+    assert!(codes.iter().any(|c| c == "Z9.9"), "{codes:?}");
+    assert!(codes.iter().any(|c| c == "[[<i>Note</i>]]"), "{codes:?}");
+    assert!(
+        all(&doc, "table.diagnostics i").is_empty(),
+        "markup in a message is text"
+    );
+    assert!(
+        rows.iter().all(|r| !r.contains('`')),
+        "no raw backticks: {rows:#?}"
     );
     let where_links = hrefs(&doc, "table.diagnostics td a");
     assert!(where_links.contains(&"evidence/unknown-tag.html".to_string()));

@@ -11,6 +11,7 @@ mod build;
 mod check;
 mod cli_habits;
 mod cohort;
+mod commentary;
 mod coverage_prop;
 mod docs;
 mod framework_data;

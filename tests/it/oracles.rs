@@ -161,6 +161,7 @@ pub fn render(data: &[u8]) {
             notes: &records,
             hard_breaks: anchors,
             embedding: &[],
+            ids: None,
         };
         let rendered = html::render(&text, &cx);
         html_is_safe(&rendered.html, 1);

@@ -37,6 +37,7 @@ fn init_writes_the_starter_portfolio_and_it_checks() {
         [
             ".gitignore",
             "README.md",
+            "commentary/B.md",
             "evidence/2024-03-12-reflection-on-a-provision-map.md",
             "evidence/2024-05-20-meeting-with-the-educational-psychologist.md",
             "portfolio.toml",
