@@ -197,11 +197,7 @@ impl Browser {
         }
     }
 
-    fn dispatch(
-        &mut self,
-        message: &Value,
-        on_event: &mut OnEvent<'_>,
-    ) -> Result<(), FatalError> {
+    fn dispatch(&mut self, message: &Value, on_event: &mut OnEvent<'_>) -> Result<(), FatalError> {
         if let Some(method) = message["method"].as_str() {
             on_event(
                 self,
