@@ -182,6 +182,9 @@ fn sample_portfolio_prints_tagged_bookmarked_numbered_and_complete() -> Result<(
         "Our map only described the plan and do stages.",
         "Reflection on rewriting the provision map, line 21",
         "Meeting with the educational psychologist",
+        // The sample's commentary on Part B, under Part B.
+        "Critical commentary on B",
+        "My evidence for Part B shows me moving from keeping records to leading provision.",
     ] {
         assert!(text.contains(passage), "`{passage}` is in the PDF:\n{text}");
     }
