@@ -319,3 +319,23 @@ fn comments_are_never_counted_or_shown_but_are_still_scanned_for_privacy() {
         .unwrap_or_else(|e| panic!("{e}\n{}", show(&output)));
     assert!(!html.contains("900123") && !html.contains("Zoë"), "{html}");
 }
+
+#[test]
+fn a_site_built_inside_the_vault_changes_nothing_the_check_finds() {
+    let (_tmp, root) = copy_of(VAULT);
+    let before = crate::harness::check_json(&root);
+    // The build copies the vault's images into the site: were the site read as part of
+    // the vault, `![[seating-plan.png]]` would have two candidates, and its pages more.
+    let out = root.join("site");
+    let output = build(&root, &out);
+    assert!(out.join("index.html").is_file(), "{}", show(&output));
+    let copies = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "seating-plan.png")
+        .count();
+    assert!(copies > 0, "the site holds a copy of the image");
+    assert_eq!(crate::harness::check_json(&root), before);
+    let rebuilt = build(&root, &out);
+    assert!(rebuilt.status.success(), "{}", show(&rebuilt));
+}
