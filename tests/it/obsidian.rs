@@ -339,3 +339,57 @@ fn a_site_built_inside_the_vault_changes_nothing_the_check_finds() {
     let rebuilt = build(&root, &out);
     assert!(rebuilt.status.success(), "{}", show(&rebuilt));
 }
+
+#[test]
+fn links_to_headings_read_as_obsidian_shows_them() {
+    let (tmp, root) = copy_of(VAULT);
+    crate::harness::write(
+        &root,
+        "Reflections/Week 3 reflection.md",
+        "# Week 3 reflection\n\n## What I’ll try\n\nSee [[Meeting notes#Actions]], \
+         [[meeting notes#Later|what comes later]], [[#What I’ll try]] and \
+         `[[Meeting notes#Actions]]` in code.\n",
+    );
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    let rel = "evidence/Reflections/Week 3 reflection.html";
+    assert!(out.join(rel).is_file(), "{}", show(&output));
+    let html = page(&out, rel);
+    let links: Vec<(String, String)> = select(&html, "main a[href]")
+        .iter()
+        .map(|a| {
+            (
+                a.text().collect::<String>(),
+                a.value().attr("href").unwrap_or_default().to_string(),
+            )
+        })
+        .filter(|(text, _)| {
+            text.contains("Meeting") || text.contains("later") || text.contains("try")
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (
+                "Meeting notes > Actions".to_string(),
+                "../../evidence/Meetings/Meeting%20notes.html#actions".to_string()
+            ),
+            (
+                "what comes later".to_string(),
+                "../../evidence/Meetings/Meeting%20notes.html#later".to_string()
+            ),
+            (
+                "What I’ll try".to_string(),
+                "../../evidence/Reflections/Week%203%20reflection.html#what-i-ll-try".to_string()
+            ),
+        ],
+    );
+    let code: Vec<String> = select(&html, "main code")
+        .iter()
+        .map(|c| c.text().collect())
+        .collect();
+    assert!(
+        code.contains(&"[[Meeting notes#Actions]]".to_string()),
+        "{code:?}"
+    );
+}
