@@ -306,6 +306,16 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     None => open_links.push(false),
                 }
             }
+            Event::InlineMath(ref tex) | Event::DisplayMath(ref tex) => {
+                let display = matches!(event, Event::DisplayMath(_));
+                badges.push(Badge {
+                    html: crate::render::math::to_html(tex, display),
+                });
+                events.push(Event::InlineHtml(CowStr::from(format!(
+                    "{MARK}{}{MARK}",
+                    badges.len() - 1
+                ))));
+            }
             // An address (`<x@y.org>`): the HTML writer makes it a `mailto:` link.
             Event::Start(
                 link @ Tag::Link {

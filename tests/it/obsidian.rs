@@ -393,3 +393,34 @@ fn links_to_headings_read_as_obsidian_shows_them() {
         "{code:?}"
     );
 }
+
+#[test]
+fn math_is_mathml_and_tex_it_cannot_read_stays_as_written() {
+    let (tmp, root) = copy_of(VAULT);
+    crate::harness::write(
+        &root,
+        "Reflections/Week 4 reflection.md",
+        "# Week 4 reflection\n\nReading ages rose by $\\frac{3}{4}$ of a year, and \
+         $\\unknown{<img src=x onerror=alert(1)>}$ stays as typed; `$x$` in code too.\n",
+    );
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    assert!(out.join(REFLECTION).is_file(), "{}", show(&output));
+    let week1 = page(&out, REFLECTION);
+    let maths: Vec<_> = select(&week1, "main math");
+    assert_eq!(maths.len(), 2, "inline and display maths");
+    assert!(!select(&week1, "main math msup").is_empty());
+    assert_eq!(maths[1].value().attr("display"), Some("block"));
+    let week4 = page(&out, "evidence/Reflections/Week 4 reflection.html");
+    assert_eq!(select(&week4, "main math mfrac").len(), 1);
+    let sources: Vec<String> = select(&week4, "main .evidence-body code")
+        .iter()
+        .map(|c| c.text().collect())
+        .collect();
+    assert_eq!(
+        sources,
+        ["\\unknown{<img src=x onerror=alert(1)>}", "$x$"],
+        "the unreadable TeX and the code span, as written"
+    );
+    assert!(select(&week4, "main img").is_empty());
+}
