@@ -11,6 +11,7 @@ pub mod html;
 pub(crate) mod math;
 pub mod output;
 pub mod pages;
+pub mod pdf;
 pub mod policy;
 pub mod single;
 pub mod site;
