@@ -268,6 +268,15 @@ fn judgement_views(
         .collect()
 }
 
+/// The judgements in force on evidence file `index`, oldest first, as the single file
+/// shows them: each outcome linked to its anchor there.
+pub(crate) fn single_judgements(check: &Check, site: &SiteMap, index: usize) -> Vec<JudgementView> {
+    evidence_judgements(check, site, index, "")
+        .into_iter()
+        .map(JudgementView::in_single_file)
+        .collect()
+}
+
 // ---------------------------------------------------------------- evidence pages
 
 #[derive(Serialize)]
@@ -996,8 +1005,9 @@ struct MatrixTable {
     print: Vec<PrintPart>,
 }
 
+/// The coverage matrix: its tables and key.
 #[derive(Serialize)]
-struct MatrixData {
+pub(crate) struct MatrixData {
     /// One table per framework.
     tables: Vec<MatrixTable>,
     several: bool,
@@ -1018,12 +1028,42 @@ pub(crate) fn matrix_page(
     site: &SiteMap,
 ) -> Result<String, FatalError> {
     let fw = &check.framework;
+    let data = matrix_data(
+        check,
+        &|leaf| encode_path(&outcome_path(fw, leaf)),
+        &|i, fragment| match fragment {
+            Some(f) => format!("{}#{f}", encode_path(site.evidence_page(i))),
+            None => encode_path(site.evidence_page(i)),
+        },
+    );
+    render(
+        theme,
+        "matrix.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "matrix",
+            page_title: "Coverage matrix".into(),
+            data,
+        },
+    )
+}
+
+/// The coverage matrix's tables, as the matrix page and the single file show them; links
+/// are made by `outcome_href` (a leaf's page) and `evidence_href` (evidence file `i`, at
+/// a passage's anchor when given).
+pub(crate) fn matrix_data(
+    check: &Check,
+    outcome_href: &dyn Fn(usize) -> String,
+    evidence_href: &dyn Fn(usize, Option<&str>) -> String,
+) -> MatrixData {
+    let fw = &check.framework;
     let leaf_header = |l: usize| {
         let n = fw.node(l);
         Header {
             label: n.id.clone(),
             title: n.title.clone(),
-            href: encode_path(&outcome_path(fw, l)),
+            href: outcome_href(l),
             count: 0,
             draft: false,
         }
@@ -1033,7 +1073,7 @@ pub(crate) fn matrix_page(
         Header {
             label: e.title.clone(),
             title: e.path.clone(),
-            href: encode_path(site.evidence_page(i)),
+            href: evidence_href(i, None),
             count: 0,
             draft: e.draft,
         }
@@ -1058,7 +1098,7 @@ pub(crate) fn matrix_page(
                 let standing = Standing::of(&check.judgements, &judged);
                 let judged = standing.map_or_else(String::new, |s| format!("; {}", s.words()));
                 Cell {
-                    href: Some(format!("{}#{anchor}", encode_path(site.evidence_page(i)))),
+                    href: Some(evidence_href(i, Some(&anchor))),
                     label: format!(
                         "{} evidenced in {}{draft}{judged}",
                         fw.node(leaf).id,
@@ -1133,25 +1173,14 @@ pub(crate) fn matrix_page(
         }
     };
     let tables: Vec<MatrixTable> = (0..fw.sections.len()).map(table).collect();
-    let data = MatrixData {
+    MatrixData {
         any_rows: tables
             .iter()
             .any(|t| !t.rows.is_empty() && !t.columns.is_empty()),
         several: tables.len() > 1,
         tables,
         standings: Standing::ALL.into_iter().map(Into::into).collect(),
-    };
-    render(
-        theme,
-        "matrix.html",
-        &Page {
-            site: common,
-            root: String::new(),
-            nav: "matrix",
-            page_title: "Coverage matrix".into(),
-            data,
-        },
-    )
+    }
 }
 
 // ---------------------------------------------------------------- gaps

@@ -5,7 +5,7 @@
 //! made, never by rewriting it afterwards.
 
 use super::html;
-use super::pages::{Common, JudgementView, PassageRef, TreeNode, tree};
+use super::pages::{Common, PassageRef, TreeNode, tree};
 use super::site::{SiteMap, outcome_path};
 use super::theme::Theme;
 use crate::check::Check;
@@ -32,8 +32,8 @@ struct Section {
     draft: bool,
     outcomes: Vec<OutcomeRef>,
     body_html: String,
-    /// The latest judgements on the file, oldest first, as its page in the site lists them.
-    judgements: Vec<JudgementView>,
+    /// The judgements in force on this file.
+    judgements: Vec<super::pages::JudgementView>,
 }
 
 #[derive(Serialize)]
@@ -44,6 +44,8 @@ struct SingleData<'a> {
     total: usize,
     tree: Vec<TreeNode>,
     evidence: Vec<Section>,
+    /// The coverage matrix, every link an anchor in the file.
+    matrix: super::pages::MatrixData,
 }
 
 use html::single_anchor as anchor_for;
@@ -87,10 +89,7 @@ pub fn render(
                 })
                 .collect(),
             body_html,
-            judgements: super::pages::evidence_judgements(check, &site, i, "")
-                .into_iter()
-                .map(JudgementView::in_single_file)
-                .collect(),
+            judgements: super::pages::single_judgements(check, &site, i),
         });
     }
     // Each node lists the passages that tag it; each passage's badge links back.
@@ -131,6 +130,17 @@ pub fn render(
                 super::pages::commentary_view(check, &site, c.node, page, mode)?.map(|(v, _)| v);
         }
     }
+    let matrix = super::pages::matrix_data(
+        check,
+        &|leaf| format!("#{}", anchor_for(&outcome_path(fw, leaf))),
+        &|i, fragment| {
+            let anchor = anchor_for(site.evidence_page(i));
+            match fragment {
+                Some(f) => format!("#{anchor}-{f}"),
+                None => format!("#{anchor}"),
+            }
+        },
+    );
     let data = SingleData {
         site: &common,
         css: String::from_utf8_lossy(&theme.css).into_owned(),
@@ -138,6 +148,7 @@ pub fn render(
         total: check.coverage.leaves_total(fw),
         tree,
         evidence,
+        matrix,
     };
     let context = tera::Context::from_serialize(&data).map_err(|e| {
         FatalError::invalid(format!("cannot prepare the single-file portfolio: {e}"))
