@@ -347,7 +347,7 @@ fn the_single_file_lists_each_files_judgements_as_its_page_does() {
     let b9 = all(&doc, "li[id=\"page-outcomes-b9\"] > .standing");
     assert_eq!(
         b9.iter().map(|e| text(*e)).collect::<Vec<_>>(),
-        ["◐ partially meets"]
+        ["◐ judged: partially meets"]
     );
     // A judgement's outcome links to that outcome in the same file.
     for a in meeting.select(&Selector::parse(".judgements a").expect("selector")) {
