@@ -13,6 +13,7 @@ mod man;
 mod new;
 mod outcomes;
 mod pack;
+mod pdf;
 mod privacy;
 mod progress;
 mod pseudonymise;
@@ -118,6 +119,15 @@ enum Command {
     /// same bytes: the zip is reproducible.
     #[command(after_help = EXIT_PACK)]
     Pack(pack::Args),
+    /// Print the whole portfolio as one tagged PDF, with bookmarks and page numbers.
+    ///
+    /// The single-file portfolio (as in a pack), printed by Chromium, Chrome or Edge (132
+    /// or later) already on the machine, driven through its DevTools protocol: no window,
+    /// a fresh profile, nothing fetched. The same portfolio and browser give the same bytes.
+    /// Problems in evidence do not stop it: they are listed, and the exit code is 1 as in
+    /// `check`.
+    #[command(after_help = EXIT_PDF)]
+    Pdf(pdf::Args),
     /// Check a pack against its manifest: missing, extra and changed files.
     ///
     /// Exit code 0 intact, 1 any difference, 2 not a readable pack.
@@ -178,6 +188,7 @@ const EXIT_SERVE: &str = "Exit codes: 0 stopped with Ctrl-C; 2 senco could not r
 const EXIT_PRIVACY: &str =
     "Exit codes: 0 no privacy errors; 1 privacy errors found; 2 senco could not run.";
 const EXIT_PACK: &str = "Exit codes: 0 pack written; 1 refused: the privacy lint found errors (listed); 2 senco could not run.";
+const EXIT_PDF: &str = "Exit codes: 0 written, no errors; 1 written, but errors were found in the evidence (as in `senco check`); 2 senco could not run: no browser (error[no-browser]), the browser failed or timed out, or the file could not be written.";
 const EXIT_VERIFY: &str =
     "Exit codes: 0 intact; 1 any file missing, extra or changed; 2 not a readable pack.";
 const EXIT_FRAMEWORK: &str = "Exit codes: 0 the framework is sound (or was imported); 1 problems found in it (listed); 2 senco could not run.";
@@ -259,6 +270,7 @@ pub fn run() -> i32 {
         Command::Privacy(args) => privacy::run(&args),
         Command::Pseudonymise(args) => pseudonymise::run(&args),
         Command::Pack(args) => pack::run(&args),
+        Command::Pdf(args) => pdf::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Review(args) => review::run(&args),
         Command::Cohort(args) => cohort::run(&args),

@@ -160,6 +160,9 @@ codes! {
     ImportKind = "import-kind", Hint, "frameworks.md";
     /// A Moodle CSV header that is not Moodle's fourteen columns.
     ImportColumns = "import-columns", Warning, "frameworks.md";
+    // Printing (`senco pdf`, `senco pack --pdf`).
+    /// No Chromium, Chrome or Edge to print with, or one too old (a fatal error).
+    NoBrowser = "no-browser", Error, "assessors.md";
 }
 
 impl Code {

@@ -46,6 +46,9 @@ pub struct FatalError {
     /// The operating system's error behind an [`ErrorKind::Io`] (or a missing file), for
     /// [`std::error::Error::source`]. The message already says it in words.
     pub source: Option<Arc<io::Error>>,
+    /// The code of an error the guide documents by name (`error[no-browser]`), when it
+    /// has one.
+    pub code: Option<Code>,
 }
 
 impl FatalError {
@@ -56,6 +59,7 @@ impl FatalError {
             message: message.into(),
             help: None,
             source: None,
+            code: None,
         }
     }
 
@@ -92,6 +96,12 @@ impl FatalError {
     /// Adds what to do about it: every error a user can fix should say how.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Names the error by a [`Code`] the guide documents.
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
         self
     }
 

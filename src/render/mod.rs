@@ -10,6 +10,7 @@
 pub mod html;
 pub mod output;
 pub mod pages;
+pub mod pdf;
 pub mod policy;
 pub mod single;
 pub mod site;

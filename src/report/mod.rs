@@ -791,7 +791,14 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
 
 /// Writes a fatal error (exit code 2) the same way.
 pub fn write_fatal(out: &mut dyn Write, error: &crate::error::FatalError) -> io::Result<()> {
-    writeln!(out, "{RED}error{RED:#}{BOLD}: {}{BOLD:#}", error.message)?;
+    match error.code {
+        Some(code) => writeln!(
+            out,
+            "{RED}error[{code}]{RED:#}{BOLD}: {}{BOLD:#}",
+            error.message
+        )?,
+        None => writeln!(out, "{RED}error{RED:#}{BOLD}: {}{BOLD:#}", error.message)?,
+    }
     if let Some(help) = &error.help {
         writeln!(out, "  {CYAN}help{CYAN:#}: {help}")?;
     }

@@ -23,6 +23,7 @@ mod interrupt;
 mod module_graph;
 mod obsidian;
 mod pack;
+mod pdf;
 mod privacy;
 mod reflection;
 mod review;

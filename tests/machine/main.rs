@@ -1,5 +1,6 @@
 //! The tests that depend on what is installed on this machine: a real browser (Chromium
-//! driven by playwright-core, with axe-core), LibreOffice Calc, and a tmpfs that only root
+//! driven by playwright-core, with axe-core; and printing PDFs, read back with
+//! poppler-utils), LibreOffice Calc, and a tmpfs that only root
 //! can mount. Everything else is in the `it` test crate.
 //!
 //! A test that cannot run here is reported as `ignored`, with what is missing and how to
@@ -18,6 +19,7 @@ mod browser;
 mod full_disk;
 mod layout;
 mod libreoffice;
+mod pdf;
 mod review;
 
 /// Why a test cannot run on this machine, and what would let it.
@@ -46,6 +48,7 @@ fn main() {
     trials.extend(layout::tests());
     trials.extend(review::tests());
     trials.extend(libreoffice::tests());
+    trials.extend(pdf::tests());
     #[cfg(target_os = "linux")]
     trials.extend(full_disk::tests());
     libtest_mimic::run(&args, trials).exit();
