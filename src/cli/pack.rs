@@ -30,6 +30,16 @@ pub struct Args {
     /// cannot check (refused otherwise).
     #[arg(long)]
     allow_attachments: bool,
+    /// Add each portfolio as one tagged PDF (portfolio.pdf), printed from the pack's
+    /// single file by Chromium, Chrome or Edge, as `senco pdf` does.
+    #[arg(long)]
+    pdf: bool,
+    /// With --pdf: the browser to print with (default: the first found, as `senco pdf`).
+    #[arg(long, value_name = "PATH", requires = "pdf")]
+    browser: Option<PathBuf>,
+    /// With --pdf: stop the browser and fail after this many seconds, per portfolio.
+    #[arg(long, value_name = "SECONDS", requires = "pdf", default_value_t = senco::render::pdf::DEFAULT_TIMEOUT.as_secs())]
+    timeout: u64,
     /// Print nothing when the pack is written (problems are still printed).
     #[arg(short, long)]
     quiet: bool,
@@ -45,6 +55,14 @@ pub fn run(args: &Args) -> Outcome {
         theme: args.theme.clone(),
         allow_attachments: args.allow_attachments,
         check: args.check.options()?,
+        pdf: match args.pdf {
+            // Before checking: a missing browser is said at once, not after every check.
+            true => Some(senco::render::pdf::PdfOptions {
+                browser: Some(senco::render::pdf::find_browser(args.browser.as_deref())?),
+                timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+            }),
+            false => None,
+        },
     };
     let pack = match senco::pack::prepare(&args.paths, &options) {
         Ok(pack) => pack,

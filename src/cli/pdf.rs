@@ -35,7 +35,6 @@ pub fn run(args: &Args) -> Outcome {
     let check = senco::check(&path, &args.check.options()?)?;
     let options = PdfOptions {
         browser: Some(browser),
-        date: pdf::fixed_date(pdf::latest_date(&check))?,
         timeout: std::time::Duration::from_secs(args.timeout.max(1)),
     };
     let bytes = pdf::portfolio(&check, &options)?;

@@ -69,6 +69,9 @@ pub struct PackOptions {
     pub allow_attachments: bool,
     /// How each portfolio is checked.
     pub check: crate::check::CheckOptions,
+    /// Add each trainee's portfolio as one PDF (`portfolio.pdf`), printed from the
+    /// pack's own single file (scrubbed, in an anonymised pack) with these options.
+    pub pdf: Option<crate::render::pdf::PdfOptions>,
 }
 
 /// One trainee's share of the pack.
@@ -117,6 +120,8 @@ pub struct Pack {
     pub trainees: Vec<TraineePart>,
     /// Files at the root of the pack (beside `manifest.json`).
     pub shared: Vec<Entry>,
+    /// Print each trainee's single file as `portfolio.pdf` with these options.
+    pub pdf: Option<crate::render::pdf::PdfOptions>,
 }
 
 impl Pack {
@@ -265,6 +270,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
         allow_attachments: options.allow_attachments,
         trainees,
         shared,
+        pdf: options.pdf.clone(),
     })
 }
 
@@ -414,6 +420,10 @@ pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
     if pack.anonymise {
         anonymise_entries(pack, &mut entries, &mut anonymisers)?;
     }
+    if let Some(options) = &pack.pdf {
+        let printed = pdf_entries(pack, &entries, options)?;
+        entries.extend(printed);
+    }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(pair) = entries.windows(2).find(|w| w[0].path == w[1].path) {
         return Err(FatalError::invalid(format!(
@@ -429,13 +439,45 @@ pub fn assemble(pack: &Pack) -> Result<Vec<Entry>, FatalError> {
     }
     entries.push(manifest_entry);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    // The final check covers every entry, whichever stage added it.
+    // The final check covers every entry, whichever stage added it; a PDF's text
+    // strings (its title, bookmarks) are checked as text too, as the PDF may write
+    // them as UTF-16.
     for anonymiser in &anonymisers {
         for entry in &entries {
             anonymiser.assert_absent(entry)?;
+            if entry.path.ends_with(PDF) {
+                let strings = crate::render::pdf::text_strings(&entry.bytes);
+                anonymiser.assert_absent(&Entry::new(entry.path.clone(), strings))?;
+            }
         }
     }
     Ok(entries)
+}
+
+/// The name of each trainee's PDF in the pack, beside `portfolio.html`.
+const PDF: &str = "portfolio.pdf";
+
+/// Each trainee's `portfolio.pdf`, printed from their `portfolio.html` among `entries`
+/// exactly as it goes into the pack (so, in an anonymised pack, already scrubbed and
+/// its images stripped of metadata), dated by their portfolio.
+fn pdf_entries(
+    pack: &Pack,
+    entries: &[Entry],
+    options: &crate::render::pdf::PdfOptions,
+) -> Result<Vec<Entry>, FatalError> {
+    let mut printed = Vec::new();
+    for part in &pack.trainees {
+        let single = format!("{}/portfolio.html", part.folder);
+        let Some(entry) = entries.iter().find(|e| e.path == single) else {
+            continue;
+        };
+        let html = String::from_utf8_lossy(&entry.bytes);
+        let date = crate::render::pdf::portfolio_date(&part.check)?;
+        let bytes = crate::render::pdf::print(&html, date, options)
+            .map_err(|e| e.prefixed(format!("{}: cannot make {PDF}", part.folder)))?;
+        printed.push(Entry::new(format!("{}/{PDF}", part.folder), bytes));
+    }
+    Ok(printed)
 }
 
 /// Refuses attachments whose metadata cannot be checked, strips image metadata, then

@@ -154,7 +154,7 @@ pub(crate) fn node_standing(check: &Check, node: usize) -> Option<StandingView> 
 
 /// One judgement as a page lists it.
 #[derive(Serialize)]
-struct JudgementView {
+pub(crate) struct JudgementView {
     standing: StandingView,
     /// The verdict as given, in words, also once it went stale.
     verdict: &'static str,
@@ -227,6 +227,30 @@ fn judgement_views(
         .into_iter()
         .map(|i| judgement_view(check, site, &check.judgements[i], up))
         .collect()
+}
+
+/// The judgements in force on evidence file `index`, oldest first, as the single file
+/// shows them: each outcome linked to its anchor there.
+pub(crate) fn single_judgements(check: &Check, site: &SiteMap, index: usize) -> Vec<JudgementView> {
+    let path = check.evidence[index].path.as_str();
+    let mut views = judgement_views(
+        check,
+        site,
+        latest_where(check, |j| j.evidence.as_deref() == Some(path)),
+        "",
+    );
+    for view in &mut views {
+        if let Some(outcome) = &mut view.outcome {
+            outcome.href = format!("#{}", html::single_anchor(&outcome.href));
+        }
+        if let Some(evidence) = &mut view.evidence {
+            evidence.href = Some(format!(
+                "#{}",
+                html::single_anchor(site.evidence_page(index))
+            ));
+        }
+    }
+    views
 }
 
 // ---------------------------------------------------------------- evidence pages
@@ -872,8 +896,9 @@ struct MatrixTable {
     print: Vec<PrintPart>,
 }
 
+/// The coverage matrix: its tables and key.
 #[derive(Serialize)]
-struct MatrixData {
+pub(crate) struct MatrixData {
     /// One table per framework.
     tables: Vec<MatrixTable>,
     several: bool,
@@ -894,12 +919,42 @@ pub(crate) fn matrix_page(
     site: &SiteMap,
 ) -> Result<String, FatalError> {
     let fw = &check.framework;
+    let data = matrix_data(
+        check,
+        &|leaf| encode_path(&outcome_path(fw, leaf)),
+        &|i, fragment| match fragment {
+            Some(f) => format!("{}#{f}", encode_path(site.evidence_page(i))),
+            None => encode_path(site.evidence_page(i)),
+        },
+    );
+    render(
+        theme,
+        "matrix.html",
+        &Page {
+            site: common,
+            root: String::new(),
+            nav: "matrix",
+            page_title: "Coverage matrix".into(),
+            data,
+        },
+    )
+}
+
+/// The coverage matrix's tables, as the matrix page and the single file show them; links
+/// are made by `outcome_href` (a leaf's page) and `evidence_href` (evidence file `i`, at
+/// a passage's anchor when given).
+pub(crate) fn matrix_data(
+    check: &Check,
+    outcome_href: &dyn Fn(usize) -> String,
+    evidence_href: &dyn Fn(usize, Option<&str>) -> String,
+) -> MatrixData {
+    let fw = &check.framework;
     let leaf_header = |l: usize| {
         let n = fw.node(l);
         Header {
             label: n.id.clone(),
             title: n.title.clone(),
-            href: encode_path(&outcome_path(fw, l)),
+            href: outcome_href(l),
             count: 0,
             draft: false,
         }
@@ -909,7 +964,7 @@ pub(crate) fn matrix_page(
         Header {
             label: e.title.clone(),
             title: e.path.clone(),
-            href: encode_path(site.evidence_page(i)),
+            href: evidence_href(i, None),
             count: 0,
             draft: e.draft,
         }
@@ -934,7 +989,7 @@ pub(crate) fn matrix_page(
                 let standing = Standing::of(&check.judgements, &judged);
                 let judged = standing.map_or_else(String::new, |s| format!("; {}", s.words()));
                 Cell {
-                    href: Some(format!("{}#{anchor}", encode_path(site.evidence_page(i)))),
+                    href: Some(evidence_href(i, Some(&anchor))),
                     label: format!(
                         "{} evidenced in {}{draft}{judged}",
                         fw.node(leaf).id,
@@ -1009,25 +1064,14 @@ pub(crate) fn matrix_page(
         }
     };
     let tables: Vec<MatrixTable> = (0..fw.sections.len()).map(table).collect();
-    let data = MatrixData {
+    MatrixData {
         any_rows: tables
             .iter()
             .any(|t| !t.rows.is_empty() && !t.columns.is_empty()),
         several: tables.len() > 1,
         tables,
         standings: Standing::ALL.into_iter().map(Into::into).collect(),
-    };
-    render(
-        theme,
-        "matrix.html",
-        &Page {
-            site: common,
-            root: String::new(),
-            nav: "matrix",
-            page_title: "Coverage matrix".into(),
-            data,
-        },
-    )
+    }
 }
 
 // ---------------------------------------------------------------- gaps

@@ -32,6 +32,8 @@ struct Section {
     draft: bool,
     outcomes: Vec<OutcomeRef>,
     body_html: String,
+    /// The judgements in force on this file.
+    judgements: Vec<super::pages::JudgementView>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +44,8 @@ struct SingleData<'a> {
     total: usize,
     tree: Vec<TreeNode>,
     evidence: Vec<Section>,
+    /// The coverage matrix, every link an anchor in the file.
+    matrix: super::pages::MatrixData,
 }
 
 use html::single_anchor as anchor_for;
@@ -85,6 +89,7 @@ pub fn render(
                 })
                 .collect(),
             body_html,
+            judgements: super::pages::single_judgements(check, &site, i),
         });
     }
     // Each node lists the passages that tag it; each passage's badge links back.
@@ -111,6 +116,17 @@ pub fn render(
     for node in &mut tree {
         anchor_tree(node, &mut passages);
     }
+    let matrix = super::pages::matrix_data(
+        check,
+        &|leaf| format!("#{}", anchor_for(&outcome_path(fw, leaf))),
+        &|i, fragment| {
+            let anchor = anchor_for(site.evidence_page(i));
+            match fragment {
+                Some(f) => format!("#{anchor}-{f}"),
+                None => format!("#{anchor}"),
+            }
+        },
+    );
     let data = SingleData {
         site: &common,
         css: String::from_utf8_lossy(&theme.css).into_owned(),
@@ -118,6 +134,7 @@ pub fn render(
         total: check.coverage.leaves_total(fw),
         tree,
         evidence,
+        matrix,
     };
     let context = tera::Context::from_serialize(&data).map_err(|e| {
         FatalError::invalid(format!("cannot prepare the single-file portfolio: {e}"))

@@ -24,6 +24,7 @@ pub(crate) const TEMPLATES: &[&str] = &[
     "diagnostics.html",
     "single.html",
     "cohort.html",
+    "judgements.html",
 ];
 
 /// The templates and stylesheet every page is written with.

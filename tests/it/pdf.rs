@@ -116,3 +116,48 @@ fn a_browser_that_hangs_is_stopped_at_the_timeout_with_its_children() {
         pid.trim()
     );
 }
+
+#[test]
+fn pack_with_pdf_and_no_browser_fails_before_checking_and_writes_nothing() {
+    let (tmp, root) = copy_of("portfolio-template");
+    let zip = tmp.path().join("pack.zip");
+    let out = senco()
+        .arg("pack")
+        .arg(&root)
+        .arg("-o")
+        .arg(&zip)
+        .args([
+            "--pdf",
+            "--browser",
+            "/nonexistent/msedge",
+            "--today",
+            "2026-01-15",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[no-browser]"), "{stderr}");
+    assert!(!zip.exists());
+}
+
+#[test]
+fn an_anonymised_pack_refuses_a_pdf_whose_text_strings_hold_the_name() {
+    use crate::pack::{TRAINEE, anonymised, portfolio};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = portfolio(&dir.path().join("p"), TRAINEE);
+    let mut options = anonymised("5");
+    options.allow_attachments = true;
+    let mut pack = senco::pack::prepare(&[root], &options).expect("prepared");
+    // "Jo Example" as a PDF writes a title beyond ASCII: UTF-16 in hex.
+    let utf16: String = TRAINEE.encode_utf16().map(|u| format!("{u:04X}")).collect();
+    let pdf = format!("%PDF-1.4\n1 0 obj\n<</Title <FEFF{utf16}>>>\nendobj\n%%EOF\n");
+    pack.trainees[0]
+        .entries
+        .push(senco::pack::Entry::new("portfolio.pdf", pdf));
+    let error = senco::pack::assemble(&pack).expect_err("the name is in the PDF");
+    assert!(
+        error.message.contains("candidate-5/portfolio.pdf"),
+        "{error}"
+    );
+}

@@ -20,10 +20,17 @@ pub fn tests() -> Vec<Trial> {
             "pdf::source_date_epoch_sets_the_dates_inside",
             source_date_epoch_sets_the_dates_inside,
         ),
+        machine_test(
+            "pdf::pack_adds_the_pdf_to_its_manifest_and_an_anonymised_one_holds_no_name",
+            pack_adds_the_pdf_to_its_manifest_and_an_anonymised_one_holds_no_name,
+        ),
     ]
 }
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// An assessor's comment, with typographic quotes and a dash.
+const JUDGEMENT: &str = "A clear account of the “graduated approach” — well evidenced.";
 
 /// Chromium and poppler-utils, or what is missing.
 fn require_tools() -> Result<(), Missing> {
@@ -118,6 +125,24 @@ fn indicator_ids(root: &Path) -> Vec<String> {
 fn sample_portfolio_prints_tagged_bookmarked_numbered_and_complete() -> Result<(), Missing> {
     require_tools()?;
     let (tmp, root) = copy_of("portfolio-template");
+    let judged = senco()
+        .arg("review")
+        .arg(&root)
+        .args([
+            "--evidence",
+            "evidence/2024-03-12-reflection-on-a-provision-map.md",
+            "--judgement",
+            "meets",
+            "--assessor",
+            "Dr Rowan Tutor",
+            "--date",
+            "2024-06-01",
+            "--comment",
+            JUDGEMENT,
+        ])
+        .output()
+        .expect("review runs");
+    assert!(judged.status.success(), "{}", show(&judged));
     let first: PathBuf = tmp.path().join("first.pdf");
     let second: PathBuf = tmp.path().join("second.pdf");
     let started = std::time::Instant::now();
@@ -137,15 +162,15 @@ fn sample_portfolio_prints_tagged_bookmarked_numbered_and_complete() -> Result<(
     assert!(pages > 1, "{info}");
     assert_eq!(info_field(&info, "Tagged"), "yes", "{info}");
     assert!(info_field(&info, "Page size").contains("(A4)"), "{info}");
-    // The sample's latest evidence is dated 2024-05-20.
+    // The latest date in the portfolio is the judgement's.
     assert_eq!(
         info_field(&info, "CreationDate"),
-        "2024-05-20T00:00:00Z",
+        "2024-06-01T00:00:00Z",
         "{info}"
     );
     assert_eq!(
         info_field(&info, "ModDate"),
-        "2024-05-20T00:00:00Z",
+        "2024-06-01T00:00:00Z",
         "{info}"
     );
 
@@ -162,7 +187,13 @@ fn sample_portfolio_prints_tagged_bookmarked_numbered_and_complete() -> Result<(
         .and_then(|c| c.parse().ok())
         .expect("the outline's /Count");
     assert!(count >= 4, "bookmarks: {count}");
-    for heading in ["Outcomes", "Evidence", "Analysis"] {
+    for heading in [
+        "Coverage",
+        "Coverage matrix",
+        "Outcomes",
+        "Evidence",
+        "Analysis",
+    ] {
         assert!(
             raw.contains(&format!("/Title ({heading})")),
             "a bookmark {heading}"
@@ -182,6 +213,12 @@ fn sample_portfolio_prints_tagged_bookmarked_numbered_and_complete() -> Result<(
         "Our map only described the plan and do stages.",
         "Reflection on rewriting the provision map, line 21",
         "Meeting with the educational psychologist",
+        // The coverage summary, the matrix's printed slice, the judgement and its state.
+        "Indicators covered and assessed, by part and outcome",
+        "columns 1 to 2 of 2",
+        "By Dr Rowan Tutor on 2024-06-01.",
+        JUDGEMENT,
+        "A1.3 The Local Offer; ✓ covered (1) ★ judged: meets",
     ] {
         assert!(text.contains(passage), "`{passage}` is in the PDF:\n{text}");
     }
@@ -213,5 +250,112 @@ fn source_date_epoch_sets_the_dates_inside() -> Result<(), Missing> {
         "2023-11-14T22:13:20Z",
         "{info}"
     );
+    Ok(())
+}
+
+/// A trainee whose name is not ASCII (the PDF writes such text as UTF-16).
+const TRAINEE: &str = "Siân Prys-Jones";
+
+fn pack_adds_the_pdf_to_its_manifest_and_an_anonymised_one_holds_no_name() -> Result<(), Missing> {
+    require_tools()?;
+    let (tmp, root) = copy_of("portfolio-template");
+    let config = root.join("portfolio.toml");
+    let toml = std::fs::read_to_string(&config).expect("portfolio.toml");
+    std::fs::write(
+        &config,
+        toml.replace("Jo Example", TRAINEE).replace(
+            "SEN Co-ordination: portfolio",
+            &format!("portfolio of {TRAINEE}"),
+        ),
+    )
+    .expect("write portfolio.toml");
+    let evidence = root.join("evidence/2024-03-12-reflection-on-a-provision-map.md");
+    let text = std::fs::read_to_string(&evidence).expect("evidence");
+    std::fs::write(
+        &evidence,
+        text.replace(
+            "This term I rewrote",
+            &format!("This term I, {TRAINEE}, rewrote"),
+        ),
+    )
+    .expect("write evidence");
+
+    for anonymise in [false, true] {
+        let zip = tmp.path().join(format!("pack-{anonymise}.zip"));
+        let mut command = senco();
+        command.arg("pack").arg(&root).arg("-o").arg(&zip).args([
+            "--pdf",
+            "--browser",
+            CHROMIUM,
+            "--today",
+            "2026-01-15",
+        ]);
+        if anonymise {
+            command.args(["--anonymise", "--candidate", "0042"]);
+        }
+        let out = command.output().expect("pack runs");
+        assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+        let folder = if anonymise {
+            "candidate-0042"
+        } else {
+            "siân-prys-jones"
+        };
+        let name = format!("{folder}/portfolio.pdf");
+        let bytes = std::fs::read(&zip).expect("the pack");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut pdf = Vec::new();
+        std::io::Read::read_to_end(
+            &mut archive
+                .by_name(&name)
+                .unwrap_or_else(|_| panic!("{name} is in the pack")),
+            &mut pdf,
+        )
+        .expect("read the PDF");
+        let mut manifest = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("manifest.json").expect("a manifest"),
+            &mut manifest,
+        )
+        .expect("read the manifest");
+        assert!(manifest.contains(&format!("\"{name}\"")), "{manifest}");
+        let verified = senco()
+            .arg("verify")
+            .arg(&zip)
+            .output()
+            .expect("verify runs");
+        assert_eq!(verified.status.code(), Some(0), "{}", show(&verified));
+
+        let file = tmp.path().join(format!("{anonymise}.pdf"));
+        std::fs::write(&file, &pdf).expect("write the PDF");
+        let text = pdftotext(&file);
+        assert!(
+            text.contains("Our map only described the plan and do stages."),
+            "{text}"
+        );
+        let info = pdfinfo(&file);
+        assert_eq!(info_field(&info, "Tagged"), "yes", "{info}");
+        if anonymise {
+            for part in ["Siân", "Prys", "Jones"] {
+                assert!(
+                    !text.contains(part),
+                    "`{part}` is in the anonymised PDF:\n{text}"
+                );
+                assert!(!info.contains(part), "`{part}` is in its metadata:\n{info}");
+            }
+            assert!(
+                text.contains("This term I, Candidate 0042, rewrote"),
+                "{text}"
+            );
+        } else {
+            assert!(
+                text.contains(&format!("This term I, {TRAINEE}, rewrote")),
+                "{text}"
+            );
+            assert!(
+                info.contains(TRAINEE),
+                "the title names the trainee:\n{info}"
+            );
+        }
+    }
     Ok(())
 }

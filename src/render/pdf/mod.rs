@@ -58,8 +58,6 @@ const INSTALL_LOCATIONS: &[&str] = &[
 pub struct PdfOptions {
     /// The browser to use; `None` looks for one ([`find_browser`]).
     pub browser: Option<PathBuf>,
-    /// The creation and modification date written into the PDF.
-    pub date: jiff::Timestamp,
     /// How long printing may take before the browser is stopped.
     pub timeout: Duration,
 }
@@ -145,22 +143,32 @@ fn date_from(
 }
 
 /// The latest date of a checked portfolio's evidence and judgements.
-pub fn latest_date(check: &crate::check::Check) -> Option<jiff::civil::Date> {
+fn latest_date(check: &crate::check::Check) -> Option<jiff::civil::Date> {
     let evidence = check.evidence.iter().filter_map(|e| e.date);
     let judgements = check.judgements.iter().map(|j| j.date);
     evidence.chain(judgements).max()
 }
 
 /// A checked portfolio as PDF bytes: its single-file portfolio, in the portfolio's own
-/// theme (as `senco build` uses), printed by [`print`].
+/// theme (as `senco build` uses), printed by [`print`] and dated by [`portfolio_date`].
 pub fn portfolio(check: &crate::check::Check, options: &PdfOptions) -> Result<Vec<u8>, FatalError> {
     let theme = super::theme::of_portfolio(&check.portfolio.root)?;
     let html = super::single::render(check, &theme, "site/")?;
-    print(&html, options)
+    print(&html, portfolio_date(check)?, options)
 }
 
-/// Prints `html` (a self-contained page: the single-file portfolio) to PDF bytes.
-pub fn print(html: &str, options: &PdfOptions) -> Result<Vec<u8>, FatalError> {
+/// The date inside a portfolio's PDF: [`fixed_date`] of its latest evidence or judgement.
+pub fn portfolio_date(check: &crate::check::Check) -> Result<jiff::Timestamp, FatalError> {
+    fixed_date(latest_date(check))
+}
+
+/// Prints `html` (a self-contained page: the single-file portfolio) to PDF bytes dated
+/// `date`.
+pub fn print(
+    html: &str,
+    date: jiff::Timestamp,
+    options: &PdfOptions,
+) -> Result<Vec<u8>, FatalError> {
     if cfg!(not(unix)) {
         return Err(FatalError::usage(
             "senco prints PDFs through the browser's DevTools pipe, which it drives only on Linux and macOS so far",
@@ -172,7 +180,7 @@ pub fn print(html: &str, options: &PdfOptions) -> Result<Vec<u8>, FatalError> {
     let printed = print_in(&mut browser, html);
     browser.close();
     let pdf = printed?;
-    fixed::make_deterministic(&pdf, options.date)
+    fixed::make_deterministic(&pdf, date)
 }
 
 fn print_in(browser: &mut Browser, html: &str) -> Result<Vec<u8>, FatalError> {
@@ -277,6 +285,68 @@ fn print_parameters() -> Value {
 /// its own, so its style is given inline.
 const FOOTER: &str = "<div style=\"width:100%;font-size:9pt;font-family:sans-serif;text-align:center;color:#1b1b1b\">Page <span class=\"pageNumber\"></span> of <span class=\"totalPages\"></span></div>";
 
+/// The text strings written plainly in a PDF (its title, bookmarks, structure tree's
+/// words: everything outside its compressed streams), decoded, one a line: UTF-16 hex
+/// strings (`<FEFF…>`, how Chromium writes text beyond ASCII) and literal strings
+/// (`(…)`, escapes undone, octal escapes read as Latin-1). For checking that a name is
+/// absent from the PDF, as from any other file.
+pub fn text_strings(pdf: &[u8]) -> String {
+    static STRING: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"(?-u)<(FEFF(?:[0-9A-Fa-f]{4})*)>|\(((?:[^()\\]|\\.)*)\)")
+            .expect("a valid pattern")
+    });
+    let mut out = String::new();
+    for caps in STRING.captures_iter(pdf) {
+        if let Some(hex) = caps.get(1) {
+            let units: Vec<u16> = hex.as_bytes()[4..]
+                .chunks_exact(4)
+                .filter_map(|c| u16::from_str_radix(std::str::from_utf8(c).ok()?, 16).ok())
+                .collect();
+            out.push_str(&String::from_utf16_lossy(&units));
+        } else if let Some(literal) = caps.get(2) {
+            out.push_str(&unescape_literal(literal.as_bytes()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A PDF literal string's bytes with its backslash escapes undone.
+fn unescape_literal(raw: &[u8]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let byte = raw[i];
+        i += 1;
+        if byte != b'\\' || i == raw.len() {
+            out.push(char::from(byte));
+            continue;
+        }
+        let next = raw[i];
+        i += 1;
+        match next {
+            b'n' => out.push('\n'),
+            b'r' => out.push('\r'),
+            b't' => out.push('\t'),
+            b'0'..=b'7' => {
+                let mut value = u32::from(next - b'0');
+                for _ in 0..2 {
+                    match raw.get(i) {
+                        Some(d @ b'0'..=b'7') => {
+                            value = value * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                out.extend(char::from_u32(value & 0xff));
+            }
+            other => out.push(char::from(other)),
+        }
+    }
+    out
+}
+
 /// Refuses a browser older than [`LOWEST_VERSION`], read from `Browser.getVersion`'s
 /// product (`Chrome/156.0.8078.114`, `HeadlessChrome/…`, `Edg/…`).
 fn check_version(product: &str) -> Result<(), FatalError> {
@@ -308,6 +378,14 @@ mod tests {
         assert!(old.message.contains("132"), "{old}");
         // An unreadable product is let through: printing itself says what failed.
         assert!(check_version("").is_ok());
+    }
+
+    #[test]
+    fn text_strings_decodes_utf16_hex_and_literal_strings() {
+        let pdf = b"%PDF-1.4\n<</Title <FEFF0053006900E2006E00200050> /T (Jo \\(Ex\\)ample\\351) /Dest [1 0 R]>>\nstream\nx\x9c\nendstream";
+        let text = text_strings(pdf);
+        assert!(text.contains("Siân P"), "{text}");
+        assert!(text.contains("Jo (Ex)ample\u{e9}"), "{text}");
     }
 
     #[test]
