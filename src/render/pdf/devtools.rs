@@ -151,7 +151,14 @@ impl Browser {
             .write_all(&bytes)
             .and_then(|()| self.commands.flush())
         {
-            return Err(self.failed(&format!("cannot send {method} to the browser: {e}")));
+            // A browser that exits at once closes the pipe before or after the first
+            // command: either way the same failure, in the same words.
+            let why = if e.kind() == std::io::ErrorKind::BrokenPipe {
+                "the browser closed its DevTools pipe".to_string()
+            } else {
+                format!("cannot send {method} to the browser: {e}")
+            };
+            return Err(self.failed(&why));
         }
         Ok(self.next_id)
     }
