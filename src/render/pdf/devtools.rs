@@ -157,7 +157,15 @@ impl Browser {
             .write_all(&bytes)
             .and_then(|()| self.commands.flush())
         {
-            return Err(self.failed(&format!("cannot send {method} to the browser: {e}")));
+            // The browser quit (or never started its DevTools side): said as when
+            // reading finds it gone, which of the two comes first is a race.
+            let why = match e.kind() {
+                std::io::ErrorKind::BrokenPipe => {
+                    format!("the browser closed its DevTools pipe (sending {method})")
+                }
+                _ => format!("cannot send {method} to the browser: {e}"),
+            };
+            return Err(self.failed(&why));
         }
         Ok(self.next_id)
     }
