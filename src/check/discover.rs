@@ -47,6 +47,7 @@ pub fn discover(
     })?;
     let mut found = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut any_link = false;
     for dir in &portfolio.evidence_dirs {
         let start = root.join(dir);
         if !start.is_dir() {
@@ -60,6 +61,7 @@ pub fn discover(
         }
         // Links that leave the portfolio are pruned here, before walkdir descends into them.
         let escaping = std::cell::RefCell::new(Vec::new());
+        let linked = std::cell::Cell::new(false);
         let walker = WalkDir::new(&start)
             .follow_links(true)
             .sort_by_file_name()
@@ -68,9 +70,16 @@ pub fn discover(
                 if e.depth() > 0 && crate::util::fs::is_hidden(e.file_name()) {
                     return false;
                 }
-                if e.path_is_symlink() && !stays_inside(e.path(), &canonical_root) {
-                    escaping.borrow_mut().push(relative(root, e.path()));
+                // A site built inside the portfolio is senco's output, not evidence.
+                if e.file_type().is_dir() && crate::util::fs::is_built_site(e.path()) {
                     return false;
+                }
+                if e.path_is_symlink() {
+                    if !stays_inside(e.path(), &canonical_root) {
+                        escaping.borrow_mut().push(relative(root, e.path()));
+                        return false;
+                    }
+                    linked.set(true);
                 }
                 true
             });
@@ -134,10 +143,56 @@ pub fn discover(
                 .with_help("copy the file into the portfolio instead of linking to it"),
             );
         }
+        any_link |= linked.get();
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel));
     found.dedup_by(|a, b| a.rel == b.rel);
+    // Only a link can give one file two paths, so a folder without any costs no extra stat.
+    if any_link {
+        diagnostics.extend(keep_one_path_per_file(&mut found, &canonical_root));
+    }
     Ok((found, diagnostics))
+}
+
+/// Drops every path but one to each file (by device and inode), keeping the file's own
+/// path when it is among them, else the first. A `duplicate-file` hint for each dropped one.
+fn keep_one_path_per_file(found: &mut Vec<Found>, canonical_root: &Path) -> Vec<Diagnostic> {
+    let identity = |f: &Found| crate::util::fs::file_identity(&f.path);
+    let mut groups: std::collections::BTreeMap<(u64, u64), Vec<usize>> = Default::default();
+    for (i, f) in found.iter().enumerate() {
+        if let Some(id) = identity(f) {
+            groups.entry(id).or_default().push(i);
+        }
+    }
+    let mut dropped = vec![false; found.len()];
+    let mut diagnostics = Vec::new();
+    for paths in groups.values().filter(|paths| paths.len() > 1) {
+        let own = paths.iter().copied().find(|&i| {
+            std::fs::canonicalize(&found[i].path)
+                .is_ok_and(|real| relative(canonical_root, &real) == found[i].rel)
+        });
+        let keep = own.unwrap_or(paths[0]);
+        for &i in paths.iter().filter(|&&i| i != keep) {
+            dropped[i] = true;
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateFile,
+                    format!(
+                        "the same file as `{}` (through a symbolic link); counted once, as `{}`",
+                        found[keep].rel, found[keep].rel
+                    ),
+                )
+                .in_file(found[i].rel.clone())
+                .with_help("nothing to do; remove the link if the file should appear once"),
+            );
+        }
+    }
+    let mut index = 0;
+    found.retain(|_| {
+        index += 1;
+        !dropped[index - 1]
+    });
+    diagnostics
 }
 
 /// What went wrong walking the evidence folders, in words: the message and the help.

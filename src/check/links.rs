@@ -308,7 +308,11 @@ impl Index {
                 .follow_links(false)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|e| e.depth() == 0 || !crate::util::fs::is_hidden(e.file_name()));
+                .filter_entry(|e| {
+                    e.depth() == 0
+                        || !(crate::util::fs::is_hidden(e.file_name())
+                            || e.file_type().is_dir() && crate::util::fs::is_built_site(e.path()))
+                });
             for entry in walker
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_file())

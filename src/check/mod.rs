@@ -141,23 +141,17 @@ pub enum Changes {
 
 /// [`check`], re-parsing only the evidence files that changed since the
 /// check `previous` came from (when nothing else did). Gives the same [`Check`] as a
-/// fresh one, the memo for the next time, and what changed. Folders holding a file
-/// named `output_marker` are built output, whose changes are not the portfolio's.
+/// fresh one, the memo for the next time, and what changed. Changes inside a site senco
+/// built are not the portfolio's.
 pub fn recheck(
     root: &Path,
     options: &CheckOptions,
-    output_marker: &str,
     previous: Option<&Memo>,
 ) -> Result<(Check, Memo, Changes), FatalError> {
     let (portfolio, framework) = load(root)?;
     let (found, diagnostics) = discover::discover(&portfolio)?;
     // Stamped before anything is read: a file written after its stamp shows as changed.
-    let snapshot = snapshot::Snapshot::take(
-        &portfolio.root,
-        &found,
-        output_marker,
-        previous.map(|m| &m.snapshot),
-    );
+    let snapshot = snapshot::Snapshot::take(&portfolio.root, &found, previous.map(|m| &m.snapshot));
     let changes = match previous {
         Some(memo) if memo.framework == framework => {
             let changed = snapshot.changed_since(&memo.snapshot);

@@ -81,6 +81,17 @@ impl Settings {
     }
 }
 
+/// The text Obsidian shows for a link written without its own text: `[[Note#Heading]]`
+/// reads "Note > Heading", `[[#Heading]]` "Heading", `[[Note#A#B]]` "Note > A > B".
+pub fn link_label(target: &str) -> String {
+    target
+        .split('#')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" > ")
+}
+
 /// How a callout folds: not at all, folded until opened (`-`) or open (`+`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fold {

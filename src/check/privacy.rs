@@ -696,7 +696,8 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
         push_matches(hits, NHS.find_iter(text), |m| {
             (is_valid_nhs_number(m.as_str())
                 && !isbn_before(text, m.start())
-                && !in_isbn(text, m.range()))
+                && !in_isbn(text, m.range())
+                && !is_machine_number(text, m.range()))
             .then_some(Code::NhsNumber)
         });
         push_matches(hits, PHONE.find_iter(text), |m| {
@@ -706,11 +707,14 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
     }
     if memchr::memchr(b'@', bytes).is_some() {
         push_matches(hits, EMAIL.find_iter(text), |m| {
-            (!is_not_a_person(m.as_str())).then_some(Code::Email)
+            (!is_not_a_person(m.as_str()) && !in_web_address(text, m.start()))
+                .then_some(Code::Email)
         });
     }
     if postcode_end {
-        push_matches(hits, POSTCODE.find_iter(text), |_| Some(Code::Postcode));
+        push_matches(hits, POSTCODE.find_iter(text), |m| {
+            is_postcode_area(m.as_str()).then_some(Code::Postcode)
+        });
     }
     if digits > 0 && may_have_birth_word(text) {
         birth_dates(text, hits);
@@ -806,10 +810,13 @@ fn is_uk_phone(matched: &str) -> bool {
     };
     let rest = rest.strip_prefix("(0)").unwrap_or(rest);
     // Real numbers are written in groups of two or more digits; "0 1 2 3 4 5 6 7 8 9"
-    // (a rating scale) is not a phone number.
+    // (a rating scale) is not a phone number, nor is a run of bits ("0110 1001 01").
     if rest
         .split(|c: char| !c.is_ascii_digit())
         .any(|group| group.len() == 1)
+        || rest
+            .chars()
+            .all(|c| !c.is_ascii_digit() || c == '0' || c == '1')
     {
         return false;
     }
@@ -834,6 +841,65 @@ fn is_reserved_domain(domain: &str) -> bool {
     let second = labels.next().unwrap_or("");
     matches!(top, "example" | "test" | "invalid" | "localhost")
         || (second == "example" && matches!(top, "com" | "net" | "org"))
+}
+
+/// The UK's postcode areas (the letters before the first digit): Royal Mail's 121
+/// geographic areas, the Crown dependencies' three, and BF (British Forces) and BX
+/// (non-geographic). "BC02 XB", a product code, has a postcode's shape but no area.
+const POSTCODE_AREAS: &[&str] = &[
+    "AB", "AL", "B", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB",
+    "CF", "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
+    "DY", "E", "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP",
+    "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD",
+    "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN", "NP", "NR", "NW",
+    "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG", "SK",
+    "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR",
+    "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
+];
+
+/// Whether a postcode-shaped match starts with a real postcode area (`GIR 0AA` is the
+/// one postcode without one).
+fn is_postcode_area(matched: &str) -> bool {
+    let area: String = matched
+        .chars()
+        .take_while(char::is_ascii_uppercase)
+        .take(2)
+        .collect();
+    matched.starts_with("GIR") || POSTCODE_AREAS.contains(&area.as_str())
+}
+
+/// Whether an NHS-number-shaped number is a machine's number, never a person's: a
+/// negative number (`-2147483648`), a power of two or one less (integer limits such as
+/// `2147483647`), or a file's name (`2010241444.png`).
+fn is_machine_number(text: &str, range: Range<usize>) -> bool {
+    let matched = &text[range.clone()];
+    let before = text[..range.start].chars().next_back();
+    let negative = matches!(before, Some('-' | '\u{2212}'))
+        && !text[..range.start - before.map_or(0, char::len_utf8)]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+    let limit = matched
+        .parse::<u64>()
+        .is_ok_and(|n| n.is_power_of_two() || n.checked_add(1).is_some_and(u64::is_power_of_two));
+    let after = &text[range.end..];
+    let extension = after.strip_prefix('.').is_some_and(|rest| {
+        let ext: &str = &rest[..rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len())];
+        (2..=4).contains(&ext.len()) && ext.bytes().any(|b| b.is_ascii_alphabetic())
+    });
+    negative || limit || extension
+}
+
+/// Whether the address starting at `start` is part of a web address
+/// (`https://…/icon@2x.png`): the run of text without spaces it is in holds `://`.
+fn in_web_address(text: &str, start: usize) -> bool {
+    let from = crate::error::diagnostic::floor_char_boundary(text, start.saturating_sub(2048));
+    let token_start = text[from..start]
+        .rfind(|c: char| c.is_whitespace() || matches!(c, '(' | '<' | '"' | '\''))
+        .map_or(from, |i| from + i + 1);
+    text[token_start..start].contains("://")
 }
 
 /// Mailboxes an organisation keeps for a role, not a person: RFC 2142's (`info`,
@@ -889,6 +955,10 @@ const ROLE_MAILBOXES: &[&str] = &[
     "licensing",
     "partners",
     "partnerships",
+    // Accounts of machines and programs: a code forge's SSH user (`git@github.com`), a
+    // bot that commits.
+    "git",
+    "bot",
 ];
 
 /// Whether an email address is not about a person: at a reserved example domain, or an
@@ -902,7 +972,19 @@ fn is_not_a_person(address: &str) -> bool {
         .next()
         .unwrap_or(local)
         .to_ascii_lowercase();
-    is_reserved_domain(domain) || ROLE_MAILBOXES.contains(&mailbox.as_str())
+    is_reserved_domain(domain)
+        || ROLE_MAILBOXES.contains(&mailbox.as_str())
+        || is_file_extension(domain.rsplit('.').next().unwrap_or(""))
+}
+
+/// Whether the last part of an address's "domain" is an image's or document's file
+/// extension, which no top-level domain is: `icon@2x.png` names a picture.
+fn is_file_extension(top: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "tif", "tiff", "pdf",
+        "heic",
+    ];
+    EXTENSIONS.iter().any(|e| e.eq_ignore_ascii_case(top))
 }
 
 /// Whether the number at `range` is part of an ISBN-13: the run of digits, hyphens and

@@ -39,15 +39,8 @@ impl Snapshot {
     /// Stamps every file the portfolio's output can depend on: all files under `root`
     /// except hidden ones (but `.senco/`, which holds the pseudonyms) and built sites,
     /// plus the evidence files discovery found (some through links the walk does not
-    /// follow). A built site is a folder holding a file named `output_marker` (the
-    /// renderer's to name). `previous` says which files need their content hashed to
-    /// compare.
-    pub fn take(
-        root: &Path,
-        evidence: &[Found],
-        output_marker: &str,
-        previous: Option<&Snapshot>,
-    ) -> Snapshot {
+    /// follow). `previous` says which files need their content hashed to compare.
+    pub fn take(root: &Path, evidence: &[Found], previous: Option<&Snapshot>) -> Snapshot {
         let taken = SystemTime::now();
         let mut paths: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
         let walker = WalkDir::new(root)
@@ -61,7 +54,7 @@ impl Snapshot {
                 if crate::util::fs::is_unwatched(e.file_name(), e.depth() == 1) {
                     return false;
                 }
-                !(e.file_type().is_dir() && e.path().join(output_marker).is_file())
+                !(e.file_type().is_dir() && crate::util::fs::is_built_site(e.path()))
             });
         for entry in walker.flatten() {
             if !entry.file_type().is_dir() {
@@ -192,12 +185,12 @@ mod tests {
                 .and_then(|f| f.set_modified(old))
                 .unwrap();
         }
-        let first = Snapshot::take(dir.path(), &[], ".built", None);
+        let first = Snapshot::take(dir.path(), &[], None);
         assert!(first.files.values().all(|s| s.hash.is_none()));
         std::fs::write(dir.path().join("b.md"), "bb").unwrap();
         std::fs::write(dir.path().join("c.md"), "c").unwrap();
         std::fs::remove_file(dir.path().join("a.md")).unwrap();
-        let second = Snapshot::take(dir.path(), &[], ".built", Some(&first));
+        let second = Snapshot::take(dir.path(), &[], Some(&first));
         assert_eq!(
             second.changed_since(&first),
             BTreeSet::from(["a.md".into(), "b.md".into(), "c.md".into()])

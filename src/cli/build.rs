@@ -10,7 +10,7 @@ pub struct Args {
     /// The portfolio folder, holding portfolio.toml (default: the nearest one at or above
     /// the current folder).
     path: Option<PathBuf>,
-    /// Output folder (default: `site` inside the portfolio). Never inside an evidence folder.
+    /// Output folder (default: `site` inside the portfolio). Never over an evidence folder, nor over a folder senco did not build.
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Replace the output folder even if senco did not create it.

@@ -70,6 +70,8 @@ codes! {
     RemoteImage = "remote-image", Warning, "checking.md";
     /// A file name too long for its page's name: the page gets a shortened one.
     LongFileName = "long-file-name", Warning, "checking.md";
+    /// A second name (a symbolic link) for an evidence file already found: counted once.
+    DuplicateFile = "duplicate-file", Hint, "checking.md";
     // Evidence files: front matter and tags.
     /// Front matter opened and never closed.
     FrontMatterUnclosed = "front-matter-unclosed", Error, "checking.md";

@@ -134,6 +134,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
     let up = cx.site.up(cx.page);
     let mut inline_index = 0usize;
     let mut skip_link_text = 0usize;
+    // The text Obsidian shows for `[[Note#Heading]]` ("Note > Heading"), until the link's
+    // own text has been replaced by it.
+    let mut relabel: Option<Option<String>> = None;
     let mut heading: Option<(usize, HeadingLevel)> = None;
     let mut dropped_title = cx.title.is_none();
     let mut heading_ids = HeadingIds::default();
@@ -226,6 +229,18 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
             }
             continue;
         }
+        if let Some(label) = &mut relabel {
+            match &event {
+                Event::Text(_) | Event::Code(_) => {
+                    if let Some(label) = label.take() {
+                        events.push(Event::Text(label.into()));
+                    }
+                    continue;
+                }
+                Event::End(TagEnd::Link) => relabel = None,
+                _ => {}
+            }
+        }
         match event {
             Event::Start(Tag::Link {
                 link_type: LinkType::WikiLink { has_pothole },
@@ -274,6 +289,9 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     skip_link_text = 1;
                     continue;
                 }
+                if !has_pothole && target.contains('#') {
+                    relabel = Some(Some(crate::check::obsidian::link_label(&target)));
+                }
                 match href {
                     Some(href) => {
                         events.push(Event::Start(Tag::Link {
@@ -287,6 +305,16 @@ pub fn render(markdown: &str, cx: &Context<'_>) -> Rendered {
                     // Refused: the link text stays, as plain text.
                     None => open_links.push(false),
                 }
+            }
+            Event::InlineMath(ref tex) | Event::DisplayMath(ref tex) => {
+                let display = matches!(event, Event::DisplayMath(_));
+                badges.push(Badge {
+                    html: crate::render::math::to_html(tex, display),
+                });
+                events.push(Event::InlineHtml(CowStr::from(format!(
+                    "{MARK}{}{MARK}",
+                    badges.len() - 1
+                ))));
             }
             // An address (`<x@y.org>`): the HTML writer makes it a `mailto:` link.
             Event::Start(

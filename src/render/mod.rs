@@ -8,6 +8,7 @@
 //! touch and hard-links the others from the previous build.
 
 pub mod html;
+pub(crate) mod math;
 pub mod output;
 pub mod pages;
 pub mod pdf;

@@ -5,8 +5,9 @@ use crate::error::FatalError;
 use crate::util::atomic;
 use std::path::{Path, PathBuf};
 
-/// The file that marks a folder as a senco-built site.
-pub(crate) const MARKER: &str = ".senco-site";
+/// The file that marks a folder as a senco-built site (its one home is [`crate::util::fs`],
+/// as the check stage must skip built sites too).
+pub(crate) const MARKER: &str = crate::util::fs::BUILT_SITE_MARKER;
 pub(crate) const MARKER_TEXT: &str =
     "This folder was built by senco and is replaced on every build.\n";
 
@@ -28,14 +29,22 @@ pub(crate) fn check_target(
         ))
         .with_help("choose an output folder of its own, e.g. `-o site`"));
     }
+    // A vault is often its own evidence folder (`evidence = ["."]`), so a site may be
+    // built inside one: as a folder of its own that senco marks, and discovery skips, so
+    // never over an evidence folder or over files senco did not write.
+    let mut inside_evidence = None;
     for dir in evidence_dirs {
         let evidence = canon_root.join(dir);
-        if canon_out.starts_with(&evidence) {
+        let evidence = std::fs::canonicalize(&evidence).unwrap_or(evidence);
+        if evidence.starts_with(&canon_out) {
             return Err(FatalError::refused(format!(
-                "refusing to build into {}: it is inside the evidence folder `{dir}`",
+                "refusing to build into {}: it holds the evidence folder `{dir}`",
                 out.display()
             ))
-            .with_help("choose an output folder outside your evidence, e.g. `-o site`"));
+            .with_help("choose an output folder of its own, e.g. `-o site`"));
+        }
+        if canon_out.starts_with(&evidence) {
+            inside_evidence = Some(dir);
         }
     }
     if out.exists() {
@@ -48,12 +57,21 @@ pub(crate) fn check_target(
         let empty = std::fs::read_dir(out)
             .map(|mut d| d.next().is_none())
             .unwrap_or(false);
-        if !empty && !out.join(MARKER).is_file() && !force {
-            return Err(FatalError::refused(format!(
-                "refusing to replace {}: senco did not build it",
-                out.display()
-            ))
-            .with_help("choose another output folder, or pass --force to replace it"));
+        if !empty && !out.join(MARKER).is_file() {
+            if let Some(dir) = inside_evidence {
+                return Err(FatalError::refused(format!(
+                    "refusing to replace {}: it is in the evidence folder `{dir}` and senco did not build it",
+                    out.display()
+                ))
+                .with_help("choose a new output folder, e.g. `-o site`"));
+            }
+            if !force {
+                return Err(FatalError::refused(format!(
+                    "refusing to replace {}: senco did not build it",
+                    out.display()
+                ))
+                .with_help("choose another output folder, or pass --force to replace it"));
+            }
         }
     }
     Ok(())
@@ -68,23 +86,21 @@ fn canonical_target(out: &Path) -> Result<PathBuf, FatalError> {
             .map_err(|e| FatalError::io(format!("cannot read the current folder: {e}"), e))?
             .join(out)
     };
-    let mut existing = absolute.as_path();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => break,
-        }
-    }
+    // The longest part that exists is resolved by the system (links followed); the rest
+    // is applied by hand. `..` has no file name, so it cannot be peeled off one by one.
+    let existing = absolute
+        .ancestors()
+        .find(|a| a.exists())
+        .unwrap_or(absolute.as_path());
+    let rest = absolute.strip_prefix(existing).unwrap_or(Path::new(""));
     let mut canon = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
-    for name in rest.into_iter().rev() {
-        if name == ".." {
-            canon.pop();
-        } else if name != "." {
-            canon.push(name);
+    for part in rest.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                canon.pop();
+            }
+            std::path::Component::Normal(name) => canon.push(name),
+            _ => {}
         }
     }
     Ok(canon)

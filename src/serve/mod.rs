@@ -160,8 +160,7 @@ impl Rebuilder {
         // A file saved mid-build fails the build, which is then worth running again.
         let (built, memo, generation) = render::retry_while_saving(|| {
             let (check, memo, changes) =
-                crate::check::recheck(root, &self.options, render::output::MARKER, memo)
-                    .map_err(|e| (e, None))?;
+                crate::check::recheck(root, &self.options, memo).map_err(|e| (e, None))?;
             let read = render::Read::of(&check);
             render::rebuild(check, &changes, generation, &options)
                 .map(|(built, generation)| (built, memo, generation))

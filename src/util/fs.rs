@@ -25,6 +25,29 @@ use std::path::{Component, Path, PathBuf};
 /// The portfolio's private folder: pseudonyms and backups, never packed or published.
 pub(crate) const PRIVATE_DIR: &str = ".senco";
 
+/// Which file a path leads to, links followed: its device and inode, so that two
+/// names for one file are known to be one. `None` where the system does not say.
+#[cfg(unix)]
+pub(crate) fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Which file a path leads to: not known on this system.
+#[cfg(not(unix))]
+pub(crate) fn file_identity(_: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// The file that marks a folder as a site senco built (`site/`, a dashboard): not the
+/// portfolio's own files, so never evidence, an attachment or a link target.
+pub(crate) const BUILT_SITE_MARKER: &str = ".senco-site";
+
+/// Whether `dir` is a site senco built (it holds [`BUILT_SITE_MARKER`]).
+pub(crate) fn is_built_site(dir: &Path) -> bool {
+    dir.join(BUILT_SITE_MARKER).is_file()
+}
+
 /// The one hidden-file rule: a name starting with `.` (`.git`, `.obsidian`, `.senco`,
 /// `.DS_Store`) is not evidence, an attachment, a judgement or a cohort member.
 pub(crate) fn is_hidden(name: &OsStr) -> bool {

@@ -1148,15 +1148,24 @@ fn refuses_to_replace_a_folder_senco_did_not_build() {
 }
 
 #[test]
-fn refuses_output_in_evidence_or_over_the_portfolio() {
+fn refuses_output_over_evidence_or_the_portfolio() {
     let (tmp, root) = copy_of(FIXTURE);
+    fs::create_dir_all(root.join("evidence/older")).unwrap();
+    fs::write(
+        root.join("evidence/older/notes.txt"),
+        "the trainee’s own file",
+    )
+    .unwrap();
     let before = files(&root);
     for (out, says) in [
-        (root.join("evidence/site"), "inside the evidence folder"),
-        (root.join("evidence"), "inside the evidence folder"),
         (
-            root.join("evidence/sub/../site"),
-            "inside the evidence folder",
+            root.join("evidence"),
+            "holds the evidence folder `evidence`",
+        ),
+        (root.join("evidence/sub/.."), "holds the evidence folder"),
+        (
+            root.join("evidence/older"),
+            "it is in the evidence folder `evidence` and senco did not build it",
         ),
         (root.clone(), "holds the portfolio"),
         (tmp.path().to_path_buf(), "holds the portfolio"),
@@ -1178,7 +1187,7 @@ fn refuses_output_in_evidence_or_over_the_portfolio() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(root.join("evidence"), tmp.path().join("alias")).unwrap();
-        let output = run_build(&root, &tmp.path().join("alias/site"), &[]);
+        let output = run_build(&root, &tmp.path().join("alias"), &["--force"]);
         assert_exit(&output, 2);
         fs::remove_file(tmp.path().join("alias")).unwrap();
     }
@@ -1194,6 +1203,22 @@ fn refuses_output_in_evidence_or_over_the_portfolio() {
         String::from_utf8_lossy(&senco().arg("build").arg(&root).output().unwrap().stdout)
             .contains("index.html")
     );
+}
+
+#[test]
+fn a_site_of_its_own_inside_the_evidence_folder_is_built_and_never_read_as_evidence() {
+    let (_tmp, root) = copy_of(FIXTURE);
+    let before = files(&root);
+    let (_, checked) = crate::harness::check_json(&root);
+    let out = root.join("evidence/site");
+    for _ in 0..2 {
+        assert_exit(&run_build(&root, &out, &[]), 0);
+        assert!(out.join("index.html").is_file());
+        assert_eq!(crate::harness::check_json(&root).1, checked);
+    }
+    let mut after = files(&root);
+    after.retain(|rel, _| !rel.starts_with("evidence/site/"));
+    assert!(after == before, "only the site was added");
 }
 
 // ---------------------------------------------------------------- theme

@@ -950,6 +950,67 @@ fn symlinks_out_of_the_portfolio_are_not_followed() {
     assert_eq!(links, ["evidence/folder", "evidence/secret.md"]);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_file_reached_by_two_paths_counts_once_under_its_own() {
+    use std::os::unix::fs::symlink;
+    let dir = portfolio(NASENCO);
+    let p = dir.path();
+    write(
+        p,
+        "evidence/observation.md",
+        "Observed a lesson. [[A1.1]]\n",
+    );
+    write(
+        p,
+        "evidence/plans/plan.md",
+        "A plan for Élodie’s group. [[A1.2]]\n",
+    );
+    // A second name in the same folder, a linked folder, and a link whose target is the
+    // only path to its file (kept: it is the file's one path in the evidence).
+    symlink("observation.md", p.join("evidence/copy-of-observation.md")).expect("link");
+    symlink("plans", p.join("evidence/plans-again")).expect("link");
+    write(p, "notes/meeting.md", "Met the SENCO. [[A1.3]]\n");
+    symlink(p.join("notes/meeting.md"), p.join("evidence/meeting.md")).expect("link");
+    let (code, json) = check_json(p);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(
+        evidence_paths(&json),
+        [
+            "evidence/meeting.md",
+            "evidence/observation.md",
+            "evidence/plans/plan.md"
+        ]
+    );
+    for id in ["A1.1", "A1.2", "A1.3"] {
+        assert_eq!(
+            item(&json, id)["evidence"].as_array().map(Vec::len),
+            Some(1),
+            "{id}"
+        );
+    }
+    let dropped: Vec<(&str, &str)> = diagnostics(&json, "duplicate-file")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().expect("file"),
+                d["message"].as_str().expect("message"),
+            )
+        })
+        .collect();
+    assert_eq!(dropped.len(), 2, "{dropped:?}");
+    assert_eq!(dropped[0].0, "evidence/copy-of-observation.md");
+    assert!(
+        dropped[0].1.contains("`evidence/observation.md`"),
+        "{dropped:?}"
+    );
+    assert_eq!(dropped[1].0, "evidence/plans-again/plan.md");
+    assert!(
+        dropped[1].1.contains("`evidence/plans/plan.md`"),
+        "{dropped:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // portfolio.toml and frameworks: could not run (exit code 2)
 // ---------------------------------------------------------------------------------------

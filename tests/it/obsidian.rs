@@ -319,3 +319,108 @@ fn comments_are_never_counted_or_shown_but_are_still_scanned_for_privacy() {
         .unwrap_or_else(|e| panic!("{e}\n{}", show(&output)));
     assert!(!html.contains("900123") && !html.contains("Zoë"), "{html}");
 }
+
+#[test]
+fn a_site_built_inside_the_vault_changes_nothing_the_check_finds() {
+    let (_tmp, root) = copy_of(VAULT);
+    let before = crate::harness::check_json(&root);
+    // The build copies the vault's images into the site: were the site read as part of
+    // the vault, `![[seating-plan.png]]` would have two candidates, and its pages more.
+    let out = root.join("site");
+    let output = build(&root, &out);
+    assert!(out.join("index.html").is_file(), "{}", show(&output));
+    let copies = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "seating-plan.png")
+        .count();
+    assert!(copies > 0, "the site holds a copy of the image");
+    assert_eq!(crate::harness::check_json(&root), before);
+    let rebuilt = build(&root, &out);
+    assert!(rebuilt.status.success(), "{}", show(&rebuilt));
+}
+
+#[test]
+fn links_to_headings_read_as_obsidian_shows_them() {
+    let (tmp, root) = copy_of(VAULT);
+    crate::harness::write(
+        &root,
+        "Reflections/Week 3 reflection.md",
+        "# Week 3 reflection\n\n## What I’ll try\n\nSee [[Meeting notes#Actions]], \
+         [[meeting notes#Later|what comes later]], [[#What I’ll try]] and \
+         `[[Meeting notes#Actions]]` in code.\n",
+    );
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    let rel = "evidence/Reflections/Week 3 reflection.html";
+    assert!(out.join(rel).is_file(), "{}", show(&output));
+    let html = page(&out, rel);
+    let links: Vec<(String, String)> = select(&html, "main a[href]")
+        .iter()
+        .map(|a| {
+            (
+                a.text().collect::<String>(),
+                a.value().attr("href").unwrap_or_default().to_string(),
+            )
+        })
+        .filter(|(text, _)| {
+            text.contains("Meeting") || text.contains("later") || text.contains("try")
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (
+                "Meeting notes > Actions".to_string(),
+                "../../evidence/Meetings/Meeting%20notes.html#actions".to_string()
+            ),
+            (
+                "what comes later".to_string(),
+                "../../evidence/Meetings/Meeting%20notes.html#later".to_string()
+            ),
+            (
+                "What I’ll try".to_string(),
+                "../../evidence/Reflections/Week%203%20reflection.html#what-i-ll-try".to_string()
+            ),
+        ],
+    );
+    let code: Vec<String> = select(&html, "main code")
+        .iter()
+        .map(|c| c.text().collect())
+        .collect();
+    assert!(
+        code.contains(&"[[Meeting notes#Actions]]".to_string()),
+        "{code:?}"
+    );
+}
+
+#[test]
+fn math_is_mathml_and_tex_it_cannot_read_stays_as_written() {
+    let (tmp, root) = copy_of(VAULT);
+    crate::harness::write(
+        &root,
+        "Reflections/Week 4 reflection.md",
+        "# Week 4 reflection\n\nReading ages rose by $\\frac{3}{4}$ of a year, and \
+         $\\unknown{<img src=x onerror=alert(1)>}$ stays as typed; `$x$` in code too.\n",
+    );
+    let out = tmp.path().join("site");
+    let output = build(&root, &out);
+    assert!(out.join(REFLECTION).is_file(), "{}", show(&output));
+    let week1 = page(&out, REFLECTION);
+    let maths: Vec<_> = select(&week1, "main math");
+    assert_eq!(maths.len(), 2, "inline and display maths");
+    assert!(!select(&week1, "main math msup").is_empty());
+    assert_eq!(maths[1].value().attr("display"), Some("block"));
+    let week4 = page(&out, "evidence/Reflections/Week 4 reflection.html");
+    assert_eq!(select(&week4, "main math mfrac").len(), 1);
+    let sources: Vec<String> = select(&week4, "main .evidence-body code")
+        .iter()
+        .map(|c| c.text().collect())
+        .collect();
+    assert_eq!(
+        sources,
+        ["\\unknown{<img src=x onerror=alert(1)>}", "$x$"],
+        "the unreadable TeX and the code span, as written"
+    );
+    assert!(select(&week4, "main img").is_empty());
+}

@@ -170,7 +170,6 @@ pub fn render(data: &[u8]) {
 /// Elements that run or embed something, never allowed in rendered evidence.
 const ACTIVE: &[&str] = &[
     "script", "iframe", "frame", "object", "embed", "style", "link", "meta", "base", "form", "svg",
-    "math",
 ];
 const URL_ATTRIBUTES: &[&str] = &[
     "href",
@@ -200,6 +199,17 @@ pub fn html_is_safe(html: &str, depth: usize) {
             !ACTIVE.contains(&name),
             "<{name}> in rendered evidence:\n{html}"
         );
+        // Math (senco's MathML from `$…$`) holds MathML presentation elements only.
+        if name == "math" {
+            for inner in element.select(&all) {
+                let inner = inner.value().name();
+                assert!(
+                    inner.starts_with('m') && !matches!(inner, "meta" | "marquee" | "menu")
+                        || inner == "none",
+                    "<{inner}> inside <math>:\n{html}"
+                );
+            }
+        }
         for (attribute, content) in value.attrs() {
             let attribute = attribute.to_ascii_lowercase();
             assert!(

@@ -479,6 +479,54 @@ fn an_isbn_is_never_a_phone_number() {
     );
 }
 
+#[test]
+fn numbers_machines_write_are_not_identifiers() {
+    // Each of these has the shape of an identifier, and the NHS ones a check digit that
+    // verifies; none is about a person.
+    assert!(is_valid_nhs_number("2147483648") && is_valid_nhs_number("2010241444"));
+    for text in [
+        "An `int` holds `-2147483648` to `2147483647`.",
+        "A range of -2147483648…2147483647 in Java.",
+        "The scan: ![[2010241444.png]]",
+        "ssh -T git@github.com to test the key",
+        "git config user.email 'bot@noreply.github.com'",
+        "![key](https://docs.example-cdn.net/guides/ssh-key-created@2x.png)",
+        "See <https://archive.example-cdn.net/u/jo.bloggs@fictional.org/page>",
+        "|10110100 01000110 01000001 11|",
+        "a Quartz clock-alarm BC02XB, the model’s code",
+    ] {
+        assert!(codes(text).is_empty(), "{text}: {:?}", findings(text));
+    }
+    // The same numbers and addresses where a person's would be are still found.
+    assert_eq!(
+        findings("NHS number 9434765919, ref-9434765919."),
+        [
+            ("nhs-number".to_string(), "9434765919".to_string()),
+            ("nhs-number".to_string(), "9434765919".to_string())
+        ]
+    );
+    assert_eq!(
+        findings("Mum: jo.bloggs@fictional-mail.co.uk (mailto:jo.bloggs@fictional-mail.co.uk)"),
+        [
+            (
+                "email".to_string(),
+                "jo.bloggs@fictional-mail.co.uk".to_string()
+            ),
+            (
+                "email".to_string(),
+                "jo.bloggs@fictional-mail.co.uk".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        findings("Home: BS8 1TH, then LL57 2DG."),
+        [
+            ("postcode".to_string(), "BS8 1TH".to_string()),
+            ("postcode".to_string(), "LL57 2DG".to_string())
+        ]
+    );
+}
+
 // --- Allow markers --------------------------------------------------------------------
 
 #[test]

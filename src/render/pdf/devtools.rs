@@ -157,13 +157,12 @@ impl Browser {
             .write_all(&bytes)
             .and_then(|()| self.commands.flush())
         {
-            // The browser quit (or never started its DevTools side): said as when
-            // reading finds it gone, which of the two comes first is a race.
-            let why = match e.kind() {
-                std::io::ErrorKind::BrokenPipe => {
-                    format!("the browser closed its DevTools pipe (sending {method})")
-                }
-                _ => format!("cannot send {method} to the browser: {e}"),
+            // A browser that exits at once closes the pipe before or after the first
+            // command: either way the same failure, in the same words.
+            let why = if e.kind() == std::io::ErrorKind::BrokenPipe {
+                "the browser closed its DevTools pipe".to_string()
+            } else {
+                format!("cannot send {method} to the browser: {e}")
             };
             return Err(self.failed(&why));
         }
