@@ -1,8 +1,10 @@
 //! The check stage, in the order `senco check` runs it: [`discover`] the evidence files,
 //! parse each ([`frontmatter`], [`markdown`], [`evidence`]), scan it for identifiers
 //! ([`privacy`]), count its words ([`words`]), then resolve every link ([`links`]), work
-//! out [`coverage`] and read the tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed.
+//! out [`coverage`] and read the tutors' [`judgement`]s. [`snapshot`] lets `senco serve` re-parse only what changed;
+//! [`cache`] lets the next `senco check` skip parsing the files that did not.
 
+pub mod cache;
 pub mod coverage;
 pub mod discover;
 pub mod evidence;
@@ -59,6 +61,10 @@ pub struct CheckOptions {
     /// and needs them; `senco check` sets this, as hashing every byte is a measurable
     /// part of a check.
     pub skip_fingerprints: bool,
+    /// The results cache folder ([`cache::default_dir`]); `None`: no cache. Used only
+    /// with `skip_fingerprints`, by a check nothing is rendered from, as the cache keeps
+    /// no passages ([`cache`] says what it keeps and when it trusts it).
+    pub cache: Option<std::path::PathBuf>,
 }
 
 impl Check {
@@ -103,11 +109,39 @@ pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
     let (portfolio, framework) = load(root)?;
     let (found, diagnostics) = discover::discover(&portfolio)?;
+    let session = match (&options.cache, options.skip_fingerprints) {
+        (Some(dir), true) => {
+            // Read before the lint reads it: a change in between gives a key that no
+            // later run matches, never entries stored under the wrong names.
+            let pseudonyms =
+                evidence::read_file(&portfolio.root.join(privacy::PSEUDONYMS_FILE)).ok();
+            let context = cache::context(&framework, pseudonyms.as_deref());
+            cache::Session::open(dir, &portfolio.root, context)
+        }
+        _ => None,
+    };
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
-    let parsed: Vec<Parsed> = found
-        .par_iter()
-        .map(|f| load_and_scan(f, &framework, &names, !options.skip_fingerprints))
-        .collect();
+    let fingerprint = !options.skip_fingerprints;
+    let parsed: Vec<Parsed> = match session {
+        Some(session) => {
+            let looked = found
+                .par_iter()
+                .map(|f| {
+                    session.parse(
+                        f,
+                        &framework,
+                        |bytes| parse_and_scan(bytes, f, &framework, &names, fingerprint),
+                        || load_and_scan(f, &framework, &names, fingerprint),
+                    )
+                })
+                .collect();
+            session.finish(looked)
+        }
+        None => found
+            .par_iter()
+            .map(|f| load_and_scan(f, &framework, &names, fingerprint))
+            .collect(),
+    };
     Ok(check_parsed(
         portfolio,
         framework,
@@ -264,18 +298,27 @@ fn load_and_scan(
     fingerprint: bool,
 ) -> Parsed {
     match evidence::read_file(&found.path) {
-        Ok(bytes) => {
-            let (file, diagnostics, scan) =
-                evidence::parse_bytes_and(&bytes, &found.rel, framework, fingerprint, |source| {
-                    Some(privacy::scan_source(source, &found.rel, names))
-                });
-            // Content that is not text: the lint's own rule for what it still scans.
-            let scan = scan.unwrap_or_else(|| privacy::scan_bytes(&bytes, &found.rel, names));
-            (file, diagnostics, scan)
-        }
+        Ok(bytes) => parse_and_scan(&bytes, found, framework, names, fingerprint),
         Err(e) => {
             let (file, diagnostics) = evidence::unreadable(&found.rel, &e);
             (file, diagnostics, privacy::Scan::default())
         }
     }
+}
+
+/// Parses and scans the bytes of an evidence file, decoded and indexed once for both.
+fn parse_and_scan(
+    bytes: &[u8],
+    found: &discover::Found,
+    framework: &Framework,
+    names: &privacy::Pseudonyms,
+    fingerprint: bool,
+) -> Parsed {
+    let (file, diagnostics, scan) =
+        evidence::parse_bytes_and(bytes, &found.rel, framework, fingerprint, |source| {
+            Some(privacy::scan_source(source, &found.rel, names))
+        });
+    // Content that is not text: the lint's own rule for what it still scans.
+    let scan = scan.unwrap_or_else(|| privacy::scan_bytes(bytes, &found.rel, names));
+    (file, diagnostics, scan)
 }

@@ -106,14 +106,22 @@ fn same(before: &Stamp, now: &Stamp) -> bool {
         && (before.hash.is_none() || before.hash == now.hash)
 }
 
+/// Whether a file modified at `modified` (`None`: not known) may still change without
+/// its time moving, as seen from `taken`: its stamp alone cannot be trusted later.
+pub(crate) fn is_racy(modified: Option<SystemTime>, taken: SystemTime) -> bool {
+    modified.is_none_or(|m| m + RACY >= taken)
+}
+
+/// Where there are inodes: the inode and the change time of the file `meta` describes.
 #[cfg(unix)]
-fn inode(meta: &std::fs::Metadata) -> Option<(u64, i64, i64)> {
+pub(crate) fn inode(meta: &std::fs::Metadata) -> Option<(u64, i64, i64)> {
     use std::os::unix::fs::MetadataExt;
     Some((meta.ino(), meta.ctime(), meta.ctime_nsec()))
 }
 
+/// Where there are inodes: none on this platform.
 #[cfg(not(unix))]
-fn inode(_: &std::fs::Metadata) -> Option<(u64, i64, i64)> {
+pub(crate) fn inode(_: &std::fs::Metadata) -> Option<(u64, i64, i64)> {
     None
 }
 
@@ -125,7 +133,7 @@ fn stamp(path: &Path, taken: SystemTime, before: Option<&Stamp>) -> Option<Stamp
     }
     let len = meta.len();
     let modified = meta.modified().ok();
-    let racy = modified.is_none_or(|m| m + RACY >= taken);
+    let racy = is_racy(modified, taken);
     // A hash is needed to trust this stamp later (racy now), or to compare with one
     // taken while the file was racy (same size and time as then).
     let inode = inode(&meta);

@@ -36,6 +36,8 @@ pub struct Args {
     /// No progress bar and no "wrote"/"built" line; the report itself is still printed.
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    cache: super::CacheArgs,
 }
 
 pub fn run(args: &Args) -> Outcome {
@@ -86,8 +88,14 @@ pub fn run(args: &Args) -> Outcome {
         )?;
         return Ok(exit_code(&cohort));
     }
-    let cohort =
-        senco::tutor::cohort::read(&members, skipped, today, args.inactive_after, &progress);
+    let cohort = senco::tutor::cohort::read(
+        &members,
+        skipped,
+        today,
+        args.inactive_after,
+        &progress,
+        args.cache.dir().as_deref(),
+    );
     bar.finish_and_clear();
     match &args.output {
         Some(path) => {

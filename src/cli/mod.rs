@@ -3,6 +3,7 @@
 //! run. What is not flag handling or printing belongs in the library.
 
 mod build;
+mod cache;
 mod check;
 mod cohort;
 mod completions;
@@ -158,6 +159,13 @@ enum Command {
     /// moodle-csv|mahara` exports.)
     #[command(after_help = EXIT_FRAMEWORK)]
     Framework(framework::Args),
+    /// Show where the results cache is and how big, or clear it.
+    ///
+    /// `senco check` and `senco cohort` keep what each unchanged evidence file says (never
+    /// its text) in the user's cache folder, or SENCO_CACHE_DIR, so re-checking costs a
+    /// look at each file instead of a parse.
+    #[command(after_help = EXIT_WRITES)]
+    Cache(cache::Args),
     /// Print a shell completion script: bash, zsh, fish or powershell.
     ///
     /// e.g. `senco completions bash > ~/.local/share/bash-completion/completions/senco`.
@@ -196,6 +204,28 @@ struct CheckArgs {
     /// The date the deadline is counted from, YYYY-MM-DD (default: today).
     #[arg(long, value_name = "DATE")]
     today: Option<String>,
+    #[command(flatten)]
+    cache: CacheArgs,
+}
+
+/// The flag of every command that checks: whether the results cache is used.
+#[derive(Args, Clone, Default)]
+struct CacheArgs {
+    /// Read and parse every file: neither use nor update the results cache (`senco
+    /// cache info` says where it is). Commands that build pages always parse every file.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The cache folder to use, unless --no-cache.
+    fn dir(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            senco::check::cache::default_dir()
+        }
+    }
 }
 
 impl CheckArgs {
@@ -217,6 +247,7 @@ impl CheckArgs {
                 other => other.clone(),
             },
             skip_fingerprints: false,
+            cache: self.cache.dir(),
         })
     }
 }
@@ -245,6 +276,7 @@ pub fn run() -> i32 {
         Command::Cohort(args) => cohort::run(&args),
         Command::Progress(args) => progress::run(&args),
         Command::Framework(args) => framework::run(&args),
+        Command::Cache(args) => cache::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     };

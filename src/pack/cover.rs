@@ -38,8 +38,8 @@ fn identity(part: &TraineePart, anonymise: bool) -> String {
 }
 
 /// `cover.html`: candidate, framework, coverage, privacy findings, word counts and the
-/// declaration of authenticity to sign.
-pub(crate) fn cover_html(part: &TraineePart, anonymise: bool) -> String {
+/// declaration of authenticity to sign; it links to `portfolio.pdf` when `with_pdf`.
+pub(crate) fn cover_html(part: &TraineePart, anonymise: bool, with_pdf: bool) -> String {
     let check = &part.check;
     let fw = &check.framework;
     let summary = crate::report::summary(check);
@@ -82,7 +82,11 @@ pub(crate) fn cover_html(part: &TraineePart, anonymise: bool) -> String {
     row("Made with", &format!("senco {}", env!("CARGO_PKG_VERSION")));
     b.push_str("</dl>\n");
     // Both sit beside this sheet in the trainee's folder of the pack.
-    b.push_str("<nav aria-labelledby=\"read-heading\">\n<h2 id=\"read-heading\">Read the portfolio</h2>\n<ul>\n<li><a href=\"site/index.html\">The portfolio as a site</a>: overview, coverage matrix, a page per outcome and per evidence file</li>\n<li><a href=\"portfolio.html\">The portfolio as one file</a>: everything on one page, to read offline or print</li>\n</ul>\n</nav>\n");
+    b.push_str("<nav aria-labelledby=\"read-heading\">\n<h2 id=\"read-heading\">Read the portfolio</h2>\n<ul>\n<li><a href=\"site/index.html\">The portfolio as a site</a>: overview, coverage matrix, a page per outcome and per evidence file</li>\n<li><a href=\"portfolio.html\">The portfolio as one file</a>: everything on one page, to read offline or print</li>\n");
+    if with_pdf {
+        b.push_str("<li><a href=\"portfolio.pdf\">The portfolio as one PDF</a>: the same file printed, tagged, with bookmarks and page numbers</li>\n");
+    }
+    b.push_str("</ul>\n</nav>\n");
     coverage_section(&mut b, part);
     privacy_section(&mut b, part);
     words_section(&mut b, part);

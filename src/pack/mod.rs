@@ -255,7 +255,7 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
             privacy_warnings: warnings,
             entries: Vec::new(),
         };
-        part.entries = first_entries(&part, options.anonymise, &theme)?;
+        part.entries = first_entries(&part, options, &theme)?;
         trainees.push(part);
     }
     if !refused.is_empty() {
@@ -277,9 +277,10 @@ pub fn prepare(roots: &[PathBuf], options: &PackOptions) -> Result<Pack, PackErr
 /// `cover.html` and `coverage.json` of one trainee.
 fn first_entries(
     part: &TraineePart,
-    anonymise: bool,
+    options: &PackOptions,
     theme: &crate::render::theme::Theme,
 ) -> Result<Vec<Entry>, FatalError> {
+    let anonymise = options.anonymise;
     let mut check = part.check.clone();
     if anonymise {
         check.portfolio.trainee = None;
@@ -288,7 +289,10 @@ fn first_entries(
         .map_err(|e| FatalError::invalid(format!("cannot write coverage.json: {e}")))?;
     json.push(b'\n');
     let mut entries = vec![
-        Entry::new("cover.html", cover::cover_html(part, anonymise)),
+        Entry::new(
+            "cover.html",
+            cover::cover_html(part, anonymise, options.pdf.is_some()),
+        ),
         Entry::new("coverage.json", json),
     ];
     entries.extend(html_entries(&check, theme)?);

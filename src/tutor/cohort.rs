@@ -530,20 +530,29 @@ pub struct Cohort {
 
 /// Reads every member in parallel, calling `progress` after each one. A trainee is
 /// inactive with no new or changed evidence for more than `inactive_after` weeks.
+/// `cache` is the results cache folder ([`crate::check::cache`]), if one is used.
 pub fn read(
     members: &[Member],
     skipped: Vec<Skipped>,
     today: Date,
     inactive_after: u32,
     progress: &(dyn Fn() + Sync),
+    cache: Option<&Path>,
 ) -> Cohort {
-    read_with(
+    // Nothing is rendered from these checks: no fingerprints, and the cache may serve.
+    let options = CheckOptions {
+        feedback: None,
+        skip_fingerprints: true,
+        cache: cache.map(Path::to_path_buf),
+    };
+    read_members(
         members,
         skipped,
         today,
         inactive_after,
         progress,
         &|_, _| {},
+        &options,
     )
 }
 
@@ -560,14 +569,41 @@ pub(crate) fn read_with(
     progress: &(dyn Fn() + Sync),
     each: &(dyn Fn(usize, &Check) + Sync),
 ) -> Cohort {
+    // Sites are built from these checks: they keep the fingerprints, and parse every file.
+    read_members(
+        members,
+        skipped,
+        today,
+        inactive_after,
+        progress,
+        each,
+        &CheckOptions::default(),
+    )
+}
+
+/// [`read_with`], checking each member with `options` (its own feedback folder added).
+fn read_members(
+    members: &[Member],
+    skipped: Vec<Skipped>,
+    today: Date,
+    inactive_after: u32,
+    progress: &(dyn Fn() + Sync),
+    each: &(dyn Fn(usize, &Check) + Sync),
+    options: &CheckOptions,
+) -> Cohort {
     let frameworks: Mutex<BTreeMap<(String, String), FrameworkInfo>> = Mutex::new(BTreeMap::new());
     let mut trainees: Vec<(Row, Option<(String, String)>)> = members
         .par_iter()
         .enumerate()
         .map(|(index, member)| {
-            let row = read_one(member, today, inactive_after, &frameworks, &|check| {
-                each(index, check)
-            });
+            let row = read_one(
+                member,
+                today,
+                inactive_after,
+                &frameworks,
+                options,
+                &|check| each(index, check),
+            );
             progress();
             row
         })
@@ -670,6 +706,7 @@ fn read_one(
     today: Date,
     inactive_after: u32,
     frameworks: &Frameworks,
+    options: &CheckOptions,
     each: &dyn Fn(&Check),
 ) -> (Row, Option<(String, String)>) {
     let row = |name: Option<&String>, reading| Row {
@@ -686,10 +723,9 @@ fn read_one(
             dir.display()
         ));
     }
-    // The dashboard builds each site from this check, so it keeps the fingerprints.
     let options = CheckOptions {
         feedback: member.feedback.clone(),
-        skip_fingerprints: false,
+        ..options.clone()
     };
     let check = match crate::check::check(&member.root, &options) {
         Ok(check) => check,

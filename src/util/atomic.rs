@@ -27,6 +27,27 @@ pub(crate) fn write_with(
     Ok(())
 }
 
+/// Writes `bytes` to `path` atomically and private to the user (0600 where files have
+/// permissions, as a temporary file starts), without waiting for the disk: for what is
+/// rebuilt when lost, such as a cache, whose reader must tell a torn file by its
+/// checksum. Leftovers of killed runs ([`leftovers`] under [`temp_prefix`]) are the
+/// caller's to remove, so a folder of many such files is not listed on every write.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!("{}{}-", temp_prefix(&name), std::process::id()))
+        .tempfile_in(dir)?;
+    temp.as_file_mut().write_all(bytes)?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// A temporary file beside `path` (so the final move is a rename on one file system),
 /// hidden from senco's own discovery, filled, synced and given ordinary permissions (a
 /// temporary file starts private, 0600).

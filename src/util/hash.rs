@@ -21,6 +21,11 @@ impl Sha256 {
         Sha256(digest)
     }
 
+    /// The digest's 32 bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Reads 64 hexadecimal digits, in either case.
     pub(crate) fn from_hex(text: &str) -> Option<Sha256> {
         let text = text.as_bytes();

@@ -30,7 +30,14 @@ fn run_cohort(dir: &Path, args: &[&str]) -> (i32, Vec<u8>) {
 
 fn read_fixture() -> cohort::Cohort {
     let (members, skipped) = cohort::members(&fixture()).expect("members");
-    cohort::read(&members, skipped, TODAY.parse().expect("date"), 4, &|| {})
+    cohort::read(
+        &members,
+        skipped,
+        TODAY.parse().expect("date"),
+        4,
+        &|| {},
+        None,
+    )
 }
 
 #[test]
@@ -107,6 +114,7 @@ fn a_nasenco_cohort_is_at_risk_after_august_2027() {
         "2027-09-01".parse().expect("date"),
         4,
         &|| {},
+        None,
     );
     assert_eq!(c.summary.at_risk, 3);
     let rhys = &c.trainees[1];

@@ -19,14 +19,23 @@ use std::time::{Duration, Instant, SystemTime};
 // ---------------------------------------------------------------------------------------
 
 /// The `senco` binary as a plain process (for tests that spawn, poll or kill it), with a
-/// predictable environment: no colour, no forced colour, no assessor from the caller's shell.
+/// predictable environment: no colour, no forced colour, no assessor from the caller's
+/// shell, and a results cache of the tests' own, never the user's (a test about the
+/// cache sets its own `SENCO_CACHE_DIR`).
 pub fn senco_process() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_senco"));
     cmd.env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
-        .env_remove("SENCO_ASSESSOR");
+        .env_remove("SENCO_ASSESSOR")
+        .env_remove("SENCO_CACHE_MAX")
+        .env("SENCO_CACHE_DIR", test_cache_dir());
     cmd
+}
+
+/// The results cache every test run shares, under cargo's temporary folder for tests.
+pub fn test_cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("senco-cache")
 }
 
 /// The `senco` binary, environment as [`senco_process`], for `.assert()` and `.output()`.

@@ -8,6 +8,7 @@ mod oracles;
 mod answers;
 mod assessor_view;
 mod build;
+mod cache;
 mod check;
 mod cli_habits;
 mod cohort;

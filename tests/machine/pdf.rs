@@ -4,7 +4,7 @@
 //!
 //! Needs Debian's Chromium and poppler-utils; `.ci/run` installs both.
 
-use crate::harness::{copy_of, senco, show};
+use crate::harness::{copy_of, manifest_dir, senco, show};
 use crate::{Missing, machine_test};
 use libtest_mimic::Trial;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,10 @@ pub fn tests() -> Vec<Trial> {
         machine_test(
             "pdf::source_date_epoch_sets_the_dates_inside",
             source_date_epoch_sets_the_dates_inside,
+        ),
+        machine_test(
+            "pdf::printing_makes_no_request_even_when_the_theme_asks_for_one",
+            printing_makes_no_request_even_when_the_theme_asks_for_one,
         ),
         machine_test(
             "pdf::pack_adds_the_pdf_to_its_manifest_and_an_anonymised_one_holds_no_name",
@@ -318,6 +322,18 @@ fn pack_adds_the_pdf_to_its_manifest_and_an_anonymised_one_holds_no_name() -> Re
         )
         .expect("read the manifest");
         assert!(manifest.contains(&format!("\"{name}\"")), "{manifest}");
+        let mut cover = String::new();
+        std::io::Read::read_to_string(
+            &mut archive
+                .by_name(&format!("{folder}/cover.html"))
+                .expect("a cover sheet"),
+            &mut cover,
+        )
+        .expect("read the cover sheet");
+        assert!(
+            cover.contains("href=\"portfolio.pdf\""),
+            "the cover links to the PDF"
+        );
         let verified = senco()
             .arg("verify")
             .arg(&zip)
@@ -356,6 +372,60 @@ fn pack_adds_the_pdf_to_its_manifest_and_an_anonymised_one_holds_no_name() -> Re
                 "the title names the trainee:\n{info}"
             );
         }
+    }
+    Ok(())
+}
+
+fn printing_makes_no_request_even_when_the_theme_asks_for_one() -> Result<(), Missing> {
+    require_tools()?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    let (tmp, root) = copy_of("portfolio-template");
+    // The trainee's own theme (which `senco pdf` uses) asks for remote things every way
+    // a page can: an image, a stylesheet, a frame, a CSS import, a prefetch and a
+    // preconnect. Chromium preconnects to what a page mentions even when the policy
+    // forbids loading it: a connection with no request in it would still be caught.
+    let theme = manifest_dir().join("portfolio-template/theme");
+    let single = std::fs::read_to_string(theme.join("single.html")).expect("single.html");
+    let asks = format!(
+        "<link rel=\"stylesheet\" href=\"{url}/sheet.css\"><link rel=\"prefetch\" href=\"{url}/next\"><link rel=\"preconnect\" href=\"{url}\"></head>"
+    );
+    let body = format!(
+        "<body><img src=\"{url}/pixel.png\" alt=\"\"><iframe src=\"{url}/frame\" title=\"x\"></iframe>"
+    );
+    std::fs::create_dir_all(root.join("theme")).expect("theme folder");
+    std::fs::write(
+        root.join("theme/single.html"),
+        single
+            .replacen("</head>", &asks, 1)
+            .replacen("<body>", &body, 1),
+    )
+    .expect("write single.html");
+    let css = std::fs::read_to_string(theme.join("senco.css")).expect("senco.css");
+    std::fs::write(
+        root.join("theme/senco.css"),
+        format!("@import url(\"{url}/import.css\");\nbody {{ background: url(\"{url}/bg.png\"); }}\n{css}"),
+    )
+    .expect("write senco.css");
+    let pdf = tmp.path().join("portfolio.pdf");
+    print(&root, &pdf, &[]);
+    assert_eq!(info_field(&pdfinfo(&pdf), "Tagged"), "yes");
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        Ok((mut stream, from)) => {
+            stream.set_nonblocking(false).expect("blocking");
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+                .expect("a timeout");
+            let mut request = [0u8; 200];
+            let n = std::io::Read::read(&mut stream, &mut request).unwrap_or(0);
+            panic!(
+                "the page made a request (a connection from {from}): {}",
+                String::from_utf8_lossy(&request[..n])
+            )
+        }
+        Err(e) => panic!("accept: {e}"),
     }
     Ok(())
 }

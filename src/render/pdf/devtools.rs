@@ -73,6 +73,12 @@ impl Browser {
                 "--disable-default-apps",
                 "--mute-audio",
                 "--hide-scrollbars",
+                // No name (nor address) resolves: the page's own address is answered
+                // from memory and other requests are refused (see `pdf`), but Chromium
+                // also opens connections ahead of time for what a page mentions
+                // (preconnect), which no request handler sees; a theme asking for
+                // `<img src="http://127.0.0.1:…">` made one before this.
+                "--host-resolver-rules=MAP * ~NOTFOUND",
             ]);
         if running_as_root() {
             // Chromium's sandbox refuses to start as root; it is still headless, offline

@@ -1,0 +1,887 @@
+//! The results cache: what each evidence file says on its own, kept on disk between
+//! runs, so a re-check of an unchanged portfolio costs a `stat` per file, not a parse.
+//!
+//! **What is kept.** Only what a file says by itself: its title, date, type, draft flag,
+//! word count, tags (node, line, column), links as written, aliases, headings, block ids
+//! and reflective-model stages. Everything that depends on other files (link
+//! resolution, coverage, word limits, judgements) is recomputed every run from those.
+//! Never kept: the body's prose (the opening paragraph and tagged passages a built page
+//! quotes) and any file with a finding of its own — a diagnostic, a privacy finding or
+//! a silenced one — since findings quote what they found and point at source lines.
+//! Such a file is read and parsed again every run. So no evidence text and no
+//! identifier is ever written here, only the structure of clean files.
+//!
+//! **Where it is used.** Only by a check nothing is rendered from
+//! ([`super::CheckOptions::skip_fingerprints`]: `senco check`, `senco cohort`): a build
+//! quotes passages, which the cache does not hold, so it parses every file.
+//!
+//! **When an entry is trusted.** A file's entry is used when its size, modification
+//! time, inode and change time are those recorded; a file modified within two seconds
+//! of being looked at (its time may not move on the next write) is recorded with a
+//! SHA-256 of its content, which must match too. A whole cache file is used only for
+//! the same build of senco (version, cache format, the executable's size and time), the
+//! same framework and the same pseudonyms file; one that is truncated, corrupt (a
+//! SHA-256 over its content), foreign or unreadable is ignored and rebuilt.
+//!
+//! **On disk.** One file per portfolio, named by a hash of its canonical path, in the
+//! user's cache folder ([`default_dir`]); never inside the portfolio. Files are 0600 in
+//! a 0700 folder, written to a temporary file and renamed into place (two runs writing
+//! at once leave one whole file). Serialised with postcard: compact and fast to decode.
+//! The least recently used files go once the folder passes its size cap
+//! ([`DEFAULT_CAP`], or `SENCO_CACHE_MAX`).
+
+use super::Parsed;
+use super::discover::Found;
+use super::evidence::{Evidence, Heading, Tag, TagSource};
+use super::links::{LinkKind, LinkRef, Links};
+use super::reflection::StageFound;
+use crate::model::evidence_type::EvidenceType;
+use crate::model::framework::Framework;
+use crate::util::hash::Sha256;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// The environment variable naming the cache folder instead of the platform's.
+pub const DIR_VARIABLE: &str = "SENCO_CACHE_DIR";
+/// The environment variable setting the size cap, in bytes (`K`, `M`, `G` suffixes).
+pub const CAP_VARIABLE: &str = "SENCO_CACHE_MAX";
+/// The size cap of the cache folder unless [`CAP_VARIABLE`] sets one: 256 MB.
+pub const DEFAULT_CAP: u64 = 256 << 20;
+
+/// Raised whenever what is stored, or what it means, changes.
+const FORMAT: u32 = 1;
+/// The start of every cache file.
+const MAGIC: &[u8; 12] = b"senco-cache\n";
+/// Cache files are named `p-<hash>.cache`.
+const PREFIX: &str = "p-";
+const SUFFIX: &str = ".cache";
+
+/// The cache folder: `SENCO_CACHE_DIR` when set and not empty, else `senco` in the
+/// platform's cache folder (`~/.cache/senco` on Linux); `None` when there is neither.
+pub fn default_dir() -> Option<PathBuf> {
+    match std::env::var_os(DIR_VARIABLE) {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => dirs::cache_dir().map(|d| d.join("senco")),
+    }
+}
+
+/// The size cap: [`CAP_VARIABLE`] when it is a size, else [`DEFAULT_CAP`].
+pub fn cap() -> u64 {
+    std::env::var(CAP_VARIABLE)
+        .ok()
+        .and_then(|v| parse_size(&v))
+        .unwrap_or(DEFAULT_CAP)
+}
+
+/// `123`, `64K`, `256M`, `1G` (powers of 1024).
+fn parse_size(written: &str) -> Option<u64> {
+    let written = written.trim();
+    let (digits, unit) = match written.char_indices().last()? {
+        (i, 'k' | 'K') => (&written[..i], 1 << 10),
+        (i, 'm' | 'M') => (&written[..i], 1 << 20),
+        (i, 'g' | 'G') => (&written[..i], 1 << 30),
+        _ => (written, 1),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(unit)
+}
+
+/// What the cache folder holds, for `senco cache info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Info {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Cache files (one per portfolio) that this build of senco can use.
+    pub portfolios: usize,
+    /// Evidence files recorded in them.
+    pub entries: usize,
+    /// Cache files it cannot use: another version's, corrupt or unreadable.
+    pub unusable: usize,
+    /// Bytes taken by all of them.
+    pub bytes: u64,
+    /// The size cap in bytes.
+    pub cap: u64,
+}
+
+/// What is in the cache folder `dir` (a missing folder holds nothing).
+pub fn info(dir: &Path) -> std::io::Result<Info> {
+    let mut info = Info {
+        dir: dir.to_path_buf(),
+        portfolios: 0,
+        entries: 0,
+        unusable: 0,
+        bytes: 0,
+        cap: cap(),
+    };
+    for (path, meta) in cache_files(dir)? {
+        info.bytes += meta.len();
+        match read_store(&path) {
+            Some(store) if store.build == build_id() => {
+                info.portfolios += 1;
+                info.entries += store.entries.len();
+            }
+            _ => info.unusable += 1,
+        }
+    }
+    Ok(info)
+}
+
+/// Removes every cache file from `dir` (and temporary ones being written or left by
+/// killed runs), and nothing else; returns how many. A missing folder has nothing to
+/// clear.
+pub fn clear(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for (path, _) in cache_files(dir)?.into_iter().chain(temp_files(dir)) {
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            // Another run's rename or removal got there first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
+/// The files in `dir` named as cache files (`p-HASH.cache`) or as their temporary
+/// files (`.p-HASH.cache.senco-tmp-…`), with their metadata.
+fn named_files(dir: &Path, temporary: bool) -> std::io::Result<Vec<(PathBuf, std::fs::Metadata)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let named = if temporary {
+            name.strip_prefix('.').is_some_and(|n| {
+                n.starts_with(PREFIX) && n.contains(&format!("{SUFFIX}.senco-tmp-"))
+            })
+        } else {
+            name.starts_with(PREFIX) && name.ends_with(SUFFIX)
+        };
+        if !named {
+            continue;
+        }
+        match entry.metadata() {
+            Ok(meta) if meta.is_file() => files.push((entry.path(), meta)),
+            _ => {}
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// The cache files in `dir` with their metadata; none when it does not exist.
+fn cache_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, std::fs::Metadata)>> {
+    named_files(dir, false)
+}
+
+/// Temporary cache files in `dir`, being written or left by killed runs.
+fn temp_files(dir: &Path) -> Vec<(PathBuf, std::fs::Metadata)> {
+    named_files(dir, true).unwrap_or_default()
+}
+
+/// Which build of senco wrote a cache: its version and cache format, and the size and
+/// modification time of the running program, so a senco rebuilt from changed source
+/// (same version number) never trusts what another build stored.
+fn build_id() -> String {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let program = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| format!("{} {:?}", m.len(), m.modified().ok().map(nanos)))
+            .unwrap_or_default();
+        format!(
+            "senco {} format {FORMAT} program {program}",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+    .clone()
+}
+
+fn nanos(time: SystemTime) -> i128 {
+    match time.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_nanos() as i128,
+        Err(before) => -(before.duration().as_nanos() as i128),
+    }
+}
+
+/// Everything besides a file's own bytes that its parsed result depends on: the
+/// framework its tags are resolved against and the pseudonyms its names are looked for.
+/// `pseudonyms` are the bytes of the pseudonyms file, read before the check reads it,
+/// so a file changed in between gives a key no later run matches.
+pub(crate) fn context(framework: &Framework, pseudonyms: Option<&[u8]>) -> [u8; 32] {
+    // The framework's lookup table is derived from its nodes (and a hash map, whose
+    // order is not stable), so it is left out.
+    let Framework {
+        id,
+        title,
+        version,
+        source,
+        source_url,
+        description,
+        text,
+        date,
+        nodes,
+        sections,
+        ..
+    } = framework;
+    let described = format!(
+        "{id:?}{title:?}{version:?}{source:?}{source_url:?}{description:?}{text:?}{date:?}{nodes:?}{sections:?}"
+    );
+    let mut bytes = described.into_bytes();
+    match pseudonyms {
+        Some(p) => {
+            bytes.extend_from_slice(b"\0pseudonyms\0");
+            bytes.extend_from_slice(Sha256::of(p).as_bytes());
+        }
+        None => bytes.extend_from_slice(b"\0no pseudonyms"),
+    }
+    *Sha256::of(&bytes).as_bytes()
+}
+
+/// A file as seen by `stat`, to tell next time whether it changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    len: u64,
+    modified: Option<i128>,
+    /// Inode and change time, where there are inodes.
+    inode: Option<(u64, i64, i64)>,
+    /// For a file modified just before it was looked at: the SHA-256 of its content.
+    content: Option<[u8; 32]>,
+}
+
+/// A stamp without the content hash, and whether the content hash is needed.
+fn stat(path: &Path, taken: SystemTime) -> Option<(Stamp, bool)> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let modified = meta.modified().ok();
+    let stamp = Stamp {
+        len: meta.len(),
+        modified: modified.map(nanos),
+        inode: super::snapshot::inode(&meta),
+        content: None,
+    };
+    Some((stamp, super::snapshot::is_racy(modified, taken)))
+}
+
+/// One tag, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredTag {
+    node: usize,
+    inline: bool,
+    line: usize,
+    column: usize,
+    inline_index: Option<usize>,
+}
+
+/// One link as written, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredLink {
+    kind: u8,
+    dest: String,
+    line: usize,
+    column: usize,
+    id_shaped: bool,
+}
+
+/// One reflective-model stage, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredStage {
+    stage: String,
+    heading: Option<String>,
+    sentences: usize,
+    thin: bool,
+}
+
+/// What a clean file says on its own, without its prose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stored {
+    title: String,
+    date: Option<jiff::civil::Date>,
+    kind: Option<u8>,
+    draft: bool,
+    words: usize,
+    tags: Vec<StoredTag>,
+    links: Vec<StoredLink>,
+    aliases: Vec<String>,
+    headings: Vec<(String, String)>,
+    blocks: Vec<String>,
+    model: Option<String>,
+    stages: Vec<StoredStage>,
+}
+
+const LINK_KINDS: [LinkKind; 5] = [
+    LinkKind::Link,
+    LinkKind::Image,
+    LinkKind::Wiki,
+    LinkKind::Embed,
+    LinkKind::Html,
+];
+
+fn index_of<T: PartialEq>(all: &[T], value: &T) -> Option<u8> {
+    all.iter()
+        .position(|v| v == value)
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+impl Stored {
+    /// What of a parsed file may be stored; `None` for one that must be parsed every
+    /// run: a finding of any kind, an unreadable file, a link error held for later.
+    fn of(parsed: &Parsed) -> Option<Stored> {
+        let (evidence, diagnostics, scan) = parsed;
+        if !diagnostics.is_empty() || !scan.findings.is_empty() || !scan.silenced.is_empty() {
+            return None;
+        }
+        // Every field named, so a field added to the record cannot be forgotten here.
+        let Evidence {
+            path: _,
+            title,
+            date,
+            kind,
+            draft,
+            words,
+            tags,
+            link_refs,
+            links,
+            aliases,
+            headings,
+            blocks,
+            opening: _,
+            readable,
+            model,
+            stages,
+            fingerprint: _,
+        } = evidence;
+        if !readable || !links.is_empty() {
+            return None;
+        }
+        let kind = match kind {
+            Some(kind) => Some(index_of(&EvidenceType::ALL, kind)?),
+            None => None,
+        };
+        let mut stored_tags = Vec::with_capacity(tags.len());
+        for tag in tags {
+            let Tag {
+                node,
+                source,
+                line,
+                column,
+                inline_index,
+                passage: _,
+            } = tag;
+            stored_tags.push(StoredTag {
+                node: *node,
+                inline: *source == TagSource::Inline,
+                line: *line,
+                column: *column,
+                inline_index: *inline_index,
+            });
+        }
+        let mut stored_links = Vec::with_capacity(link_refs.len());
+        for link in link_refs {
+            let LinkRef {
+                kind,
+                dest,
+                line,
+                column,
+                id_shaped,
+                unless_named,
+            } = link;
+            if unless_named.is_some() {
+                return None;
+            }
+            stored_links.push(StoredLink {
+                kind: index_of(&LINK_KINDS, kind)?,
+                dest: dest.clone(),
+                line: *line,
+                column: *column,
+                id_shaped: *id_shaped,
+            });
+        }
+        Some(Stored {
+            title: title.clone(),
+            date: *date,
+            kind,
+            draft: *draft,
+            words: *words,
+            tags: stored_tags,
+            links: stored_links,
+            aliases: aliases.clone(),
+            headings: headings
+                .iter()
+                .map(|Heading { text, id }| (text.clone(), id.clone()))
+                .collect(),
+            blocks: blocks.clone(),
+            model: model.clone(),
+            stages: stages
+                .iter()
+                .map(
+                    |StageFound {
+                         stage,
+                         heading,
+                         sentences,
+                         thin,
+                     }| StoredStage {
+                        stage: stage.clone(),
+                        heading: heading.clone(),
+                        sentences: *sentences,
+                        thin: *thin,
+                    },
+                )
+                .collect(),
+        })
+    }
+
+    /// The parsed file again, without passages, opening or fingerprint (a check that
+    /// uses the cache renders nothing); `None` when the entry names what this framework
+    /// lacks (so it is parsed again).
+    fn parsed(&self, rel: &str, framework: &Framework) -> Option<Parsed> {
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for t in &self.tags {
+            if t.node >= framework.nodes.len() {
+                return None;
+            }
+            tags.push(Tag {
+                node: t.node,
+                source: if t.inline {
+                    TagSource::Inline
+                } else {
+                    TagSource::FrontMatter
+                },
+                line: t.line,
+                column: t.column,
+                inline_index: t.inline_index,
+                passage: None,
+            });
+        }
+        let mut link_refs = Vec::with_capacity(self.links.len());
+        for l in &self.links {
+            link_refs.push(LinkRef {
+                kind: *LINK_KINDS.get(usize::from(l.kind))?,
+                dest: l.dest.clone(),
+                line: l.line,
+                column: l.column,
+                id_shaped: l.id_shaped,
+                unless_named: None,
+            });
+        }
+        let kind = match self.kind {
+            Some(k) => Some(*EvidenceType::ALL.get(usize::from(k))?),
+            None => None,
+        };
+        let evidence = Evidence {
+            path: rel.to_string(),
+            title: self.title.clone(),
+            date: self.date,
+            kind,
+            draft: self.draft,
+            words: self.words,
+            tags,
+            link_refs,
+            links: Links::new(),
+            aliases: self.aliases.clone(),
+            headings: self
+                .headings
+                .iter()
+                .map(|(text, id)| Heading {
+                    text: text.clone(),
+                    id: id.clone(),
+                })
+                .collect(),
+            blocks: self.blocks.clone(),
+            opening: None,
+            readable: true,
+            model: self.model.clone(),
+            stages: self
+                .stages
+                .iter()
+                .map(|s| StageFound {
+                    stage: s.stage.clone(),
+                    heading: s.heading.clone(),
+                    sentences: s.sentences,
+                    thin: s.thin,
+                })
+                .collect(),
+            fingerprint: None,
+        };
+        Some((evidence, Vec::new(), super::privacy::Scan::default()))
+    }
+}
+
+/// One evidence file's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    rel: String,
+    stamp: Stamp,
+    stored: Stored,
+}
+
+/// One portfolio's cache file.
+#[derive(Debug, Serialize, Deserialize)]
+struct Store {
+    build: String,
+    context: [u8; 32],
+    entries: Vec<Entry>,
+}
+
+/// Reads a cache file; `None` for anything not whole and well-formed.
+fn read_store(path: &Path) -> Option<Store> {
+    let bytes = crate::util::fs::read_capped(path, cap(), "cache files").ok()?;
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let (format, rest) = rest.split_first_chunk::<4>()?;
+    if u32::from_le_bytes(*format) != FORMAT {
+        return None;
+    }
+    let (checksum, body) = rest.split_first_chunk::<32>()?;
+    if Sha256::of(body).as_bytes() != checksum {
+        return None;
+    }
+    postcard::from_bytes(body).ok()
+}
+
+fn encode_store(store: &Store) -> Option<Vec<u8>> {
+    let body = postcard::to_stdvec(store).ok()?;
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 4 + 32 + body.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT.to_le_bytes());
+    bytes.extend_from_slice(Sha256::of(&body).as_bytes());
+    bytes.extend_from_slice(&body);
+    Some(bytes)
+}
+
+/// One check's use of the cache: the portfolio's entries as the last run left them.
+pub(crate) struct Session {
+    file: PathBuf,
+    dir: PathBuf,
+    context: [u8; 32],
+    previous: HashMap<String, Entry>,
+    /// When this run looked at the files: a file modified within two seconds before
+    /// is racy.
+    taken: SystemTime,
+}
+
+/// What [`Session::parse`] gives for one file: its parsed result and, when it may be
+/// kept, its entry.
+pub(crate) struct Looked {
+    pub parsed: Parsed,
+    entry: Option<Entry>,
+    reused: bool,
+}
+
+impl Session {
+    /// Opens the cache in `dir` for the portfolio at `root`; `None` when there can be no
+    /// cache (the folder cannot be made, or is inside the portfolio). Whatever the
+    /// existing file holds for another build or context is ignored.
+    pub(crate) fn open(dir: &Path, root: &Path, context: [u8; 32]) -> Option<Session> {
+        let root = std::fs::canonicalize(root).ok()?;
+        create_private_dir(dir).ok()?;
+        let canonical_dir = std::fs::canonicalize(dir).ok()?;
+        // Never inside a portfolio: it would be evidence's neighbour, and in its packs.
+        if canonical_dir.starts_with(&root) {
+            return None;
+        }
+        let name = Sha256::of(root.as_os_str().as_encoded_bytes()).to_hex();
+        let file = canonical_dir.join(format!("{PREFIX}{}{SUFFIX}", &name[..32]));
+        let previous = match read_store(&file) {
+            Some(store) if store.build == build_id() && store.context == context => store
+                .entries
+                .into_iter()
+                .map(|e| (e.rel.clone(), e))
+                .collect(),
+            _ => HashMap::new(),
+        };
+        Some(Session {
+            file,
+            dir: canonical_dir,
+            context,
+            previous,
+            taken: SystemTime::now(),
+        })
+    }
+
+    /// The parsed file: from the cache when its entry still holds, else from `parse`
+    /// of its bytes (`None`: the file could not be read, `parse_unread` says what).
+    pub(crate) fn parse(
+        &self,
+        found: &Found,
+        framework: &Framework,
+        parse: impl Fn(&[u8]) -> Parsed,
+        parse_unread: impl Fn() -> Parsed,
+    ) -> Looked {
+        let Some((mut stamp, racy)) = stat(&found.path, self.taken) else {
+            return Looked {
+                parsed: parse_unread(),
+                entry: None,
+                reused: false,
+            };
+        };
+        let previous = self.previous.get(&found.rel);
+        let same_stat = previous.is_some_and(|p| {
+            p.stamp.len == stamp.len
+                && p.stamp.modified == stamp.modified
+                && p.stamp.inode == stamp.inode
+        });
+        if let Some(entry) = previous.filter(|p| same_stat && p.stamp.content.is_none())
+            && let Some(parsed) = entry.stored.parsed(&found.rel, framework)
+        {
+            return Looked {
+                parsed,
+                entry: Some(entry.clone()),
+                reused: true,
+            };
+        }
+        // Read after the stat: a write in between shows as a change next time.
+        let Ok(bytes) = super::evidence::read_file(&found.path) else {
+            return Looked {
+                parsed: parse_unread(),
+                entry: None,
+                reused: false,
+            };
+        };
+        let content = (racy || same_stat).then(|| *Sha256::of(&bytes).as_bytes());
+        if let Some(entry) = previous.filter(|p| same_stat && p.stamp.content == content)
+            && let Some(parsed) = entry.stored.parsed(&found.rel, framework)
+        {
+            // Still racy: keep checking the content; else the stamp alone will do.
+            let mut entry = entry.clone();
+            entry.stamp.content = if racy { content } else { None };
+            return Looked {
+                parsed,
+                entry: Some(entry),
+                reused: true,
+            };
+        }
+        let parsed = parse(&bytes);
+        stamp.content = if racy { content } else { None };
+        let entry = Stored::of(&parsed).map(|stored| Entry {
+            rel: found.rel.clone(),
+            stamp,
+            stored,
+        });
+        Looked {
+            parsed,
+            entry,
+            reused: false,
+        }
+    }
+
+    /// Keeps what this run found for the next one (when anything changed), and marks
+    /// the file as just used. Failures are silent: without a cache, checks are slower,
+    /// never wrong.
+    pub(crate) fn finish(self, looked: Vec<Looked>) -> Vec<Parsed> {
+        let mut unchanged = looked.iter().all(|l| l.reused);
+        let mut entries = Vec::with_capacity(looked.len());
+        let mut parsed = Vec::with_capacity(looked.len());
+        for l in looked {
+            if let Some(entry) = l.entry {
+                unchanged &= self.previous.get(&entry.rel) == Some(&entry);
+                entries.push(entry);
+            }
+            parsed.push(l.parsed);
+        }
+        unchanged &= entries.len() == self.previous.len();
+        if unchanged {
+            // Least recently used goes first: this one was just used.
+            let _ = std::fs::File::options()
+                .write(true)
+                .open(&self.file)
+                .and_then(|f| f.set_modified(SystemTime::now()));
+            return parsed;
+        }
+        let store = Store {
+            build: build_id(),
+            context: self.context,
+            entries,
+        };
+        if let Some(bytes) = encode_store(&store)
+            && crate::util::atomic::write_private(&self.file, &bytes).is_ok()
+        {
+            keep_under_cap(&self.dir, &self.file);
+        }
+        parsed
+    }
+}
+
+/// Creates the cache folder, private to the user (0700 where folders have permissions).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Removes the least recently used cache files until the folder is under its cap,
+/// never `keep` (just written). Looked at once per run and folder, after its first
+/// write: a cohort writes a file per portfolio, and listing the folder each time would
+/// cost quadratic time; a run overshoots the cap by at most what it writes.
+fn keep_under_cap(dir: &Path, keep: &Path) {
+    static SWEPT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if swept.iter().any(|d| d == dir) {
+            return;
+        }
+        swept.push(dir.to_path_buf());
+    }
+    // A temporary file an hour old belongs to a run that was killed.
+    let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+    for (path, meta) in temp_files(dir) {
+        if meta.modified().is_ok_and(|m| m < hour_ago) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let cap = cap();
+    let Ok(mut files) = cache_files(dir) else {
+        return;
+    };
+    let mut total: u64 = files.iter().map(|(_, m)| m.len()).sum();
+    files.sort_by_key(|(path, meta)| (meta.modified().ok(), path.clone()));
+    for (path, meta) in files {
+        if total <= cap {
+            break;
+        }
+        if path == keep {
+            continue;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total = total.saturating_sub(meta.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn framework() -> Framework {
+        Framework::resolve_all(&["nasenco-2014".to_string()], Path::new(".")).unwrap()
+    }
+
+    fn found(dir: &Path, name: &str, text: &str) -> Found {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        // Old enough to trust its stamp.
+        let old = SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(old))
+            .unwrap();
+        Found {
+            path,
+            rel: name.to_string(),
+        }
+    }
+
+    fn run(cache: &Path, root: &Path, files: &[Found], fw: &Framework, parses: &AtomicUsize) {
+        let session = Session::open(cache, root, context(fw, None)).unwrap();
+        let names = crate::check::privacy::Pseudonyms::default();
+        let looked = files
+            .iter()
+            .map(|f| {
+                session.parse(
+                    f,
+                    fw,
+                    |bytes| {
+                        parses.fetch_add(1, Ordering::SeqCst);
+                        crate::check::parse_and_scan(bytes, f, fw, &names, false)
+                    },
+                    || unreachable!("the files are readable"),
+                )
+            })
+            .collect();
+        session.finish(looked);
+    }
+
+    #[test]
+    fn an_unchanged_file_is_not_parsed_again_and_a_changed_one_is() {
+        let cache = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let fw = framework();
+        let mut files = vec![
+            found(root.path(), "a.md", "# A\n\nSome words [[A1.3]].\n"),
+            found(root.path(), "b.md", "# B\n\nOther words.\n"),
+        ];
+        let parses = AtomicUsize::new(0);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        assert_eq!(parses.load(Ordering::SeqCst), 2);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        assert_eq!(parses.load(Ordering::SeqCst), 2, "nothing changed");
+        files[1] = found(root.path(), "b.md", "# B\n\nOther words, more.\n");
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        assert_eq!(parses.load(Ordering::SeqCst), 3, "b.md changed");
+        let info = info(cache.path()).unwrap();
+        assert_eq!((info.portfolios, info.entries, info.unusable), (1, 2, 0));
+    }
+
+    #[test]
+    fn a_file_with_a_finding_is_never_stored() {
+        let cache = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let fw = framework();
+        let files = vec![found(
+            root.path(),
+            "a.md",
+            "# A\n\nWrite to jo.parent@larkspurvale.sch.uk about [[ZZ9]].\n",
+        )];
+        let parses = AtomicUsize::new(0);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        assert_eq!(parses.load(Ordering::SeqCst), 2);
+        assert_eq!(info(cache.path()).unwrap().entries, 0);
+    }
+
+    #[test]
+    fn a_just_written_file_is_compared_by_content() {
+        let cache = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let fw = framework();
+        let path = root.path().join("a.md");
+        std::fs::write(&path, "# A\n\none\n").unwrap();
+        let files = vec![Found {
+            path: path.clone(),
+            rel: "a.md".into(),
+        }];
+        let parses = AtomicUsize::new(0);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        assert_eq!(parses.load(Ordering::SeqCst), 1, "same content: reused");
+        // Same size; put the times back as a coarse clock would leave them. The change
+        // time moves, so strip it from the stored stamp to be sure the content decides.
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::fs::write(&path, "# A\n\ntwo\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(modified))
+            .unwrap();
+        let mut store = read_store(&cache_files(cache.path()).unwrap()[0].0).unwrap();
+        let now = stat(&path, SystemTime::now()).unwrap().0;
+        store.entries[0].stamp.inode = now.inode;
+        let file = cache_files(cache.path()).unwrap()[0].0.clone();
+        std::fs::write(&file, encode_store(&store).unwrap()).unwrap();
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        assert_eq!(parses.load(Ordering::SeqCst), 2, "new content: parsed");
+    }
+
+    #[test]
+    fn sizes_read_with_units() {
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("64K"), Some(64 << 10));
+        assert_eq!(parse_size("256m"), Some(256 << 20));
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size(""), None);
+    }
+}
