@@ -145,6 +145,9 @@ pub fn parse(format: Format, matter: &str) -> Result<Map<String, Value>, ParseEr
             if matter.trim().is_empty() {
                 return Ok(Map::new());
             }
+            if let Some(flat) = flat_yaml(matter) {
+                return Ok(flat);
+            }
             serde_saphyr::from_str_with_options::<Value>(matter, yaml_options())
                 .map_err(|e| yaml_error(&e))?
         }
@@ -173,6 +176,136 @@ pub fn parse(format: Format, matter: &str) -> Result<Map<String, Value>, ParseEr
             help: None,
         }),
     }
+}
+
+/// Front matter as most of it is written (`key: value` lines, `[a, b]` lists of names,
+/// `- item` lists), read without the YAML parser, which costs more than the rest of a
+/// small file's check. `None` whenever the text holds anything whose meaning takes the
+/// full parser to be sure of: a value starting with a digit or a YAML indicator, a
+/// comment, an escape, a duplicate key, a tab, a word YAML 1.1 reads as a boolean. The
+/// full parser then gives the answer (a test compares the two on many documents).
+pub(crate) fn flat_yaml(matter: &str) -> Option<Map<String, Value>> {
+    let mut map = Map::new();
+    // The key whose `- item` list is being read, and the indentation of its items.
+    let mut open_list: Option<(String, Option<usize>)> = None;
+    for line in matter.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.contains('\t') {
+            return None;
+        }
+        let trimmed = line.trim_start();
+        if let Some(item) = trimmed.strip_prefix("- ") {
+            let (key, indent) = open_list.as_mut()?;
+            let this_indent = line.len() - trimmed.len();
+            if *indent.get_or_insert(this_indent) != this_indent {
+                return None;
+            }
+            let value = plain_or_quoted(item.trim())?;
+            match map.get_mut(key.as_str()) {
+                Some(Value::Array(items)) => items.push(value),
+                _ => return None,
+            }
+            continue;
+        }
+        if trimmed.len() != line.len() {
+            return None;
+        }
+        close_list(&mut map, open_list.take());
+        let (key, value) = line.split_once(':')?;
+        let key_ok = key.starts_with(|c: char| c.is_ascii_alphabetic())
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && !is_yaml_word(key);
+        if !key_ok || map.contains_key(key) {
+            return None;
+        }
+        let value = value.trim_end();
+        let value = if value.is_empty() {
+            open_list = Some((key.to_string(), None));
+            Value::Array(Vec::new())
+        } else {
+            let value = value.strip_prefix(' ')?.trim();
+            if let Some(items) = value.strip_prefix('[') {
+                let items = items.strip_suffix(']')?;
+                let items: Option<Vec<Value>> = if items.trim().is_empty() {
+                    Some(Vec::new())
+                } else {
+                    items.split(',').map(|i| plain(i.trim())).collect()
+                };
+                Value::Array(items?)
+            } else {
+                plain_or_quoted(value)?
+            }
+        };
+        map.insert(key.to_string(), value);
+    }
+    close_list(&mut map, open_list);
+    Some(map)
+}
+
+/// A key written with nothing after it and no `- items` under it is YAML's null.
+fn close_list(map: &mut Map<String, Value>, open: Option<(String, Option<usize>)>) {
+    if let Some((key, None)) = open {
+        map.insert(key, Value::Null);
+    }
+}
+
+/// Words YAML (1.1 or 1.2) may read as a boolean or null rather than as text.
+fn is_yaml_word(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
+    )
+}
+
+/// `YYYY-MM-DD`, which YAML 1.2 reads as text.
+fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// A plain scalar that can only be a string (or `true`/`false`), or a quoted one
+/// without escapes.
+fn plain_or_quoted(value: &str) -> Option<Value> {
+    if let Some(inner) = value.strip_prefix('"') {
+        let inner = inner.strip_suffix('"')?;
+        return (!inner.contains(['"', '\\'])).then(|| Value::String(inner.to_string()));
+    }
+    if let Some(inner) = value.strip_prefix('\'') {
+        let inner = inner.strip_suffix('\'')?;
+        return (!inner.contains('\'')).then(|| Value::String(inner.to_string()));
+    }
+    plain(value)
+}
+
+/// A plain (unquoted) scalar: `true`, `false`, a date, or a string that starts with a
+/// letter and holds nothing YAML could read otherwise.
+fn plain(value: &str) -> Option<Value> {
+    match value {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ if is_date(value) => return Some(Value::String(value.to_string())),
+        _ => {}
+    }
+    let starts_with_letter = value.chars().next().is_some_and(char::is_alphabetic);
+    let risky = value.contains(" #")
+        || value.contains(": ")
+        || value.ends_with(':')
+        || value.contains([
+            '\\', '"', '\'', '`', '{', '}', '[', ']', '&', '*', '!', '|', '>', '%', '@', ',',
+        ])
+        || value
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'));
+    (starts_with_letter && !is_yaml_word(value) && !risky).then(|| Value::String(value.to_string()))
 }
 
 /// A YAML error in words a trainee can act on: the parser's own message for syntax, and
@@ -338,6 +471,148 @@ pub(crate) fn locate_token(matter: &str, from: usize, token: &str) -> Option<usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the full parser makes of `matter`, when it accepts it.
+    fn full(matter: &str) -> Option<Map<String, Value>> {
+        match serde_saphyr::from_str_with_options::<Value>(matter, yaml_options()) {
+            Ok(Value::Object(map)) => Some(map),
+            // As `parse` reads it: an empty document (or one of comments) has no keys.
+            Ok(Value::Null) => Some(Map::new()),
+            _ => None,
+        }
+    }
+
+    fn agrees(matter: &str) -> bool {
+        match flat_yaml(matter) {
+            Some(flat) => full(matter).as_ref() == Some(&flat),
+            None => true,
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_the_usual_front_matter() {
+        let usual = "title: \"Observation: Year 5 – Élodie’s group\"\ndate: 2024-09-10\n\
+                     type: observation\ndraft: false\noutcomes: [A1.1, B5.2]\n\
+                     aliases:\n  - Week one\n  - Première semaine\ntags:\n";
+        let flat = flat_yaml(usual).expect("the fast path takes it");
+        assert_eq!(Some(&flat), full(usual).as_ref());
+        assert_eq!(flat["tags"], Value::Null);
+        // Anything it cannot be sure of goes to the parser.
+        for unsure in [
+            "outcomes: [6.2]",
+            "n: 12",
+            "draft: yes",
+            "title: a # comment",
+            "title: \"with \\\" escape\"",
+            "a: 1\na: 2",
+            "list:\n  - a\n    - b",
+            "title: multi\n  line",
+            "key: {a: b}",
+            "when: 10:30",
+            "- a",
+        ] {
+            assert_eq!(flat_yaml(unsure), None, "{unsure}");
+        }
+    }
+
+    /// Every front matter in the repository's fixtures, guide and starter portfolio.
+    #[test]
+    fn the_fast_path_agrees_with_the_parser_on_every_fixture() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut taken = 0;
+        for dir in ["tests", "portfolio-template", "guide", "bench"] {
+            for entry in walkdir::WalkDir::new(root.join(dir))
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+            {
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                if let Split::Found {
+                    format: Format::Yaml,
+                    matter,
+                    ..
+                } = split(&text)
+                {
+                    let matter = &text[matter];
+                    assert!(agrees(matter), "{}:\n{matter}", entry.path().display());
+                    taken += usize::from(flat_yaml(matter).is_some());
+                }
+            }
+        }
+        assert!(taken > 20, "the fast path took only {taken} fixtures");
+    }
+
+    fn line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "title", "date", "type", "draft", "outcomes", "aliases", "tags", "yes", "Null",
+            "model", "a-b", "x_1",
+        ]);
+        let scalar = prop::sample::select(vec![
+            "A1.1",
+            "B5.2",
+            "6.2",
+            "true",
+            "false",
+            "True",
+            "no",
+            "null",
+            "~",
+            "2024-09-10",
+            "2024-9-10",
+            "Observation of Year 5",
+            "“Curly” quotes",
+            "it’s",
+            "Élodie",
+            "C#",
+            "a # b",
+            "a: b",
+            "a:b",
+            "\"quoted, with comma\"",
+            "'single'",
+            "'it''s'",
+            "\"esc\\n\"",
+            "[A1.1, B5.2]",
+            "[]",
+            "[a,]",
+            "[6.2, A1]",
+            "{a: 1}",
+            "&anchor x",
+            "*alias",
+            "!tag x",
+            "|",
+            ">",
+            "@at",
+            "`tick`",
+            "%pct",
+            "x,y",
+            "Ω",
+            "",
+            "0x1F",
+            "1e3",
+            ".inf",
+            "- item",
+        ]);
+        let spaces = prop::sample::select(vec!["", " ", "  ", "\t"]);
+        prop_oneof![
+            (key.clone(), scalar.clone()).prop_map(|(k, v)| format!("{k}: {v}")),
+            key.prop_map(|k| format!("{k}:")),
+            (spaces, scalar).prop_map(|(s, v)| format!("{s}- {v}")),
+            Just(String::new()),
+            Just("# comment".to_string()),
+            Just("---".to_string()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_path_agrees_with_the_parser(lines in proptest::collection::vec(line(), 0..8), crlf in proptest::bool::ANY) {
+            let matter = lines.join(if crlf { "\r\n" } else { "\n" });
+            proptest::prop_assert!(agrees(&matter), "{matter:?}: fast {:?}, full {:?}", flat_yaml(&matter), full(&matter));
+        }
+    }
 
     #[test]
     fn splits_yaml_and_toml_with_crlf() {

@@ -33,16 +33,7 @@ pub(crate) fn write_with(
 /// checksum. Leftovers of killed runs ([`leftovers`] under [`temp_prefix`]) are the
 /// caller's to remove, so a folder of many such files is not listed on every write.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!("{}{}-", temp_prefix(&name), std::process::id()))
-        .tempfile_in(dir)?;
+    let mut temp = temp_beside(path, false)?;
     temp.as_file_mut().write_all(bytes)?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
@@ -55,6 +46,16 @@ fn filled_temp(
     path: &Path,
     fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<tempfile::NamedTempFile> {
+    let mut temp = temp_beside(path, true)?;
+    fill(temp.as_file_mut())?;
+    temp.as_file_mut().sync_all()?;
+    std::fs::set_permissions(temp.path(), default_permissions(temp.as_file())?)?;
+    Ok(temp)
+}
+
+/// An empty temporary file in `path`'s folder, named after it under [`temp_prefix`] and
+/// this process; with `tidy`, what killed runs left under that prefix is removed first.
+fn temp_beside(path: &Path, tidy: bool) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -63,14 +64,12 @@ fn filled_temp(
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let prefix = temp_prefix(&name);
-    remove_leftovers(dir, &prefix);
-    let mut temp = tempfile::Builder::new()
+    if tidy {
+        remove_leftovers(dir, &prefix);
+    }
+    tempfile::Builder::new()
         .prefix(&format!("{prefix}{}-", std::process::id()))
-        .tempfile_in(dir)?;
-    fill(temp.as_file_mut())?;
-    temp.as_file_mut().sync_all()?;
-    std::fs::set_permissions(temp.path(), default_permissions(temp.as_file())?)?;
-    Ok(temp)
+        .tempfile_in(dir)
 }
 
 /// Creates `path` with `bytes`, atomically, never replacing a file that exists.

@@ -424,3 +424,52 @@ fn math_is_mathml_and_tex_it_cannot_read_stays_as_written() {
     );
     assert!(select(&week4, "main img").is_empty());
 }
+
+#[test]
+fn the_packs_single_file_shows_the_vault_as_the_site_does() {
+    let (tmp, root) = copy_of(VAULT);
+    let zip_path = tmp.path().join("pack.zip");
+    let out = crate::harness::senco()
+        .arg("pack")
+        .arg(&root)
+        .arg("-o")
+        .arg(&zip_path)
+        .output()
+        .unwrap();
+    assert!(zip_path.is_file(), "{}", show(&out));
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let name = archive
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .find(|n| n.ends_with("/portfolio.html") || n == "portfolio.html")
+        .expect("a single file");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name(&name).unwrap(), &mut text).unwrap();
+    let html = Html::parse_document(&text);
+    assert_eq!(select(&html, "aside.callout-note").len(), 1);
+    assert!(select(&html, "details.callout-tip").len() == 1);
+    assert!(!text.contains("[!note]") && !text.contains("family liaison"));
+    assert!(
+        select(&html, "mark")
+            .iter()
+            .any(|m| m.text().collect::<String>() == "before half term")
+    );
+    assert!(!select(&html, "math msup").is_empty(), "maths as MathML");
+    // Images are inside the file; every link within it lands on an id it has.
+    let images = select(&html, "img");
+    assert!(!images.is_empty());
+    for img in images {
+        let src = img.value().attr("src").unwrap_or_default();
+        assert!(src.starts_with("data:image/"), "{src}");
+    }
+    let ids = ids(&html);
+    let fragments: Vec<&str> = select(&html, "a[href^='#']")
+        .iter()
+        .filter_map(|a| a.value().attr("href"))
+        .map(|h| &h[1..])
+        .collect();
+    assert!(fragments.len() > 5, "{fragments:?}");
+    for fragment in fragments {
+        assert!(ids.contains(fragment), "#{fragment} is on no element");
+    }
+}
