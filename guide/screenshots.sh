@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes the screenshots in guide/images/ from a real build of the sample portfolio, with
 # judgements of each kind recorded by `senco review`. CI runs it before `mdbook build`;
-# nothing compares the pictures. Needs Chromium and `npm ci` in tests/machine/browser.
+# nothing compares the pictures. Needs Chromium, pdftoppm (poppler-utils) and `npm ci` in
+# tests/machine/browser.
 # Usage: bash guide/screenshots.sh [path/to/senco]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,4 +19,21 @@ review --evidence evidence/2024-05-20-meeting-with-the-educational-psychologist.
 review --evidence evidence/2024-05-20-meeting-with-the-educational-psychologist.md \
     --outcome B8.3 --judgement ready
 "$senco" build "$work/portfolio" -o "$work/site" >/dev/null
-(cd tests/machine/browser && SITE_DIR="$work/site" OUT_DIR="$PWD/../../../guide/images" node screenshots.mjs)
+images="$PWD/guide/images"
+
+# The whole portfolio as one PDF: its second page (the coverage summary) as a picture.
+"$senco" pdf "$work/portfolio" -o "$work/portfolio.pdf" --today 2025-01-10 -q
+pdftoppm -png -r 70 -f 2 -l 2 -singlefile "$work/portfolio.pdf" "$images/assessor-pdf"
+
+# Reviewing in the browser: the form `senco serve --review` adds to an evidence page.
+"$senco" serve "$work/portfolio" --review --assessor "Dr A Tutor" >"$work/serve.out" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+    url=$(grep -o 'http://[^ ]*/' "$work/serve.out" || true)
+    [[ -n $url ]] && break
+    sleep 0.2
+done
+[[ -n $url ]] || { cat "$work/serve.out" >&2; exit 1; }
+
+(cd tests/machine/browser && SITE_DIR="$work/site" SERVE_URL="$url" OUT_DIR="$images" node screenshots.mjs)
