@@ -185,6 +185,10 @@ pub fn parse(format: Format, matter: &str) -> Result<Map<String, Value>, ParseEr
 /// comment, an escape, a duplicate key, a tab, a word YAML 1.1 reads as a boolean. The
 /// full parser then gives the answer (a test compares the two on many documents).
 pub(crate) fn flat_yaml(matter: &str) -> Option<Map<String, Value>> {
+    // Past this size the parser's limits (nodes, scalar bytes) may apply: it decides.
+    if matter.len() > FLAT_YAML_MAX_BYTES {
+        return None;
+    }
     let mut map = Map::new();
     // The key whose `- item` list is being read, and the indentation of its items.
     let mut open_list: Option<(String, Option<usize>)> = None;
@@ -246,6 +250,10 @@ pub(crate) fn flat_yaml(matter: &str) -> Option<Map<String, Value>> {
     close_list(&mut map, open_list);
     Some(map)
 }
+
+/// The largest front matter the fast path reads: far below [`MAX_SCALAR_BYTES`], and too
+/// small to hold [`MAX_YAML_NODES`] list items.
+const FLAT_YAML_MAX_BYTES: usize = 64 * 1024;
 
 /// A key written with nothing after it and no `- items` under it is YAML's null.
 fn close_list(map: &mut Map<String, Value>, open: Option<(String, Option<usize>)>) {
@@ -497,6 +505,11 @@ mod tests {
         let flat = flat_yaml(usual).expect("the fast path takes it");
         assert_eq!(Some(&flat), full(usual).as_ref());
         assert_eq!(flat["tags"], Value::Null);
+        // A document the parser's limits might refuse is the parser's to read.
+        let huge = format!("title: {}\n", "a".repeat(FLAT_YAML_MAX_BYTES));
+        assert_eq!(flat_yaml(&huge), None);
+        let many = format!("outcomes: [{}]\n", vec!["A1"; MAX_YAML_NODES].join(", "));
+        assert_eq!(flat_yaml(&many), None);
         // Anything it cannot be sure of goes to the parser.
         for unsure in [
             "outcomes: [6.2]",
