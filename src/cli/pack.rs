@@ -56,11 +56,10 @@ pub fn run(args: &Args) -> Outcome {
         allow_attachments: args.allow_attachments,
         check: args.check.options()?,
         pdf: match args.pdf {
-            // Before checking: a missing browser is said at once, not after every check.
-            true => Some(senco::render::pdf::PdfOptions {
-                browser: Some(senco::render::pdf::find_browser(args.browser.as_deref())?),
-                timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-            }),
+            true => Some(senco::render::pdf::PdfOptions::found(
+                args.browser.as_deref(),
+                args.timeout,
+            )?),
             false => None,
         },
     };

@@ -30,13 +30,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Outcome {
     let path = super::portfolio_path(args.path.as_deref(), args.quiet)?;
-    // Before checking: a missing browser is said at once, not after a long check.
-    let browser = pdf::find_browser(args.browser.as_deref())?;
+    let options = PdfOptions::found(args.browser.as_deref(), args.timeout)?;
     let check = senco::check(&path, &args.check.options()?)?;
-    let options = PdfOptions {
-        browser: Some(browser),
-        timeout: std::time::Duration::from_secs(args.timeout.max(1)),
-    };
     let bytes = pdf::portfolio(&check, &options)?;
     senco::util::atomic::write_replace(&args.output, &bytes)?;
     let mut err = anstream::stderr().lock();

@@ -62,6 +62,17 @@ pub struct PdfOptions {
     pub timeout: Duration,
 }
 
+impl PdfOptions {
+    /// The options `senco pdf` and `pack --pdf` print with: the browser found now (so a
+    /// missing one is said before any long check), and a timeout of at least a second.
+    pub fn found(browser: Option<&Path>, timeout_secs: u64) -> Result<PdfOptions, FatalError> {
+        Ok(PdfOptions {
+            browser: Some(find_browser(browser)?),
+            timeout: Duration::from_secs(timeout_secs.max(1)),
+        })
+    }
+}
+
 /// The browser to print with: `given` when named (it must exist), else the first of the
 /// usual names on `PATH`, else the first of the usual install locations.
 pub fn find_browser(given: Option<&Path>) -> Result<PathBuf, FatalError> {
