@@ -128,20 +128,12 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
     let fingerprint = !options.skip_fingerprints;
     let parsed: Vec<Parsed> = match session {
-        Some(session) => {
-            let looked = found
-                .par_iter()
-                .map(|f| {
-                    session.parse(
-                        f,
-                        &framework,
-                        |bytes| parse_and_scan(bytes, f, &framework, &names, fingerprint),
-                        || load_and_scan(f, &framework, &names, fingerprint),
-                    )
-                })
-                .collect();
-            session.finish(looked)
-        }
+        Some(session) => session.parse_all(
+            &found,
+            &framework,
+            |f, bytes| parse_and_scan(bytes, f, &framework, &names, fingerprint),
+            |f| load_and_scan(f, &framework, &names, fingerprint),
+        ),
         None => found
             .par_iter()
             .map(|f| load_and_scan(f, &framework, &names, fingerprint))
