@@ -1079,14 +1079,26 @@ mod tests {
 
     const TWICE: &str = "---\ntitle: Twice\noutcomes: [A1.3, a1.3]\n---\n\n# Twice\n\n\u{feff}The “first” [[A1.1]] and — again — [[A1.1]].\n";
 
-    #[test]
-    fn a_file_with_only_duplicate_tags_is_stored_without_its_lines() {
+    /// A cache folder and a portfolio of one file with duplicate tags, checked once.
+    fn twice_recorded() -> (
+        tempfile::TempDir,
+        tempfile::TempDir,
+        Framework,
+        Vec<Found>,
+        AtomicUsize,
+    ) {
         let cache = tempfile::tempdir().unwrap();
         let root = tempfile::tempdir().unwrap();
         let fw = framework();
         let files = vec![found(root.path(), "a.md", TWICE)];
         let parses = AtomicUsize::new(0);
         run(cache.path(), root.path(), &files, &fw, &parses);
+        (cache, root, fw, files, parses)
+    }
+
+    #[test]
+    fn a_file_with_only_duplicate_tags_is_stored_without_its_lines() {
+        let (cache, root, fw, files, parses) = twice_recorded();
         let again = run_parsed(cache.path(), root.path(), &files, &fw);
         assert_eq!(parses.load(Ordering::SeqCst), 1, "reused");
         let expected = fresh(&files, &fw);
@@ -1112,12 +1124,7 @@ mod tests {
 
     #[test]
     fn a_stored_span_that_does_not_fit_the_file_means_a_parse() {
-        let cache = tempfile::tempdir().unwrap();
-        let root = tempfile::tempdir().unwrap();
-        let fw = framework();
-        let files = vec![found(root.path(), "a.md", TWICE)];
-        let parses = AtomicUsize::new(0);
-        run(cache.path(), root.path(), &files, &fw, &parses);
+        let (cache, root, fw, files, parses) = twice_recorded();
         let file = cache_files(cache.path()).unwrap()[0].0.clone();
         let good = read_store(&file).unwrap();
         let spans: [fn(&mut StoredDiagnostic); 3] = [
