@@ -223,6 +223,36 @@ fn nanos(time: SystemTime) -> i128 {
 /// `pseudonyms` are the bytes of the pseudonyms file, read before the check reads it,
 /// so a file changed in between gives a key no later run matches.
 pub(crate) fn context(framework: &Framework, pseudonyms: Option<&[u8]>) -> [u8; 32] {
+    let mut bytes = framework_digest(framework).to_vec();
+    match pseudonyms {
+        Some(p) => {
+            bytes.extend_from_slice(b"\0pseudonyms\0");
+            bytes.extend_from_slice(Sha256::of(p).as_bytes());
+        }
+        None => bytes.extend_from_slice(b"\0no pseudonyms"),
+    }
+    *Sha256::of(&bytes).as_bytes()
+}
+
+/// A SHA-256 of everything in `framework` that a parse depends on. Remembered for the
+/// last few frameworks seen: a cohort's portfolios mostly share one, and describing it
+/// costs more than comparing it.
+fn framework_digest(framework: &Framework) -> [u8; 32] {
+    static SEEN: std::sync::Mutex<Vec<(Framework, [u8; 32])>> = std::sync::Mutex::new(Vec::new());
+    const KEPT: usize = 4;
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, digest)) = seen.iter().find(|(f, _)| f == framework) {
+        return *digest;
+    }
+    let digest = describe_framework(framework);
+    if seen.len() == KEPT {
+        seen.remove(0);
+    }
+    seen.push((framework.clone(), digest));
+    digest
+}
+
+fn describe_framework(framework: &Framework) -> [u8; 32] {
     // The framework's lookup table is derived from its nodes (and a hash map, whose
     // order is not stable), so it is left out.
     let Framework {
@@ -241,15 +271,7 @@ pub(crate) fn context(framework: &Framework, pseudonyms: Option<&[u8]>) -> [u8; 
     let described = format!(
         "{id:?}{title:?}{version:?}{source:?}{source_url:?}{description:?}{text:?}{date:?}{nodes:?}{sections:?}"
     );
-    let mut bytes = described.into_bytes();
-    match pseudonyms {
-        Some(p) => {
-            bytes.extend_from_slice(b"\0pseudonyms\0");
-            bytes.extend_from_slice(Sha256::of(p).as_bytes());
-        }
-        None => bytes.extend_from_slice(b"\0no pseudonyms"),
-    }
-    *Sha256::of(&bytes).as_bytes()
+    *Sha256::of(described.as_bytes()).as_bytes()
 }
 
 /// A file as seen by `stat`, to tell next time whether it changed.
