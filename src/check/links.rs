@@ -30,6 +30,7 @@ use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile};
 use crate::model::framework::Framework;
 use crate::util::path::{PathError, RelPath};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -650,19 +651,25 @@ pub fn resolve_with_commentary(
 ) -> Vec<Diagnostic> {
     let index = Index::new(root, evidence_dirs, attachment_folder, evidence);
     let resolver = Resolver { index: &index };
-    let mut diagnostics = Vec::new();
-    // Resolved against the index, which reads the files in place, then stored.
-    let mut resolved = Vec::with_capacity(index.evidence.len());
-    for (i, e) in index.evidence.iter().enumerate() {
-        let Some(from) = &index.paths[i] else {
-            resolved.push(None);
-            continue;
-        };
-        resolved.push(Some(resolve_file(&resolver, from, e, &mut diagnostics)));
-        if let Some(d) = unreachable_name(e, framework) {
-            diagnostics.push(d.in_file(&e.path));
-        }
-    }
+    // Resolved against the index, which reads the files in place, then stored; each
+    // file on its own (in parallel), its diagnostics kept in file order.
+    let (resolved, per_file): (Vec<Option<Links>>, Vec<Vec<Diagnostic>>) = index
+        .evidence
+        .par_iter()
+        .zip(&index.paths)
+        .map(|(e, from)| {
+            let mut found = Vec::new();
+            let Some(from) = from else {
+                return (None, found);
+            };
+            let links = resolve_file(&resolver, from, e, &mut found);
+            if let Some(d) = unreachable_name(e, framework) {
+                found.push(d.in_file(&e.path));
+            }
+            (Some(links), found)
+        })
+        .unzip();
+    let mut diagnostics: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
     for e in commentary {
         if let Ok(from) = RelPath::new(&e.path) {
             e.links = resolve_file(&resolver, &from, e, &mut diagnostics);
