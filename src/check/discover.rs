@@ -28,10 +28,30 @@ pub(crate) fn is_evidence_name(path: &Path) -> bool {
 /// Relative path with `/` separators.
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // What a walk gives on Unix is already that: taken as it is, without splitting it
+    // into components and joining them again (for every file of every check).
+    #[cfg(unix)]
+    if let Some(text) = rel.to_str()
+        && is_plain(text)
+    {
+        return text.to_string();
+    }
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Whether `/`-separated `text` is the same once split into path components and joined
+/// with `/`: relative, no empty or `.` segment past the first, no trailing `/`.
+#[cfg(unix)]
+fn is_plain(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('/')
+        && !text.ends_with('/')
+        && !text.ends_with("/.")
+        && !text.contains("//")
+        && !text.contains("/./")
 }
 
 /// The folder at the top of a portfolio that holds its per-outcome commentary
@@ -300,4 +320,39 @@ pub(crate) fn stays_inside(path: &Path, canonical_root: &Path) -> bool {
                 .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_relative_path_is_its_components_joined() {
+        let root = Path::new("/p/root");
+        for rel in [
+            "a.md",
+            "evidence/a b/c.md",
+            "./a.md",
+            "a/./b.md",
+            "a//b.md",
+            "a/b/",
+            "a/b/.",
+            "a/../b.md",
+            ".",
+            "..",
+            "",
+            "é/ŵ.md",
+            "a/.hidden/b.md",
+        ] {
+            let path = root.join(rel);
+            let joined = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            assert_eq!(relative(root, &path), joined, "{rel:?}");
+        }
+    }
 }
