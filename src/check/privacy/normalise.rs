@@ -429,7 +429,10 @@ struct Pattern {
 /// has one, separators only where the name has them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NameMatcher {
-    automaton: Option<AhoCorasick>,
+    /// The folded names (each once), the automaton's patterns.
+    keys: Vec<String>,
+    /// Built on first use: with the prefilter, most runs never need it.
+    automaton: std::sync::OnceLock<Option<AhoCorasick>>,
     /// For each folded key (automaton pattern), the names that fold to it.
     by_key: Vec<Vec<Pattern>>,
     /// The longest separator-free part of each name, folded: the prefilter of
@@ -510,25 +513,32 @@ impl NameMatcher {
             by_key[slot].push(pattern);
         }
         let segments = Segments::new(&segments);
-        let automaton = if keys.is_empty() {
-            None
-        } else {
-            // A DFA is fastest per byte, and every text is searched; past a few thousand
-            // names it would grow too large, and the builder's own choice is better.
-            let kind = (keys.len() <= 2000).then_some(aho_corasick::AhoCorasickKind::DFA);
-            AhoCorasick::builder().kind(kind).build(&keys).ok()
-        };
         NameMatcher {
-            automaton,
+            keys,
+            automaton: std::sync::OnceLock::new(),
             by_key,
             segments,
         }
     }
 
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                if self.keys.is_empty() {
+                    return None;
+                }
+                // A DFA is fastest per byte; past a few thousand names it would grow too
+                // large, and the builder's own choice is better.
+                let kind = (self.keys.len() <= 2000).then_some(aho_corasick::AhoCorasickKind::DFA);
+                AhoCorasick::builder().kind(kind).build(&self.keys).ok()
+            })
+            .as_ref()
+    }
+
     /// Every name in `text`, leftmost first, the longest winning where names overlap
     /// ("Sam Sample" over "Sam"); among names of one spelling, the first given.
     pub fn find(&self, text: &Normalised) -> Vec<NameMatch> {
-        let Some(automaton) = &self.automaton else {
+        let Some(automaton) = self.automaton() else {
             return Vec::new();
         };
         let mut hits: Vec<NameMatch> = Vec::new();
@@ -568,7 +578,7 @@ impl NameMatcher {
 
     /// Normalises `raw` and finds the names in it.
     pub(crate) fn find_in(&self, raw: &str) -> Vec<NameMatch> {
-        if self.automaton.is_none() || !self.may_hold_a_name(raw) {
+        if self.keys.is_empty() || !self.may_hold_a_name(raw) {
             return Vec::new();
         }
         self.find(&Normalised::new(raw))
