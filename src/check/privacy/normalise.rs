@@ -606,7 +606,19 @@ impl NameMatcher {
         }
         let mut folded = String::new();
         let mut from = 0;
-        while let Some(step) = bytes[from..].iter().position(|&b| is_special_byte(b)) {
+        loop {
+            // Eight bytes at a time past plain ASCII, then to the special byte.
+            while let Some(word) = crate::util::bytes::word_at(bytes, from)
+                && (word & crate::util::bytes::HIGH)
+                    | crate::util::bytes::equal(word, b'&')
+                    | crate::util::bytes::equal(word, b'%')
+                    == 0
+            {
+                from += 8;
+            }
+            let Some(step) = bytes[from..].iter().position(|&b| is_special_byte(b)) else {
+                break;
+            };
             let at = from + step;
             if let Some(c) = raw[at..].chars().next().filter(|_| !bytes[at].is_ascii())
                 && is_separator_only(c)
