@@ -5,11 +5,18 @@
 //! word count, tags (node, line, column), links as written, aliases, headings, block ids
 //! and reflective-model stages. Everything that depends on other files (link
 //! resolution, coverage, word limits, judgements) is recomputed every run from those.
+//! Its diagnostics are kept only when every one is of a code in [`CACHED_CODES`]
+//! (`duplicate-tag`, and `more-problems` counting them), whose message and help are
+//! made of outcome ids as written, numbers and fixed words: for each, its code,
+//! severity, message, help, line, column and the byte span it underlines, never the
+//! excerpt (the source line is evidence text). Using the entry re-reads the file
+//! (capped, as a parse would) and makes the excerpt again as the parser did; a file
+//! that cannot be read, or whose span no longer fits, is parsed again. An entry is
+//! stored only when its diagnostics made again this way equal the parser's.
 //! Never kept: the body's prose (the opening paragraph and tagged passages a built page
-//! quotes) and any file with a finding of its own — a diagnostic, a privacy finding or
-//! a silenced one — since findings quote what they found and point at source lines.
-//! Such a file is read and parsed again every run. So no evidence text and no
-//! identifier is ever written here, only the structure of clean files.
+//! quotes) and any file with another diagnostic, a privacy finding or a silenced one,
+//! since those quote what they found. Such a file is read and parsed again every run.
+//! So no evidence text and no identifier is ever written here.
 //!
 //! **Where it is used.** Only by a check nothing is rendered from
 //! ([`super::CheckOptions::skip_fingerprints`]: `senco check`, `senco cohort`): a build
@@ -35,11 +42,13 @@ use super::discover::Found;
 use super::evidence::{Evidence, Heading, Tag, TagSource};
 use super::links::{LinkKind, LinkRef, Links};
 use super::reflection::StageFound;
+use crate::error::Code;
+use crate::error::diagnostic::{Diagnostic, Severity, SourceText};
 use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::Framework;
 use crate::util::hash::Sha256;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -51,7 +60,7 @@ pub const CAP_VARIABLE: &str = "SENCO_CACHE_MAX";
 pub const DEFAULT_CAP: u64 = 256 << 20;
 
 /// Raised whenever what is stored, or what it means, changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The start of every cache file.
 const MAGIC: &[u8; 12] = b"senco-cache\n";
 /// Cache files are named `p-<hash>.cache`.
@@ -214,6 +223,36 @@ fn nanos(time: SystemTime) -> i128 {
 /// `pseudonyms` are the bytes of the pseudonyms file, read before the check reads it,
 /// so a file changed in between gives a key no later run matches.
 pub(crate) fn context(framework: &Framework, pseudonyms: Option<&[u8]>) -> [u8; 32] {
+    let mut bytes = framework_digest(framework).to_vec();
+    match pseudonyms {
+        Some(p) => {
+            bytes.extend_from_slice(b"\0pseudonyms\0");
+            bytes.extend_from_slice(Sha256::of(p).as_bytes());
+        }
+        None => bytes.extend_from_slice(b"\0no pseudonyms"),
+    }
+    *Sha256::of(&bytes).as_bytes()
+}
+
+/// A SHA-256 of everything in `framework` that a parse depends on. Remembered for the
+/// last few frameworks seen: a cohort's portfolios mostly share one, and describing it
+/// costs more than comparing it.
+fn framework_digest(framework: &Framework) -> [u8; 32] {
+    static SEEN: std::sync::Mutex<Vec<(Framework, [u8; 32])>> = std::sync::Mutex::new(Vec::new());
+    const KEPT: usize = 4;
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, digest)) = seen.iter().find(|(f, _)| f == framework) {
+        return *digest;
+    }
+    let digest = describe_framework(framework);
+    if seen.len() == KEPT {
+        seen.remove(0);
+    }
+    seen.push((framework.clone(), digest));
+    digest
+}
+
+fn describe_framework(framework: &Framework) -> [u8; 32] {
     // The framework's lookup table is derived from its nodes (and a hash map, whose
     // order is not stable), so it is left out.
     let Framework {
@@ -232,15 +271,7 @@ pub(crate) fn context(framework: &Framework, pseudonyms: Option<&[u8]>) -> [u8; 
     let described = format!(
         "{id:?}{title:?}{version:?}{source:?}{source_url:?}{description:?}{text:?}{date:?}{nodes:?}{sections:?}"
     );
-    let mut bytes = described.into_bytes();
-    match pseudonyms {
-        Some(p) => {
-            bytes.extend_from_slice(b"\0pseudonyms\0");
-            bytes.extend_from_slice(Sha256::of(p).as_bytes());
-        }
-        None => bytes.extend_from_slice(b"\0no pseudonyms"),
-    }
-    *Sha256::of(&bytes).as_bytes()
+    *Sha256::of(described.as_bytes()).as_bytes()
 }
 
 /// A file as seen by `stat`, to tell next time whether it changed.
@@ -299,7 +330,110 @@ struct StoredStage {
     thin: bool,
 }
 
-/// What a clean file says on its own, without its prose.
+/// The codes a file's entry may hold diagnostics of, besides its structure: those whose
+/// message and help are built only from outcome ids as written, numbers, code names and
+/// fixed words, never from evidence prose or names. A file with any other diagnostic,
+/// or any privacy finding, is parsed again every run.
+const CACHED_CODES: [Code; 2] = [Code::DuplicateTag, Code::MoreProblems];
+
+const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Hint];
+
+/// One diagnostic of a [`CACHED_CODES`] code, as stored: no excerpt (the source line is
+/// evidence text), but the byte span it underlines, so the excerpt is made again from
+/// the file when the entry is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredDiagnostic {
+    code: u8,
+    severity: u8,
+    message: String,
+    help: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    /// Byte range in the file's text (after any byte-order mark) that the excerpt
+    /// underlines; `None` for a diagnostic shown without one.
+    span: Option<(usize, usize)>,
+}
+
+/// A file's bytes as the parser sees them: UTF-8 without a byte-order mark. `None` for
+/// anything else (the parser would have reported it, so nothing was stored).
+fn file_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+impl StoredDiagnostic {
+    /// The diagnostic again, its excerpt made from `source` as the parser made it;
+    /// `None` when the span does not fit the text or points elsewhere than recorded.
+    fn restore(&self, rel: &str, source: Option<&SourceText<'_>>) -> Option<Diagnostic> {
+        let code = *CACHED_CODES.get(usize::from(self.code))?;
+        let severity = *SEVERITIES.get(usize::from(self.severity))?;
+        let mut diagnostic = Diagnostic::new(code, self.message.clone())
+            .with_severity(severity)
+            .in_file(rel);
+        diagnostic.help.clone_from(&self.help);
+        match self.span {
+            Some((start, end)) => {
+                let source = source?;
+                if start > end || end > source.text().len() {
+                    return None;
+                }
+                diagnostic = diagnostic.at(source, start..end);
+                if (diagnostic.line, diagnostic.column) != (self.line, self.column) {
+                    return None;
+                }
+            }
+            None => {
+                diagnostic.line = self.line;
+                diagnostic.column = self.column;
+            }
+        }
+        Some(diagnostic)
+    }
+}
+
+/// How a file's diagnostics are stored; `None` when one may not be (a code not in
+/// [`CACHED_CODES`]) or cannot be made again exactly from the file's bytes.
+fn store_diagnostics(
+    diagnostics: &[Diagnostic],
+    rel: &str,
+    bytes: &[u8],
+) -> Option<Vec<StoredDiagnostic>> {
+    if diagnostics.is_empty() {
+        return Some(Vec::new());
+    }
+    if diagnostics.iter().any(|d| !CACHED_CODES.contains(&d.code)) {
+        return None;
+    }
+    let source = SourceText::new(file_text(bytes)?);
+    let mut stored = Vec::with_capacity(diagnostics.len());
+    for diagnostic in diagnostics {
+        let span = match &diagnostic.excerpt {
+            Some(excerpt) => {
+                let start = source.offset_of(diagnostic.line?, diagnostic.column?)?;
+                Some((start, start + excerpt.end.checked_sub(excerpt.start)?))
+            }
+            None => None,
+        };
+        let entry = StoredDiagnostic {
+            code: index_of(&CACHED_CODES, &diagnostic.code)?,
+            severity: index_of(&SEVERITIES, &diagnostic.severity)?,
+            message: diagnostic.message.clone(),
+            help: diagnostic.help.clone(),
+            line: diagnostic.line,
+            column: diagnostic.column,
+            span,
+        };
+        // Kept only if it gives back this very diagnostic, excerpt and all.
+        if entry.restore(rel, Some(&source)).as_ref() != Some(diagnostic) {
+            return None;
+        }
+        stored.push(entry);
+    }
+    Some(stored)
+}
+
+/// What a file says on its own, without its prose: its structure and the diagnostics of
+/// [`CACHED_CODES`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Stored {
     title: String,
@@ -314,6 +448,7 @@ struct Stored {
     blocks: Vec<String>,
     model: Option<String>,
     stages: Vec<StoredStage>,
+    diagnostics: Vec<StoredDiagnostic>,
 }
 
 const LINK_KINDS: [LinkKind; 5] = [
@@ -331,11 +466,15 @@ fn index_of<T: PartialEq>(all: &[T], value: &T) -> Option<u8> {
 }
 
 impl Stored {
-    /// What of a parsed file may be stored; `None` for one that must be parsed every
-    /// run: a finding of any kind, an unreadable file, a link error held for later.
-    fn of(parsed: &Parsed) -> Option<Stored> {
-        let (evidence, diagnostics, scan) = parsed;
-        if !diagnostics.is_empty() || !scan.findings.is_empty() || !scan.silenced.is_empty() {
+    /// What of a parsed file may be stored, its diagnostics stored as `diagnostics`
+    /// ([`store_diagnostics`]); `None` for one that must be parsed every run: a privacy
+    /// finding (or a silenced one), an unreadable file, a link error held for later.
+    fn of(parsed: &Parsed, diagnostics: Vec<StoredDiagnostic>) -> Option<Stored> {
+        let (evidence, file_diagnostics, scan) = parsed;
+        if file_diagnostics.len() != diagnostics.len()
+            || !scan.findings.is_empty()
+            || !scan.silenced.is_empty()
+        {
             return None;
         }
         // Every field named, so a field added to the record cannot be forgotten here.
@@ -435,15 +574,43 @@ impl Stored {
                     },
                 )
                 .collect(),
+            diagnostics,
         })
     }
 
+    /// Whether using the entry needs the file's text: to make its excerpts again.
+    fn needs_text(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.span.is_some())
+    }
+
     /// The parsed file again, without passages, opening or fingerprint (a check that
-    /// uses the cache renders nothing); `None` when the entry names what this framework
-    /// lacks (so it is parsed again).
-    fn parsed(&self, rel: &str, framework: &Framework) -> Option<Parsed> {
-        let mut tags = Vec::with_capacity(self.tags.len());
-        for t in &self.tags {
+    /// uses the cache renders nothing), its strings moved rather than copied, and the
+    /// stored diagnostics (kept for the next write); `None` when the entry names what
+    /// this framework lacks or its diagnostics do not fit `bytes` (the file's, when
+    /// [`Stored::needs_text`]), so the file is parsed again.
+    fn into_parsed(
+        self,
+        rel: String,
+        framework: &Framework,
+        bytes: Option<&[u8]>,
+    ) -> Option<(Parsed, Vec<StoredDiagnostic>)> {
+        let Stored {
+            title,
+            date,
+            kind,
+            draft,
+            words,
+            tags: stored_tags,
+            links: stored_links,
+            aliases,
+            headings,
+            blocks,
+            model,
+            stages,
+            diagnostics: stored_diagnostics,
+        } = self;
+        let mut tags = Vec::with_capacity(stored_tags.len());
+        for t in stored_tags {
             if t.node >= framework.nodes.len() {
                 return None;
             }
@@ -460,57 +627,67 @@ impl Stored {
                 passage: None,
             });
         }
-        let mut link_refs = Vec::with_capacity(self.links.len());
-        for l in &self.links {
+        let mut link_refs = Vec::with_capacity(stored_links.len());
+        for l in stored_links {
             link_refs.push(LinkRef {
                 kind: *LINK_KINDS.get(usize::from(l.kind))?,
-                dest: l.dest.clone(),
+                dest: l.dest,
                 line: l.line,
                 column: l.column,
                 id_shaped: l.id_shaped,
                 unless_named: None,
             });
         }
-        let kind = match self.kind {
+        let kind = match kind {
             Some(k) => Some(*EvidenceType::ALL.get(usize::from(k))?),
             None => None,
         };
+        let diagnostics = if stored_diagnostics.is_empty() {
+            Vec::new()
+        } else {
+            let source = match bytes {
+                Some(bytes) => Some(SourceText::new(file_text(bytes)?)),
+                None => None,
+            };
+            stored_diagnostics
+                .iter()
+                .map(|d| d.restore(&rel, source.as_ref()))
+                .collect::<Option<Vec<_>>>()?
+        };
         let evidence = Evidence {
-            path: rel.to_string(),
-            title: self.title.clone(),
-            date: self.date,
+            path: rel,
+            title,
+            date,
             kind,
-            draft: self.draft,
-            words: self.words,
+            draft,
+            words,
             tags,
             link_refs,
             links: Links::new(),
-            aliases: self.aliases.clone(),
-            headings: self
-                .headings
-                .iter()
-                .map(|(text, id)| Heading {
-                    text: text.clone(),
-                    id: id.clone(),
-                })
+            aliases,
+            headings: headings
+                .into_iter()
+                .map(|(text, id)| Heading { text, id })
                 .collect(),
-            blocks: self.blocks.clone(),
+            blocks,
             opening: None,
             readable: true,
-            model: self.model.clone(),
-            stages: self
-                .stages
-                .iter()
+            model,
+            stages: stages
+                .into_iter()
                 .map(|s| StageFound {
-                    stage: s.stage.clone(),
-                    heading: s.heading.clone(),
+                    stage: s.stage,
+                    heading: s.heading,
                     sentences: s.sentences,
                     thin: s.thin,
                 })
                 .collect(),
             fingerprint: None,
         };
-        Some((evidence, Vec::new(), super::privacy::Scan::default()))
+        Some((
+            (evidence, diagnostics, super::privacy::Scan::default()),
+            stored_diagnostics,
+        ))
     }
 }
 
@@ -560,18 +737,55 @@ pub(crate) struct Session {
     file: PathBuf,
     dir: PathBuf,
     context: [u8; 32],
-    previous: HashMap<String, Entry>,
+    /// Sorted by path, as they are written.
+    previous: Vec<Entry>,
     /// When this run looked at the files: a file modified within two seconds before
     /// is racy.
     taken: SystemTime,
 }
 
-/// What [`Session::parse`] gives for one file: its parsed result and, when it may be
-/// kept, its entry.
-pub(crate) struct Looked {
-    pub parsed: Parsed,
-    entry: Option<Entry>,
-    reused: bool,
+/// What the next run may be told of a file.
+enum Record {
+    /// Nothing: it is parsed every run.
+    None,
+    /// Just parsed: its new entry.
+    Parsed(Box<Entry>),
+    /// Reused from its entry, which the parsed result gives back (with these stored
+    /// diagnostics) should the cache file be written again.
+    Reused {
+        stamp: Stamp,
+        diagnostics: Vec<StoredDiagnostic>,
+    },
+}
+
+/// One file as this run found it: its parsed result, its record, and whether that
+/// record differs from the last run's.
+struct Looked {
+    parsed: Parsed,
+    record: Record,
+    changed: bool,
+}
+
+/// Pairs each found file (sorted by path) with its entry of the last run, moving the
+/// entries out; also says whether any entry was left over (its file has gone).
+fn match_previous(mut previous: Vec<Entry>, found: &[Found]) -> (Vec<Option<Entry>>, bool) {
+    if !previous.is_sorted_by(|a, b| a.rel < b.rel) {
+        previous.sort_by(|a, b| a.rel.cmp(&b.rel));
+        previous.dedup_by(|a, b| a.rel == b.rel);
+    }
+    let total = previous.len();
+    let mut matched = 0;
+    let mut previous = previous.into_iter().peekable();
+    let paired = found
+        .iter()
+        .map(|f| {
+            while previous.next_if(|e| e.rel < f.rel).is_some() {}
+            let entry = previous.next_if(|e| e.rel == f.rel);
+            matched += usize::from(entry.is_some());
+            entry
+        })
+        .collect();
+    (paired, matched < total)
 }
 
 impl Session {
@@ -589,12 +803,8 @@ impl Session {
         let name = Sha256::of(root.as_os_str().as_encoded_bytes()).to_hex();
         let file = canonical_dir.join(format!("{PREFIX}{}{SUFFIX}", &name[..32]));
         let previous = match read_store(&file) {
-            Some(store) if store.build == build_id() && store.context == context => store
-                .entries
-                .into_iter()
-                .map(|e| (e.rel.clone(), e))
-                .collect(),
-            _ => HashMap::new(),
+            Some(store) if store.build == build_id() && store.context == context => store.entries,
+            _ => Vec::new(),
         };
         Some(Session {
             file,
@@ -605,94 +815,141 @@ impl Session {
         })
     }
 
-    /// The parsed file: from the cache when its entry still holds, else from `parse`
-    /// of its bytes (`None`: the file could not be read, `parse_unread` says what).
-    pub(crate) fn parse(
+    /// Every found file parsed (in parallel, in the order found): from the cache where
+    /// its entry still holds, else by `parse` of its bytes (`parse_unread` when it
+    /// cannot be read); then what this run found is kept for the next.
+    pub(crate) fn parse_all(
+        mut self,
+        found: &[Found],
+        framework: &Framework,
+        parse: impl Fn(&Found, &[u8]) -> Parsed + Sync,
+        parse_unread: impl Fn(&Found) -> Parsed + Sync,
+    ) -> Vec<Parsed> {
+        let (previous, gone) = match_previous(std::mem::take(&mut self.previous), found);
+        let looked = found
+            .par_iter()
+            .zip(previous)
+            .map(|(f, entry)| self.look(f, entry, framework, &parse, &parse_unread))
+            .collect();
+        self.finish(looked, gone)
+    }
+
+    /// One file: from `previous` (its entry of the last run) when that still holds.
+    fn look(
         &self,
         found: &Found,
+        previous: Option<Entry>,
         framework: &Framework,
-        parse: impl Fn(&[u8]) -> Parsed,
-        parse_unread: impl Fn() -> Parsed,
+        parse: &impl Fn(&Found, &[u8]) -> Parsed,
+        parse_unread: &impl Fn(&Found) -> Parsed,
     ) -> Looked {
-        let Some((mut stamp, racy)) = stat(&found.path, self.taken) else {
-            return Looked {
-                parsed: parse_unread(),
-                entry: None,
-                reused: false,
-            };
+        let had_entry = previous.is_some();
+        let unread = || Looked {
+            parsed: parse_unread(found),
+            record: Record::None,
+            changed: had_entry,
         };
-        let previous = self.previous.get(&found.rel);
-        let same_stat = previous.is_some_and(|p| {
+        let Some((mut stamp, racy)) = stat(&found.path, self.taken) else {
+            return unread();
+        };
+        let previous = previous.filter(|p| {
             p.stamp.len == stamp.len
                 && p.stamp.modified == stamp.modified
                 && p.stamp.inode == stamp.inode
         });
-        if let Some(entry) = previous.filter(|p| same_stat && p.stamp.content.is_none())
-            && let Some(parsed) = entry.stored.parsed(&found.rel, framework)
-        {
-            return Looked {
-                parsed,
-                entry: Some(entry.clone()),
-                reused: true,
-            };
+        // Read after the stat: a write in between shows as a change next time. An entry
+        // whose stamp alone is trusted, and whose excerpts need no text, needs no read.
+        let needs_bytes = previous
+            .as_ref()
+            .is_none_or(|p| p.stamp.content.is_some() || p.stored.needs_text());
+        let mut bytes = None;
+        if needs_bytes {
+            match super::evidence::read_file(&found.path) {
+                Ok(read) => bytes = Some(read),
+                Err(_) => return unread(),
+            }
         }
-        // Read after the stat: a write in between shows as a change next time.
-        let Ok(bytes) = super::evidence::read_file(&found.path) else {
-            return Looked {
-                parsed: parse_unread(),
-                entry: None,
-                reused: false,
-            };
+        let compare = previous.as_ref().is_some_and(|p| p.stamp.content.is_some());
+        let content = bytes
+            .as_deref()
+            .filter(|_| racy || compare)
+            .map(|b| *Sha256::of(b).as_bytes());
+        if let Some(entry) = previous
+            && (entry.stamp.content.is_none() || entry.stamp.content == content)
+        {
+            let Entry {
+                rel,
+                stamp: old,
+                stored,
+            } = entry;
+            if let Some((parsed, diagnostics)) =
+                stored.into_parsed(rel, framework, bytes.as_deref())
+            {
+                // Still racy: keep checking the content; else the stamp alone will do.
+                let mut stamp = old.clone();
+                if bytes.is_some() {
+                    stamp.content = if racy { content } else { None };
+                }
+                return Looked {
+                    parsed,
+                    changed: stamp != old,
+                    record: Record::Reused { stamp, diagnostics },
+                };
+            }
+        }
+        let bytes = match bytes {
+            Some(bytes) => bytes,
+            None => match super::evidence::read_file(&found.path) {
+                Ok(read) => read,
+                Err(_) => return unread(),
+            },
         };
-        let content = (racy || same_stat).then(|| *Sha256::of(&bytes).as_bytes());
-        if let Some(entry) = previous.filter(|p| same_stat && p.stamp.content == content)
-            && let Some(parsed) = entry.stored.parsed(&found.rel, framework)
-        {
-            // Still racy: keep checking the content; else the stamp alone will do.
-            let mut entry = entry.clone();
-            entry.stamp.content = if racy { content } else { None };
-            return Looked {
-                parsed,
-                entry: Some(entry),
-                reused: true,
-            };
-        }
-        let parsed = parse(&bytes);
-        stamp.content = if racy { content } else { None };
-        let entry = Stored::of(&parsed).map(|stored| Entry {
-            rel: found.rel.clone(),
-            stamp,
-            stored,
-        });
+        let parsed = parse(found, &bytes);
+        stamp.content = racy.then(|| content.unwrap_or_else(|| *Sha256::of(&bytes).as_bytes()));
+        let entry = store_diagnostics(&parsed.1, &found.rel, &bytes)
+            .and_then(|diagnostics| Stored::of(&parsed, diagnostics))
+            .map(|stored| Entry {
+                rel: found.rel.clone(),
+                stamp,
+                stored,
+            });
         Looked {
             parsed,
-            entry,
-            reused: false,
+            changed: had_entry || entry.is_some(),
+            record: entry.map_or(Record::None, |e| Record::Parsed(Box::new(e))),
         }
     }
 
-    /// Keeps what this run found for the next one (when anything changed), and marks
-    /// the file as just used. Failures are silent: without a cache, checks are slower,
-    /// never wrong.
-    pub(crate) fn finish(self, looked: Vec<Looked>) -> Vec<Parsed> {
-        let mut unchanged = looked.iter().all(|l| l.reused);
-        let mut entries = Vec::with_capacity(looked.len());
-        let mut parsed = Vec::with_capacity(looked.len());
-        for l in looked {
-            if let Some(entry) = l.entry {
-                unchanged &= self.previous.get(&entry.rel) == Some(&entry);
-                entries.push(entry);
-            }
-            parsed.push(l.parsed);
-        }
-        unchanged &= entries.len() == self.previous.len();
-        if unchanged {
+    /// Keeps what this run found for the next one (when anything changed, or `gone`:
+    /// a file recorded last time is no longer found), and marks the file as just used.
+    /// Failures are silent: without a cache, checks are slower, never wrong.
+    fn finish(self, looked: Vec<Looked>, gone: bool) -> Vec<Parsed> {
+        let changed = gone || looked.iter().any(|l| l.changed);
+        if !changed {
             // Least recently used goes first: this one was just used.
             let _ = std::fs::File::options()
                 .write(true)
                 .open(&self.file)
                 .and_then(|f| f.set_modified(SystemTime::now()));
-            return parsed;
+            return looked.into_iter().map(|l| l.parsed).collect();
+        }
+        let mut entries = Vec::with_capacity(looked.len());
+        let mut parsed = Vec::with_capacity(looked.len());
+        for l in looked {
+            match l.record {
+                Record::None => {}
+                Record::Parsed(entry) => entries.push(*entry),
+                Record::Reused { stamp, diagnostics } => {
+                    if let Some(stored) = Stored::of(&l.parsed, diagnostics) {
+                        entries.push(Entry {
+                            rel: l.parsed.0.path.clone(),
+                            stamp,
+                            stored,
+                        });
+                    }
+                }
+            }
+            parsed.push(l.parsed);
         }
         let store = Store {
             build: build_id(),
@@ -787,21 +1044,15 @@ mod tests {
     fn run(cache: &Path, root: &Path, files: &[Found], fw: &Framework, parses: &AtomicUsize) {
         let session = Session::open(cache, root, context(fw, None)).unwrap();
         let names = crate::check::privacy::Pseudonyms::default();
-        let looked = files
-            .iter()
-            .map(|f| {
-                session.parse(
-                    f,
-                    fw,
-                    |bytes| {
-                        parses.fetch_add(1, Ordering::SeqCst);
-                        crate::check::parse_and_scan(bytes, f, fw, &names, false)
-                    },
-                    || unreachable!("the files are readable"),
-                )
-            })
-            .collect();
-        session.finish(looked);
+        session.parse_all(
+            files,
+            fw,
+            |f, bytes| {
+                parses.fetch_add(1, Ordering::SeqCst);
+                crate::check::parse_and_scan(bytes, f, fw, &names, false)
+            },
+            |_| unreachable!("the files are readable"),
+        );
     }
 
     #[test]
@@ -823,6 +1074,101 @@ mod tests {
         assert_eq!(parses.load(Ordering::SeqCst), 3, "b.md changed");
         let info = info(cache.path()).unwrap();
         assert_eq!((info.portfolios, info.entries, info.unusable), (1, 2, 0));
+    }
+
+    /// What a check of `files` gives without any cache, for comparing.
+    fn fresh(files: &[Found], fw: &Framework) -> Vec<Parsed> {
+        let names = crate::check::privacy::Pseudonyms::default();
+        files
+            .iter()
+            .map(|f| {
+                let bytes = std::fs::read(&f.path).unwrap();
+                crate::check::parse_and_scan(&bytes, f, fw, &names, false)
+            })
+            .collect()
+    }
+
+    fn run_parsed(cache: &Path, root: &Path, files: &[Found], fw: &Framework) -> Vec<Parsed> {
+        let session = Session::open(cache, root, context(fw, None)).unwrap();
+        let names = crate::check::privacy::Pseudonyms::default();
+        session.parse_all(
+            files,
+            fw,
+            |f, bytes| crate::check::parse_and_scan(bytes, f, fw, &names, false),
+            |_| unreachable!("the files are readable"),
+        )
+    }
+
+    const TWICE: &str = "---\ntitle: Twice\noutcomes: [A1.3, a1.3]\n---\n\n# Twice\n\n\u{feff}The “first” [[A1.1]] and — again — [[A1.1]].\n";
+
+    /// A cache folder and a portfolio of one file with duplicate tags, checked once.
+    fn twice_recorded() -> (
+        tempfile::TempDir,
+        tempfile::TempDir,
+        Framework,
+        Vec<Found>,
+        AtomicUsize,
+    ) {
+        let cache = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let fw = framework();
+        let files = vec![found(root.path(), "a.md", TWICE)];
+        let parses = AtomicUsize::new(0);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        (cache, root, fw, files, parses)
+    }
+
+    #[test]
+    fn a_file_with_only_duplicate_tags_is_stored_without_its_lines() {
+        let (cache, root, fw, files, parses) = twice_recorded();
+        let again = run_parsed(cache.path(), root.path(), &files, &fw);
+        assert_eq!(parses.load(Ordering::SeqCst), 1, "reused");
+        let expected = fresh(&files, &fw);
+        assert_eq!(again[0].1.len(), 2, "{:?}", again[0].1);
+        assert!(again[0].1.iter().all(|d| d.excerpt.is_some()));
+        let places = |p: &Parsed| -> Vec<(usize, usize, usize)> {
+            p.0.tags
+                .iter()
+                .map(|t| (t.node, t.line, t.column))
+                .collect()
+        };
+        assert_eq!(places(&again[0]), places(&expected[0]));
+        assert_eq!(again[0].1, expected[0].1, "excerpts made again alike");
+        assert_eq!(info(cache.path()).unwrap().entries, 1);
+        let bytes = std::fs::read(&cache_files(cache.path()).unwrap()[0].0).unwrap();
+        for line in ["outcomes: [A1.3, a1.3]", "again", "“first”"] {
+            assert!(
+                !bytes.windows(line.len()).any(|w| w == line.as_bytes()),
+                "the cache holds {line:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stored_span_that_does_not_fit_the_file_means_a_parse() {
+        let (cache, root, fw, files, parses) = twice_recorded();
+        let file = cache_files(cache.path()).unwrap()[0].0.clone();
+        let good = read_store(&file).unwrap();
+        let spans: [fn(&mut StoredDiagnostic); 3] = [
+            |d| d.span = Some((0, 1 << 20)),
+            |d| d.span = Some((9, 3)),
+            // Inside the file, but not where the line and column say.
+            |d| d.span = Some((0, 3)),
+        ];
+        for (n, change) in spans.iter().enumerate() {
+            let mut store = Store {
+                build: good.build.clone(),
+                context: good.context,
+                entries: good.entries.clone(),
+            };
+            change(&mut store.entries[0].stored.diagnostics[1]);
+            std::fs::write(&file, encode_store(&store).unwrap()).unwrap();
+            let parsed = run_parsed(cache.path(), root.path(), &files, &fw);
+            assert_eq!(parsed[0].1, fresh(&files, &fw)[0].1, "case {n}");
+            // The entry was written again from the parse: the next run reuses it.
+            run(cache.path(), root.path(), &files, &fw, &parses);
+            assert_eq!(parses.load(Ordering::SeqCst), 1, "case {n}");
+        }
     }
 
     #[test]

@@ -122,9 +122,11 @@ fn walk(
     // Links that leave the portfolio are pruned here, before walkdir descends into them.
     let escaping = std::cell::RefCell::new(Vec::new());
     let linked = std::cell::Cell::new(false);
+    // In the folder's own order: the files are sorted by path once found, and the
+    // diagnostics with every other's, so sorting each folder's entries (by a file name
+    // parsed out of the path at every comparison) would only cost time.
     let walker = WalkDir::new(&start)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             if e.depth() > 0 && crate::util::fs::is_hidden(e.file_name()) {

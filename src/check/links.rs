@@ -25,12 +25,15 @@
 //! A note's title (its `title:` or first heading) also names it, as senco did before it
 //! read vaults, when no file name or alias does.
 
-use crate::check::evidence::{Evidence, Heading};
+use crate::check::evidence::Evidence;
 use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile};
 use crate::model::framework::Framework;
 use crate::util::path::{PathError, RelPath};
-use std::collections::{BTreeMap, HashMap};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -142,28 +145,27 @@ pub type Links = BTreeMap<(LinkKind, String), Target>;
 /// attachments; past this the listing stops (links by path still work).
 const MAX_LISTED_FILES: usize = 200_000;
 
-/// What the resolver knows of the portfolio: its root, its evidence files and their
-/// headings and blocks, the vault's attachment folder, and (read the first time a link
-/// needs it) its other files by name.
-pub(crate) struct Index {
+/// What the resolver knows of the portfolio: its root, its evidence files (whose
+/// headings and blocks it reads in place), the vault's attachment folder, and (read the
+/// first time a link needs it) its other files by name.
+pub(crate) struct Index<'a> {
     canonical_root: PathBuf,
     /// `attachmentFolderPath` of an Obsidian vault, `/`-separated (`./x`: beside each note).
     attachment_folder: Option<String>,
-    by_path: HashMap<RelPath, usize>,
+    by_path: FxHashMap<RelPath, usize>,
     /// Lower-cased paths without their note extension, and every tail of them
     /// (`a/b/c`, `b/c`, `c`: the last is the file name), to the notes that end so,
     /// shortest path first.
-    by_tail: HashMap<String, Vec<usize>>,
+    by_tail: FxHashMap<Cow<'a, str>, Vec<usize>>,
     /// Lower-cased aliases, to their notes.
-    by_alias: HashMap<String, Vec<usize>>,
+    by_alias: FxHashMap<String, Vec<usize>>,
     /// Lower-cased titles and paths inside the one evidence folder, the names senco
     /// used before it read vaults.
-    by_title: HashMap<String, usize>,
+    by_title: FxHashMap<String, usize>,
     /// By evidence index; `None` for a path that is not a [`RelPath`] (discovery, which
     /// walks inside the portfolio, gives none).
     paths: Vec<Option<RelPath>>,
-    headings: Vec<Vec<Heading>>,
-    blocks: Vec<Vec<String>>,
+    evidence: &'a [Evidence],
     files: OnceLock<Files>,
 }
 
@@ -171,29 +173,28 @@ pub(crate) struct Index {
 #[derive(Default)]
 struct Files {
     /// Lower-cased file names to paths, shortest first.
-    by_name: HashMap<String, Vec<String>>,
+    by_name: FxHashMap<String, Vec<String>>,
     /// Lower-cased paths to paths as they are on disk.
-    by_lower_path: HashMap<String, String>,
+    by_lower_path: FxHashMap<String, String>,
 }
 
-impl Index {
+impl<'a> Index<'a> {
     pub fn new(
         root: &Path,
         evidence_dirs: &[String],
         attachment_folder: Option<&str>,
-        evidence: &[Evidence],
-    ) -> Index {
+        evidence: &'a [Evidence],
+    ) -> Index<'a> {
         let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let mut index = Index {
             canonical_root,
             attachment_folder: attachment_folder.map(str::to_string),
-            by_path: HashMap::new(),
-            by_tail: HashMap::new(),
-            by_alias: HashMap::new(),
-            by_title: HashMap::new(),
+            by_path: FxHashMap::default(),
+            by_tail: FxHashMap::default(),
+            by_alias: FxHashMap::default(),
+            by_title: FxHashMap::default(),
             paths: Vec::with_capacity(evidence.len()),
-            headings: Vec::with_capacity(evidence.len()),
-            blocks: Vec::with_capacity(evidence.len()),
+            evidence,
             files: OnceLock::new(),
         };
         for (i, e) in evidence.iter().enumerate() {
@@ -202,13 +203,21 @@ impl Index {
                 index.by_path.insert(p.clone(), i);
             }
             index.paths.push(path);
-            let lower = strip_note_ext(&e.path).to_lowercase();
-            let mut tail = lower.as_str();
-            loop {
-                index.by_tail.entry(tail.to_string()).or_default().push(i);
-                match tail.split_once('/') {
-                    Some((_, rest)) => tail = rest,
-                    None => break,
+            match lower_case(strip_note_ext(&e.path)) {
+                Cow::Borrowed(lower) => {
+                    for tail in tails(lower) {
+                        index
+                            .by_tail
+                            .entry(Cow::Borrowed(tail))
+                            .or_default()
+                            .push(i);
+                    }
+                }
+                Cow::Owned(lower) => {
+                    for tail in tails(&lower) {
+                        let key = Cow::Owned(tail.to_string());
+                        index.by_tail.entry(key).or_default().push(i);
+                    }
                 }
             }
             for alias in &e.aliases {
@@ -221,8 +230,6 @@ impl Index {
             for key in [inner, title] {
                 index.by_title.entry(key).or_insert(i);
             }
-            index.headings.push(e.headings.clone());
-            index.blocks.push(e.blocks.clone());
         }
         // Obsidian's shortest path: fewest folders, then fewest characters.
         let rank = |i: &usize| {
@@ -263,14 +270,14 @@ impl Index {
         let folder = folder_of(from.as_str()).to_lowercase();
         let candidates: Vec<usize> = if key.contains('/') {
             // A path: from the linking note's folder, else from the root or any tail.
-            let relative = join(&folder, &key).and_then(|p| self.by_tail.get(&p));
+            let relative = join(&folder, &key).and_then(|p| self.by_tail.get(p.as_str()));
             match relative.filter(|list| list.iter().any(|&i| self.full_path_is(i, &key, &folder)))
             {
                 Some(list) => list.clone(),
-                None => self.by_tail.get(&key).cloned().unwrap_or_default(),
+                None => self.by_tail.get(key.as_str()).cloned().unwrap_or_default(),
             }
         } else {
-            let mut list = self.by_tail.get(&key).cloned().unwrap_or_default();
+            let mut list = self.by_tail.get(key.as_str()).cloned().unwrap_or_default();
             if let Some(aliased) = self.by_alias.get(&key) {
                 for &i in aliased {
                     if !list.contains(&i) {
@@ -403,14 +410,15 @@ impl Index {
     fn anchor(&self, i: usize, fragment: &str) -> Option<String> {
         if let Some(block) = fragment.strip_prefix('^') {
             let block = block.trim();
-            return self.blocks[i]
+            return self.evidence[i]
+                .blocks
                 .iter()
                 .find(|b| b.eq_ignore_ascii_case(block))
                 .map(|b| block_anchor(b));
         }
         let last = fragment.rsplit('#').next().unwrap_or(fragment).trim();
         let wanted = crate::util::text::slug(last);
-        let headings = &self.headings[i];
+        let headings = &self.evidence[i].headings;
         headings
             .iter()
             .find(|h| h.text.eq_ignore_ascii_case(last))
@@ -425,7 +433,7 @@ impl Index {
 
     /// The headings of note `i`, for suggestions.
     fn heading_texts(&self, i: usize) -> impl Iterator<Item = &str> {
-        self.headings[i].iter().map(|h| h.text.as_str())
+        self.evidence[i].headings.iter().map(|h| h.text.as_str())
     }
 
     /// Every name a note may be linked by, for suggestions.
@@ -433,8 +441,23 @@ impl Index {
         self.by_tail
             .keys()
             .filter(|k| !k.contains('/'))
-            .chain(self.by_alias.keys())
-            .map(String::as_str)
+            .map(AsRef::as_ref)
+            .chain(self.by_alias.keys().map(String::as_str))
+    }
+}
+
+/// `path`, then each shorter path after a `/` in it: `a/b/c`, `b/c`, `c`.
+fn tails(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path), |t| Some(t.split_once('/')?.1))
+}
+
+/// `text` in lower case, borrowed when it already is (as generated and slugged file
+/// names are), so the index need not copy every path.
+fn lower_case(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
     }
 }
 
@@ -475,7 +498,7 @@ pub(crate) fn is_remote(url: &str) -> bool {
 
 /// Resolves links against an [`Index`].
 pub(crate) struct Resolver<'a> {
-    pub index: &'a Index,
+    pub index: &'a Index<'a>,
 }
 
 impl Resolver<'_> {
@@ -628,35 +651,50 @@ pub fn resolve_with_commentary(
 ) -> Vec<Diagnostic> {
     let index = Index::new(root, evidence_dirs, attachment_folder, evidence);
     let resolver = Resolver { index: &index };
-    let mut diagnostics = Vec::new();
-    for (i, e) in evidence.iter_mut().enumerate() {
-        let Some(from) = &index.paths[i] else {
-            continue;
-        };
-        resolve_file(&resolver, from, e, &mut diagnostics);
-        if let Some(d) = unreachable_name(e, framework) {
-            diagnostics.push(d.in_file(&e.path));
-        }
-    }
+    // Resolved against the index, which reads the files in place, then stored; each
+    // file on its own (in parallel), its diagnostics kept in file order.
+    let (resolved, per_file): (Vec<Option<Links>>, Vec<Vec<Diagnostic>>) = index
+        .evidence
+        .par_iter()
+        .zip(&index.paths)
+        .map(|(e, from)| {
+            let mut found = Vec::new();
+            let Some(from) = from else {
+                return (None, found);
+            };
+            let links = resolve_file(&resolver, from, e, &mut found);
+            if let Some(d) = unreachable_name(e, framework) {
+                found.push(d.in_file(&e.path));
+            }
+            (Some(links), found)
+        })
+        .unzip();
+    let mut diagnostics: Vec<Diagnostic> = per_file.into_iter().flatten().collect();
     for e in commentary {
         if let Ok(from) = RelPath::new(&e.path) {
-            resolve_file(&resolver, &from, e, &mut diagnostics);
+            e.links = resolve_file(&resolver, &from, e, &mut diagnostics);
+        }
+    }
+    drop(index);
+    for (e, links) in evidence.iter_mut().zip(resolved) {
+        if let Some(links) = links {
+            e.links = links;
         }
     }
     diagnostics
 }
 
-/// Resolves the links of one file `e` at `from`, storing them in [`Evidence::links`].
+/// Resolves the links of one file `e` at `from`: what its [`Evidence::links`] are to be.
 fn resolve_file(
     resolver: &Resolver<'_>,
     from: &RelPath,
-    e: &mut Evidence,
+    e: &Evidence,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Links {
     let index = resolver.index;
     let mut limit = PerFile::default();
     let mut links = Links::new();
-    let mut seen: HashMap<(LinkKind, &str), Resolution> = HashMap::new();
+    let mut seen: FxHashMap<(LinkKind, &str), Resolution> = FxHashMap::default();
     for link in &e.link_refs {
         let found = seen
             .entry((link.kind, link.dest.as_str()))
@@ -679,7 +717,7 @@ fn resolve_file(
         links.insert((kind, dest.to_string()), found.target);
     }
     diagnostics.extend(limit.summary(&e.path));
-    e.links = links;
+    links
 }
 
 /// A note whose file name or alias is an outcome id: `[[id]]` is always the tag, so no
@@ -706,7 +744,7 @@ fn unreachable_name(e: &Evidence, framework: &Framework) -> Option<Diagnostic> {
 }
 
 /// The diagnostic for a link that leads nowhere or in doubt, if it is one to report.
-fn problem(index: &Index, link: &LinkRef, found: &Resolution) -> Option<Diagnostic> {
+fn problem(index: &Index<'_>, link: &LinkRef, found: &Resolution) -> Option<Diagnostic> {
     let dest = link.dest.trim();
     let shown = match link.kind {
         LinkKind::Wiki => format!("[[{dest}]]"),
@@ -772,7 +810,7 @@ fn problem(index: &Index, link: &LinkRef, found: &Resolution) -> Option<Diagnost
     }
 }
 
-fn broken(index: &Index, link: &LinkRef, shown: &str, why: Broken) -> Option<Diagnostic> {
+fn broken(index: &Index<'_>, link: &LinkRef, shown: &str, why: Broken) -> Option<Diagnostic> {
     let dest = link.dest.trim();
     let d = match (link.kind, why) {
         (_, Broken::Empty | Broken::Scheme) => return None,
@@ -907,6 +945,7 @@ pub(crate) fn html_urls(html: &str) -> Vec<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::evidence::Heading;
 
     fn note(path: &str, aliases: &[&str], headings: &[(&str, &str)], blocks: &[&str]) -> Evidence {
         let framework = Framework::builtin("nasenco-2014").expect("built in");
@@ -924,7 +963,7 @@ mod tests {
     }
 
     /// A vault on disk: three notes (two of one name) and two attachments.
-    fn vault() -> (tempfile::TempDir, Index) {
+    fn vault() -> (tempfile::TempDir, Index<'static>) {
         let dir = tempfile::tempdir().expect("temp dir");
         for file in [
             "A/Meeting notes.md",
@@ -937,7 +976,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
             std::fs::write(path, "x").expect("write");
         }
-        let evidence = vec![
+        let evidence = Vec::leak(vec![
             note(
                 "A/Meeting notes.md",
                 &["Team meeting"],
@@ -951,8 +990,8 @@ mod tests {
                 &[("Next steps", "next-steps")],
                 &[],
             ),
-        ];
-        let index = Index::new(dir.path(), &[".".to_string()], None, &evidence);
+        ]);
+        let index = Index::new(dir.path(), &[".".to_string()], None, evidence);
         (dir, index)
     }
 
@@ -960,7 +999,7 @@ mod tests {
         RelPath::new(s).expect("relative path")
     }
 
-    fn wiki(index: &Index, from: &str, dest: &str) -> Resolution {
+    fn wiki(index: &Index<'_>, from: &str, dest: &str) -> Resolution {
         Resolver { index }.resolve(&rel(from), LinkKind::Wiki, dest)
     }
 

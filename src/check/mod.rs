@@ -113,8 +113,7 @@ pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
 /// [`Check`]; an error means the portfolio could not be checked at all.
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
     let (portfolio, framework) = load(root)?;
-    let (found, diagnostics) = discover::discover(&portfolio)?;
-    let session = match (&options.cache, options.skip_fingerprints) {
+    let open_cache = || match (&options.cache, options.skip_fingerprints) {
         (Some(dir), true) => {
             // Read before the lint reads it: a change in between gives a key that no
             // later run matches, never entries stored under the wrong names.
@@ -125,23 +124,18 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
         }
         _ => None,
     };
+    // The walk and reading the cache file are each a good part of a warm run.
+    let (discovered, session) = rayon::join(|| discover::discover(&portfolio), open_cache);
+    let (found, diagnostics) = discovered?;
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
     let fingerprint = !options.skip_fingerprints;
     let parsed: Vec<Parsed> = match session {
-        Some(session) => {
-            let looked = found
-                .par_iter()
-                .map(|f| {
-                    session.parse(
-                        f,
-                        &framework,
-                        |bytes| parse_and_scan(bytes, f, &framework, &names, fingerprint),
-                        || load_and_scan(f, &framework, &names, fingerprint),
-                    )
-                })
-                .collect();
-            session.finish(looked)
-        }
+        Some(session) => session.parse_all(
+            &found,
+            &framework,
+            |f, bytes| parse_and_scan(bytes, f, &framework, &names, fingerprint),
+            |f| load_and_scan(f, &framework, &names, fingerprint),
+        ),
         None => found
             .par_iter()
             .map(|f| load_and_scan(f, &framework, &names, fingerprint))

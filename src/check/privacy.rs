@@ -99,8 +99,11 @@ pub struct NameEntry {
 #[derive(Debug, Clone, Default)]
 pub struct Pseudonyms {
     entries: Vec<NameEntry>,
-    /// One automaton over every name, folded ([`normalise`]).
-    matcher: NameMatcher,
+    /// One automaton over every name, folded ([`normalise`]), built the first time a
+    /// text is searched: a check whose files all come from the results cache searches
+    /// none, and in a cohort building it for every portfolio cost more than the rest of
+    /// reading it.
+    matcher: std::sync::OnceLock<NameMatcher>,
 }
 
 #[derive(Deserialize)]
@@ -130,15 +133,23 @@ enum PseudonymValue {
 const PSEUDONYMS_HELP: &str = "each line maps a real name to its pseudonym, e.g. `\"Alex Example\" = \"Child A\"` under `[pupils]`, `[staff]`, `[school]` or `[names]`; add other spellings with `\"Alex Example\" = { pseudonym = \"Child A\", aliases = [\"Alex\"] }`";
 
 impl Pseudonyms {
-    /// Builds the matcher from entries (real name or alias, pseudonym, group).
+    /// The names to look for: entries (real name or alias, pseudonym, group).
     pub fn new(entries: Vec<NameEntry>) -> Pseudonyms {
-        let matcher = NameMatcher::new(
-            entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.name.as_str(), CaseRule::Any, i)),
-        );
-        Pseudonyms { entries, matcher }
+        Pseudonyms {
+            entries,
+            matcher: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn matcher(&self) -> &NameMatcher {
+        self.matcher.get_or_init(|| {
+            NameMatcher::new(
+                self.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.name.as_str(), CaseRule::Any, i)),
+            )
+        })
     }
 
     /// Whether the file lists no names at all.
@@ -317,7 +328,7 @@ impl Pseudonyms {
     }
 
     fn find_indexed(&self, text: &str) -> Vec<(Range<usize>, usize)> {
-        self.matcher
+        self.matcher()
             .find_in(text)
             .into_iter()
             .map(|m| (m.raw, m.tag))

@@ -583,8 +583,14 @@ pub fn write_text_on(
     }
     if !check.diagnostics.is_empty() {
         writeln!(out)?;
-        for d in &check.diagnostics {
-            write_diagnostic(out, d)?;
+        // Rendering each is most of the time of a report with many: made in parallel, a
+        // block at a time (so memory stays bounded), written in order.
+        for block in check.diagnostics.chunks(512) {
+            use rayon::prelude::*;
+            let rendered: Vec<String> = block.par_iter().map(render_diagnostic).collect();
+            for text in rendered {
+                writeln!(out, "{text}")?;
+            }
         }
     }
     writeln!(out)?;
@@ -719,6 +725,12 @@ fn truncate(text: &str, width: usize) -> String {
 
 /// Writes one diagnostic like rustc: `file:line:col`, the source line, a caret, a help line.
 pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
+    writeln!(out, "{}", render_diagnostic(d))
+}
+
+/// One diagnostic as [`write_diagnostic`] writes it, without the final newline (styled:
+/// the output stream strips colour where it is not wanted).
+fn render_diagnostic(d: &Diagnostic) -> String {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
     let level = match d.severity {
         Severity::Error => Level::ERROR,
@@ -785,8 +797,7 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
             );
         }
     }
-    writeln!(out, "{rendered}")?;
-    Ok(())
+    rendered
 }
 
 /// Writes a fatal error (exit code 2) the same way.

@@ -18,8 +18,10 @@ const NAME: &str = "Quillon Marrowby";
 const CONFIG: &str = "[portfolio]\ntitle = \"Cache test\"\nframework = \"nasenco-2014\"\nevidence = [\"evidence\"]\n\n[rules]\nmin_evidence = 1\n";
 
 /// File contents the edits choose from: clean ones, ones with findings, links by name
-/// and title, a name only a pseudonyms file makes a finding, same-length pairs.
-const BODIES: [&str; 8] = [
+/// and title, a name only a pseudonyms file makes a finding, same-length pairs, and
+/// duplicate tags (kept with their positions) in the text and in front matter, which a
+/// same-size edit of a tag makes and unmakes.
+const BODIES: [&str; 10] = [
     "---\ntitle: Planning with families\ntype: reflection\noutcomes: [A1.3]\n---\n\n# Planning\n\nWe met the family twice. [[A1.1]]\n",
     "---\ntitle: Provision map\ntype: observation\n---\n\n# Provision map\n\nSee [[Planning with families]] and [[three]]. [[A1.2]]\n",
     "# Notes\n\nWrite to jo.parent@larkspurvale.sch.uk about [[B9.4]].\n",
@@ -28,6 +30,8 @@ const BODIES: [&str; 8] = [
     "# Meeting\n\nSomeone came to the meeting with TA 1. [[A1.2]]\n",
     "---\ntitle: Short\ndraft: true\n---\n\nJust a few words here [[A2.1]] and ![[three]].\n",
     "---\ntitle: Short\ndraft: true\n---\n\nJust a few words there [[A2.1]] and ![[three]].\n",
+    "# Twice\n\nThe “first” [[A1.1]], then — again — [[A1.1]] and [[A1.2]].\n",
+    "---\ntitle: Again\noutcomes: [A1.1, a1.1, A1.2]\n---\n\n# Again\n\nSaid once [[A1.2]].\n",
 ];
 
 const NAMES: [&str; 4] = ["one", "two", "three", "four"];
@@ -220,6 +224,8 @@ proptest! {
     #[test]
     fn output_with_the_cache_is_output_without_it(steps in prop::collection::vec(step(), 1..10)) {
         let (_tmp, root, cache) = start();
+        // One file starts with duplicate tags, so every case has one the cache keeps.
+        write(&root, "evidence/four.md", BODIES[8]);
         assert_same(&root, &cache, "before any change");
         let mut counter = 0;
         for (n, step) in steps.iter().enumerate() {
@@ -303,8 +309,26 @@ fn a_file_with_findings_or_a_listed_name_is_never_recorded_nor_its_text() {
         "evidence/f.md",
         format!("---\ntitle: Clean\n---\n\n# Clean\n\n{SENTENCE}, twice over. [[A1.3]]\n"),
     );
+    // Duplicate tags are kept, with their positions but never the lines they are on.
+    write(
+        &root,
+        "evidence/g.md",
+        format!(
+            "---\ntitle: Twice\noutcomes: [A1.3, A1.3]\n---\n\n# Twice\n\n{SENTENCE} at dusk [[A1.1]], {SENTENCE} at dawn [[A1.1]].\n"
+        ),
+    );
+    apply(&root, &Step::Age, &mut 0);
     assert_same(&root, &cache, "first run");
     assert_same(&root, &cache, "second run");
+    // Text output shows the duplicate's line (cut, as it is long), made again from the
+    // file.
+    let text = text_check(&root, &cache, true);
+    assert_eq!(text, text_check(&root, &cache, false));
+    assert!(
+        String::from_utf8_lossy(&text).contains("orchard wall at dawn [[A1.1]]."),
+        "{}",
+        String::from_utf8_lossy(&text)
+    );
     let all = cache_files(&cache);
     assert!(!all.is_empty(), "the clean files are recorded");
     for (path, bytes) in &all {
@@ -316,6 +340,9 @@ fn a_file_with_findings_or_a_listed_name_is_never_recorded_nor_its_text() {
             "Marrowby",
             "heron",
             "jo.parent@larkspurvale.sch.uk",
+            "at dusk",
+            "at dawn",
+            "outcomes: [A1.3, A1.3]",
         ] {
             assert!(
                 !text.contains(secret),
@@ -324,8 +351,9 @@ fn a_file_with_findings_or_a_listed_name_is_never_recorded_nor_its_text() {
             );
         }
     }
-    // one.md, two.md and f.md are clean; the others have findings.
-    assert_eq!(recorded(&cache), "3");
+    // one.md, two.md and f.md are clean and g.md has only duplicate tags; the others
+    // have findings.
+    assert_eq!(recorded(&cache), "4");
 }
 
 #[test]
