@@ -16,7 +16,7 @@
 //! - an unclosed `[[` is reported.
 
 use crate::model::portfolio::LineBreaks;
-use pulldown_cmark::{Event, LinkType, Parser, Tag as MdTag, TagEnd};
+use pulldown_cmark::{CowStr, Event, LinkType, Parser, Tag as MdTag, TagEnd};
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::Path;
@@ -259,6 +259,16 @@ impl<'a> Iterator for Events<'a> {
     }
 }
 
+/// The bytes an inline marker starts with: `%%`, `==`, `#tag`, `[[`.
+static MARKER_START: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'%' as usize] = true;
+    table[b'=' as usize] = true;
+    table[b'#' as usize] = true;
+    table[b'[' as usize] = true;
+    table
+};
+
 impl<'a> Events<'a> {
     fn emit(&mut self, item: Item<'a>, range: Range<usize>) {
         match self.mark.as_mut() {
@@ -462,7 +472,10 @@ impl<'a> Events<'a> {
 
     /// Whether a text event is exactly its source: not an escaped character or an entity.
     fn is_source(&self, text: &str, range: &Range<usize>) -> bool {
-        self.source.get(range.clone()) == Some(text)
+        // Borrowed text is the source's own slice: the same address says so at once.
+        self.source
+            .get(range.clone())
+            .is_some_and(|s| std::ptr::eq(s, text) || s == text)
     }
 
     /// Reads Obsidian's inline markers in one text event.
@@ -476,10 +489,20 @@ impl<'a> Events<'a> {
             return;
         }
         let at = range.start;
+        // The text is the source's own bytes: slices of the source live as long as the
+        // events, so plain runs are borrowed, never copied.
+        let source: &'a str = self.source;
+        let text: &'a str = &source[range.clone()];
         let bytes = text.as_bytes();
         let mut plain_from = 0;
         let mut i = 0;
-        while i < bytes.len() {
+        // Every marker starts with an ASCII byte, which never occurs inside a multi-byte
+        // character: jumping from one candidate byte to the next skips only plain text.
+        while let Some(step) = bytes[i..]
+            .iter()
+            .position(|&b| MARKER_START[usize::from(b)])
+        {
+            i += step;
             let rest = &text[i..];
             if rest.starts_with("%%") {
                 self.plain(&text[plain_from..i], at + plain_from);
@@ -505,7 +528,7 @@ impl<'a> Events<'a> {
                         .and_then(|r| r.chars().next())
                         .is_some_and(|c| !c.is_whitespace());
                 let closing = self.mark.is_some()
-                    && self.source[..at + i]
+                    && source[..at + i]
                         .chars()
                         .next_back()
                         .is_some_and(|c| !c.is_whitespace());
@@ -521,7 +544,7 @@ impl<'a> Events<'a> {
                     continue;
                 }
             }
-            if rest.starts_with('#') && self.tag_may_start(text.as_ref(), i, at) {
+            if rest.starts_with('#') && self.tag_may_start(text, i, at) {
                 let len = rest[1..]
                     .char_indices()
                     .find(|(_, c)| !is_tag_char(*c))
@@ -536,18 +559,18 @@ impl<'a> Events<'a> {
                 }
             }
             // Brackets arrive one text event each: look at the source after this one.
-            if rest.starts_with('[') && self.source[at + i..].starts_with("[[") {
+            if rest.starts_with('[') && source[at + i..].starts_with("[[") {
                 self.emit(Item::UnclosedLink, at + i..at + i + 2);
             }
-            i += rest.chars().next().map_or(1, char::len_utf8);
+            i += 1;
         }
         self.plain(&text[plain_from..], at + plain_from);
     }
 
-    fn plain(&mut self, text: &str, at: usize) {
+    fn plain(&mut self, text: &'a str, at: usize) {
         if !text.is_empty() {
             self.emit(
-                Item::Markdown(Event::Text(text.to_string().into())),
+                Item::Markdown(Event::Text(CowStr::Borrowed(text))),
                 at..at + text.len(),
             );
         }
@@ -675,10 +698,14 @@ fn is_inline_end(end: &TagEnd) -> bool {
 /// `text ^block-id` at the end of a block: the text before and the id.
 fn split_block_id(text: &str) -> Option<(&str, &str)> {
     let trimmed = text.trim_end();
-    let caret = trimmed.rfind('^')?;
+    // Only the end is looked at: the id runs back from it to its caret.
+    let caret = trimmed
+        .bytes()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        .filter(|&i| trimmed.as_bytes()[i] == b'^')?;
     let id = &trimmed[caret + 1..];
     let before = &trimmed[..caret];
-    let valid = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let valid = !id.is_empty();
     let separated = before.is_empty() || before.ends_with(char::is_whitespace);
     (valid && separated).then(|| (before.trim_end(), id))
 }

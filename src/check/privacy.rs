@@ -677,24 +677,8 @@ pub fn scan_source(source: &SourceText<'_>, rel: &str, names: &Pseudonyms) -> Sc
 /// Runs every detector whose cheap pre-condition holds.
 fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
     let bytes = text.as_bytes();
-    let mut digits = 0usize;
-    let mut run = 0usize;
-    let mut longest_run = 0usize;
-    // Every postcode ends in a digit and two capitals of its last-part alphabet.
-    let mut postcode_end = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b.is_ascii_digit() {
-            digits += 1;
-            run += 1;
-            longest_run = longest_run.max(run);
-            if !postcode_end && let [first, second, ..] = bytes[i + 1..] {
-                postcode_end = is_postcode_letter(first) && is_postcode_letter(second);
-            }
-        } else {
-            run = 0;
-        }
-    }
-    if longest_run >= 11 {
+    let digits = Digits::of(bytes);
+    if digits.longest_run >= 11 {
         push_matches(hits, UPN.find_iter(text), |m| {
             Some(if is_valid_upn(m.as_str()) {
                 Code::Upn
@@ -703,7 +687,7 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
             })
         });
     }
-    if digits >= 10 {
+    if digits.longest_group >= 10 {
         push_matches(hits, NHS.find_iter(text), |m| {
             (is_valid_nhs_number(m.as_str())
                 && !isbn_before(text, m.start())
@@ -722,12 +706,12 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
                 .then_some(Code::Email)
         });
     }
-    if postcode_end {
+    if digits.postcode_end {
         push_matches(hits, POSTCODE.find_iter(text), |m| {
             is_postcode_area(m.as_str()).then_some(Code::Postcode)
         });
     }
-    if digits > 0 && may_have_birth_word(text) {
+    if digits.any && may_have_birth_word(text) {
         birth_dates(text, hits);
     }
     for (range, index) in names.find_indexed(text) {
@@ -736,6 +720,66 @@ fn detect(text: &str, names: &Pseudonyms, hits: &mut Vec<Hit>) {
             range,
             name: Some(index),
         });
+    }
+}
+
+/// What the digits of a text allow, found in one pass before any pattern runs.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Digits {
+    any: bool,
+    /// The longest run of digits (a UPN has 11 after its letter).
+    longest_run: usize,
+    /// The most digits in one group whose digits stand at most two bytes of ` `, `-`,
+    /// `(`, `)` apart: an NHS number (`943 476 5919`) or a phone number (`+44 (0) 20 7946
+    /// 0000`, `(01632) 960 000`) has ten or more in one.
+    longest_group: usize,
+    /// A digit followed by two letters of a postcode's last part (`1AA`): every
+    /// postcode ends so.
+    postcode_end: bool,
+}
+
+impl Digits {
+    fn of(bytes: &[u8]) -> Digits {
+        let mut found = Digits::default();
+        let mut run = 0;
+        let mut group = 0;
+        let mut gap = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Most of a text has no digit: eight bytes at a time past it. Eight bytes
+            // without a digit end any run and, being more than two, any group.
+            if let Some(word) = crate::util::bytes::word_at(bytes, i)
+                && crate::util::bytes::in_range(word, b'0', b'9') == 0
+            {
+                run = 0;
+                gap = 3;
+                i += 8;
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
+            if b.is_ascii_digit() {
+                run += 1;
+                group = if gap > 2 { 1 } else { group + 1 };
+                gap = 0;
+                found.longest_run = found.longest_run.max(run);
+                found.longest_group = found.longest_group.max(group);
+                if !found.postcode_end
+                    && let [first, second, ..] = bytes[i..]
+                {
+                    found.postcode_end = is_postcode_letter(first) && is_postcode_letter(second);
+                }
+            } else {
+                run = 0;
+                gap = if matches!(b, b' ' | b'-' | b'(' | b')') {
+                    gap + 1
+                } else {
+                    3
+                };
+            }
+        }
+        found.any = found.longest_run > 0;
+        found
     }
 }
 
@@ -1275,6 +1319,35 @@ mod tests {
             if BIRTH_WORD.unicode.is_match(&text) {
                 prop_assert!(may_have_birth_word(&text));
             }
+        }
+
+        #[test]
+        fn the_digit_prefilters_never_skip_a_number(
+            text in "([0-9]{1,4}|[ ()+-]|\\) |\\(0\\) |\\+44 |0044|0[1237]|[A-Z]{1,2}|[a-z]{1,3}|é){0,24}"
+        ) {
+            let digits = Digits::of(text.as_bytes());
+            if NHS.unicode.is_match(&text) || PHONE.unicode.is_match(&text) {
+                prop_assert!(digits.longest_group >= 10, "{}", text);
+            }
+            if UPN.unicode.is_match(&text) {
+                prop_assert!(digits.longest_run >= 11);
+            }
+            if POSTCODE.unicode.is_match(&text) {
+                prop_assert!(digits.postcode_end);
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_grouped_as_they_are_written() {
+        for (text, group) in [
+            ("943 476 5919", 10),
+            ("+44 (0) 20 7946 0000", 13),
+            ("(01632) 960 000", 11),
+            ("on 12/03/2024 at 10:30", 4),
+            ("1 2 3 4 5   6 7 8 9 0", 5),
+        ] {
+            assert_eq!(Digits::of(text.as_bytes()).longest_group, group, "{text}");
         }
     }
 }
