@@ -167,6 +167,9 @@ pub(crate) struct Index<'a> {
     paths: Vec<Option<RelPath>>,
     evidence: &'a [Evidence],
     files: OnceLock<Files>,
+    /// Every name a note is found by, ready for "did you mean" (made at the first
+    /// broken link).
+    note_names: OnceLock<crate::util::suggest::Suggester<String>>,
 }
 
 /// The portfolio's files (notes and attachments alike), for links by file name.
@@ -196,6 +199,7 @@ impl<'a> Index<'a> {
             paths: Vec::with_capacity(evidence.len()),
             evidence,
             files: OnceLock::new(),
+            note_names: OnceLock::new(),
         };
         for (i, e) in evidence.iter().enumerate() {
             let path = RelPath::new(&e.path).ok();
@@ -437,12 +441,20 @@ impl<'a> Index<'a> {
     }
 
     /// Every name a note may be linked by, for suggestions.
-    fn note_names(&self) -> impl Iterator<Item = &str> {
-        self.by_tail
-            .keys()
-            .filter(|k| !k.contains('/'))
-            .map(AsRef::as_ref)
-            .chain(self.by_alias.keys().map(String::as_str))
+    /// The note name closest to `name`, for a broken link's help.
+    fn closest_note_name(&self, name: &str) -> Option<&str> {
+        self.note_names
+            .get_or_init(|| {
+                crate::util::suggest::Suggester::new(
+                    self.by_tail
+                        .keys()
+                        .filter(|k| !k.contains('/'))
+                        .map(|k| k.to_string())
+                        .chain(self.by_alias.keys().cloned()),
+                )
+            })
+            .closest(name)
+            .map(String::as_str)
     }
 }
 
@@ -839,7 +851,7 @@ fn broken(index: &Index<'_>, link: &LinkRef, shown: &str, why: Broken) -> Option
         (LinkKind::Wiki | LinkKind::Embed, _) => {
             let name = dest.split('#').next().unwrap_or(dest);
             let mut help = "a note is found by its file name without `.md`, or a name in its `aliases:`, in any folder".to_string();
-            if let Some(best) = crate::util::suggest::closest(&name.to_lowercase(), index.note_names()) {
+            if let Some(best) = index.closest_note_name(&name.to_lowercase()) {
                 help = format!("did you mean `[[{best}]]`? {help}");
             }
             Diagnostic::new(

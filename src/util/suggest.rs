@@ -5,24 +5,119 @@ pub(crate) fn closest<'a>(
     input: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let input = input.to_lowercase();
-    let input_len = input.chars().count();
-    candidates
-        .filter_map(|c| {
-            let allowed = (c.chars().count() / 3).max(2);
-            let lower = c.to_lowercase();
-            // The distance is at least the difference in length: most candidates of a
-            // large vault are ruled out without computing it.
-            if lower.chars().count().abs_diff(input_len) > allowed {
-                return None;
+    Suggester::new(candidates).closest(input).copied()
+}
+
+/// Candidates made ready once for many [`closest`] questions: folded, counted and sorted
+/// by length, so each question measures only the candidates its length allows. A
+/// portfolio's broken links each ask over every note name.
+pub(crate) struct Suggester<T> {
+    /// (folded length, edits allowed, folded, candidate), by folded length.
+    by_len: Vec<(usize, usize, String, T)>,
+    /// The [`Letters`] of each folded candidate, in the same order.
+    letters: Vec<Letters>,
+    /// Answers given, by folded question: a broken name is often written many times.
+    answered: std::sync::Mutex<std::collections::HashMap<String, Option<usize>>>,
+}
+
+impl<T: AsRef<str>> Suggester<T> {
+    pub(crate) fn new(candidates: impl IntoIterator<Item = T>) -> Suggester<T> {
+        let mut by_len: Vec<_> = candidates
+            .into_iter()
+            .map(|c| {
+                let allowed = (c.as_ref().chars().count() / 3).max(2);
+                let lower = c.as_ref().to_lowercase();
+                (lower.chars().count(), allowed, lower, c)
+            })
+            .collect();
+        by_len.sort_by_key(|&(len, ..)| len);
+        let letters = by_len
+            .iter()
+            .map(|(_, _, lower, _)| Letters::of(lower))
+            .collect();
+        Suggester {
+            by_len,
+            letters,
+            answered: Default::default(),
+        }
+    }
+
+    /// The closest candidate to `input`: the fewest edits, within a third of the
+    /// candidate's length (at least two); equally close ones by name, so the answer
+    /// never depends on the candidates' order.
+    pub(crate) fn closest(&self, input: &str) -> Option<&T> {
+        let input = input.to_lowercase();
+        let known = self
+            .answered
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&input).copied());
+        let best = match known {
+            Some(best) => best,
+            None => {
+                let best = self.search(&input);
+                if let Ok(mut map) = self.answered.lock() {
+                    map.insert(input, best);
+                }
+                best
             }
-            let distance = strsim::levenshtein(&input, &lower);
-            (distance <= allowed).then_some((distance, c))
-        })
-        // Equally close candidates by name: callers may list them in any order (a
-        // hash map's), and the same portfolio must give the same words every time.
-        .min_by_key(|&(d, c)| (d, c))
-        .map(|(_, c)| c)
+        };
+        best.map(|i| &self.by_len[i].3)
+    }
+
+    /// The index in `by_len` of the closest candidate to the folded `input`.
+    fn search(&self, input: &str) -> Option<usize> {
+        let n = input.chars().count();
+        let input_letters = Letters::of(input);
+        // The distance is at least the difference in length, and folding never shortens
+        // a name: only lengths within a third (or two) of their own can be close enough.
+        let shortest = n.saturating_sub(2).min(n * 3 / 4);
+        let longest = (n + 2).max(n * 3 / 2 + 2);
+        let from = self.by_len.partition_point(|&(len, ..)| len < shortest);
+        let to = self.by_len.partition_point(|&(len, ..)| len <= longest);
+        (from..to.max(from))
+            .filter_map(|i| {
+                let (len, allowed, lower, c) = &self.by_len[i];
+                if len.abs_diff(n) > *allowed
+                    || self.letters[i].fewest_edits_from(&input_letters) > *allowed
+                {
+                    return None;
+                }
+                let distance = strsim::levenshtein(input, lower);
+                (distance <= *allowed).then_some((distance, c.as_ref(), i))
+            })
+            .min_by_key(|&(d, c, _)| (d, c))
+            .map(|(.., i)| i)
+    }
+}
+
+/// How many of each letter a name has (letters hashed into 32 counts): a cheap lower
+/// bound on the edit distance between two names, so most candidates are ruled out
+/// without computing it.
+struct Letters([u8; 32]);
+
+impl Letters {
+    fn of(text: &str) -> Letters {
+        let mut counts = [0u8; 32];
+        for c in text.chars() {
+            let slot = &mut counts[c as usize % 32];
+            *slot = slot.saturating_add(1);
+        }
+        Letters(counts)
+    }
+
+    /// At least this many edits turn one into the other: an insertion or deletion
+    /// changes one count by one, a substitution two counts by one each. Counts merged by
+    /// the hash or capped only make the bound lower.
+    fn fewest_edits_from(&self, other: &Letters) -> usize {
+        let differ: usize = self
+            .0
+            .iter()
+            .zip(&other.0)
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        differ.div_ceil(2)
+    }
 }
 
 /// The closest outcome id. Ties (`A1.9` is one edit from each of `A1.1`…`A1.7`) go to the
@@ -100,5 +195,37 @@ mod tests {
             Some("reflection")
         );
         assert_eq!(closest("banana", types.iter().copied()), None);
+    }
+
+    /// The closest candidate by brute force, as the definition says.
+    fn brute(input: &str, candidates: &[String]) -> Option<String> {
+        let input = input.to_lowercase();
+        candidates
+            .iter()
+            .filter_map(|c| {
+                let allowed = (c.chars().count() / 3).max(2);
+                let distance = strsim::levenshtein(&input, &c.to_lowercase());
+                (distance <= allowed).then_some((distance, c.clone()))
+            })
+            .min()
+            .map(|(_, c)| c)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_length_buckets_never_miss_the_closest(
+            input in "[a-zA-Zé İ-]{0,14}",
+            candidates in proptest::collection::vec("[a-zA-Zé İ-]{0,16}", 0..30),
+        ) {
+            let suggester = Suggester::new(candidates.iter().map(String::as_str));
+            let expected = brute(&input, &candidates);
+            // Asked twice: the second answer is the remembered one.
+            for _ in 0..2 {
+                proptest::prop_assert_eq!(
+                    suggester.closest(&input).map(|c| c.to_string()),
+                    expected.clone()
+                );
+            }
+        }
     }
 }
