@@ -6,8 +6,9 @@
 //! and reflective-model stages. Everything that depends on other files (link
 //! resolution, coverage, word limits, judgements) is recomputed every run from those.
 //! Its diagnostics are kept only when every one is of a code in [`CACHED_CODES`]
-//! (`duplicate-tag`, and `more-problems` counting them), whose message and help are
-//! made of outcome ids as written, numbers and fixed words: for each, its code,
+//! (`duplicate-tag` and `more-problems` counting them, `unknown-type`, `unknown-model`,
+//! `empty-evidence`), whose message and help are made of outcome ids and front-matter
+//! values as written, numbers and fixed words: for each, its code,
 //! severity, message, help, line, column and the byte span it underlines, never the
 //! excerpt (the source line is evidence text). Using the entry re-reads the file
 //! (capped, as a parse would) and makes the excerpt again as the parser did; a file
@@ -331,10 +332,18 @@ struct StoredStage {
 }
 
 /// The codes a file's entry may hold diagnostics of, besides its structure: those whose
-/// message and help are built only from outcome ids as written, numbers, code names and
-/// fixed words, never from evidence prose or names. A file with any other diagnostic,
-/// or any privacy finding, is parsed again every run.
-const CACHED_CODES: [Code; 2] = [Code::DuplicateTag, Code::MoreProblems];
+/// message and help are built only from outcome ids as written, the `type` and `model`
+/// front-matter values as written (front matter, kept like the title), numbers, code
+/// names and fixed words, never from evidence prose. A file with any other diagnostic,
+/// or any privacy finding (a listed name in its front matter included), is parsed again
+/// every run.
+const CACHED_CODES: [Code; 5] = [
+    Code::DuplicateTag,
+    Code::MoreProblems,
+    Code::UnknownType,
+    Code::UnknownModel,
+    Code::EmptyEvidence,
+];
 
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Hint];
 
