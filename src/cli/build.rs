@@ -41,13 +41,14 @@ pub fn run(args: &Args) -> Outcome {
             history: true,
         },
     )?;
-    let mut err = anstream::stderr().lock();
+    let mut err = super::report_stderr();
     for d in &built.diagnostics {
         report::write_diagnostic(&mut err, d)?;
     }
     if let (Some(note), false) = (&built.progress_note, args.quiet) {
         writeln!(err, "note: no progress page: {note}")?;
     }
+    err.flush()?;
     let index = built.out.join("index.html");
     if !args.quiet {
         writeln!(

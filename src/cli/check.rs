@@ -37,7 +37,7 @@ pub fn run(args: &Args) -> Outcome {
             out.flush()?;
         }
         Format::Text => {
-            let mut out = std::io::BufWriter::with_capacity(64 << 10, anstream::stdout().lock());
+            let mut out = super::report_stdout();
             report::write_text_on(&mut out, &check, Some(today))?;
             out.flush()?;
         }

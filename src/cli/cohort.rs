@@ -111,9 +111,9 @@ pub fn run(args: &Args) -> Outcome {
         }
         None => {
             let bytes = senco::tutor::cohort_report::render(format, &cohort)?;
-            // One write; only text can hold colours for the stripping layer to take out.
+            // Only text can hold colours for the stripping layer to take out.
             if format == Format::Text {
-                let mut out = anstream::stdout().lock();
+                let mut out = super::report_stdout();
                 out.write_all(&bytes)?;
                 out.flush()?;
             } else {

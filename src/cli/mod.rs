@@ -353,3 +353,53 @@ fn date_or_today(written: Option<&str>) -> Result<jiff::civil::Date, FatalError>
         None => Ok(jiff::Zoned::now().date()),
     }
 }
+
+/// Standard output for a report, written in blocks of 64 KiB. anstream's stripping layer
+/// writes each uncoloured piece on its own and standard output flushes at every line, so
+/// a report written through it straight cost a system call per piece (14,000 for one
+/// check of 10,000 files).
+fn report_stdout() -> Box<dyn Write> {
+    let stdout = std::io::stdout();
+    let colours = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+    in_blocks(stdout.lock(), colours)
+}
+
+/// Standard error for diagnostics, in blocks as [`report_stdout`]: flush it before
+/// anything is written to standard output, so the two keep their order on a terminal.
+fn report_stderr() -> Box<dyn Write> {
+    let stderr = std::io::stderr();
+    let colours = anstream::AutoStream::choice(&stderr) != anstream::ColorChoice::Never;
+    in_blocks(stderr.lock(), colours)
+}
+
+fn in_blocks(stream: impl Write + 'static, colours: bool) -> Box<dyn Write> {
+    let blocks = std::io::BufWriter::with_capacity(64 << 10, stream);
+    if colours {
+        Box::new(blocks)
+    } else {
+        Box::new(Uncoloured {
+            inner: blocks,
+            strip: anstream::adapter::StripBytes::new(),
+        })
+    }
+}
+
+/// Takes colours out of what is written through it; an escape split between two writes
+/// is still recognised.
+struct Uncoloured<W: Write> {
+    inner: W,
+    strip: anstream::adapter::StripBytes,
+}
+
+impl<W: Write> Write for Uncoloured<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for piece in self.strip.strip_next(bytes) {
+            self.inner.write_all(piece)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}

@@ -34,10 +34,11 @@ pub fn run(args: &Args) -> Outcome {
     let check = senco::check(&path, &args.check.options()?)?;
     let bytes = pdf::portfolio(&check, &options)?;
     senco::util::atomic::write_replace(&args.output, &bytes)?;
-    let mut err = anstream::stderr().lock();
+    let mut err = super::report_stderr();
     for d in &check.diagnostics {
         report::write_diagnostic(&mut err, d)?;
     }
+    err.flush()?;
     if !args.quiet {
         writeln!(
             anstream::stdout(),

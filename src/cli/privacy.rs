@@ -15,7 +15,7 @@ pub fn run(args: &Args) -> Outcome {
     let path = portfolio_path(args.path.as_deref(), false)?;
     let portfolio = senco::model::portfolio::Portfolio::load(&path)?;
     let scan = senco::check::privacy::scan_portfolio(&portfolio)?;
-    let mut out = anstream::stdout().lock();
+    let mut out = super::report_stdout();
     senco::report::write_privacy(&mut out, &scan)?;
     out.flush()?;
     Ok(if scan.has_errors() { PROBLEMS } else { OK })
