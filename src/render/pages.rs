@@ -94,19 +94,24 @@ struct Page<'a, T: Serialize> {
     data: T,
 }
 
+/// Renders `page` with the theme's `template`. Each form of the page is dropped as soon
+/// as the next is made: the matrix of a large portfolio is tens of megabytes in each
+/// (its data, the template context, the HTML), and a build's peak memory is theirs.
 fn render<T: Serialize>(
     theme: &Theme,
     template: &str,
-    page: &Page<'_, T>,
+    page: Page<'_, T>,
 ) -> Result<String, FatalError> {
-    let context = tera::Context::from_serialize(page).map_err(|e| {
+    let context = tera::Context::from_serialize(&page).map_err(|e| {
         FatalError::invalid(format!("cannot prepare page data for {template}: {e}"))
     })?;
+    drop(page);
     let html = theme.tera.render(template, &context).map_err(|e| {
         FatalError::invalid(format!("theme template {template} failed: {e}")).with_help(
             "fix the template in your theme/ folder, or remove it to use the built-in one",
         )
     })?;
+    drop(context);
     Ok(super::policy::apply(&html, super::policy::FILES))
 }
 
@@ -363,7 +368,7 @@ pub fn evidence_page(
     let html = render(
         theme,
         "evidence.html",
-        &Page {
+        Page {
             site: common,
             root: up,
             nav: "evidence",
@@ -694,7 +699,7 @@ pub(crate) fn outcome_page(
     let html = render(
         theme,
         "outcome.html",
-        &Page {
+        Page {
             site: common,
             root: up,
             nav: "outcomes",
@@ -933,7 +938,7 @@ pub(crate) fn index_page(
     render(
         theme,
         "index.html",
-        &Page {
+        Page {
             site: common,
             root: String::new(),
             nav: "index",
@@ -1046,7 +1051,7 @@ pub(crate) fn matrix_page(
     render(
         theme,
         "matrix.html",
-        &Page {
+        Page {
             site: common,
             root: String::new(),
             nav: "matrix",
@@ -1243,7 +1248,7 @@ pub(crate) fn gaps_page(
     render(
         theme,
         "gaps.html",
-        &Page {
+        Page {
             site: common,
             root: String::new(),
             nav: "gaps",
@@ -1314,7 +1319,7 @@ pub(crate) fn diagnostics_page(
     render(
         theme,
         "diagnostics.html",
-        &Page {
+        Page {
             site: common,
             root: String::new(),
             nav: "diagnostics",
@@ -1442,7 +1447,7 @@ pub(crate) fn progress_page(
     render(
         theme,
         "progress.html",
-        &Page {
+        Page {
             site: common,
             root: String::new(),
             nav: "progress",
