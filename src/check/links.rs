@@ -201,37 +201,31 @@ impl<'a> Index<'a> {
             files: OnceLock::new(),
             note_names: OnceLock::new(),
         };
-        for (i, e) in evidence.iter().enumerate() {
-            let path = RelPath::new(&e.path).ok();
-            if let Some(p) = &path {
+        // Every key a file is found by, made for all files at once (in parallel); only
+        // putting them in the maps is one file after another.
+        let keys: Vec<NoteKeys<'a>> = evidence
+            .par_iter()
+            .map(|e| NoteKeys::of(e, evidence_dirs))
+            .collect();
+        let n = evidence.len();
+        index.by_path.reserve(n);
+        index.by_tail.reserve(keys.iter().map(|k| k.tails.len()).sum());
+        index.by_title.reserve(2 * n);
+        for (i, keys) in keys.into_iter().enumerate() {
+            if let Some(p) = &keys.path {
                 index.by_path.insert(p.clone(), i);
             }
-            index.paths.push(path);
-            match lower_case(strip_note_ext(&e.path)) {
-                Cow::Borrowed(lower) => {
-                    for tail in tails(lower) {
-                        index
-                            .by_tail
-                            .entry(Cow::Borrowed(tail))
-                            .or_default()
-                            .push(i);
-                    }
-                }
-                Cow::Owned(lower) => {
-                    for tail in tails(&lower) {
-                        let key = Cow::Owned(tail.to_string());
-                        index.by_tail.entry(key).or_default().push(i);
-                    }
-                }
+            index.paths.push(keys.path);
+            for tail in keys.tails {
+                index.by_tail.entry(tail).or_default().push(i);
             }
-            for alias in &e.aliases {
-                let list = index.by_alias.entry(alias.to_lowercase()).or_default();
+            for alias in keys.aliases {
+                let list = index.by_alias.entry(alias).or_default();
                 if !list.contains(&i) {
                     list.push(i);
                 }
             }
-            let [_, inner, title] = name_keys(e, evidence_dirs);
-            for key in [inner, title] {
+            for key in keys.titles {
                 index.by_title.entry(key).or_insert(i);
             }
         }
@@ -455,6 +449,31 @@ impl<'a> Index<'a> {
             })
             .closest(name)
             .map(String::as_str)
+    }
+}
+
+/// What [`Index::new`] files one note under: its path, the tails of its lower-cased
+/// path, its aliases and its names inside the evidence folder and by title.
+struct NoteKeys<'a> {
+    path: Option<RelPath>,
+    tails: Vec<Cow<'a, str>>,
+    aliases: Vec<String>,
+    titles: [String; 2],
+}
+
+impl<'a> NoteKeys<'a> {
+    fn of(e: &'a Evidence, evidence_dirs: &[String]) -> NoteKeys<'a> {
+        let tails = match lower_case(strip_note_ext(&e.path)) {
+            Cow::Borrowed(lower) => tails(lower).map(Cow::Borrowed).collect(),
+            Cow::Owned(lower) => tails(&lower).map(|t| Cow::Owned(t.to_string())).collect(),
+        };
+        let [_, inner, title] = name_keys(e, evidence_dirs);
+        NoteKeys {
+            path: RelPath::new(&e.path).ok(),
+            tails,
+            aliases: e.aliases.iter().map(|a| a.to_lowercase()).collect(),
+            titles: [inner, title],
+        }
     }
 }
 
