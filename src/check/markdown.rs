@@ -51,6 +51,19 @@ pub(crate) fn count_words(text: &str) -> usize {
     // Below this, bytes go one at a time: the eight here held a character outside ASCII.
     let mut by_byte_until = 0;
     while i < bytes.len() {
+        #[cfg(target_arch = "x86_64")]
+        if i >= by_byte_until
+            && let (Some(low), Some(high)) = (
+                crate::util::bytes::word_at(bytes, i),
+                crate::util::bytes::word_at(bytes, i + 8),
+            )
+            // SAFETY: SSE2 is part of x86-64 itself: every processor this runs on has it.
+            && let Some(block) = unsafe { WordBlock::of_sixteen(low, high) }
+        {
+            block.count(&mut state);
+            i += 16;
+            continue;
+        }
         if i >= by_byte_until
             && let Some(word) = crate::util::bytes::word_at(bytes, i)
         {
@@ -101,6 +114,8 @@ impl WordState {
 struct WordBlock {
     space: u64,
     alnum: u64,
+    /// How many bytes: 8, or 16 where the processor compares sixteen at once.
+    width: u32,
 }
 
 impl WordBlock {
@@ -115,27 +130,64 @@ impl WordBlock {
         Some(WordBlock {
             space: gather(space),
             alnum: gather(alnum),
+            width: 8,
         })
     }
 
-    /// Counts the words whose first letter or digit is in these eight bytes. A carry
+    /// The masks of sixteen bytes (`low` first), or `None` when one is not ASCII. Every
+    /// x86-64 processor has SSE2, which compares sixteen bytes in one instruction and
+    /// gathers their answers in another: twice the speed of [`WordBlock::of`].
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    fn of_sixteen(low: u64, high: u64) -> Option<WordBlock> {
+        use std::arch::x86_64::{
+            _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+        };
+        // Bit patterns, not numbers: the bytes as the lanes of one register.
+        let bytes = _mm_set_epi64x(high.cast_signed(), low.cast_signed());
+        if _mm_movemask_epi8(bytes) != 0 {
+            return None;
+        }
+        // Every byte is below 0x80 now, so the signed comparisons order them as bytes.
+        let between = |lo: u8, hi: u8, v| {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8((lo - 1).cast_signed())),
+                _mm_cmplt_epi8(v, _mm_set1_epi8((hi + 1).cast_signed())),
+            )
+        };
+        let space = _mm_or_si128(
+            _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b' '.cast_signed())),
+            between(b'\t', b'\r', bytes),
+        );
+        let lower = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
+        let alnum = _mm_or_si128(between(b'0', b'9', bytes), between(b'a', b'z', lower));
+        let mask = |v| u64::from(_mm_movemask_epi8(v).cast_unsigned());
+        Some(WordBlock {
+            space: mask(space),
+            alnum: mask(alnum),
+            width: 16,
+        })
+    }
+
+    /// Counts the words whose first letter or digit is in these bytes. A carry
     /// started at each word's first byte runs through the bytes that are neither a
     /// letter, a digit nor a space, and stops at the word's first letter or digit (count
     /// it) or at the space after it (a word of punctuation only). A carry out of the
     /// block is a word still waiting for its first letter or digit.
     fn count(&self, state: &mut WordState) {
-        const FULL: u64 = 0xff;
-        let word = !self.space & FULL;
+        let full = (1u64 << self.width) - 1;
+        let word = !self.space & full;
         let mut starts = word & !((word << 1) | u64::from(state.in_word));
         if state.in_word && !state.word_has_alnum {
             starts |= word & 1;
         }
         let waiting = word & !self.alnum;
         let carried = waiting + starts;
-        let landed = carried & !waiting & FULL;
+        let landed = carried & !waiting & full;
         state.count += (landed & self.alnum).count_ones() as usize;
-        state.in_word = word >> 7 == 1;
-        state.word_has_alnum = state.in_word && carried >> 8 == 0;
+        state.in_word = word >> (self.width - 1) == 1;
+        state.word_has_alnum = state.in_word && carried >> self.width == 0;
     }
 }
 
@@ -461,6 +513,38 @@ mod tests {
             }
         }
         assert!(WordBlock::of(u64::from_le_bytes(*b"caf\xc3\xa9 ok")).is_none());
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_masks_of_sixteen_bytes_agree_with_the_table_for_every_byte() {
+        let sixteen = |bytes: &[u8; 16]| {
+            let low = u64::from_le_bytes(bytes[..8].try_into().expect("8"));
+            let high = u64::from_le_bytes(bytes[8..].try_into().expect("8"));
+            // SAFETY: every x86-64 processor has SSE2.
+            unsafe { WordBlock::of_sixteen(low, high) }
+        };
+        for b in 0..128u8 {
+            for at in 0..16 {
+                let mut bytes = *b"a-b c.d9\tZ_`{@/:";
+                bytes[at] = b;
+                let block = sixteen(&bytes).expect("ASCII");
+                for (i, &x) in bytes.iter().enumerate() {
+                    let space = (x as char).is_whitespace();
+                    assert_eq!(block.space >> i & 1 == 1, space, "{x} at {i}");
+                    assert_eq!(
+                        block.alnum >> i & 1 == 1,
+                        x.is_ascii_alphanumeric(),
+                        "{x} at {i}"
+                    );
+                }
+            }
+        }
+        for at in 0..16 {
+            let mut bytes = *b"0123456789abcdef";
+            bytes[at] = 0xC3;
+            assert!(sixteen(&bytes).is_none(), "a byte outside ASCII at {at}");
+        }
     }
 
     #[test]
