@@ -209,7 +209,9 @@ impl<'a> Index<'a> {
             .collect();
         let n = evidence.len();
         index.by_path.reserve(n);
-        index.by_tail.reserve(keys.iter().map(|k| k.tails.len()).sum());
+        index
+            .by_tail
+            .reserve(keys.iter().map(|k| k.tails.len()).sum());
         index.by_title.reserve(2 * n);
         for (i, keys) in keys.into_iter().enumerate() {
             if let Some(p) = &keys.path {
