@@ -170,6 +170,10 @@ pub(crate) struct Index<'a> {
     /// Every name a note is found by, ready for "did you mean" (made at the first
     /// broken link).
     note_names: OnceLock<crate::util::suggest::Suggester<String>>,
+    /// By evidence index: the slugs of the note's headings, made the first time a link
+    /// names one of them by other words. Slugging every heading of the target again for
+    /// each such link was an eighth of a warm check of a vault of many links (obsidian-help).
+    heading_slugs: Vec<OnceLock<Vec<String>>>,
 }
 
 /// The portfolio's files (notes and attachments alike), for links by file name.
@@ -200,6 +204,7 @@ impl<'a> Index<'a> {
             evidence,
             files: OnceLock::new(),
             note_names: OnceLock::new(),
+            heading_slugs: evidence.iter().map(|_| OnceLock::new()).collect(),
         };
         // Every key a file is found by, made for all files at once (in parallel); only
         // putting them in the maps is one file after another.
@@ -423,9 +428,14 @@ impl<'a> Index<'a> {
             .iter()
             .find(|h| h.text.eq_ignore_ascii_case(last))
             .or_else(|| {
-                headings
-                    .iter()
-                    .find(|h| crate::util::text::slug(&h.text) == wanted)
+                let slugs = self.heading_slugs[i].get_or_init(|| {
+                    headings
+                        .iter()
+                        .map(|h| crate::util::text::slug(&h.text))
+                        .collect()
+                });
+                let at = slugs.iter().position(|slug| *slug == wanted)?;
+                headings.get(at)
             })
             .or_else(|| headings.iter().find(|h| h.id == last))
             .map(|h| h.id.clone())

@@ -7,11 +7,19 @@
 /// `text` has no letter or digit.
 pub fn slug(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
+    let push = |c: char, out: &mut String| {
         if c.is_alphanumeric() {
             out.push(c);
         } else if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
+        }
+    };
+    for c in text.chars() {
+        // ASCII without Unicode's tables: headings are slugged for every link to one.
+        if c.is_ascii() {
+            push(c.to_ascii_lowercase(), &mut out);
+        } else {
+            c.to_lowercase().for_each(|c| push(c, &mut out));
         }
     }
     out.truncate(out.trim_end_matches('-').len());
@@ -71,6 +79,22 @@ pub fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn slugs_are_lower_case_letters_and_digits_joined_by_hyphens(text in "([ -~]|\\PC){0,40}") {
+            let mut reference = String::new();
+            for c in text.chars().flat_map(char::to_lowercase) {
+                if c.is_alphanumeric() {
+                    reference.push(c);
+                } else if !reference.is_empty() && !reference.ends_with('-') {
+                    reference.push('-');
+                }
+            }
+            reference.truncate(reference.trim_end_matches('-').len());
+            proptest::prop_assert_eq!(slug(&text), reference);
+        }
+    }
 
     #[test]
     fn slugs_keep_letters_and_digits_and_join_the_rest_with_hyphens() {
