@@ -494,6 +494,19 @@ mod tests {
         assert_eq!(count_words("“Quoted” — text… ‘x’ ⁿ"), 4);
     }
 
+    /// Each byte's bits in `block` say what `char` says of it.
+    fn assert_masks_agree(block: &WordBlock, bytes: &[u8]) {
+        for (i, &x) in bytes.iter().enumerate() {
+            let space = (x as char).is_whitespace();
+            assert_eq!(block.space >> i & 1 == 1, space, "{x} at {i}");
+            assert_eq!(
+                block.alnum >> i & 1 == 1,
+                x.is_ascii_alphanumeric(),
+                "{x} at {i}"
+            );
+        }
+    }
+
     #[test]
     fn the_masks_of_eight_bytes_agree_with_the_table_for_every_byte() {
         for b in 0..128u8 {
@@ -501,15 +514,7 @@ mod tests {
                 let mut word = *b"a-b c.d9";
                 word[at] = b;
                 let block = WordBlock::of(u64::from_le_bytes(word)).expect("ASCII");
-                for (i, &x) in word.iter().enumerate() {
-                    let space = (x as char).is_whitespace();
-                    assert_eq!(block.space >> i & 1 == 1, space, "{x} at {i}");
-                    assert_eq!(
-                        block.alnum >> i & 1 == 1,
-                        x.is_ascii_alphanumeric(),
-                        "{x} at {i}"
-                    );
-                }
+                assert_masks_agree(&block, &word);
             }
         }
         assert!(WordBlock::of(u64::from_le_bytes(*b"caf\xc3\xa9 ok")).is_none());
@@ -529,15 +534,7 @@ mod tests {
                 let mut bytes = *b"a-b c.d9\tZ_`{@/:";
                 bytes[at] = b;
                 let block = sixteen(&bytes).expect("ASCII");
-                for (i, &x) in bytes.iter().enumerate() {
-                    let space = (x as char).is_whitespace();
-                    assert_eq!(block.space >> i & 1 == 1, space, "{x} at {i}");
-                    assert_eq!(
-                        block.alnum >> i & 1 == 1,
-                        x.is_ascii_alphanumeric(),
-                        "{x} at {i}"
-                    );
-                }
+                assert_masks_agree(&block, &bytes);
             }
         }
         for at in 0..16 {
