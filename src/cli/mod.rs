@@ -403,3 +403,24 @@ impl<W: Write> Write for Uncoloured<W> {
         self.inner.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uncoloured_output_loses_escapes_split_between_writes_and_keeps_the_text() {
+        let mut out = Uncoloured {
+            inner: Vec::new(),
+            strip: anstream::adapter::StripBytes::new(),
+        };
+        for piece in ["\x1b[1;3", "1merror\x1b", "[0m: “file” —\n", "plain é\n"] {
+            out.write_all(piece.as_bytes())
+                .expect("a Vec takes every write");
+        }
+        assert_eq!(
+            String::from_utf8(out.inner).expect("UTF-8"),
+            "error: “file” —\nplain é\n"
+        );
+    }
+}
