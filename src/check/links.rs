@@ -174,6 +174,10 @@ pub(crate) struct Index<'a> {
     /// names one of them by other words. Slugging every heading of the target again for
     /// each such link was an eighth of a warm check of a vault of many links (obsidian-help).
     heading_slugs: Vec<OnceLock<Vec<String>>>,
+    /// What [`Index::attachment`] found of each path asked about: every link to an image
+    /// had followed the path on disk again (the containment rule's `realpath` and a
+    /// `stat`), two fifths of a warm check of a vault of many images.
+    attachments: std::sync::Mutex<FxHashMap<RelPath, Result<(), Broken>>>,
 }
 
 /// The portfolio's files (notes and attachments alike), for links by file name.
@@ -205,6 +209,7 @@ impl<'a> Index<'a> {
             files: OnceLock::new(),
             note_names: OnceLock::new(),
             heading_slugs: evidence.iter().map(|_| OnceLock::new()).collect(),
+            attachments: Default::default(),
         };
         // Every key a file is found by, made for all files at once (in parallel); only
         // putting them in the maps is one file after another.
@@ -258,11 +263,19 @@ impl<'a> Index<'a> {
         if crate::check::discover::in_commentary(path.as_str()) {
             return Err(Broken::Commentary);
         }
-        match resolve_inside(&self.canonical_root, path.as_str()) {
+        let known = |found: &FxHashMap<RelPath, Result<(), Broken>>| found.get(path).copied();
+        if let Some(answer) = self.attachments.lock().ok().as_deref().and_then(known) {
+            return answer;
+        }
+        let answer = match resolve_inside(&self.canonical_root, path.as_str()) {
             Ok(real) if real.is_file() => Ok(()),
             Err(Refusal::Outside) => Err(Broken::Escapes),
             _ => Err(Broken::Missing),
+        };
+        if let Ok(mut found) = self.attachments.lock() {
+            found.insert(path.clone(), answer);
         }
+        answer
     }
 
     /// The note `name` (without its extension) names from the note `from`, and the other
