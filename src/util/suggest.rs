@@ -14,6 +14,8 @@ pub(crate) fn closest<'a>(
 pub(crate) struct Suggester<T> {
     /// (folded length, edits allowed, folded, candidate), by folded length.
     by_len: Vec<(usize, usize, String, T)>,
+    /// The characters of each folded candidate, in the same order.
+    chars: Vec<Vec<char>>,
     /// The [`Letters`] of each folded candidate, in the same order.
     letters: Vec<Letters>,
     /// Answers given, by folded question: a broken name is often written many times.
@@ -35,8 +37,13 @@ impl<T: AsRef<str>> Suggester<T> {
             .iter()
             .map(|(_, _, lower, _)| Letters::of(lower))
             .collect();
+        let chars = by_len
+            .iter()
+            .map(|(_, _, lower, _)| lower.chars().collect())
+            .collect();
         Suggester {
             by_len,
+            chars,
             letters,
             answered: Default::default(),
         }
@@ -75,20 +82,73 @@ impl<T: AsRef<str>> Suggester<T> {
         let longest = (n + 2).max(n * 3 / 2 + 2);
         let from = self.by_len.partition_point(|&(len, ..)| len < shortest);
         let to = self.by_len.partition_point(|&(len, ..)| len <= longest);
-        (from..to.max(from))
-            .filter_map(|i| {
-                let (len, allowed, lower, c) = &self.by_len[i];
-                if len.abs_diff(n) > *allowed
-                    || self.letters[i].fewest_edits_from(&input_letters) > *allowed
-                {
-                    return None;
-                }
-                let distance = strsim::levenshtein(input, lower);
-                (distance <= *allowed).then_some((distance, c.as_ref(), i))
-            })
-            .min_by_key(|&(d, c, _)| (d, c))
-            .map(|(.., i)| i)
+        let input_chars: Vec<char> = input.chars().collect();
+        // The best so far, by (distance, candidate): a candidate further than it can
+        // never win, so its distance is measured only as far as the best one's.
+        let mut best: Option<(usize, &str, usize)> = None;
+        for i in from..to.max(from) {
+            let (len, allowed, _, c) = &self.by_len[i];
+            let within = best.map_or(*allowed, |(d, ..)| d.min(*allowed));
+            if len.abs_diff(n) > within
+                || self.letters[i].fewest_edits_from(&input_letters) > within
+            {
+                continue;
+            }
+            let Some(distance) = distance_within(&input_chars, &self.chars[i], within) else {
+                continue;
+            };
+            let candidate = (distance, c.as_ref(), i);
+            if best.is_none_or(|(d, c, _)| (candidate.0, candidate.1) < (d, c)) {
+                best = Some(candidate);
+            }
+        }
+        best.map(|(.., i)| i)
     }
+}
+
+/// The edit distance (Levenshtein, by characters) of `a` and `b` when it is at most
+/// `max`, else `None`: only the cells within `max` of the diagonal are filled, and the
+/// rows stop as soon as none of a row's cells is within `max`. Broken links in a vault
+/// are many, and the full table for each candidate was most of their did-you-mean.
+fn distance_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let far = max + 1;
+    // `row[j]`: the distance of `a[..i]` and `b[..j]`, `far` for any above `max`.
+    let mut row: Vec<usize> = (0..=b.len()).map(|j| j.min(far)).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let lo = (i + 1).saturating_sub(max);
+        let hi = (i + 1 + max).min(b.len());
+        // The cell left of the band, and the diagonal cell before it.
+        let mut diagonal = if lo == 0 { i } else { row[lo - 1] };
+        let mut left = if lo == 0 { (i + 1).min(far) } else { far };
+        if lo == 0 {
+            row[0] = left;
+        }
+        let mut lowest = far;
+        for j in lo.max(1)..=hi {
+            let up = row[j];
+            let cost = usize::from(x != b[j - 1]);
+            let cell = (diagonal + cost).min(up + 1).min(left + 1).min(far);
+            diagonal = up;
+            row[j] = cell;
+            left = cell;
+            lowest = lowest.min(cell);
+        }
+        if lo == 0 {
+            lowest = lowest.min(row[0]);
+        }
+        // Cells right of the band stay out of reach.
+        if hi < b.len() {
+            row[hi + 1] = far;
+        }
+        if lowest > max {
+            return None;
+        }
+    }
+    let distance = row[b.len()];
+    (distance <= max).then_some(distance)
 }
 
 /// How many of each letter a name has (letters hashed into 32 counts): a cheap lower
@@ -212,6 +272,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn a_bounded_distance_is_the_distance_when_within_its_bound(
+            a in "[ab é-]{0,12}",
+            b in "[ab é-]{0,12}",
+            max in 0usize..8,
+        ) {
+            let full = strsim::levenshtein(&a, &b);
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            proptest::prop_assert_eq!(distance_within(&a, &b, max), (full <= max).then_some(full));
+        }
+
         #[test]
         fn the_length_buckets_never_miss_the_closest(
             input in "[a-zA-Zé İ-]{0,14}",
