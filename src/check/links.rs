@@ -459,8 +459,8 @@ impl<'a> Index<'a> {
         self.evidence[i].headings.iter().map(|h| h.text.as_str())
     }
 
-    /// Every name a note may be linked by, for suggestions.
-    /// The note name closest to `name`, for a broken link's help.
+    /// The note name closest to `name` among every name a note may be linked by, for a
+    /// broken link's help.
     fn closest_note_name(&self, name: &str) -> Option<&str> {
         self.note_names
             .get_or_init(|| {
@@ -895,7 +895,7 @@ fn broken(index: &Index<'_>, link: &LinkRef, shown: &str, why: Broken) -> Option
         (LinkKind::Wiki | LinkKind::Embed, _) => {
             let name = dest.split('#').next().unwrap_or(dest);
             let mut help = "a note is found by its file name without `.md`, or a name in its `aliases:`, in any folder".to_string();
-            if let Some(best) = index.closest_note_name(&name.to_lowercase()) {
+            if let Some(best) = index.closest_note_name(name) {
                 help = format!("did you mean `[[{best}]]`? {help}");
             }
             Diagnostic::new(

@@ -12,39 +12,38 @@ pub(crate) fn closest<'a>(
 /// by length, so each question measures only the candidates its length allows. A
 /// portfolio's broken links each ask over every note name.
 pub(crate) struct Suggester<T> {
-    /// (folded length, edits allowed, folded, candidate), by folded length.
-    by_len: Vec<(usize, usize, String, T)>,
-    /// The characters of each folded candidate, in the same order.
-    chars: Vec<Vec<char>>,
-    /// The [`Letters`] of each folded candidate, in the same order.
-    letters: Vec<Letters>,
+    /// Every candidate, by folded length.
+    by_len: Vec<Candidate<T>>,
     /// Answers given, by folded question: a broken name is often written many times.
     answered: std::sync::Mutex<std::collections::HashMap<String, Option<usize>>>,
 }
 
+/// One candidate made ready: folded into characters, counted, and how many edits it
+/// allows.
+struct Candidate<T> {
+    folded: Vec<char>,
+    letters: Letters,
+    allowed: usize,
+    value: T,
+}
+
 impl<T: AsRef<str>> Suggester<T> {
     pub(crate) fn new(candidates: impl IntoIterator<Item = T>) -> Suggester<T> {
-        let mut by_len: Vec<_> = candidates
+        let mut by_len: Vec<Candidate<T>> = candidates
             .into_iter()
-            .map(|c| {
-                let allowed = (c.as_ref().chars().count() / 3).max(2);
-                let lower = c.as_ref().to_lowercase();
-                (lower.chars().count(), allowed, lower, c)
+            .map(|value| {
+                let lower = value.as_ref().to_lowercase();
+                Candidate {
+                    folded: lower.chars().collect(),
+                    letters: Letters::of(&lower),
+                    allowed: (value.as_ref().chars().count() / 3).max(2),
+                    value,
+                }
             })
             .collect();
-        by_len.sort_by_key(|&(len, ..)| len);
-        let letters = by_len
-            .iter()
-            .map(|(_, _, lower, _)| Letters::of(lower))
-            .collect();
-        let chars = by_len
-            .iter()
-            .map(|(_, _, lower, _)| lower.chars().collect())
-            .collect();
+        by_len.sort_by_key(|c| c.folded.len());
         Suggester {
             by_len,
-            chars,
-            letters,
             answered: Default::default(),
         }
     }
@@ -69,7 +68,7 @@ impl<T: AsRef<str>> Suggester<T> {
                 best
             }
         };
-        best.map(|i| &self.by_len[i].3)
+        best.map(|i| &self.by_len[i].value)
     }
 
     /// The index in `by_len` of the closest candidate to the folded `input`.
@@ -80,26 +79,25 @@ impl<T: AsRef<str>> Suggester<T> {
         // a name: only lengths within a third (or two) of their own can be close enough.
         let shortest = n.saturating_sub(2).min(n * 3 / 4);
         let longest = (n + 2).max(n * 3 / 2 + 2);
-        let from = self.by_len.partition_point(|&(len, ..)| len < shortest);
-        let to = self.by_len.partition_point(|&(len, ..)| len <= longest);
+        let from = self.by_len.partition_point(|c| c.folded.len() < shortest);
+        let to = self.by_len.partition_point(|c| c.folded.len() <= longest);
         let input_chars: Vec<char> = input.chars().collect();
         // The best so far, by (distance, candidate): a candidate further than it can
         // never win, so its distance is measured only as far as the best one's.
         let mut best: Option<(usize, &str, usize)> = None;
-        for i in from..to.max(from) {
-            let (len, allowed, _, c) = &self.by_len[i];
-            let within = best.map_or(*allowed, |(d, ..)| d.min(*allowed));
-            if len.abs_diff(n) > within
-                || self.letters[i].fewest_edits_from(&input_letters) > within
+        for (i, c) in self.by_len.iter().enumerate().take(to).skip(from) {
+            let within = best.map_or(c.allowed, |(d, ..)| d.min(c.allowed));
+            if c.folded.len().abs_diff(n) > within
+                || c.letters.fewest_edits_from(&input_letters) > within
             {
                 continue;
             }
-            let Some(distance) = distance_within(&input_chars, &self.chars[i], within) else {
+            let Some(distance) = distance_within(&input_chars, &c.folded, within) else {
                 continue;
             };
-            let candidate = (distance, c.as_ref(), i);
-            if best.is_none_or(|(d, c, _)| (candidate.0, candidate.1) < (d, c)) {
-                best = Some(candidate);
+            let value = c.value.as_ref();
+            if best.is_none_or(|(d, v, _)| (distance, value) < (d, v)) {
+                best = Some((distance, value, i));
             }
         }
         best.map(|(.., i)| i)
