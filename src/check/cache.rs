@@ -367,7 +367,7 @@ struct StoredDiagnostic {
 /// anything else (the parser would have reported it, so nothing was stored).
 fn file_text(bytes: &[u8]) -> Option<&str> {
     let text = std::str::from_utf8(bytes).ok()?;
-    Some(text.strip_prefix('\u{feff}').unwrap_or(text))
+    Some(crate::util::text::without_bom(text))
 }
 
 impl StoredDiagnostic {

@@ -218,7 +218,7 @@ pub fn parse_bytes_and<T: Default>(
             lossy
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = crate::util::text::without_bom(&text);
     let source = SourceText::new(text);
     parse_text(&source, &mut evidence, &mut diagnostics, framework);
     for d in &mut diagnostics {

@@ -394,7 +394,7 @@ fn parse(bytes: &[u8], file: &str, cx: &Context<'_>) -> (Option<Judgement>, Vec<
         );
         return (None, diagnostics);
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::util::text::without_bom(text);
     let source = SourceText::new(text);
     let (format, matter, body) = match frontmatter::split(text) {
         Split::Found {

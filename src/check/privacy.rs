@@ -168,7 +168,7 @@ impl Pseudonyms {
         let path = root.join(PSEUDONYMS_FILE);
         match crate::check::evidence::read_file(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => Self::parse(text.strip_prefix('\u{feff}').unwrap_or(&text)),
+                Ok(text) => Self::parse(crate::util::text::without_bom(&text)),
                 Err(_) => (
                     Pseudonyms::default(),
                     vec![
@@ -616,7 +616,7 @@ pub fn scan_bytes(bytes: &[u8], rel: &str, names: &Pseudonyms) -> Scan {
         return Scan::default();
     }
     let text = String::from_utf8_lossy(bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = crate::util::text::without_bom(&text);
     scan_text(text, rel, names)
 }
 

@@ -174,7 +174,7 @@ impl Portfolio {
                 ));
             }
         };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let text = crate::util::text::without_bom(&text);
         if text.trim().is_empty() {
             return Err(
                 FatalError::invalid(format!("{} is empty", config_path.display())).with_help(

@@ -475,7 +475,7 @@ fn body_of(bytes: &[u8]) -> (String, usize) {
         return (String::new(), 1);
     }
     let text = String::from_utf8_lossy(bytes);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = crate::util::text::without_bom(&text);
     match frontmatter::split(text) {
         Split::Found { body, .. } => {
             let first_line = text[..body.start].matches('\n').count() + 1;

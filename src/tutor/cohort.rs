@@ -136,7 +136,7 @@ fn listed(dir: &Path, listing: &Path) -> Result<Vec<Member>, FatalError> {
         "cohort files",
     )
     .map_err(|e| FatalError::io(format!("cannot read {}: {e}", listing.display()), e))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = crate::util::text::without_bom(&text);
     let file: CohortFile = toml::from_str(text).map_err(|e| {
         let source = crate::error::diagnostic::SourceText::new(text);
         let (line, column) = e.span().map_or((1, 1), |s| source.line_col(s.start));

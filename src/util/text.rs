@@ -1,5 +1,12 @@
 //! Small text helpers every stage shares: [`slug`] for names in paths and ids,
-//! [`plural`] and [`percent`] for counts in messages.
+//! [`plural`] and [`percent`] for counts in messages, [`without_bom`] for reading text.
+
+/// `text` without the byte-order mark an editor may put first: not a character anyone
+/// wrote, and not a column an editor shows. Every reader of evidence text takes it off
+/// the same way, so positions found by one mean the same text to another.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
 
 /// Lower-case letters and digits, every other run of characters one hyphen, none at
 /// either end: `Meeting with Child A's parents!` becomes `meeting-with-child-a-s-parents`.

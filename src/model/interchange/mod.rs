@@ -56,7 +56,7 @@ pub fn import(
     format: ImportFormat,
     rollup: Rollup,
 ) -> Result<(Framework, Imported), FatalError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::util::text::without_bom(text);
     let mut imported = match format {
         ImportFormat::Case => case::import(name, text)?,
         ImportFormat::MoodleCsv => moodle::import(name, text)?,
