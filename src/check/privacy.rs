@@ -743,44 +743,58 @@ impl Digits {
         let mut found = Digits::default();
         let mut run = 0;
         let mut group = 0;
+        // Bytes since the last digit, as far as they keep a group together: more than two
+        // (or one that is not ` `, `-`, `(` or `)`) ends it.
         let mut gap = 0;
         let mut i = 0;
-        while i < bytes.len() {
-            // Most of a text has no digit: eight bytes at a time past it. Eight bytes
-            // without a digit end any run and, being more than two, any group.
-            if let Some(word) = crate::util::bytes::word_at(bytes, i)
-                && crate::util::bytes::in_range(word, b'0', b'9') == 0
-            {
+        // Only digits change what is found, and most bytes are not digits: from one digit
+        // to the next, the bytes between are looked at only when there are at most two.
+        while let Some(at) = next_digit(bytes, i) {
+            let between = &bytes[i..at];
+            if !between.is_empty() {
                 run = 0;
-                gap = 3;
-                i += 8;
-                continue;
-            }
-            let b = bytes[i];
-            i += 1;
-            if b.is_ascii_digit() {
-                run += 1;
-                group = if gap > 2 { 1 } else { group + 1 };
-                gap = 0;
-                found.longest_run = found.longest_run.max(run);
-                found.longest_group = found.longest_group.max(group);
-                if !found.postcode_end
-                    && let [first, second, ..] = bytes[i..]
-                {
-                    found.postcode_end = is_postcode_letter(first) && is_postcode_letter(second);
-                }
-            } else {
-                run = 0;
-                gap = if matches!(b, b' ' | b'-' | b'(' | b')') {
-                    gap + 1
-                } else {
+                gap = if between.len() > 2 {
                     3
+                } else {
+                    between.iter().fold(gap, |gap, &b| {
+                        if matches!(b, b' ' | b'-' | b'(' | b')') {
+                            gap + 1
+                        } else {
+                            3
+                        }
+                    })
                 };
             }
+            run += 1;
+            group = if gap > 2 { 1 } else { group + 1 };
+            gap = 0;
+            found.longest_run = found.longest_run.max(run);
+            found.longest_group = found.longest_group.max(group);
+            if !found.postcode_end
+                && let [first, second, ..] = bytes[at + 1..]
+            {
+                found.postcode_end = is_postcode_letter(first) && is_postcode_letter(second);
+            }
+            i = at + 1;
         }
         found.any = found.longest_run > 0;
         found
     }
+}
+
+/// Where the first ASCII digit at or after `from` is, found eight bytes at a time.
+fn next_digit(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(word) = crate::util::bytes::word_at(bytes, i) {
+        let digits = crate::util::bytes::in_range(word, b'0', b'9');
+        if digits != 0 {
+            // Little-endian: the lowest set bit is in the first digit's byte.
+            return Some(i + (digits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..)?;
+    rest.iter().position(u8::is_ascii_digit).map(|p| i + p)
 }
 
 /// A letter of a postcode's last part: `[ABD-HJLNP-UW-Z]`.
@@ -1335,6 +1349,42 @@ mod tests {
             if POSTCODE.unicode.is_match(&text) {
                 prop_assert!(digits.postcode_end);
             }
+        }
+    }
+
+    /// What [`Digits::of`] finds, one byte after another.
+    fn digits_byte_by_byte(bytes: &[u8]) -> Digits {
+        let mut found = Digits::default();
+        let (mut run, mut group, mut gap) = (0, 0, 0);
+        for (i, &b) in bytes.iter().enumerate() {
+            if b.is_ascii_digit() {
+                run += 1;
+                group = if gap > 2 { 1 } else { group + 1 };
+                gap = 0;
+                found.longest_run = found.longest_run.max(run);
+                found.longest_group = found.longest_group.max(group);
+                if let [first, second, ..] = bytes[i + 1..] {
+                    found.postcode_end |= is_postcode_letter(first) && is_postcode_letter(second);
+                }
+            } else {
+                run = 0;
+                gap = if matches!(b, b' ' | b'-' | b'(' | b')') {
+                    gap + 1
+                } else {
+                    3
+                };
+            }
+        }
+        found.any = found.longest_run > 0;
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn digits_are_found_as_one_byte_after_another_finds_them(
+            text in "([0-9]{1,12}|[ ()-]{1,4}|[A-Z]{1,3}|[a-z]{1,9}|’|é|\\PC)*"
+        ) {
+            prop_assert_eq!(Digits::of(text.as_bytes()), digits_byte_by_byte(text.as_bytes()));
         }
     }
 
