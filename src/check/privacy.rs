@@ -749,7 +749,7 @@ impl Digits {
         let mut i = 0;
         // Only digits change what is found, and most bytes are not digits: from one digit
         // to the next, the bytes between are looked at only when there are at most two.
-        while let Some(at) = next_digit(bytes, i) {
+        while let Some(at) = crate::util::bytes::first_digit(bytes, i) {
             let between = &bytes[i..at];
             if !between.is_empty() {
                 run = 0;
@@ -780,21 +780,6 @@ impl Digits {
         found.any = found.longest_run > 0;
         found
     }
-}
-
-/// Where the first ASCII digit at or after `from` is, found eight bytes at a time.
-fn next_digit(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while let Some(word) = crate::util::bytes::word_at(bytes, i) {
-        let digits = crate::util::bytes::in_range(word, b'0', b'9');
-        if digits != 0 {
-            // Little-endian: the lowest set bit is in the first digit's byte.
-            return Some(i + (digits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    let rest = bytes.get(i..)?;
-    rest.iter().position(u8::is_ascii_digit).map(|p| i + p)
 }
 
 /// A letter of a postcode's last part: `[ABD-HJLNP-UW-Z]`.

@@ -40,9 +40,135 @@ pub fn gather(mask: u64) -> u64 {
     ((mask >> 7) & each(1)).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
+/// Where the first ASCII digit at or after `from` is.
+pub fn first_digit(bytes: &[u8], from: usize) -> Option<usize> {
+    first_of(bytes, from, Wanted::Digit)
+}
+
+/// Where the first byte at or after `from` is that is outside ASCII or one of `also`.
+pub fn first_non_ascii_or(bytes: &[u8], from: usize, also: [u8; 2]) -> Option<usize> {
+    first_of(bytes, from, Wanted::NonAsciiOr(also))
+}
+
+/// The bytes [`first_of`] looks for.
+#[derive(Clone, Copy)]
+enum Wanted {
+    Digit,
+    NonAsciiOr([u8; 2]),
+}
+
+impl Wanted {
+    fn is(self, b: u8) -> bool {
+        match self {
+            Wanted::Digit => b.is_ascii_digit(),
+            Wanted::NonAsciiOr(also) => !b.is_ascii() || also.contains(&b),
+        }
+    }
+
+    /// The high bit set in each byte of `word` that is wanted.
+    fn in_word(self, word: u64) -> u64 {
+        match self {
+            Wanted::Digit => in_range(word, b'0', b'9'),
+            Wanted::NonAsciiOr([a, b]) => (word & HIGH) | equal(word, a) | equal(word, b),
+        }
+    }
+}
+
+/// Where the first `wanted` byte at or after `from` is: sixteen bytes at a time, then
+/// eight, then one by one for the last few. In a mask of eight or sixteen the lowest set
+/// bit is the first such byte.
+fn first_of(bytes: &[u8], from: usize, wanted: Wanted) -> Option<usize> {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of x86-64 itself: every processor this runs on has it.
+        let (at, found) = unsafe { sixteen_at_a_time(bytes, i, wanted) };
+        if found {
+            return Some(at);
+        }
+        i = at;
+    }
+    while let Some(word) = word_at(bytes, i) {
+        let mask = wanted.in_word(word);
+        if mask != 0 {
+            return Some(i + (mask.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..)?;
+    rest.iter().position(|&b| wanted.is(b)).map(|p| i + p)
+}
+
+/// [`first_of`] over whole blocks of sixteen bytes, each compared in one instruction:
+/// where the first wanted byte is (`true`), or where the blocks ran out (`false`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn sixteen_at_a_time(bytes: &[u8], from: usize, wanted: Wanted) -> (usize, bool) {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+    };
+    let mut i = from;
+    while let (Some(low), Some(high)) = (word_at(bytes, i), word_at(bytes, i + 8)) {
+        // Bit patterns, not numbers: the bytes as the lanes of one register.
+        let lanes = _mm_set_epi64x(high.cast_signed(), low.cast_signed());
+        let each = |b: u8| _mm_set1_epi8(b.cast_signed());
+        let matched = match wanted {
+            // Signed lanes: a byte outside ASCII is below `0`, never taken for a digit.
+            Wanted::Digit => _mm_and_si128(
+                _mm_cmpgt_epi8(lanes, each(b'0' - 1)),
+                _mm_cmplt_epi8(lanes, each(b'9' + 1)),
+            ),
+            // A byte outside ASCII has its high bit set already.
+            Wanted::NonAsciiOr([a, b]) => _mm_or_si128(
+                lanes,
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(lanes, each(a)),
+                    _mm_cmpeq_epi8(lanes, each(b)),
+                ),
+            ),
+        };
+        let mask = _mm_movemask_epi8(matched);
+        if mask != 0 {
+            return (i + mask.trailing_zeros() as usize, true);
+        }
+        i += 16;
+    }
+    (i, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_wanted_byte_is_found_at_every_offset_and_length() {
+        // Each byte value at each place of texts long enough for every stride (16, 8, 1),
+        // searched from every start.
+        for b in 0..=255u8 {
+            for len in [1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40] {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    for from in 0..=len {
+                        let digit = (from..len).find(|&i| bytes[i].is_ascii_digit());
+                        assert_eq!(
+                            first_digit(&bytes, from),
+                            digit,
+                            "{b} at {at} of {len} from {from}"
+                        );
+                        let special = (from..len)
+                            .find(|&i| !bytes[i].is_ascii() || matches!(bytes[i], b'&' | b'%'));
+                        assert_eq!(
+                            first_non_ascii_or(&bytes, from, [b'&', b'%']),
+                            special,
+                            "{b} at {at} of {len} from {from}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_byte_value_in_every_position_is_told_on_its_own() {

@@ -606,7 +606,9 @@ impl NameMatcher {
         }
         let mut folded = String::new();
         let mut from = 0;
-        while let Some(at) = next_special_byte(bytes, from) {
+        // The next byte whose run may fold to letters other than its own ASCII ones: an
+        // entity, an escape or a character outside ASCII.
+        while let Some(at) = crate::util::bytes::first_non_ascii_or(bytes, from, [b'&', b'%']) {
             if let Some(c) = raw[at..].chars().next().filter(|_| !bytes[at].is_ascii())
                 && is_separator_only(c)
             {
@@ -666,27 +668,6 @@ fn is_word_byte(b: u8) -> bool {
 /// ASCII letters, which the raw search sees.
 fn is_separator_only(c: char) -> bool {
     matches!(c, '\u{2010}'..='\u{205e}') || c.is_whitespace()
-}
-
-/// A byte whose run may fold to letters other than its own ASCII ones.
-fn is_special_byte(b: u8) -> bool {
-    matches!(b, b'&' | b'%') || !b.is_ascii()
-}
-
-/// Where the first [`is_special_byte`] at or after `from` is, found eight bytes at a time.
-fn next_special_byte(bytes: &[u8], from: usize) -> Option<usize> {
-    use crate::util::bytes::{HIGH, equal, word_at};
-    let mut i = from;
-    while let Some(word) = word_at(bytes, i) {
-        let special = (word & HIGH) | equal(word, b'&') | equal(word, b'%');
-        if special != 0 {
-            // Little-endian: the lowest set bit is in the first special byte.
-            return Some(i + (special.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    let rest = bytes.get(i..)?;
-    rest.iter().position(|&b| is_special_byte(b)).map(|p| i + p)
 }
 
 fn accepts(p: &Pattern, text: &Normalised, start: usize, end: usize) -> bool {
