@@ -802,7 +802,8 @@ fn unreachable_name(e: &Evidence, framework: &Framework) -> Option<Diagnostic> {
 /// The diagnostic for a link that leads nowhere or in doubt, if it is one to report.
 fn problem(index: &Index<'_>, link: &LinkRef, found: &Resolution) -> Option<Diagnostic> {
     let dest = link.dest.trim();
-    let shown = match link.kind {
+    // Written out only for a link with a problem, which few are.
+    let shown = || match link.kind {
         LinkKind::Wiki => format!("[[{dest}]]"),
         LinkKind::Embed => format!("![[{dest}]]"),
         _ => dest.to_string(),
@@ -832,7 +833,8 @@ fn problem(index: &Index<'_>, link: &LinkRef, found: &Resolution) -> Option<Diag
                 Diagnostic::new(
                     Code::AmbiguousLink,
                     format!(
-                        "`{shown}` could be any of {} notes; it goes to `{first}`",
+                        "`{}` could be any of {} notes; it goes to `{first}`",
+                        shown(),
                         paths.len()
                     ),
                 )
@@ -859,9 +861,12 @@ fn problem(index: &Index<'_>, link: &LinkRef, found: &Resolution) -> Option<Diag
                 }
                 (format!("`{path}` has no heading `{anchor}`"), help)
             };
-            Some(Diagnostic::new(Code::BrokenAnchor, format!("`{shown}`: {what}")).with_help(help))
+            Some(
+                Diagnostic::new(Code::BrokenAnchor, format!("`{}`: {what}", shown()))
+                    .with_help(help),
+            )
         }
-        (Target::Broken(why), _) => broken(index, link, &shown, *why),
+        (Target::Broken(why), _) => broken(index, link, &shown(), *why),
         _ => None,
     }
 }

@@ -589,10 +589,39 @@ mod tests {
     }
 
     #[test]
+    fn characters_outside_ascii_are_counted_at_every_place_in_a_block() {
+        // Letters, digits, spaces, marks and punctuation of every length in UTF-8, at
+        // every offset of texts that end inside, at and past a block's end.
+        let wide = [
+            "é", "’", "—", "\u{a0}", "\u{2028}", "\u{3000}", "\u{301}", "١", "語", "😀",
+        ];
+        let fill = ["a", " ", "-", "ab ", " x", "1"];
+        for c in wide {
+            for f in fill {
+                for before in 0..20 {
+                    for after in [0, 1, 3, 8, 13] {
+                        let text = format!("{}{c}{}", f.repeat(before), f.repeat(after));
+                        let doubled = format!("{c}{text}{c}{c}");
+                        let paired = format!("{}{c}a {c}{c} a{c}", f.repeat(before));
+                        for text in [&text, &doubled, &paired] {
+                            assert_eq!(count_words(text), reference_count(text), "{text:?}");
+                            assert_eq!(count_words_in(text), reference_count(text), "{text:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn counts_words_with_letters_or_digits() {
         assert_eq!(count_words("Child A met TA 1 - twice."), 6);
         assert_eq!(count_words("  -- * 2024 \x0b x\r\n"), 2);
         assert_eq!(count_words("naïve café"), 2);
+        // A word whose only letter is outside ASCII, after words with ASCII letters.
+        let text = "a0\u{3000}’\u{3000} \t\ta00\t(é\u{a0}a";
+        assert_eq!(count_words(text), 4);
+        assert_eq!(count_words_in(text), 4);
     }
 
     fn steps(text: &str) -> Vec<Step> {
