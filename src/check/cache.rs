@@ -20,7 +20,7 @@
 //! So no evidence text and no identifier is ever written here.
 //!
 //! **Where it is used.** Only by a check nothing is rendered from
-//! ([`super::CheckOptions::skip_fingerprints`]: `senco check`, `senco cohort`): a build
+//! ([`super::CheckOptions::report_only`]: `senco check`, `senco cohort`): a build
 //! quotes passages, which the cache does not hold, so it parses every file.
 //!
 //! **When an entry is trusted.** A file's entry is used when its size, modification

@@ -174,18 +174,19 @@ pub fn parse_bytes(bytes: &[u8], rel: &str, framework: &Framework) -> (Evidence,
 
 /// [`parse_bytes`], then `also` on the same decoded text and line index (when the file
 /// is text), so the privacy lint neither validates nor indexes the file again. Without
-/// `fingerprint` the record's [`Evidence::fingerprint`] is left `None`: only a build
-/// needs it, and hashing every byte costs as much as the rest of some checks.
+/// `for_pages` what only a built page uses is left out: [`Evidence::fingerprint`] (hashing
+/// every byte costs as much as the rest of some checks), [`Evidence::opening`] and each
+/// [`Tag::passage`] (copies of the text).
 pub fn parse_bytes_and<T: Default>(
     bytes: &[u8],
     rel: &str,
     framework: &Framework,
-    fingerprint: bool,
+    for_pages: bool,
     also: impl FnOnce(&SourceText<'_>) -> T,
 ) -> (Evidence, Vec<Diagnostic>, T) {
     let mut diagnostics = Vec::new();
     let mut evidence = empty_evidence(rel);
-    if fingerprint {
+    if for_pages {
         evidence.fingerprint = Some(crate::util::hash::fingerprint(bytes));
     }
     if let Some(problem) = binary_content(bytes) {
@@ -220,7 +221,13 @@ pub fn parse_bytes_and<T: Default>(
     };
     let text = crate::util::text::without_bom(&text);
     let source = SourceText::new(text);
-    parse_text(&source, &mut evidence, &mut diagnostics, framework);
+    parse_text(
+        &source,
+        &mut evidence,
+        &mut diagnostics,
+        framework,
+        for_pages,
+    );
     for d in &mut diagnostics {
         d.file.get_or_insert_with(|| rel.to_string());
     }
@@ -268,6 +275,7 @@ fn parse_text(
     evidence: &mut Evidence,
     diagnostics: &mut Vec<Diagnostic>,
     framework: &Framework,
+    for_pages: bool,
 ) {
     let text = source.text();
     let mut limit = PerFile::default();
@@ -324,7 +332,15 @@ fn parse_text(
         diagnostics.extend(hints);
     }
     let body_start = body.start;
-    let scanned = scan_body(source, body, evidence, diagnostics, &mut limit, framework);
+    let scanned = scan_body(
+        source,
+        body,
+        evidence,
+        diagnostics,
+        &mut limit,
+        framework,
+        for_pages,
+    );
     if let Some(heading) = scanned.first_heading
         && !titled
     {
@@ -802,6 +818,7 @@ fn scan_body(
     diagnostics: &mut Vec<Diagnostic>,
     limit: &mut PerFile,
     framework: &Framework,
+    for_pages: bool,
 ) -> Scanned {
     let text = &source.text()[body.clone()];
     let base = body.start;
@@ -830,6 +847,8 @@ fn scan_body(
     let mut page_nesting = markdown::Nesting::default();
     let mut heading_ids = markdown::HeadingIds::default();
     let mut has_text = false;
+    // Whether the paragraph front-matter tags quote has been met (and, for pages, kept).
+    let mut opened = false;
     let link_ref = |kind: LinkKind, dest: &str, at: usize| {
         let (line, column) = source.line_col(base + at);
         LinkRef {
@@ -924,12 +943,12 @@ fn scan_body(
             // Front-matter tags quote the first paragraph that stands on its own: not one
             // inside a list, quotation or footnote.
             Event::Start(MdTag::Paragraph)
-                if evidence.opening.is_none()
-                    && blocks.is_empty()
-                    && quote_depth == 0
-                    && !in_footnote =>
+                if !opened && blocks.is_empty() && quote_depth == 0 && !in_footnote =>
             {
-                evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
+                opened = true;
+                if for_pages {
+                    evidence.opening = Some(cap(text[range.clone()].trim(), MAX_PASSAGE_BYTES));
+                }
                 blocks.push(range);
             }
             Event::Start(MdTag::FootnoteDefinition(_)) => in_footnote = true,
@@ -1005,6 +1024,7 @@ fn scan_body(
                         inline_index: Some(index),
                         passage: blocks
                             .last()
+                            .filter(|_| for_pages)
                             .map(|b| cap(text[b.clone()].trim(), MAX_PASSAGE_BYTES)),
                     });
                     let id = &framework.node(node).id;

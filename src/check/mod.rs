@@ -62,12 +62,13 @@ pub struct Check {
 pub struct CheckOptions {
     /// Where the judgement files are; default `feedback/` in the portfolio.
     pub feedback: Option<std::path::PathBuf>,
-    /// Leave each [`Evidence::fingerprint`] `None`. Only a build reads the files again
-    /// and needs them; `senco check` sets this, as hashing every byte is a measurable
-    /// part of a check.
-    pub skip_fingerprints: bool,
+    /// Nothing is rendered from this check (`senco check`, `senco cohort`): leave out
+    /// what only pages use. Each [`Evidence::fingerprint`] is `None` (hashing every byte
+    /// is a measurable part of a check), and so are the passages tags quote
+    /// ([`Evidence::opening`], [`evidence::Tag::passage`]).
+    pub report_only: bool,
     /// The results cache folder ([`cache::default_dir`]); `None`: no cache. Used only
-    /// with `skip_fingerprints`, by a check nothing is rendered from, as the cache keeps
+    /// with `report_only`, by a check nothing is rendered from, as the cache keeps
     /// no passages ([`cache`] says what it keeps and when it trusts it).
     pub cache: Option<std::path::PathBuf>,
 }
@@ -113,7 +114,7 @@ pub(crate) fn load(root: &Path) -> Result<(Portfolio, Framework), FatalError> {
 /// [`Check`]; an error means the portfolio could not be checked at all.
 pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
     let (portfolio, framework) = load(root)?;
-    let open_cache = || match (&options.cache, options.skip_fingerprints) {
+    let open_cache = || match (&options.cache, options.report_only) {
         (Some(dir), true) => {
             // Read before the lint reads it: a change in between gives a key that no
             // later run matches, never entries stored under the wrong names.
@@ -128,17 +129,17 @@ pub fn check(root: &Path, options: &CheckOptions) -> Result<Check, FatalError> {
     let (discovered, session) = rayon::join(|| discover::discover(&portfolio), open_cache);
     let (found, diagnostics) = discovered?;
     let (names, name_problems) = privacy::Pseudonyms::load(&portfolio.root);
-    let fingerprint = !options.skip_fingerprints;
+    let for_pages = !options.report_only;
     let parsed: Vec<Parsed> = match session {
         Some(session) => session.parse_all(
             &found,
             &framework,
-            |f, bytes| parse_and_scan(bytes, f, &framework, &names, fingerprint),
-            |f| load_and_scan(f, &framework, &names, fingerprint),
+            |f, bytes| parse_and_scan(bytes, f, &framework, &names, for_pages),
+            |f| load_and_scan(f, &framework, &names, for_pages),
         ),
         None => found
             .par_iter()
-            .map(|f| load_and_scan(f, &framework, &names, fingerprint))
+            .map(|f| load_and_scan(f, &framework, &names, for_pages))
             .collect(),
     };
     let commentary = read_commentary(&portfolio, &framework, &names, options)?;
@@ -173,7 +174,7 @@ fn read_commentary(
     diagnostics.extend(naming);
     let files = found
         .par_iter()
-        .map(|f| load_and_scan(f, framework, names, !options.skip_fingerprints))
+        .map(|f| load_and_scan(f, framework, names, !options.report_only))
         .collect::<Vec<Parsed>>();
     Ok(ReadCommentary {
         files: nodes.into_iter().zip(files).collect(),
@@ -234,12 +235,12 @@ pub fn recheck(
     let parsed: Vec<Parsed> = found
         .par_iter()
         .map(|f| match (&changes, previous) {
-            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => {
-                memo.parsed.get(&f.rel).cloned().unwrap_or_else(|| {
-                    load_and_scan(f, &framework, &names, !options.skip_fingerprints)
-                })
-            }
-            _ => load_and_scan(f, &framework, &names, !options.skip_fingerprints),
+            (Changes::Evidence(changed), Some(memo)) if !changed.contains(&f.rel) => memo
+                .parsed
+                .get(&f.rel)
+                .cloned()
+                .unwrap_or_else(|| load_and_scan(f, &framework, &names, !options.report_only)),
+            _ => load_and_scan(f, &framework, &names, !options.report_only),
         })
         .collect();
     let memo = Memo {
@@ -355,15 +356,15 @@ fn check_parsed(
 }
 
 /// Reads an evidence file once, and decodes and indexes it once, for both the parser
-/// and the privacy lint.
+/// and the privacy lint; `for_pages` as [`evidence::parse_bytes_and`] has it.
 fn load_and_scan(
     found: &discover::Found,
     framework: &Framework,
     names: &privacy::Pseudonyms,
-    fingerprint: bool,
+    for_pages: bool,
 ) -> Parsed {
     match evidence::read_file(&found.path) {
-        Ok(bytes) => parse_and_scan(&bytes, found, framework, names, fingerprint),
+        Ok(bytes) => parse_and_scan(&bytes, found, framework, names, for_pages),
         Err(e) => {
             let (file, diagnostics) = evidence::unreadable(&found.rel, &e);
             (file, diagnostics, privacy::Scan::default())
@@ -377,10 +378,10 @@ fn parse_and_scan(
     found: &discover::Found,
     framework: &Framework,
     names: &privacy::Pseudonyms,
-    fingerprint: bool,
+    for_pages: bool,
 ) -> Parsed {
     let (file, diagnostics, scan) =
-        evidence::parse_bytes_and(bytes, &found.rel, framework, fingerprint, |source| {
+        evidence::parse_bytes_and(bytes, &found.rel, framework, for_pages, |source| {
             Some(privacy::scan_source(source, &found.rel, names))
         });
     // Content that is not text: the lint's own rule for what it still scans.

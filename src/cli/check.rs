@@ -25,7 +25,7 @@ pub fn run(args: &Args) -> Outcome {
     let path = portfolio_path(args.path.as_deref(), false)?;
     let options = senco::CheckOptions {
         // Nothing is rendered from this check, so the files are never compared again.
-        skip_fingerprints: true,
+        report_only: true,
         ..args.check.options()?
     };
     let check = senco::check(&path, &options)?;

@@ -246,7 +246,7 @@ impl CheckArgs {
                 }
                 other => other.clone(),
             },
-            skip_fingerprints: false,
+            report_only: false,
             cache: self.cache.dir(),
         })
     }

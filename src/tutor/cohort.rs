@@ -542,7 +542,7 @@ pub fn read(
     // Nothing is rendered from these checks: no fingerprints, and the cache may serve.
     let options = CheckOptions {
         feedback: None,
-        skip_fingerprints: true,
+        report_only: true,
         cache: cache.map(Path::to_path_buf),
     };
     read_members(
