@@ -838,12 +838,14 @@ fn scan_body(
     // section it opens, which may be the References.
     let mut heading_words = 0usize;
     let mut in_footnote = false;
-    let mut nesting = Some(markdown::Nesting::default());
+    // Whether nesting too deep has been warned of: once per file.
+    let mut warned_too_deep = false;
     // Raw HTML as the page keeps it: HTML nested too deep is shown as text there, and
     // parsing it here would take as long as the sanitiser once took on it (hours).
     let mut raw_html = String::new();
     // Where each piece of `raw_html` starts in it, and its line in the file.
     let mut html_lines: Vec<(usize, usize)> = Vec::new();
+    // What the page will leave out to stay within its depth: what the check warns of.
     let mut page_nesting = markdown::Nesting::default();
     let mut heading_ids = markdown::HeadingIds::default();
     let mut has_text = false;
@@ -866,11 +868,8 @@ fn scan_body(
             obsidian::Item::CalloutStart(callout) => {
                 has_text = true;
                 let quote = Event::Start(MdTag::BlockQuote(None));
-                page_nesting.step(&quote);
-                if let Some(n) = nesting.as_mut()
-                    && n.step(&quote) != markdown::Step::Keep
-                {
-                    nesting = None;
+                if page_nesting.step(&quote) != markdown::Step::Keep && !warned_too_deep {
+                    warned_too_deep = true;
                     diagnostics.push(too_deep().at(source, base + range.start..base + range.start));
                 }
                 // A callout is the trainee's own writing, set apart: its words count.
@@ -882,9 +881,6 @@ fn scan_body(
             obsidian::Item::CalloutEnd(_) => {
                 let end = Event::End(TagEnd::BlockQuote(None));
                 page_nesting.step(&end);
-                if let Some(n) = nesting.as_mut() {
-                    n.step(&end);
-                }
                 continue;
             }
             obsidian::Item::Tag(_) => {
@@ -919,10 +915,8 @@ fn scan_body(
             obsidian::Item::HighlightStart | obsidian::Item::HighlightEnd => continue,
         };
         let kept = page_nesting.step(&event) == markdown::Step::Keep;
-        if let Some(n) = nesting.as_mut()
-            && n.step(&event) != markdown::Step::Keep
-        {
-            nesting = None;
+        if !kept && !warned_too_deep {
+            warned_too_deep = true;
             diagnostics.push(too_deep().at(source, base + range.start..base + range.start));
         }
         match &event {
