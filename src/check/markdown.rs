@@ -47,10 +47,11 @@ fn count_words_with_popcnt(text: &str) -> usize {
 /// instructions each may use.
 #[inline(always)]
 fn count_words_in(text: &str) -> usize {
-    // A word is counted at its first letter or digit. ASCII goes eight bytes at a time
-    // through bit masks ([`WordBlock`]); the rest byte by byte through a table, decoding
-    // only what is not ASCII: decoding every char (as `split_whitespace` does) was once
-    // the single hottest spot of `senco check` on pasted text.
+    // A word is counted at its first letter or digit. ASCII goes sixteen (x86-64) or
+    // eight bytes at a time through bit masks ([`WordBlock`]); the rest byte by byte
+    // through a table, decoding only what is not ASCII: decoding every char (as
+    // `split_whitespace` does) was once the single hottest spot of `senco check` on
+    // pasted text.
     static CLASS: [u8; 256] = {
         let mut table = [WIDE; 256];
         let mut b = 0;
