@@ -36,6 +36,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How a link is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,6 +190,80 @@ struct Files {
     by_lower_path: FxHashMap<String, String>,
 }
 
+impl Files {
+    /// Lists the files under `root` (not in hidden folders or built sites, symlinks not
+    /// followed) in the order of a walk sorted by name: the first [`MAX_LISTED_FILES`].
+    fn list(root: &Path) -> Files {
+        let listed = AtomicUsize::new(0);
+        let mut paths = files_under(root, root, &listed, true);
+        if listed.load(Ordering::Relaxed) >= MAX_LISTED_FILES {
+            listed.store(0, Ordering::Relaxed);
+            paths = files_under(root, root, &listed, false);
+        }
+        let mut files = Files::default();
+        for rel in paths {
+            let name = rel.rsplit('/').next().unwrap_or(&rel).to_lowercase();
+            files.by_name.entry(name).or_default().push(rel.clone());
+            files.by_lower_path.insert(rel.to_lowercase(), rel);
+        }
+        for list in files.by_name.values_mut() {
+            list.sort_by_key(|p| (p.matches('/').count(), p.len(), p.clone()));
+        }
+        files
+    }
+}
+
+/// The paths (from `root`) of the files in `dir` and below, in the order of a walk sorted
+/// by name: each folder's entries by name, a folder's files before the entry after it.
+/// Hidden entries and built sites are left out; symlinks are not followed; what cannot
+/// be read is passed over. `listed` counts the files found so far; past
+/// [`MAX_LISTED_FILES`] each folder stops.
+///
+/// In `parallel`, folders are read at once and their lists joined in that order, so
+/// which path wins a clash of names never depends on the threads; but which folders
+/// stopped at the cap would, so a portfolio past it is listed again one folder after
+/// another ([`Files::list`]).
+fn files_under(root: &Path, dir: &Path, listed: &AtomicUsize, parallel: bool) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut entries: Vec<(std::ffi::OsString, std::fs::FileType)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.file_name(), e.file_type().ok()?)))
+        .filter(|(name, _)| !crate::util::fs::is_hidden(name))
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let list = |(name, kind): (std::ffi::OsString, std::fs::FileType)| {
+        if listed.load(Ordering::Relaxed) >= MAX_LISTED_FILES {
+            return Vec::new();
+        }
+        let path = dir.join(name);
+        if kind.is_file() {
+            listed.fetch_add(1, Ordering::Relaxed);
+            vec![crate::check::discover::relative(root, &path)]
+        } else if kind.is_dir() && !crate::util::fs::is_built_site(&path) {
+            files_under(root, &path, listed, parallel)
+        } else {
+            Vec::new()
+        }
+    };
+    let lists: Vec<Vec<String>> = if parallel {
+        entries.into_par_iter().map(list).collect()
+    } else {
+        entries.into_iter().map(list).collect()
+    };
+    lists.concat()
+}
+
+/// Whether a link of `e` names a file that is not a note (`![[plan.png]]`): such a link
+/// is found among the portfolio's files by name, so [`Index::new`] lists them at once,
+/// beside its other work, rather than have the first such link stop a thread to do it.
+fn names_a_file(e: &Evidence) -> bool {
+    e.link_refs
+        .iter()
+        .any(|l| matches!(l.kind, LinkKind::Wiki | LinkKind::Embed) && !looks_like_note(&l.dest))
+}
+
 impl<'a> Index<'a> {
     pub fn new(
         root: &Path,
@@ -213,10 +288,21 @@ impl<'a> Index<'a> {
         };
         // Every key a file is found by, made for all files at once (in parallel); only
         // putting them in the maps is one file after another.
-        let keys: Vec<NoteKeys<'a>> = evidence
-            .par_iter()
-            .map(|e| NoteKeys::of(e, evidence_dirs))
-            .collect();
+        let (keys, files) = rayon::join(
+            || {
+                evidence
+                    .par_iter()
+                    .map(|e| NoteKeys::of(e, evidence_dirs))
+                    .collect::<Vec<NoteKeys<'a>>>()
+            },
+            || {
+                let wanted = evidence.par_iter().any(names_a_file);
+                wanted.then(|| Files::list(&index.canonical_root))
+            },
+        );
+        if let Some(files) = files {
+            index.files = OnceLock::from(files);
+        }
         let n = evidence.len();
         index.by_path.reserve(n);
         index
@@ -281,45 +367,45 @@ impl<'a> Index<'a> {
     /// The note `name` (without its extension) names from the note `from`, and the other
     /// notes it could name, best first.
     fn note(&self, from: &RelPath, name: &str) -> Option<(usize, Vec<usize>)> {
-        let key = name.trim().trim_start_matches('/').to_lowercase();
+        // Borrowed, not copied, when already lower case: this runs for every link.
+        let key = lower_case(name.trim().trim_start_matches('/'));
         if key.is_empty() {
             return None;
         }
-        let folder = folder_of(from.as_str()).to_lowercase();
-        let candidates: Vec<usize> = if key.contains('/') {
+        let folder = lower_case(folder_of(from.as_str()));
+        let listed = |k: &str| self.by_tail.get(k).map_or(&[][..], Vec::as_slice);
+        let (tails, aliased): (&[usize], &[usize]) = if key.contains('/') {
             // A path: from the linking note's folder, else from the root or any tail.
             let relative = join(&folder, &key).and_then(|p| self.by_tail.get(p.as_str()));
             match relative.filter(|list| list.iter().any(|&i| self.full_path_is(i, &key, &folder)))
             {
-                Some(list) => list.clone(),
-                None => self.by_tail.get(key.as_str()).cloned().unwrap_or_default(),
+                Some(list) => (list, &[]),
+                None => (listed(&key), &[]),
             }
         } else {
-            let mut list = self.by_tail.get(key.as_str()).cloned().unwrap_or_default();
-            if let Some(aliased) = self.by_alias.get(&key) {
-                for &i in aliased {
-                    if !list.contains(&i) {
-                        list.push(i);
-                    }
-                }
-            }
-            list
+            let aliased = self
+                .by_alias
+                .get(key.as_ref())
+                .map_or(&[][..], Vec::as_slice);
+            (listed(&key), aliased)
         };
-        let candidates = if candidates.is_empty() {
-            vec![*self.by_title.get(&key)?]
-        } else {
-            candidates
+        // The notes by path, then those by alias that are not among them.
+        let candidates = tails
+            .iter()
+            .chain(aliased.iter().filter(|i| !tails.contains(i)))
+            .copied();
+        let Some(first) = candidates.clone().next() else {
+            return Some((*self.by_title.get(key.as_ref())?, Vec::new()));
         };
         let best = candidates
-            .iter()
-            .copied()
+            .clone()
             .find(|&i| {
                 self.paths[i]
                     .as_ref()
                     .is_some_and(|p| folder_of(p.as_str()).eq_ignore_ascii_case(&folder))
             })
-            .unwrap_or(candidates[0]);
-        let others = candidates.into_iter().filter(|&i| i != best).collect();
+            .unwrap_or(first);
+        let others = candidates.filter(|&i| i != best).collect();
         Some((best, others))
     }
 
@@ -331,34 +417,10 @@ impl<'a> Index<'a> {
         join(folder, key).is_some_and(|p| strip_note_ext(path.as_str()).to_lowercase() == p)
     }
 
-    /// The portfolio's files by name, listed the first time a link needs them.
+    /// The portfolio's files by name, listed the first time a link needs them (if
+    /// [`Index::new`] did not list them already).
     fn files(&self) -> &Files {
-        self.files.get_or_init(|| {
-            let mut files = Files::default();
-            let walker = walkdir::WalkDir::new(&self.canonical_root)
-                .follow_links(false)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| {
-                    e.depth() == 0
-                        || !(crate::util::fs::is_hidden(e.file_name())
-                            || e.file_type().is_dir() && crate::util::fs::is_built_site(e.path()))
-                });
-            for entry in walker
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_file())
-                .take(MAX_LISTED_FILES)
-            {
-                let rel = crate::check::discover::relative(&self.canonical_root, entry.path());
-                let name = rel.rsplit('/').next().unwrap_or(&rel).to_lowercase();
-                files.by_name.entry(name).or_default().push(rel.clone());
-                files.by_lower_path.insert(rel.to_lowercase(), rel);
-            }
-            for list in files.by_name.values_mut() {
-                list.sort_by_key(|p| (p.matches('/').count(), p.len(), p.clone()));
-            }
-            files
-        })
+        self.files.get_or_init(|| Files::list(&self.canonical_root))
     }
 
     /// A file that is not a note, as `[[name]]` or an Obsidian-style Markdown link names
@@ -435,12 +497,12 @@ impl<'a> Index<'a> {
                 .map(|b| block_anchor(b));
         }
         let last = fragment.rsplit('#').next().unwrap_or(fragment).trim();
-        let wanted = crate::util::text::slug(last);
         let headings = &self.evidence[i].headings;
         headings
             .iter()
             .find(|h| h.text.eq_ignore_ascii_case(last))
             .or_else(|| {
+                let wanted = crate::util::text::slug(last);
                 let slugs = self.heading_slugs[i].get_or_init(|| {
                     headings
                         .iter()
@@ -1123,6 +1185,57 @@ mod tests {
         assert_eq!(strip_note_ext("Proprietà"), "Proprietà");
         assert_eq!(strip_note_ext("Proprietà.MD"), "Proprietà");
         assert_eq!(strip_note_ext("perché"), "perché");
+    }
+
+    #[test]
+    fn files_are_listed_in_the_order_of_one_sorted_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            "b/Plan.png",
+            "b/plan.PNG",
+            "a/z/deep/x.pdf",
+            "a/z/y.md",
+            "a/é.png",
+            "a/Z.png",
+            "c.png",
+            "B.png",
+            ".hidden/secret.png",
+            "a/.obsidian/x.json",
+            "site/index.html",
+            "site/.senco-site",
+            "d/e/f/g/h.png",
+            "d/e/f.png",
+            "d/e.png",
+        ];
+        for f in files {
+            let path = root.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "x").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("b"), root.join("a/link-to-b")).unwrap();
+        // What one walk sorted by name, not following links, finds.
+        let expected: Vec<String> = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !(crate::util::fs::is_hidden(e.file_name())
+                        || e.file_type().is_dir() && crate::util::fs::is_built_site(e.path()))
+            })
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| crate::check::discover::relative(root, e.path()))
+            .collect();
+        assert_eq!(expected.len(), 11, "{expected:?}");
+        for parallel in [true, false] {
+            let listed = AtomicUsize::new(0);
+            assert_eq!(files_under(root, root, &listed, parallel), expected);
+            assert_eq!(listed.load(Ordering::Relaxed), expected.len());
+        }
+        let by_name = Files::list(root).by_name;
+        assert_eq!(by_name["plan.png"], ["b/Plan.png", "b/plan.PNG"]);
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn wide_class(c: char, word_has_alnum: bool) -> u8 {
         OTHER
     } else if c.is_whitespace() {
         SPACE
-    } else if !word_has_alnum && c.is_alphanumeric() {
+    } else if !word_has_alnum && crate::util::text::is_alphanumeric(c) {
         ALNUM
     } else {
         OTHER

@@ -694,7 +694,7 @@ impl<'a> Events<'a> {
 }
 
 fn is_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '/')
+    crate::util::text::is_alphanumeric(c) || matches!(c, '_' | '-' | '/')
 }
 
 fn is_inline(tag: &MdTag<'_>) -> bool {

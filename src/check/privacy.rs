@@ -416,7 +416,7 @@ fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    crate::util::text::is_alphanumeric(c) || c == '_'
 }
 
 fn contains_word(haystack: &str, word: &str) -> bool {

@@ -110,7 +110,7 @@ fn fold(raw: &str, sink: &mut impl Sink) {
             continue;
         }
         let (c, end) = decode_at(raw, i);
-        let class = if c.is_alphanumeric() {
+        let class = if crate::util::text::is_alphanumeric(c) {
             push_letter(sink, c, i, end, gap);
             gap = Gap::None;
             i = end;
@@ -160,7 +160,7 @@ fn push_letter(sink: &mut impl Sink, c: char, raw_start: usize, raw_end: usize, 
             continue;
         }
         for d in lower.nfd() {
-            if !is_combining_mark(d) && d.is_alphanumeric() {
+            if !is_combining_mark(d) && crate::util::text::is_alphanumeric(d) {
                 emit(sink, d);
             }
         }
