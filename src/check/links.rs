@@ -193,10 +193,13 @@ struct Files {
 impl Files {
     /// Lists the files under `root` (not in hidden folders or built sites, symlinks not
     /// followed) in the order of a walk sorted by name: the first [`MAX_LISTED_FILES`].
-    fn list(root: &Path) -> Files {
+    /// `parallel` reads folders on rayon's threads; never inside [`Index::files`]'s
+    /// `OnceLock`, where a thread waiting for them could take up another link's
+    /// resolution and ask the same lock again.
+    fn list(root: &Path, parallel: bool) -> Files {
         let listed = AtomicUsize::new(0);
-        let mut paths = files_under(root, root, &listed, true);
-        if listed.load(Ordering::Relaxed) >= MAX_LISTED_FILES {
+        let mut paths = files_under(root, root, &listed, parallel);
+        if parallel && listed.load(Ordering::Relaxed) >= MAX_LISTED_FILES {
             listed.store(0, Ordering::Relaxed);
             paths = files_under(root, root, &listed, false);
         }
@@ -297,7 +300,7 @@ impl<'a> Index<'a> {
             },
             || {
                 let wanted = evidence.par_iter().any(names_a_file);
-                wanted.then(|| Files::list(&index.canonical_root))
+                wanted.then(|| Files::list(&index.canonical_root, true))
             },
         );
         if let Some(files) = files {
@@ -420,7 +423,8 @@ impl<'a> Index<'a> {
     /// The portfolio's files by name, listed the first time a link needs them (if
     /// [`Index::new`] did not list them already).
     fn files(&self) -> &Files {
-        self.files.get_or_init(|| Files::list(&self.canonical_root))
+        self.files
+            .get_or_init(|| Files::list(&self.canonical_root, false))
     }
 
     /// A file that is not a note, as `[[name]]` or an Obsidian-style Markdown link names
@@ -1234,8 +1238,10 @@ mod tests {
             assert_eq!(files_under(root, root, &listed, parallel), expected);
             assert_eq!(listed.load(Ordering::Relaxed), expected.len());
         }
-        let by_name = Files::list(root).by_name;
-        assert_eq!(by_name["plan.png"], ["b/Plan.png", "b/plan.PNG"]);
+        for parallel in [true, false] {
+            let by_name = Files::list(root, parallel).by_name;
+            assert_eq!(by_name["plan.png"], ["b/Plan.png", "b/plan.PNG"]);
+        }
     }
 
     #[test]

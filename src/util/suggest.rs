@@ -16,7 +16,8 @@ pub(crate) fn closest<'a>(
             continue;
         }
         let folded: Vec<char> = lower.chars().collect();
-        let within = best.map_or(allowed_edits(value), |(d, _)| d.min(allowed_edits(value)));
+        let allowed = allowed_edits(value);
+        let within = best.map_or(allowed, |(d, _)| d.min(allowed));
         let Some(distance) = question.distance(&folded, || Letters::of(&lower), within) else {
             continue;
         };
