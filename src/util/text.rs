@@ -64,9 +64,9 @@ pub(crate) fn is_alphanumeric(c: char) -> bool {
 }
 
 /// Whether `c` is in a block of letters that have no case: CJK ideographs and Hangul
-/// syllables, every one of them alphabetic. Looking those up in Unicode's case and
-/// letter tables was a quarter of slugging the headings of a vault written in Chinese,
-/// Japanese and Korean.
+/// syllables, every one of them alphabetic, so [`slug`] need not ask Unicode's case
+/// table about them: with the letter table, that was most of slugging headings written
+/// in Chinese and Korean.
 fn is_caseless_letter(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}')
 }
