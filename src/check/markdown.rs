@@ -19,8 +19,6 @@ pub fn options() -> Options {
 const OTHER: u8 = 0;
 const ALNUM: u8 = 1;
 const SPACE: u8 = 2;
-/// The first byte of a character outside ASCII, to be decoded.
-const WIDE: u8 = 3;
 
 /// Counts words the way assessors count them for word limits: whitespace-separated runs
 /// that contain a letter or digit.
@@ -47,68 +45,34 @@ fn count_words_with_popcnt(text: &str) -> usize {
 /// instructions each may use.
 #[inline(always)]
 fn count_words_in(text: &str) -> usize {
-    // A word is counted at its first letter or digit. ASCII goes sixteen (x86-64) or
-    // eight bytes at a time through bit masks ([`WordBlock`]); the rest byte by byte
-    // through a table, decoding only what is not ASCII: decoding every char (as
+    // A word is counted at its first letter or digit. ASCII goes up to thirty-two
+    // (x86-64) or eight bytes at a time through bit masks ([`WordBlock`]), as far as the
+    // next character outside ASCII, which alone is decoded: decoding every char (as
     // `split_whitespace` does) was once the single hottest spot of `senco check` on
-    // pasted text.
-    static CLASS: [u8; 256] = {
-        let mut table = [WIDE; 256];
-        let mut b = 0;
-        while b < 128 {
-            let byte = b as u8;
-            table[b] = if matches!(byte, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
-                SPACE
-            } else if byte.is_ascii_alphanumeric() {
-                ALNUM
-            } else {
-                OTHER
-            };
-            b += 1;
-        }
-        table
-    };
+    // pasted text. A block ends at a curly quote, not before the eight or sixteen bytes
+    // that hold it, so only the quote goes one character at a time.
     let bytes = text.as_bytes();
     let mut state = WordState::default();
     let mut i = 0;
-    // Below this, bytes go one at a time: the eight here held a character outside ASCII.
-    let mut by_byte_until = 0;
     while i < bytes.len() {
-        #[cfg(target_arch = "x86_64")]
-        if i >= by_byte_until
-            && let (Some(low), Some(high)) = (
-                crate::util::bytes::word_at(bytes, i),
-                crate::util::bytes::word_at(bytes, i + 8),
-            )
-            // SAFETY: SSE2 is part of x86-64 itself: every processor this runs on has it.
-            && let Some(block) = unsafe { WordBlock::of_sixteen(low, high) }
-        {
+        let block = WordBlock::at(bytes, i);
+        if block.width > 0 {
             block.count(&mut state);
-            i += 16;
-            continue;
-        }
-        if i >= by_byte_until
-            && let Some(word) = crate::util::bytes::word_at(bytes, i)
-        {
-            match WordBlock::of(word) {
-                Some(block) => {
-                    block.count(&mut state);
-                    i += 8;
-                    continue;
-                }
-                None => by_byte_until = i + 8,
+            // A constant step where the block is all ASCII: the next load need not
+            // wait for this block's width to be worked out.
+            if block.width == WordBlock::MAX_WIDTH {
+                i += WordBlock::MAX_WIDTH as usize;
+                continue;
             }
+            i += block.width as usize;
         }
-        let mut class = CLASS[usize::from(bytes[i])];
-        let mut len = 1;
-        if class == WIDE {
-            // `i` is always at a char boundary: every step is one whole char.
-            let c = text[i..].chars().next().unwrap_or(' ');
-            len = c.len_utf8();
-            class = wide_class(c, state.word_has_alnum);
-        }
-        state.step(class);
-        i += len;
+        // The end, or a character outside ASCII: `i` is at a char boundary, as every
+        // step is of whole chars.
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        state.step(wide_class(c, state.word_has_alnum));
+        i += c.len_utf8();
     }
     state.count
 }
@@ -132,48 +96,93 @@ impl WordState {
     }
 }
 
-/// Eight bytes of ASCII as bit masks (bit `i` for byte `i`): which are whitespace (as
-/// `char::is_whitespace` has it: vertical tab too) and which are letters or digits.
+/// Up to thirty-two bytes of ASCII as bit masks (bit `i` for byte `i`): which are
+/// whitespace (as `char::is_whitespace` has it: vertical tab too) and which are letters
+/// or digits.
 struct WordBlock {
     space: u64,
     alnum: u64,
-    /// How many bytes: 8, or 16 where the processor compares sixteen at once.
+    /// How many bytes the masks are of: those before the first byte outside ASCII, at
+    /// most [`WordBlock::MAX_WIDTH`]. Bits past it mean nothing.
     width: u32,
 }
 
 impl WordBlock {
-    /// The masks of a little-endian word of eight bytes, or `None` when one is not ASCII.
+    /// The widest block: thirty-two bytes where SSE2 compares sixteen at once, else
+    /// eight.
+    const MAX_WIDTH: u32 = if cfg!(target_arch = "x86_64") { 32 } else { 8 };
+
+    /// The block at `at` in `bytes`, as wide as the ASCII there allows and no wider than
+    /// what is left.
     #[inline(always)]
-    fn of(word: u64) -> Option<WordBlock> {
-        use crate::util::bytes::{HIGH, each, equal, gather, in_range};
-        if word & HIGH != 0 {
-            return None;
-        }
-        let space = equal(word, b' ') | in_range(word, b'\t', b'\r');
-        let alnum = in_range(word, b'0', b'9') | in_range(word | each(0x20), b'a', b'z');
-        Some(WordBlock {
-            space: gather(space),
-            alnum: gather(alnum),
-            width: 8,
-        })
+    fn at(bytes: &[u8], at: usize) -> WordBlock {
+        let rest = &bytes[at..];
+        #[cfg(target_arch = "x86_64")]
+        let mut block = {
+            // Two blocks of sixteen as one of thirty-two: half as many steps of the
+            // carry from one block to the next, which each must wait for.
+            let bytes = crate::util::bytes::padded::<32>(rest);
+            let word = |from: usize| {
+                bytes[from..from + 8]
+                    .try_into()
+                    .map_or(0, u64::from_le_bytes)
+            };
+            // SAFETY: SSE2 is part of x86-64 itself: every processor this runs on has it.
+            let (low, high) = unsafe {
+                (
+                    WordBlock::of_sixteen(word(0), word(8)),
+                    WordBlock::of_sixteen(word(16), word(24)),
+                )
+            };
+            WordBlock {
+                space: low.space | high.space << 16,
+                alnum: low.alnum | high.alnum << 16,
+                width: if low.width < 16 {
+                    low.width
+                } else {
+                    16 + high.width
+                },
+            }
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let mut block = WordBlock::of(u64::from_le_bytes(crate::util::bytes::padded::<8>(rest)));
+        block.width = block
+            .width
+            .min(u32::try_from(rest.len()).unwrap_or(u32::MAX));
+        block
     }
 
-    /// The masks of sixteen bytes (`low` first), or `None` when one is not ASCII. Every
-    /// x86-64 processor has SSE2, which compares sixteen bytes in one instruction and
-    /// gathers their answers in another: twice the speed of [`WordBlock::of`].
+    /// The masks of a little-endian word of eight bytes, as far as its first byte
+    /// outside ASCII. (On x86-64, [`WordBlock::of_sixteen`] is used instead.)
+    #[cfg(any(test, not(target_arch = "x86_64")))]
+    #[inline(always)]
+    fn of(word: u64) -> WordBlock {
+        use crate::util::bytes::{HIGH, each, equal, gather, in_range};
+        let space = equal(word, b' ') | in_range(word, b'\t', b'\r');
+        let alnum = in_range(word, b'0', b'9') | in_range(word | each(0x20), b'a', b'z');
+        WordBlock {
+            space: gather(space),
+            alnum: gather(alnum),
+            width: gather(word & HIGH).trailing_zeros().min(8),
+        }
+    }
+
+    /// The masks of sixteen bytes (`low` first), as far as the first byte outside
+    /// ASCII. Every x86-64 processor has SSE2, which compares sixteen bytes in one
+    /// instruction and gathers their answers in another: twice the speed of
+    /// [`WordBlock::of`].
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
-    fn of_sixteen(low: u64, high: u64) -> Option<WordBlock> {
+    fn of_sixteen(low: u64, high: u64) -> WordBlock {
         use std::arch::x86_64::{
             _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
             _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
         };
         // Bit patterns, not numbers: the bytes as the lanes of one register.
         let bytes = _mm_set_epi64x(high.cast_signed(), low.cast_signed());
-        if _mm_movemask_epi8(bytes) != 0 {
-            return None;
-        }
-        // Every byte is below 0x80 now, so the signed comparisons order them as bytes.
+        let outside = _mm_movemask_epi8(bytes).cast_unsigned();
+        // Below the first byte outside ASCII, all bytes are below 0x80, so the signed
+        // comparisons order them as bytes; the lanes after it are not used.
         let between = |lo: u8, hi: u8, v| {
             _mm_and_si128(
                 _mm_cmpgt_epi8(v, _mm_set1_epi8((lo - 1).cast_signed())),
@@ -187,11 +196,11 @@ impl WordBlock {
         let lower = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
         let alnum = _mm_or_si128(between(b'0', b'9', bytes), between(b'a', b'z', lower));
         let mask = |v| u64::from(_mm_movemask_epi8(v).cast_unsigned());
-        Some(WordBlock {
+        WordBlock {
             space: mask(space),
             alnum: mask(alnum),
-            width: 16,
-        })
+            width: outside.trailing_zeros().min(16),
+        }
     }
 
     /// Counts the words whose first letter or digit is in these bytes. A carry
@@ -558,11 +567,18 @@ mod tests {
             for at in 0..8 {
                 let mut word = *b"a-b c.d9";
                 word[at] = b;
-                let block = WordBlock::of(u64::from_le_bytes(word)).expect("ASCII");
+                let block = WordBlock::of(u64::from_le_bytes(word));
+                assert_eq!(block.width, 8);
                 assert_masks_agree(&block, &word);
             }
         }
-        assert!(WordBlock::of(u64::from_le_bytes(*b"caf\xc3\xa9 ok")).is_none());
+        for at in 0..8 {
+            let mut word = *b"01234567";
+            word[at] = 0xC3;
+            let block = WordBlock::of(u64::from_le_bytes(word));
+            assert_eq!(block.width, at as u32, "a byte outside ASCII at {at}");
+            assert_masks_agree(&block, &word[..at]);
+        }
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -578,14 +594,17 @@ mod tests {
             for at in 0..16 {
                 let mut bytes = *b"a-b c.d9\tZ_`{@/:";
                 bytes[at] = b;
-                let block = sixteen(&bytes).expect("ASCII");
+                let block = sixteen(&bytes);
+                assert_eq!(block.width, 16);
                 assert_masks_agree(&block, &bytes);
             }
         }
         for at in 0..16 {
             let mut bytes = *b"0123456789abcdef";
             bytes[at] = 0xC3;
-            assert!(sixteen(&bytes).is_none(), "a byte outside ASCII at {at}");
+            let block = sixteen(&bytes);
+            assert_eq!(block.width, at as u32, "a byte outside ASCII at {at}");
+            assert_masks_agree(&block, &bytes[..at]);
         }
     }
 

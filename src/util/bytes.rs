@@ -16,6 +16,18 @@ pub const fn each(b: u8) -> u64 {
     u64::from_le_bytes([b; 8])
 }
 
+/// The first `N` bytes of `bytes`, or all of them followed by spaces: a whole block
+/// to test at once even at the end of a text, where the caller ignores what is past it.
+#[inline(always)]
+pub fn padded<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    if let Some(block) = bytes.get(..N).and_then(|b| <[u8; N]>::try_from(b).ok()) {
+        return block;
+    }
+    let mut block = [b' '; N];
+    block[..bytes.len()].copy_from_slice(bytes);
+    block
+}
+
 /// The eight bytes at `at`, or `None` past the end.
 pub fn word_at(bytes: &[u8], at: usize) -> Option<u64> {
     let word: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
@@ -142,6 +154,14 @@ fn sixteen_at_a_time(bytes: &[u8], from: usize, wanted: Wanted) -> (usize, bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_block_is_padded_with_spaces_and_a_long_one_cut() {
+        assert_eq!(padded::<4>(b"ab"), *b"ab  ");
+        assert_eq!(padded::<4>(b""), *b"    ");
+        assert_eq!(padded::<4>(b"abcd"), *b"abcd");
+        assert_eq!(padded::<4>(b"abcdef"), *b"abcd");
+    }
 
     #[test]
     fn the_first_wanted_byte_is_found_at_every_offset_and_length() {
