@@ -198,8 +198,11 @@ pub fn parse_bytes_and<T: Default>(
     // goes a character at a time outside ASCII, and was 6% of a cold check of a vault in
     // thirty languages (obsidian-help). Only a file that fails is validated again, for
     // where it fails.
-    let valid = simdutf8::basic::from_utf8(bytes).map_err(|_| std::str::from_utf8(bytes));
-    let text = match valid.or_else(|again| again) {
+    let valid = match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(bytes),
+    };
+    let text = match valid {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(e) => {
             let lossy = String::from_utf8_lossy(bytes);

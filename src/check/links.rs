@@ -209,8 +209,12 @@ impl Files {
             files.by_name.entry(name).or_default().push(rel.clone());
             files.by_lower_path.insert(rel.to_lowercase(), rel);
         }
+        // Fewest folders, then fewest characters, then by name; the key borrows the path.
+        fn rank(p: &str) -> (usize, usize, &str) {
+            (p.matches('/').count(), p.len(), p)
+        }
         for list in files.by_name.values_mut() {
-            list.sort_by_key(|p| (p.matches('/').count(), p.len(), p.clone()));
+            list.sort_by(|a, b| rank(a).cmp(&rank(b)));
         }
         files
     }
@@ -275,20 +279,6 @@ impl<'a> Index<'a> {
         evidence: &'a [Evidence],
     ) -> Index<'a> {
         let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let mut index = Index {
-            canonical_root,
-            attachment_folder: attachment_folder.map(str::to_string),
-            by_path: FxHashMap::default(),
-            by_tail: FxHashMap::default(),
-            by_alias: FxHashMap::default(),
-            by_title: FxHashMap::default(),
-            paths: Vec::with_capacity(evidence.len()),
-            evidence,
-            files: OnceLock::new(),
-            note_names: OnceLock::new(),
-            heading_slugs: evidence.iter().map(|_| OnceLock::new()).collect(),
-            attachments: Default::default(),
-        };
         // Every key a file is found by, made for all files at once (in parallel), then
         // put in the maps: the tails in one, the rest in the others, side by side. One
         // map after another, one note at a time, was a twentieth of a cold check's wall
@@ -302,12 +292,9 @@ impl<'a> Index<'a> {
             },
             || {
                 let wanted = evidence.par_iter().any(names_a_file);
-                wanted.then(|| Files::list(&index.canonical_root, true))
+                wanted.then(|| Files::list(&canonical_root, true))
             },
         );
-        if let Some(files) = files {
-            index.files = OnceLock::from(files);
-        }
         let (tails, others) = keys;
         // Obsidian's shortest path: fewest folders, then fewest characters.
         let rank = |i: &usize| {
@@ -357,12 +344,20 @@ impl<'a> Index<'a> {
                 (by_path, paths, by_alias, by_title)
             },
         );
-        index.by_tail = by_tail;
-        index.by_path = by_path;
-        index.paths = paths;
-        index.by_alias = by_alias;
-        index.by_title = by_title;
-        index
+        Index {
+            canonical_root,
+            attachment_folder: attachment_folder.map(str::to_string),
+            by_path,
+            by_tail,
+            by_alias,
+            by_title,
+            paths,
+            evidence,
+            files: files.map_or_else(OnceLock::new, OnceLock::from),
+            note_names: OnceLock::new(),
+            heading_slugs: evidence.iter().map(|_| OnceLock::new()).collect(),
+            attachments: Default::default(),
+        }
     }
 
     /// Whether `path` is a regular, visible file that stays inside the portfolio once
