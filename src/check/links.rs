@@ -153,16 +153,18 @@ pub(crate) struct Index<'a> {
     canonical_root: PathBuf,
     /// `attachmentFolderPath` of an Obsidian vault, `/`-separated (`./x`: beside each note).
     attachment_folder: Option<String>,
-    by_path: FxHashMap<RelPath, usize>,
+    /// Each note's path, borrowed from its record.
+    by_path: FxHashMap<Cow<'a, str>, usize>,
     /// Lower-cased paths without their note extension, and every tail of them
     /// (`a/b/c`, `b/c`, `c`: the last is the file name), to the notes that end so,
     /// shortest path first.
-    by_tail: FxHashMap<Cow<'a, str>, Vec<usize>>,
+    /// Most tails are one note's: such a list is kept in place, not on the heap.
+    by_tail: FxHashMap<Cow<'a, str>, Notes>,
     /// Lower-cased aliases, to their notes.
     by_alias: FxHashMap<String, Vec<usize>>,
     /// Lower-cased titles and paths inside the one evidence folder, the names senco
     /// used before it read vaults.
-    by_title: FxHashMap<String, usize>,
+    by_title: FxHashMap<Cow<'a, str>, usize>,
     /// By evidence index; `None` for a path that is not a [`RelPath`] (discovery, which
     /// walks inside the portfolio, gives none).
     paths: Vec<Option<RelPath>>,
@@ -180,6 +182,9 @@ pub(crate) struct Index<'a> {
     /// `stat`), two fifths of a warm check of a vault of many images.
     attachments: std::sync::Mutex<FxHashMap<RelPath, Result<(), Broken>>>,
 }
+
+/// The notes a key of the index names, best first.
+type Notes = smallvec::SmallVec<[usize; 1]>;
 
 /// The portfolio's files (notes and attachments alike), for links by file name.
 #[derive(Default)]
@@ -288,7 +293,7 @@ impl<'a> Index<'a> {
                 evidence
                     .par_iter()
                     .map(|e| note_keys(e, evidence_dirs))
-                    .unzip::<_, _, Vec<Vec<Cow<'a, str>>>, Vec<NoteKeys>>()
+                    .unzip::<_, _, Vec<Vec<Cow<'a, str>>>, Vec<NoteKeys<'a>>>()
             },
             || {
                 let wanted = evidence.par_iter().any(names_a_file);
@@ -303,7 +308,7 @@ impl<'a> Index<'a> {
         };
         let (by_tail, (by_path, paths, by_alias, by_title)) = rayon::join(
             || {
-                let mut by_tail: FxHashMap<Cow<'a, str>, Vec<usize>> = FxHashMap::default();
+                let mut by_tail: FxHashMap<Cow<'a, str>, Notes> = FxHashMap::default();
                 by_tail.reserve(tails.iter().map(Vec::len).sum());
                 for (i, tails) in tails.into_iter().enumerate() {
                     for tail in tails {
@@ -323,9 +328,15 @@ impl<'a> Index<'a> {
                 let mut by_title = FxHashMap::default();
                 by_path.reserve(n);
                 by_title.reserve(2 * n);
-                for (i, keys) in others.into_iter().enumerate() {
+                for (i, (keys, e)) in others.into_iter().zip(evidence).enumerate() {
                     if let Some(p) = &keys.path {
-                        by_path.insert(p.clone(), i);
+                        // Discovery's paths are already normal, so this borrows.
+                        let key = if p.as_str() == e.path {
+                            Cow::Borrowed(e.path.as_str())
+                        } else {
+                            Cow::Owned(p.as_str().to_string())
+                        };
+                        by_path.insert(key, i);
                     }
                     paths.push(keys.path);
                     for alias in keys.aliases {
@@ -391,7 +402,11 @@ impl<'a> Index<'a> {
             return None;
         }
         let folder = lower_case(folder_of(from.as_str()));
-        let listed = |k: &str| self.by_tail.get(k).map_or(&[][..], Vec::as_slice);
+        let listed = |k: &str| {
+            self.by_tail
+                .get(k)
+                .map_or(&[][..], |notes| notes.as_slice())
+        };
         let (tails, aliased): (&[usize], &[usize]) = if key.contains('/') {
             // A path: from the linking note's folder, else from the root or any tail.
             let relative = join(&folder, &key).and_then(|p| self.by_tail.get(p.as_str()));
@@ -560,24 +575,26 @@ impl<'a> Index<'a> {
 
 /// What [`Index::new`] files one note under besides the tails of its lower-cased path:
 /// its path, its aliases and its names inside the evidence folder and by title.
-struct NoteKeys {
+struct NoteKeys<'a> {
     path: Option<RelPath>,
     aliases: Vec<String>,
-    titles: [String; 2],
+    titles: [Cow<'a, str>; 2],
 }
 
 /// The tails of `e`'s lower-cased path and its other [`NoteKeys`], apart: the index
 /// puts them in its maps on two threads.
-fn note_keys<'a>(e: &'a Evidence, evidence_dirs: &[String]) -> (Vec<Cow<'a, str>>, NoteKeys) {
+fn note_keys<'a>(e: &'a Evidence, evidence_dirs: &[String]) -> (Vec<Cow<'a, str>>, NoteKeys<'a>) {
     let tails = match lower_case(strip_note_ext(&e.path)) {
         Cow::Borrowed(lower) => tails(lower).map(Cow::Borrowed).collect(),
         Cow::Owned(lower) => tails(&lower).map(|t| Cow::Owned(t.to_string())).collect(),
     };
-    let [_, inner, title] = name_keys(e, evidence_dirs);
     let others = NoteKeys {
         path: RelPath::new(&e.path).ok(),
         aliases: e.aliases.iter().map(|a| a.to_lowercase()).collect(),
-        titles: [inner, title],
+        titles: [
+            lower_case(strip_note_ext(inner_path(e, evidence_dirs))),
+            lower_case(&e.title),
+        ],
     };
     (tails, others)
 }
@@ -607,16 +624,24 @@ pub(crate) fn block_anchor(id: &str) -> String {
 /// one), and its title, in lower case.
 pub(crate) fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
     let name = e.path.rsplit('/').next().unwrap_or(&e.path);
-    let inner = match evidence_dirs {
+    let stem = |s: &str| strip_note_ext(s).to_lowercase();
+    [
+        stem(name),
+        stem(inner_path(e, evidence_dirs)),
+        e.title.to_lowercase(),
+    ]
+}
+
+/// `e`'s path inside the evidence folder when there is only one, else its whole path.
+fn inner_path<'e>(e: &'e Evidence, evidence_dirs: &[String]) -> &'e str {
+    match evidence_dirs {
         [only] => e
             .path
             .strip_prefix(only.trim_matches('/'))
             .and_then(|rest| rest.strip_prefix('/'))
             .unwrap_or(&e.path),
         _ => &e.path,
-    };
-    let stem = |s: &str| strip_note_ext(s).to_lowercase();
-    [stem(name), stem(inner), e.title.to_lowercase()]
+    }
 }
 
 /// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
@@ -653,7 +678,7 @@ impl Resolver<'_> {
             let own = self
                 .index
                 .by_path
-                .get(from)
+                .get(from.as_str())
                 .and_then(|&i| self.index.anchor(i, &decoded));
             return Target::Anchor(own.unwrap_or_else(|| anchor.to_string())).into();
         }
@@ -675,7 +700,7 @@ impl Resolver<'_> {
             ) => return Target::Broken(Broken::Outside).into(),
         };
         let fragment = dest.split_once('#').map(|(_, f)| percent_decode(f));
-        if let Some(&i) = self.index.by_path.get(&path) {
+        if let Some(&i) = self.index.by_path.get(path.as_str()) {
             return self.index.with_anchor(i, fragment.as_deref(), true);
         }
         let why = match self.index.attachment(&path) {
@@ -710,7 +735,7 @@ impl Resolver<'_> {
             None => (dest, None),
         };
         if name.is_empty() {
-            return match self.index.by_path.get(from) {
+            return match self.index.by_path.get(from.as_str()) {
                 Some(&i) if fragment.is_some() => self.index.with_anchor(i, fragment, false),
                 _ => Target::Broken(Broken::Empty).into(),
             };
@@ -925,7 +950,7 @@ fn problem(index: &Index<'_>, link: &LinkRef, found: &Resolution) -> Option<Diag
             )
         }
         (Target::Evidence { path, .. }, Some(Doubt::MissingAnchor(anchor))) => {
-            let i = *index.by_path.get(path)?;
+            let i = *index.by_path.get(path.as_str())?;
             let (what, help) = if let Some(block) = anchor.strip_prefix('^') {
                 (
                     format!("`{path}` has no block `^{block}`"),
