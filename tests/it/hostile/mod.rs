@@ -890,6 +890,44 @@ fn symlink_loops_and_dangling_links_are_reported_not_followed() {
 
 #[cfg(unix)]
 #[test]
+fn a_link_deep_inside_back_up_to_the_evidence_folder_is_a_loop_and_no_file_counts_twice() {
+    // The evidence folder's own folders are walked side by side, each alone; a link in
+    // one of them that leads back above it is still found for the loop it is.
+    use std::os::unix::fs::symlink;
+    let dir = good_portfolio();
+    let p = dir.path();
+    harness::write(p, "evidence/sub/deeper/note.md", "Deep. [[A1.7]]\n");
+    harness::write(p, "evidence/other/x.md", "Other. [[A2.3]]\n");
+    symlink("../..", p.join("evidence/sub/deeper/up")).expect("link");
+    let (code, json) = check(p);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().expect("file").to_string(),
+                d["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "evidence/sub/deeper/up".to_string(),
+            "symbolic link loop: it leads back to a folder that holds it; not followed".to_string()
+        )],
+        "{json}"
+    );
+    assert_eq!(
+        harness::evidence_paths(&json),
+        [GOOD, "evidence/other/x.md", "evidence/sub/deeper/note.md"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn unreadable_files_and_folders() {
     use std::os::unix::fs::PermissionsExt;
     let dir = good_portfolio();
