@@ -639,6 +639,31 @@ mod tests {
         }
     }
 
+    /// A block of `N` bytes from `masks` agrees with the table for every ASCII byte at
+    /// every place in `ascii`, and ends at a byte outside ASCII at every place in `digits`.
+    fn assert_blocks_agree<const N: usize>(
+        masks: impl Fn(&[u8; N]) -> WordBlock,
+        ascii: &[u8; N],
+        digits: &[u8; N],
+    ) {
+        for b in 0..128u8 {
+            for at in 0..N {
+                let mut bytes = *ascii;
+                bytes[at] = b;
+                let block = masks(&bytes);
+                assert_eq!(block.width as usize, N);
+                assert_masks_agree(&block, &bytes);
+            }
+        }
+        for at in 0..N {
+            let mut bytes = *digits;
+            bytes[at] = 0xC3;
+            let block = masks(&bytes);
+            assert_eq!(block.width as usize, at, "a byte outside ASCII at {at}");
+            assert_masks_agree(&block, &bytes[..at]);
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn the_masks_of_sixteen_bytes_agree_with_the_table_for_every_byte() {
@@ -648,22 +673,7 @@ mod tests {
             // SAFETY: every x86-64 processor has SSE2.
             unsafe { WordBlock::of_sixteen(low, high) }
         };
-        for b in 0..128u8 {
-            for at in 0..16 {
-                let mut bytes = *b"a-b c.d9\tZ_`{@/:";
-                bytes[at] = b;
-                let block = sixteen(&bytes);
-                assert_eq!(block.width, 16);
-                assert_masks_agree(&block, &bytes);
-            }
-        }
-        for at in 0..16 {
-            let mut bytes = *b"0123456789abcdef";
-            bytes[at] = 0xC3;
-            let block = sixteen(&bytes);
-            assert_eq!(block.width, at as u32, "a byte outside ASCII at {at}");
-            assert_masks_agree(&block, &bytes[..at]);
-        }
+        assert_blocks_agree(sixteen, b"a-b c.d9\tZ_`{@/:", b"0123456789abcdef");
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -678,22 +688,11 @@ mod tests {
         }
         // SAFETY: the processor has just said it has AVX2.
         let thirty_two = |bytes: &[u8; 32]| unsafe { WordBlock::of_thirty_two(bytes) };
-        for b in 0..128u8 {
-            for at in 0..32 {
-                let mut bytes = *b"a-b c.d9\tZ_`{@/:0 Az\x0b\r\n~[]^09azA";
-                bytes[at] = b;
-                let block = thirty_two(&bytes);
-                assert_eq!(block.width, 32);
-                assert_masks_agree(&block, &bytes);
-            }
-        }
-        for at in 0..32 {
-            let mut bytes = *b"0123456789abcdef0123456789ABCDEF";
-            bytes[at] = 0xC3;
-            let block = thirty_two(&bytes);
-            assert_eq!(block.width, at as u32, "a byte outside ASCII at {at}");
-            assert_masks_agree(&block, &bytes[..at]);
-        }
+        assert_blocks_agree(
+            thirty_two,
+            b"a-b c.d9\tZ_`{@/:0 Az\x0b\r\n~[]^09azA",
+            b"0123456789abcdef0123456789ABCDEF",
+        );
     }
 
     #[test]
