@@ -214,9 +214,9 @@ impl Files {
             files.by_name.entry(name).or_default().push(rel.clone());
             files.by_lower_path.insert(rel.to_lowercase(), rel);
         }
-        // Fewest folders, then fewest characters, then by name; the key borrows the path.
-        fn rank(p: &str) -> (usize, usize, &str) {
-            (p.matches('/').count(), p.len(), p)
+        // Then by name; the key borrows the path.
+        fn rank(p: &str) -> ((usize, usize), &str) {
+            (shortest_first(p), p)
         }
         for list in files.by_name.values_mut() {
             list.sort_by(|a, b| rank(a).cmp(&rank(b)));
@@ -267,6 +267,12 @@ fn files_under(root: &Path, dir: &Path, listed: &AtomicUsize, parallel: bool) ->
     lists.concat()
 }
 
+/// Obsidian's order for the files a name could mean, shortest path first: fewest
+/// folders, then fewest characters.
+fn shortest_first(path: &str) -> (usize, usize) {
+    (path.matches('/').count(), path.len())
+}
+
 /// Whether a link of `e` names a file that is not a note (`![[plan.png]]`): such a link
 /// is found among the portfolio's files by name, so [`Index::new`] lists them at once,
 /// beside its other work, rather than have the first such link stop a thread to do it.
@@ -301,11 +307,7 @@ impl<'a> Index<'a> {
             },
         );
         let (tails, others) = keys;
-        // Obsidian's shortest path: fewest folders, then fewest characters.
-        let rank = |i: &usize| {
-            let path = &evidence[*i].path;
-            (path.matches('/').count(), path.len(), *i)
-        };
+        let rank = |i: &usize| (shortest_first(&evidence[*i].path), *i);
         let (by_tail, (by_path, paths, by_alias, by_title)) = rayon::join(
             || {
                 let mut by_tail: FxHashMap<Cow<'a, str>, Notes> = FxHashMap::default();
