@@ -61,7 +61,7 @@ pub const CAP_VARIABLE: &str = "SENCO_CACHE_MAX";
 pub const DEFAULT_CAP: u64 = 256 << 20;
 
 /// Raised whenever what is stored, or what it means, changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// The start of every cache file.
 const MAGIC: &[u8; 12] = b"senco-cache\n";
 /// Cache files are named `p-<hash>.cache`.
@@ -453,7 +453,7 @@ struct Stored {
     tags: Vec<StoredTag>,
     links: Vec<StoredLink>,
     aliases: Vec<String>,
-    headings: Vec<(String, String)>,
+    headings: Vec<(String, Option<String>)>,
     blocks: Vec<String>,
     model: Option<String>,
     stages: Vec<StoredStage>,
@@ -563,7 +563,7 @@ impl Stored {
             aliases: aliases.clone(),
             headings: headings
                 .iter()
-                .map(|Heading { text, id }| (text.clone(), id.clone()))
+                .map(|Heading { text, written_id }| (text.clone(), written_id.clone()))
                 .collect(),
             blocks: blocks.clone(),
             model: model.clone(),
@@ -676,7 +676,7 @@ impl Stored {
             aliases,
             headings: headings
                 .into_iter()
-                .map(|(text, id)| Heading { text, id })
+                .map(|(text, written_id)| Heading { text, written_id })
                 .collect(),
             blocks,
             opening: None,

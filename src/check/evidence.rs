@@ -44,13 +44,25 @@ pub struct Tag {
     pub passage: Option<String>,
 }
 
-/// A heading of an evidence file: its text and its id on the built page.
+/// A heading of an evidence file: its text, and the id written for it, if any. Its id on
+/// the built page depends on the headings before it: [`heading_ids`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
     /// The heading's text, without its markup.
     pub text: String,
-    /// Its id on the built page, unique there.
-    pub id: String,
+    /// The id written after it (`## Plan {#plan}`).
+    pub written_id: Option<String>,
+}
+
+/// The ids of a page's headings on the built page, in order, each unique there. Made
+/// only for a page a link names a heading of: slugging every heading of every file as
+/// it was read was a fiftieth of a cold check.
+pub fn heading_ids(headings: &[Heading]) -> Vec<String> {
+    let mut ids = markdown::HeadingIds::default();
+    headings
+        .iter()
+        .map(|h| ids.assign(h.written_id.as_deref().unwrap_or(&h.text)))
+        .collect()
 }
 
 /// One evidence file, parsed: what coverage, reports and pages need of it, so no later
@@ -855,7 +867,6 @@ fn scan_body(
     let mut html_lines: Vec<(usize, usize)> = Vec::new();
     // What the page will leave out to stay within its depth: what the check warns of.
     let mut page_nesting = markdown::Nesting::default();
-    let mut heading_ids = markdown::HeadingIds::default();
     let mut has_text = false;
     // Whether the paragraph front-matter tags quote has been met (and, for pages, kept).
     let mut opened = false;
@@ -968,10 +979,10 @@ fn scan_body(
             Event::End(TagEnd::Heading(_)) => {
                 blocks.pop();
                 if let Some((level, heading_text, explicit)) = heading.take() {
-                    let id = heading_ids.assign(explicit.as_deref().unwrap_or(&heading_text));
+                    // Its id slugs the text, which ignores the spaces around it.
                     evidence.headings.push(Heading {
                         text: heading_text.trim().to_string(),
-                        id,
+                        written_id: explicit,
                     });
                     if level <= HeadingLevel::H2 {
                         in_references = markdown::is_references_heading(&heading_text);

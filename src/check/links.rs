@@ -177,6 +177,9 @@ pub(crate) struct Index<'a> {
     /// names one of them by other words. Slugging every heading of the target again for
     /// each such link was an eighth of a warm check of a vault of many links (obsidian-help).
     heading_slugs: Vec<OnceLock<Vec<String>>>,
+    /// By evidence index: the ids of the note's headings on its page, made the first
+    /// time a link names one of them ([`crate::check::evidence::heading_ids`]).
+    heading_ids: Vec<OnceLock<Vec<String>>>,
     /// What [`Index::attachment`] found of each path asked about: every link to an image
     /// had followed the path on disk again (the containment rule's `realpath` and a
     /// `stat`), two fifths of a warm check of a vault of many images.
@@ -369,6 +372,7 @@ impl<'a> Index<'a> {
             files: files.map_or_else(OnceLock::new, OnceLock::from),
             note_names: OnceLock::new(),
             heading_slugs: evidence.iter().map(|_| OnceLock::new()).collect(),
+            heading_ids: evidence.iter().map(|_| OnceLock::new()).collect(),
             attachments: Default::default(),
         }
     }
@@ -534,9 +538,11 @@ impl<'a> Index<'a> {
         }
         let last = fragment.rsplit('#').next().unwrap_or(fragment).trim();
         let headings = &self.evidence[i].headings;
-        headings
+        let ids =
+            || self.heading_ids[i].get_or_init(|| crate::check::evidence::heading_ids(headings));
+        let at = headings
             .iter()
-            .find(|h| h.text.eq_ignore_ascii_case(last))
+            .position(|h| h.text.eq_ignore_ascii_case(last))
             .or_else(|| {
                 let wanted = crate::util::text::slug(last);
                 let slugs = self.heading_slugs[i].get_or_init(|| {
@@ -545,11 +551,10 @@ impl<'a> Index<'a> {
                         .map(|h| crate::util::text::slug(&h.text))
                         .collect()
                 });
-                let at = slugs.iter().position(|slug| *slug == wanted)?;
-                headings.get(at)
+                slugs.iter().position(|slug| *slug == wanted)
             })
-            .or_else(|| headings.iter().find(|h| h.id == last))
-            .map(|h| h.id.clone())
+            .or_else(|| ids().iter().position(|id| id == last))?;
+        ids().get(at).cloned()
     }
 
     /// The headings of note `i`, for suggestions.
@@ -1115,15 +1120,15 @@ mod tests {
     use super::*;
     use crate::check::evidence::Heading;
 
-    fn note(path: &str, aliases: &[&str], headings: &[(&str, &str)], blocks: &[&str]) -> Evidence {
+    fn note(path: &str, aliases: &[&str], headings: &[&str], blocks: &[&str]) -> Evidence {
         let framework = Framework::builtin("nasenco-2014").expect("built in");
         let mut e = crate::check::evidence::parse_bytes(b"text", path, &framework).0;
         e.aliases = aliases.iter().map(|a| a.to_string()).collect();
         e.headings = headings
             .iter()
-            .map(|(t, id)| Heading {
+            .map(|t| Heading {
                 text: t.to_string(),
-                id: id.to_string(),
+                written_id: None,
             })
             .collect();
         e.blocks = blocks.iter().map(|b| b.to_string()).collect();
@@ -1148,16 +1153,11 @@ mod tests {
             note(
                 "A/Meeting notes.md",
                 &["Team meeting"],
-                &[("Actions", "actions"), ("Tag format", "h-tag-format")],
+                &["Actions", "Tag format"],
                 &["agreed"],
             ),
             note("B/Meeting notes.md", &[], &[], &[]),
-            note(
-                "Reflections/Week 1.md",
-                &[],
-                &[("Next steps", "next-steps")],
-                &[],
-            ),
+            note("Reflections/Week 1.md", &[], &["Next steps"], &[]),
         ]);
         let index = Index::new(dir.path(), &[".".to_string()], None, evidence);
         (dir, index)

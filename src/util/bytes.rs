@@ -2,7 +2,7 @@
 //! every byte at once, whether it is in a range or equal to a value. The scans before
 //! the expensive passes (words, digits, names) use them to step over plain text, and
 //! the searches for the first wanted byte ([`first_digit`], [`first_non_ascii_or`]) go
-//! sixteen bytes at a time with SSE2 on x86-64 before them.
+//! thirty-two bytes at a time with AVX2 (or sixteen with SSE2) on x86-64 before them.
 //!
 //! Each test works on a byte's low seven bits plus a constant, which never carries into
 //! the next byte, and leaves its answer in the byte's high bit ([`HIGH`]).
@@ -88,13 +88,21 @@ impl Wanted {
     }
 }
 
-/// Where the first `wanted` byte at or after `from` is: sixteen bytes at a time, then
-/// eight, then one by one for the last few. In a mask of eight or sixteen the lowest set
-/// bit is the first such byte.
+/// Where the first `wanted` byte at or after `from` is: thirty-two bytes at a time where
+/// the processor has AVX2, sixteen, then eight, then one by one for the last few. In a
+/// mask of a block the lowest set bit is the first such byte.
 fn first_of(bytes: &[u8], from: usize, wanted: Wanted) -> Option<usize> {
     let mut i = from;
     #[cfg(target_arch = "x86_64")]
     {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has just said it has AVX2.
+            let (at, found) = unsafe { thirty_two_at_a_time(bytes, i, wanted) };
+            if found {
+                return Some(at);
+            }
+            i = at;
+        }
         // SAFETY: SSE2 is part of x86-64 itself: every processor this runs on has it.
         let (at, found) = unsafe { sixteen_at_a_time(bytes, i, wanted) };
         if found {
@@ -111,6 +119,45 @@ fn first_of(bytes: &[u8], from: usize, wanted: Wanted) -> Option<usize> {
     }
     let rest = bytes.get(i..)?;
     rest.iter().position(|&b| wanted.is(b)).map(|p| i + p)
+}
+
+/// [`first_of`] over whole blocks of thirty-two bytes, each compared in one AVX2
+/// instruction: where the first wanted byte is (`true`), or where the blocks ran out
+/// (`false`). Half the steps of [`sixteen_at_a_time`], with loads straight from the text.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn thirty_two_at_a_time(bytes: &[u8], from: usize, wanted: Wanted) -> (usize, bool) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let each = |b: u8| _mm256_set1_epi8(b.cast_signed());
+    let mut i = from;
+    while let Some(block) = bytes.get(i..i + 32) {
+        // SAFETY: an unaligned load of the thirty-two bytes the block holds.
+        let lanes = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
+        let matched = match wanted {
+            // Signed lanes: a byte outside ASCII is below `0`, never taken for a digit.
+            Wanted::Digit => _mm256_and_si256(
+                _mm256_cmpgt_epi8(lanes, each(b'0' - 1)),
+                _mm256_cmpgt_epi8(each(b'9' + 1), lanes),
+            ),
+            // A byte outside ASCII has its high bit set already.
+            Wanted::NonAsciiOr([a, b]) => _mm256_or_si256(
+                lanes,
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(lanes, each(a)),
+                    _mm256_cmpeq_epi8(lanes, each(b)),
+                ),
+            ),
+        };
+        let mask = _mm256_movemask_epi8(matched);
+        if mask != 0 {
+            return (i + mask.trailing_zeros() as usize, true);
+        }
+        i += 32;
+    }
+    (i, false)
 }
 
 /// [`first_of`] over whole blocks of sixteen bytes, each compared in one instruction:
@@ -165,10 +212,10 @@ mod tests {
 
     #[test]
     fn the_first_wanted_byte_is_found_at_every_offset_and_length() {
-        // Each byte value at each place of texts long enough for every stride (16, 8, 1),
+        // Each byte value at each place of texts long enough for every stride (32, 16, 8, 1),
         // searched from every start.
         for b in 0..=255u8 {
-            for len in [1, 7, 8, 9, 15, 16, 17, 24, 31, 33, 40] {
+            for len in [1, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 48, 64, 70] {
                 for at in 0..len {
                     let mut bytes = vec![b'a'; len];
                     bytes[at] = b;

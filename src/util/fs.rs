@@ -8,7 +8,9 @@
 //!
 //! - [`open_regular`] opens without blocking (`O_NONBLOCK`) and checks the *opened* file
 //!   is a regular file before a byte is read, so there is no gap between check and use;
-//!   [`read_capped`] then reads at most a cap (one byte more, to tell "too large").
+//!   [`read_capped`] then reads at most a cap: the size the opened file has, when that is
+//!   within it, or (for a file that says it has none) up to one byte more, to tell "too
+//!   large".
 //! - [`resolve_inside`] is the containment rule: a portfolio-relative path, resolved
 //!   with symlinks followed, must land inside the canonical portfolio root and in no
 //!   hidden folder (`.senco/`, `.git`, `.obsidian/` are read only by their own readers,
@@ -115,7 +117,9 @@ fn not_regular() -> io::Error {
 }
 
 /// Reads the regular file at `path`, refusing one larger than `cap` bytes (with
-/// [`io::ErrorKind::FileTooLarge`]) before reading it, or that grows past it while read.
+/// [`io::ErrorKind::FileTooLarge`]) before reading it. A file reads as far as the size it
+/// had when opened; one that said it had none (as the system's own files do), up to the
+/// cap, and is refused if it goes past it.
 /// `what` names such files in that error: "evidence files", "theme files".
 pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> io::Result<Vec<u8>> {
     let too_large = |size: u64| {
@@ -133,6 +137,13 @@ pub(crate) fn read_capped(path: &Path, cap: u64, what: &str) -> io::Result<Vec<u
         return Err(too_large(size));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    if size > 0 {
+        // What the file held when it was opened, and no more: asking a file that has
+        // ended whether it has more is a system call for every file read.
+        file.take(size).read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    // A size of nothing may be a file the system makes as it is read.
     file.take(cap + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > cap {
         return Err(too_large(bytes.len() as u64));
@@ -468,6 +479,35 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
         std::fs::write(&big, vec![b'x'; 10]).unwrap();
         assert_eq!(read_capped(&big, 10, "files").unwrap().len(), 10);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_that_says_it_is_empty_is_read_to_its_end_within_the_cap() {
+        // The kernel's own files have a size of nothing and text all the same.
+        let status = Path::new("/proc/self/status");
+        assert_eq!(std::fs::metadata(status).unwrap().len(), 0);
+        let text = read_capped(status, 1 << 20, "files").unwrap();
+        assert!(
+            text.starts_with(b"Name:"),
+            "{:?}",
+            String::from_utf8_lossy(&text)
+        );
+        let e = read_capped(status, 10, "files").unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn a_file_is_read_whole_in_one_go_when_its_size_is_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("note.md");
+        let text: Vec<u8> = (0..100_000u32)
+            .map(|i| b"ab\n\xe2\x80\x9c"[i as usize % 6])
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read_capped(&path, 1 << 20, "files").unwrap(), text);
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(read_capped(&path, 1 << 20, "files").unwrap(), b"");
     }
 
     #[cfg(unix)]
