@@ -264,10 +264,9 @@ fn close_list(map: &mut Map<String, Value>, open: Option<(String, Option<usize>)
 
 /// Words YAML (1.1 or 1.2) may read as a boolean or null rather than as text.
 fn is_yaml_word(text: &str) -> bool {
-    matches!(
-        text.to_ascii_lowercase().as_str(),
-        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
-    )
+    ["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
+        .iter()
+        .any(|word| text.eq_ignore_ascii_case(word))
 }
 
 /// `YYYY-MM-DD`, which YAML 1.2 reads as text.

@@ -64,6 +64,83 @@ pub fn first_non_ascii_or(bytes: &[u8], from: usize, also: [u8; 2]) -> Option<us
     first_of(bytes, from, Wanted::NonAsciiOr(also))
 }
 
+/// Puts an ASCII-lowercase copy of `bytes` in `out` (every byte but a capital as it is)
+/// and tells where the first byte is that is outside ASCII or one of `also`: the copy and
+/// that search in one pass over the text, thirty-two bytes at a time where the processor
+/// has AVX2.
+pub fn lowercase_finding(bytes: &[u8], out: &mut Vec<u8>, also: [u8; 2]) -> Option<usize> {
+    out.clear();
+    out.reserve(bytes.len());
+    let mut first = None;
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has just said it has AVX2.
+            (done, first) = unsafe { lowercase_thirty_two_at_a_time(bytes, out, also) };
+        }
+    }
+    let rest = bytes.get(done..).unwrap_or_default();
+    out.extend_from_slice(rest);
+    if let Some(copy) = out.get_mut(done..) {
+        copy.make_ascii_lowercase();
+    }
+    first.or_else(|| first_non_ascii_or(bytes, done, also))
+}
+
+/// [`lowercase_finding`] over whole blocks of thirty-two bytes, written straight into
+/// `out`'s spare room (which the caller has made): how many bytes it copied, and the first
+/// wanted byte among them.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn lowercase_thirty_two_at_a_time(
+    bytes: &[u8],
+    out: &mut Vec<u8>,
+    [a, b]: [u8; 2],
+) -> (usize, Option<usize>) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_storeu_si256,
+    };
+    let each = |b: u8| _mm256_set1_epi8(b.cast_signed());
+    let blocks = bytes.chunks_exact(32);
+    let copied = bytes.len() - blocks.remainder().len();
+    let spare = out.spare_capacity_mut();
+    if spare.len() < copied {
+        return (0, None);
+    }
+    let mut first = None;
+    for ((n, block), into) in blocks.enumerate().zip(spare.chunks_exact_mut(32)) {
+        // SAFETY: an unaligned load of the thirty-two bytes the block holds.
+        let lanes = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
+        // Signed lanes: a byte outside ASCII is below `0`, never taken for a capital.
+        let capital = _mm256_and_si256(
+            _mm256_cmpgt_epi8(lanes, each(b'A' - 1)),
+            _mm256_cmpgt_epi8(each(b'Z' + 1), lanes),
+        );
+        let lowered = _mm256_or_si256(lanes, _mm256_and_si256(capital, each(0x20)));
+        // SAFETY: an unaligned store into thirty-two bytes of spare room, which hold no
+        // value yet and so need no drop.
+        unsafe { _mm256_storeu_si256(into.as_mut_ptr().cast::<__m256i>(), lowered) };
+        if first.is_none() {
+            let special = _mm256_or_si256(
+                lanes,
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(lanes, each(a)),
+                    _mm256_cmpeq_epi8(lanes, each(b)),
+                ),
+            );
+            let mask = _mm256_movemask_epi8(special);
+            if mask != 0 {
+                first = Some(n * 32 + mask.trailing_zeros() as usize);
+            }
+        }
+    }
+    // SAFETY: the loop above wrote every one of the first `copied` spare bytes.
+    unsafe { out.set_len(copied) };
+    (copied, first)
+}
+
 /// The bytes [`first_of`] looks for.
 #[derive(Clone, Copy)]
 enum Wanted {
@@ -234,6 +311,32 @@ mod tests {
                             "{b} at {at} of {len} from {from}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lowercasing_keeps_every_byte_but_capitals_and_finds_the_first_wanted_one() {
+        // Every byte value at every place of texts long enough for both strides (32, 1),
+        // into a buffer that already holds something.
+        let mut out = b"left over".to_vec();
+        assert_eq!(lowercase_finding(b"", &mut out, [b'&', b'%']), None);
+        assert!(out.is_empty());
+        for b in 0..=255u8 {
+            for len in [1, 31, 32, 33, 63, 64, 65, 100] {
+                for at in 0..len {
+                    let mut bytes: Vec<u8> = (0..len).map(|i| b"aZ-q Mx.9"[i % 9]).collect();
+                    bytes[at] = b;
+                    let special = bytes
+                        .iter()
+                        .position(|&x| !x.is_ascii() || matches!(x, b'&' | b'%'));
+                    assert_eq!(
+                        lowercase_finding(&bytes, &mut out, [b'&', b'%']),
+                        special,
+                        "{b} at {at} of {len}"
+                    );
+                    assert_eq!(out, bytes.to_ascii_lowercase(), "{b} at {at} of {len}");
                 }
             }
         }

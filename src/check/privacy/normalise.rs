@@ -599,20 +599,28 @@ impl NameMatcher {
             return true;
         };
         // Folded names are in lower case: so is a copy of the text, which is cheaper to
-        // make than an automaton for every case is to run.
+        // make than an automaton for every case is to run. The same pass finds the first
+        // byte whose run may fold to letters other than its own ASCII ones: an entity, an
+        // escape or a character outside ASCII.
+        const SPECIAL: [u8; 2] = [b'&', b'%'];
         let bytes = raw.as_bytes();
-        if segments.is_match(&bytes.to_ascii_lowercase()) {
+        let (raw_match, mut next) = LOWERED.with_borrow_mut(|lowered| {
+            let first = crate::util::bytes::lowercase_finding(bytes, lowered, SPECIAL);
+            let found = segments.is_match(lowered);
+            if lowered.capacity() > MAX_KEPT_COPY {
+                *lowered = Vec::new();
+            }
+            (found, first)
+        });
+        if raw_match {
             return true;
         }
         let mut folded = String::new();
-        let mut from = 0;
-        // The next byte whose run may fold to letters other than its own ASCII ones: an
-        // entity, an escape or a character outside ASCII.
-        while let Some(at) = crate::util::bytes::first_non_ascii_or(bytes, from, [b'&', b'%']) {
+        while let Some(at) = next {
             if let Some(c) = raw[at..].chars().next().filter(|_| !bytes[at].is_ascii())
                 && is_separator_only(c)
             {
-                from = at + c.len_utf8();
+                next = crate::util::bytes::first_non_ascii_or(bytes, at + c.len_utf8(), SPECIAL);
                 continue;
             }
             let start = bytes[..at]
@@ -629,10 +637,20 @@ impl NameMatcher {
             if segments.is_match(folded.as_bytes()) {
                 return true;
             }
-            from = end;
+            next = crate::util::bytes::first_non_ascii_or(bytes, end, SPECIAL);
         }
         false
     }
+}
+
+/// The largest lowercase copy a thread keeps for the next text: enough for any ordinary
+/// file, so that a rare huge one does not hold its memory for the rest of the run.
+const MAX_KEPT_COPY: usize = 1 << 20;
+
+thread_local! {
+    /// The lowercase copy of the text [`NameMatcher::may_hold_a_name`] searches, kept
+    /// between calls on the same thread so that its room is allocated once.
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The longest part of a folded name between the places it had separators.
