@@ -4,7 +4,7 @@
 pub mod progress;
 
 use crate::Check;
-use crate::error::diagnostic::{Diagnostic, Severity};
+use crate::error::diagnostic::{Diagnostic, Excerpt, Severity};
 use crate::model::evidence_type::EvidenceType;
 use crate::model::framework::{Framework, NodeKind, Rollup};
 use crate::util::text::{percent, plural};
@@ -731,31 +731,34 @@ pub fn write_diagnostic(out: &mut dyn Write, d: &Diagnostic) -> io::Result<()> {
 /// One diagnostic as [`write_diagnostic`] writes it, without the final newline (styled:
 /// the output stream strips colour where it is not wanted).
 fn render_diagnostic(d: &Diagnostic) -> String {
-    render_without_excerpt(d).unwrap_or_else(|| render_with_snippets(d))
+    render_directly(d).unwrap_or_else(|| render_with_snippets(d))
 }
 
-/// A diagnostic with no source line to show, rendered straight into a string exactly as
-/// [`render_with_snippets`] renders it, or `None` when it has one or holds a character
-/// that renderer replaces or lays out (controls, tabs, line breaks, bidi marks). The
-/// renderer styles and writes such a diagnostic one character at a time, at some 300
+/// The widest source line [`render_directly`] writes: well inside the renderer's terminal
+/// width, past which it cuts the line around the problem.
+const MAX_DIRECT_EXCERPT: usize = 100;
+
+/// A diagnostic rendered straight into a string exactly as [`render_with_snippets`]
+/// renders it, or `None` when it needs the renderer's layout: a character it replaces or
+/// lays out (controls, tabs, line breaks, joiners, bidi marks, anything not one column
+/// wide in a source line), a source line it would cut, or no file to point at. The
+/// renderer styles and writes its buffer one character at a time, at some 300
 /// instructions a character: on a vault with thousands of broken links that was a third
 /// of `check`'s time. A property test holds the two renderings equal.
-fn render_without_excerpt(d: &Diagnostic) -> Option<String> {
+fn render_directly(d: &Diagnostic) -> Option<String> {
     use annotate_snippets::renderer::{
         DEFAULT_EMPHASIS_STYLE, DEFAULT_ERROR_STYLE, DEFAULT_HELP_STYLE, DEFAULT_LINE_NUM_STYLE,
         DEFAULT_NOTE_STYLE, DEFAULT_WARNING_STYLE,
     };
-    if d.excerpt.is_some() && d.line.is_some() {
-        return None;
-    }
-    let plain = |text: &str| {
-        !text.chars().any(|c| {
-            c.is_control()
-                || matches!(c, '\u{200d}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        })
+    let source = match (&d.excerpt, d.line) {
+        (Some(excerpt), Some(line)) => Some(DirectExcerpt::of(d, excerpt, line)?),
+        _ => None,
     };
-    let location = location(d);
-    if !plain(&d.message) || !plain(&location) || !d.help.as_deref().is_none_or(plain) {
+    let location = match &source {
+        Some(source) => source.location.clone(),
+        None => location(d),
+    };
+    if !is_plain(&d.message) || !is_plain(&location) || !d.help.as_deref().is_none_or(is_plain) {
         return None;
     }
     let (name, level) = match d.severity {
@@ -763,8 +766,9 @@ fn render_without_excerpt(d: &Diagnostic) -> Option<String> {
         Severity::Warning => ("warning", DEFAULT_WARNING_STYLE),
         Severity::Hint => ("hint", DEFAULT_NOTE_STYLE),
     };
+    let none = Style::new();
     let mut out = StyledRuns::with_capacity(
-        d.message.len() + location.len() + d.help.as_ref().map_or(0, String::len) + 96,
+        2 * (d.message.len() + location.len() + d.help.as_ref().map_or(0, String::len)) + 128,
     );
     out.push(level, name);
     out.push(level, "[");
@@ -772,22 +776,111 @@ fn render_without_excerpt(d: &Diagnostic) -> Option<String> {
     out.push(level, "]");
     out.push(DEFAULT_EMPHASIS_STYLE, ": ");
     out.push(DEFAULT_EMPHASIS_STYLE, &d.message);
+    // The gutter is as wide as the line number, or one column with none.
+    let number = source.as_ref().map(|s| s.line.to_string());
+    let gutter = number.as_ref().map_or(1, String::len);
+    let margin = " ".repeat(gutter);
     if !location.is_empty() {
         out.end_line();
-        out.push(Style::new(), " ");
+        out.push(none, &margin);
         out.push(DEFAULT_LINE_NUM_STYLE, "--> ");
-        out.push(Style::new(), &location);
+        out.push(none, &location);
+    }
+    if let (Some(source), Some(number)) = (&source, &number) {
+        out.end_line();
+        out.push(none, &margin);
+        out.push(none, " ");
+        out.push(DEFAULT_LINE_NUM_STYLE, "|");
+        out.end_line();
+        out.push(DEFAULT_LINE_NUM_STYLE, number);
+        out.push(none, " ");
+        out.push(DEFAULT_LINE_NUM_STYLE, "|");
+        if !source.text.is_empty() {
+            out.push(none, " ");
+            out.push(none, source.text);
+        }
+        out.end_line();
+        out.push(none, &margin);
+        out.push(none, " ");
+        out.push(DEFAULT_LINE_NUM_STYLE, "|");
+        out.push(none, &" ".repeat(source.before + 1));
+        out.push(level, &"^".repeat(source.underlined));
     }
     if let Some(help) = &d.help {
         out.end_line();
-        out.push(Style::new(), "  ");
+        out.push(none, &margin);
+        out.push(none, " ");
         out.push(DEFAULT_LINE_NUM_STYLE, "|");
         out.end_line();
         out.push(DEFAULT_HELP_STYLE, "help");
-        out.push(Style::new(), ": ");
-        out.push(Style::new(), help);
+        out.push(none, ": ");
+        out.push(none, help);
     }
     Some(out.finish())
+}
+
+/// A source line short and plain enough to write directly, with where its problem is.
+struct DirectExcerpt<'d> {
+    text: &'d str,
+    line: usize,
+    /// Columns before the underline.
+    before: usize,
+    /// Columns underlined: at least one.
+    underlined: usize,
+    /// `file:line:column` as the heading names it.
+    location: String,
+}
+
+impl<'d> DirectExcerpt<'d> {
+    fn of(d: &Diagnostic, excerpt: &'d Excerpt, line: usize) -> Option<DirectExcerpt<'d>> {
+        use unicode_width::UnicodeWidthChar;
+        let text = excerpt.text.as_str();
+        let file = d.file.as_deref()?;
+        let one_column = |c: char| !c.is_control() && (c.is_ascii() || c.width() == Some(1));
+        if text.chars().count() > MAX_DIRECT_EXCERPT || !text.chars().all(one_column) {
+            return None;
+        }
+        let (start, end) = underlined_range(excerpt);
+        let before = text.get(..start)?.chars().count();
+        let underlined = text.get(start..end)?.chars().count().max(1);
+        let column = d.column.unwrap_or(before + 1);
+        let location = format!("{file}:{line}:{column}");
+        // The renderer names the column within the excerpt, which the slow path then
+        // corrects by replacing its first mention: where the message mentions it first,
+        // only that path gives the same text.
+        if column != before + 1 && d.message.contains(&format!("{file}:{line}:{}", before + 1)) {
+            return None;
+        }
+        Some(DirectExcerpt {
+            text,
+            line,
+            before,
+            underlined,
+            location,
+        })
+    }
+}
+
+/// Text the snippet renderer writes as it is: no character it replaces or lays out.
+fn is_plain(text: &str) -> bool {
+    !text.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200d}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// The byte range of an excerpt to underline. An empty range still underlines one
+/// character (a whole one: the text may be any script), or the place just past the end.
+fn underlined_range(excerpt: &Excerpt) -> (usize, usize) {
+    let one_char = excerpt
+        .text
+        .get(excerpt.start..)
+        .and_then(|rest| rest.chars().next());
+    let end = excerpt
+        .end
+        .max(excerpt.start + one_char.map_or(0, char::len_utf8))
+        .min(excerpt.text.len().max(excerpt.start));
+    (excerpt.start, end.max(excerpt.start))
 }
 
 /// Text in styled runs, written as annotate-snippets writes its buffer: a style is reset
@@ -860,25 +953,14 @@ fn render_with_snippets(d: &Diagnostic) -> String {
     let mut report: Vec<Group<'_>> = Vec::new();
     match (&d.excerpt, d.line) {
         (Some(excerpt), Some(line)) => {
-            // An empty range still underlines one character (a whole one: the text may
-            // be any script).
-            let one_char = excerpt
-                .text
-                .get(excerpt.start..)
-                .and_then(|rest| rest.chars().next());
-            let end = excerpt
-                .end
-                .max(excerpt.start + one_char.map_or(0, char::len_utf8))
-                .min(excerpt.text.len().max(excerpt.start));
+            let (start, end) = underlined_range(excerpt);
             // The renderer appends `:line:col` to the path itself.
             let file = d.file.as_deref().unwrap_or("");
             let mut snippet = Snippet::source(excerpt.text.as_str())
                 .line_start(line)
                 .path(file);
             if excerpt.start <= excerpt.text.len() {
-                snippet = snippet.annotation(
-                    AnnotationKind::Primary.span(excerpt.start..end.max(excerpt.start)),
-                );
+                snippet = snippet.annotation(AnnotationKind::Primary.span(start..end));
             }
             report.push(title.element(snippet));
         }
@@ -1066,17 +1148,36 @@ mod tests {
     const PART: &str =
         "([ -~]|[é中😀\u{301}\u{85}]|[\t\n\r\u{0}\u{1b}\u{7f}\u{200d}\u{202e}\u{2067}]){0,30}";
 
+    /// A source line: mostly one column a character (typographic punctuation among
+    /// them), now and then wide, combining, control or spacing characters, from empty to
+    /// longer than the renderer's terminal width.
+    const SOURCE_LINE: &str =
+        "([ -~]{1,12}|[“”‘’–—…é]|[中😀\u{301}\t\u{a0}\u{3000}\u{1b}]| {4}){0,45}";
+
+    /// Mostly text the renderer writes as it is, so that most cases are written directly.
+    fn part() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::prop_oneof![3 => "[ -~é中😀\u{301}]{0,30}", 1 => PART]
+    }
+
+    fn source_line() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::prop_oneof![
+            3 => "([ -~]{1,12}|[“”‘’–—…é\u{a0}]| {4}){0,30}",
+            1 => SOURCE_LINE,
+        ]
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
         #[test]
-        fn a_diagnostic_without_a_source_line_renders_as_the_snippet_renderer_renders_it(
+        fn a_diagnostic_written_directly_is_what_the_snippet_renderer_writes(
             code in proptest::sample::select(crate::error::code::Code::ALL),
             severity in proptest::sample::select(&[Severity::Error, Severity::Warning, Severity::Hint][..]),
-            message in PART,
-            file in proptest::option::of(PART),
-            line in proptest::option::of(1usize..20_000),
+            message in part(),
+            file in proptest::option::of(part()),
+            line in proptest::option::of(proptest::sample::select(&[1usize, 9, 10, 99, 100, 12_345, 1_000_000][..])),
             column in proptest::option::of(1usize..300),
-            help in proptest::option::of(PART),
-            excerpt_but_no_line in proptest::bool::ANY,
+            help in proptest::option::of(part()),
+            excerpt in proptest::option::of((source_line(), 0usize..400, 0usize..400)),
         ) {
             let mut d = Diagnostic::new(code, message);
             d.severity = severity;
@@ -1084,22 +1185,26 @@ mod tests {
             d.line = line;
             d.column = column;
             d.help = help;
-            if excerpt_but_no_line {
-                d.line = None;
-                d.excerpt = Some(crate::error::diagnostic::Excerpt {
-                    text: "a line".into(),
-                    start: 0,
-                    end: 1,
-                });
-            }
-            if let Some(fast) = render_without_excerpt(&d) {
-                proptest::prop_assert_eq!(fast, render_with_snippets(&d));
+            d.excerpt = excerpt.map(|(text, a, b)| {
+                // Mostly a range inside the text on character boundaries, sometimes
+                // empty, reversed, past the end or inside a character.
+                let len = text.len();
+                let snap = |i: usize| {
+                    let i = i % (len + 2);
+                    if i % 7 == 3 { i } else { (0..=i.min(len)).rev().find(|&j| text.is_char_boundary(j)).unwrap_or(0) }
+                };
+                let (start, end) = (snap(a), snap(b));
+                let (start, end) = if a % 5 == 0 { (start, start) } else if a % 11 == 0 { (end, start) } else { (start.min(end), start.max(end)) };
+                crate::error::diagnostic::Excerpt { text, start, end }
+            });
+            if let Some(direct) = render_directly(&d) {
+                proptest::prop_assert_eq!(direct, render_with_snippets(&d));
             }
         }
     }
 
     #[test]
-    fn only_a_diagnostic_without_a_source_line_or_laid_out_characters_is_rendered_directly() {
+    fn a_plain_diagnostic_is_written_directly_and_a_laid_out_one_by_the_renderer() {
         let mut d = Diagnostic::new(
             crate::error::code::Code::BrokenLink,
             "`[[x]]` names no note",
@@ -1107,17 +1212,34 @@ mod tests {
         d.file = Some("evidence/会議.md".into());
         d.line = Some(3);
         d.help = Some("write the path".into());
-        let direct = render_without_excerpt(&d);
+        let direct = render_directly(&d);
         assert_eq!(direct.as_deref(), Some(render_with_snippets(&d).as_str()));
-        d.message = "a\tb".into();
-        assert_eq!(render_without_excerpt(&d), None);
-        d.message = "plain".into();
         d.excerpt = Some(crate::error::diagnostic::Excerpt {
-            text: "see [[x]]".into(),
+            text: "see “[[x]]”".into(),
+            start: 7,
+            end: 12,
+        });
+        d.column = Some(6);
+        let direct = render_directly(&d);
+        assert_eq!(direct.as_deref(), Some(render_with_snippets(&d).as_str()));
+        assert!(direct.is_some_and(|text| text.contains("see “[[x]]”")));
+        for text in ["see\t[[x]]", "会議 [[x]]"] {
+            d.excerpt = Some(crate::error::diagnostic::Excerpt {
+                text: text.into(),
+                start: 4,
+                end: 9,
+            });
+            assert_eq!(render_directly(&d), None, "{text}");
+        }
+        d.excerpt = Some(crate::error::diagnostic::Excerpt {
+            text: "x".repeat(MAX_DIRECT_EXCERPT + 1),
             start: 4,
             end: 9,
         });
-        assert_eq!(render_without_excerpt(&d), None);
+        assert_eq!(render_directly(&d), None);
+        d.excerpt = None;
+        d.message = "a\tb".into();
+        assert_eq!(render_directly(&d), None);
     }
 
     /// Found by the judgement fuzzer: an empty range at a four-byte character.
