@@ -96,13 +96,12 @@ pub fn lowercase_finding(bytes: &[u8], out: &mut Vec<u8>, also: [u8; 2]) -> Opti
 fn lowercase_thirty_two_at_a_time(
     bytes: &[u8],
     out: &mut Vec<u8>,
-    [a, b]: [u8; 2],
+    also: [u8; 2],
 ) -> (usize, Option<usize>) {
     use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_storeu_si256,
+        __m256i, _mm256_and_si256, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        _mm256_storeu_si256,
     };
-    let each = |b: u8| _mm256_set1_epi8(b.cast_signed());
     let blocks = bytes.chunks_exact(32);
     let copied = bytes.len() - blocks.remainder().len();
     let spare = out.spare_capacity_mut();
@@ -113,24 +112,13 @@ fn lowercase_thirty_two_at_a_time(
     for ((n, block), into) in blocks.enumerate().zip(spare.chunks_exact_mut(32)) {
         // SAFETY: an unaligned load of the thirty-two bytes the block holds.
         let lanes = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
-        // Signed lanes: a byte outside ASCII is below `0`, never taken for a capital.
-        let capital = _mm256_and_si256(
-            _mm256_cmpgt_epi8(lanes, each(b'A' - 1)),
-            _mm256_cmpgt_epi8(each(b'Z' + 1), lanes),
-        );
-        let lowered = _mm256_or_si256(lanes, _mm256_and_si256(capital, each(0x20)));
+        let capital = lanes_in_range(lanes, b'A', b'Z');
+        let lowered = _mm256_or_si256(lanes, _mm256_and_si256(capital, each_lane(0x20)));
         // SAFETY: an unaligned store into thirty-two bytes of spare room, which hold no
         // value yet and so need no drop.
         unsafe { _mm256_storeu_si256(into.as_mut_ptr().cast::<__m256i>(), lowered) };
         if first.is_none() {
-            let special = _mm256_or_si256(
-                lanes,
-                _mm256_or_si256(
-                    _mm256_cmpeq_epi8(lanes, each(a)),
-                    _mm256_cmpeq_epi8(lanes, each(b)),
-                ),
-            );
-            let mask = _mm256_movemask_epi8(special);
+            let mask = _mm256_movemask_epi8(Wanted::NonAsciiOr(also).in_lanes(lanes));
             if mask != 0 {
                 first = Some(n * 32 + mask.trailing_zeros() as usize);
             }
@@ -204,37 +192,60 @@ fn first_of(bytes: &[u8], from: usize, wanted: Wanted) -> Option<usize> {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn thirty_two_at_a_time(bytes: &[u8], from: usize, wanted: Wanted) -> (usize, bool) {
-    use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
-    };
-    let each = |b: u8| _mm256_set1_epi8(b.cast_signed());
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256, _mm256_movemask_epi8};
     let mut i = from;
     while let Some(block) = bytes.get(i..i + 32) {
         // SAFETY: an unaligned load of the thirty-two bytes the block holds.
         let lanes = unsafe { _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()) };
-        let matched = match wanted {
-            // Signed lanes: a byte outside ASCII is below `0`, never taken for a digit.
-            Wanted::Digit => _mm256_and_si256(
-                _mm256_cmpgt_epi8(lanes, each(b'0' - 1)),
-                _mm256_cmpgt_epi8(each(b'9' + 1), lanes),
-            ),
-            // A byte outside ASCII has its high bit set already.
-            Wanted::NonAsciiOr([a, b]) => _mm256_or_si256(
-                lanes,
-                _mm256_or_si256(
-                    _mm256_cmpeq_epi8(lanes, each(a)),
-                    _mm256_cmpeq_epi8(lanes, each(b)),
-                ),
-            ),
-        };
-        let mask = _mm256_movemask_epi8(matched);
+        let mask = _mm256_movemask_epi8(wanted.in_lanes(lanes));
         if mask != 0 {
             return (i + mask.trailing_zeros() as usize, true);
         }
         i += 32;
     }
     (i, false)
+}
+
+/// Every AVX2 lane set to `b`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn each_lane(b: u8) -> std::arch::x86_64::__m256i {
+    std::arch::x86_64::_mm256_set1_epi8(b.cast_signed())
+}
+
+/// All ones in each lane whose byte is ASCII and within `lo..=hi`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn lanes_in_range(lanes: std::arch::x86_64::__m256i, lo: u8, hi: u8) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::{_mm256_and_si256, _mm256_cmpgt_epi8};
+    // Signed lanes: a byte outside ASCII is below `0`, never within an ASCII range.
+    _mm256_and_si256(
+        _mm256_cmpgt_epi8(lanes, each_lane(lo - 1)),
+        _mm256_cmpgt_epi8(each_lane(hi + 1), lanes),
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Wanted {
+    /// The lanes holding a wanted byte: the high bit set in each.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn in_lanes(self, lanes: std::arch::x86_64::__m256i) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::{_mm256_cmpeq_epi8, _mm256_or_si256};
+        match self {
+            Wanted::Digit => lanes_in_range(lanes, b'0', b'9'),
+            // A byte outside ASCII has its high bit set already.
+            Wanted::NonAsciiOr([a, b]) => _mm256_or_si256(
+                lanes,
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(lanes, each_lane(a)),
+                    _mm256_cmpeq_epi8(lanes, each_lane(b)),
+                ),
+            ),
+        }
+    }
 }
 
 /// [`first_of`] over whole blocks of sixteen bytes, each compared in one instruction:
