@@ -30,6 +30,7 @@ use crate::error::Code;
 use crate::error::diagnostic::{Diagnostic, PerFile};
 use crate::model::framework::Framework;
 use crate::util::path::{PathError, RelPath};
+use crate::util::text::lower_case;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -213,9 +214,11 @@ impl Files {
         }
         let mut files = Files::default();
         for rel in paths {
-            let name = rel.rsplit('/').next().unwrap_or(&rel).to_lowercase();
+            let name = lower_case(rel.rsplit('/').next().unwrap_or(&rel)).into_owned();
             files.by_name.entry(name).or_default().push(rel.clone());
-            files.by_lower_path.insert(rel.to_lowercase(), rel);
+            files
+                .by_lower_path
+                .insert(lower_case(&rel).into_owned(), rel);
         }
         // Then by name; the key borrows the path.
         fn rank(p: &str) -> ((usize, usize), &str) {
@@ -453,7 +456,7 @@ impl<'a> Index<'a> {
         let Some(path) = &self.paths[i] else {
             return false;
         };
-        join(folder, key).is_some_and(|p| strip_note_ext(path.as_str()).to_lowercase() == p)
+        join(folder, key).is_some_and(|p| lower_case(strip_note_ext(path.as_str())) == p.as_str())
     }
 
     /// The portfolio's files by name, listed the first time a link needs them (if
@@ -467,16 +470,16 @@ impl<'a> Index<'a> {
     /// it: by path from the note's folder or the root, in the attachment folder, else by
     /// its name (or path's tail) anywhere.
     fn file(&self, from: &RelPath, name: &str) -> Option<RelPath> {
-        let lower = name.trim().trim_start_matches('/').to_lowercase();
+        let lower = lower_case(name.trim().trim_start_matches('/'));
         if lower.is_empty() {
             return None;
         }
-        let folder = folder_of(from.as_str()).to_lowercase();
+        let folder = lower_case(folder_of(from.as_str()));
         let mut tries: Vec<String> = Vec::new();
         tries.extend(join(&folder, &lower));
-        tries.push(lower.clone());
+        tries.push(lower.to_string());
         if let Some(dir) = &self.attachment_folder {
-            let dir = dir.to_lowercase();
+            let dir = lower_case(dir);
             match dir.strip_prefix("./") {
                 Some(beside) => tries.extend(join(&folder, &format!("{beside}/{lower}"))),
                 None => tries.push(format!("{dir}/{lower}")),
@@ -493,7 +496,7 @@ impl<'a> Index<'a> {
                     .by_name
                     .get(file_name)?
                     .iter()
-                    .find(|p| !lower.contains('/') || p.to_lowercase().ends_with(&tail))
+                    .find(|p| !lower.contains('/') || lower_case(p).ends_with(&tail))
             })?;
         RelPath::new(found).ok()
     }
@@ -597,7 +600,11 @@ fn note_keys<'a>(e: &'a Evidence, evidence_dirs: &[String]) -> (Vec<Cow<'a, str>
     };
     let others = NoteKeys {
         path: RelPath::new(&e.path).ok(),
-        aliases: e.aliases.iter().map(|a| a.to_lowercase()).collect(),
+        aliases: e
+            .aliases
+            .iter()
+            .map(|a| lower_case(a).into_owned())
+            .collect(),
         titles: [
             lower_case(strip_note_ext(inner_path(e, evidence_dirs))),
             lower_case(&e.title),
@@ -611,16 +618,6 @@ fn tails(path: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(Some(path), |t| Some(t.split_once('/')?.1))
 }
 
-/// `text` in lower case, borrowed when it already is (as generated and slugged file
-/// names are), so the index need not copy every path.
-fn lower_case(text: &str) -> Cow<'_, str> {
-    if text.is_ascii() && !text.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.to_lowercase())
-    }
-}
-
 /// The id a block `^id` gets on its page.
 pub(crate) fn block_anchor(id: &str) -> String {
     format!("^{id}")
@@ -631,11 +628,11 @@ pub(crate) fn block_anchor(id: &str) -> String {
 /// one), and its title, in lower case.
 pub(crate) fn name_keys(e: &Evidence, evidence_dirs: &[String]) -> [String; 3] {
     let name = e.path.rsplit('/').next().unwrap_or(&e.path);
-    let stem = |s: &str| strip_note_ext(s).to_lowercase();
+    let stem = |s: &str| lower_case(strip_note_ext(s)).into_owned();
     [
         stem(name),
         stem(inner_path(e, evidence_dirs)),
-        e.title.to_lowercase(),
+        lower_case(&e.title).into_owned(),
     ]
 }
 
@@ -654,7 +651,7 @@ fn inner_path<'e>(e: &'e Evidence, evidence_dirs: &[String]) -> &'e str {
 /// What a `[[name]]` link is looked up by: a file name without extension, a path, or a
 /// title, in lower case.
 pub(crate) fn wiki_key(name: &str) -> String {
-    strip_note_ext(name.trim()).to_lowercase()
+    lower_case(strip_note_ext(name.trim())).into_owned()
 }
 
 /// Whether a URL points off the machine (`https://…`, `//host/…`): an image there is

@@ -1,5 +1,7 @@
 //! "Did you mean …?" suggestions.
 
+use crate::util::text::lower_case;
+
 /// The closest candidate to `input` by edit distance (case-folded), if close enough to help.
 /// For one question: each candidate is folded, and measured only when its length is in
 /// the question's window, so nothing is made ready for questions never asked (a broken
@@ -8,10 +10,10 @@ pub(crate) fn closest<'a>(
     input: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let question = Question::of(&input.to_lowercase());
+    let question = Question::of(&lower_case(input));
     let mut best: Option<(usize, &'a str)> = None;
     for value in candidates {
-        let lower = value.to_lowercase();
+        let lower = lower_case(value);
         if !question.window.contains(&lower.chars().count()) {
             continue;
         }
@@ -95,7 +97,7 @@ impl<T: AsRef<str>> Suggester<T> {
         let mut by_len: Vec<Candidate<T>> = candidates
             .into_iter()
             .map(|value| {
-                let lower = value.as_ref().to_lowercase();
+                let lower = lower_case(value.as_ref());
                 Candidate {
                     folded: lower.chars().collect(),
                     letters: Letters::of(&lower),
@@ -115,18 +117,18 @@ impl<T: AsRef<str>> Suggester<T> {
     /// candidate's length (at least two); equally close ones by name, so the answer
     /// never depends on the candidates' order.
     pub(crate) fn closest(&self, input: &str) -> Option<&T> {
-        let input = input.to_lowercase();
+        let input = lower_case(input);
         let known = self
             .answered
             .lock()
             .ok()
-            .and_then(|m| m.get(&input).copied());
+            .and_then(|m| m.get(input.as_ref()).copied());
         let best = match known {
             Some(best) => best,
             None => {
                 let best = self.search(&input);
                 if let Ok(mut map) = self.answered.lock() {
-                    map.insert(input, best);
+                    map.insert(input.into_owned(), best);
                 }
                 best
             }

@@ -25,8 +25,8 @@ pub fn slug(text: &str) -> String {
         // ASCII without Unicode's tables: headings are slugged for every link to one.
         if c.is_ascii() {
             push(c.to_ascii_lowercase(), &mut out);
-        } else if is_caseless_letter(c) {
-            out.push(c);
+        } else if lowers_to_itself(c) {
+            push(c, &mut out);
         } else {
             c.to_lowercase().for_each(|c| push(c, &mut out));
         }
@@ -41,21 +41,45 @@ pub fn slug(text: &str) -> String {
 /// vault in thirty languages (obsidian-help: Bengali, Thai, Khmer, Persian, Chinese…).
 #[inline]
 pub(crate) fn is_alphanumeric(c: char) -> bool {
-    use std::sync::OnceLock;
-    /// Bit `n` of page `p`: whether U+`p`×256+`n` is a letter or digit.
-    static PAGES: [OnceLock<[u64; 4]>; 256] = [const { OnceLock::new() }; 256];
-    let code = u32::from(c);
-    if code < 0x80 {
+    static PAGES: BmpTable = [const { std::sync::OnceLock::new() }; 256];
+    if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
-    let Some(page) = PAGES.get((code >> 8) as usize) else {
-        return c.is_alphanumeric();
+    bmp_bit(&PAGES, c, char::is_alphanumeric)
+}
+
+/// Whether `c` is its own lower case (`c.to_lowercase()` is `c` alone), by a bit table
+/// as [`is_alphanumeric`] is: Unicode's case table is a binary search per character,
+/// and link keys and slugs ask it of every character of names in thirty languages,
+/// nearly all of which lower-case to themselves.
+#[inline]
+pub(crate) fn lowers_to_itself(c: char) -> bool {
+    static PAGES: BmpTable = [const { std::sync::OnceLock::new() }; 256];
+    if c.is_ascii() {
+        return !c.is_ascii_uppercase();
+    }
+    bmp_bit(&PAGES, c, |c| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    })
+}
+
+/// Bit `n` of page `p`: whether `test` holds for U+`p`×256+`n`; each page is made the
+/// first time a character on it is asked about.
+type BmpTable = [std::sync::OnceLock<[u64; 4]>; 256];
+
+/// `test(c)`, from `table` for a character of the Basic Multilingual Plane.
+#[inline]
+fn bmp_bit(table: &BmpTable, c: char, test: fn(char) -> bool) -> bool {
+    let code = u32::from(c);
+    let Some(page) = table.get((code >> 8) as usize) else {
+        return test(c);
     };
     let bits = page.get_or_init(|| {
         let mut bits = [0u64; 4];
         for low in 0..256u32 {
-            let letter = char::from_u32(code & !0xFF | low).is_some_and(char::is_alphanumeric);
-            bits[(low >> 6) as usize] |= u64::from(letter) << (low & 63);
+            let holds = char::from_u32(code & !0xFF | low).is_some_and(test);
+            bits[(low >> 6) as usize] |= u64::from(holds) << (low & 63);
         }
         bits
     });
@@ -63,12 +87,30 @@ pub(crate) fn is_alphanumeric(c: char) -> bool {
     bits[(low >> 6) as usize] >> (low & 63) & 1 == 1
 }
 
-/// Whether `c` is in a block of letters that have no case: CJK ideographs and Hangul
-/// syllables, every one of them alphabetic, so [`slug`] need not ask Unicode's case
-/// table about them: with the letter table, that was most of slugging headings written
-/// in Chinese and Korean.
-fn is_caseless_letter(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}')
+/// `text.to_lowercase()`, borrowed when every character is its own lower case, as
+/// most names and paths are, so that a lookup by name need not copy it.
+pub(crate) fn lower_case(text: &str) -> std::borrow::Cow<'_, str> {
+    let unchanged = if text.is_ascii() {
+        !text.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        text.chars().all(lowers_to_itself)
+    };
+    if unchanged {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // A capital sigma lowers by its place in a word: only `str::to_lowercase` knows.
+    if text.is_ascii() || text.contains('Σ') {
+        return std::borrow::Cow::Owned(text.to_lowercase());
+    }
+    let mut lower = String::with_capacity(text.len());
+    for c in text.chars() {
+        if lowers_to_itself(c) {
+            lower.push(c);
+        } else {
+            lower.extend(c.to_lowercase());
+        }
+    }
+    std::borrow::Cow::Owned(lower)
 }
 
 /// [`slug`], or `fallback` when that is empty.
@@ -133,21 +175,49 @@ mod tests {
     }
 
     #[test]
-    fn caseless_letters_are_letters_that_lower_case_to_themselves() {
-        let caseless = (0..=u32::from(char::MAX))
-            .filter_map(char::from_u32)
-            .filter(|&c| is_caseless_letter(c));
-        let mut seen = 0;
-        for c in caseless {
-            assert!(c.is_alphanumeric(), "{c:?} is not a letter");
-            assert_eq!(c.to_lowercase().collect::<String>(), c.to_string(), "{c:?}");
-            seen += 1;
+    fn a_character_lowers_to_itself_exactly_when_unicode_lowers_it_to_itself() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let unicode = c.to_lowercase().collect::<String>() == c.to_string();
+            assert_eq!(lowers_to_itself(c), unicode, "{c:?}");
         }
-        assert_eq!(seen, (0x9FFF - 0x4E00 + 1) + (0xD7A3 - 0xAC00 + 1));
         assert_eq!(slug("会議の記録 — 한국어"), "会議の記録-한국어");
     }
 
+    #[test]
+    fn lower_case_is_borrowed_only_when_nothing_changes() {
+        for text in [
+            "",
+            "meeting notes",
+            "会議の記録",
+            "встреча",
+            "cyfarfod â'r ŵyl",
+        ] {
+            assert!(
+                matches!(lower_case(text), std::borrow::Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
+        // Final sigma: lowered as a word, as `str::to_lowercase` does, not letter by letter.
+        for (text, lower) in [
+            ("Meeting", "meeting"),
+            ("ΟΔΟΣ", "οδο\u{3c2}"),
+            ("İ", "i\u{307}"),
+            ("ǅ", "ǆ"),
+        ] {
+            assert!(
+                matches!(lower_case(text), std::borrow::Cow::Owned(t) if t == lower),
+                "{text}"
+            );
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn lower_case_is_what_the_standard_library_writes(text in "([ -~]{1,4}|[ΣΣΣσςİǅÅẞΟΔ]|\\PC){0,20}") {
+            proptest::prop_assert_eq!(lower_case(&text), text.to_lowercase());
+        }
+
+
         #[test]
         fn slugs_are_lower_case_letters_and_digits_joined_by_hyphens(text in "([ -~]|\\PC){0,40}") {
             let mut reference = String::new();
