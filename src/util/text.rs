@@ -90,27 +90,30 @@ fn bmp_bit(table: &BmpTable, c: char, test: fn(char) -> bool) -> bool {
 /// `text.to_lowercase()`, borrowed when every character is its own lower case, as
 /// most names and paths are, so that a lookup by name need not copy it.
 pub(crate) fn lower_case(text: &str) -> std::borrow::Cow<'_, str> {
-    let unchanged = if text.is_ascii() {
-        !text.bytes().any(|b| b.is_ascii_uppercase())
-    } else {
-        text.chars().all(lowers_to_itself)
-    };
-    if unchanged {
-        return std::borrow::Cow::Borrowed(text);
+    use std::borrow::Cow;
+    if text.is_ascii() {
+        return match text.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(text.to_ascii_lowercase()),
+            false => Cow::Borrowed(text),
+        };
     }
+    let Some(first) = text.find(|c| !lowers_to_itself(c)) else {
+        return Cow::Borrowed(text);
+    };
     // A capital sigma lowers by its place in a word: only `str::to_lowercase` knows.
-    if text.is_ascii() || text.contains('Σ') {
-        return std::borrow::Cow::Owned(text.to_lowercase());
+    if text[first..].contains('Σ') {
+        return Cow::Owned(text.to_lowercase());
     }
     let mut lower = String::with_capacity(text.len());
-    for c in text.chars() {
+    lower.push_str(&text[..first]);
+    for c in text[first..].chars() {
         if lowers_to_itself(c) {
             lower.push(c);
         } else {
             lower.extend(c.to_lowercase());
         }
     }
-    std::borrow::Cow::Owned(lower)
+    Cow::Owned(lower)
 }
 
 /// [`slug`], or `fallback` when that is empty.
@@ -216,7 +219,6 @@ mod tests {
         fn lower_case_is_what_the_standard_library_writes(text in "([ -~]{1,4}|[ΣΣΣσςİǅÅẞΟΔ]|\\PC){0,20}") {
             proptest::prop_assert_eq!(lower_case(&text), text.to_lowercase());
         }
-
 
         #[test]
         fn slugs_are_lower_case_letters_and_digits_joined_by_hyphens(text in "([ -~]|\\PC){0,40}") {
