@@ -7,7 +7,7 @@
 //! resolution, coverage, word limits, judgements) is recomputed every run from those.
 //! Its diagnostics are kept only when every one is of a code in [`CACHED_CODES`]
 //! (`duplicate-tag` and `more-problems` counting them, `unknown-type`, `unknown-model`,
-//! `empty-evidence`), whose message and help are made of outcome ids and front-matter
+//! `empty-evidence`, `unclosed-link`), whose message and help are made of outcome ids and front-matter
 //! values as written, numbers and fixed words: for each, its code,
 //! severity, message, help, line, column and the byte span it underlines, never the
 //! excerpt (the source line is evidence text). Using the entry re-reads the file
@@ -337,12 +337,16 @@ struct StoredStage {
 /// names and fixed words, never from evidence prose. A file with any other diagnostic,
 /// or any privacy finding (a listed name in its front matter included), is parsed again
 /// every run.
-const CACHED_CODES: [Code; 5] = [
+///
+/// New codes go at the end: an entry stores a code as its place in this list.
+const CACHED_CODES: [Code; 6] = [
     Code::DuplicateTag,
     Code::MoreProblems,
     Code::UnknownType,
     Code::UnknownModel,
     Code::EmptyEvidence,
+    // Fixed words only; common in real vaults, where `[[` starts many a line of code.
+    Code::UnclosedLink,
 ];
 
 const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Hint];
@@ -1146,6 +1150,46 @@ mod tests {
         assert_eq!(info(cache.path()).unwrap().entries, 1);
         let bytes = std::fs::read(&cache_files(cache.path()).unwrap()[0].0).unwrap();
         for line in ["outcomes: [A1.3, a1.3]", "again", "“first”"] {
+            assert!(
+                !bytes.windows(line.len()).any(|w| w == line.as_bytes()),
+                "the cache holds {line:?}"
+            );
+        }
+    }
+
+    /// Checks `text` as the one file of a portfolio twice; the parses it took and the
+    /// second run's diagnostics beside a fresh parse's.
+    fn recorded_once(text: &str) -> (usize, Vec<Diagnostic>, Vec<Diagnostic>, Vec<u8>) {
+        let cache = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let fw = framework();
+        let files = vec![found(root.path(), "a.md", text)];
+        let parses = AtomicUsize::new(0);
+        run(cache.path(), root.path(), &files, &fw, &parses);
+        let again = run_parsed(cache.path(), root.path(), &files, &fw);
+        let bytes = std::fs::read(&cache_files(cache.path()).unwrap()[0].0).unwrap();
+        let expected = fresh(&files, &fw);
+        (
+            parses.load(Ordering::SeqCst),
+            again[0].1.clone(),
+            expected[0].1.clone(),
+            bytes,
+        )
+    }
+
+    #[test]
+    fn a_file_with_unclosed_links_is_stored_without_its_lines() {
+        let text =
+            "# Code\n\nIn the “scheme” we write `x[[i]` and [[A1.1 then stop.\n\n    a = [[b\n";
+        let (parses, again, expected, bytes) = recorded_once(text);
+        assert_eq!(parses, 1, "reused");
+        assert!(
+            again.iter().any(|d| d.code == Code::UnclosedLink),
+            "{again:?}"
+        );
+        assert!(again.iter().all(|d| d.excerpt.is_some()));
+        assert_eq!(again, expected, "excerpts made again alike");
+        for line in ["scheme", "then stop"] {
             assert!(
                 !bytes.windows(line.len()).any(|w| w == line.as_bytes()),
                 "the cache holds {line:?}"

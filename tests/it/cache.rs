@@ -22,7 +22,7 @@ const CONFIG: &str = "[portfolio]\ntitle = \"Cache test\"\nframework = \"nasenco
 /// duplicate tags (kept with their positions) in the text and in front matter, which a
 /// same-size edit of a tag makes and unmakes, and an unknown type and model and a file
 /// with no text (kept, as their messages quote only front matter).
-const BODIES: [&str; 12] = [
+const BODIES: [&str; 13] = [
     "---\ntitle: Planning with families\ntype: reflection\noutcomes: [A1.3]\n---\n\n# Planning\n\nWe met the family twice. [[A1.1]]\n",
     "---\ntitle: Provision map\ntype: observation\n---\n\n# Provision map\n\nSee [[Planning with families]] and [[three]]. [[A1.2]]\n",
     "# Notes\n\nWrite to jo.parent@larkspurvale.sch.uk about [[B9.4]].\n",
@@ -35,6 +35,7 @@ const BODIES: [&str; 12] = [
     "---\ntitle: Again\noutcomes: [A1.1, a1.1, A1.2]\n---\n\n# Again\n\nSaid once [[A1.2]].\n",
     "---\ntitle: A lecture\ntype: lectur\nmodel: gibbz\n---\n\n# Lecture\n\nNotes from the “lecture”. [[A1.3]]\n",
     "---\ntitle: Empty so far\ntype: reflection\n---\n",
+    "# Unclosed\n\nA link [[A1.1 never closed, and “another” [[three.\n",
 ];
 
 const NAMES: [&str; 4] = ["one", "two", "three", "four"];
