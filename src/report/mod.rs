@@ -369,8 +369,11 @@ pub fn deadline_warning(check: &Check, today: jiff::civil::Date) -> Option<Strin
 }
 
 /// [`write_json`] with the deadline judged on `today`.
-pub fn write_json_on(
-    out: &mut dyn Write,
+///
+/// Generic over the writer because serde_json writes in many small pieces: through a
+/// `dyn Write` each piece is an indirect call that cannot be inlined into the buffer.
+pub fn write_json_on<W: Write + ?Sized>(
+    out: &mut W,
     check: &Check,
     today: jiff::civil::Date,
 ) -> io::Result<()> {
@@ -453,7 +456,7 @@ pub fn write_next(check: &Check) -> WriteNext {
 }
 
 /// Writes [`to_json`] as pretty JSON, what `senco check --format json` prints.
-pub fn write_json(out: &mut dyn Write, check: &Check) -> io::Result<()> {
+pub fn write_json<W: Write + ?Sized>(out: &mut W, check: &Check) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_json(check))?;
     writeln!(out)
 }

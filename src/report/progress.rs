@@ -298,7 +298,10 @@ pub fn write_text(out: &mut dyn std::io::Write, progress: &Progress) -> std::io:
 }
 
 /// `--format json`: the [`Progress`] struct.
-pub fn write_json(out: &mut dyn std::io::Write, progress: &Progress) -> std::io::Result<()> {
+pub fn write_json<W: std::io::Write + ?Sized>(
+    out: &mut W,
+    progress: &Progress,
+) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, progress)?;
     writeln!(out)
 }

@@ -81,8 +81,9 @@ pub fn render(format: Format, cohort: &Cohort) -> Result<Vec<u8>, crate::error::
     Ok(bytes)
 }
 
-/// Writes the cohort as pretty JSON.
-pub fn write_json(out: &mut dyn Write, cohort: &Cohort) -> io::Result<()> {
+/// Writes the cohort as pretty JSON (generic for the reason given at
+/// [`crate::report::write_json_on`]).
+pub fn write_json<W: Write + ?Sized>(out: &mut W, cohort: &Cohort) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, cohort)?;
     writeln!(out)
 }
