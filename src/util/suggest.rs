@@ -1,6 +1,7 @@
 //! "Did you mean …?" suggestions.
 
 use crate::util::text::lower_case;
+use rapidfuzz::distance::levenshtein::{Args, BatchComparator};
 
 /// The closest candidate to `input` by edit distance (case-folded), if close enough to help.
 /// For one question: each candidate is folded, and measured only when its length is in
@@ -13,6 +14,11 @@ pub(crate) fn closest<'a>(
     let question = Question::of(&lower_case(input));
     let mut best: Option<(usize, &'a str)> = None;
     for value in candidates {
+        // Folding never shortens a name, so one already too long is passed over
+        // before it is folded.
+        if value.chars().count() > *question.window.end() {
+            continue;
+        }
         let lower = lower_case(value);
         if !question.window.contains(&lower.chars().count()) {
             continue;
@@ -37,7 +43,11 @@ fn allowed_edits(candidate: &str) -> usize {
 
 /// A folded question, ready to be measured against candidates.
 struct Question {
-    chars: Vec<char>,
+    /// Its characters made ready once for a bit-parallel Levenshtein against many
+    /// candidates (rapidfuzz: a machine word per 64 characters, not a table per pair).
+    comparator: BatchComparator<char>,
+    /// Its length in characters.
+    len: usize,
     letters: Letters,
     /// The folded lengths a close enough candidate can have. The distance is at least the
     /// difference in length, and folding never shortens a name: only lengths within a
@@ -47,12 +57,12 @@ struct Question {
 
 impl Question {
     fn of(folded: &str) -> Question {
-        let chars: Vec<char> = folded.chars().collect();
-        let n = chars.len();
+        let n = folded.chars().count();
         Question {
+            comparator: BatchComparator::new(folded.chars()),
+            len: n,
             letters: Letters::of(folded),
             window: n.saturating_sub(2).min(n * 3 / 4)..=(n + 2).max(n * 3 / 2 + 2),
-            chars,
         }
     }
 
@@ -64,12 +74,15 @@ impl Question {
         letters: impl FnOnce() -> Letters,
         within: usize,
     ) -> Option<usize> {
-        if folded.len().abs_diff(self.chars.len()) > within
+        if folded.len().abs_diff(self.len) > within
             || letters().fewest_edits_from(&self.letters) > within
         {
             return None;
         }
-        distance_within(&self.chars, folded, within)
+        self.comparator.distance_with_args(
+            folded.iter().copied(),
+            &Args::default().score_cutoff(within),
+        )
     }
 }
 
@@ -162,51 +175,6 @@ impl<T: AsRef<str>> Suggester<T> {
     }
 }
 
-/// The edit distance (Levenshtein, by characters) of `a` and `b` when it is at most
-/// `max`, else `None`: only the cells within `max` of the diagonal are filled, and the
-/// rows stop as soon as none of a row's cells is within `max`. Broken links in a vault
-/// are many, and the full table for each candidate was most of their did-you-mean.
-fn distance_within(a: &[char], b: &[char], max: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    let far = max + 1;
-    // `row[j]`: the distance of `a[..i]` and `b[..j]`, `far` for any above `max`.
-    let mut row: Vec<usize> = (0..=b.len()).map(|j| j.min(far)).collect();
-    for (i, &x) in a.iter().enumerate() {
-        let lo = (i + 1).saturating_sub(max);
-        let hi = (i + 1 + max).min(b.len());
-        // The cell left of the band, and the diagonal cell before it.
-        let mut diagonal = if lo == 0 { i } else { row[lo - 1] };
-        let mut left = if lo == 0 { (i + 1).min(far) } else { far };
-        if lo == 0 {
-            row[0] = left;
-        }
-        let mut lowest = far;
-        for j in lo.max(1)..=hi {
-            let up = row[j];
-            let cost = usize::from(x != b[j - 1]);
-            let cell = (diagonal + cost).min(up + 1).min(left + 1).min(far);
-            diagonal = up;
-            row[j] = cell;
-            left = cell;
-            lowest = lowest.min(cell);
-        }
-        if lo == 0 {
-            lowest = lowest.min(row[0]);
-        }
-        // Cells right of the band stay out of reach.
-        if hi < b.len() {
-            row[hi + 1] = far;
-        }
-        if lowest > max {
-            return None;
-        }
-    }
-    let distance = row[b.len()];
-    (distance <= max).then_some(distance)
-}
-
 /// How many of each letter a name has (letters hashed into 32 counts): a cheap lower
 /// bound on the edit distance between two names, so most candidates are ruled out
 /// without computing it.
@@ -227,13 +195,7 @@ impl Letters {
     /// changes one count by one, a substitution two counts by one each. Counts merged by
     /// the hash or capped only make the bound lower.
     fn fewest_edits_from(&self, other: &Letters) -> usize {
-        let differ: usize = self
-            .0
-            .iter()
-            .zip(&other.0)
-            .map(|(a, b)| usize::from(a.abs_diff(*b)))
-            .sum();
-        differ.div_ceil(2)
+        crate::util::bytes::sum_of_differences(&self.0, &other.0).div_ceil(2)
     }
 }
 
@@ -331,14 +293,17 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn a_bounded_distance_is_the_distance_when_within_its_bound(
-            a in "[ab é-]{0,12}",
-            b in "[ab é-]{0,12}",
-            max in 0usize..8,
+            a in "[ab é-]{0,80}",
+            b in "[ab é-]{0,80}",
+            max in 0usize..12,
         ) {
             let full = strsim::levenshtein(&a, &b);
-            let a: Vec<char> = a.chars().collect();
-            let b: Vec<char> = b.chars().collect();
-            proptest::prop_assert_eq!(distance_within(&a, &b, max), (full <= max).then_some(full));
+            let question = Question::of(&a);
+            let b_chars: Vec<char> = b.chars().collect();
+            proptest::prop_assert_eq!(
+                question.distance(&b_chars, || Letters::of(&b), max),
+                (full <= max).then_some(full)
+            );
         }
 
         #[test]
