@@ -45,7 +45,7 @@ pub struct Tag {
 }
 
 /// A heading of an evidence file: its text, and the id written for it, if any. Its id on
-/// the built page depends on the headings before it: [`heading_ids`].
+/// the built page depends on the headings before it: [`heading_keys`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
     /// The heading's text, without its markup.
@@ -54,15 +54,35 @@ pub struct Heading {
     pub written_id: Option<String>,
 }
 
-/// The ids of a page's headings on the built page, in order, each unique there. Made
-/// only for a page a link names a heading of: slugging every heading of every file as
-/// it was read was a fiftieth of a cold check.
-pub fn heading_ids(headings: &[Heading]) -> Vec<String> {
-    let mut ids = markdown::HeadingIds::default();
-    headings
-        .iter()
-        .map(|h| ids.assign(h.written_id.as_deref().unwrap_or(&h.text)))
-        .collect()
+/// What a link may name a page's headings by besides their text: each heading's slug,
+/// and its id on the built page (unique there), in the headings' order.
+#[derive(Debug, Default)]
+pub struct HeadingKeys {
+    /// The slug of each heading's text.
+    pub slugs: Vec<String>,
+    /// The id of each heading on the built page.
+    pub ids: Vec<String>,
+}
+
+/// The [`HeadingKeys`] of a page, made together: an id is the slug made unique, so each
+/// heading is slugged once. Made only for a page a link names a heading of: slugging
+/// every heading of every file as it was read was a fiftieth of a cold check.
+pub fn heading_keys(headings: &[Heading]) -> HeadingKeys {
+    let mut assigner = markdown::HeadingIds::default();
+    let mut keys = HeadingKeys {
+        slugs: Vec::with_capacity(headings.len()),
+        ids: Vec::with_capacity(headings.len()),
+    };
+    for h in headings {
+        let slug = crate::util::text::slug(&h.text);
+        let stem = match &h.written_id {
+            Some(written) => crate::util::text::slug(written),
+            None => slug.clone(),
+        };
+        keys.ids.push(assigner.assign_slug(stem));
+        keys.slugs.push(slug);
+    }
+    keys
 }
 
 /// One evidence file, parsed: what coverage, reports and pages need of it, so no later

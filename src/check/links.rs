@@ -174,13 +174,11 @@ pub(crate) struct Index<'a> {
     /// Every name a note is found by, ready for "did you mean" (made at the first
     /// broken link).
     note_names: OnceLock<crate::util::suggest::Suggester<String>>,
-    /// By evidence index: the slugs of the note's headings, made the first time a link
-    /// names one of them by other words. Slugging every heading of the target again for
-    /// each such link was an eighth of a warm check of a vault of many links (obsidian-help).
-    heading_slugs: Vec<OnceLock<Vec<String>>>,
-    /// By evidence index: the ids of the note's headings on its page, made the first
-    /// time a link names one of them ([`crate::check::evidence::heading_ids`]).
-    heading_ids: Vec<OnceLock<Vec<String>>>,
+    /// By evidence index: the slugs and page ids of the note's headings, made the first
+    /// time a link names one of them ([`crate::check::evidence::heading_keys`]). Slugging
+    /// every heading of the target again for each such link was an eighth of a warm check
+    /// of a vault of many links (obsidian-help).
+    heading_keys: Vec<OnceLock<crate::check::evidence::HeadingKeys>>,
     /// What [`Index::attachment`] found of each path asked about: every link to an image
     /// had followed the path on disk again (the containment rule's `realpath` and a
     /// `stat`), two fifths of a warm check of a vault of many images.
@@ -374,8 +372,7 @@ impl<'a> Index<'a> {
             evidence,
             files: files.map_or_else(OnceLock::new, OnceLock::from),
             note_names: OnceLock::new(),
-            heading_slugs: evidence.iter().map(|_| OnceLock::new()).collect(),
-            heading_ids: evidence.iter().map(|_| OnceLock::new()).collect(),
+            heading_keys: evidence.iter().map(|_| OnceLock::new()).collect(),
             attachments: Default::default(),
         }
     }
@@ -404,13 +401,13 @@ impl<'a> Index<'a> {
 
     /// The note `name` (without its extension) names from the note `from`, and the other
     /// notes it could name, best first.
-    fn note(&self, from: &RelPath, name: &str) -> Option<(usize, Vec<usize>)> {
+    fn note(&self, from: &Origin<'_>, name: &str) -> Option<(usize, Vec<usize>)> {
         // Borrowed, not copied, when already lower case: this runs for every link.
         let key = lower_case(name.trim().trim_start_matches('/'));
         if key.is_empty() {
             return None;
         }
-        let folder = lower_case(folder_of(from.as_str()));
+        let folder: &str = &from.folder;
         let listed = |k: &str| {
             self.by_tail
                 .get(k)
@@ -418,9 +415,8 @@ impl<'a> Index<'a> {
         };
         let (tails, aliased): (&[usize], &[usize]) = if key.contains('/') {
             // A path: from the linking note's folder, else from the root or any tail.
-            let relative = join(&folder, &key).and_then(|p| self.by_tail.get(p.as_str()));
-            match relative.filter(|list| list.iter().any(|&i| self.full_path_is(i, &key, &folder)))
-            {
+            let relative = join(folder, &key).and_then(|p| self.by_tail.get(p.as_str()));
+            match relative.filter(|list| list.iter().any(|&i| self.full_path_is(i, &key, folder))) {
                 Some(list) => (list, &[]),
                 None => (listed(&key), &[]),
             }
@@ -444,7 +440,7 @@ impl<'a> Index<'a> {
             .find(|&i| {
                 self.paths[i]
                     .as_ref()
-                    .is_some_and(|p| folder_of(p.as_str()).eq_ignore_ascii_case(&folder))
+                    .is_some_and(|p| folder_of(p.as_str()).eq_ignore_ascii_case(folder))
             })
             .unwrap_or(first);
         let others = candidates.filter(|&i| i != best).collect();
@@ -469,19 +465,19 @@ impl<'a> Index<'a> {
     /// A file that is not a note, as `[[name]]` or an Obsidian-style Markdown link names
     /// it: by path from the note's folder or the root, in the attachment folder, else by
     /// its name (or path's tail) anywhere.
-    fn file(&self, from: &RelPath, name: &str) -> Option<RelPath> {
+    fn file(&self, from: &Origin<'_>, name: &str) -> Option<RelPath> {
         let lower = lower_case(name.trim().trim_start_matches('/'));
         if lower.is_empty() {
             return None;
         }
-        let folder = lower_case(folder_of(from.as_str()));
+        let folder: &str = &from.folder;
         let mut tries: Vec<String> = Vec::new();
-        tries.extend(join(&folder, &lower));
+        tries.extend(join(folder, &lower));
         tries.push(lower.to_string());
         if let Some(dir) = &self.attachment_folder {
             let dir = lower_case(dir);
             match dir.strip_prefix("./") {
-                Some(beside) => tries.extend(join(&folder, &format!("{beside}/{lower}"))),
+                Some(beside) => tries.extend(join(folder, &format!("{beside}/{lower}"))),
                 None => tries.push(format!("{dir}/{lower}")),
             }
         }
@@ -541,23 +537,17 @@ impl<'a> Index<'a> {
         }
         let last = fragment.rsplit('#').next().unwrap_or(fragment).trim();
         let headings = &self.evidence[i].headings;
-        let ids =
-            || self.heading_ids[i].get_or_init(|| crate::check::evidence::heading_ids(headings));
+        let keys =
+            || self.heading_keys[i].get_or_init(|| crate::check::evidence::heading_keys(headings));
         let at = headings
             .iter()
             .position(|h| h.text.eq_ignore_ascii_case(last))
             .or_else(|| {
                 let wanted = crate::util::text::slug(last);
-                let slugs = self.heading_slugs[i].get_or_init(|| {
-                    headings
-                        .iter()
-                        .map(|h| crate::util::text::slug(&h.text))
-                        .collect()
-                });
-                slugs.iter().position(|slug| *slug == wanted)
+                keys().slugs.iter().position(|slug| *slug == wanted)
             })
-            .or_else(|| ids().iter().position(|id| id == last))?;
-        ids().get(at).cloned()
+            .or_else(|| keys().ids.iter().position(|id| id == last))?;
+        keys().ids.get(at).cloned()
     }
 
     /// The headings of note `i`, for suggestions.
@@ -666,9 +656,31 @@ pub(crate) struct Resolver<'a> {
     pub index: &'a Index<'a>,
 }
 
+/// A file whose links are resolved: its path, and its folder lower-cased once for all its
+/// links (lower-casing it again for each link was a tenth of resolving a vault's links).
+pub(crate) struct Origin<'p> {
+    path: &'p RelPath,
+    folder: Cow<'p, str>,
+}
+
+impl<'p> Origin<'p> {
+    pub(crate) fn of(path: &'p RelPath) -> Origin<'p> {
+        Origin {
+            path,
+            folder: lower_case(folder_of(path.as_str())),
+        }
+    }
+}
+
 impl Resolver<'_> {
     /// What `dest`, written as `kind` in the evidence file `from`, points at.
+    #[cfg(test)]
     pub fn resolve(&self, from: &RelPath, kind: LinkKind, dest: &str) -> Resolution {
+        self.resolve_from(&Origin::of(from), kind, dest)
+    }
+
+    /// What `dest`, written as `kind` in the file `from`, points at.
+    pub fn resolve_from(&self, from: &Origin<'_>, kind: LinkKind, dest: &str) -> Resolution {
         if matches!(kind, LinkKind::Wiki | LinkKind::Embed) {
             return self.resolve_name(from, dest);
         }
@@ -682,7 +694,7 @@ impl Resolver<'_> {
             let own = self
                 .index
                 .by_path
-                .get(from.as_str())
+                .get(from.path.as_str())
                 .and_then(|&i| self.index.anchor(i, &decoded));
             return Target::Anchor(own.unwrap_or_else(|| anchor.to_string())).into();
         }
@@ -693,7 +705,7 @@ impl Resolver<'_> {
                 Target::Broken(Broken::Scheme).into()
             };
         }
-        let path = match from.join_link(dest) {
+        let path = match from.path.join_link(dest) {
             Ok(path) => path,
             // Empty: the link names the portfolio folder itself.
             Err(
@@ -732,14 +744,14 @@ impl Resolver<'_> {
     }
 
     /// `[[name]]`, `[[name#heading]]`, `[[#heading]]`, `![[file.png]]`.
-    fn resolve_name(&self, from: &RelPath, dest: &str) -> Resolution {
+    fn resolve_name(&self, from: &Origin<'_>, dest: &str) -> Resolution {
         let dest = dest.trim();
         let (name, fragment) = match dest.split_once('#') {
             Some((n, f)) => (n.trim(), Some(f)),
             None => (dest, None),
         };
         if name.is_empty() {
-            return match self.index.by_path.get(from.as_str()) {
+            return match self.index.by_path.get(from.path.as_str()) {
                 Some(&i) if fragment.is_some() => self.index.with_anchor(i, fragment, false),
                 _ => Target::Broken(Broken::Empty).into(),
             };
@@ -857,13 +869,14 @@ fn resolve_file(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Links {
     let index = resolver.index;
+    let origin = Origin::of(from);
     let mut limit = PerFile::default();
     let mut links = Links::new();
     let mut seen: FxHashMap<(LinkKind, &str), Resolution> = FxHashMap::default();
     for link in &e.link_refs {
         let found = seen
             .entry((link.kind, link.dest.as_str()))
-            .or_insert_with(|| resolver.resolve(from, link.kind, &link.dest));
+            .or_insert_with(|| resolver.resolve_from(&origin, link.kind, &link.dest));
         let unnamed = matches!(found.target, Target::Broken(Broken::UnknownName));
         if unnamed && link.id_shaped {
             if let Some(d) = &link.unless_named {

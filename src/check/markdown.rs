@@ -347,7 +347,11 @@ pub(crate) struct HeadingIds {
 impl HeadingIds {
     /// The id of the next heading, from its text or the id written for it.
     pub(crate) fn assign(&mut self, text: &str) -> String {
-        let mut stem = crate::util::text::slug(text);
+        self.assign_slug(crate::util::text::slug(text))
+    }
+
+    /// [`HeadingIds::assign`] for a heading whose text is slugged already.
+    pub(crate) fn assign_slug(&mut self, mut stem: String) -> String {
         if stem.is_empty() {
             stem = "section".to_string();
         }
@@ -804,6 +808,28 @@ mod tests {
                 prop_assert!(!is_reserved_id(&id), "{id}");
                 prop_assert!(seen.insert(id));
             }
+        }
+
+        #[test]
+        fn a_page_s_heading_keys_are_the_ids_its_built_page_gives(
+            headings in proptest::collection::vec(
+                ("(Tag|fn|Main|Plan|É|-|1| |“x”){0,5}", proptest::option::of("(plan|Tag|1|-){0,3}")),
+                0..30,
+            )
+        ) {
+            let headings: Vec<crate::check::evidence::Heading> = headings
+                .into_iter()
+                .map(|(text, written_id)| crate::check::evidence::Heading { text, written_id })
+                .collect();
+            let keys = crate::check::evidence::heading_keys(&headings);
+            // As the renderer assigns them, one heading at a time.
+            let mut page = HeadingIds::default();
+            for (n, h) in headings.iter().enumerate() {
+                let id = page.assign(h.written_id.as_deref().unwrap_or(&h.text));
+                prop_assert_eq!(&keys.ids[n], &id);
+                prop_assert_eq!(&keys.slugs[n], &crate::util::text::slug(&h.text));
+            }
+            prop_assert_eq!(keys.ids.len(), headings.len());
         }
 
         #[test]
